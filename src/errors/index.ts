@@ -1,0 +1,86 @@
+/**
+ * Typed errors. Every error guestkit raises is a GuestkitError with a `code`
+ * (a Linux errno name such as 'ENOENT', or one of the guestkit codes below),
+ * an optional `command` (the API call it came from, added once by the call
+ * wrapper) and the original `cause`. Messages are one line and never prefixed
+ * with the command name: the printer adds it.
+ */
+export type GuestkitCode =
+  | 'EIMAGE' // a disk image that cannot be read as the format it claims/appears to be
+  | 'EFORMAT' // unknown or wrong --format
+  | 'ENBD' // NBD protocol or connection failure
+  | 'ENOTSUP' // not supported by this backend
+  | 'ESTATE' // wrong handle state (e.g. command before launch)
+  | 'ECHILD_PROC' // a helper process (qemu-nbd, ...) failed
+  | string; // errno names: ENOENT, EINVAL, EIO, ...
+
+export interface ErrorDetails {
+  cause?: unknown;
+  command?: string;
+  /** The disk (file or URI) the error is about. */
+  disk?: string;
+  /** The guest path the error is about. */
+  path?: string;
+}
+
+export class GuestkitError extends Error {
+  readonly code: GuestkitCode;
+  command?: string;
+  readonly disk?: string;
+  readonly path?: string;
+  constructor(code: GuestkitCode, message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'GuestkitError';
+    this.code = code;
+    this.command = details.command;
+    this.disk = details.disk;
+    this.path = details.path;
+  }
+}
+
+export class NotSupportedError extends GuestkitError {
+  constructor(what: string, backend: string, details: ErrorDetails = {}) {
+    super('ENOTSUP', `${what}: not supported by the ${backend} backend: use --backend=appliance`, details);
+    this.name = 'NotSupportedError';
+  }
+}
+
+export class ImageError extends GuestkitError {
+  constructor(disk: string, problem: string, details: ErrorDetails = {}) {
+    super('EIMAGE', `${disk}: ${problem}`, { ...details, disk });
+    this.name = 'ImageError';
+  }
+}
+
+export class NbdError extends GuestkitError {
+  constructor(target: string, problem: string, details: ErrorDetails = {}) {
+    super('ENBD', `${target}: ${problem}`, { ...details, disk: target });
+    this.name = 'NbdError';
+  }
+}
+
+export class StateError extends GuestkitError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('ESTATE', message, details);
+    this.name = 'StateError';
+  }
+}
+
+/** An errno-style error (ENOENT, EINVAL, ...) from a filesystem or argument check. */
+export class ErrnoError extends GuestkitError {
+  constructor(errno: string, message: string, details: ErrorDetails = {}) {
+    super(errno, message, details);
+    this.name = 'ErrnoError';
+  }
+}
+
+export function isGuestkitError(e: unknown): e is GuestkitError {
+  return e instanceof GuestkitError;
+}
+
+/** One line for a user: "command: message" (no stack). */
+export function formatError(e: unknown): string {
+  if (e instanceof GuestkitError) return e.command ? `${e.command}: ${e.message}` : e.message;
+  if (e instanceof Error) return e.message.split('\n')[0] ?? String(e);
+  return String(e);
+}
