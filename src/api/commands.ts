@@ -1,0 +1,32 @@
+/** The command table: every command guestkit has, in one list. */
+import * as handle from './handle-commands.js';
+import * as device from './device-commands.js';
+import * as mount from './mount-commands.js';
+import * as read from './read-commands.js';
+import * as write from './write-commands.js';
+import type { CommandDef, MethodsOf } from './types.js';
+
+export const COMMANDS = [
+  handle.addDrive, handle.addDriveRo, handle.launch, handle.shutdown,
+  device.listDevices, device.listPartitions, device.listFilesystems, device.vfsType, device.vfsLabel, device.vfsUuid,
+  device.blockdevGetsize64,
+  mount.mount, mount.mountRo, mount.umount, mount.umountAll, mount.mounts, mount.mountpoints,
+  read.ls, read.ll, read.cat, read.readFile, read.head, read.headN, read.tail, read.tailN, read.statns, read.lstatns,
+  read.isFile, read.isDir, read.isSymlink, read.exists, read.readlink, read.find, read.checksum, read.statvfs,
+  read.download,
+  write.write, write.writeAppend, write.upload, write.touch, write.mkdir, write.mkdirP, write.rm, write.rmF,
+  write.rmRf, write.rmdir, write.chmod, write.chown, write.lnS, write.ln, write.cp, write.mv, write.sync,
+] as const;
+
+export type CommandMethods = MethodsOf<typeof COMMANDS>;
+
+const byName = new Map<string, CommandDef>();
+for (const c of COMMANDS as readonly CommandDef[]) {
+  byName.set(c.name, c);
+  for (const a of c.aliases ?? []) byName.set(a, c);
+}
+
+/** Finds a command by fish name or alias (underscores accepted for dashes). */
+export function findCommand(name: string): CommandDef | undefined {
+  return byName.get(name.replace(/_/g, '-'));
+}

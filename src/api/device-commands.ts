@@ -1,0 +1,86 @@
+/** Listing and probing block devices. */
+import { defineCommand } from './types.js';
+import { wasm } from './wasm-access.js';
+
+export const listDevices = defineCommand({
+  name: 'list-devices',
+  args: [],
+  ret: 'strings',
+  shortdesc: 'list the block devices',
+  longdesc: 'Lists the whole block devices (/dev/sda, /dev/sdb, ...), one per drive added, in order.',
+  examples: ['list-devices'],
+  impl: { wasm: async (ctx) => wasm(ctx).devices.drives.map((d) => d.name) },
+});
+
+export const listPartitions = defineCommand({
+  name: 'list-partitions',
+  args: [],
+  ret: 'strings',
+  shortdesc: 'list the partitions',
+  longdesc: `Lists every partition on every drive (MBR primary, extended and logical partitions,
+and GPT partitions), named as Linux names them: /dev/sda1, ..., logical partitions from 5.`,
+  examples: ['list-partitions'],
+  impl: { wasm: async (ctx) => wasm(ctx).devices.partitions.map((p) => p.name) },
+});
+
+export const listFilesystems = defineCommand({
+  name: 'list-filesystems',
+  args: [],
+  ret: 'hash',
+  shortdesc: 'list the filesystems',
+  longdesc: `Lists the devices that may hold a filesystem (partitions, and whole drives with no
+partition table) with the filesystem type found on each ("unknown" when none is recognised).
+Extended partitions are not listed.`,
+  examples: ['list-filesystems'],
+  impl: {
+    wasm: async (ctx) => {
+      const b = wasm(ctx);
+      const out: Record<string, string> = {};
+      for (const d of b.devices.filesystemCandidates()) {
+        const { type } = await b.probe(d.name);
+        out[d.name] = type || 'unknown';
+      }
+      return out;
+    },
+  },
+});
+
+export const vfsType = defineCommand({
+  name: 'vfs-type',
+  args: [{ name: 'mountable', kind: 'Mountable' }],
+  ret: 'string',
+  shortdesc: 'get the filesystem type',
+  longdesc: 'Returns the type of the filesystem on the device (ext4, vfat, ntfs, LVM2_member, swap, ...), or an empty string when none is recognised.',
+  examples: ['vfs-type /dev/sda1'],
+  impl: { wasm: async (ctx, [dev]) => (await wasm(ctx).probe(dev)).type },
+});
+
+export const vfsLabel = defineCommand({
+  name: 'vfs-label',
+  args: [{ name: 'mountable', kind: 'Mountable' }],
+  ret: 'string',
+  shortdesc: 'get the filesystem label',
+  longdesc: 'Returns the label of the filesystem on the device, or an empty string when it has none.',
+  examples: ['vfs-label /dev/sda1'],
+  impl: { wasm: async (ctx, [dev]) => (await wasm(ctx).probe(dev)).label },
+});
+
+export const vfsUuid = defineCommand({
+  name: 'vfs-uuid',
+  args: [{ name: 'mountable', kind: 'Mountable' }],
+  ret: 'string',
+  shortdesc: 'get the filesystem UUID',
+  longdesc: 'Returns the UUID of the filesystem on the device, or an empty string when it has none.',
+  examples: ['vfs-uuid /dev/sda1'],
+  impl: { wasm: async (ctx, [dev]) => (await wasm(ctx).probe(dev)).uuid },
+});
+
+export const blockdevGetsize64 = defineCommand({
+  name: 'blockdev-getsize64',
+  args: [{ name: 'device', kind: 'Device' }],
+  ret: 'int64',
+  shortdesc: 'get the total size of a device in bytes',
+  longdesc: 'Returns the size of the device (a drive or a partition) in bytes.',
+  examples: ['blockdev-getsize64 /dev/sda'],
+  impl: { wasm: async (ctx, [dev]) => wasm(ctx).device(dev).dev.size },
+});

@@ -1,0 +1,300 @@
+/** Reading files and metadata from mounted filesystems. */
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { ErrnoError } from '../errors/index.js';
+import type { StatResult } from '../fs/vfs.js';
+import type { StatVfs } from '../fs/fs-driver.js';
+import { formatLsLa, type LsEntry } from '../util/ls-la.js';
+import { defineCommand, type CallContext } from './types.js';
+import { wasm, workerOp } from './wasm-access.js';
+
+const STATNS_FIELDS = [
+  'st_dev', 'st_ino', 'st_mode', 'st_nlink', 'st_uid', 'st_gid', 'st_rdev', 'st_size', 'st_blksize', 'st_blocks',
+  'st_atime_sec', 'st_atime_nsec', 'st_mtime_sec', 'st_mtime_nsec', 'st_ctime_sec', 'st_ctime_nsec',
+  'st_spare1', 'st_spare2', 'st_spare3', 'st_spare4', 'st_spare5', 'st_spare6',
+] as const;
+
+export function statnsStruct(s: StatResult): Record<string, number> {
+  return {
+    st_dev: s.dev, st_ino: s.ino, st_mode: s.mode, st_nlink: s.nlink, st_uid: s.uid, st_gid: s.gid,
+    st_rdev: s.rdev, st_size: s.size, st_blksize: s.blksize, st_blocks: s.blocks,
+    st_atime_sec: s.atime.sec, st_atime_nsec: s.atime.nsec, st_mtime_sec: s.mtime.sec, st_mtime_nsec: s.mtime.nsec,
+    st_ctime_sec: s.ctime.sec, st_ctime_nsec: s.ctime.nsec,
+    st_spare1: 0, st_spare2: 0, st_spare3: 0, st_spare4: 0, st_spare5: 0, st_spare6: 0,
+  };
+}
+
+const decoder = new TextDecoder();
+const CHUNK = 4 << 20;
+
+/** Reads a whole guest file through the backend, in chunks. */
+async function readWhole(ctx: CallContext, path: string): Promise<Uint8Array> {
+  const b = wasm(ctx);
+  const st = await b.rpc<StatResult>('stat', path);
+  if ((st.mode & 0o170000) === 0o040000) throw new ErrnoError('EISDIR', `${path}: Is a directory`);
+  if (st.size <= CHUNK) return b.rpc<Uint8Array>('read', path, 0, st.size);
+  const out = new Uint8Array(st.size);
+  for (let off = 0; off < st.size; off += CHUNK) out.set(await b.rpc<Uint8Array>('read', path, off, CHUNK), off);
+  return out;
+}
+
+function lines(buf: Uint8Array): string[] {
+  const text = decoder.decode(buf);
+  const parts = text.split('\n');
+  if (parts.length && parts[parts.length - 1] === '') parts.pop();
+  return parts;
+}
+
+export const ls = defineCommand({
+  name: 'ls',
+  args: [{ name: 'directory', kind: 'Pathname' }],
+  ret: 'strings',
+  shortdesc: 'list the files in a directory',
+  longdesc: 'Lists the names in the directory, hidden ones included ("." and ".." excluded), sorted. Use ll for details.',
+  examples: ['ls /etc'],
+  impl: { wasm: async (ctx, [dir]) => (await wasm(ctx).rpc<string[]>('readdir', dir)).sort(byteOrder) },
+});
+
+export function byteOrder(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a), Buffer.from(b));
+}
+
+export const ll = defineCommand({
+  name: 'll',
+  args: [{ name: 'directory', kind: 'Pathname' }],
+  ret: 'string',
+  shortdesc: 'list the files in a directory (long format)',
+  longdesc: 'Lists the directory in the format of "ls -la" as the guest would print it in the C locale, UTC.',
+  examples: ['ll /etc'],
+  impl: {
+    wasm: async (ctx, [dir]) => {
+      const b = wasm(ctx);
+      const self = await b.rpc<StatResult>('stat', dir);
+      const parent = await b.rpc<StatResult>('stat', dir.replace(/\/+$/, '') + '/..');
+      const entries = await b.rpc<{ name: string; attr: StatResult; link?: string }[]>('readdirPlus', dir);
+      const all: LsEntry[] = [{ name: '.', attr: self }, { name: '..', attr: parent }, ...entries];
+      return formatLsLa(all, Date.now() / 1000);
+    },
+  },
+});
+
+export const cat = defineCommand({
+  name: 'cat',
+  args: [{ name: 'path', kind: 'Pathname' }],
+  ret: 'string',
+  shortdesc: 'list the contents of a file',
+  longdesc: 'Returns the contents of the file as a string. For files with binary content use read-file or download.',
+  examples: ['cat /etc/hostname'],
+  impl: { wasm: async (ctx, [path]) => decoder.decode(await readWhole(ctx, path)) },
+});
+
+export const readFile = defineCommand({
+  name: 'read-file',
+  args: [{ name: 'path', kind: 'Pathname' }],
+  ret: 'buffer',
+  shortdesc: 'read a file',
+  longdesc: 'Returns the contents of the file as bytes, unlike cat which returns a string.',
+  examples: ['read-file /etc/hostname'],
+  impl: { wasm: async (ctx, [path]) => readWhole(ctx, path) },
+});
+
+export const head = defineCommand({
+  name: 'head',
+  args: [{ name: 'path', kind: 'Pathname' }],
+  ret: 'strings',
+  shortdesc: 'return first 10 lines of a file',
+  longdesc: 'Returns the first 10 lines of the file as a list of strings.',
+  examples: ['head /etc/passwd'],
+  impl: { any: async (ctx, [path]) => ctx.call('head-n', [10, path]) },
+});
+
+export const headN = defineCommand({
+  name: 'head-n',
+  args: [{ name: 'nrlines', kind: 'Int' }, { name: 'path', kind: 'Pathname' }],
+  ret: 'strings',
+  shortdesc: 'return first N lines of a file',
+  longdesc: `Returns the first nrlines lines of the file. A negative nrlines returns every line
+except the last -nrlines; 0 returns nothing.`,
+  examples: ['head-n 3 /etc/passwd', 'head-n -1 /etc/passwd'],
+  impl: {
+    wasm: async (ctx, [n, path]) => {
+      const all = lines(await readWhole(ctx, path));
+      return n >= 0 ? all.slice(0, n) : all.slice(0, Math.max(0, all.length + n));
+    },
+  },
+});
+
+export const tail = defineCommand({
+  name: 'tail',
+  args: [{ name: 'path', kind: 'Pathname' }],
+  ret: 'strings',
+  shortdesc: 'return last 10 lines of a file',
+  longdesc: 'Returns the last 10 lines of the file as a list of strings.',
+  examples: ['tail /var/log/messages'],
+  impl: { any: async (ctx, [path]) => ctx.call('tail-n', [10, path]) },
+});
+
+export const tailN = defineCommand({
+  name: 'tail-n',
+  args: [{ name: 'nrlines', kind: 'Int' }, { name: 'path', kind: 'Pathname' }],
+  ret: 'strings',
+  shortdesc: 'return last N lines of a file',
+  longdesc: `Returns the last nrlines lines of the file. A negative nrlines returns the lines
+starting from line -nrlines (as tail -n +N does); 0 returns nothing.`,
+  examples: ['tail-n 3 /etc/passwd', 'tail-n -2 /etc/passwd'],
+  impl: {
+    wasm: async (ctx, [n, path]) => {
+      const all = lines(await readWhole(ctx, path));
+      if (n > 0) return all.slice(Math.max(0, all.length - n));
+      if (n < 0) return all.slice(-n - 1);
+      return [];
+    },
+  },
+});
+
+export const statns = defineCommand({
+  name: 'statns',
+  args: [{ name: 'path', kind: 'Pathname' }],
+  ret: 'struct',
+  fields: STATNS_FIELDS,
+  shortdesc: 'get file information',
+  longdesc: 'Returns the stat(2) information of the file, following symlinks, with nanosecond times.',
+  examples: ['statns /etc/passwd'],
+  impl: { wasm: async (ctx, [path]) => statnsStruct(await wasm(ctx).rpc<StatResult>('stat', path, true)) },
+});
+
+export const lstatns = defineCommand({
+  name: 'lstatns',
+  args: [{ name: 'path', kind: 'Pathname' }],
+  ret: 'struct',
+  fields: STATNS_FIELDS,
+  shortdesc: 'get file information for a symbolic link',
+  longdesc: 'The same as statns, except that a symbolic link itself is described, not its target.',
+  examples: ['lstatns /bin'],
+  impl: { wasm: async (ctx, [path]) => statnsStruct(await wasm(ctx).rpc<StatResult>('stat', path, false)) },
+});
+
+async function typeTest(ctx: CallContext, path: string, follow: boolean, type: number): Promise<boolean> {
+  try {
+    const st = await wasm(ctx).rpc<StatResult>('stat', path, follow);
+    return (st.mode & 0o170000) === type;
+  } catch (e) {
+    if (e instanceof ErrnoError && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) return false;
+    throw e;
+  }
+}
+
+export const isFile = defineCommand({
+  name: 'is-file',
+  args: [{ name: 'path', kind: 'Pathname' }],
+  optargs: [{ name: 'followsymlinks', kind: 'Bool' }],
+  ret: 'bool',
+  shortdesc: 'test if a regular file',
+  longdesc: 'True when the path exists and is a regular file. Symlinks are not followed unless followsymlinks:true.',
+  examples: ['is-file /etc/passwd'],
+  impl: { wasm: async (ctx, [path], o) => typeTest(ctx, path, !!o.followsymlinks, 0o100000) },
+});
+
+export const isDir = defineCommand({
+  name: 'is-dir',
+  args: [{ name: 'path', kind: 'Pathname' }],
+  optargs: [{ name: 'followsymlinks', kind: 'Bool' }],
+  ret: 'bool',
+  shortdesc: 'test if a directory',
+  longdesc: 'True when the path exists and is a directory. Symlinks are not followed unless followsymlinks:true.',
+  examples: ['is-dir /etc'],
+  impl: { wasm: async (ctx, [path], o) => typeTest(ctx, path, !!o.followsymlinks, 0o040000) },
+});
+
+export const isSymlink = defineCommand({
+  name: 'is-symlink',
+  args: [{ name: 'path', kind: 'Pathname' }],
+  ret: 'bool',
+  shortdesc: 'test if a symbolic link',
+  longdesc: 'True when the path exists and is a symbolic link.',
+  examples: ['is-symlink /bin'],
+  impl: { wasm: async (ctx, [path]) => typeTest(ctx, path, false, 0o120000) },
+});
+
+export const exists = defineCommand({
+  name: 'exists',
+  args: [{ name: 'path', kind: 'Pathname' }],
+  ret: 'bool',
+  shortdesc: 'test if a file or directory exists',
+  longdesc: 'True when the path exists (following symlinks: a dangling symlink does not exist).',
+  examples: ['exists /etc/passwd'],
+  impl: { wasm: workerOp('exists') },
+});
+
+export const readlink = defineCommand({
+  name: 'readlink',
+  args: [{ name: 'path', kind: 'Pathname' }],
+  ret: 'string',
+  shortdesc: 'read the target of a symbolic link',
+  longdesc: 'Returns the target of the symbolic link, as stored (it is not resolved).',
+  examples: ['readlink /bin'],
+  impl: { wasm: workerOp('readlink') },
+});
+
+export const find = defineCommand({
+  name: 'find',
+  args: [{ name: 'directory', kind: 'Pathname' }],
+  ret: 'strings',
+  shortdesc: 'find all files and directories',
+  longdesc: 'Lists every file and directory below the directory, recursively, as paths relative to it, sorted.',
+  examples: ['find /etc'],
+  impl: { wasm: workerOp('find') },
+});
+
+export const checksum = defineCommand({
+  name: 'checksum',
+  args: [{ name: 'csumtype', kind: 'String' }, { name: 'path', kind: 'Pathname' }],
+  ret: 'string',
+  shortdesc: 'compute MD5, SHAx or CRC checksum of file',
+  longdesc: 'Computes a checksum of the file. csumtype is crc (as cksum prints it), md5, sha1, sha224, sha256, sha384 or sha512.',
+  examples: ['checksum sha256 /etc/passwd'],
+  impl: { wasm: async (ctx, [type, path]) => wasm(ctx).rpc('checksum', type, path) },
+});
+
+export const statvfs = defineCommand({
+  name: 'statvfs',
+  args: [{ name: 'path', kind: 'Pathname' }],
+  ret: 'struct',
+  fields: ['bsize', 'frsize', 'blocks', 'bfree', 'bavail', 'files', 'ffree', 'favail', 'fsid', 'flag', 'namemax'],
+  shortdesc: 'get file system statistics',
+  longdesc: 'Returns the statvfs(2) figures of the filesystem the path is on.',
+  examples: ['statvfs /'],
+  impl: { wasm: async (ctx, [path]) => ({ ...(await wasm(ctx).rpc<StatVfs>('statvfs', path)) }) },
+});
+
+export const download = defineCommand({
+  name: 'download',
+  args: [{ name: 'remotefilename', kind: 'Pathname' }, { name: 'filename', kind: 'FileOut' }],
+  ret: 'void',
+  shortdesc: 'download a file to the local machine',
+  longdesc: 'Copies the guest file to the host file (use "-" for standard output), in chunks.',
+  examples: ['download /etc/passwd passwd.txt', 'download /etc/passwd -'],
+  impl: {
+    wasm: async (ctx, [remote, local]) => {
+      const b = wasm(ctx);
+      const st = await b.rpc<StatResult>('stat', remote);
+      if ((st.mode & 0o170000) === 0o040000) throw new ErrnoError('EISDIR', `${remote}: Is a directory`);
+      const toStdout = local === '-';
+      const out: NodeJS.WritableStream = toStdout ? ctx.handle.stdout : createWriteStream(local);
+      let ok = false;
+      try {
+        for (let off = 0; off < st.size; off += CHUNK) {
+          const chunk = await b.rpc<Uint8Array>('read', remote, off, CHUNK);
+          if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+        }
+        ok = true;
+      } finally {
+        if (!toStdout) {
+          await new Promise<void>((res, rej) => (out as WriteStream).end((e?: Error | null) => (e ? rej(e) : res())));
+          // No partial download is left behind.
+          if (!ok) await rm(local, { force: true });
+        }
+      }
+    },
+  },
+});

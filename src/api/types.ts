@@ -1,0 +1,126 @@
+/**
+ * The shape of a command definition. Each command is defined once: its name,
+ * typed arguments and optional arguments, return kind, documentation, examples,
+ * and one implementation per backend. The library methods, the fish shell,
+ * `help` and the docs are all derived from these records.
+ */
+import type { Backend, BackendName } from '../backend/backend.js';
+
+/** Argument kinds; each validates once, in the call wrapper. */
+export type ArgKind =
+  | 'String' // any string
+  | 'Pathname' // absolute guest path
+  | 'Device' // /dev/sdX or a partition of it
+  | 'Mountable' // a device that may hold a filesystem
+  | 'Dev_or_Path' // a device, or an absolute guest path
+  | 'Int'
+  | 'Int64'
+  | 'Bool'
+  | 'StringList'
+  | 'FileIn' // host file to read ('-' = stdin)
+  | 'FileOut' // host file to write ('-' = stdout)
+  | 'BufferIn'; // bytes (a string in fish)
+
+export type OptArgKind = 'String' | 'Int' | 'Int64' | 'Bool' | 'StringList';
+
+export type RetKind = 'void' | 'string' | 'strings' | 'bool' | 'int' | 'int64' | 'buffer' | 'struct' | 'hash';
+
+export interface ArgDef {
+  readonly name: string;
+  readonly kind: ArgKind;
+}
+
+export interface OptArgDef {
+  readonly name: string;
+  readonly kind: OptArgKind;
+}
+
+type ArgType<K extends ArgKind> = K extends 'Int' | 'Int64' ? number
+  : K extends 'Bool' ? boolean
+  : K extends 'StringList' ? string[]
+  : K extends 'BufferIn' ? Uint8Array | string
+  : string;
+
+type OptArgType<K extends OptArgKind> = K extends 'Int' | 'Int64' ? number : K extends 'Bool' ? boolean : K extends 'StringList' ? string[] : string;
+
+export type ArgTypes<A extends readonly ArgDef[]> = { -readonly [I in keyof A]: A[I] extends ArgDef ? ArgType<A[I]['kind']> : never };
+
+export type OptArgs<O extends readonly OptArgDef[]> = { [E in O[number] as E['name']]?: OptArgType<E['kind']> };
+
+export type RetType<R extends RetKind> = R extends 'void' ? void
+  : R extends 'string' ? string
+  : R extends 'strings' ? string[]
+  : R extends 'bool' ? boolean
+  : R extends 'int' | 'int64' ? number
+  : R extends 'buffer' ? Uint8Array
+  : R extends 'struct' ? Record<string, number | string>
+  : Record<string, string>;
+
+/** What an implementation receives besides its arguments. */
+export interface CallContext {
+  /** The handle's backend (already launched for commands that need it). */
+  backend: Backend;
+  /** Handle-level state for the commands that configure the handle itself. */
+  handle: HandleState;
+  /** Calls another command through the wrapper (validation included). */
+  call(name: string, args: unknown[], optargs?: Record<string, unknown>): Promise<unknown>;
+}
+
+export interface HandleState {
+  readonly state: 'config' | 'launched' | 'closed';
+  readonly drives: readonly { file: string; format?: string; readonly: boolean }[];
+  addDrive(file: string, opts: { format?: string; readonly?: boolean }): void;
+  launch(): Promise<void>;
+  shutdown(): Promise<void>;
+  readonly backendName: BackendName;
+  /** Where output for FileOut '-' goes (the fish shell's stdout). */
+  stdout: NodeJS.WritableStream;
+}
+
+export type Impl = (ctx: CallContext, args: any[], optargs: Record<string, any>) => Promise<unknown>;
+
+export interface CommandDef<
+  N extends string = string,
+  A extends readonly ArgDef[] = readonly ArgDef[],
+  O extends readonly OptArgDef[] = readonly OptArgDef[],
+  R extends RetKind = RetKind,
+> {
+  /** guestfish name, with dashes: 'mount-ro'. */
+  readonly name: N;
+  readonly args: A;
+  readonly optargs?: O;
+  readonly ret: R;
+  /** Other fish names for the same command ('run' for 'launch'). */
+  readonly aliases?: readonly string[];
+  readonly shortdesc: string;
+  readonly longdesc: string;
+  readonly examples?: readonly string[];
+  /** 'config' commands run before launch; the rest need a launched handle. */
+  readonly phase?: 'config' | 'launched' | 'any';
+  /** For struct returns: field order for printing. */
+  readonly fields?: readonly string[];
+  /** Implementations: `any` serves every backend (built on other commands or the handle). */
+  readonly impl: Partial<Record<BackendName | 'any', Impl>>;
+}
+
+/** Identity helper that keeps literal types for the method signatures. */
+export function defineCommand<const N extends string, const A extends readonly ArgDef[], const O extends readonly OptArgDef[] = readonly [], const R extends RetKind = RetKind>(
+  def: CommandDef<N, A, O, R>,
+): CommandDef<N, A, O, R> {
+  return def;
+}
+
+/** 'mount-ro' → 'mountRo' */
+export type CamelCase<S extends string> = S extends `${infer H}-${infer T}` ? `${H}${Capitalize<CamelCase<T>>}` : S;
+
+export function camelCase(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+export type MethodOf<C> = C extends CommandDef<string, infer A, infer O, infer R>
+  ? (O extends readonly [] ? (...args: ArgTypes<A>) => Promise<RetType<R>> : (...args: [...ArgTypes<A>, OptArgs<O>?]) => Promise<RetType<R>>)
+  : never;
+
+export type MethodsOf<T extends readonly CommandDef<any, any, any, any>[]> = {
+  [C in T[number] as CamelCase<C['name']>]: MethodOf<C>;
+};

@@ -1,0 +1,32 @@
+/**
+ * The one interface every backend implements. Commands reach a backend through
+ * their per-backend implementation in the command table; this interface holds
+ * only what the handle itself needs: launching, shutting down, and what the
+ * backend can do.
+ */
+export interface DriveConfig {
+  /** Local path or NBD URI. */
+  file: string;
+  format?: string;
+  readonly: boolean;
+}
+
+export type BackendName = 'wasm' | 'appliance';
+
+export interface Backend {
+  readonly name: BackendName;
+  launch(drives: DriveConfig[]): Promise<void>;
+  /** Flushes and unmounts everything, then releases drives and helpers. Safe to call twice. */
+  shutdown(): Promise<void>;
+}
+
+/** Device name for the Nth drive (0 → /dev/sda, 25 → /dev/sdz, 26 → /dev/sdaa), as libguestfs names them. */
+export function driveName(index: number): string {
+  let s = '';
+  let n = index;
+  do {
+    s = String.fromCharCode(97 + (n % 26)) + s;
+    n = Math.floor(n / 26) - 1;
+  } while (n >= 0);
+  return `/dev/sd${s}`;
+}

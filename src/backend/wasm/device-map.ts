@@ -1,0 +1,55 @@
+/**
+ * The wasm backend's /dev: whole drives and their partitions, named as the
+ * Linux kernel (and so libguestfs) names them, each a BlockDevice.
+ */
+import type { BlockDevice } from '../../block/block-device.js';
+import { SliceDevice } from '../../block/slice.js';
+import { readPartitionTable, type Partition, type PartitionTable } from '../../partition/partition-table.js';
+import { driveName } from '../backend.js';
+
+export interface DeviceEntry {
+  name: string;
+  dev: BlockDevice;
+  /** Index of the drive it is on. */
+  drive: number;
+  partition?: Partition;
+}
+
+export class DeviceMap {
+  readonly drives: DeviceEntry[] = [];
+  readonly partitions: DeviceEntry[] = [];
+  readonly tables: (PartitionTable | null)[] = [];
+  private readonly byName = new Map<string, DeviceEntry>();
+
+  static async build(drives: BlockDevice[]): Promise<DeviceMap> {
+    const map = new DeviceMap();
+    for (const [i, dev] of drives.entries()) {
+      const name = driveName(i);
+      const entry: DeviceEntry = { name, dev, drive: i };
+      map.drives.push(entry);
+      map.byName.set(name, entry);
+      const table = await readPartitionTable(dev);
+      map.tables.push(table);
+      for (const p of table?.partitions ?? []) {
+        const pe: DeviceEntry = { name: `${name}${p.number}`, dev: new SliceDevice(dev, p.start, p.size, { name: `${name}${p.number}` }), drive: i, partition: p };
+        map.partitions.push(pe);
+        map.byName.set(pe.name, pe);
+      }
+    }
+    return map;
+  }
+
+  get(name: string): DeviceEntry | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Block devices that may hold a filesystem: partitions (not extended ones), and drives with no partition table. */
+  filesystemCandidates(): DeviceEntry[] {
+    const out: DeviceEntry[] = [];
+    for (const d of this.drives) {
+      if (!this.tables[d.drive]) out.push(d);
+      else out.push(...this.partitions.filter((p) => p.drive === d.drive && !p.partition!.extended));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * The in-process backend: partitions in TypeScript on the main thread, filesystems
+ * in WebAssembly inside a worker thread. Drives are opened read-only where asked,
+ * behind a copy-on-write overlay, so nothing this backend does can reach such an image.
+ */
+import { Worker } from 'node:worker_threads';
+import type { BlockDevice } from '../../block/block-device.js';
+import { openDrive } from '../../block/open-drive.js';
+import { ErrnoError, GuestkitError } from '../../errors/index.js';
+import { probeDevice, type Probe } from '../../probe/probe.js';
+import type { Backend, DriveConfig } from '../backend.js';
+import { BridgeServer, createBridgeBuffers } from './block-bridge.js';
+import { DeviceMap, type DeviceEntry } from './device-map.js';
+import type { MountRequest, WorkerRequest, WorkerResponse } from './worker-protocol.js';
+
+/** Filesystems this backend mounts. */
+export const WASM_FILESYSTEMS = new Set(['ext2', 'ext3', 'ext4']);
+
+/**
+ * The worker's entry. From the build it is worker.js; when running from source
+ * (vitest, tsx) a small bootstrap registers tsx in the worker before importing worker.ts.
+ */
+function workerEntry(): { entry: string | URL; eval: boolean } {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return { entry: new URL('./worker.js', here), eval: false };
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const worker = new URL('./worker.ts', here).href;
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(worker)}); })`
+    + `.catch((e) => { throw e; });`;
+  return { entry: code, eval: true };
+}
+
+interface Pending {
+  resolve: (v: unknown) => void;
+  reject: (e: unknown) => void;
+}
+
+export class WasmBackend implements Backend {
+  readonly name = 'wasm' as const;
+  private drives: BlockDevice[] = [];
+  private configs: DriveConfig[] = [];
+  devices!: DeviceMap;
+  private worker?: Worker;
+  private bridge?: BridgeServer;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  private nextDeviceId = 1;
+  private readonly probes = new Map<string, Probe>();
+  private workerError?: Error;
+
+  async launch(drives: DriveConfig[]): Promise<void> {
+    this.configs = drives;
+    try {
+      for (const d of drives) this.drives.push(await openDrive({ file: d.file, format: d.format, readOnly: d.readonly }));
+      this.devices = await DeviceMap.build(this.drives);
+    } catch (e) {
+      await this.shutdown();
+      throw e;
+    }
+  }
+
+  drive(index: number): DriveConfig | undefined {
+    return this.configs[index];
+  }
+
+  private startWorker(): Worker {
+    if (this.worker) return this.worker;
+    const buffers = createBridgeBuffers();
+    this.bridge = new BridgeServer(buffers);
+    const { entry, eval: isEval } = workerEntry();
+    const w = new Worker(entry, { workerData: { bridge: buffers }, eval: isEval });
+    w.on('message', (res: WorkerResponse) => {
+      const p = this.pending.get(res.id);
+      if (!p) return;
+      this.pending.delete(res.id);
+      if (res.ok) p.resolve(res.result);
+      else p.reject(new ErrnoError(res.error.errno, res.error.message));
+    });
+    const die = (err: Error) => {
+      this.workerError = err;
+      for (const p of this.pending.values()) p.reject(new GuestkitError('EIO', `filesystem worker failed: ${err.message}`, { cause: err }));
+      this.pending.clear();
+    };
+    w.on('error', die);
+    w.on('exit', (code) => { if (this.pending.size) die(new Error(`exited with status ${code}`)); });
+    this.worker = w;
+    return w;
+  }
+
+  /** Calls an operation in the fs worker. */
+  rpc<T = unknown>(op: string, ...args: unknown[]): Promise<T> {
+    if (this.workerError) return Promise.reject(new GuestkitError('EIO', `filesystem worker failed: ${this.workerError.message}`));
+    const w = this.startWorker();
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      w.postMessage({ id, op, args } satisfies WorkerRequest);
+    });
+  }
+
+  /** Looks a device up by name, or fails with the libguestfs-style message. */
+  device(name: string): DeviceEntry {
+    const d = this.devices.get(name);
+    if (!d) throw new ErrnoError('ENOENT', `${name}: No such file or directory`);
+    return d;
+  }
+
+  async probe(name: string): Promise<Probe> {
+    let p = this.probes.get(name);
+    if (!p) {
+      p = await probeDevice(this.device(name).dev);
+      this.probes.set(name, p);
+    }
+    return p;
+  }
+
+  async mount(device: string, mountpoint: string, readOnly: boolean): Promise<void> {
+    const entry = this.device(device);
+    const probe = await this.probe(device);
+    if (!probe.type) {
+      throw new ErrnoError('EINVAL', `${device} on ${mountpoint}: wrong fs type, bad option, bad superblock on ${device}, missing codepage or helper program, or other error`);
+    }
+    if (!WASM_FILESYSTEMS.has(probe.type)) {
+      throw new GuestkitError('ENOTSUP', `${device}: ${probe.type} filesystems are not supported by the wasm backend: use --backend=appliance`);
+    }
+    const deviceId = this.nextDeviceId++;
+    this.startWorker();
+    this.bridge!.register(deviceId, entry.dev);
+    const req: MountRequest = {
+      deviceId, device, size: entry.dev.size, fsType: probe.type,
+      deviceReadOnly: entry.dev.readOnly, mountReadOnly: readOnly, mountpoint,
+    };
+    try {
+      await this.rpc('mount', req);
+    } catch (e) {
+      this.bridge!.unregister(deviceId);
+      throw e;
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    const errors: unknown[] = [];
+    if (this.worker && !this.workerError) {
+      try {
+        await this.rpc('umountAll');
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+    if (this.worker) {
+      await this.bridge?.stop();
+      await this.worker.terminate();
+      this.worker = undefined;
+    }
+    for (const d of this.drives) {
+      try {
+        await d.flush();
+        await d.close();
+      } catch (e) {
+        errors.push(e);
+      }
+    }
+    this.drives = [];
+    if (errors.length) throw errors[0];
+  }
+}

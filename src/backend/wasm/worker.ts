@@ -1,0 +1,126 @@
+/**
+ * The fs worker: owns the WebAssembly filesystem modules and the guest's VFS.
+ * Requests arrive as messages; block I/O goes back to the main thread through
+ * the synchronous bridge. Nothing here touches the host's filesystem except
+ * loading the .wasm files.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { createHash } from 'node:crypto';
+import { BridgeClient } from './block-bridge.js';
+import type { MountRequest, WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js';
+import { FsError, type FsDriver } from '../../fs/fs-driver.js';
+import { Vfs, isDir, isLnk } from '../../fs/vfs.js';
+import { loadExt2Module, openExt2 } from '../../fs/ext2/ext2-driver.js';
+import { cksumCrc } from '../../util/cksum.js';
+
+const init = workerData as WorkerInit;
+const bridge = new BridgeClient(init.bridge);
+const vfs = new Vfs();
+let ext2Module: Awaited<ReturnType<typeof loadExt2Module>> | undefined;
+
+async function openDriver(req: MountRequest): Promise<FsDriver> {
+  const device = bridge.device(req.deviceId, req.size, req.deviceReadOnly);
+  switch (req.fsType) {
+    case 'ext2':
+    case 'ext3':
+    case 'ext4':
+      ext2Module ??= await loadExt2Module();
+      return openExt2(ext2Module, device, { readOnly: req.mountReadOnly });
+    default:
+      throw new FsError('ENOTSUP', `${req.device}: filesystem type '${req.fsType}' is not supported by the wasm backend: use --backend=appliance`);
+  }
+}
+
+/** find: every path below DIR, relative to it, sorted, directories included. */
+function find(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (abs: string, rel: string) => {
+    for (const e of vfs.readdirPlus(abs)) {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      out.push(r);
+      if (isDir(e.attr.mode)) walk(abs === '/' ? `/${e.name}` : `${abs}/${e.name}`, r);
+    }
+  };
+  walk(dir, '');
+  return out.sort();
+}
+
+const HASHES: Record<string, string> = {
+  md5: 'md5', sha1: 'sha1', sha224: 'sha224', sha256: 'sha256', sha384: 'sha384', sha512: 'sha512',
+};
+const CHUNK = 4 << 20;
+
+function checksum(type: string, path: string): string {
+  const size = vfs.stat(path).size;
+  if (isDir(vfs.stat(path).mode)) throw new FsError('EISDIR', `${path}: Is a directory`);
+  if (type === 'crc') {
+    const crc = cksumCrc();
+    for (let off = 0; off < size; off += CHUNK) crc.update(vfs.read(path, off, CHUNK));
+    return `${crc.digest()}`;
+  }
+  const alg = HASHES[type];
+  if (!alg) throw new FsError('EINVAL', `${type}: unknown checksum type, expecting crc|md5|sha1|sha224|sha256|sha384|sha512`);
+  const h = createHash(alg);
+  for (let off = 0; off < size; off += CHUNK) h.update(vfs.read(path, off, CHUNK));
+  return h.digest('hex');
+}
+
+const ops: Record<string, (...args: any[]) => unknown> = {
+  async mount(req: MountRequest) {
+    const driver = await openDriver(req);
+    try {
+      vfs.mount(req.mountpoint, req.device, driver, req.mountReadOnly);
+    } catch (e) {
+      driver.close();
+      throw e;
+    }
+  },
+  umount(target: string) {
+    const m = vfs.umount(target);
+    m.driver.close();
+    return m.device;
+  },
+  umountAll() {
+    for (const m of vfs.list()) {
+      vfs.umount(m.mountpoint);
+      m.driver.close();
+    }
+  },
+  mounts: () => vfs.inOrder().map((m) => ({ device: m.device, mountpoint: m.mountpoint })),
+  find,
+  checksum,
+  isDir: (p: string) => vfs.exists(p) && isDir(vfs.stat(p).mode),
+  isSymlink: (p: string) => {
+    try {
+      return isLnk(vfs.stat(p, false).mode);
+    } catch (e) {
+      if (e instanceof FsError && e.errno === 'ENOENT') return false;
+      throw e;
+    }
+  },
+  sync: () => vfs.flushAll(),
+};
+
+for (const name of ['stat', 'exists', 'readdir', 'readdirTyped', 'readdirPlus', 'read', 'readlink', 'statvfs',
+  'writeFile', 'writeAt', 'truncate', 'touch', 'mkdir', 'mkdirP', 'rm', 'rmdir', 'rmRf', 'chmod', 'chown',
+  'setTimes', 'symlink', 'link', 'cp', 'mv'] as const) {
+  ops[name] = (vfs[name] as (...a: unknown[]) => unknown).bind(vfs);
+}
+
+parentPort!.on('message', async (req: WorkerRequest) => {
+  let res: WorkerResponse;
+  const transfer: ArrayBuffer[] = [];
+  try {
+    const fn = ops[req.op];
+    if (!fn) throw new FsError('ENOTSUP', `unknown worker operation ${req.op}`);
+    const result = await fn(...req.args);
+    if (result instanceof Uint8Array && result.byteOffset === 0 && result.byteLength === result.buffer.byteLength) {
+      transfer.push(result.buffer as ArrayBuffer);
+    }
+    res = { id: req.id, ok: true, result };
+  } catch (e) {
+    const errno = e instanceof FsError ? e.errno : 'EIO';
+    res = { id: req.id, ok: false, error: { errno, message: (e as Error)?.message ?? String(e) } };
+  }
+  parentPort!.postMessage(res, transfer);
+});

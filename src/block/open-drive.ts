@@ -1,0 +1,52 @@
+/**
+ * openDrive: from a user's drive (a file or an NBD URI, a format, read-only
+ * or not) to a BlockDevice. Read-only drives are wrapped in a copy-on-write
+ * overlay so that nothing can write a byte to the image.
+ */
+import type { BlockDevice } from './block-device.js';
+import { GuestkitError, ImageError } from '../errors/index.js';
+import { probeBytes, qcow2Problem, readImageHead, validateFormat, type ProbedFormat } from './format.js';
+import { NbdDevice } from './nbd/client.js';
+import { isNbdUri } from './nbd/uri.js';
+import { OverlayDevice } from './overlay.js';
+import { openWithQemuNbd } from './qemu-nbd.js';
+import { RawFileDevice } from './raw-file.js';
+
+export interface DriveOptions {
+  /** A local file or block device, or an nbd:// / nbd+unix:// URI. */
+  file: string;
+  /** raw, qcow2, vmdk, vhdx, vdi, vpc; probed from the file when absent. */
+  format?: string;
+  readOnly: boolean;
+  /** Connect timeout for NBD URIs and qemu-nbd start (ms). */
+  timeoutMs?: number;
+}
+
+export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
+  const { file, readOnly } = opts;
+  const format = opts.format === undefined || opts.format === '' ? undefined : validateFormat(opts.format);
+  let dev: BlockDevice;
+  if (isNbdUri(file)) {
+    if (format !== undefined && format !== 'raw') {
+      throw new GuestkitError('EFORMAT', `${file}: format ${format} over NBD is not supported: the server must export raw data`, { disk: file });
+    }
+    dev = await NbdDevice.connect(file, { readOnly, connectTimeoutMs: opts.timeoutMs });
+  } else {
+    const h = await readImageHead(file); // one-line errors: missing, empty, a directory...
+    let fmt: ProbedFormat;
+    if (format !== undefined) {
+      fmt = format;
+    } else {
+      const probed = probeBytes(h.head, h.footer);
+      if (probed === 'luks') throw new ImageError(file, 'is LUKS-encrypted: encrypted disks are not supported');
+      fmt = probed;
+    }
+    if (fmt === 'qcow2' && h.isFile && probeBytes(h.head) === 'qcow2') {
+      const problem = qcow2Problem(h.head, h.size);
+      if (problem) throw new ImageError(file, problem);
+    }
+    if (fmt === 'raw') dev = await RawFileDevice.open(file, { readOnly });
+    else dev = await openWithQemuNbd({ file, format: fmt, readOnly, startTimeoutMs: opts.timeoutMs });
+  }
+  return readOnly ? new OverlayDevice(dev) : dev;
+}

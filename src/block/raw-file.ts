@@ -1,0 +1,212 @@
+/**
+ * A raw image file or host block device. Async methods use a FileHandle;
+ * readSync/writeSync are fast paths for the fs worker thread, which must call
+ * its block device synchronously.
+ */
+import fs from 'node:fs';
+import type { BlockDevice, Extent } from './block-device.js';
+import { ErrnoError, ImageError } from '../errors/index.js';
+import { checkRange } from './slice.js';
+
+const ZERO_CHUNK = 1024 * 1024;
+
+function errnoProblem(e: unknown): { code: string; text: string } {
+  const err = e as NodeJS.ErrnoException;
+  const code = err?.code ?? 'EIO';
+  const texts: Record<string, string> = {
+    ENOENT: 'No such file or directory',
+    EACCES: 'Permission denied',
+    EPERM: 'Operation not permitted',
+    EISDIR: 'Is a directory',
+    EROFS: 'Read-only file system',
+    ENOSPC: 'No space left on device',
+    EIO: 'Input/output error',
+    EBUSY: 'Device or resource busy',
+    ENXIO: 'No such device or address',
+  };
+  return { code, text: texts[code] ?? (err?.message?.split('\n')[0] || code) };
+}
+
+/** Size of a host block device from sysfs (fstat reports 0 for them). */
+function blockDeviceSize(st: fs.Stats): number | null {
+  const rdev = st.rdev;
+  // glibc's major()/minor() encoding.
+  const major = ((rdev >>> 8) & 0xfff) | (Math.floor(rdev / 2 ** 32) & ~0xfff);
+  const minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xff & 0xfffff);
+  try {
+    const sectors = fs.readFileSync(`/sys/dev/block/${major}:${minor}/size`, 'utf8').trim();
+    const n = Number(sectors);
+    return Number.isSafeInteger(n) ? n * 512 : null;
+  } catch {
+    return null;
+  }
+}
+
+export class RawFileDevice implements BlockDevice {
+  readonly name: string;
+  readonly size: number;
+  readonly readOnly: boolean;
+  private handle: fs.promises.FileHandle | null;
+
+  private constructor(name: string, handle: fs.promises.FileHandle, size: number, readOnly: boolean) {
+    this.name = name;
+    this.handle = handle;
+    this.size = size;
+    this.readOnly = readOnly;
+  }
+
+  static async open(path: string, opts: { readOnly: boolean; name?: string }): Promise<RawFileDevice> {
+    const name = opts.name ?? path;
+    let handle: fs.promises.FileHandle;
+    try {
+      handle = await fs.promises.open(path, opts.readOnly ? fs.constants.O_RDONLY : fs.constants.O_RDWR);
+    } catch (e) {
+      const p = errnoProblem(e);
+      throw new ImageError(name, p.text, { cause: e });
+    }
+    try {
+      const st = await handle.stat();
+      let size: number;
+      if (st.isFile()) size = st.size;
+      else if (st.isBlockDevice()) {
+        const s = blockDeviceSize(st);
+        if (s === null) throw new ImageError(name, 'cannot find the size of this block device');
+        size = s;
+      } else if (st.isDirectory()) throw new ImageError(name, 'Is a directory');
+      else throw new ImageError(name, 'not a regular file or block device');
+      return new RawFileDevice(name, handle, size, opts.readOnly);
+    } catch (e) {
+      await handle.close().catch(() => {});
+      throw e;
+    }
+  }
+
+  /** The file descriptor, for synchronous access from a worker thread. */
+  get fd(): number {
+    return this.h('fd').fd;
+  }
+
+  private h(what: string): fs.promises.FileHandle {
+    if (!this.handle) throw new ErrnoError('EBADF', `${this.name}: ${what}: the disk is closed`, { disk: this.name });
+    return this.handle;
+  }
+
+  private ioError(what: string, offset: number, e: unknown): ErrnoError {
+    const p = errnoProblem(e);
+    return new ErrnoError(p.code, `${this.name}: ${what} at offset ${offset} failed: ${p.text}`, { disk: this.name, cause: e });
+  }
+
+  private checkWritable(what: string): void {
+    if (this.readOnly) throw new ErrnoError('EROFS', `${this.name}: ${what}: the disk is read-only`, { disk: this.name });
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const b = new Uint8Array(length);
+    await this.readInto(offset, b);
+    return b;
+  }
+
+  async readInto(offset: number, into: Uint8Array): Promise<void> {
+    checkRange(this.name, this.size, offset, into.length, 'read');
+    const h = this.h('read');
+    let done = 0;
+    while (done < into.length) {
+      let n: number;
+      try {
+        ({ bytesRead: n } = await h.read(into, done, into.length - done, offset + done));
+      } catch (e) {
+        throw this.ioError('read', offset + done, e);
+      }
+      if (n === 0) throw new ErrnoError('EIO', `${this.name}: read at offset ${offset + done}: unexpected end of file (the file shrank?)`, { disk: this.name });
+      done += n;
+    }
+  }
+
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    this.checkWritable('write');
+    checkRange(this.name, this.size, offset, data.length, 'write');
+    const h = this.h('write');
+    let done = 0;
+    while (done < data.length) {
+      try {
+        const { bytesWritten } = await h.write(data, done, data.length - done, offset + done);
+        done += bytesWritten;
+      } catch (e) {
+        throw this.ioError('write', offset + done, e);
+      }
+    }
+  }
+
+  async zero(offset: number, length: number, _trim?: boolean): Promise<void> {
+    this.checkWritable('zero');
+    checkRange(this.name, this.size, offset, length, 'zero');
+    const zeroes = new Uint8Array(Math.min(ZERO_CHUNK, length));
+    for (let done = 0; done < length; done += zeroes.length) {
+      const n = Math.min(zeroes.length, length - done);
+      await this.write(offset + done, zeroes.subarray(0, n));
+    }
+  }
+
+  async flush(): Promise<void> {
+    if (this.readOnly) return;
+    try {
+      await this.h('flush').datasync();
+    } catch (e) {
+      if (e instanceof ErrnoError) throw e;
+      throw this.ioError('flush', 0, e);
+    }
+  }
+
+  async extents(offset: number, length: number): Promise<Extent[]> {
+    checkRange(this.name, this.size, offset, length, 'extents');
+    return length === 0 ? [] : [{ offset, length, zero: false, hole: false }];
+  }
+
+  async close(): Promise<void> {
+    const h = this.handle;
+    this.handle = null;
+    await h?.close();
+  }
+
+  /** Synchronous read (fs worker fast path); loops on short reads. */
+  readSync(offset: number, into: Uint8Array): void {
+    checkRange(this.name, this.size, offset, into.length, 'read');
+    const fd = this.fd;
+    let done = 0;
+    while (done < into.length) {
+      let n: number;
+      try {
+        n = fs.readSync(fd, into, done, into.length - done, offset + done);
+      } catch (e) {
+        throw this.ioError('read', offset + done, e);
+      }
+      if (n === 0) throw new ErrnoError('EIO', `${this.name}: read at offset ${offset + done}: unexpected end of file (the file shrank?)`, { disk: this.name });
+      done += n;
+    }
+  }
+
+  /** Synchronous write (fs worker fast path). */
+  writeSync(offset: number, data: Uint8Array): void {
+    this.checkWritable('write');
+    checkRange(this.name, this.size, offset, data.length, 'write');
+    const fd = this.fd;
+    let done = 0;
+    while (done < data.length) {
+      try {
+        done += fs.writeSync(fd, data, done, data.length - done, offset + done);
+      } catch (e) {
+        throw this.ioError('write', offset + done, e);
+      }
+    }
+  }
+
+  /** Synchronous flush (fs worker fast path). */
+  flushSync(): void {
+    if (this.readOnly) return;
+    try {
+      fs.fdatasyncSync(this.fd);
+    } catch (e) {
+      throw this.ioError('flush', 0, e);
+    }
+  }
+}

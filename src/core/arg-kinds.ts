@@ -1,0 +1,63 @@
+/**
+ * Argument kinds validate (and normalise) once, here, so implementations never
+ * re-check: a Pathname is absolute, a Device names /dev/sdX[N], and so on.
+ */
+import { ErrnoError } from '../errors/index.js';
+import type { ArgDef, ArgKind, OptArgDef } from '../api/types.js';
+
+const DEVICE_RE = /^\/dev\/(?:sd|vd|hd|xvd)([a-z]+)(\d*)$/;
+
+/** libguestfs accepts /dev/vda1, /dev/hda1, /dev/xvda1 for /dev/sda1. */
+export function normaliseDevice(name: string): string | undefined {
+  const m = DEVICE_RE.exec(name);
+  return m ? `/dev/sd${m[1]}${m[2]}` : undefined;
+}
+
+function typeError(arg: string, expected: string, value: unknown): ErrnoError {
+  return new ErrnoError('EINVAL', `${arg}: expecting ${expected}, got ${JSON.stringify(value)}`);
+}
+
+export function validateArg(def: ArgDef, value: unknown): unknown {
+  const k: ArgKind = def.kind;
+  switch (k) {
+    case 'Int':
+    case 'Int64':
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw typeError(def.name, 'an integer', value);
+      if (k === 'Int' && (value > 2147483647 || value < -2147483648)) throw new ErrnoError('EINVAL', `${def.name}: integer out of range`);
+      return value;
+    case 'Bool':
+      if (typeof value !== 'boolean') throw typeError(def.name, 'a boolean', value);
+      return value;
+    case 'StringList':
+      if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw typeError(def.name, 'a list of strings', value);
+      return value;
+    case 'BufferIn':
+      if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw typeError(def.name, 'a string or bytes', value);
+      return value;
+    default:
+      break;
+  }
+  if (typeof value !== 'string') throw typeError(def.name, 'a string', value);
+  switch (k) {
+    case 'Pathname':
+      if (!value.startsWith('/')) throw new ErrnoError('EINVAL', `${value}: path must start with a / character`);
+      if (value.includes('\0')) throw new ErrnoError('EINVAL', `${def.name}: path contains a NUL byte`);
+      return value;
+    case 'Device':
+    case 'Mountable': {
+      const d = normaliseDevice(value);
+      if (!d) throw new ErrnoError('EINVAL', `${value}: No such file or directory`);
+      return d;
+    }
+    case 'Dev_or_Path':
+      if (value.startsWith('/dev/')) return normaliseDevice(value) ?? value;
+      if (!value.startsWith('/')) throw new ErrnoError('EINVAL', `${value}: path must start with a / character`);
+      return value;
+    default:
+      return value;
+  }
+}
+
+export function validateOptArg(def: OptArgDef, value: unknown): unknown {
+  return validateArg({ name: def.name, kind: def.kind }, value);
+}

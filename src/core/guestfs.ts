@@ -1,0 +1,144 @@
+/**
+ * The handle. Its life is config → launched → closed. Every command of the table
+ * is a method (camelCase) that goes through one wrapper: state check, argument
+ * validation by kind, choice of the backend's implementation, and the command's
+ * name attached to any error.
+ */
+import { COMMANDS, findCommand, type CommandMethods } from '../api/commands.js';
+import { camelCase, type CallContext, type CommandDef, type HandleState } from '../api/types.js';
+import type { Backend, BackendName, DriveConfig } from '../backend/backend.js';
+import { WasmBackend } from '../backend/wasm/wasm-backend.js';
+import { ErrnoError, GuestkitError, NotSupportedError, StateError } from '../errors/index.js';
+import { validateArg, validateOptArg } from './arg-kinds.js';
+import { validateFormat } from '../block/format.js';
+
+export interface GuestfsOptions {
+  /** 'wasm' (in-process, the default) or 'appliance'. */
+  backend?: BackendName | 'auto';
+  /** Where fish-style output for FileOut '-' goes; defaults to process.stdout. */
+  stdout?: NodeJS.WritableStream;
+}
+
+export function resolveBackendName(requested?: string): BackendName {
+  const name = requested ?? process.env.GUESTKIT_BACKEND ?? 'auto';
+  if (name === 'auto' || name === 'wasm') return 'wasm';
+  if (name === 'appliance') return 'appliance';
+  throw new GuestkitError('EINVAL', `unknown backend '${name}' (expected auto, wasm or appliance)`);
+}
+
+function createBackend(name: BackendName): Backend {
+  if (name === 'wasm') return new WasmBackend();
+  throw new NotSupportedError('the appliance backend', 'this build of guestkit');
+}
+
+class GuestfsBase implements HandleState {
+  state: 'config' | 'launched' | 'closed' = 'config';
+  readonly drives: DriveConfig[] = [];
+  readonly backendName: BackendName;
+  stdout: NodeJS.WritableStream;
+  private backend?: Backend;
+
+  constructor(opts: GuestfsOptions = {}) {
+    this.backendName = resolveBackendName(opts.backend);
+    this.stdout = opts.stdout ?? process.stdout;
+  }
+
+  addDrive(file: string, opts: { format?: string; readonly?: boolean } = {}): void {
+    if (this.state !== 'config') throw new StateError('drives can only be added before launch');
+    if (!file) throw new ErrnoError('EINVAL', 'empty drive name');
+    if (opts.format !== undefined) validateFormat(opts.format);
+    this.drives.push({ file, format: opts.format, readonly: !!opts.readonly });
+  }
+
+  async launch(): Promise<void> {
+    if (this.state === 'launched') throw new StateError('the handle is already launched');
+    if (this.state === 'closed') throw new StateError('the handle is closed');
+    if (this.drives.length === 0) throw new StateError('no drives added: call add-drive (-a) before launch');
+    const backend = createBackend(this.backendName);
+    await backend.launch(this.drives);
+    this.backend = backend;
+    this.state = 'launched';
+  }
+
+  async shutdown(): Promise<void> {
+    const b = this.backend;
+    this.backend = undefined;
+    this.state = 'closed';
+    if (b) await b.shutdown();
+  }
+
+  /** Shuts down (if launched) and releases everything. */
+  async close(): Promise<void> {
+    if (this.state !== 'closed') await this.shutdown();
+  }
+
+  /** Calls a command by its fish name with typed arguments. */
+  async call(name: string, args: unknown[], optargs: Record<string, unknown> = {}): Promise<unknown> {
+    const def = findCommand(name);
+    if (!def) throw new ErrnoError('EINVAL', `${name}: unknown command`);
+    try {
+      return await this.invoke(def, args, optargs);
+    } catch (e) {
+      if (e instanceof GuestkitError) {
+        e.command ??= def.name;
+        throw e;
+      }
+      const err = new GuestkitError('EIO', (e as Error)?.message ?? String(e), { cause: e, command: def.name });
+      throw err;
+    }
+  }
+
+  private async invoke(def: CommandDef, args: unknown[], optargs: Record<string, unknown>): Promise<unknown> {
+    const phase = def.phase ?? 'launched';
+    if (phase === 'launched' && this.state !== 'launched') {
+      throw new StateError(this.state === 'closed' ? 'the handle is closed' : "call 'launch' (or 'run') before this command");
+    }
+    if (phase === 'config' && this.state !== 'config') {
+      throw new StateError(`this command is only valid before launch`);
+    }
+    if (args.length !== def.args.length) {
+      throw new ErrnoError('EINVAL', `expecting ${def.args.length} argument${def.args.length === 1 ? '' : 's'}, got ${args.length}`);
+    }
+    const typed = def.args.map((a, i) => validateArg(a, args[i]));
+    const typedOpt: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(optargs)) {
+      if (v === undefined) continue;
+      const od = def.optargs?.find((o) => o.name === k);
+      if (!od) throw new ErrnoError('EINVAL', `unknown optional argument '${k}'`);
+      typedOpt[k] = validateOptArg(od, v);
+    }
+    const impl = (this.backend && def.impl[this.backend.name]) ?? def.impl.any;
+    if (!impl) throw new NotSupportedError(def.name, this.backend?.name ?? this.backendName);
+    const ctx: CallContext = {
+      backend: this.backend!,
+      handle: this,
+      call: (n, a, o) => this.call(n, a, o),
+    };
+    return impl(ctx, typed, typedOpt);
+  }
+
+  /** The backend in use, once launched (for tools that need its details). */
+  get activeBackend(): Backend | undefined {
+    return this.backend;
+  }
+}
+
+// Methods derived from the table: guestfs.mountRo('/dev/sda1', '/'), guestfs.addDrive(file, { readonly: true }).
+for (const def of COMMANDS as readonly CommandDef[]) {
+  const method = camelCase(def.name);
+  if (method in GuestfsBase.prototype) continue; // addDrive, launch, shutdown have handle methods already
+  Object.defineProperty(GuestfsBase.prototype, method, {
+    value: function (this: GuestfsBase, ...args: unknown[]) {
+      const hasOpt = (def.optargs?.length ?? 0) > 0 && args.length === def.args.length + 1;
+      const opt = hasOpt ? (args.pop() as Record<string, unknown>) : {};
+      return this.call(def.name, args, opt);
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
+type Derived = Omit<CommandMethods, 'addDrive' | 'launch' | 'shutdown'>;
+
+export interface Guestfs extends Derived {}
+export class Guestfs extends GuestfsBase {}

@@ -1,0 +1,50 @@
+/** `help` and `help CMD`, generated from the command table. */
+import { COMMANDS, findCommand } from '../api/commands.js';
+import type { CommandDef } from '../api/types.js';
+import { BUILTINS } from './builtins.js';
+
+function indent(text: string, by: string): string {
+  return text.split('\n').map((l) => (l ? by + l : '')).join('\n');
+}
+
+export function synopsis(def: CommandDef): string {
+  const parts = [def.name, ...def.args.map((a) => a.name)];
+  if (def.optargs?.length) parts.push(...def.optargs.map((o) => `[${o.name}:${o.kind === 'Bool' ? 'true|false' : '..'}]`));
+  return parts.join(' ');
+}
+
+export function commandHelp(name: string): string | undefined {
+  const def = findCommand(name);
+  if (def) {
+    const lines = [
+      'NAME', `    ${def.name} - ${def.shortdesc}`, '', 'SYNOPSIS', `     ${synopsis(def)}`, '',
+      'DESCRIPTION', indent(def.longdesc, '    '), '',
+    ];
+    if (def.aliases?.length) lines.push(`    You can use '${def.aliases.join("' or '")}' as an alias for this command.`, '');
+    if (def.examples?.length) lines.push('EXAMPLES', ...def.examples.map((e) => `    ${e}`), '');
+    return lines.join('\n');
+  }
+  const b = BUILTINS.find((x) => x.name === name);
+  if (b) return ['NAME', `    ${b.name} - ${b.shortdesc}`, '', 'SYNOPSIS', `     ${b.usage}`, ''].join('\n');
+  return undefined;
+}
+
+export function helpList(): string {
+  const all = [...(COMMANDS as readonly CommandDef[]).map((c) => [c.name, c.shortdesc] as const), ...BUILTINS.map((b) => [b.name, b.shortdesc] as const)]
+    .sort((a, b) => (a[0] < b[0] ? -1 : 1));
+  const width = Math.max(...all.map(([n]) => n.length));
+  return all.map(([n, d]) => `${n.padEnd(width)} ${d}\n`).join('');
+}
+
+export function helpIntro(): string {
+  return [
+    'Add disk images to examine using the -a option, then run, mount and look inside:',
+    '',
+    "  guestkit fish -a disk.img run : list-filesystems : mount /dev/sda1 / : ls /",
+    '',
+    'For a list of commands:             help -l',
+    'To show help on a command:          help CMD',
+    'To quit:                            quit',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,27 @@
+/** Prints a command's result the way guestfish does, by return kind. */
+import type { CommandDef } from '../api/types.js';
+
+export function formatResult(def: CommandDef, result: unknown): string | Uint8Array {
+  switch (def.ret) {
+    case 'void':
+      return '';
+    case 'string':
+      return `${result as string}\n`;
+    case 'strings':
+      return (result as string[]).map((s) => `${s}\n`).join('');
+    case 'bool':
+      return result ? 'true\n' : 'false\n';
+    case 'int':
+    case 'int64':
+      return `${result as number}\n`;
+    case 'buffer':
+      return result as Uint8Array;
+    case 'struct': {
+      const r = result as Record<string, unknown>;
+      const keys = def.fields ?? Object.keys(r);
+      return keys.map((k) => `${k}: ${r[k]}\n`).join('');
+    }
+    case 'hash':
+      return Object.entries(result as Record<string, string>).map(([k, v]) => `${k}: ${v}\n`).join('');
+  }
+}

@@ -1,0 +1,34 @@
+/** guestkit cat: virt-cat. Prints guest files to standard output. */
+import { Command } from 'commander';
+import { addDriveOptions } from '../common/drive-options.js';
+import { openGuest } from '../common/open-guest.js';
+import { runTool } from '../common/run-tool.js';
+import { formatError } from '../../src/errors/index.js';
+
+export function catCommand(): Command {
+  const cmd = new Command('cat')
+    .description('display files in a virtual machine (virt-cat)')
+    .argument('<files...>', 'guest paths to print')
+    .usage('[--options] -a disk.img file [file ...]');
+  const driveOpts = addDriveOptions(cmd, { readOnlyDefault: true });
+  cmd.action(async (files: string[]) => {
+    await runTool('cat', async () => {
+      const g = await openGuest(driveOpts(), { tool: 'cat', needMounts: true, readOnly: true });
+      let errors = 0;
+      try {
+        for (const f of files) {
+          try {
+            await g.download(f, '-');
+          } catch (e) {
+            process.stderr.write(`guestkit cat: error: ${formatError(e)}\n`);
+            errors++;
+          }
+        }
+      } finally {
+        await g.close();
+      }
+      return errors ? 1 : 0;
+    });
+  });
+  return cmd;
+}

@@ -1,0 +1,66 @@
+/**
+ * The options every virt-style tool shares: -a (repeatable; --format applies to
+ * the -a options after it, as in the virt tools), -m dev[:mountpoint[:options[:fstype]]],
+ * --ro/--rw, -i, -v, -x, --backend. Commander calls option parsers in command-line
+ * order, which keeps --format and -a in their order.
+ */
+import { Command, Option } from 'commander';
+import type { DriveConfig } from '../../src/backend/backend.js';
+
+export interface MountSpec {
+  device: string;
+  mountpoint: string;
+  options?: string;
+  fstype?: string;
+}
+
+export interface DriveOptions {
+  drives: DriveConfig[];
+  mounts: MountSpec[];
+  inspect: boolean;
+  verbose: boolean;
+  trace: boolean;
+  backend?: string;
+}
+
+export function parseMountSpec(spec: string): MountSpec {
+  const [device, mountpoint, options, fstype] = spec.split(':');
+  return { device: device!, mountpoint: mountpoint || '/', options: options || undefined, fstype: fstype || undefined };
+}
+
+/** Adds the shared options to a command; returns a getter for their parsed values. */
+export function addDriveOptions(cmd: Command, opts: { readOnlyDefault: boolean; mounts?: boolean }): () => DriveOptions {
+  const state: DriveOptions = { drives: [], mounts: [], inspect: false, verbose: false, trace: false };
+  let format: string | undefined;
+  let readonly = opts.readOnlyDefault;
+  cmd.addOption(new Option('-a, --add <image>', 'add a disk image or NBD URI (repeatable)').argParser((file: string) => {
+    state.drives.push({ file, format, readonly });
+    return file;
+  }));
+  cmd.addOption(new Option('--format <format>', 'format of the following -a images: raw, qcow2, vmdk, vhdx, vdi, vpc (default: probe)').argParser((f: string) => {
+    format = f === 'auto' ? undefined : f;
+    return f;
+  }));
+  if (opts.mounts !== false) {
+    cmd.addOption(new Option('-m, --mount <dev[:mnt[:opts[:fstype]]]>', 'mount the device at the mountpoint (repeatable)').argParser((m: string) => {
+      state.mounts.push(parseMountSpec(m));
+      return m;
+    }));
+    cmd.addOption(new Option('-i, --inspector', 'inspect the disks and mount the guest as it mounts itself').argParser(() => { state.inspect = true; return true; }));
+  }
+  cmd.addOption(new Option('-v, --verbose', 'verbose messages').argParser(() => { state.verbose = true; return true; }));
+  cmd.addOption(new Option('-x', 'trace each command').argParser(() => { state.trace = true; return true; }));
+  cmd.addOption(new Option('--backend <name>', 'auto, wasm or appliance (default: $GUESTKIT_BACKEND or auto)').argParser((b: string) => {
+    state.backend = b;
+    return b;
+  }));
+  if (!opts.readOnlyDefault) {
+    cmd.addOption(new Option('-r, --ro', 'open the images read-only').argParser(() => {
+      readonly = true;
+      for (const d of state.drives) d.readonly = true;
+      return true;
+    }));
+    cmd.addOption(new Option('-w, --rw', 'open the images read-write (the default)').argParser(() => { readonly = false; return true; }));
+  }
+  return () => state;
+}

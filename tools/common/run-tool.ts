@@ -1,0 +1,18 @@
+/**
+ * Runs a tool's main: errors become one line on stderr ("guestkit TOOL: error: ...")
+ * and exit status 1, never a stack trace (unless GUESTKIT_DEBUG is set).
+ */
+import { formatError } from '../../src/errors/index.js';
+
+export async function runTool(tool: string, main: () => Promise<number | void>): Promise<never> {
+  let status = 0;
+  try {
+    status = (await main()) ?? 0;
+  } catch (e) {
+    if (process.env.GUESTKIT_DEBUG) console.error(e);
+    process.stderr.write(`guestkit ${tool}: error: ${formatError(e)}\n`);
+    status = 1;
+  }
+  await new Promise<void>((r) => (process.stdout.writableLength === 0 ? r() : process.stdout.once('drain', () => r())));
+  process.exit(status);
+}
