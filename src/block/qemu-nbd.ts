@@ -139,6 +139,7 @@ export function qemuNbdProblem(stderr: string, absFile: string, fileName: string
   let s = first.replace(/^qemu-nbd:\s*/, '');
   s = s.replace(/^Failed to blk_new_open '[^']*':\s*/, '');
   s = s.replace(/^Could not open '[^']*':\s*/, '');
+  if (/lock/i.test(s) && lines.some((l) => /another process using the image/i.test(l))) s += ' (is another process using the image?)';
   s = s.split(`'${absFile}'`).join(`'${fileName}'`).split(absFile).join(fileName);
   return s;
 }

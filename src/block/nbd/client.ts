@@ -156,16 +156,17 @@ export class NbdDevice implements BlockDevice {
           const err = connected
             ? new NbdError(name, `connection error during the handshake: ${connectProblem(e)}`, { cause: e })
             : new NbdError(name, `cannot connect: ${connectProblem(e)}`, { cause: e });
+          // Once connected, the handshake is reading: failing the reader
+          // rejects it (with its own, more precise message where it has one).
           reader.fail(err);
-          reject(err);
+          if (!connected) reject(err);
+          socket.destroy();
         };
         onClose = () => {
-          const err = new NbdError(name, 'the server closed the connection during the handshake');
-          reader.fail(err);
-          reject(err);
+          reader.fail(new NbdError(name, 'the server closed the connection during the handshake'));
         };
-        socket.once('error', onError);
-        socket.once('close', onClose);
+        socket.on('error', onError);
+        socket.on('close', onClose);
       });
       failure.catch(() => {});
       const run = (async () => {
@@ -183,6 +184,8 @@ export class NbdDevice implements BlockDevice {
     } catch (e) {
       clearTimeout(timer);
       socket.destroy();
+      // keep a listener: a late 'error' must not become an uncaught exception
+      socket.on('error', () => {});
       if (e instanceof NbdError) throw e;
       throw new NbdError(name, e instanceof Error ? e.message : String(e), { cause: e });
     }
@@ -413,7 +416,8 @@ export class NbdDevice implements BlockDevice {
         new NbdError(this.name, `${P.CMD_NAMES[cmd]} at offset ${offset}: ${this.closing ? 'the connection is closed' : this.dead.message.slice(this.name.length + 2)}`),
       );
     }
-    const cookie = this.nextCookie++;
+    const cookie = this.nextCookie;
+    this.nextCookie = (this.nextCookie % 0xffffffff) + 1;
     const h = Buffer.allocUnsafe(P.REQUEST_HEADER_SIZE);
     h.writeUInt32BE(P.REQUEST_MAGIC, 0);
     h.writeUInt16BE(flags, 4);
