@@ -33,12 +33,12 @@ EXT2FS_SRCS=(
   extent fallocate fileio freefs gen_bitmap gen_bitmap64 get_num_dirs
   get_pathname hashmap i_block icount ind_block inline inline_data inode
   io_manager link lookup mkdir mkjournal mmp namei newdir nls_utf8 openfs orphan
-  progress punch rbtree read_bb res_gdt rw_bitmaps sha512 symlink unlink
+  progress rbtree read_bb res_gdt rw_bitmaps sha512 symlink unlink
   valid_blk version
 )
 ET_SRCS=(error_message et_name init_et com_err)
 
-LIB_FLAGS_ID="${CFLAGS[*]} | ${EXT2FS_SRCS[*]} | ${ET_SRCS[*]}"
+LIB_FLAGS_ID="${CFLAGS[*]} | ${EXT2FS_SRCS[*]} | ${ET_SRCS[*]} | punch-fix-1"
 LINK_FLAGS=(
   -O2
   -s MODULARIZE=1 -s EXPORT_NAME=createExt2fsModule -s ENVIRONMENT=node
@@ -96,11 +96,21 @@ if [[ ! -f "$OBJ/.libstamp" || "$(cat "$OBJ/.libstamp")" != "$LIBSTAMP_WANT" ]];
   cc -O1 -I"$SRC/lib/ext2fs" -o "$GEN/gen_crc32ctable" "$SRC/lib/ext2fs/gen_crc32ctable.c"
   "$GEN/gen_crc32ctable" > "$GEN/ext2fs/crc32c_table.h"
 
+  # punch.c with one fix: punch_extent_blocks() rejected a range ending at
+  # the last block of the filesystem (">=" where ">" is meant), so deleting
+  # a file that owns the last block failed with "Illegal block number"
+  # (debugfs's punch shows the same bug).
+  sed -e 's/(free_start + free_count) >= ext2fs_blocks_count(fs->super))/(free_start + free_count) > ext2fs_blocks_count(fs->super))/' \
+      "$SRC/lib/ext2fs/punch.c" > "$GEN/punch.c"
+  grep -q '(free_start + free_count) > ext2fs_blocks_count' "$GEN/punch.c" \
+    || { echo "ext2fs build: punch.c fix did not apply" >&2; exit 1; }
+
   # compile, $JOBS at a time: xargs appends "-o OBJ SRC" to the emcc command
   {
     for f in "${EXT2FS_SRCS[@]}"; do printf '%s\n' -o "$OBJ/$f.o" "$SRC/lib/ext2fs/$f.c"; done
     for f in "${ET_SRCS[@]}"; do printf '%s\n' -o "$OBJ/et_$f.o" "$SRC/lib/et/$f.c"; done
     printf '%s\n' -o "$OBJ/ext2_err.o" "$GEN/ext2_err.c"
+    printf '%s\n' -o "$OBJ/punch.o" "$GEN/punch.c"
   } | xargs -d '\n' -n 3 -P "$JOBS" "$EMCC" "${CFLAGS[@]}" -c
   for f in "${EXT2FS_SRCS[@]}"; do [[ -f "$OBJ/$f.o" ]] || { echo "ext2fs build: $f.c failed" >&2; exit 1; }; done
   echo "$LIBSTAMP_WANT" > "$OBJ/.libstamp"

@@ -50,49 +50,30 @@ EXPORT double *gk_outbuf(void) { return gk_out; }
 
 #define GK_CACHE_SLOTS 512 /* direct-mapped; power of two */
 
+/*
+ * The cache holds single-block reads and writes (metadata, mostly) and is
+ * write-back: a dirty slot reaches the device when it is evicted, on
+ * flush/close, or before any multi-block or direct transfer that overlaps
+ * it, so the device is always current for those. Multi-block reads and
+ * file-data reads bypass the cache (one JS call per contiguous run).
+ */
 struct gk_cache_slot {
 	unsigned long long blk;
 	int valid;
+	int dirty;
 	char *buf;
 };
 
 struct gk_io {
 	int dev;
 	int rw;
+	int block_size;
+	int ndirty;
 	struct gk_cache_slot slots[GK_CACHE_SLOTS];
 	struct struct_io_stats stats;
 };
 
 static struct struct_io_manager gk_io_manager;
-
-static void cache_drop_all(struct gk_io *io)
-{
-	int i;
-	for (i = 0; i < GK_CACHE_SLOTS; i++) {
-		free(io->slots[i].buf);
-		io->slots[i].buf = NULL;
-		io->slots[i].valid = 0;
-	}
-}
-
-static void cache_invalidate_range(struct gk_io *io, unsigned long long first,
-				   unsigned long long count)
-{
-	unsigned long long b;
-	if (count >= GK_CACHE_SLOTS) {
-		int i;
-		for (i = 0; i < GK_CACHE_SLOTS; i++)
-			if (io->slots[i].valid && io->slots[i].blk >= first &&
-			    io->slots[i].blk < first + count)
-				io->slots[i].valid = 0;
-		return;
-	}
-	for (b = first; b < first + count; b++) {
-		struct gk_cache_slot *s = &io->slots[b & (GK_CACHE_SLOTS - 1)];
-		if (s->valid && s->blk == b)
-			s->valid = 0;
-	}
-}
 
 /* raw device transfer; zero-fills and reports short reads */
 static errcode_t dev_read(int dev, unsigned long long offset, size_t len,
@@ -133,6 +114,102 @@ static errcode_t dev_write(int dev, unsigned long long offset, size_t len,
 	return 0;
 }
 
+static errcode_t slot_writeback(struct gk_io *io, struct gk_cache_slot *s)
+{
+	errcode_t r;
+	if (!s->valid || !s->dirty)
+		return 0;
+	r = dev_write(io->dev, s->blk * io->block_size, io->block_size, s->buf);
+	if (r)
+		return r;
+	s->dirty = 0;
+	io->ndirty--;
+	return 0;
+}
+
+static errcode_t cache_writeback_all(struct gk_io *io)
+{
+	errcode_t r, ret = 0;
+	int i;
+	if (io->ndirty == 0)
+		return 0;
+	for (i = 0; i < GK_CACHE_SLOTS; i++) {
+		r = slot_writeback(io, &io->slots[i]);
+		if (r && !ret)
+			ret = r;
+	}
+	return ret;
+}
+
+/* write back (if dirty) and/or drop the slots of blocks [first, first+count) */
+static errcode_t cache_sync_range(struct gk_io *io, unsigned long long first,
+				  unsigned long long count, int drop)
+{
+	errcode_t r, ret = 0;
+	unsigned long long b;
+	int i;
+	if (count >= GK_CACHE_SLOTS) {
+		for (i = 0; i < GK_CACHE_SLOTS; i++) {
+			struct gk_cache_slot *s = &io->slots[i];
+			if (s->valid && s->blk >= first && s->blk - first < count) {
+				r = slot_writeback(io, s);
+				if (r && !ret)
+					ret = r;
+				if (drop && !s->dirty)
+					s->valid = 0;
+			}
+		}
+		return ret;
+	}
+	for (b = first; b < first + count; b++) {
+		struct gk_cache_slot *s = &io->slots[b & (GK_CACHE_SLOTS - 1)];
+		if (s->valid && s->blk == b) {
+			r = slot_writeback(io, s);
+			if (r && !ret)
+				ret = r;
+			if (drop && !s->dirty)
+				s->valid = 0;
+		}
+	}
+	return ret;
+}
+
+static errcode_t cache_drop_all(struct gk_io *io)
+{
+	errcode_t r = cache_writeback_all(io);
+	int i;
+	for (i = 0; i < GK_CACHE_SLOTS; i++) {
+		free(io->slots[i].buf);
+		io->slots[i].buf = NULL;
+		io->slots[i].valid = 0;
+		io->slots[i].dirty = 0;
+	}
+	io->ndirty = 0;
+	return r;
+}
+
+/* the slot for `block`, evicting (writing back) its previous occupant */
+static errcode_t cache_claim(struct gk_io *io, unsigned long long block,
+			     struct gk_cache_slot **out)
+{
+	struct gk_cache_slot *s = &io->slots[block & (GK_CACHE_SLOTS - 1)];
+	errcode_t r;
+	*out = NULL;
+	if (s->valid && s->blk != block) {
+		r = slot_writeback(io, s);
+		if (r)
+			return r;
+		s->valid = 0;
+	}
+	if (!s->buf) {
+		s->buf = malloc(io->block_size);
+		if (!s->buf)
+			return 0; /* caller goes uncached */
+	}
+	*out = s;
+	return 0;
+}
+
 static errcode_t gkio_open(const char *name, int flags, io_channel *channel)
 {
 	io_channel ch = NULL;
@@ -153,6 +230,7 @@ static errcode_t gkio_open(const char *name, int flags, io_channel *channel)
 	strcpy(ch->name, name);
 	io->dev = atoi(name + 3);
 	io->rw = (flags & IO_FLAG_RW) != 0;
+	io->block_size = 1024;
 	io->stats.num_fields = 2;
 	ch->magic = EXT2_ET_MAGIC_IO_CHANNEL;
 	ch->manager = &gk_io_manager;
@@ -172,25 +250,28 @@ fail:
 static errcode_t gkio_close(io_channel ch)
 {
 	struct gk_io *io = ch->private_data;
+	errcode_t r = 0;
 	if (--ch->refcount > 0)
 		return 0;
 	if (io) {
-		cache_drop_all(io);
+		r = cache_drop_all(io);
 		ext2fs_free_mem(&io);
 	}
 	ext2fs_free_mem(&ch->name);
 	ext2fs_free_mem(&ch);
-	return 0;
+	return r;
 }
 
 static errcode_t gkio_set_blksize(io_channel ch, int blksize)
 {
 	struct gk_io *io = ch->private_data;
+	errcode_t r = 0;
 	if (ch->block_size != blksize) {
-		cache_drop_all(io);
+		r = cache_drop_all(io);
 		ch->block_size = blksize;
+		io->block_size = blksize;
 	}
-	return 0;
+	return r;
 }
 
 static errcode_t gkio_read_blk64(io_channel ch, unsigned long long block,
@@ -201,33 +282,33 @@ static errcode_t gkio_read_blk64(io_channel ch, unsigned long long block,
 	errcode_t r;
 
 	if (count == 1) {
-		struct gk_cache_slot *s =
-			&io->slots[block & (GK_CACHE_SLOTS - 1)];
+		struct gk_cache_slot *s = &io->slots[block & (GK_CACHE_SLOTS - 1)];
 		if (s->valid && s->blk == block) {
 			memcpy(data, s->buf, ch->block_size);
 			return 0;
 		}
-		if (!s->buf)
-			s->buf = malloc(ch->block_size);
-		if (!s->buf)
+		r = cache_claim(io, block, &s);
+		if (r)
+			return r;
+		if (!s)
 			goto uncached;
-		s->valid = 0;
 		r = dev_read(io->dev, block * ch->block_size, ch->block_size,
 			     s->buf);
 		io->stats.bytes_read += ch->block_size;
-		if (r) {
-			memcpy(data, s->buf, ch->block_size);
+		memcpy(data, s->buf, ch->block_size);
+		if (r)
 			return r;
-		}
 		s->blk = block;
 		s->valid = 1;
-		memcpy(data, s->buf, ch->block_size);
+		s->dirty = 0;
 		return 0;
 	}
 uncached:
 	size = count < 0 ? (size_t)-count : (size_t)count * ch->block_size;
+	r = cache_sync_range(io, block, (size + ch->block_size - 1) / ch->block_size, 0);
+	if (r)
+		return r;
 	io->stats.bytes_read += size;
-	/* the cache is write-through, so the device is always current */
 	return dev_read(io->dev, block * ch->block_size, size, data);
 }
 
@@ -242,25 +323,31 @@ static errcode_t gkio_write_blk64(io_channel ch, unsigned long long block,
 {
 	struct gk_io *io = ch->private_data;
 	size_t size;
-	unsigned long long nblocks;
+	errcode_t r;
 
 	if (!io->rw)
 		return EXT2_ET_RO_FILSYS;
-	if (count < 0) {
-		size = (size_t)-count;
-		nblocks = (size + ch->block_size - 1) / ch->block_size;
-	} else {
-		size = (size_t)count * ch->block_size;
-		nblocks = count;
-	}
 	if (count == 1) {
-		struct gk_cache_slot *s =
-			&io->slots[block & (GK_CACHE_SLOTS - 1)];
-		if (s->valid && s->blk == block)
+		struct gk_cache_slot *s;
+		r = cache_claim(io, block, &s);
+		if (r)
+			return r;
+		if (s) {
 			memcpy(s->buf, data, ch->block_size);
-	} else {
-		cache_invalidate_range(io, block, nblocks);
+			s->blk = block;
+			s->valid = 1;
+			if (!s->dirty) {
+				s->dirty = 1;
+				io->ndirty++;
+			}
+			io->stats.bytes_written += ch->block_size;
+			return 0;
+		}
 	}
+	size = count < 0 ? (size_t)-count : (size_t)count * ch->block_size;
+	r = cache_sync_range(io, block, (size + ch->block_size - 1) / ch->block_size, 1);
+	if (r)
+		return r;
 	io->stats.bytes_written += size;
 	return dev_write(io->dev, block * ch->block_size, size, data);
 }
@@ -276,13 +363,16 @@ static errcode_t gkio_write_byte(io_channel ch, unsigned long offset,
 {
 	struct gk_io *io = ch->private_data;
 	unsigned long long first, last;
+	errcode_t r;
 	if (!io->rw)
 		return EXT2_ET_RO_FILSYS;
 	if (size <= 0)
 		return 0;
 	first = offset / ch->block_size;
 	last = ((unsigned long long)offset + size - 1) / ch->block_size;
-	cache_invalidate_range(io, first, last - first + 1);
+	r = cache_sync_range(io, first, last - first + 1, 1);
+	if (r)
+		return r;
 	io->stats.bytes_written += size;
 	return dev_write(io->dev, offset, size, data);
 }
@@ -290,8 +380,12 @@ static errcode_t gkio_write_byte(io_channel ch, unsigned long offset,
 static errcode_t gkio_flush(io_channel ch)
 {
 	struct gk_io *io = ch->private_data;
+	errcode_t r;
 	if (!io->rw)
 		return 0;
+	r = cache_writeback_all(io);
+	if (r)
+		return r;
 	return gk_js_flush(io->dev) < 0 ? EIO : 0;
 }
 
@@ -340,7 +434,7 @@ static errcode_t gkio_zeroout(io_channel ch, unsigned long long block,
 	zero = calloc(chunk_blocks, ch->block_size);
 	if (!zero)
 		return EXT2_ET_NO_MEMORY;
-	cache_invalidate_range(io, block, count);
+	r = cache_sync_range(io, block, count, 1);
 	while (done < count && !r) {
 		unsigned long long n = count - done;
 		if (n > chunk_blocks)
@@ -726,7 +820,11 @@ EXPORT errcode_t gk_close(struct gk_fs *h)
 {
 	errcode_t r = 0;
 	if (h->rw) {
-		r = ext2fs_close2(h->fs, 0);
+		/* write everything (fs metadata if dirty, then the block
+		 * cache) and flush the device, even when only inodes changed */
+		r = gk_flush(h);
+		if (!r)
+			r = ext2fs_close2(h->fs, 0);
 		if (r)
 			ext2fs_free(h->fs); /* close2 leaves fs open on error */
 		else
@@ -1070,6 +1168,10 @@ static errcode_t read_data(struct gk_fs *h, ext2_ino_t ino,
 	int dev = io_dev(fs);
 
 	*got = 0;
+	/* direct device reads below: the device must be current */
+	r = cache_writeback_all((struct gk_io *)fs->io->private_data);
+	if (r)
+		return r;
 	if (off >= size || len == 0)
 		return 0;
 	if (len > size - off)
@@ -1671,6 +1773,15 @@ EXPORT errcode_t gk_unlink(struct gk_fs *h, ext2_ino_t dir, const char *name,
 		return r;
 	if (LINUX_S_ISDIR(INO(&gi)->i_mode))
 		return EISDIR;
+	/* last link: free the data while the name still exists, so a failure
+	 * leaves a (shorter) linked file rather than an unattached inode */
+	if (INO(&gi)->i_links_count <= 1 &&
+	    ext2fs_inode_has_valid_blocks2(fs, INO(&gi)) &&
+	    !(INO(&gi)->i_flags & EXT4_INLINE_DATA_FL)) {
+		r = ext2fs_punch(fs, ino, INO(&gi), NULL, 0, ~0ULL);
+		if (r)
+			return r;
+	}
 	r = ext2fs_unlink(fs, dir, name, ino, 0);
 	if (r)
 		return r;

@@ -47,9 +47,13 @@ export class WasmBackend implements Backend {
   private nextDeviceId = 1;
   private readonly probes = new Map<string, Probe>();
   private workerError?: Error;
+  private preload?: Promise<unknown>;
 
   async launch(drives: DriveConfig[]): Promise<void> {
     this.configs = drives;
+    // The worker boots and compiles its WebAssembly while the drives open: on a
+    // cold process this is most of the time to the first answer.
+    this.preload = this.rpc('preload').catch(() => undefined);
     try {
       for (const d of drives) this.drives.push(await openDrive({ file: d.file, format: d.format, readOnly: d.readonly }));
       this.devices = await DeviceMap.build(this.drives);

@@ -24,7 +24,8 @@ async function openDriver(req: MountRequest): Promise<FsDriver> {
     case 'ext2':
     case 'ext3':
     case 'ext4':
-      ext2Module ??= await loadExt2Module();
+      // A module that aborted stays unusable: mount with a fresh instance.
+      if (!ext2Module || ext2Module.dead) ext2Module = await loadExt2Module();
       return openExt2(ext2Module, device, { readOnly: req.mountReadOnly });
     default:
       throw new FsError('ENOTSUP', `${req.device}: filesystem type '${req.fsType}' is not supported by the wasm backend: use --backend=appliance`);
@@ -66,6 +67,10 @@ function checksum(type: string, path: string): string {
 }
 
 const ops: Record<string, (...args: any[]) => unknown> = {
+  /** Compiles the filesystem modules ahead of the first mount (launch starts this). */
+  async preload() {
+    ext2Module ??= await loadExt2Module();
+  },
   async mount(req: MountRequest) {
     const driver = await openDriver(req);
     try {

@@ -363,6 +363,8 @@ describe.each(VARIANTS)('$name', (v) => {
     // setattr with nanoseconds, and a time past 2038
     fs.setattr(f, { mode: 0o600, uid: 70000, gid: 80000, atime: { sec: 1700000000, nsec: 123456789 }, mtime: { sec: 4102444800, nsec: 5 } });
     fs.flush();
+    // flush() alone leaves a consistent image
+    expect(e2fsck(wimg).status).toBe(0);
     fs.close();
 
     const fsck = e2fsck(wimg);
@@ -489,6 +491,49 @@ describe('special cases', () => {
     expect(mod.dead).toBe(false);
   });
 
+  it('ENOSPC and EFBIG leave a clean filesystem; a full filesystem can still delete', () => {
+    const img = join(tmp, 'small.img');
+    sh('mkfs.ext4', ['-q', '-F', '-b', '4096', img, '16M']);
+    const fs = open(img, false);
+    const f = fs.create(fs.rootIno, 'fill', 0o644, 0, 0);
+    expect(errno(() => fs.write(f, 0, new Uint8Array(32 << 20).fill(1)))).toBe('ENOSPC');
+    expect(fs.statfs().bfree).toBe(0);
+    expect(errno(() => fs.mkdir(fs.rootIno, 'd', 0o755, 0, 0))).toBe('ENOSPC');
+    const g = fs.create(fs.rootIno, 'huge', 0o644, 0, 0);
+    expect(errno(() => fs.write(g, 2 ** 44 + 4096 * 10, new Uint8Array(10)))).toBe('EFBIG');
+    expect(errno(() => fs.truncate(g, 2 ** 45))).toBe('EFBIG');
+    fs.truncate(g, 2 ** 40);
+    expect(fs.getattr(g)).toMatchObject({ size: 2 ** 40, blocks: 0 });
+    expect(fs.read(g, 2 ** 40 - 3, 10)).toEqual(new Uint8Array(3));
+    fs.unlink(fs.rootIno, 'fill'); // owns the last block of the filesystem
+    expect(fs.statfs().bfree).toBeGreaterThan(2000);
+    fs.close();
+    const r = e2fsck(img);
+    expect(r.out).not.toMatch(/Fix\?/);
+    expect(r.status).toBe(0);
+  });
+
+  it('modifies hashed (htree) directories', () => {
+    const tree = join(tmp, 'htree');
+    mkdirSync(join(tree, 'dir'), { recursive: true });
+    for (let i = 0; i < 3000; i++) writeFileSync(join(tree, 'dir', `entry-${i}`), '');
+    const img = mkimg(v4, tree, 'htree', '64M');
+    spawnSync('e2fsck', ['-fyD', img], { env }); // build the hash indexes
+    const fs = open(img, false);
+    const dir = fs.lookup(fs.rootIno, 'dir');
+    for (let i = 0; i < 300; i++) fs.create(dir, `zz-new-${i}`, 0o644, 0, 0);
+    for (let i = 0; i < 300; i += 2) fs.unlink(dir, `entry-${i}`);
+    fs.rename(dir, 'entry-1', dir, 'entry-3');
+    fs.mkdir(dir, 'sub', 0o755, 0, 0);
+    expect(fs.readdir(dir).length).toBe(3000 + 300 - 150 - 1 + 1);
+    expect(fs.lookup(dir, 'zz-new-299')).toBeGreaterThan(0);
+    expect(errno(() => fs.lookup(dir, 'entry-0'))).toBe('ENOENT');
+    fs.close();
+    const r = e2fsck(img);
+    expect(r.out).not.toMatch(/Fix\?/);
+    expect(r.status).toBe(0);
+  });
+
   it('refuses read-write when the journal needs recovery', () => {
     const img = mkimg(v4, join(tmp, 'tree'), 'recover');
     sh('debugfs', ['-w', '-R', 'feature needs_recovery', img]);
@@ -600,27 +645,32 @@ describe('special cases', () => {
     mkdirSync(join(tree, 'small'));
     for (let i = 0; i < 10_000; i++) writeFileSync(join(tree, 'big', `entry-${i}`), '');
     for (let i = 0; i < 20; i++) writeFileSync(join(tree, 'small', `f${i}`), `${i}`);
+    symlinkSync('small/f1', join(tree, 'link'));
     const img = mkimg(v4, tree, 'many', '128M');
     const fs = open(img, true);
     try {
       const big = fs.lookup(fs.rootIno, 'big');
       const small = fs.lookup(fs.rootIno, 'small');
       expect(fs.readdir(big).length).toBe(10_000);
-      // warm up, then measure
-      for (let i = 0; i < 50; i++) fs.readdir(big);
+      const round = (n: number) => {
+        for (let i = 0; i < n; i++) {
+          fs.readdir(small);
+          const ino = fs.lookup(small, `f${i % 20}`);
+          fs.getattr(ino);
+          fs.read(ino, 0, 10);
+          fs.readlink(fs.lookup(fs.rootIno, 'link'));
+          if (i % 50 === 0) fs.readdir(big);
+          errno(() => fs.lookup(small, 'missing'));
+          errno(() => fs.readlink(ino));
+        }
+      };
+      round(200); // warm up the caches
       const used0 = mod.heapUsed();
       const size0 = mod.heapSize();
-      for (let i = 0; i < 5000; i++) {
-        fs.readdir(small);
-        const ino = fs.lookup(small, `f${i % 20}`);
-        fs.getattr(ino);
-        fs.read(ino, 0, 10);
-        if (i % 50 === 0) fs.readdir(big);
-        errno(() => fs.lookup(small, 'missing'));
-      }
+      round(5000);
       const used1 = mod.heapUsed();
       console.log(`heap: malloc'd ${used0} -> ${used1} bytes, linear memory ${size0} -> ${mod.heapSize()} bytes`);
-      expect(used1 - used0).toBeLessThan(64 * 1024);
+      expect(used1 - used0).toBeLessThan(4096);
       expect(mod.heapSize()).toBe(size0);
     } finally {
       fs.close();
@@ -641,7 +691,7 @@ describe('special cases', () => {
       const ino = fs.lookup(fs.rootIno, 'f200');
       const size = fs.getattr(ino).size;
       expect(size).toBe(200 << 20);
-      let best = 0;
+      const rates: number[] = [];
       for (let round = 0; round < 3; round++) {
         const t0 = performance.now();
         let total = 0;
@@ -652,9 +702,9 @@ describe('special cases', () => {
         }
         const secs = (performance.now() - t0) / 1000;
         expect(total).toBe(size);
-        best = Math.max(best, size / (1 << 20) / secs);
+        rates.push(size / (1 << 20) / secs);
       }
-      console.log(`ext2fs read throughput: ${best.toFixed(0)} MiB/s (best of 3)`);
+      console.log(`ext2fs read throughput, 3 passes: ${rates.map((r) => r.toFixed(0)).join(', ')} MiB/s`);
     } finally {
       fs.close();
     }
