@@ -1,20 +1,14 @@
 #!/usr/bin/env node
-/** guestkit: the command-line entry point; one subcommand per virt tool. */
-import { Command } from 'commander';
-import { catCommand } from './cat/cat-tool.js';
-import { fishCommand } from './fish/fish-tool.js';
-import { lsCommand } from './ls/ls-tool.js';
-import { dfCommand } from './df/df-tool.js';
+/**
+ * guestkit's entry point. It starts the fs worker before loading anything else,
+ * so that the worker boots while the CLI's own modules load: on a cold process
+ * that overlap is a large part of the time to the first answer.
+ */
+import { prestartFsWorker } from '../src/backend/wasm/fs-worker.js';
 
-const program = new Command('guestkit')
-  .description('inspect and edit virtual-machine disk images without mounting them (libguestfs-compatible)')
-  .version('0.1.0')
-  .enablePositionalOptions();
-program.addCommand(catCommand());
-program.addCommand(lsCommand());
-program.addCommand(dfCommand());
-program.addCommand(fishCommand());
-program.exitOverride((err) => {
-  process.exit(err.exitCode === 0 ? 0 : 1);
-});
-await program.parseAsync(process.argv);
+const argv = process.argv.slice(2);
+const wantsWasm = ['cat', 'ls', 'df', 'fish'].includes(argv[0] ?? '')
+  && !argv.some((a) => a === '--help' || a === '--backend=appliance' || a === 'appliance')
+  && (process.env.GUESTKIT_BACKEND ?? 'auto') !== 'appliance';
+if (wantsWasm) prestartFsWorker();
+await import('./cli.js');

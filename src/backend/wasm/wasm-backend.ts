@@ -3,32 +3,19 @@
  * in WebAssembly inside a worker thread. Drives are opened read-only where asked,
  * behind a copy-on-write overlay, so nothing this backend does can reach such an image.
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { BlockDevice } from '../../block/block-device.js';
 import { openDrive } from '../../block/open-drive.js';
 import { ErrnoError, GuestkitError } from '../../errors/index.js';
 import { probeDevice, type Probe } from '../../probe/probe.js';
 import type { Backend, DriveConfig } from '../backend.js';
-import { BridgeServer, createBridgeBuffers } from './block-bridge.js';
+import { BridgeServer } from './block-bridge.js';
+import { takeFsWorker } from './fs-worker.js';
 import { DeviceMap, type DeviceEntry } from './device-map.js';
 import type { MountRequest, WorkerRequest, WorkerResponse } from './worker-protocol.js';
 
 /** Filesystems this backend mounts. */
 export const WASM_FILESYSTEMS = new Set(['ext2', 'ext3', 'ext4']);
-
-/**
- * The worker's entry. From the build it is worker.js; when running from source
- * (vitest, tsx) a small bootstrap registers tsx in the worker before importing worker.ts.
- */
-function workerEntry(): { entry: string | URL; eval: boolean } {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return { entry: new URL('./worker.js', here), eval: false };
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const worker = new URL('./worker.ts', here).href;
-  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(worker)}); })`
-    + `.catch((e) => { throw e; });`;
-  return { entry: code, eval: true };
-}
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -47,13 +34,12 @@ export class WasmBackend implements Backend {
   private nextDeviceId = 1;
   private readonly probes = new Map<string, Probe>();
   private workerError?: Error;
-  private preload?: Promise<unknown>;
 
   async launch(drives: DriveConfig[]): Promise<void> {
     this.configs = drives;
     // The worker boots and compiles its WebAssembly while the drives open: on a
     // cold process this is most of the time to the first answer.
-    this.preload = this.rpc('preload').catch(() => undefined);
+    this.startWorker();
     try {
       for (const d of drives) this.drives.push(await openDrive({ file: d.file, format: d.format, readOnly: d.readonly }));
       this.devices = await DeviceMap.build(this.drives);
@@ -69,10 +55,8 @@ export class WasmBackend implements Backend {
 
   private startWorker(): Worker {
     if (this.worker) return this.worker;
-    const buffers = createBridgeBuffers();
+    const { worker: w, buffers } = takeFsWorker();
     this.bridge = new BridgeServer(buffers);
-    const { entry, eval: isEval } = workerEntry();
-    const w = new Worker(entry, { workerData: { bridge: buffers }, eval: isEval });
     w.on('message', (res: WorkerResponse) => {
       const p = this.pending.get(res.id);
       if (!p) return;

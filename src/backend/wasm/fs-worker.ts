@@ -1,0 +1,53 @@
+/**
+ * Spawning the fs worker. A CLI can start it first thing (prestartFsWorker) so that
+ * the worker's boot and WebAssembly compile overlap the main thread's own start-up;
+ * the wasm backend then takes that worker instead of starting one.
+ */
+import { Worker } from 'node:worker_threads';
+import { createBridgeBuffers, type BridgeBuffers } from './block-bridge.js';
+
+export interface FsWorker {
+  worker: Worker;
+  buffers: BridgeBuffers;
+}
+
+/**
+ * The worker's entry. From the build it is worker.js; when running from source
+ * (vitest, tsx) a small bootstrap registers tsx in the worker before importing worker.ts.
+ */
+function workerEntry(): { entry: string | URL; eval: boolean } {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return { entry: new URL('./worker.js', here), eval: false };
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const worker = new URL('./worker.ts', here).href;
+  const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(worker)}); })`;
+  return { entry: code, eval: true };
+}
+
+/** Request id the preload message uses; no caller waits for its answer. */
+export const PRELOAD_ID = 0;
+
+function spawn(): FsWorker {
+  const buffers = createBridgeBuffers();
+  const { entry, eval: isEval } = workerEntry();
+  const worker = new Worker(entry, { workerData: { bridge: buffers }, eval: isEval });
+  // Compile the filesystem modules now, ahead of the first mount.
+  worker.postMessage({ id: PRELOAD_ID, op: 'preload', args: [] });
+  return { worker, buffers };
+}
+
+let prestarted: FsWorker | undefined;
+
+export function prestartFsWorker(): void {
+  if (prestarted) return;
+  prestarted = spawn();
+  // Not needed after all (a --help, an error): it must not keep the process alive.
+  prestarted.worker.unref();
+}
+
+export function takeFsWorker(): FsWorker {
+  const w = prestarted ?? spawn();
+  prestarted = undefined;
+  w.worker.ref();
+  return w;
+}
