@@ -133,8 +133,57 @@ export async function probeFormat(path: string, name = path): Promise<ProbedForm
   const f = probeBytes(h.head, h.footer);
   if (f === 'luks') throw new ImageError(name, 'is LUKS-encrypted: encrypted disks are not supported');
   if (f === 'qcow2' && h.isFile) {
-    const problem = qcow2Problem(h.head, h.size);
+    const problem = qcow2Problem(h.head, h.size) ?? (await qcow2ClusterProblem(path, h.head, h.size));
     if (problem) throw new ImageError(name, problem);
   }
   return f;
+}
+
+const QCOW2_OFFSET_MASK = 0x00fffffffffffe00n;
+const QCOW2_COMPRESSED = 1n << 62n;
+const QCOW2_INCOMPAT_EXTL2 = 1n << 4n;
+
+/**
+ * Checks that every L2 table and data cluster the image points at lies inside the
+ * file. qemu reads clusters past the end of a cut-short file as zeroes, so without
+ * this a truncated qcow2 opens "fine" and shows an empty or corrupt disk. Reads only
+ * metadata: the L1 table and the L2 tables (1/8192 of the virtual size at most).
+ */
+export async function qcow2ClusterProblem(path: string, head: Uint8Array, fileSize: number): Promise<string | null> {
+  const v = new DataView(head.buffer, head.byteOffset, head.length);
+  const clusterBits = v.getUint32(20);
+  const clusterSize = 2 ** clusterBits;
+  const l1Size = v.getUint32(36);
+  const l1Offset = Number(v.getBigUint64(40));
+  const version = v.getUint32(4);
+  const extendedL2 = version >= 3 && (v.getBigUint64(72) & QCOW2_INCOMPAT_EXTL2) !== 0n;
+  const l2EntryBytes = extendedL2 ? 16 : 8;
+  const fh = await fs.promises.open(path, fs.constants.O_RDONLY);
+  try {
+    const l1 = Buffer.alloc(l1Size * 8);
+    await fh.read(l1, 0, l1.length, l1Offset);
+    const l2 = Buffer.alloc(clusterSize);
+    for (let i = 0; i < l1Size; i++) {
+      const l2Offset = Number(l1.readBigUInt64BE(i * 8) & QCOW2_OFFSET_MASK);
+      if (l2Offset === 0) continue;
+      if (l2Offset + clusterSize > fileSize) {
+        return `qcow2 image is truncated: an L2 table (offset ${l2Offset}) is past the end of the file (size ${fileSize})`;
+      }
+      await fh.read(l2, 0, clusterSize, l2Offset);
+      for (let j = 0; j + l2EntryBytes <= clusterSize; j += l2EntryBytes) {
+        const entry = l2.readBigUInt64BE(j);
+        if (entry === 0n) continue;
+        // Compressed clusters: the host offset sits in the low (62 - (clusterBits - 8)) bits.
+        const offset = (entry & QCOW2_COMPRESSED) !== 0n
+          ? Number(entry & ((1n << BigInt(62 - (clusterBits - 8))) - 1n))
+          : Number(entry & QCOW2_OFFSET_MASK);
+        if (offset !== 0 && offset >= fileSize) {
+          return `qcow2 image is truncated: data at offset ${offset} is past the end of the file (size ${fileSize})`;
+        }
+      }
+    }
+    return null;
+  } finally {
+    await fh.close();
+  }
 }

@@ -5,7 +5,7 @@
  */
 import type { BlockDevice } from './block-device.js';
 import { GuestkitError, ImageError } from '../errors/index.js';
-import { probeBytes, qcow2Problem, readImageHead, validateFormat, type ProbedFormat } from './format.js';
+import { probeBytes, qcow2ClusterProblem, qcow2Problem, readImageHead, validateFormat, type ProbedFormat } from './format.js';
 import { NbdDevice } from './nbd/client.js';
 import { isNbdUri } from './nbd/uri.js';
 import { OverlayDevice } from './overlay.js';
@@ -42,7 +42,7 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
       fmt = probed;
     }
     if (fmt === 'qcow2' && h.isFile && probeBytes(h.head) === 'qcow2') {
-      const problem = qcow2Problem(h.head, h.size);
+      const problem = qcow2Problem(h.head, h.size) ?? (await qcow2ClusterProblem(file, h.head, h.size));
       if (problem) throw new ImageError(file, problem);
     }
     if (fmt === 'raw') dev = await RawFileDevice.open(file, { readOnly });

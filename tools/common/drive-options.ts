@@ -6,6 +6,7 @@
  */
 import { Command, Option } from 'commander';
 import type { DriveConfig } from '../../src/backend/backend.js';
+import { GuestkitError } from '../../src/errors/index.js';
 
 export interface MountSpec {
   device: string;
@@ -32,13 +33,16 @@ export function parseMountSpec(spec: string): MountSpec {
 export function addDriveOptions(cmd: Command, opts: { readOnlyDefault: boolean; mounts?: boolean }): () => DriveOptions {
   const state: DriveOptions = { drives: [], mounts: [], inspect: false, verbose: false, trace: false };
   let format: string | undefined;
+  let formatPending = false;
   let readonly = opts.readOnlyDefault;
   cmd.addOption(new Option('-a, --add <image>', 'add a disk image or NBD URI (repeatable)').argParser((file: string) => {
     state.drives.push({ file, format, readonly });
+    formatPending = false;
     return file;
   }));
   cmd.addOption(new Option('--format <format>', 'format of the following -a images: raw, qcow2, vmdk, vhdx, vdi, vpc (default: probe)').argParser((f: string) => {
     format = f === 'auto' ? undefined : f;
+    formatPending = true;
     return f;
   }));
   if (opts.mounts !== false) {
@@ -62,5 +66,11 @@ export function addDriveOptions(cmd: Command, opts: { readOnlyDefault: boolean; 
     }));
     cmd.addOption(new Option('-w, --rw', 'open the images read-write (the default)').argParser(() => { readonly = false; return true; }));
   }
-  return () => state;
+  return () => {
+    // As in the virt tools: a --format that no -a follows is a mistake, not a no-op.
+    if (formatPending && format !== undefined) {
+      throw new GuestkitError('EINVAL', '--format parameter must appear before -a parameter');
+    }
+    return state;
+  };
 }

@@ -106,7 +106,8 @@ export class WasmBackend implements Backend {
     const entry = this.device(device);
     const probe = await this.probe(device);
     if (!probe.type) {
-      throw new ErrnoError('EINVAL', `${device} on ${mountpoint}: wrong fs type, bad option, bad superblock on ${device}, missing codepage or helper program, or other error`);
+      const disk = this.configs[entry.drive]?.file ?? device;
+      throw new ErrnoError('EINVAL', `${device} (${disk}): no filesystem found on this device: wrong device, or not a disk image`, { disk });
     }
     if (!WASM_FILESYSTEMS.has(probe.type)) {
       throw new GuestkitError('ENOTSUP', `${device}: ${probe.type} filesystems are not supported by the wasm backend: use --backend=appliance`);
