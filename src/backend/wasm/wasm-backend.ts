@@ -123,6 +123,11 @@ export class WasmBackend implements Backend {
       await this.rpc('mount', req);
     } catch (e) {
       this.bridge!.unregister(deviceId);
+      // Name the device and its disk: "cannot open ext4 filesystem" alone says neither.
+      if (e instanceof GuestkitError && !e.message.startsWith(device)) {
+        const disk = this.configs[entry.drive]?.file ?? device;
+        throw new GuestkitError(e.code, `${device} (${disk}): ${e.message}`, { cause: e, disk });
+      }
       throw e;
     }
   }
