@@ -69,6 +69,13 @@ export const ll = defineCommand({
   impl: {
     wasm: async (ctx, [dir]) => {
       const b = wasm(ctx);
+      const own = await b.rpc<StatResult>('stat', dir, false);
+      if ((own.mode & 0o170000) !== 0o040000) {
+        // ls -la of a single file names it by its path as the appliance sees it,
+        // under /sysroot; byte-compatible with guestfish's ll.
+        const link = (own.mode & 0o170000) === 0o120000 ? await b.rpc<string>('readlink', dir) : undefined;
+        return formatLsLa([{ name: `/sysroot${dir}`, attr: own, link }], Date.now() / 1000, false);
+      }
       const self = await b.rpc<StatResult>('stat', dir);
       const parent = await b.rpc<StatResult>('stat', dir.replace(/\/+$/, '') + '/..');
       const entries = await b.rpc<{ name: string; attr: StatResult; link?: string }[]>('readdirPlus', dir);

@@ -1,6 +1,7 @@
 /** virt-ls -lR line formats: space-separated columns, or CSV. */
 import { csvField } from '../../src/util/csv.js';
 import { humanReadable } from '../../src/util/human.js';
+import { splitDev } from '../../src/util/ls-la.js';
 import type { FileRecord } from './ls-compute.js';
 
 export interface LsFormat {
@@ -35,12 +36,6 @@ function localTime(sec: number): string {
   return `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())} ${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`;
 }
 
-function devString(dev: number): string {
-  const major = ((dev >>> 8) & 0xfff) | Math.floor(dev / 2 ** 32) & ~0xfff;
-  const minor = (dev & 0xff) | ((dev >>> 12) & ~0xff);
-  return `${major}:${minor}`;
-}
-
 export function formatRecord(r: FileRecord, f: LsFormat): string {
   const fields: string[] = [];
   const str = (s: string) => fields.push(f.csv ? csvField(s) : s);
@@ -62,7 +57,7 @@ export function formatRecord(r: FileRecord, f: LsFormat): string {
     }
   }
   if (f.extraStats) {
-    fields.push(devString(a.dev), String(a.ino), String(a.nlink), devString(a.rdev), String(a.blocks));
+    fields.push(splitDev(a.dev).join(':'), String(a.ino), String(a.nlink), splitDev(a.rdev).join(':'), String(a.blocks));
   }
   if (f.checksum) {
     if (r.checksum !== undefined) str(r.checksum);
