@@ -85,7 +85,8 @@ describe('reading a mounted ext4 filesystem', () => {
   it('handles names with spaces and UTF-8, and deep trees', async () => {
     expect(await g.cat('/dir with spaces/file with spaces.txt')).toBe('notes\nline two\n');
     expect(await g.cat('/ünïcødé/日本語.txt')).toBe('grüße\n');
-    expect(await g.find('/deep')).toEqual(['a', 'a/b', 'a/b/c', 'a/b/c/d', 'a/b/c/d/e', 'a/b/c/d/e/f', 'a/b/c/d/e/f/g', 'a/b/c/d/e/f/g/leaf.txt']);
+    expect(await g.find('/deep')).toEqual(['/a', '/a/b', '/a/b/c', '/a/b/c/d', '/a/b/c/d/e', '/a/b/c/d/e/f', '/a/b/c/d/e/f/g', '/a/b/c/d/e/f/g/leaf.txt']);
+    expect((await g.find('/')).slice(0, 2)).toEqual(['bin', 'bin/hello.sh']);
   });
 
   it('fails with typed, one-line errors', async () => {

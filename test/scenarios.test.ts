@@ -54,7 +54,7 @@ echo done "with quotes" 'and single'
     expect(r.out).toBe([
       'guestkit-test', '', '1', '2', '400000', 'true', 'false', 'true', 'false', '/etc/hostname',
       // printf 'guestkit-test\n' | sha256sum
-      'a4852b52c82c708856b9aae7574d0b528226de3af9ba9a160c3ba50f5d04cc0c', 'e', 'e/f', 'e/f/g', 'e/f/g/leaf.txt',
+      'a4852b52c82c708856b9aae7574d0b528226de3af9ba9a160c3ba50f5d04cc0c', '/e', '/e/f', '/e/f/g', '/e/f/g/leaf.txt',
       'done with quotes and single', '',
     ].join('\n'));
     expect(r.status).toBe(0);

@@ -248,7 +248,8 @@ export const find = defineCommand({
   args: [{ name: 'directory', kind: 'Pathname' }],
   ret: 'strings',
   shortdesc: 'find all files and directories',
-  longdesc: 'Lists every file and directory below the directory, recursively, as paths relative to it, sorted.',
+  longdesc: `Lists every file and directory below the directory, recursively, sorted, with the
+directory's own path cut off the front of each: find / gives "etc/hostname", find /etc gives "/hostname".`,
   examples: ['find /etc'],
   impl: { wasm: workerOp('find') },
 });

@@ -32,18 +32,22 @@ async function openDriver(req: MountRequest): Promise<FsDriver> {
   }
 }
 
-/** find: every path below DIR, relative to it, sorted, directories included. */
+/**
+ * find: every path below DIR, sorted, directories included, each with DIR's own
+ * text cut off the front, as guestfs's find returns them: "/" gives "etc/hostname",
+ * "/etc" gives "/hostname".
+ */
 function find(dir: string): string[] {
   const out: string[] = [];
-  const walk = (abs: string, rel: string) => {
+  const walk = (abs: string) => {
     for (const e of vfs.readdirPlus(abs)) {
-      const r = rel ? `${rel}/${e.name}` : e.name;
-      out.push(r);
-      if (isDir(e.attr.mode)) walk(abs === '/' ? `/${e.name}` : `${abs}/${e.name}`, r);
+      const full = abs.endsWith('/') ? `${abs}${e.name}` : `${abs}/${e.name}`;
+      out.push(full.slice(dir.length));
+      if (isDir(e.attr.mode)) walk(full);
     }
   };
-  walk(dir, '');
-  return out.sort();
+  walk(dir);
+  return out.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
 }
 
 const HASHES: Record<string, string> = {

@@ -1,0 +1,296 @@
+/**
+ * Loading and sharing the js-fatfs module (ChaN's FatFs R0.15 compiled to
+ * WebAssembly; npm `js-fatfs` 0.2.x).
+ *
+ * Facts about the js-fatfs build this relies on (its ffconf.h and Makefile):
+ * - FF_VOLUMES 10: one instance serves up to ten volumes ("0:" … "9:"), each
+ *   with its own FATFS object; disk I/O callbacks receive the drive number.
+ *   A pool below opens another instance when all ten are taken.
+ * - FF_LFN_UNICODE 2: paths and names are UTF-8; FF_USE_LFN 1 (static LFN
+ *   buffer); FF_CODE_PAGE 0: the OEM code page is chosen at create() (437,
+ *   Linux's default). FF_FS_EXFAT 0, FF_LBA64 0, FF_FS_RPATH 0, FF_FS_LOCK 0
+ *   (no protection against removing an open file: the driver closes its
+ *   files first), FF_USE_CHMOD 0 (no f_chmod/f_utime: see fat-layout.ts),
+ *   FF_FS_NORTC 0, FF_MIN_SS 512 / FF_MAX_SS 4096 (sector size from ioctl).
+ * - STACK_SIZE is 8 KiB, so paths are not passed through the cwrap'ed
+ *   string helpers (which copy onto that stack): the driver copies them
+ *   into malloc'ed memory and calls the raw `_f_*` exports.
+ * - get_fattime() uses localtime() of the process; the appliance (and so
+ *   libguestfs) writes FAT times in UTC. The wasm import `__localtime_js` is
+ *   replaced by a UTC version through the `instantiateWasm` hook, which also
+ *   lets all instances share one compiled WebAssembly.Module.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import * as FatFsPkg from 'js-fatfs';
+import type { SyncDevice } from '../fs-driver.js';
+
+/** The raw exports of the emscripten module that the driver uses. */
+export interface FfModule {
+  HEAPU8: Uint8Array;
+  _malloc(size: number): number;
+  _free(ptr: number): void;
+  _f_mount(fs: number, path: number, opt: number): number;
+  _f_open(fp: number, path: number, mode: number): number;
+  _f_close(fp: number): number;
+  _f_read(fp: number, buff: number, btr: number, br: number): number;
+  _f_write(fp: number, buff: number, btw: number, bw: number): number;
+  _f_lseek(fp: number, ofs: number): number;
+  _f_truncate(fp: number): number;
+  _f_sync(fp: number): number;
+  _f_opendir(dp: number, path: number): number;
+  _f_closedir(dp: number): number;
+  _f_readdir(dp: number, fno: number): number;
+  _f_stat(path: number, fno: number): number;
+  _f_getfree(path: number, nclst: number, fatfs: number): number;
+  _f_unlink(path: number): number;
+  _f_mkdir(path: number): number;
+  _f_rename(oldPath: number, newPath: number): number;
+  _f_size_(fp: number): number;
+  _FILINFO_fsize(fno: number): number;
+  _FILINFO_fdate(fno: number): number;
+  _FILINFO_ftime(fno: number): number;
+  _FILINFO_fattrib(fno: number): number;
+  _FILINFO_fname(fno: number): number;
+}
+
+export const FF = {
+  sizeof_FATFS: FatFsPkg.sizeof_FATFS,
+  sizeof_FIL: FatFsPkg.sizeof_FIL,
+  sizeof_DIR: FatFsPkg.sizeof_DIR,
+  sizeof_FILINFO: FatFsPkg.sizeof_FILINFO,
+  FA_READ: FatFsPkg.FA_READ,
+  FA_WRITE: FatFsPkg.FA_WRITE,
+  FA_CREATE_NEW: FatFsPkg.FA_CREATE_NEW,
+  AM_RDO: FatFsPkg.AM_RDO,
+  AM_DIR: FatFsPkg.AM_DIR,
+} as const;
+
+/** FRESULT codes, in FatFs's order. */
+export const FR_NAMES = [
+  'FR_OK', 'FR_DISK_ERR', 'FR_INT_ERR', 'FR_NOT_READY', 'FR_NO_FILE', 'FR_NO_PATH', 'FR_INVALID_NAME',
+  'FR_DENIED', 'FR_EXIST', 'FR_INVALID_OBJECT', 'FR_WRITE_PROTECTED', 'FR_INVALID_DRIVE', 'FR_NOT_ENABLED',
+  'FR_NO_FILESYSTEM', 'FR_MKFS_ABORTED', 'FR_TIMEOUT', 'FR_LOCKED', 'FR_NOT_ENOUGH_CORE',
+  'FR_TOO_MANY_OPEN_FILES', 'FR_INVALID_PARAMETER',
+] as const;
+
+export const FR = {
+  OK: 0, DISK_ERR: 1, INT_ERR: 2, NOT_READY: 3, NO_FILE: 4, NO_PATH: 5, INVALID_NAME: 6, DENIED: 7, EXIST: 8,
+  INVALID_OBJECT: 9, WRITE_PROTECTED: 10, INVALID_DRIVE: 11, NOT_ENABLED: 12, NO_FILESYSTEM: 13,
+  NOT_ENOUGH_CORE: 17, TOO_MANY_OPEN_FILES: 18, INVALID_PARAMETER: 19,
+} as const;
+
+const RES_OK = 0, RES_ERROR = 1, RES_WRPRT = 2, RES_PARERR = 4;
+const STA_NOINIT = 1, STA_PROTECT = 4;
+const CTRL_SYNC = 0, GET_SECTOR_COUNT = 1, GET_SECTOR_SIZE = 2, GET_BLOCK_SIZE = 3;
+
+/** What the module needs from an open volume. */
+export interface FatDrive {
+  readonly device: SyncDevice;
+  readonly readOnly: boolean;
+  readonly sectorSize: number;
+  /** Called after every successful write to the device (cache invalidation). */
+  onDeviceWrite(offset: number, length: number): void;
+}
+
+let compiled: Promise<WebAssembly.Module> | undefined;
+
+function wasmPath(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve('js-fatfs')), 'fatfs.wasm');
+}
+
+function compileOnce(): Promise<WebAssembly.Module> {
+  compiled ??= WebAssembly.compile(readFileSync(wasmPath()));
+  return compiled;
+}
+
+/** One js-fatfs instance: up to ten drives. */
+export class FatFsInstance {
+  static readonly MAX_DRIVES = 10;
+  readonly drives: (FatDrive | undefined)[] = new Array(FatFsInstance.MAX_DRIVES).fill(undefined);
+  /** @internal */ ff!: FfModule;
+  private pendingError: unknown = undefined;
+  private deadReason: string | undefined;
+
+  get dead(): boolean {
+    return this.deadReason !== undefined;
+  }
+
+  freeSlots(): number {
+    return this.drives.filter((d) => d === undefined).length;
+  }
+
+  /** @internal reserve a drive number (use attachDrive()) */
+  attach(d: FatDrive): number {
+    const i = this.drives.indexOf(undefined);
+    if (i < 0) throw new Error('js-fatfs: no free drive');
+    this.drives[i] = d;
+    return i;
+  }
+
+  detach(pdrv: number): void {
+    this.drives[pdrv] = undefined;
+  }
+
+  /** The error a device callback raised during the last call, if any (then cleared). */
+  takeDeviceError(): unknown {
+    const e = this.pendingError;
+    this.pendingError = undefined;
+    return e;
+  }
+
+  private fail(e: unknown, code = RES_ERROR): number {
+    if (this.pendingError === undefined) this.pendingError = e;
+    return code;
+  }
+
+  /**
+   * Runs one call into the module. A trap marks the instance dead: later
+   * calls throw instead of running on a broken heap.
+   */
+  invoke<T>(fn: () => T): T {
+    if (this.deadReason !== undefined) throw new Error(`js-fatfs module is unusable after an earlier abort: ${this.deadReason}`);
+    this.pendingError = undefined;
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) {
+        this.deadReason = e.message;
+        throw new Error(`js-fatfs module aborted: ${e.message}`, { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  /** The DiskIO object js-fatfs calls (synchronously, from inside FatFs). */
+  readonly diskio = {
+    initialize: (_ff: unknown, pdrv: number): number => (this.drives[pdrv] ? 0 : STA_NOINIT),
+    status: (_ff: unknown, pdrv: number): number => {
+      const d = this.drives[pdrv];
+      if (!d) return STA_NOINIT;
+      return d.readOnly ? STA_PROTECT : 0;
+    },
+    read: (_ff: unknown, pdrv: number, buff: number, sector: number, count: number): number => {
+      const d = this.drives[pdrv];
+      if (!d) return RES_PARERR;
+      try {
+        const off = (sector >>> 0) * d.sectorSize, len = (count >>> 0) * d.sectorSize;
+        if (off + len > d.device.size) throw new Error(`read beyond the end of the device (offset ${off})`);
+        d.device.read(off, this.ff.HEAPU8.subarray(buff, buff + len));
+        return RES_OK;
+      } catch (e) {
+        return this.fail(e);
+      }
+    },
+    write: (_ff: unknown, pdrv: number, buff: number, sector: number, count: number): number => {
+      const d = this.drives[pdrv];
+      if (!d) return RES_PARERR;
+      if (d.readOnly) return this.fail(new Error('device is read-only'), RES_WRPRT);
+      try {
+        const off = (sector >>> 0) * d.sectorSize, len = (count >>> 0) * d.sectorSize;
+        if (off + len > d.device.size) throw new Error(`write beyond the end of the device (offset ${off})`);
+        d.device.write(off, this.ff.HEAPU8.subarray(buff, buff + len));
+        d.onDeviceWrite(off, len);
+        return RES_OK;
+      } catch (e) {
+        return this.fail(e);
+      }
+    },
+    ioctl: (_ff: unknown, pdrv: number, cmd: number, buff: number): number => {
+      const d = this.drives[pdrv];
+      if (!d) return RES_PARERR;
+      const view = new DataView(this.ff.HEAPU8.buffer);
+      switch (cmd) {
+        case CTRL_SYNC:
+          // the driver's flush() flushes the device; FatFs syncs after every namespace change
+          return RES_OK;
+        case GET_SECTOR_COUNT:
+          view.setUint32(buff, Math.min(0xffffffff, Math.floor(d.device.size / d.sectorSize)), true);
+          return RES_OK;
+        case GET_SECTOR_SIZE:
+          view.setUint16(buff, d.sectorSize, true);
+          return RES_OK;
+        case GET_BLOCK_SIZE:
+          view.setUint32(buff, 1, true);
+          return RES_OK;
+        default:
+          return RES_PARERR;
+      }
+    },
+  };
+}
+
+async function createInstance(): Promise<FatFsInstance> {
+  const inst = new FatFsInstance();
+  const wasmModule = await compileOnce();
+  let memory: WebAssembly.Memory | undefined;
+  /** get_fattime() in UTC: a gmtime twin of emscripten's __localtime_js (struct tm of 32-bit ints). */
+  const utcLocaltime = (timeLow: number, timeHigh: number, tmPtr: number): void => {
+    const t = (timeLow >>> 0) + timeHigh * 4294967296;
+    const d = new Date(t * 1000);
+    const h = new Int32Array(memory!.buffer);
+    const i = tmPtr >> 2;
+    h[i] = d.getUTCSeconds();
+    h[i + 1] = d.getUTCMinutes();
+    h[i + 2] = d.getUTCHours();
+    h[i + 3] = d.getUTCDate();
+    h[i + 4] = d.getUTCMonth();
+    h[i + 5] = d.getUTCFullYear() - 1900;
+    h[i + 6] = d.getUTCDay();
+    h[i + 7] = Math.floor((d.getTime() - Date.UTC(d.getUTCFullYear(), 0, 1)) / 86400000);
+    h[i + 8] = 0; // tm_isdst
+    h[i + 9] = 0; // tm_gmtoff
+  };
+  const opts = {
+    diskio: inst.diskio,
+    codepage: 437,
+    print: () => {},
+    printErr: () => {},
+    instantiateWasm(imports: Record<string, Record<string, unknown>>, receive: (i: WebAssembly.Instance) => void) {
+      for (const ns of Object.values(imports)) {
+        for (const [k, v] of Object.entries(ns)) {
+          if (typeof v === 'function' && v.name === '__localtime_js') ns[k] = utcLocaltime;
+        }
+      }
+      // synchronous instantiation is fine in Node (the module is already compiled)
+      const instance = new WebAssembly.Instance(wasmModule, imports as WebAssembly.Imports);
+      memory = Object.values(instance.exports).find((x): x is WebAssembly.Memory => x instanceof WebAssembly.Memory);
+      receive(instance);
+      return instance.exports;
+    },
+  };
+  const ff = await FatFsPkg.create(opts as unknown as FatFsPkg.FatFsOptions);
+  inst.ff = ff as unknown as FfModule;
+  return inst;
+}
+
+const pool: FatFsInstance[] = [];
+let creating: Promise<FatFsInstance> | undefined;
+
+/**
+ * Attaches `drive` to an instance with a free drive number (creating an
+ * instance when all are full). The attach happens synchronously once an
+ * instance is found, so concurrent callers never share a drive number.
+ */
+export async function attachDrive(drive: FatDrive): Promise<{ inst: FatFsInstance; pdrv: number }> {
+  for (;;) {
+    const free = pool.find((i) => !i.dead && i.freeSlots() > 0);
+    if (free) return { inst: free, pdrv: free.attach(drive) };
+    if (!creating) {
+      creating = createInstance().then((i) => {
+        pool.push(i);
+        return i;
+      }).finally(() => {
+        creating = undefined;
+      });
+    }
+    await creating;
+  }
+}
+
+/** Number of js-fatfs instances created so far (for tests). */
+export function instanceCount(): number {
+  return pool.length;
+}
