@@ -1,0 +1,63 @@
+/**
+ * guestkit's tools print what libguestfs's tools print. The goldens in test/golden are
+ * the real virt-ls, virt-cat, virt-df and guestfish run on the same fixtures
+ * (captured with libguestfs 1.48 on Debian 12; see test/golden/NOTES.md).
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { FIXTURES, GOLDEN } from './helpers/fixtures.js';
+
+function golden(name: string): { out: string; rc: number } {
+  const out = readFileSync(join(GOLDEN, `${name}.out`), 'utf8');
+  const rcFile = join(GOLDEN, `${name}.rc`);
+  return { out, rc: existsSync(rcFile) ? Number(readFileSync(rcFile, 'utf8').trim()) : 0 };
+}
+
+/** [golden name, guestkit arguments]; images are given relative to fixtures/out, where the tools run. */
+const CASES: [string, string[]][] = [
+  ['virt-ls__ext4__home_user', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '/home/user']],
+  ['virt-ls__ext4__l_home_user', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '-l', '/home/user']],
+  ['virt-ls__ext4__l_file', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '-l', '/etc/hostname']],
+  ['virt-ls__ext4__R_root', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '-R', '/']],
+  ['virt-ls__ext4__lR_root', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '-lR', '/']],
+  ['virt-ls__ext4__lR_uids_home', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '-lR', '--uids', '/home']],
+  ['virt-ls__ext4__lR_h_home', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '-lR', '-h', '/home']],
+  ['virt-ls__ext4__lR_h_root', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '-lR', '-h', '/']],
+  ['virt-ls__ext4__csv_lR_home', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '--csv', '-lR', '/home']],
+  ['virt-ls__ext4__csv_lR_root', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '--csv', '-lR', '/']],
+  ['virt-ls__ext4__checksum_lR_home', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '--checksum', '-lR', '/home']],
+  ['virt-ls__ext4__checksum-sha256_lR_home', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '--checksum=sha256', '-lR', '/home']],
+  ['virt-ls__ext4__lR_extra-stats_home', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '-lR', '--extra-stats', '/home']],
+  ['virt-ls__gpt-sda2__R_etc', ['ls', '-a', 'gpt.img', '-m', '/dev/sda2', '-R', '/etc']],
+  ['virt-cat__ext4__hostname_hello', ['cat', '-a', 'ext4.img', '-m', '/dev/sda', '/etc/hostname', '/home/user/hello.txt']],
+  ['virt-cat__ext4__link-absolute', ['cat', '-a', 'ext4.img', '-m', '/dev/sda', '/home/user/link-absolute']],
+  ['virt-cat__ext4__link-relative', ['cat', '-a', 'ext4.img', '-m', '/dev/sda', '/home/user/link-relative']],
+  ['virt-cat__ext4__link-up', ['cat', '-a', 'ext4.img', '-m', '/dev/sda', '/home/user/docs/link-up']],
+  ['virt-cat__ext4__spaces', ['cat', '-a', 'ext4.img', '-m', '/dev/sda', '/dir with spaces/file with spaces.txt']],
+  ['virt-cat__ext4__utf8', ['cat', '-a', 'ext4.img', '-m', '/dev/sda', '/ünïcødé/日本語.txt']],
+  ['virt-cat__gpt-sda2__os-release', ['cat', '-a', 'gpt.img', '-m', '/dev/sda2', '/etc/os-release']],
+  ['virt-cat__debian-qcow2__hostname', ['cat', '-a', 'debian.qcow2', '-m', '/dev/sda2', '/etc/hostname']],
+  ['virt-cat__mbr-sda5__vmlinuz', ['cat', '-a', 'mbr.img', '-m', '/dev/sda5', '/vmlinuz-6.1.0']],
+  ['virt-cat__ext4__hostname_nope_hello', ['cat', '-a', 'ext4.img', '-m', '/dev/sda', '/etc/hostname', '/nope', '/home/user/hello.txt']],
+  ['virt-df__ext4', ['df', '-a', 'ext4.img']],
+  ['virt-df__ext4__csv', ['df', '-a', 'ext4.img', '--csv']],
+  ['virt-df__ext4__csv_i', ['df', '-a', 'ext4.img', '--csv', '-i']],
+  ['virt-df__ext4__h', ['df', '-a', 'ext4.img', '-h']],
+  ['virt-df__ext4__i', ['df', '-a', 'ext4.img', '-i']],
+  ['virt-df__ext4__i_h', ['df', '-a', 'ext4.img', '-i', '-h']],
+  ['virt-df__mbr', ['df', '-a', 'mbr.img']],
+  ['virt-df__mbr__csv', ['df', '-a', 'mbr.img', '--csv']],
+  ['virt-df__mbr__h', ['df', '-a', 'mbr.img', '-h']],
+  ['virt-df__mbr__i', ['df', '-a', 'mbr.img', '-i']],
+];
+
+describe('tools print what libguestfs prints', () => {
+  it.each(CASES)('%s', async (name, args) => {
+    const want = golden(name);
+    const r = await runCli(args, { cwd: FIXTURES });
+    expect(r.out).toBe(want.out);
+    expect(r.status).toBe(want.rc);
+  });
+});
