@@ -2,6 +2,7 @@
 import * as handle from './handle-commands.js';
 import * as device from './device-commands.js';
 import * as mount from './mount-commands.js';
+import * as part from './partition-commands.js';
 import * as read from './read-commands.js';
 import * as write from './write-commands.js';
 import type { CommandDef, MethodsOf } from './types.js';
@@ -10,6 +11,8 @@ export const COMMANDS = [
   handle.addDrive, handle.addDriveRo, handle.launch, handle.shutdown,
   device.listDevices, device.listPartitions, device.listFilesystems, device.vfsType, device.vfsLabel, device.vfsUuid,
   device.blockdevGetsize64,
+  part.partGetParttype, part.partList, part.partGetName, part.partGetGptGuid, part.partGetGptType, part.partGetMbrId,
+  part.partGetBootable, part.partToDev, part.partToPartnum,
   mount.mount, mount.mountRo, mount.umount, mount.umountAll, mount.mounts, mount.mountpoints,
   read.ls, read.ll, read.cat, read.readFile, read.head, read.headN, read.tail, read.tailN, read.statns, read.lstatns,
   read.isFile, read.isDir, read.isSymlink, read.exists, read.readlink, read.find, read.checksum, read.statvfs,

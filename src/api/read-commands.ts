@@ -5,6 +5,7 @@ import { ErrnoError } from '../errors/index.js';
 import type { StatResult } from '../fs/vfs.js';
 import type { StatVfs } from '../fs/fs-driver.js';
 import { formatLsLa, type LsEntry } from '../util/ls-la.js';
+import { sdDevNumber } from '../util/linux-dev.js';
 import { defineCommand, type CallContext } from './types.js';
 import { wasm, workerOp } from './wasm-access.js';
 
@@ -272,8 +273,27 @@ export const statvfs = defineCommand({
   shortdesc: 'get file system statistics',
   longdesc: 'Returns the statvfs(2) figures of the filesystem the path is on.',
   examples: ['statvfs /'],
-  impl: { wasm: async (ctx, [path]) => ({ ...(await wasm(ctx).rpc<StatVfs>('statvfs', path)) }) },
+  impl: {
+    wasm: async (ctx, [path]) => {
+      const { device, ...st } = await wasm(ctx).rpc<StatVfs & { device: string }>('statvfs', path);
+      const probe = await wasm(ctx).probe(device);
+      return { ...st, fsid: linuxFsid(probe.type, probe.uuid, device) };
+    },
+  },
 });
+
+/**
+ * f_fsid as Linux reports it, as a decimal string (it does not fit a double):
+ * ext2/3/4 fold the UUID's two 64-bit halves together; most other filesystems use
+ * the device number.
+ */
+export function linuxFsid(type: string, uuid: string, device: string): string {
+  if (/^ext[234]$/.test(type) && /^[0-9a-f-]{36}$/i.test(uuid)) {
+    const bytes = Buffer.from(uuid.replace(/-/g, ''), 'hex');
+    return (bytes.readBigUInt64LE(0) ^ bytes.readBigUInt64LE(8)).toString();
+  }
+  return String(sdDevNumber(device));
+}
 
 export const download = defineCommand({
   name: 'download',

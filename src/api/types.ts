@@ -23,7 +23,7 @@ export type ArgKind =
 
 export type OptArgKind = 'String' | 'Int' | 'Int64' | 'Bool' | 'StringList';
 
-export type RetKind = 'void' | 'string' | 'strings' | 'bool' | 'int' | 'int64' | 'buffer' | 'struct' | 'hash';
+export type RetKind = 'void' | 'string' | 'strings' | 'bool' | 'int' | 'int64' | 'buffer' | 'struct' | 'structs' | 'hash';
 
 export interface ArgDef {
   readonly name: string;
@@ -54,6 +54,7 @@ export type RetType<R extends RetKind> = R extends 'void' ? void
   : R extends 'int' | 'int64' ? number
   : R extends 'buffer' ? Uint8Array
   : R extends 'struct' ? Record<string, number | string>
+  : R extends 'structs' ? Record<string, number | string>[]
   : Record<string, string>;
 
 /** What an implementation receives besides its arguments. */
@@ -97,7 +98,7 @@ export interface CommandDef<
   readonly examples?: readonly string[];
   /** 'config' commands run before launch; the rest need a launched handle. */
   readonly phase?: 'config' | 'launched' | 'any';
-  /** For struct returns: field order for printing. */
+  /** For struct and structs returns: field order for printing. */
   readonly fields?: readonly string[];
   /** Implementations: `any` serves every backend (built on other commands or the handle). */
   readonly impl: Partial<Record<BackendName | 'any', Impl>>;

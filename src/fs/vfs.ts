@@ -15,6 +15,7 @@ export const isReg = (mode: number) => (mode & S_IFMT) === S_IFREG;
 export const isLnk = (mode: number) => (mode & S_IFMT) === S_IFLNK;
 
 const MAX_SYMLINK_HOPS = 40;
+const ST_RDONLY = 1, ST_RELATIME = 4096;
 const DEFAULT_FILE_MODE = 0o644; // 0666 & ~022, as the appliance's umask gives
 const DEFAULT_DIR_MODE = 0o755;
 
@@ -274,8 +275,16 @@ export class Vfs {
     });
   }
 
-  statvfs(path: string): StatVfs {
-    return this.guard(path, () => this.resolve(path, true).mount.driver.statfs());
+  /**
+   * statvfs of the filesystem holding PATH, with the mount's flags as the appliance
+   * mounts them (relatime, plus read-only for mount-ro), and the device it is on.
+   */
+  statvfs(path: string): StatVfs & { device: string } {
+    return this.guard(path, () => {
+      const { mount } = this.resolve(path, true);
+      const st = mount.driver.statfs();
+      return { ...st, flag: (mount.readOnly ? ST_RDONLY : 0) | ST_RELATIME, device: mount.device };
+    });
   }
 
   // ---- writing ----

@@ -21,6 +21,12 @@ export function formatResult(def: CommandDef, result: unknown): string | Uint8Ar
       const keys = def.fields ?? Object.keys(r);
       return keys.map((k) => `${k}: ${r[k]}\n`).join('');
     }
+    case 'structs': {
+      const keysOf = (r: Record<string, unknown>) => def.fields ?? Object.keys(r);
+      return (result as Record<string, unknown>[])
+        .map((r, i) => `[${i}] = {\n${keysOf(r).map((k) => `  ${k}: ${r[k]}\n`).join('')}}\n`)
+        .join('');
+    }
     case 'hash':
       return Object.entries(result as Record<string, string>).map(([k, v]) => `${k}: ${v}\n`).join('');
   }

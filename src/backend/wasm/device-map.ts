@@ -7,6 +7,8 @@ import { SliceDevice } from '../../block/slice.js';
 import { readPartitionTable, type Partition, type PartitionTable } from '../../partition/partition-table.js';
 import { driveName } from '../backend.js';
 
+const EXTENDED_DEVICE_BYTES = 1024;
+
 export interface DeviceEntry {
   name: string;
   dev: BlockDevice;
@@ -31,7 +33,10 @@ export class DeviceMap {
       const table = await readPartitionTable(dev);
       map.tables.push(table);
       for (const p of table?.partitions ?? []) {
-        const pe: DeviceEntry = { name: `${name}${p.number}`, dev: new SliceDevice(dev, p.start, p.size, { name: `${name}${p.number}` }), drive: i, partition: p };
+        // Linux exposes an MBR extended partition as a 1 KiB device (its first two
+        // sectors), not its whole span: blockdev-getsize64 reports that.
+        const length = p.extended ? Math.min(p.size, EXTENDED_DEVICE_BYTES) : p.size;
+        const pe: DeviceEntry = { name: `${name}${p.number}`, dev: new SliceDevice(dev, p.start, length, { name: `${name}${p.number}` }), drive: i, partition: p };
         map.partitions.push(pe);
         map.byName.set(pe.name, pe);
       }

@@ -1,0 +1,151 @@
+/** Reading partition tables (MBR and GPT). */
+import { ErrnoError } from '../errors/index.js';
+import type { Partition } from '../partition/partition-table.js';
+import { defineCommand, type CallContext } from './types.js';
+import { wasm } from './wasm-access.js';
+
+function tableOf(ctx: CallContext, device: string) {
+  const b = wasm(ctx);
+  const entry = b.device(device);
+  if (entry.partition) throw new ErrnoError('EINVAL', `${device}: not a whole device (a partition)`);
+  const table = b.devices.tables[entry.drive];
+  if (!table) throw new ErrnoError('EINVAL', `${device}: no partition table (unrecognised partition table type)`);
+  return table;
+}
+
+function partitionOf(ctx: CallContext, device: string, partnum: number): Partition {
+  const p = tableOf(ctx, device).partitions.find((x) => x.number === partnum);
+  if (!p) throw new ErrnoError('ENOENT', `${device}: partition ${partnum} does not exist`);
+  return p;
+}
+
+export const partGetParttype = defineCommand({
+  name: 'part-get-parttype',
+  args: [{ name: 'device', kind: 'Device' }],
+  ret: 'string',
+  shortdesc: 'get the partition table type',
+  longdesc: 'Returns the partition table type of the whole device: "msdos" for MBR, "gpt" for GPT.',
+  examples: ['part-get-parttype /dev/sda'],
+  impl: { wasm: async (ctx, [dev]) => tableOf(ctx, dev).type },
+});
+
+export const partList = defineCommand({
+  name: 'part-list',
+  args: [{ name: 'device', kind: 'Device' }],
+  ret: 'structs',
+  fields: ['part_num', 'part_start', 'part_end', 'part_size'],
+  shortdesc: 'list partitions on a device',
+  longdesc: 'Lists the partitions of the whole device with their number, first and last byte, and size in bytes.',
+  examples: ['part-list /dev/sda'],
+  impl: {
+    wasm: async (ctx, [dev]) => tableOf(ctx, dev).partitions.map((p) => ({
+      part_num: p.number, part_start: p.start, part_end: p.start + p.size - 1, part_size: p.size,
+    })),
+  },
+});
+
+export const partGetName = defineCommand({
+  name: 'part-get-name',
+  args: [{ name: 'device', kind: 'Device' }, { name: 'partnum', kind: 'Int' }],
+  ret: 'string',
+  shortdesc: 'get partition name',
+  longdesc: 'Returns the name (label) of a GPT partition.',
+  examples: ['part-get-name /dev/sda 1'],
+  impl: {
+    wasm: async (ctx, [dev, n]) => {
+      const p = partitionOf(ctx, dev, n);
+      if (p.gptName === undefined) throw new ErrnoError('EINVAL', `${dev}: partition names need a GPT partition table`);
+      return p.gptName;
+    },
+  },
+});
+
+export const partGetGptGuid = defineCommand({
+  name: 'part-get-gpt-guid',
+  args: [{ name: 'device', kind: 'Device' }, { name: 'partnum', kind: 'Int' }],
+  ret: 'string',
+  shortdesc: 'get the GUID of a GPT partition',
+  longdesc: 'Returns the unique GUID of a GPT partition.',
+  examples: ['part-get-gpt-guid /dev/sda 1'],
+  impl: {
+    wasm: async (ctx, [dev, n]) => {
+      const p = partitionOf(ctx, dev, n);
+      if (!p.gptGuid) throw new ErrnoError('EINVAL', `${dev}: not a GPT partition table`);
+      return p.gptGuid;
+    },
+  },
+});
+
+export const partGetGptType = defineCommand({
+  name: 'part-get-gpt-type',
+  args: [{ name: 'device', kind: 'Device' }, { name: 'partnum', kind: 'Int' }],
+  ret: 'string',
+  shortdesc: 'get the type GUID of a GPT partition',
+  longdesc: 'Returns the partition type GUID of a GPT partition.',
+  examples: ['part-get-gpt-type /dev/sda 1'],
+  impl: {
+    wasm: async (ctx, [dev, n]) => {
+      const p = partitionOf(ctx, dev, n);
+      if (!p.gptType) throw new ErrnoError('EINVAL', `${dev}: not a GPT partition table`);
+      return p.gptType;
+    },
+  },
+});
+
+export const partGetMbrId = defineCommand({
+  name: 'part-get-mbr-id',
+  args: [{ name: 'device', kind: 'Device' }, { name: 'partnum', kind: 'Int' }],
+  ret: 'int',
+  shortdesc: 'get the MBR type byte of a partition',
+  longdesc: 'Returns the MBR partition type byte (0x83 for Linux, 0x05 for extended, ...). In fish it prints in decimal.',
+  examples: ['part-get-mbr-id /dev/sda 1'],
+  impl: {
+    wasm: async (ctx, [dev, n]) => {
+      const p = partitionOf(ctx, dev, n);
+      if (p.mbrType === undefined) throw new ErrnoError('EINVAL', `${dev}: not an MBR partition table`);
+      return p.mbrType;
+    },
+  },
+});
+
+export const partGetBootable = defineCommand({
+  name: 'part-get-bootable',
+  args: [{ name: 'device', kind: 'Device' }, { name: 'partnum', kind: 'Int' }],
+  ret: 'bool',
+  shortdesc: 'return true if a partition is bootable',
+  longdesc: 'True when the MBR partition has its boot flag set (for GPT: the legacy BIOS bootable attribute is not read; false).',
+  examples: ['part-get-bootable /dev/sda 1'],
+  impl: { wasm: async (ctx, [dev, n]) => !!partitionOf(ctx, dev, n).bootable },
+});
+
+export const partToDev = defineCommand({
+  name: 'part-to-dev',
+  args: [{ name: 'partition', kind: 'Device' }],
+  ret: 'string',
+  shortdesc: 'convert partition name to device name',
+  longdesc: 'Returns the whole device a partition is on: /dev/sda1 → /dev/sda.',
+  examples: ['part-to-dev /dev/sda1'],
+  impl: {
+    wasm: async (ctx, [part]) => {
+      const e = wasm(ctx).device(part);
+      if (!e.partition) throw new ErrnoError('EINVAL', `${part}: not a partition`);
+      return wasm(ctx).devices.drives[e.drive]!.name;
+    },
+  },
+});
+
+export const partToPartnum = defineCommand({
+  name: 'part-to-partnum',
+  args: [{ name: 'partition', kind: 'Device' }],
+  ret: 'int',
+  shortdesc: 'convert partition name to partition number',
+  longdesc: 'Returns the number of a partition: /dev/sda1 → 1.',
+  examples: ['part-to-partnum /dev/sda5'],
+  impl: {
+    wasm: async (ctx, [part]) => {
+      const e = wasm(ctx).device(part);
+      if (!e.partition) throw new ErrnoError('EINVAL', `${part}: not a partition`);
+      return e.partition.number;
+    },
+  },
+});

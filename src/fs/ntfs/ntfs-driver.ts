@@ -1,0 +1,707 @@
+/**
+ * NTFS through our own WebAssembly build of ntfs-3g's libntfs-3g
+ * (wasm/ntfs: build.sh, config.h, glue.c, io-js.js). One module instance can
+ * hold several open volumes, each on its own SyncDevice: the C device
+ * operations call back into JS with a device id, and the table below maps
+ * ids to devices.
+ *
+ * What callers see follows a plain `mount -t ntfs-3g DEV DIR` done by root
+ * (what libguestfs's appliance does), without user mapping:
+ * - inode numbers are MFT record numbers (root = 5);
+ * - permissions: NTFS keeps no POSIX mode/owner, so every directory is
+ *   0777 & ~dmask, every file 0777 & ~fmask, symlinks 0777, owned by
+ *   uid/gid (all defaults 0, as ntfs-3g's umask/fmask/dmask/uid/gid
+ *   options); chmod/chown are accepted and ignored (ntfs-3g's default
+ *   "silent" option); directories report nlink 1 (ntfs-3g: for find(1)),
+ *   files the MFT record's link count;
+ * - names: UTF-16 on disk, UTF-8 here, shown exactly as stored; lookup
+ *   prefers an exact match, then matches case-insensitively through the
+ *   volume's $UpCase table (as Windows does) unless `caseSensitive`;
+ *   create/mkdir/symlink/link/rename refuse a name that exists in another
+ *   case (EEXIST), except a rename that only changes the case of a name;
+ * - readdir: no '.', '..', metadata files ($MFT, $Extend, ...) or DOS 8.3
+ *   names; hidden files are shown (what ntfs-3g shows);
+ * - symlinks: junctions and Windows symlinks are S_IFLNK and readlink gives
+ *   ntfs-3g's translation with the volume mounted at "" (so `\??\C:\Users`
+ *   becomes "/Users" when it exists on this volume, otherwise
+ *   "/.NTFS-3G/C:/Users"; relative links stay relative); new symlinks are
+ *   Interix symlinks, as ntfs-3g creates them (Windows sees a system file);
+ * - a hibernated or fast-restarted volume opens read-only only (EROFS
+ *   otherwise); an unclean journal is reset on a read-write open, as
+ *   ntfs-3g's default "recover" does;
+ * - atime is not updated on reads.
+ *
+ * Errors: the glue returns an errno of its libc or its own code;
+ * gk_err_name() turns it into a Linux errno name (never emscripten's
+ * numbers) and gk_err_msg() gives the text, with the first error ntfs-3g
+ * logged during the call appended. A wasm abort or trap marks the module
+ * dead: every later call throws instead of running on a broken heap.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  FsError,
+  type Attr,
+  type DirEntry,
+  type FsDriver,
+  type SetAttr,
+  type StatVfs,
+  type SyncDevice,
+} from '../fs-driver.js';
+
+/** The raw emscripten module (only what we use). */
+interface EmModule {
+  HEAPU8: Uint8Array;
+  _malloc(size: number): number;
+  _free(ptr: number): void;
+  _gk_outbuf(): number;
+  _gk_err_name(code: number): number;
+  _gk_err_msg(code: number): number;
+  _gk_open(dev: number, size: number, rw: number, caseSensitive: number): number;
+  _gk_info(h: number): void;
+  _gk_flush(h: number): number;
+  _gk_close(h: number): number;
+  _gk_statfs(h: number): number;
+  _gk_getattr(h: number, ino: number): number;
+  _gk_lookup(h: number, dir: number, name: number, len: number): number;
+  _gk_readdir(h: number, dir: number): number;
+  _gk_read(h: number, ino: number, offset: number, len: number, out: number): number;
+  _gk_readlink(h: number, ino: number): number;
+  _gk_write(h: number, ino: number, offset: number, len: number, data: number): number;
+  _gk_truncate(h: number, ino: number, size: number): number;
+  _gk_create(h: number, dir: number, name: number, len: number): number;
+  _gk_mkdir(h: number, dir: number, name: number, len: number): number;
+  _gk_symlink(h: number, dir: number, name: number, len: number, target: number, tlen: number): number;
+  _gk_link(h: number, ino: number, dir: number, name: number, len: number): number;
+  _gk_unlink(h: number, dir: number, name: number, len: number): number;
+  _gk_rmdir(h: number, dir: number, name: number, len: number): number;
+  _gk_rename(h: number, sdir: number, sname: number, slen: number, ddir: number, dname: number, dlen: number): number;
+  _gk_setattr(h: number, ino: number, mask: number, asec: number, ansec: number, msec: number, mnsec: number): number;
+  _gk_set_reparse(h: number, ino: number, data: number, len: number): number;
+  _gk_set_dos_name(h: number, dir: number, name: number, len: number, dos: number, doslen: number): number;
+  _gk_heap_used(): number;
+  _gk_test_abort(): void;
+}
+
+type EmFactory = (opts: Record<string, unknown>) => Promise<EmModule>;
+
+/** Largest single transfer handed to C (keeps the wasm heap small and warm). */
+const BOUNCE = 8 * 1024 * 1024;
+
+const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFLNK = 0o120000;
+
+const utf8 = new TextEncoder();
+const utf8d = new TextDecoder('utf-8');
+
+function findPackageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const pj = join(dir, 'package.json');
+    if (existsSync(pj)) {
+      try {
+        if (JSON.parse(readFileSync(pj, 'utf8')).name === 'guestkit') return dir;
+      } catch {
+        /* not ours; keep walking */
+      }
+    }
+    const up = dirname(dir);
+    if (up === dir) throw new Error('ntfs: cannot find the guestkit package root (package.json)');
+    dir = up;
+  }
+}
+
+/** Directory holding ntfs.cjs and ntfs.wasm. */
+export function ntfsBuildDir(): string {
+  return join(findPackageRoot(), 'wasm', 'ntfs', 'build');
+}
+
+/** One instance of the WASM module, shared by any number of open volumes. */
+export class NtfsModule {
+  private readonly devices = new Map<number, SyncDevice>();
+  private nextDev = 1;
+  private pendingError: unknown = undefined;
+  private deadReason: string | undefined;
+  private outPtr = 0;
+  /** @internal */ em!: EmModule;
+
+  /** @internal the hooks io-js.js calls (Module.gkIo) */
+  readonly io = {
+    read: (dev: number, offset: number, len: number, ptr: number): number => {
+      const d = this.devices.get(dev);
+      if (!d) return this.ioFail(new Error(`ntfs: unknown device id ${dev}`));
+      try {
+        if (offset >= d.size) return 0;
+        const n = Math.min(len, d.size - offset);
+        d.read(offset, this.em.HEAPU8.subarray(ptr, ptr + n));
+        return n;
+      } catch (e) {
+        return this.ioFail(e);
+      }
+    },
+    write: (dev: number, offset: number, len: number, ptr: number): number => {
+      const d = this.devices.get(dev);
+      if (!d) return this.ioFail(new Error(`ntfs: unknown device id ${dev}`));
+      try {
+        if (d.readOnly) throw new Error('device is read-only');
+        if (offset >= d.size) return 0;
+        const n = Math.min(len, d.size - offset);
+        d.write(offset, this.em.HEAPU8.subarray(ptr, ptr + n));
+        return n;
+      } catch (e) {
+        return this.ioFail(e);
+      }
+    },
+    flush: (dev: number): number => {
+      const d = this.devices.get(dev);
+      if (!d) return this.ioFail(new Error(`ntfs: unknown device id ${dev}`));
+      try {
+        d.flush();
+        return 0;
+      } catch (e) {
+        return this.ioFail(e);
+      }
+    },
+  };
+
+  private ioFail(e: unknown): number {
+    if (this.pendingError === undefined) this.pendingError = e;
+    return -1;
+  }
+
+  /** @internal */
+  markDead(reason: string): void {
+    if (this.deadReason === undefined) this.deadReason = reason;
+  }
+
+  get dead(): boolean {
+    return this.deadReason !== undefined;
+  }
+
+  /** Bytes of wasm linear memory (grows, never shrinks). */
+  heapSize(): number {
+    return this.em.HEAPU8.length;
+  }
+
+  /** Bytes currently allocated by malloc inside the module. */
+  heapUsed(): number {
+    return this.invoke(() => this.em._gk_heap_used());
+  }
+
+  /** @internal */
+  register(device: SyncDevice): number {
+    const id = this.nextDev++;
+    this.devices.set(id, device);
+    return id;
+  }
+
+  /** @internal */
+  unregister(id: number): void {
+    this.devices.delete(id);
+  }
+
+  /**
+   * Runs one call into the module. Any trap/abort marks the module dead;
+   * afterwards every call throws.
+   * @internal
+   */
+  invoke<T>(fn: () => T): T {
+    if (this.deadReason !== undefined) {
+      throw new Error(`ntfs WASM module is unusable after an earlier abort: ${this.deadReason}`);
+    }
+    this.pendingError = undefined;
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError || this.deadReason !== undefined) {
+        const msg = e instanceof Error ? e.message : String(e);
+        this.markDead(msg);
+        throw new Error(`ntfs WASM module aborted: ${msg}`, { cause: e });
+      }
+      throw e;
+    }
+  }
+
+  /** @internal the C result area (re-viewed on each use: the heap may grow) */
+  out(): Float64Array {
+    if (!this.outPtr) this.outPtr = this.em._gk_outbuf();
+    return new Float64Array(this.em.HEAPU8.buffer, this.outPtr, 32);
+  }
+
+  /** @internal */
+  cString(ptr: number): string {
+    const heap = this.em.HEAPU8;
+    let end = ptr;
+    while (heap[end] !== 0) end++;
+    return utf8d.decode(heap.subarray(ptr, end));
+  }
+
+  /** @internal an FsError for a non-zero glue return code */
+  error(rc: number, context?: string): FsError {
+    const dev = this.pendingError;
+    this.pendingError = undefined;
+    let name = this.cString(this.em._gk_err_name(rc));
+    let msg = this.cString(this.em._gk_err_msg(rc));
+    if (dev !== undefined) {
+      name = 'EIO';
+      msg = `device error: ${dev instanceof Error ? dev.message : String(dev)} (${msg})`;
+    }
+    const err = new FsError(name, context ? `${context}: ${msg}` : msg);
+    if (dev !== undefined) (err as Error & { cause?: unknown }).cause = dev;
+    return err;
+  }
+
+  /** @internal copies bytes into a fresh malloc'd block (NUL-terminated) */
+  alloc(bytes: Uint8Array): number {
+    const p = this.em._malloc(bytes.length + 1);
+    if (!p) throw new FsError('ENOMEM', 'out of memory in the ntfs module');
+    const heap = this.em.HEAPU8;
+    heap.set(bytes, p);
+    heap[p + bytes.length] = 0;
+    return p;
+  }
+}
+
+/** Loads (instantiates) the ntfs WASM module. */
+export async function loadNtfsModule(): Promise<NtfsModule> {
+  const dir = ntfsBuildDir();
+  const js = join(dir, 'ntfs.cjs');
+  const wasm = join(dir, 'ntfs.wasm');
+  if (!existsSync(js) || !existsSync(wasm)) {
+    throw new Error(`ntfs WASM build not found in ${dir}: run 'bash wasm/ntfs/build.sh'`);
+  }
+  const require = createRequire(import.meta.url);
+  const factory = require(js) as EmFactory;
+  const mod = new NtfsModule();
+  mod.em = await factory({
+    wasmBinary: readFileSync(wasm),
+    gkIo: mod.io,
+    print: () => {},
+    printErr: () => {},
+    onAbort: (what: unknown) => mod.markDead(`abort(${String(what)})`),
+  });
+  return mod;
+}
+
+export interface NtfsOpenOptions {
+  readOnly: boolean;
+  /** Exact-case lookups only (default false: Windows semantics). */
+  caseSensitive?: boolean;
+  /** Owner reported for every file (ntfs-3g's uid= option; default 0). */
+  uid?: number;
+  /** Group reported for every file (ntfs-3g's gid= option; default 0). */
+  gid?: number;
+  /** Permission bits removed from files (ntfs-3g's fmask=; default 0). */
+  fmask?: number;
+  /** Permission bits removed from directories (ntfs-3g's dmask=; default 0). */
+  dmask?: number;
+}
+
+const SA_ATIME = 8, SA_MTIME = 16;
+
+/** Linux dev_t encoding (as glibc's makedev). */
+function makedev(major: number, minor: number): number {
+  return (
+    (major & 0xfff) * 0x100 + (minor & 0xff) + Math.floor(minor / 0x100) * 0x10_0000 + Math.floor(major / 0x1000) * 0x1_0000_0000
+  );
+}
+
+class NtfsDriver implements FsDriver {
+  readonly type = 'ntfs';
+  readonly rootIno = 5;
+  private closed = false;
+  private readonly blksize: number;
+
+  constructor(
+    private readonly mod: NtfsModule,
+    private readonly devId: number,
+    private readonly h: number,
+    readonly readOnly: boolean,
+    private readonly opts: Required<Omit<NtfsOpenOptions, 'readOnly' | 'caseSensitive'>>,
+  ) {
+    mod.em._gk_info(h);
+    this.blksize = mod.out()[0];
+  }
+
+  private get em(): EmModule {
+    return this.mod.em;
+  }
+
+  private check(op: string): void {
+    if (this.closed) throw new FsError('EBADF', `${op}: filesystem is closed`);
+  }
+
+  private checkWrite(op: string): void {
+    this.check(op);
+    if (this.readOnly) throw new FsError('EROFS', 'read-only filesystem');
+  }
+
+  private static checkIno(ino: number): void {
+    if (!Number.isSafeInteger(ino) || ino < 0) throw new FsError('EINVAL', `invalid inode number ${ino}`);
+  }
+
+  /** runs `fn` with `strs` copied into the heap as NUL-terminated UTF-8 */
+  private withNames<T>(strs: string[], fn: (ptrs: number[], lens: number[]) => T): T {
+    const enc = strs.map((s) => utf8.encode(s));
+    const ptrs: number[] = [];
+    try {
+      for (const b of enc) ptrs.push(this.mod.alloc(b));
+      return fn(ptrs, enc.map((b) => b.length));
+    } finally {
+      if (!this.mod.dead) for (const p of ptrs) this.em._free(p);
+    }
+  }
+
+  private ok(rc: number): void {
+    if (rc !== 0) throw this.mod.error(rc);
+  }
+
+  statfs(): StatVfs {
+    this.check('statfs');
+    return this.mod.invoke(() => {
+      this.ok(this.em._gk_statfs(this.h));
+      const o = this.mod.out();
+      return {
+        bsize: o[0],
+        frsize: o[1],
+        blocks: o[2],
+        bfree: o[3],
+        bavail: o[4],
+        files: o[5],
+        ffree: o[6],
+        favail: o[7],
+        fsid: o[9] * 0x1_0000_0000 + o[8],
+        flag: o[11],
+        namemax: o[10],
+      };
+    });
+  }
+
+  getattr(ino: number): Attr {
+    this.check('getattr');
+    NtfsDriver.checkIno(ino);
+    return this.mod.invoke(() => {
+      this.ok(this.em._gk_getattr(this.h, ino));
+      const o = this.mod.out();
+      const type = o[0] & S_IFMT;
+      let perm = o[0] & 0o7777;
+      if (type === S_IFDIR) perm &= ~this.opts.dmask;
+      else if (type !== S_IFLNK) perm &= ~this.opts.fmask;
+      const major = o[10], minor = o[11];
+      return {
+        ino,
+        mode: type | perm,
+        nlink: o[1],
+        uid: this.opts.uid,
+        gid: this.opts.gid,
+        size: o[2],
+        blocks: o[3],
+        blksize: this.blksize,
+        rdev: makedev(major, minor),
+        atime: { sec: o[4], nsec: o[5] },
+        mtime: { sec: o[6], nsec: o[7] },
+        ctime: { sec: o[8], nsec: o[9] },
+      };
+    });
+  }
+
+  lookup(dir: number, name: string): number {
+    this.check('lookup');
+    NtfsDriver.checkIno(dir);
+    return this.mod.invoke(() =>
+      this.withNames([name], ([p], [l]) => {
+        this.ok(this.em._gk_lookup(this.h, dir, p, l));
+        return this.mod.out()[0];
+      }),
+    );
+  }
+
+  readdir(dir: number): DirEntry[] {
+    this.check('readdir');
+    NtfsDriver.checkIno(dir);
+    return this.mod.invoke(() => {
+      this.ok(this.em._gk_readdir(this.h, dir));
+      const o = this.mod.out();
+      const ptr = o[0], len = o[1], count = o[2];
+      const entries: DirEntry[] = [];
+      if (!ptr) return entries;
+      try {
+        const heap = this.em.HEAPU8;
+        const dv = new DataView(heap.buffer, heap.byteOffset, heap.byteLength);
+        let p = ptr;
+        for (let i = 0; i < count && p < ptr + len; i++) {
+          const ino = dv.getUint32(p, true) + dv.getUint16(p + 4, true) * 0x1_0000_0000;
+          const type = heap[p + 6];
+          const nl = dv.getUint16(p + 7, true);
+          const name = utf8d.decode(heap.subarray(p + 9, p + 9 + nl));
+          entries.push({ name, ino, type });
+          p += 9 + nl;
+        }
+      } finally {
+        this.em._free(ptr);
+      }
+      return entries;
+    });
+  }
+
+  /**
+   * Reads through one bounce buffer of at most BOUNCE bytes in the wasm
+   * heap (kept small and warm), straight into a result allocated once at
+   * its final size (the first call reports the file size).
+   */
+  read(ino: number, offset: number, length: number): Uint8Array {
+    this.check('read');
+    NtfsDriver.checkIno(ino);
+    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
+      throw new FsError('EINVAL', 'invalid offset or length');
+    }
+    return this.mod.invoke(() => {
+      const bsize = Math.max(1, Math.min(length, BOUNCE));
+      const buf = this.em._malloc(bsize);
+      if (!buf) throw new FsError('ENOMEM', 'out of memory in the ntfs module');
+      try {
+        let res: Uint8Array | undefined;
+        let total = 0;
+        do {
+          const want = Math.min(length - total, bsize);
+          this.ok(this.em._gk_read(this.h, ino, offset + total, want, buf));
+          const o = this.mod.out();
+          const got = o[0];
+          if (!res) res = new Uint8Array(Math.max(0, Math.min(length, o[1] - offset)));
+          const n = Math.min(got, res.length - total);
+          // (TypedArray.set is a memcpy; slice() on wasm memory can be slow)
+          res.set(this.em.HEAPU8.subarray(buf, buf + n), total);
+          total += n;
+          if (got < want) break;
+        } while (total < res.length);
+        return total === res!.length ? res! : res!.subarray(0, total);
+      } finally {
+        if (!this.mod.dead) this.em._free(buf);
+      }
+    });
+  }
+
+  readlink(ino: number): string {
+    this.check('readlink');
+    NtfsDriver.checkIno(ino);
+    return this.mod.invoke(() => {
+      this.ok(this.em._gk_readlink(this.h, ino));
+      const o = this.mod.out();
+      const ptr = o[0], len = o[1];
+      try {
+        return utf8d.decode(this.em.HEAPU8.subarray(ptr, ptr + len));
+      } finally {
+        this.em._free(ptr);
+      }
+    });
+  }
+
+  write(ino: number, offset: number, data: Uint8Array): void {
+    this.checkWrite('write');
+    NtfsDriver.checkIno(ino);
+    if (!Number.isSafeInteger(offset) || offset < 0) throw new FsError('EINVAL', 'invalid offset');
+    this.mod.invoke(() => {
+      let done = 0;
+      const size = Math.min(data.length, BOUNCE);
+      const buf = this.em._malloc(size || 1);
+      if (!buf) throw new FsError('ENOMEM', 'out of memory in the ntfs module');
+      try {
+        do {
+          const n = Math.min(data.length - done, BOUNCE);
+          this.em.HEAPU8.set(data.subarray(done, done + n), buf);
+          this.ok(this.em._gk_write(this.h, ino, offset + done, n, buf));
+          done += n;
+        } while (done < data.length);
+      } finally {
+        if (!this.mod.dead) this.em._free(buf);
+      }
+    });
+  }
+
+  truncate(ino: number, size: number): void {
+    this.checkWrite('truncate');
+    NtfsDriver.checkIno(ino);
+    if (!Number.isSafeInteger(size) || size < 0) throw new FsError('EINVAL', 'invalid size');
+    this.mod.invoke(() => this.ok(this.em._gk_truncate(this.h, ino, size)));
+  }
+
+  create(dir: number, name: string, _mode: number, _uid: number, _gid: number): number {
+    this.checkWrite('create');
+    NtfsDriver.checkIno(dir);
+    return this.mod.invoke(() =>
+      this.withNames([name], ([p], [l]) => {
+        this.ok(this.em._gk_create(this.h, dir, p, l));
+        return this.mod.out()[0];
+      }),
+    );
+  }
+
+  mkdir(dir: number, name: string, _mode: number, _uid: number, _gid: number): number {
+    this.checkWrite('mkdir');
+    NtfsDriver.checkIno(dir);
+    return this.mod.invoke(() =>
+      this.withNames([name], ([p], [l]) => {
+        this.ok(this.em._gk_mkdir(this.h, dir, p, l));
+        return this.mod.out()[0];
+      }),
+    );
+  }
+
+  symlink(dir: number, name: string, target: string, _uid: number, _gid: number): number {
+    this.checkWrite('symlink');
+    NtfsDriver.checkIno(dir);
+    return this.mod.invoke(() =>
+      this.withNames([name, target], ([p, t], [l, tl]) => {
+        this.ok(this.em._gk_symlink(this.h, dir, p, l, t, tl));
+        return this.mod.out()[0];
+      }),
+    );
+  }
+
+  link(ino: number, dir: number, name: string): void {
+    this.checkWrite('link');
+    NtfsDriver.checkIno(ino);
+    NtfsDriver.checkIno(dir);
+    this.mod.invoke(() => this.withNames([name], ([p], [l]) => this.ok(this.em._gk_link(this.h, ino, dir, p, l))));
+  }
+
+  unlink(dir: number, name: string): void {
+    this.checkWrite('unlink');
+    NtfsDriver.checkIno(dir);
+    this.mod.invoke(() => this.withNames([name], ([p], [l]) => this.ok(this.em._gk_unlink(this.h, dir, p, l))));
+  }
+
+  rmdir(dir: number, name: string): void {
+    this.checkWrite('rmdir');
+    NtfsDriver.checkIno(dir);
+    this.mod.invoke(() => this.withNames([name], ([p], [l]) => this.ok(this.em._gk_rmdir(this.h, dir, p, l))));
+  }
+
+  rename(srcDir: number, srcName: string, dstDir: number, dstName: string): void {
+    this.checkWrite('rename');
+    NtfsDriver.checkIno(srcDir);
+    NtfsDriver.checkIno(dstDir);
+    this.mod.invoke(() =>
+      this.withNames([srcName, dstName], ([s, d], [sl, dl]) =>
+        this.ok(this.em._gk_rename(this.h, srcDir, s, sl, dstDir, d, dl)),
+      ),
+    );
+  }
+
+  /**
+   * Times are stored (100 ns precision). mode/uid/gid are accepted and
+   * ignored: without user mapping NTFS has nowhere to keep them, and
+   * ntfs-3g (default option "silent") answers chmod/chown with success.
+   */
+  setattr(ino: number, attr: SetAttr): void {
+    this.checkWrite('setattr');
+    NtfsDriver.checkIno(ino);
+    let mask = 0;
+    if (attr.atime !== undefined) mask |= SA_ATIME;
+    if (attr.mtime !== undefined) mask |= SA_MTIME;
+    for (const t of [attr.atime, attr.mtime]) {
+      if (t && (!Number.isInteger(t.sec) || !Number.isInteger(t.nsec) || t.nsec < 0 || t.nsec > 999_999_999)) {
+        throw new FsError('EINVAL', 'invalid timestamp');
+      }
+    }
+    if (mask === 0) {
+      this.getattr(ino); // existence check only
+      return;
+    }
+    this.mod.invoke(() =>
+      this.ok(
+        this.em._gk_setattr(
+          this.h, ino, mask,
+          attr.atime?.sec ?? 0, attr.atime?.nsec ?? 0, attr.mtime?.sec ?? 0, attr.mtime?.nsec ?? 0,
+        ),
+      ),
+    );
+  }
+
+  /**
+   * Sets the raw reparse data (REPARSE_POINT header + data) of `ino`, as
+   * ntfs-3g's system.ntfs_reparse_data extended attribute: this makes
+   * junctions and Windows symbolic links.
+   */
+  setReparseData(ino: number, data: Uint8Array): void {
+    this.checkWrite('setReparseData');
+    NtfsDriver.checkIno(ino);
+    this.mod.invoke(() => {
+      const p = this.mod.alloc(data);
+      try {
+        this.ok(this.em._gk_set_reparse(this.h, ino, p, data.length));
+      } finally {
+        if (!this.mod.dead) this.em._free(p);
+      }
+    });
+  }
+
+  /**
+   * Gives the entry `name` of `dir` a DOS 8.3 name, as ntfs-3g's
+   * system.ntfs_dos_name extended attribute (and Windows) do.
+   */
+  setDosName(dir: number, name: string, dosName: string): void {
+    this.checkWrite('setDosName');
+    NtfsDriver.checkIno(dir);
+    this.mod.invoke(() =>
+      this.withNames([name, dosName], ([p, d], [l, dl]) => this.ok(this.em._gk_set_dos_name(this.h, dir, p, l, d, dl))),
+    );
+  }
+
+  flush(): void {
+    this.check('flush');
+    if (this.readOnly) return;
+    this.mod.invoke(() => this.ok(this.em._gk_flush(this.h)));
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      if (!this.mod.dead) this.mod.invoke(() => this.ok(this.em._gk_close(this.h)));
+    } finally {
+      this.mod.unregister(this.devId);
+    }
+  }
+}
+
+/** Sets the DOS 8.3 name of an NTFS directory entry (see NtfsDriver.setDosName). */
+export function ntfsSetDosName(fs: FsDriver, dir: number, name: string, dosName: string): void {
+  if (!(fs instanceof NtfsDriver)) throw new FsError('EINVAL', 'not an NTFS filesystem');
+  fs.setDosName(dir, name, dosName);
+}
+
+/** Sets raw reparse data on an NTFS inode (see NtfsDriver.setReparseData). */
+export function ntfsSetReparseData(fs: FsDriver, ino: number, data: Uint8Array): void {
+  if (!(fs instanceof NtfsDriver)) throw new FsError('EINVAL', 'not an NTFS filesystem');
+  fs.setReparseData(ino, data);
+}
+
+/**
+ * Opens the NTFS volume on `device`. Throws FsError('EINVAL') when there is
+ * no NTFS boot sector, FsError('EIO') for a damaged volume (with ntfs-3g's
+ * reason in the message), and FsError('EROFS') for a read-write open of a
+ * hibernated / fast-restarted volume.
+ */
+export function openNtfs(module: NtfsModule, device: SyncDevice, opts: NtfsOpenOptions): FsDriver {
+  const readOnly = opts.readOnly;
+  if (!readOnly && device.readOnly) throw new FsError('EROFS', 'cannot open read-write: the device is read-only');
+  const id = module.register(device);
+  try {
+    return module.invoke(() => {
+      const rc = module.em._gk_open(id, device.size, readOnly ? 0 : 1, opts.caseSensitive ? 1 : 0);
+      if (rc !== 0) throw module.error(rc, 'cannot open NTFS volume');
+      const h = module.out()[0];
+      return new NtfsDriver(module, id, h, readOnly, {
+        uid: opts.uid ?? 0,
+        gid: opts.gid ?? 0,
+        fmask: opts.fmask ?? 0,
+        dmask: opts.dmask ?? 0,
+      });
+    });
+  } catch (e) {
+    module.unregister(id);
+    throw e;
+  }
+}
