@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(emscripten e2fsprogs qemu-utils nbdkit fdisk gdisk dpkg-dev xz-utils)
-COMMANDS=(emcc mkfs.ext4 e2fsck qemu-img qemu-nbd nbdkit sfdisk sgdisk dpkg-source)
+PACKAGES=(emscripten e2fsprogs ntfs-3g dosfstools mtools qemu-utils nbdkit fdisk gdisk dpkg-dev xz-utils)
+COMMANDS=(emcc mkfs.ext4 e2fsck mkntfs ntfsfix mkfs.vfat mcopy qemu-img qemu-nbd nbdkit sfdisk sgdisk dpkg-source)
 
 missing=()
 for c in "${COMMANDS[@]}"; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
@@ -42,6 +42,7 @@ echo "setup: building TypeScript"
 npm run --silent build
 echo "setup: building WebAssembly modules"
 bash wasm/ext2fs/build.sh
+bash wasm/ntfs/build.sh
 echo "setup: making fixtures"
 bash fixtures/make-all.sh
 echo "setup: done. Try: node dist/tools/guestkit.js cat -a fixtures/out/debian.qcow2 -m /dev/sda2 /etc/hostname"

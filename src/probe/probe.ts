@@ -93,6 +93,7 @@ export async function probeDevice(dev: BlockDevice): Promise<Probe> {
   const boot = at(0, 512);
   if (boot) {
     const fat = probeFatOrNtfs(boot);
+    if (fat?.type === 'ntfs') return { ...fat, label: await ntfsVolumeLabel(dev, boot).catch(() => '') };
     if (fat) return fat;
   }
   // Linux swap: signature at the end of the first page (4 KiB pages).
@@ -108,4 +109,37 @@ export async function probeDevice(dev: BlockDevice): Promise<Probe> {
     return { type: 'iso9660', label: ascii(iso, 40, 32).trimEnd(), uuid: '' };
   }
   return EMPTY;
+}
+
+/**
+ * The NTFS volume label: the VOLUME_NAME attribute (0x60) of MFT record 3 ($Volume),
+ * read straight from the MFT as blkid does. Any inconsistency gives ''.
+ */
+async function ntfsVolumeLabel(dev: BlockDevice, boot: Uint8Array): Promise<string> {
+  const bytesPerSector = le16(boot, 0x0b);
+  const clusterSize = bytesPerSector * boot[0x0d]!;
+  const mftLcn = le32(boot, 0x30) + le32(boot, 0x34) * 2 ** 32;
+  const perRecord = (boot[0x40]! << 24) >> 24; // signed byte
+  const recordSize = perRecord > 0 ? perRecord * clusterSize : 2 ** -perRecord;
+  if (!bytesPerSector || !clusterSize || recordSize < 256 || recordSize > 65536) return '';
+  const rec = await readAt(dev, mftLcn * clusterSize + 3 * recordSize, recordSize);
+  if (!rec || ascii(rec, 0, 4) !== 'FILE') return '';
+  // Undo the update-sequence fixups at the end of each sector.
+  const usaOffset = le16(rec, 4), usaCount = le16(rec, 6);
+  for (let i = 1; i < usaCount; i++) {
+    const end = i * bytesPerSector - 2;
+    if (end + 2 > rec.length) break;
+    rec[end] = rec[usaOffset + i * 2]!;
+    rec[end + 1] = rec[usaOffset + i * 2 + 1]!;
+  }
+  for (let off = le16(rec, 0x14); off + 24 <= rec.length;) {
+    const type = le32(rec, off), length = le32(rec, off + 4);
+    if (type === 0xffffffff || length < 24 || off + length > rec.length) break;
+    if (type === 0x60 && rec[off + 8] === 0) {
+      const size = le32(rec, off + 0x10), start = off + le16(rec, off + 0x14);
+      return Buffer.from(rec.subarray(start, start + size)).toString('utf16le');
+    }
+    off += length;
+  }
+  return '';
 }

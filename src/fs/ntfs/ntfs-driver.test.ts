@@ -481,10 +481,12 @@ describe('ntfs driver: writing', () => {
     const types = Object.fromEntries(fs.readdir(5).map((e) => [e.name, e.type]));
     expect(types).toEqual({ Windows: DT_DIR, Docs: DT_LNK, Elsewhere: DT_LNK, 'abs.lnk': DT_LNK, 'full.lnk': DT_LNK });
     expect(errno(() => fs.read(s1, 0, 10))).toBe('EINVAL');
-    expect(errno(() => fs.readdir(j))).toMatch(/^E/);
-    // a reparse point is removed like a file / an empty directory
+    expect(errno(() => fs.readdir(j))).toBe('ENOTDIR');
+    expect(errno(() => fs.create(j, 'x', 0o644, 0, 0))).toBe('ENOTDIR');
+    // junctions and links are removed like symlinks
+    expect(errno(() => fs.rmdir(5, 'Elsewhere'))).toBe('ENOTDIR');
     fs.unlink(5, 'abs.lnk');
-    fs.rmdir(5, 'Elsewhere');
+    fs.unlink(5, 'Elsewhere');
     fs.close();
     ntfsfixClean(img);
     expect(ntfsls(img)).toEqual(['Docs', 'Windows', 'full.lnk']);

@@ -68,6 +68,7 @@ interface EmModule {
   _gk_lookup(h: number, dir: number, name: number, len: number): number;
   _gk_readdir(h: number, dir: number): number;
   _gk_read(h: number, ino: number, offset: number, len: number, out: number): number;
+  _gk_map(h: number, ino: number, offset: number, len: number): number;
   _gk_readlink(h: number, ino: number): number;
   _gk_write(h: number, ino: number, offset: number, len: number, data: number): number;
   _gk_truncate(h: number, ino: number, size: number): number;
@@ -316,6 +317,7 @@ class NtfsDriver implements FsDriver {
   constructor(
     private readonly mod: NtfsModule,
     private readonly devId: number,
+    private readonly device: SyncDevice,
     private readonly h: number,
     readonly readOnly: boolean,
     private readonly opts: Required<Omit<NtfsOpenOptions, 'readOnly' | 'caseSensitive'>>,
@@ -371,7 +373,8 @@ class NtfsDriver implements FsDriver {
         files: o[5],
         ffree: o[6],
         favail: o[7],
-        fsid: o[9] * 0x1_0000_0000 + o[8],
+        // the volume serial number, folded to a safe integer
+        fsid: (o[9] % 0x20_0000) * 0x1_0000_0000 + o[8],
         flag: o[11],
         namemax: o[10],
       };
@@ -446,9 +449,10 @@ class NtfsDriver implements FsDriver {
   }
 
   /**
-   * Reads through one bounce buffer of at most BOUNCE bytes in the wasm
-   * heap (kept small and warm), straight into a result allocated once at
-   * its final size (the first call reports the file size).
+   * Plain (non-resident, uncompressed, unencrypted) data is read straight
+   * from the device into the result: the glue maps the byte range to device
+   * extents (gk_map) and JS reads them, no copy through the wasm heap.
+   * Anything else goes through gk_read and one small bounce buffer.
    */
   read(ino: number, offset: number, length: number): Uint8Array {
     this.check('read');
@@ -457,29 +461,60 @@ class NtfsDriver implements FsDriver {
       throw new FsError('EINVAL', 'invalid offset or length');
     }
     return this.mod.invoke(() => {
-      const bsize = Math.max(1, Math.min(length, BOUNCE));
-      const buf = this.em._malloc(bsize);
-      if (!buf) throw new FsError('ENOMEM', 'out of memory in the ntfs module');
-      try {
-        let res: Uint8Array | undefined;
-        let total = 0;
-        do {
-          const want = Math.min(length - total, bsize);
-          this.ok(this.em._gk_read(this.h, ino, offset + total, want, buf));
-          const o = this.mod.out();
-          const got = o[0];
-          if (!res) res = new Uint8Array(Math.max(0, Math.min(length, o[1] - offset)));
-          const n = Math.min(got, res.length - total);
-          // (TypedArray.set is a memcpy; slice() on wasm memory can be slow)
-          res.set(this.em.HEAPU8.subarray(buf, buf + n), total);
-          total += n;
-          if (got < want) break;
-        } while (total < res.length);
-        return total === res!.length ? res! : res!.subarray(0, total);
-      } finally {
-        if (!this.mod.dead) this.em._free(buf);
+      this.ok(this.em._gk_map(this.h, ino, offset, length));
+      let o = this.mod.out();
+      const res = new Uint8Array(Math.max(0, Math.min(length, o[1] - offset)));
+      if (o[0] < 0) return this.readBounce(ino, offset, res);
+      let pos = offset;
+      const end = offset + res.length;
+      for (;;) {
+        const n = o[0], ptr = o[2];
+        const ext = new Float64Array(this.em.HEAPU8.buffer, ptr, n * 3).slice();
+        for (let i = 0; i < n; i++) {
+          const foff = ext[i * 3], doff = ext[i * 3 + 1], len = ext[i * 3 + 2];
+          if (doff >= 0) {
+            if (doff + len > this.device.size) {
+              throw new FsError('EIO', `corrupt run list: data at ${doff}+${len} beyond the end of the device`);
+            }
+            try {
+              this.device.read(doff, res.subarray(foff - offset, foff - offset + len));
+            } catch (e) {
+              const err = new FsError('EIO', `device error: ${e instanceof Error ? e.message : String(e)}`);
+              (err as Error & { cause?: unknown }).cause = e;
+              throw err;
+            }
+          }
+          pos = foff + len;
+        }
+        if (pos >= end || n === 0) break;
+        this.ok(this.em._gk_map(this.h, ino, pos, end - pos));
+        o = this.mod.out();
+        if (o[0] < 0) return this.readBounce(ino, offset, res, pos - offset);
       }
+      return res;
     });
+  }
+
+  /** reads into `res` from `from` on, through the wasm heap */
+  private readBounce(ino: number, offset: number, res: Uint8Array, from = 0): Uint8Array {
+    const bsize = Math.max(1, Math.min(res.length - from, BOUNCE));
+    const buf = this.em._malloc(bsize);
+    if (!buf) throw new FsError('ENOMEM', 'out of memory in the ntfs module');
+    try {
+      let total = from;
+      while (total < res.length) {
+        const want = Math.min(res.length - total, bsize);
+        this.ok(this.em._gk_read(this.h, ino, offset + total, want, buf));
+        const got = this.mod.out()[0];
+        // (TypedArray.set is a memcpy; slice() on wasm memory can be slow)
+        res.set(this.em.HEAPU8.subarray(buf, buf + got), total);
+        total += got;
+        if (got < want) break;
+      }
+      return total === res.length ? res : res.subarray(0, total);
+    } finally {
+      if (!this.mod.dead) this.em._free(buf);
+    }
   }
 
   readlink(ino: number): string {
@@ -693,7 +728,7 @@ export function openNtfs(module: NtfsModule, device: SyncDevice, opts: NtfsOpenO
       const rc = module.em._gk_open(id, device.size, readOnly ? 0 : 1, opts.caseSensitive ? 1 : 0);
       if (rc !== 0) throw module.error(rc, 'cannot open NTFS volume');
       const h = module.out()[0];
-      return new NtfsDriver(module, id, h, readOnly, {
+      return new NtfsDriver(module, id, device, h, readOnly, {
         uid: opts.uid ?? 0,
         gid: opts.gid ?? 0,
         fmask: opts.fmask ?? 0,

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Build libntfs-3g (Debian bookworm ntfs-3g 1:2022.10.3-1+deb12u3) + our glue
+# to WebAssembly with emcc, without autotools: a hand-written config.h and
+# the 31 library .c files compiled directly (unix_io.c/win32_io.c are left
+# out: NO_NTFS_DEVICE_DEFAULT_IO_OPS, glue.c brings its own device
+# operations calling JS).
+#
+# Output: wasm/ntfs/build/ntfs.cjs + ntfs.wasm (gitignored).
+# Cached: build/.stamp holds a hash of every input; if it matches, exit 0.
+#
+# The pin: bookworm-security's newest, 1:2022.10.3-1+deb12u4, is installed
+# on the host but its source is not served (404); deb12u3 carries the same
+# two security patches to libntfs-3g that dpkg-source applies here.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cd "$HERE"
+
+PKG=ntfs-3g
+PKGVER=1:2022.10.3-1+deb12u3
+UPVER=2022.10.3
+SRC="$HERE/src/$PKG-$UPVER"
+OUT="$HERE/build"
+OBJ="$OUT/obj"
+JOBS="${JOBS:-2}"
+
+export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
+export EMCC_SKIP_SANITY_CHECK=1
+EMCC="${EMCC:-emcc}"
+
+CFLAGS=(-O2 -w -DHAVE_CONFIG_H -I"$HERE" -I"$SRC/include/ntfs-3g")
+
+LIB_SRCS=(
+  acls attrib attrlist bitmap bootsect cache collate compat compress debug
+  device dir ea efs index inode ioctl lcnalloc logfile logging mft misc mst
+  object_id realpath reparse runlist security unistr volume xattrs
+)
+
+LIB_FLAGS_ID="${CFLAGS[*]} | ${LIB_SRCS[*]}"
+LINK_FLAGS=(
+  -O2
+  -s MODULARIZE=1 -s EXPORT_NAME=createNtfsModule -s ENVIRONMENT=node
+  -s ALLOW_MEMORY_GROWTH=1 -s INITIAL_MEMORY=16777216 -s MAXIMUM_MEMORY=2147483648
+  -s FILESYSTEM=0 -s NODEJS_CATCH_EXIT=0 -s NODEJS_CATCH_REJECTION=0
+  -s INVOKE_RUN=0 -s EXIT_RUNTIME=0 -s ASSERTIONS=0
+  -s EXPORTED_FUNCTIONS=_malloc,_free
+  --js-library "$HERE/io-js.js"
+)
+
+hash_inputs() {
+  {
+    echo "$PKG=$PKGVER"
+    echo "$LIB_FLAGS_ID"
+    echo "${LINK_FLAGS[*]}"
+    dpkg-query -W -f='${Version}' emscripten 2>/dev/null || true
+    cat "$HERE/build.sh" "$HERE/config.h" "$HERE/glue.c" "$HERE/io-js.js"
+  } | sha256sum | cut -d' ' -f1
+}
+
+STAMP_WANT="$(hash_inputs)"
+if [[ -f "$OUT/.stamp" && "$(cat "$OUT/.stamp")" == "$STAMP_WANT" && -f "$OUT/ntfs.cjs" && -f "$OUT/ntfs.wasm" ]]; then
+  exit 0
+fi
+
+T0=$(date +%s)
+
+# ---- source ----
+if [[ ! -f "$SRC/libntfs-3g/volume.c" ]]; then
+  echo "ntfs build: fetching $PKG=$PKGVER source" >&2
+  mkdir -p "$HERE/src"
+  (cd "$HERE/src" && apt-get source "$PKG=$PKGVER" >/dev/null)
+fi
+[[ -f "$SRC/libntfs-3g/volume.c" ]] || { echo "ntfs build: no source at $SRC" >&2; exit 1; }
+
+mkdir -p "$OBJ"
+
+# ---- library objects (rebuilt only when flags/config.h/version change) ----
+LIBSTAMP_WANT="$(echo "$PKG=$PKGVER|$LIB_FLAGS_ID|$(sha256sum < "$HERE/config.h")" | sha256sum | cut -d' ' -f1)"
+if [[ ! -f "$OBJ/.libstamp" || "$(cat "$OBJ/.libstamp")" != "$LIBSTAMP_WANT" ]]; then
+  rm -f "$OBJ"/*.o "$OBJ/.libstamp"
+  # compile, $JOBS at a time: xargs appends "-o OBJ SRC" to the emcc command
+  for f in "${LIB_SRCS[@]}"; do printf '%s\n' -o "$OBJ/$f.o" "$SRC/libntfs-3g/$f.c"; done \
+    | xargs -d '\n' -n 3 -P "$JOBS" "$EMCC" "${CFLAGS[@]}" -c
+  for f in "${LIB_SRCS[@]}"; do [[ -f "$OBJ/$f.o" ]] || { echo "ntfs build: $f.c failed" >&2; exit 1; }; done
+  echo "$LIBSTAMP_WANT" > "$OBJ/.libstamp"
+fi
+
+# ---- glue + link ----
+"$EMCC" "${CFLAGS[@]/-w/-Wall}" -Werror=incompatible-pointer-types -Werror=implicit-function-declaration \
+  -Wno-unused-function -Wno-sign-compare -Wno-pointer-sign -c "$HERE/glue.c" -o "$OUT/glue.o"
+"$EMCC" "${LINK_FLAGS[@]}" "$OBJ"/*.o "$OUT/glue.o" -o "$OUT/ntfs.js"
+mv -f "$OUT/ntfs.js" "$OUT/ntfs.cjs"
+
+echo "$STAMP_WANT" > "$OUT/.stamp"
+echo "ntfs build: done in $(( $(date +%s) - T0 ))s ($(stat -c %s "$OUT/ntfs.wasm") bytes wasm)" >&2
