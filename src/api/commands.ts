@@ -3,6 +3,7 @@ import * as handle from './handle-commands.js';
 import * as device from './device-commands.js';
 import * as mount from './mount-commands.js';
 import * as part from './partition-commands.js';
+import * as lvm from './lvm-commands.js';
 import * as read from './read-commands.js';
 import * as write from './write-commands.js';
 import type { CommandDef, MethodsOf } from './types.js';
@@ -13,6 +14,7 @@ export const COMMANDS = [
   device.blockdevGetsize64,
   part.partGetParttype, part.partList, part.partGetName, part.partGetGptGuid, part.partGetGptType, part.partGetMbrId,
   part.partGetBootable, part.partToDev, part.partToPartnum,
+  lvm.pvs, lvm.vgs, lvm.lvs, lvm.pvsFull, lvm.vgsFull, lvm.lvsFull,
   mount.mount, mount.mountRo, mount.umount, mount.umountAll, mount.mounts, mount.mountpoints,
   read.ls, read.ll, read.cat, read.readFile, read.head, read.headN, read.tail, read.tailN, read.statns, read.lstatns,
   read.isFile, read.isDir, read.isSymlink, read.exists, read.readlink, read.find, read.checksum, read.statvfs,

@@ -28,9 +28,10 @@ export const listFilesystems = defineCommand({
   args: [],
   ret: 'hash',
   shortdesc: 'list the filesystems',
-  longdesc: `Lists the devices that may hold a filesystem (partitions, and whole drives with no
-partition table) with the filesystem type found on each ("unknown" when none is recognised).
-Extended partitions are not listed.`,
+  longdesc: `Lists the devices that may hold a filesystem (partitions, whole drives with no
+partition table, and LVM logical volumes as /dev/VG/LV) with the filesystem type found on
+each ("unknown" when none is recognised). Extended partitions and LVM physical volumes are
+not listed.`,
   examples: ['list-filesystems'],
   impl: {
     wasm: async (ctx) => {
@@ -38,6 +39,7 @@ Extended partitions are not listed.`,
       const out: Record<string, string> = {};
       for (const d of b.devices.filesystemCandidates()) {
         const { type } = await b.probe(d.name);
+        if (type === 'LVM2_member') continue; // PVs are reached through their LVs
         out[d.name] = type || 'unknown';
       }
       return out;

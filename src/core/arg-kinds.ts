@@ -7,10 +7,16 @@ import type { ArgDef, ArgKind, OptArgDef } from '../api/types.js';
 
 const DEVICE_RE = /^\/dev\/(?:sd|vd|hd|xvd)([a-z]+)(\d*)$/;
 
-/** libguestfs accepts /dev/vda1, /dev/hda1, /dev/xvda1 for /dev/sda1. */
+const LV_RE = /^\/dev\/(?:mapper\/[^/]+|[^/]+\/[^/]+)$/;
+
+/**
+ * libguestfs accepts /dev/vda1, /dev/hda1, /dev/xvda1 for /dev/sda1; LVs are
+ * /dev/VG/LV or /dev/mapper/VG-LV (the backend knows which exist).
+ */
 export function normaliseDevice(name: string): string | undefined {
   const m = DEVICE_RE.exec(name);
-  return m ? `/dev/sd${m[1]}${m[2]}` : undefined;
+  if (m) return `/dev/sd${m[1]}${m[2]}`;
+  return LV_RE.test(name) ? name : undefined;
 }
 
 function typeError(arg: string, expected: string, value: unknown): ErrnoError {

@@ -157,7 +157,7 @@ export function parseLabelSector(sectorBytes: Uint8Array, sector: number, name: 
  * there is none; throws ImageError (one line) when one is there but damaged.
  */
 export async function readPvLabel(dev: BlockDevice, name: string = dev.name): Promise<PvLabel | null> {
-  const len = Math.min(dev.size, LABEL_SCAN_SECTORS * SECTOR_SIZE) - (Math.min(dev.size, LABEL_SCAN_SECTORS * SECTOR_SIZE) % SECTOR_SIZE);
+  const len = Math.floor(Math.min(dev.size, LABEL_SCAN_SECTORS * SECTOR_SIZE) / SECTOR_SIZE) * SECTOR_SIZE;
   if (len < SECTOR_SIZE) return null;
   const buf = await dev.read(0, len);
   for (let s = 0; s * SECTOR_SIZE < len; s++) {

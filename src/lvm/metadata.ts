@@ -84,6 +84,25 @@ export interface VgMeta {
 
 class MetaError extends Error {}
 
+/** LVM's rule for VG and LV names. */
+const NAME_RE = /^[A-Za-z0-9+_.][A-Za-z0-9+_.-]*$/;
+/** An LVM UUID: 32 characters of [0-9A-Za-z!#], dashes anywhere. */
+function validId(id: string): boolean {
+  const plain = id.replace(/-/g, '');
+  return plain.length === 32 && /^[0-9A-Za-z!#]+$/.test(plain);
+}
+
+function id(sec: ConfigSection, where: string): string {
+  const v = str(sec, 'id', where);
+  if (!validId(v)) throw new MetaError(`${where}: id is not a valid LVM UUID`);
+  return v;
+}
+
+function name(n: string, what: string): string {
+  if (!NAME_RE.test(n) || n.length > 127) throw new MetaError(`${what} name ${JSON.stringify(n)} is not valid`);
+  return n;
+}
+
 function need<T>(v: T | undefined, what: string): T {
   if (v === undefined) throw new MetaError(what);
   return v;
@@ -136,8 +155,8 @@ function parseSegment(key: string, sec: ConfigSection, where: string): SegmentMe
   return { key, startExtent, extentCount, type, stripeCount, stripeSize, stripes, raw: sec };
 }
 
-function parseLv(name: string, sec: ConfigSection, vg: string): LvMeta {
-  const where = `LV ${vg}/${name}`;
+function parseLv(lvName: string, sec: ConfigSection, vg: string): LvMeta {
+  const where = `LV ${vg}/${name(lvName, 'LV')}`;
   const segments: SegmentMeta[] = [];
   for (const [k, s] of sec.sections()) {
     if (/^segment\d+$/.test(k)) segments.push(parseSegment(k, s, where));
@@ -154,8 +173,8 @@ function parseLv(name: string, sec: ConfigSection, vg: string): LvMeta {
   }
   const status = strs(sec, 'status', where);
   return {
-    name,
-    id: str(sec, 'id', where),
+    name: lvName,
+    id: id(sec, where),
     status,
     flags: strs(sec, 'flags', where),
     tags: strs(sec, 'tags', where),
@@ -174,15 +193,16 @@ export function vgFromConfig(root: ConfigSection, device: string): VgMeta {
   try {
     const vgs = root.sections();
     if (vgs.length !== 1) throw new MetaError(`expected one volume group section, found ${vgs.length}`);
-    const [name, vg] = vgs[0]!;
-    const where = `VG ${name}`;
+    const [vgName, vg] = vgs[0]!;
+    const where = `VG ${name(vgName, 'VG')}`;
+    const vgId = id(vg, where);
     const extentSize = int(vg, 'extent_size', where, { min: 1 });
     const pvs: PvMeta[] = [];
     for (const [key, p] of vg.section('physical_volumes')?.sections() ?? []) {
       const w = `${where} ${key}`;
       pvs.push({
         key,
-        id: str(p, 'id', w),
+        id: id(p, w),
         deviceHint: str(p, 'device', w, ''),
         status: strs(p, 'status', w),
         flags: strs(p, 'flags', w),
@@ -193,18 +213,25 @@ export function vgFromConfig(root: ConfigSection, device: string): VgMeta {
       });
     }
     const lvs: LvMeta[] = [];
-    for (const [lvName, l] of vg.section('logical_volumes')?.sections() ?? []) lvs.push(parseLv(lvName, l, name));
+    for (const [lvName, l] of vg.section('logical_volumes')?.sections() ?? []) lvs.push(parseLv(lvName, l, vgName));
+    const bytes = extentSize * 512;
+    for (const p of pvs) {
+      if (!Number.isSafeInteger(p.peCount * bytes + p.peStart * 512)) throw new MetaError(`${where} ${p.key}: pe_count ${p.peCount} is too large`);
+    }
+    for (const lv of lvs) {
+      if (!Number.isSafeInteger(lv.extents * bytes)) throw new MetaError(`LV ${vgName}/${lv.name}: ${lv.extents} extents is too large`);
+    }
     const pvKeys = new Set(pvs.map((p) => p.key));
     for (const lv of lvs) {
       for (const s of lv.segments) {
         for (const st of s.stripes) {
-          if (!pvKeys.has(st.pv)) throw new MetaError(`LV ${name}/${lv.name} ${s.key}: unknown PV ${st.pv}`);
+          if (!pvKeys.has(st.pv)) throw new MetaError(`LV ${vgName}/${lv.name} ${s.key}: unknown PV ${JSON.stringify(st.pv)}`);
         }
       }
     }
     return {
-      name,
-      id: str(vg, 'id', where),
+      name: vgName,
+      id: vgId,
       seqno: int(vg, 'seqno', where, { min: 0 }),
       format: str(vg, 'format', where, 'lvm2'),
       status: strs(vg, 'status', where),

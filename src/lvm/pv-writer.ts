@@ -17,13 +17,17 @@
  *   await writeLvm({
  *     vgName: 'fedora',
  *     pvs: [{ dev: sda2, deviceHint: '/dev/sda2' }],
- *     lvs: [{ name: 'root', size: 2 << 30 }, { name: 'swap', size: 256 << 20 }],
+ *     lvs: [{ name: 'root', size: 2 * 1024 ** 3 }, { name: 'swap', size: 256 * 1024 ** 2 }],
  *   });
- *   // Fill an LV through the LVM layer: map it and write a filesystem image
- *   // made with `mkfs.ext4 -d DIR root.img SIZE` into it.
+ *   // Fill an LV through the LVM layer: map it and copy a filesystem image
+ *   // made with `mkfs.ext4 -d DIR root.img SIZE` into it (in chunks).
  *   const scan = await scanLvm([{ name: '/dev/sda2', dev: sda2 }]);
  *   const root = scan.lvs.find((l) => l.name === 'root')!.dev!;
- *   await root.write(0, fs.readFileSync('root.img'));
+ *   const img = await RawFileDevice.open('root.img', { readOnly: true });
+ *   for (let off = 0; off < img.size; off += 8 << 20) {
+ *     await root.write(off, await img.read(off, Math.min(8 << 20, img.size - off)));
+ *   }
+ *   await img.close();
  *   await disk.close();
  *
  * A VG over several PVs: pass several `pvs` (LVs fill them in order; `pvs`

@@ -25,6 +25,7 @@ import {
   scanLvm,
   writeLvm,
   writeOrphanPv,
+  writeMetadataArea,
   LvDevice,
   type LvmScan,
 } from './index.js';
@@ -45,6 +46,17 @@ function pattern(len: number, seed: number): Uint8Array {
     b[i] = x & 0xff;
   }
   return b;
+}
+
+function expectBytes(got: Uint8Array, want: Uint8Array): void {
+  expect(got.length).toBe(want.length);
+  const g = Buffer.from(got.buffer, got.byteOffset, got.length);
+  const w = Buffer.from(want.buffer, want.byteOffset, want.length);
+  if (!g.equals(w)) {
+    let i = 0;
+    while (g[i] === w[i]) i++;
+    expect.fail(`bytes differ at offset ${i} (of ${want.length})`);
+  }
 }
 
 function lv(scan: LvmScan, name: string) {
@@ -94,9 +106,9 @@ describe('one PV, one VG, two linear LVs', () => {
     const data = pattern(20 * MiB, 1);
     await root.dev!.write(0, data);
     await swap.dev!.write(0, pattern(8 * MiB, 2));
-    expect(pv.data.subarray(MiB, MiB + 20 * MiB)).toEqual(data);
-    expect(pv.data.subarray(MiB + 5 * EXT, MiB + 7 * EXT)).toEqual(pattern(8 * MiB, 2));
-    expect(await root.dev!.read(3 * MiB + 17, 5000)).toEqual(data.subarray(3 * MiB + 17, 3 * MiB + 5017));
+    expectBytes(pv.data.subarray(MiB, MiB + 20 * MiB), data);
+    expectBytes(pv.data.subarray(MiB + 5 * EXT, MiB + 7 * EXT), pattern(8 * MiB, 2));
+    expectBytes(await root.dev!.read(3 * MiB + 17, 5000), data.subarray(3 * MiB + 17, 3 * MiB + 5017));
 
     const [f0, f1] = lvmLvsFull(scan);
     expect(f0).toEqual({
@@ -208,10 +220,10 @@ describe('a VG over two PVs', () => {
     expect(big.size).toBe(9 * EXT);
     const data = pattern(9 * EXT, 3);
     await big.dev!.write(0, data);
-    expect(a.data.subarray(MiB + 2 * EXT, MiB + 7 * EXT)).toEqual(data.subarray(0, 5 * EXT));
-    expect(b.data.subarray(MiB, MiB + 4 * EXT)).toEqual(data.subarray(5 * EXT));
+    expectBytes(a.data.subarray(MiB + 2 * EXT, MiB + 7 * EXT), data.subarray(0, 5 * EXT));
+    expectBytes(b.data.subarray(MiB, MiB + 4 * EXT), data.subarray(5 * EXT));
     // A read across the segment boundary.
-    expect(await big.dev!.read(5 * EXT - 100, 300)).toEqual(data.subarray(5 * EXT - 100, 5 * EXT + 200));
+    expectBytes(await big.dev!.read(5 * EXT - 100, 300), data.subarray(5 * EXT - 100, 5 * EXT + 200));
     expect(lvmLvsFull(scan).find((l) => l.lv_name === 'big')!.seg_count).toBe(2);
     expect(lvmVgsFull(scan)[0]).toMatchObject({ pv_count: 2, vg_extent_count: 14, vg_free_count: 3, vg_mda_count: 2 });
   });
@@ -242,7 +254,7 @@ describe('a VG over two PVs', () => {
     for (let c = 0; c < (4 * EXT) / chunk; c++) {
       const disk = c % 2 === 0 ? a : b;
       const at = base[c % 2]! + Math.floor(c / 2) * chunk;
-      expect(disk.data.subarray(at, at + chunk)).toEqual(data.subarray(c * chunk, (c + 1) * chunk));
+      expectBytes(disk.data.subarray(at, at + chunk), data.subarray(c * chunk, (c + 1) * chunk));
     }
     // Unaligned reads crossing chunk boundaries.
     for (const [off, len] of [
@@ -250,7 +262,7 @@ describe('a VG over two PVs', () => {
       [3 * chunk + 5, 5 * chunk],
       [4 * EXT - 77, 77],
     ] as const) {
-      expect(await str.dev!.read(off, len)).toEqual(data.subarray(off, off + len));
+      expectBytes(await str.dev!.read(off, len), data.subarray(off, off + len));
     }
     // Extents come back in LV order.
     const ext = await str.dev!.extents(0, str.size);
@@ -382,28 +394,75 @@ describe('metadata selection and damage', () => {
     const garbage = new MemoryDevice(pattern(2 * MiB, 9), '/dev/garbage');
     const good = new MemoryDevice(16 * MiB, '/dev/good');
     await writeLvm({ vgName: 'vg', pvs: [{ dev: good }], lvs: [{ name: 'lv', extents: 1 }] });
+    const copy = async (name: string): Promise<MemoryDevice> => {
+      const d = new MemoryDevice(16 * MiB, name);
+      await writeLvm({ vgName: name.slice(5), pvs: [{ dev: d }], lvs: [{ name: 'lv', extents: 1 }] });
+      return d;
+    };
 
-    const badCrc = new MemoryDevice(good.data.slice(), '/dev/badcrc');
+    const badCrc = await copy('/dev/badcrc');
     badCrc.data[512 + 40]! ^= 1; // inside the PV UUID
-    const badOffset = new MemoryDevice(good.data.slice(), '/dev/badoffset');
+    const badOffset = await copy('/dev/badoffset');
     new DataView(badOffset.data.buffer).setUint32(512 + 20, 500, true);
     new DataView(badOffset.data.buffer).setUint32(512 + 16, lvmCrc(badOffset.data.subarray(512 + 20, 1024)), true);
-    const truncated = new MemoryDevice(good.data.slice(0, 8192), '/dev/truncated');
-    const badMagic = new MemoryDevice(good.data.slice(), '/dev/badmagic');
+    const truncated = new MemoryDevice((await copy('/dev/truncated')).data.slice(0, 8192), '/dev/truncated');
+    const badMagic = await copy('/dev/badmagic');
     badMagic.data[4096 + 5] = 0x58;
+    const badHdrCrc = await copy('/dev/badhdrcrc');
+    badHdrCrc.data[4096 + 100] = 1;
+    const badLocation = await copy('/dev/badlocation');
+    new DataView(badLocation.data.buffer).setBigUint64(4096 + 48, 10n ** 12n, true);
+    new DataView(badLocation.data.buffer).setUint32(4096, lvmCrc(badLocation.data.subarray(4096 + 4, 4096 + 512)), true);
 
     const scan = await scanLvm(
-      [none, tiny, garbage, badCrc, badOffset, truncated, badMagic, good].map((dev) => ({ name: dev.name, dev })),
+      [none, tiny, garbage, badCrc, badOffset, truncated, badMagic, badHdrCrc, badLocation, good].map((dev) => ({ name: dev.name, dev })),
     );
     expect(scan.warnings).toEqual([
       '/dev/badcrc: LVM label checksum mismatch in sector 1',
       '/dev/badoffset: LVM label has a bad PV header offset 500',
       '/dev/truncated: LVM metadata area [4096, +1044480) does not fit the device (size 8192)',
       '/dev/badmagic: LVM metadata area at offset 4096 has a bad magic number',
+      '/dev/badhdrcrc: LVM metadata area header checksum mismatch at offset 4096',
+      '/dev/badlocation: LVM metadata location (offset 512, size 1000000000000) is outside its metadata area (size 1044480)',
     ]);
     for (const e of scan.errors) expect(e).toBeInstanceOf(GuestkitError);
-    expect(lvmPvs(scan)).toEqual(['/dev/badmagic', '/dev/good', '/dev/truncated']);
+    expect(lvmPvs(scan)).toEqual(['/dev/badhdrcrc', '/dev/badlocation', '/dev/badmagic', '/dev/good', '/dev/truncated']);
+    expect(lvmVgs(scan)).toEqual(['vg']);
     expect(lvmLvs(scan)).toEqual(['/dev/vg/lv']);
+  });
+
+  it('uses one copy of a PV seen twice, preferring a whole one', async () => {
+    const good = new MemoryDevice(16 * MiB, '/dev/sdb');
+    await writeLvm({ vgName: 'vg', pvs: [{ dev: good }], lvs: [{ name: 'lv', extents: 1 }] });
+    const cut = new MemoryDevice(good.data.slice(0, 2 * MiB), '/dev/sda');
+    const scan = await scanLvm([
+      { name: '/dev/sda', dev: cut },
+      { name: '/dev/sdb', dev: good },
+    ]);
+    expect(lvmPvs(scan)).toEqual(['/dev/sdb']);
+    expect(lv(scan, 'lv').dev).toBeDefined();
+    expect(scan.warnings).toEqual([`/dev/sda: PV ${scan.pvs[0]!.uuid} is also on /dev/sdb: ignoring the copy on /dev/sda`]);
+  });
+
+  it('finds a label in sector 0 and skips metadata areas marked ignored', async () => {
+    const a = new MemoryDevice(16 * MiB, '/dev/sda');
+    const b = new MemoryDevice(16 * MiB, '/dev/sdb');
+    const w = await writeLvm({ vgName: 'vg', pvs: [{ dev: a }, { dev: b }], lvs: [{ name: 'lv', extents: 5 }] });
+    // Move sda's label to sector 0.
+    a.data.copyWithin(0, 512, 1024);
+    a.data.fill(0, 512, 1024);
+    new DataView(a.data.buffer).setBigUint64(8, 0n, true);
+    new DataView(a.data.buffer).setUint32(16, lvmCrc(a.data.subarray(20, 512)), true);
+    expect((await readPvLabel(a))!.sector).toBe(0);
+    // sdb: its metadata area is "ignored" (pvchange --metadataignore y) and holds junk.
+    await writeMetadataArea(b, w.pvLayout[1]!.mda!, 'not { metadata', { ignored: true });
+    const scan = await scanLvm([
+      { name: '/dev/sda', dev: a },
+      { name: '/dev/sdb', dev: b },
+    ]);
+    expect(scan.warnings).toEqual([]);
+    expect(lvmPvs(scan)).toEqual(['/dev/sda', '/dev/sdb']);
+    expect(lv(scan, 'lv').dev).toBeDefined();
   });
 
   it('reports an orphan PV (pvcreate only)', async () => {
@@ -513,11 +572,11 @@ describe('LV kinds and permissions', () => {
     ]);
     expect(dev.size).toBe(12288);
     const r = await dev.read(4000, 200);
-    expect(r.subarray(0, 96)).toEqual(pv.data.subarray(8192 + 4000, 8192 + 4096));
-    expect(r.subarray(96)).toEqual(new Uint8Array(104));
+    expectBytes(r.subarray(0, 96), pv.data.subarray(8192 + 4000, 8192 + 4096));
+    expectBytes(r.subarray(96), new Uint8Array(104));
     await expect(dev.read(8000, 500)).rejects.toMatchObject({ code: 'EIO' });
     await dev.zero(100, 100);
-    expect(pv.data.subarray(8292, 8392)).toEqual(new Uint8Array(100));
+    expectBytes(pv.data.subarray(8292, 8392), new Uint8Array(100));
     expect(await dev.extents(0, 12288)).toEqual([
       { offset: 0, length: 4096, zero: false, hole: false },
       { offset: 4096, length: 4096, zero: true, hole: true },

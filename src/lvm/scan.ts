@@ -14,6 +14,7 @@ import type { BlockDevice } from '../block/block-device.js';
 import { GuestkitError } from '../errors/index.js';
 import {
   dashUuid,
+  undashUuid,
   MDA_HEADER_SIZE,
   readMdaHeader,
   readMetadataText,
@@ -154,10 +155,14 @@ const MAPPABLE = new Set(['striped', 'zero', 'error']);
 /** LVs of these segment types are private (not listed by lvs). */
 const PRIVATE_TYPES = new Set(['thin-pool', 'cache-pool', 'vdo-pool']);
 
-/** Free space LVM reports for a metadata area: half the buffer minus the current copy, in whole KiB. */
+/**
+ * Free space LVM reports for a metadata area: room for the next copy (half
+ * the circular buffer, minus the current copy), in whole sectors less one.
+ * Matches lvm2 2.03's pv_mda_free on every case checked (lvm-tools.test.ts).
+ */
 function mdaFree(areaSize: number, used: number): number {
-  const free = Math.floor((areaSize - MDA_HEADER_SIZE) / 2) - used;
-  return free <= 0 ? 0 : Math.floor(free / 1024) * 1024;
+  const sectors = Math.floor((Math.floor((areaSize - MDA_HEADER_SIZE) / 2) - used) / SECTOR_SIZE) - 1;
+  return sectors <= 0 ? 0 : sectors * SECTOR_SIZE;
 }
 
 interface Candidate {
@@ -180,6 +185,9 @@ export async function scanLvm(devices: LvmScanInput[], opts: ScanOptions = {}): 
   const pvs: LvmPv[] = [];
   const byUuid = new Map<string, LvmPv>();
   const candidates: Candidate[] = [];
+  // Labels first, so that of two devices with the same PV UUID (a copied
+  // disk, multipath) the one that is whole can be preferred.
+  const found: { name: string; dev: BlockDevice; label: PvLabel; uuid: string }[] = [];
   for (const { name, dev } of devices) {
     let label: PvLabel | null;
     try {
@@ -188,13 +196,20 @@ export async function scanLvm(devices: LvmScanInput[], opts: ScanOptions = {}): 
       problem(e);
       continue;
     }
-    if (!label) continue;
-    const uuid = dashUuid(label.uuid);
-    const dup = byUuid.get(uuid);
-    if (dup) {
-      warnings.push(`${name}: PV ${uuid} is also on ${dup.device}: ignoring the copy on ${name}`);
+    if (label) found.push({ name, dev, label, uuid: dashUuid(label.uuid) });
+  }
+  const whole = (f: (typeof found)[number]): boolean => f.dev.size >= f.label.deviceSize;
+  const preferred = (uuid: string): (typeof found)[number] => {
+    const same = found.filter((o) => o.uuid === uuid);
+    return same.find(whole) ?? same[0]!;
+  };
+  for (const f of found) {
+    const keep = preferred(f.uuid);
+    if (keep !== f) {
+      warnings.push(`${f.name}: PV ${f.uuid} is also on ${keep.name}: ignoring the copy on ${f.name}`);
       continue;
     }
+    const { name, dev, label, uuid } = f;
     const peStart = label.dataAreas[0]?.offset ?? 0;
     const pv: LvmPv = {
       device: name,
@@ -241,9 +256,9 @@ export async function scanLvm(devices: LvmScanInput[], opts: ScanOptions = {}): 
   // 2. The newest metadata of each VG; one VG per name.
   const chosen = new Map<string, Candidate>(); // by VG uuid
   for (const c of candidates) {
-    const cur = chosen.get(c.vg.id);
-    if (!cur) chosen.set(c.vg.id, c);
-    else if (c.vg.seqno > cur.vg.seqno) chosen.set(c.vg.id, c);
+    const key = undashUuid(c.vg.id);
+    const cur = chosen.get(key);
+    if (!cur || c.vg.seqno > cur.vg.seqno) chosen.set(key, c);
   }
   const vgMetas: Candidate[] = [];
   const byName = new Map<string, Candidate>();
@@ -257,7 +272,7 @@ export async function scanLvm(devices: LvmScanInput[], opts: ScanOptions = {}): 
     }
     byName.set(c.vg.name, c);
     vgMetas.push(c);
-    const older = candidates.filter((o) => o.vg.id === c.vg.id && o.vg.seqno < c.vg.seqno);
+    const older = candidates.filter((o) => undashUuid(o.vg.id) === undashUuid(c.vg.id) && o.vg.seqno < c.vg.seqno);
     for (const o of older) {
       warnings.push(`VG ${c.vg.name}: metadata on ${o.device} is older (seqno ${o.vg.seqno}) than on ${c.device} (seqno ${c.vg.seqno}): using the newest`);
     }
@@ -279,6 +294,11 @@ export async function scanLvm(devices: LvmScanInput[], opts: ScanOptions = {}): 
   return { pvs, vgs, lvs, warnings, errors };
 }
 
+/** Quotes strings from the metadata that are not plain words, so a warning stays one line. */
+function safe(s: string): string {
+  return /^[\x21-\x7e]+$/.test(s) ? s : JSON.stringify(s).replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function cmp(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -289,7 +309,7 @@ function buildVg(meta: VgMeta, from: string, byUuid: Map<string, LvmPv>, warning
   const found: LvmPv[] = [];
   const missingPvs: string[] = [];
   for (const p of meta.pvs) {
-    const pv = p.flags.includes('MISSING') ? undefined : byUuid.get(p.id.length === 32 ? dashUuid(p.id) : p.id);
+    const pv = p.flags.includes('MISSING') ? undefined : byUuid.get(dashUuid(undashUuid(p.id)));
     if (pv && pv.vgUuid && pv.vgUuid !== meta.id) {
       // Listed by two VGs (a stale copy): the first claim wins.
       warnings.push(`VG ${meta.name}: PV ${p.id} on ${pv.device} already belongs to VG ${pv.vgName}`);
@@ -300,7 +320,7 @@ function buildVg(meta: VgMeta, from: string, byUuid: Map<string, LvmPv>, warning
     pvByKey.set(p.key, pv);
     if (!pv) {
       missingPvs.push(p.id);
-      const hint = p.deviceHint ? ` (last seen as ${p.deviceHint})` : '';
+      const hint = p.deviceHint ? ` (last seen as ${safe(p.deviceHint)})` : '';
       warnings.push(`VG ${meta.name}: PV ${p.id}${hint} is missing`);
       continue;
     }
@@ -413,12 +433,12 @@ function buildVg(meta: VgMeta, from: string, byUuid: Map<string, LvmPv>, warning
       const ids = [...missingHere].map((k) => meta.pvs.find((p) => p.key === k)?.id ?? k);
       warnings.push(`LV ${meta.name}/${lm.name}: left out: it needs the missing PV${ids.length > 1 ? 's' : ''} ${ids.join(', ')}`);
     } else if (lv.unsupported) {
-      if (visible) warnings.push(`LV ${meta.name}/${lm.name}: ${lv.unsupported} LVs are not supported: left out`);
+      if (visible) warnings.push(`LV ${meta.name}/${lm.name}: ${safe(lv.unsupported)} LVs are not supported: left out`);
     } else if (lm.segments.length > 0) {
       try {
         lv.dev = mapLv(lv, meta, pvByKey, extentBytes);
       } catch (e) {
-        if (!(e instanceof LayoutError)) throw e;
+        if (!(e instanceof LayoutError) && !(e instanceof GuestkitError)) throw e;
         lv.partial = true;
         warnings.push(`LV ${meta.name}/${lm.name}: left out: ${e.message}`);
       }

@@ -6,21 +6,26 @@ import type { BlockDevice } from '../../block/block-device.js';
 import { SliceDevice } from '../../block/slice.js';
 import { readPartitionTable, type Partition, type PartitionTable } from '../../partition/partition-table.js';
 import { driveName } from '../backend.js';
+import { dmName, scanLvm, type LvmLv, type LvmScan } from '../../lvm/index.js';
 
 const EXTENDED_DEVICE_BYTES = 1024;
 
 export interface DeviceEntry {
   name: string;
   dev: BlockDevice;
-  /** Index of the drive it is on. */
+  /** Index of the drive it is on (for an LV: of its first PV). */
   drive: number;
   partition?: Partition;
+  /** Set for LVM logical volumes. */
+  lv?: LvmLv;
 }
 
 export class DeviceMap {
   readonly drives: DeviceEntry[] = [];
   readonly partitions: DeviceEntry[] = [];
   readonly tables: (PartitionTable | null)[] = [];
+  readonly lvs: DeviceEntry[] = [];
+  lvm: LvmScan = { pvs: [], vgs: [], lvs: [], warnings: [], errors: [] };
   private readonly byName = new Map<string, DeviceEntry>();
 
   static async build(drives: BlockDevice[]): Promise<DeviceMap> {
@@ -41,20 +46,40 @@ export class DeviceMap {
         map.byName.set(pe.name, pe);
       }
     }
+    await map.addLvm();
     return map;
+  }
+
+  /** Scans the filesystem candidates for LVM PVs and adds each mappable LV as /dev/VG/LV. */
+  private async addLvm(): Promise<void> {
+    const candidates = this.filesystemCandidates();
+    this.lvm = await scanLvm(candidates.map((d) => ({ name: d.name, dev: d.dev })));
+    for (const lv of this.lvm.lvs) {
+      if (!lv.dev) continue;
+      const firstPv = this.lvm.pvs.find((pv) => pv.vgName === lv.vg);
+      const drive = firstPv ? this.byName.get(firstPv.device)?.drive ?? -1 : -1;
+      const entry: DeviceEntry = { name: lv.path, dev: lv.dev, drive, lv };
+      this.lvs.push(entry);
+      this.byName.set(lv.path, entry);
+      this.byName.set(`/dev/mapper/${dmName(lv.vg, lv.name)}`, entry);
+    }
   }
 
   get(name: string): DeviceEntry | undefined {
     return this.byName.get(name);
   }
 
-  /** Block devices that may hold a filesystem: partitions (not extended ones), and drives with no partition table. */
+  /**
+   * Block devices that may hold a filesystem: partitions (not extended ones), drives
+   * with no partition table, then LVs. (PVs are among them; list-filesystems leaves
+   * them out by their type.)
+   */
   filesystemCandidates(): DeviceEntry[] {
     const out: DeviceEntry[] = [];
     for (const d of this.drives) {
       if (!this.tables[d.drive]) out.push(d);
       else out.push(...this.partitions.filter((p) => p.drive === d.drive && !p.partition!.extended));
     }
-    return out;
+    return [...out, ...this.lvs];
   }
 }

@@ -1,0 +1,77 @@
+/** LVM2 physical volumes, volume groups and logical volumes (read from the on-disk metadata). */
+import { lvmLvs, lvmLvsFull, lvmPvs, lvmPvsFull, lvmVgs, lvmVgsFull } from '../lvm/index.js';
+import { defineCommand, type CallContext } from './types.js';
+import { wasm } from './wasm-access.js';
+
+const scan = (ctx: CallContext) => wasm(ctx).devices.lvm;
+
+export const pvs = defineCommand({
+  name: 'pvs',
+  args: [],
+  ret: 'strings',
+  shortdesc: 'list the LVM physical volumes (PVs)',
+  longdesc: 'Lists the devices that are LVM physical volumes, e.g. /dev/sda2.',
+  examples: ['pvs'],
+  impl: { wasm: async (ctx) => lvmPvs(scan(ctx)) },
+});
+
+export const vgs = defineCommand({
+  name: 'vgs',
+  args: [],
+  ret: 'strings',
+  shortdesc: 'list the LVM volume groups (VGs)',
+  longdesc: 'Lists the names of the LVM volume groups found on the drives.',
+  examples: ['vgs'],
+  impl: { wasm: async (ctx) => lvmVgs(scan(ctx)) },
+});
+
+export const lvs = defineCommand({
+  name: 'lvs',
+  args: [],
+  ret: 'strings',
+  shortdesc: 'list the LVM logical volumes (LVs)',
+  longdesc: 'Lists the LVM logical volumes as /dev/VG/LV. Linear and striped LVs can be mounted; thin, snapshot, RAID and cache LVs are listed but need the appliance backend.',
+  examples: ['lvs'],
+  impl: { wasm: async (ctx) => lvmLvs(scan(ctx)) },
+});
+
+const PV_FIELDS = ['pv_name', 'pv_uuid', 'pv_fmt', 'pv_size', 'dev_size', 'pv_free', 'pv_used', 'pv_attr', 'pv_pe_count',
+  'pv_pe_alloc_count', 'pv_tags', 'pe_start', 'pv_mda_count', 'pv_mda_free'];
+const VG_FIELDS = ['vg_name', 'vg_uuid', 'vg_fmt', 'vg_attr', 'vg_size', 'vg_free', 'vg_sysid', 'vg_extent_size',
+  'vg_extent_count', 'vg_free_count', 'max_lv', 'max_pv', 'pv_count', 'lv_count', 'snap_count', 'vg_seqno', 'vg_tags',
+  'vg_mda_count', 'vg_mda_free'];
+const LV_FIELDS = ['lv_name', 'lv_uuid', 'lv_attr', 'lv_major', 'lv_minor', 'lv_kernel_major', 'lv_kernel_minor', 'lv_size',
+  'seg_count', 'origin', 'snap_percent', 'copy_percent', 'move_pv', 'lv_tags', 'mirror_log', 'modules'];
+
+export const pvsFull = defineCommand({
+  name: 'pvs-full',
+  args: [],
+  ret: 'structs',
+  fields: PV_FIELDS,
+  shortdesc: 'list the LVM physical volumes (PVs), with details',
+  longdesc: 'The pvs report with every field libguestfs returns (sizes in bytes, UUIDs in their 32-character form).',
+  examples: ['pvs-full'],
+  impl: { wasm: async (ctx) => lvmPvsFull(scan(ctx)) as unknown as Record<string, number | string>[] },
+});
+
+export const vgsFull = defineCommand({
+  name: 'vgs-full',
+  args: [],
+  ret: 'structs',
+  fields: VG_FIELDS,
+  shortdesc: 'list the LVM volume groups (VGs), with details',
+  longdesc: 'The vgs report with every field libguestfs returns.',
+  examples: ['vgs-full'],
+  impl: { wasm: async (ctx) => lvmVgsFull(scan(ctx)) as unknown as Record<string, number | string>[] },
+});
+
+export const lvsFull = defineCommand({
+  name: 'lvs-full',
+  args: [],
+  ret: 'structs',
+  fields: LV_FIELDS,
+  shortdesc: 'list the LVM logical volumes (LVs), with details',
+  longdesc: 'The lvs report with every field libguestfs returns.',
+  examples: ['lvs-full'],
+  impl: { wasm: async (ctx) => lvmLvsFull(scan(ctx)) as unknown as Record<string, number | string>[] },
+});
