@@ -15,7 +15,7 @@ import { DeviceMap, type DeviceEntry } from './device-map.js';
 import type { MountRequest, WorkerRequest, WorkerResponse } from './worker-protocol.js';
 
 /** Filesystems this backend mounts. */
-export const WASM_FILESYSTEMS = new Set(['ext2', 'ext3', 'ext4', 'ntfs']);
+export const WASM_FILESYSTEMS = new Set(['ext2', 'ext3', 'ext4', 'ntfs', 'vfat']);
 
 interface Pending {
   resolve: (v: unknown) => void;

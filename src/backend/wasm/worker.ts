@@ -12,6 +12,7 @@ import { FsError, type FsDriver } from '../../fs/fs-driver.js';
 import { Vfs, isDir, isLnk } from '../../fs/vfs.js';
 import { loadExt2Module, openExt2 } from '../../fs/ext2/ext2-driver.js';
 import { loadNtfsModule, openNtfs } from '../../fs/ntfs/ntfs-driver.js';
+import { openFat } from '../../fs/fat/fat-driver.js';
 import { cksumCrc } from '../../util/cksum.js';
 
 const init = workerData as WorkerInit;
@@ -29,6 +30,8 @@ async function openDriver(req: MountRequest): Promise<FsDriver> {
       // A module that aborted stays unusable: mount with a fresh instance.
       if (!ext2Module || ext2Module.dead) ext2Module = await loadExt2Module();
       return openExt2(ext2Module, device, { readOnly: req.mountReadOnly });
+    case 'vfat':
+      return openFat(device, { readOnly: req.mountReadOnly });
     case 'ntfs':
       if (!ntfsModule || ntfsModule.dead) ntfsModule = await loadNtfsModule();
       return openNtfs(ntfsModule, device, { readOnly: req.mountReadOnly });

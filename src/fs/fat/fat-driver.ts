@@ -129,6 +129,8 @@ interface OpenFile {
 
 interface Listing {
   byKey: Map<string, RawEntry>;
+  byUpper: Map<string, RawEntry>;
+  bySfn: Map<string, RawEntry>;
   nClusters: number;
   subdirs: number;
   /** first cluster (0 = root) */
@@ -139,6 +141,7 @@ class FatDriver implements FsDriver, FatDrive {
   readonly type = 'vfat';
   readonly rootIno = 1;
   readonly sectorSize: number;
+  readonly dataSector: number;
 
   private closed = false;
   private readonly ff: FfModule;
@@ -174,6 +177,7 @@ class FatDriver implements FsDriver, FatDrive {
     this.ff = inst.ff;
     this.drive = `${pdrv}:`;
     this.sectorSize = geo.ss;
+    this.dataSector = geo.dataOffset / geo.ss;
     this.reader = new FatReader(geo, device);
     this.nodes.set(1, { parent: 1, name: '', dir: true });
   }
@@ -450,13 +454,18 @@ class FatDriver implements FsDriver, FatDrive {
     }
     const raw = cluster === 0 && dir !== 1 ? { entries: [], nClusters: 0 } : this.reader.readDir(cluster);
     const byKey = new Map<string, RawEntry>();
+    const byUpper = new Map<string, RawEntry>();
+    const bySfn = new Map<string, RawEntry>();
     let subdirs = 0;
     for (const e of raw.entries) {
       const k = foldKey(e.name);
       if (!byKey.has(k)) byKey.set(k, e);
+      const u = e.name.toUpperCase();
+      if (!byUpper.has(u)) byUpper.set(u, e);
+      if (!bySfn.has(e.sfn)) bySfn.set(e.sfn, e);
       if (e.attr & ATTR_DIR) subdirs++;
     }
-    l = { byKey, nClusters: raw.nClusters, subdirs, cluster };
+    l = { byKey, byUpper, bySfn, nClusters: raw.nClusters, subdirs, cluster };
     while (this.listings.size >= MAX_CACHED_DIRS) this.listings.delete(this.listings.keys().next().value as number);
     this.listings.set(dir, l);
     return l;
@@ -478,41 +487,60 @@ class FatDriver implements FsDriver, FatDrive {
     edit(b);
     this.device.write(e.offset, b);
     this.reader.invalidate(e.offset, 32);
+    this.inst.invalidate(this.pdrv, e.offset, 32);
     this.invalidateParentOf(ino);
     this.remount();
   }
 
   // ---------------------------------------------------------------- FsDriver
 
+  /** FatFs's free cluster count (from FSInfo on FAT32 when valid, else counted). */
+  private fatfsFree(): number {
+    this.call('statfs', () => this.ff._f_getfree(this.path(0, this.drive), this.word, this.word + 4));
+    return new DataView(this.ff.HEAPU8.buffer).getUint32(this.word, true);
+  }
+
+  /**
+   * FatFs trusts FSInfo's free count (and refuses to allocate when it says
+   * 0); Linux recounts. Counted once per mount: on the first statfs, or at
+   * mount when FSInfo claims no free space. A writable mount corrects FSInfo.
+   */
+  private checkFreeCount(): number {
+    const g = this.geo;
+    const free = this.fatfsFree();
+    if (this.freeChecked || g.fatType !== 32) return free;
+    this.freeChecked = true;
+    const counted = this.reader.countFree();
+    if (counted === free) return free;
+    if (this.readOnly) {
+      this.roFree = counted;
+    } else if (g.fsInfoSector === 1) {
+      this.dropAllFiles();
+      const fsi = new Uint8Array(4);
+      new DataView(fsi.buffer).setUint32(0, counted, true);
+      this.device.write(g.ss + 488, fsi);
+      this.reader.invalidate(g.ss + 488, 4);
+      this.inst.invalidate(this.pdrv, g.ss + 488, 4);
+      this.remount();
+    }
+    return counted;
+  }
+
+  /** @internal called once after mount */
+  checkFsInfoAtMount(): void {
+    const g = this.geo;
+    if (this.readOnly || g.fatType !== 32 || g.fsInfoSector !== 1) return;
+    const b = new Uint8Array(4);
+    this.device.read(g.ss + 488, b);
+    const claimed = new DataView(b.buffer).getUint32(0, true);
+    if (claimed === 0) this.checkFreeCount();
+  }
+
   statfs(): StatVfs {
     this.check('statfs');
     this.syncDirty();
     const g = this.geo;
-    let free: number;
-    if (this.roFree !== undefined) {
-      free = this.roFree;
-    } else {
-      this.call('statfs', () => this.ff._f_getfree(this.path(0, this.drive), this.word, this.word + 4));
-      free = new DataView(this.ff.HEAPU8.buffer).getUint32(this.word, true);
-      if (!this.freeChecked && g.fatType === 32) {
-        // FatFs trusts FSInfo's free count; Linux recounts. Check it once per mount.
-        this.freeChecked = true;
-        const counted = this.reader.countFree();
-        if (counted !== free) {
-          if (this.readOnly || g.fsInfoSector !== 1) {
-            this.roFree = this.readOnly ? counted : undefined;
-          } else {
-            this.dropAllFiles();
-            const fsi = new Uint8Array(4);
-            new DataView(fsi.buffer).setUint32(0, counted, true);
-            this.device.write(g.ss + 488, fsi);
-            this.reader.invalidate(g.ss + 488, 4);
-            this.remount();
-          }
-          free = counted;
-        }
-      }
-    }
+    const free = this.roFree ?? this.checkFreeCount();
     return {
       bsize: g.clusterBytes,
       frsize: g.clusterBytes,
@@ -606,9 +634,14 @@ class FatDriver implements FsDriver, FatDrive {
       }
       throw this.frError(res, `lookup ${path}`);
     }
-    const real = this.fnoName();
+    // f_stat's fname is the name as looked up (FatFs leaves the search name in its LFN
+    // buffer), or the 8.3 name when found by its short alias: take the stored name from
+    // the directory itself
+    const asked = this.fnoName();
     const isDir = (this.ff._FILINFO_fattrib(this.fno) & FF.AM_DIR) !== 0;
-    return this.addNode(dir, real, isDir);
+    const l = this.listing(dir);
+    const e = l.byKey.get(foldKey(asked)) ?? l.byUpper.get(asked.toUpperCase()) ?? l.bySfn.get(asked.toUpperCase());
+    return this.addNode(dir, e ? e.name : asked, isDir);
   }
 
   readdir(dir: number): DirEntry[] {
@@ -644,6 +677,7 @@ class FatDriver implements FsDriver, FatDrive {
     if (offset >= size || length === 0) return new Uint8Array(0);
     const n = Math.min(length, size - offset);
     const out = new Uint8Array(n);
+    this.inst.setBulk(this.pdrv, true);
     try {
       this.call('read', () => ff._f_lseek(f.fp, offset));
       let done = 0;
@@ -658,6 +692,8 @@ class FatDriver implements FsDriver, FatDrive {
     } catch (e) {
       this.forgetFile(ino);
       throw e;
+    } finally {
+      this.inst.setBulk(this.pdrv, false);
     }
     return out;
   }
@@ -1013,13 +1049,15 @@ export async function openFat(device: SyncDevice, opts: { readOnly: boolean }): 
     device,
     readOnly,
     sectorSize: geo.ss,
+    dataSector: geo.dataOffset / geo.ss,
     onDeviceWrite: (o, l) => drv?.onDeviceWrite(o, l),
   };
   const { inst, pdrv } = await attachDrive(proxy);
   try {
     drv = new FatDriver(inst, pdrv, device, geo, readOnly);
-    inst.drives[pdrv] = drv;
+    inst.setDrive(pdrv, drv);
     drv.mount();
+    drv.checkFsInfoAtMount();
     return drv;
   } catch (e) {
     drv?.release();

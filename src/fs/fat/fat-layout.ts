@@ -262,6 +262,8 @@ export class FatReader {
 export interface RawEntry {
   /** The name FatFs shows: the long name, else the 8.3 name with its NT case flags. */
   name: string;
+  /** The 8.3 name as stored (upper case), e.g. "PROGRA~1.TXT". */
+  sfn: string;
   attr: number;
   cluster: number;
   size: number;
@@ -295,8 +297,8 @@ export function cp437Char(b: number): string {
   return b < 0x80 ? String.fromCharCode(b) : CP437_HIGH[b - 0x80]!;
 }
 
-function sfnName(b: Uint8Array, o: number): string {
-  const nt = b[o + 12]!;
+function sfnName(b: Uint8Array, o: number, withCase = true): string {
+  const nt = withCase ? b[o + 12]! : 0;
   let out = '';
   for (let i = 0; i < 11; i++) {
     let c = b[o + i]!;
@@ -354,6 +356,7 @@ export function parseDirEntries(parts: { data: Uint8Array; offset: number }[]): 
       if (!name) name = sfnName(b, o);
       out.push({
         name,
+        sfn: sfnName(b, o, false),
         attr,
         cluster: (u16(b, o + 20) << 16 | u16(b, o + 26)) >>> 0,
         size: u32(b, o + 28),

@@ -90,8 +90,96 @@ export interface FatDrive {
   readonly device: SyncDevice;
   readonly readOnly: boolean;
   readonly sectorSize: number;
+  /** First sector of the data area (read-ahead applies from there). */
+  readonly dataSector: number;
   /** Called after every successful write to the device (cache invalidation). */
   onDeviceWrite(offset: number, length: number): void;
+}
+
+/**
+ * A write-through cache of single sectors. FatFs keeps one sector window per
+ * volume and re-reads FAT and directory sectors constantly (every directory
+ * scan, every cluster hop); without this each is a device round trip.
+ * Multi-sector transfers (file data) bypass it, but update sectors it holds.
+ */
+class SectorCache {
+  private readonly map = new Map<number, Uint8Array>();
+  constructor(private readonly ss: number, private readonly max: number) {}
+
+  get(sector: number): Uint8Array | undefined {
+    const b = this.map.get(sector);
+    if (b) {
+      this.map.delete(sector);
+      this.map.set(sector, b);
+    }
+    return b;
+  }
+
+  put(sector: number, data: Uint8Array): void {
+    let b = this.map.get(sector);
+    if (b) {
+      this.map.delete(sector);
+    } else {
+      if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value as number);
+      b = new Uint8Array(this.ss);
+    }
+    b.set(data);
+    this.map.set(sector, b);
+  }
+
+  drop(offset: number, length: number): void {
+    if (this.map.size === 0 || length <= 0) return;
+    const first = Math.floor(offset / this.ss), last = Math.floor((offset + length - 1) / this.ss);
+    for (let s = first; s <= last; s++) this.map.delete(s);
+  }
+
+  clear(): void {
+    this.map.clear();
+  }
+}
+
+/** Bytes of sector cache per volume. */
+const CACHE_BYTES = 8 << 20;
+/** Read-ahead window for file data (bulk mode). */
+const READAHEAD_BYTES = 256 << 10;
+
+/**
+ * Read-ahead for file data: FatFs reads file data cluster by cluster, so
+ * small clusters (512 B on small FAT32 volumes) would cost one device read
+ * each. In bulk mode (the driver's read()), a miss in the data area reads
+ * a whole window; it never enters the sector cache.
+ */
+class ReadAhead {
+  private buf: Uint8Array;
+  private start = 0;
+  private count = 0;
+  bulk = false;
+  constructor(private readonly ss: number, readonly dataSector: number) {
+    this.buf = new Uint8Array(READAHEAD_BYTES);
+  }
+
+  /** Copies sectors [sector, sector+n) into `into` if the window holds them. */
+  serve(sector: number, n: number, into: Uint8Array): boolean {
+    if (sector < this.start || sector + n > this.start + this.count) return false;
+    const o = (sector - this.start) * this.ss;
+    into.set(this.buf.subarray(o, o + n * this.ss));
+    return true;
+  }
+
+  fill(device: SyncDevice, sector: number): void {
+    const total = Math.floor(device.size / this.ss);
+    const n = Math.min(Math.floor(this.buf.length / this.ss), total - sector);
+    this.count = 0;
+    device.read(sector * this.ss, this.buf.subarray(0, n * this.ss));
+    this.start = sector;
+    this.count = n;
+  }
+
+  drop(offset: number, length: number): void {
+    if (this.count === 0) return;
+    const a = this.start * this.ss, b = (this.start + this.count) * this.ss;
+    if (offset < b && offset + length > a) this.count = 0;
+  }
 }
 
 let compiled: Promise<WebAssembly.Module> | undefined;
@@ -110,7 +198,11 @@ function compileOnce(): Promise<WebAssembly.Module> {
 export class FatFsInstance {
   static readonly MAX_DRIVES = 10;
   readonly drives: (FatDrive | undefined)[] = new Array(FatFsInstance.MAX_DRIVES).fill(undefined);
+  private readonly caches: (SectorCache | undefined)[] = new Array(FatFsInstance.MAX_DRIVES).fill(undefined);
+  private readonly ahead: (ReadAhead | undefined)[] = new Array(FatFsInstance.MAX_DRIVES).fill(undefined);
   /** @internal */ ff!: FfModule;
+  /** True when get_fattime() was switched to UTC (the hook found `__localtime_js`). */
+  utcTimes = false;
   private pendingError: unknown = undefined;
   private deadReason: string | undefined;
 
@@ -127,11 +219,32 @@ export class FatFsInstance {
     const i = this.drives.indexOf(undefined);
     if (i < 0) throw new Error('js-fatfs: no free drive');
     this.drives[i] = d;
+    this.caches[i] = new SectorCache(d.sectorSize, Math.max(64, Math.floor(CACHE_BYTES / d.sectorSize)));
+    this.ahead[i] = new ReadAhead(d.sectorSize, d.dataSector);
     return i;
+  }
+
+  /** @internal replaces the drive object of an attached drive number */
+  setDrive(pdrv: number, d: FatDrive): void {
+    this.drives[pdrv] = d;
   }
 
   detach(pdrv: number): void {
     this.drives[pdrv] = undefined;
+    this.caches[pdrv] = undefined;
+    this.ahead[pdrv] = undefined;
+  }
+
+  /** Bulk mode: file data reads use the read-ahead window (see ReadAhead). */
+  setBulk(pdrv: number, on: boolean): void {
+    const ra = this.ahead[pdrv];
+    if (ra) ra.bulk = on;
+  }
+
+  /** Forgets cached sectors after the device was written behind FatFs's back. */
+  invalidate(pdrv: number, offset: number, length: number): void {
+    this.caches[pdrv]?.drop(offset, length);
+    this.ahead[pdrv]?.drop(offset, length);
   }
 
   /** The error a device callback raised during the last call, if any (then cleared). */
@@ -176,9 +289,36 @@ export class FatFsInstance {
       const d = this.drives[pdrv];
       if (!d) return RES_PARERR;
       try {
-        const off = (sector >>> 0) * d.sectorSize, len = (count >>> 0) * d.sectorSize;
+        sector >>>= 0;
+        count >>>= 0;
+        const off = sector * d.sectorSize, len = count * d.sectorSize;
         if (off + len > d.device.size) throw new Error(`read beyond the end of the device (offset ${off})`);
-        d.device.read(off, this.ff.HEAPU8.subarray(buff, buff + len));
+        const into = this.ff.HEAPU8.subarray(buff, buff + len);
+        const cache = this.caches[pdrv]!;
+        const ra = this.ahead[pdrv]!;
+        if (ra.bulk && sector >= ra.dataSector && len < READAHEAD_BYTES) {
+          if (count === 1) {
+            const hit = cache.get(sector);
+            if (hit) {
+              into.set(hit);
+              return RES_OK;
+            }
+          }
+          if (!ra.serve(sector, count, into)) {
+            ra.fill(d.device, sector);
+            if (!ra.serve(sector, count, into)) d.device.read(off, into);
+          }
+        } else if (count === 1) {
+          const hit = cache.get(sector);
+          if (hit) {
+            into.set(hit);
+          } else {
+            d.device.read(off, into);
+            cache.put(sector, into);
+          }
+        } else {
+          d.device.read(off, into);
+        }
         return RES_OK;
       } catch (e) {
         return this.fail(e);
@@ -189,9 +329,16 @@ export class FatFsInstance {
       if (!d) return RES_PARERR;
       if (d.readOnly) return this.fail(new Error('device is read-only'), RES_WRPRT);
       try {
-        const off = (sector >>> 0) * d.sectorSize, len = (count >>> 0) * d.sectorSize;
+        sector >>>= 0;
+        count >>>= 0;
+        const off = sector * d.sectorSize, len = count * d.sectorSize;
         if (off + len > d.device.size) throw new Error(`write beyond the end of the device (offset ${off})`);
-        d.device.write(off, this.ff.HEAPU8.subarray(buff, buff + len));
+        const data = this.ff.HEAPU8.subarray(buff, buff + len);
+        const cache = this.caches[pdrv]!;
+        cache.drop(off, len); // if the device write fails half-way, nothing stale stays cached
+        this.ahead[pdrv]!.drop(off, len);
+        d.device.write(off, data);
+        if (count === 1) cache.put(sector, data);
         d.onDeviceWrite(off, len);
         return RES_OK;
       } catch (e) {
@@ -251,7 +398,10 @@ async function createInstance(): Promise<FatFsInstance> {
     instantiateWasm(imports: Record<string, Record<string, unknown>>, receive: (i: WebAssembly.Instance) => void) {
       for (const ns of Object.values(imports)) {
         for (const [k, v] of Object.entries(ns)) {
-          if (typeof v === 'function' && v.name === '__localtime_js') ns[k] = utcLocaltime;
+          if (typeof v === 'function' && v.name === '__localtime_js') {
+            ns[k] = utcLocaltime;
+            inst.utcTimes = true;
+          }
         }
       }
       // synchronous instantiation is fine in Node (the module is already compiled)
@@ -293,4 +443,9 @@ export async function attachDrive(drive: FatDrive): Promise<{ inst: FatFsInstanc
 /** Number of js-fatfs instances created so far (for tests). */
 export function instanceCount(): number {
   return pool.length;
+}
+
+/** Whether every instance writes FAT times in UTC (for tests). */
+export function allInstancesUtc(): boolean {
+  return pool.every((i) => i.utcTimes);
 }
