@@ -53,11 +53,63 @@ const CASES: [string, string[]][] = [
   ['virt-df__mbr__i', ['df', '-a', 'mbr.img', '-i']],
 ];
 
+/** extra.img (made only as root): sizes, odd names, special modes, device nodes. */
+const x = (...args: string[]) => ['ls', '-a', 'extra.img', '-m', '/dev/sda', ...args];
+const EXTRA: [string, string[]][] = [
+  ['virt-ls__extra__l_modes', x('-l', '/modes')],
+  ['virt-ls__extra__l_names', x('-l', '/names')],
+  ['virt-ls__extra__l_dev', x('-l', '/dev')],
+  ['virt-ls__extra__names', x('/names')],
+  ['virt-ls__extra__R_root', x('-R', '/')],
+  ['virt-ls__extra__R_names', x('-R', '/names')],
+  ['virt-ls__extra__R_names_slash', x('-R', '/names/')],
+  ['virt-ls__extra__R_names_a', x('-R', '/names/a')],
+  ['virt-ls__extra__lR_root', x('-lR', '/')],
+  ['virt-ls__extra__csv_lR_root', x('--csv', '-lR', '/')],
+  ['virt-ls__extra__lR_h_sizes', x('-lR', '-h', '/sizes')],
+  ['virt-ls__extra__lR_names_slash', x('-lR', '/names/')],
+  ['virt-ls__extra__lR_extra-stats_uids_dev', x('-lR', '--extra-stats', '--uids', '/dev')],
+  ['virt-ls__extra__lR_file', x('-lR', '/sizes/s1024')],
+  ['virt-ls__extra__ls_file', x('/sizes/s1024')],
+  ['virt-ls__extra__R_file', x('-R', '/sizes/s1024')],
+  ['virt-ls__extra__multi_dirs', x('/names', '/dev')],
+  ['virt-ls__extra__multi_dirs_missing', x('/names', '/nope', '/dev')],
+];
+
+/** Goldens that print times relative to now: replayed with now fixed to the capture's. */
+const TIMED: [string, string[]][] = [
+  ['virt-ls__ext4__lR_time-t_home', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '-lR', '--time-t', '/home']],
+  ['virt-ls__ext4__csv_lR_time-t_uids_home', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '--csv', '-lR', '--time-t', '--uids', '/home']],
+  ['virt-ls__ext4__lR_time-days_home', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '-lR', '--time-days', '/home']],
+  ['virt-ls__ext4__csv_lR_time-days_home', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '--csv', '-lR', '--time-days', '/home']],
+  ['virt-ls__ext4__lR_time-relative_home', ['ls', '-a', 'ext4.img', '-m', '/dev/sda', '-lR', '--time-relative', '/home']],
+];
+const TIMED_EXTRA: [string, string[]][] = [
+  ['virt-ls__extra__lR_time-t_uids_modes', x('-lR', '--time-t', '--uids', '/modes')],
+  ['virt-ls__extra__lR_time-days_modes', x('-lR', '--time-days', '/modes')],
+  ['virt-ls__extra__lR_times_modes', x('-lR', '--times', '/modes')],
+];
+
+async function check(name: string, args: string[], env: Record<string, string> = {}) {
+  const want = golden(name);
+  const r = await runCli(args, { cwd: FIXTURES, env });
+  expect(r.out).toBe(want.out);
+  expect(r.status).toBe(want.rc);
+}
+
+function nowOf(name: string): Record<string, string> {
+  const file = join(GOLDEN, `${name}.now`);
+  return existsSync(file) ? { GUESTKIT_NOW: readFileSync(file, 'utf8').trim() } : {};
+}
+
 describe('tools print what libguestfs prints', () => {
-  it.each(CASES)('%s', async (name, args) => {
-    const want = golden(name);
-    const r = await runCli(args, { cwd: FIXTURES });
-    expect(r.out).toBe(want.out);
-    expect(r.status).toBe(want.rc);
-  });
+  it.each(CASES)('%s', (name, args) => check(name, args));
+  it.each(TIMED)('%s', (name, args) => check(name, args, nowOf(name)));
+});
+
+describe.runIf(existsSync(join(FIXTURES, 'extra.img')))('virt-ls on odd names, sizes, modes, devices and times', () => {
+  it.each(EXTRA)('%s', (name, args) => check(name, args));
+  it.each(TIMED_EXTRA)('%s', (name, args) => check(name, args, nowOf(name)));
+  it('virt-ls__extra__lR_times_modes_TZ-NewYork', () =>
+    check('virt-ls__extra__lR_times_modes_TZ-NewYork', x('-lR', '--times', '/modes'), { TZ: 'America/New_York' }));
 });

@@ -7,6 +7,7 @@ import type { Guestfs } from '../../src/core/guestfs.js';
 import type { StatResult } from '../../src/fs/vfs.js';
 import type { WasmBackend } from '../../src/backend/wasm/wasm-backend.js';
 import { byteOrder } from '../../src/api/read-commands.js';
+import { ErrnoError } from '../../src/errors/index.js';
 
 export interface FileRecord {
   path: string;
@@ -20,15 +21,17 @@ const joinPath = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${d
 type DirEntryPlus = { name: string; attr: StatResult; link?: string };
 
 /** Walks DIR, calling `emit` for DIR itself and then every entry below it, in virt-ls -lR order. */
-export async function walkTree(g: Guestfs, dir: string, checksum: string | undefined, emit: (r: FileRecord) => Promise<void> | void): Promise<void> {
+export async function walkTree(g: Guestfs, start: string, checksum: string | undefined, emit: (r: FileRecord) => Promise<void> | void): Promise<void> {
   const backend = g.activeBackend as WasmBackend;
+  const dir = start.length > 1 ? start.replace(/\/+$/, '') || '/' : start;
   const stat = await backend.rpc<StatResult>('stat', dir, false);
   const withSum = async (r: FileRecord) => {
     if (checksum && (r.attr.mode & 0o170000) === 0o100000) r.checksum = await g.checksum(checksum, r.path);
     await emit(r);
   };
   await withSum({ path: dir, attr: stat, link: (stat.mode & 0o170000) === 0o120000 ? await g.readlink(dir) : undefined });
-  if ((stat.mode & 0o170000) !== 0o040000) return;
+  // virt-ls prints a file given as the directory, then fails on listing it.
+  if ((stat.mode & 0o170000) !== 0o040000) throw new ErrnoError('ENOTDIR', `${dir}: Not a directory`);
   const visit = async (d: string): Promise<void> => {
     const entries = (await backend.rpc<DirEntryPlus[]>('readdirPlus', d)).sort((a, b) => byteOrder(a.name, b.name));
     for (const e of entries) {

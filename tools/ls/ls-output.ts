@@ -43,15 +43,16 @@ export function formatRecord(r: FileRecord, f: LsFormat): string {
   str(typeChar(a.mode));
   fields.push((a.mode & 0o7777).toString(8).padStart(4, '0'));
   fields.push(pad(f.human ? humanReadable(a.size) : String(a.size), 10, f.csv));
+  // Only the size loses its padding in CSV; ids and times keep theirs, as virt-ls prints them.
   if (f.uids) {
-    fields.push(pad(String(a.uid), 4, f.csv), pad(String(a.gid), 4, f.csv));
+    fields.push(String(a.uid).padStart(4), String(a.gid).padStart(4));
   }
   if (f.times) {
     for (const t of [a.atime.sec, a.mtime.sec, a.ctime.sec]) {
       switch (f.times) {
-        case 't': fields.push(pad(String(t), 10, f.csv)); break;
-        case 'relative': fields.push(pad(String(f.now - t), 8, f.csv)); break;
-        case 'days': fields.push(pad(String(Math.trunc((f.now - t) / 86400)), 3, f.csv)); break;
+        case 't': fields.push(String(t).padStart(10)); break;
+        case 'relative': fields.push(String(f.now - t).padStart(8)); break;
+        case 'days': fields.push(String(Math.trunc((f.now - t) / 86400)).padStart(3)); break;
         default: fields.push(localTime(t));
       }
     }

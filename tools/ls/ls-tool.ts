@@ -22,6 +22,12 @@ interface LsOptions {
   uids?: boolean;
 }
 
+/** Now, for --time-relative and --time-days; GUESTKIT_NOW (seconds) fixes it for reproducible output. */
+function nowSeconds(): number {
+  const fixed = Number(process.env.GUESTKIT_NOW);
+  return Number.isInteger(fixed) && fixed > 0 ? fixed : Math.floor(Date.now() / 1000);
+}
+
 function write(s: string): Promise<void> {
   return new Promise((r) => (process.stdout.write(s) ? r() : process.stdout.once('drain', () => r())));
 }
@@ -57,7 +63,7 @@ export function lsCommand(): Command {
       if (o.humanReadable && o.csv) throw new GuestkitError('EINVAL', 'you cannot use -h and --csv options together.');
       const format: LsFormat = {
         csv: !!o.csv, human: !!o.humanReadable, uids: !!o.uids, times, extraStats: !!o.extraStats,
-        checksum: !!checksum, now: Math.floor(Date.now() / 1000),
+        checksum: !!checksum, now: nowSeconds(),
       };
       const g = await openGuest(driveOpts(), { tool: 'ls', needMounts: true, readOnly: true });
       let errors = 0;
