@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(emscripten e2fsprogs ntfs-3g dosfstools mtools qemu-utils nbdkit fdisk gdisk dpkg-dev xz-utils)
+PACKAGES=(emscripten e2fsprogs ntfs-3g dosfstools mtools libhivex-bin libwin-hivex-perl qemu-utils nbdkit fdisk gdisk dpkg-dev xz-utils)
 COMMANDS=(emcc mkfs.ext4 e2fsck mkntfs ntfsfix mkfs.vfat mcopy qemu-img qemu-nbd nbdkit sfdisk sgdisk dpkg-source)
 
 missing=()

@@ -4,6 +4,7 @@ import * as device from './device-commands.js';
 import * as mount from './mount-commands.js';
 import * as part from './partition-commands.js';
 import * as lvm from './lvm-commands.js';
+import * as hivex from './hivex-commands.js';
 import * as read from './read-commands.js';
 import * as write from './write-commands.js';
 import type { CommandDef, MethodsOf } from './types.js';
@@ -21,6 +22,10 @@ export const COMMANDS = [
   read.download,
   write.write, write.writeAppend, write.upload, write.touch, write.mkdir, write.mkdirP, write.rm, write.rmF,
   write.rmRf, write.rmdir, write.chmod, write.chown, write.lnS, write.ln, write.cp, write.mv, write.sync,
+  hivex.hivexOpen, hivex.hivexClose, hivex.hivexRoot, hivex.hivexNodeName, hivex.hivexNodeChildren,
+  hivex.hivexNodeGetChild, hivex.hivexNodeParent, hivex.hivexNodeValues, hivex.hivexNodeGetValue, hivex.hivexValueKey,
+  hivex.hivexValueType, hivex.hivexValueString, hivex.hivexValueUtf8, hivex.hivexValueValue, hivex.hivexNodeAddChild,
+  hivex.hivexNodeDeleteChild, hivex.hivexNodeSetValue, hivex.hivexCommit,
 ] as const;
 
 export type CommandMethods = MethodsOf<typeof COMMANDS>;

@@ -19,7 +19,8 @@ export type ArgKind =
   | 'StringList'
   | 'FileIn' // host file to read ('-' = stdin)
   | 'FileOut' // host file to write ('-' = stdout)
-  | 'BufferIn'; // bytes (a string in fish)
+  | 'BufferIn' // bytes (a string in fish)
+  | 'OptString'; // a string or null (NULL in fish)
 
 export type OptArgKind = 'String' | 'Int' | 'Int64' | 'Bool' | 'StringList';
 
@@ -39,6 +40,7 @@ type ArgType<K extends ArgKind> = K extends 'Int' | 'Int64' ? number
   : K extends 'Bool' ? boolean
   : K extends 'StringList' ? string[]
   : K extends 'BufferIn' ? Uint8Array | string
+  : K extends 'OptString' ? string | null
   : string;
 
 type OptArgType<K extends OptArgKind> = K extends 'Int' | 'Int64' ? number : K extends 'Bool' ? boolean : K extends 'StringList' ? string[] : string;
@@ -76,6 +78,8 @@ export interface HandleState {
   readonly backendName: BackendName;
   /** Where output for FileOut '-' goes (the fish shell's stdout). */
   stdout: NodeJS.WritableStream;
+  /** State of stateful command families (an open hive, an augeas handle), by family. */
+  readonly sessions: Map<string, unknown>;
 }
 
 export type Impl = (ctx: CallContext, args: any[], optargs: Record<string, any>) => Promise<unknown>;

@@ -37,6 +37,9 @@ export function validateArg(def: ArgDef, value: unknown): unknown {
     case 'StringList':
       if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw typeError(def.name, 'a list of strings', value);
       return value;
+    case 'OptString':
+      if (value !== null && typeof value !== 'string') throw typeError(def.name, 'a string or null', value);
+      return value;
     case 'BufferIn':
       if (typeof value !== 'string' && !(value instanceof Uint8Array)) throw typeError(def.name, 'a string or bytes', value);
       return value;

@@ -36,6 +36,7 @@ class GuestfsBase implements HandleState {
   readonly drives: DriveConfig[] = [];
   readonly backendName: BackendName;
   stdout: NodeJS.WritableStream;
+  readonly sessions = new Map<string, unknown>();
   private backend?: Backend;
 
   constructor(opts: GuestfsOptions = {}) {
@@ -61,6 +62,7 @@ class GuestfsBase implements HandleState {
   }
 
   async shutdown(): Promise<void> {
+    this.sessions.clear();
     const b = this.backend;
     this.backend = undefined;
     this.state = 'closed';

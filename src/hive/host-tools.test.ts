@@ -56,6 +56,13 @@ function hivexsh(file: string, script: string): string {
   return run('hivexsh', ['-f', f, file]);
 }
 
+/** hivexml walks the whole hive (it writes to /dev/stdout: give it a file). */
+function hivexml(file: string): string {
+  const out = join(dir, `x${seq++}.xml`);
+  run('sh', ['-c', 'hivexml "$1" > "$2"', 'sh', file, out]);
+  return readFileSync(out, 'utf8');
+}
+
 const hivexExport = (file: string, key = '\\'): string => run('hivexregedit', ['--export', file, key]);
 
 function hivexMerge(file: string, reg: string): void {
@@ -139,7 +146,7 @@ describe.skipIf(!HAVE_HIVEX)('hivex tools on the host', () => {
     expect(sh).toContain('"@"="the default"\n');
     expect(sh).toContain('"Значение"="текст"\n');
     // hivexml walks the whole hive
-    expect(run('hivexml', [file])).toContain('</hive>');
+    expect(hivexml(file)).toContain('</hive>');
   });
 
   it('reads the Windows fixtures as we do', async () => {
@@ -207,6 +214,6 @@ describe.skipIf(!HAVE_HIVEX)('hivex tools on the host', () => {
     expect(theirs).toBe(expectedReg(expectKeys));
     const ls = hivexsh(f2, 'cd \\B\\Many\nls\n').trim().split('\n');
     expect(ls.length).toBe(1200);
-    expect(run('hivexml', [f2])).toContain('</hive>');
+    expect(hivexml(f2)).toContain('</hive>');
   });
 });

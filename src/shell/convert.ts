@@ -31,6 +31,8 @@ function convert(kind: ArgKind | OptArgKind, text: string, what: string): unknow
       return parseBool(text, what);
     case 'StringList':
       return text.split(/\s+/).filter((s) => s !== '');
+    case 'OptString':
+      return text === 'NULL' || text === '' ? null : text;
     default:
       return text;
   }
