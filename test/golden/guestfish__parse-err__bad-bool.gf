@@ -1,0 +1,1 @@
+is-file /x followsymlinks:maybe

@@ -1,0 +1,1 @@
+is-file /x nosuchopt:1

@@ -1,0 +1,3 @@
+echo before
+cat /a /b
+echo after

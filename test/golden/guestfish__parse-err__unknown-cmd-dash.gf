@@ -1,0 +1,3 @@
+echo before
+-nosuchcmd a b
+echo after
