@@ -3,6 +3,9 @@
  * the worker's boot and WebAssembly compile overlap the main thread's own start-up;
  * the wasm backend then takes that worker instead of starting one.
  */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createBridgeBuffers, type BridgeBuffers } from './block-bridge.js';
 
@@ -18,7 +21,9 @@ export interface FsWorker {
 function workerEntry(): { entry: string | URL; eval: boolean } {
   const here = import.meta.url;
   if (!here.endsWith('.ts')) return { entry: new URL('./worker.js', here), eval: false };
-  const tsx = import.meta.resolve('tsx/esm/api');
+  // import.meta.resolve is not there under vitest's transform: find tsx's ESM entry by hand.
+  const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));
+  const tsx = pathToFileURL(join(tsxRoot, 'dist', 'esm', 'api', 'index.mjs')).href;
   const worker = new URL('./worker.ts', here).href;
   const code = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(worker)}); })`;
   return { entry: code, eval: true };
