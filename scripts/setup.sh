@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(emscripten e2fsprogs ntfs-3g dosfstools mtools libhivex-bin libwin-hivex-perl qemu-utils nbdkit fdisk gdisk dpkg-dev xz-utils)
+PACKAGES=(emscripten e2fsprogs ntfs-3g dosfstools mtools libhivex-bin libwin-hivex-perl augeas-tools qemu-utils nbdkit fdisk gdisk dpkg-dev xz-utils)
 COMMANDS=(emcc mkfs.ext4 e2fsck mkntfs ntfsfix mkfs.vfat mcopy qemu-img qemu-nbd nbdkit sfdisk sgdisk dpkg-source)
 
 missing=()
@@ -43,6 +43,7 @@ npm run --silent build
 echo "setup: building WebAssembly modules"
 bash wasm/ext2fs/build.sh
 bash wasm/ntfs/build.sh
+bash wasm/augeas/build.sh
 echo "setup: making fixtures"
 bash fixtures/make-all.sh
 echo "setup: done. Try: node dist/tools/guestkit.js cat -a fixtures/out/debian.qcow2 -m /dev/sda2 /etc/hostname"

@@ -5,6 +5,7 @@ import * as mount from './mount-commands.js';
 import * as part from './partition-commands.js';
 import * as lvm from './lvm-commands.js';
 import * as hivex from './hivex-commands.js';
+import * as augeas from './augeas-commands.js';
 import * as read from './read-commands.js';
 import * as write from './write-commands.js';
 import type { CommandDef, MethodsOf } from './types.js';
@@ -26,6 +27,9 @@ export const COMMANDS = [
   hivex.hivexNodeGetChild, hivex.hivexNodeParent, hivex.hivexNodeValues, hivex.hivexNodeGetValue, hivex.hivexValueKey,
   hivex.hivexValueType, hivex.hivexValueString, hivex.hivexValueUtf8, hivex.hivexValueValue, hivex.hivexNodeAddChild,
   hivex.hivexNodeDeleteChild, hivex.hivexNodeSetValue, hivex.hivexCommit,
+  augeas.augInit, augeas.augClose, augeas.augGet, augeas.augSet, augeas.augSetm, augeas.augRm, augeas.augMatch,
+  augeas.augLs, augeas.augInsert, augeas.augMv, augeas.augLabel, augeas.augClear, augeas.augDefvar, augeas.augDefnode,
+  augeas.augLoad, augeas.augSave, augeas.augTransform,
 ] as const;
 
 export type CommandMethods = MethodsOf<typeof COMMANDS>;
