@@ -3,7 +3,8 @@
  * the real virt-ls, virt-cat, virt-df and guestfish run on the same fixtures
  * (captured with libguestfs 1.48 on Debian 12; see test/golden/NOTES.md).
  */
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
@@ -51,6 +52,21 @@ const CASES: [string, string[]][] = [
   ['virt-df__mbr__csv', ['df', '-a', 'mbr.img', '--csv']],
   ['virt-df__mbr__h', ['df', '-a', 'mbr.img', '-h']],
   ['virt-df__mbr__i', ['df', '-a', 'mbr.img', '-i']],
+  ['virt-df__mbr__csv_i', ['df', '-a', 'mbr.img', '--csv', '-i']],
+  ['virt-df__mbr__i_h', ['df', '-a', 'mbr.img', '-i', '-h']],
+  ...(['ext2', 'ext3', 'gpt', 'debian-qcow2'] as const).flatMap((n): [string, string[]][] => {
+    const img = n === 'debian-qcow2' ? 'debian.qcow2' : `${n}.img`;
+    return [
+      [`virt-df__${n}`, ['df', '-a', img]],
+      [`virt-df__${n}__csv`, ['df', '-a', img, '--csv']],
+      [`virt-df__${n}__h`, ['df', '-a', img, '-h']],
+      [`virt-df__${n}__i`, ['df', '-a', img, '-i']],
+    ];
+  }),
+  ['virt-df__ext4+mbr', ['df', '-a', 'ext4.img', '-a', 'mbr.img']],
+  ['virt-df__ext4+mbr__csv', ['df', '-a', 'ext4.img', '-a', 'mbr.img', '--csv']],
+  ['virt-df__mbr+gpt+ext2', ['df', '-a', 'mbr.img', '-a', 'gpt.img', '-a', 'ext2.img']],
+  ['virt-df__ext4-abspath', ['df', '-a', join(FIXTURES, 'ext4.img')]],
 ];
 
 /** extra.img (made only as root): sizes, odd names, special modes, device nodes. */
@@ -101,6 +117,19 @@ function nowOf(name: string): Record<string, string> {
   const file = join(GOLDEN, `${name}.now`);
   return existsSync(file) ? { GUESTKIT_NOW: readFileSync(file, 'utf8').trim() } : {};
 }
+
+describe('virt-df wraps a long name:device column as virt-df does', () => {
+  it.each([['virt-df__longname', []], ['virt-df__longname__csv', ['--csv']]] as [string, string[]][])('%s', async (name, extra) => {
+    const dir = mkdtempSync(join(tmpdir(), 'guestkit-df-'));
+    try {
+      symlinkSync(join(FIXTURES, 'ext4.img'), join(dir, 'a-very-long-disk-image-name-to-wrap.img'));
+      const r = await runCli(['df', '-a', 'a-very-long-disk-image-name-to-wrap.img', ...extra], { cwd: dir });
+      expect(r.out).toBe(golden(name).out);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('tools print what libguestfs prints', () => {
   it.each(CASES)('%s', (name, args) => check(name, args));

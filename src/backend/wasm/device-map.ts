@@ -70,16 +70,14 @@ export class DeviceMap {
   }
 
   /**
-   * Block devices that may hold a filesystem: partitions (not extended ones), drives
-   * with no partition table, then LVs. (PVs are among them; list-filesystems leaves
+   * Block devices that may hold a filesystem: drives with no partition table,
+   * partitions (not extended ones), then LVs. (PVs are among them; list-filesystems leaves
    * them out by their type.)
    */
   filesystemCandidates(): DeviceEntry[] {
-    const out: DeviceEntry[] = [];
-    for (const d of this.drives) {
-      if (!this.tables[d.drive]) out.push(d);
-      else out.push(...this.partitions.filter((p) => p.drive === d.drive && !p.partition!.extended));
-    }
-    return [...out, ...this.lvs];
+    // libguestfs's order: whole-disk devices first, then every partition, then LVs.
+    const wholeDisks = this.drives.filter((d) => !this.tables[d.drive]);
+    const partitions = this.partitions.filter((p) => !p.partition!.extended);
+    return [...wholeDisks, ...partitions, ...this.lvs];
   }
 }

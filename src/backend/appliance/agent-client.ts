@@ -1,0 +1,198 @@
+/**
+ * The host side of the agent protocol (appliance/agent.sh), over the
+ * virtio-serial port's unix socket. One request at a time:
+ *
+ *   host → guest:  "ID TYPE LEN1 LEN2\n" + LEN1 bytes of script + LEN2 bytes of stdin
+ *   guest → host:  "ID RC OUTLEN ERRLEN\n" + OUTLEN bytes of stdout + ERRLEN bytes of stderr
+ *
+ * The guest first sends "READY\n" once it has opened its port. Standard output
+ * can be streamed to a Writable (downloads) instead of being collected.
+ */
+import type net from 'node:net';
+import type { Writable } from 'node:stream';
+import { GuestkitError } from '../../errors/index.js';
+
+export type RequestType = 'sh' | 'get' | 'quit';
+
+export interface AgentReply {
+  rc: number;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+export interface RequestOptions {
+  stdin?: Uint8Array;
+  /** Per-call timeout (ms); on expiry the connection is declared dead. Default: none. */
+  timeoutMs?: number;
+  /** Stream standard output here instead of collecting it. */
+  sink?: Writable;
+}
+
+interface Current {
+  id: number;
+  resolve: (r: AgentReply) => void;
+  reject: (e: Error) => void;
+  sink?: Writable;
+  timer?: NodeJS.Timeout;
+  // parse state for this reply
+  rc?: number;
+  outLeft?: number;
+  errLeft?: number;
+  out: Buffer[];
+  err: Buffer[];
+}
+
+const MAX_HEADER = 200;
+
+export class AgentClient {
+  private buf: Buffer = Buffer.alloc(0);
+  private ready = false;
+  private readyWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  private cur: Current | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private nextId = 1;
+  private deadError: Error | null = null;
+  /** Called once when the connection fails (timeout, protocol error, EOF). */
+  onDead?: (e: Error) => void;
+
+  constructor(private readonly sock: net.Socket) {
+    sock.on('data', (d: Buffer) => this.onData(d));
+    sock.on('close', () => this.fail(new GuestkitError('EIO', 'the appliance closed its agent connection')));
+    sock.on('error', (e) => this.fail(new GuestkitError('EIO', `agent connection: ${e.message}`, { cause: e })));
+  }
+
+  get dead(): Error | null {
+    return this.deadError;
+  }
+
+  isReady(): boolean {
+    return this.ready;
+  }
+
+  /** Resolves when the agent has announced READY. */
+  waitReady(): Promise<void> {
+    if (this.ready) return Promise.resolve();
+    if (this.deadError) return Promise.reject(this.deadError);
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+  }
+
+  /** Marks the connection dead: rejects what is pending and everything after. */
+  fail(e: Error): void {
+    if (this.deadError) return;
+    this.deadError = e;
+    for (const w of this.readyWaiters) w.reject(e);
+    this.readyWaiters = [];
+    const c = this.cur;
+    this.cur = null;
+    if (c) {
+      if (c.timer) clearTimeout(c.timer);
+      c.reject(e);
+    }
+    this.sock.destroy();
+    this.onDead?.(e);
+  }
+
+  /** Sends one request; requests are queued and run one at a time. */
+  request(type: RequestType, script: string | Uint8Array, opts: RequestOptions = {}): Promise<AgentReply> {
+    const run = () => this.send(type, script, opts);
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  private send(type: RequestType, script: string | Uint8Array, opts: RequestOptions): Promise<AgentReply> {
+    if (this.deadError) return Promise.reject(this.deadError);
+    const body = typeof script === 'string' ? Buffer.from(script, 'utf8') : Buffer.from(script);
+    const stdin = opts.stdin ? Buffer.from(opts.stdin.buffer, opts.stdin.byteOffset, opts.stdin.byteLength) : Buffer.alloc(0);
+    const id = this.nextId++;
+    return new Promise<AgentReply>((resolve, reject) => {
+      const c: Current = { id, resolve, reject, sink: opts.sink, out: [], err: [] };
+      this.cur = c;
+      if (opts.timeoutMs !== undefined && opts.timeoutMs > 0) {
+        c.timer = setTimeout(() => {
+          this.fail(new GuestkitError('ETIMEDOUT', `the appliance did not answer within ${opts.timeoutMs! / 1000} s`));
+        }, opts.timeoutMs);
+      }
+      this.sock.write(`${id} ${type} ${body.length} ${stdin.length}\n`);
+      if (body.length) this.sock.write(body);
+      if (stdin.length) this.sock.write(stdin);
+    });
+  }
+
+  private protocolError(what: string): void {
+    this.fail(new GuestkitError('EIO', `agent protocol error: ${what}`));
+  }
+
+  private onData(d: Buffer): void {
+    this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
+    for (;;) {
+      if (this.deadError) return;
+      if (!this.ready) {
+        const nl = this.buf.indexOf(10);
+        if (nl < 0) {
+          if (this.buf.length > MAX_HEADER) this.protocolError('no READY from the agent');
+          return;
+        }
+        const line = this.buf.subarray(0, nl).toString('latin1');
+        this.buf = this.buf.subarray(nl + 1);
+        if (line !== 'READY') {
+          this.protocolError(`expected READY, got ${JSON.stringify(line.slice(0, 60))}`);
+          return;
+        }
+        this.ready = true;
+        for (const w of this.readyWaiters) w.resolve();
+        this.readyWaiters = [];
+        continue;
+      }
+      const c = this.cur;
+      if (!c) {
+        if (this.buf.length) this.protocolError('data from the agent with no request pending');
+        return;
+      }
+      if (c.rc === undefined) {
+        const nl = this.buf.indexOf(10);
+        if (nl < 0) {
+          if (this.buf.length > MAX_HEADER) this.protocolError('reply header too long');
+          return;
+        }
+        const line = this.buf.subarray(0, nl).toString('latin1');
+        this.buf = this.buf.subarray(nl + 1);
+        const m = /^(\d+) (\d+) (\d+) (\d+)$/.exec(line);
+        if (!m || Number(m[1]) !== c.id) {
+          this.protocolError(`bad reply header ${JSON.stringify(line.slice(0, 60))} for request ${c.id}`);
+          return;
+        }
+        c.rc = Number(m[2]);
+        c.outLeft = Number(m[3]);
+        c.errLeft = Number(m[4]);
+      }
+      if (c.outLeft! > 0) {
+        if (!this.buf.length) return;
+        const n = Math.min(c.outLeft!, this.buf.length);
+        const chunk = this.buf.subarray(0, n);
+        this.buf = this.buf.subarray(n);
+        c.outLeft! -= n;
+        if (c.sink) {
+          // Copy: the chunk's memory is reused by later concatenations.
+          if (!c.sink.write(Buffer.from(chunk))) {
+            this.sock.pause();
+            c.sink.once('drain', () => this.sock.resume());
+          }
+        } else c.out.push(chunk);
+        continue;
+      }
+      if (c.errLeft! > 0) {
+        if (!this.buf.length) return;
+        const n = Math.min(c.errLeft!, this.buf.length);
+        c.err.push(this.buf.subarray(0, n));
+        this.buf = this.buf.subarray(n);
+        c.errLeft! -= n;
+        continue;
+      }
+      // Complete.
+      this.cur = null;
+      if (c.timer) clearTimeout(c.timer);
+      c.resolve({ rc: c.rc!, stdout: Buffer.concat(c.out), stderr: Buffer.concat(c.err) });
+    }
+  }
+}

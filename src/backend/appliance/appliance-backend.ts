@@ -1,0 +1,460 @@
+/**
+ * The appliance backend: a qemu microVM running a Debian kernel (uncompressed
+ * vmlinux, PVH entry) and a small initramfs whose agent (busybox ash) answers
+ * requests over a virtio-serial port. The guest kernel does the filesystems.
+ *
+ * Drives: local files are served by `qemu-nbd` (our child, on a private unix
+ * socket, --read-only for read-only drives); NBD URIs go to qemu directly.
+ * Read-only drives are attached with qemu's snapshot=on: the guest may write
+ * (journal replay, scratch data), the writes land in a temporary qcow2 overlay
+ * that qemu deletes, and nothing can reach the image (the NBD export is
+ * read-only as well).
+ *
+ * The agent's socket: we listen, qemu connects as the client. qemu and
+ * qemu-nbd are reaped on shutdown, on errors and on SIGINT/SIGTERM/exit.
+ */
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { probeFormat, validateFormat } from '../../block/format.js';
+import { isNbdUri, parseNbdUri, type NbdTarget } from '../../block/nbd/uri.js';
+import { qemuNbdProblem } from '../../block/qemu-nbd.js';
+import { ErrnoError, GuestkitError, ImageError } from '../../errors/index.js';
+import type { Backend, DriveConfig } from '../backend.js';
+import { AgentClient, type AgentReply, type RequestType } from './agent-client.js';
+import { AGENT_PORT_NAME, buildAppliance, type Appliance } from './build.js';
+import { hasExited, removeDir, spawnTracked, stopChild, trackDir, waitExit } from './children.js';
+import { errnoFromMessage } from './errno.js';
+
+export interface ApplianceOptions {
+  /** Guest memory (MiB). Default 512. */
+  memoryMiB?: number;
+  /** Boot timeout (ms). Default 60 s under TCG, 20 s with KVM. */
+  bootTimeoutMs?: number;
+  /** Default per-call timeout (ms). Default 600 s. */
+  callTimeoutMs?: number;
+  /** Force TCG even when /dev/kvm is usable. */
+  noKvm?: boolean;
+  qemu?: string;
+  qemuNbd?: string;
+  cacheDir?: string;
+  /** Use this kernel/initramfs instead of building (tests, experiments). */
+  appliance?: Appliance;
+  /** Gzip the initramfs (default: uncompressed, which boots faster under TCG). */
+  compress?: boolean;
+  /** Progress lines (build, boot time). */
+  log?: (line: string) => void;
+  /** Let the guest print its kernel messages and init progress to the console log. */
+  verbose?: boolean;
+}
+
+export interface ApplianceTimings {
+  /** qemu spawn → READY (ms). */
+  bootMs: number;
+  /** launch() entry → READY (ms), including the build/cache lookup and qemu-nbd. */
+  launchMs: number;
+  kvm: boolean;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Single-quotes a string for the guest shell. */
+export function sq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+export function kvmUsable(): boolean {
+  try {
+    fs.closeSync(fs.openSync('/dev/kvm', fs.constants.O_RDWR));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The host CPU frequency in kHz (for tsc_early_khz), or null. */
+export function hostCpuKhz(): number | null {
+  try {
+    const m = /^cpu MHz\s*:\s*([\d.]+)/m.exec(fs.readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) return Math.round(Number(m[1]) * 1000);
+  } catch {
+    // not Linux
+  }
+  return null;
+}
+
+interface NbdServer {
+  child: ChildProcess;
+  socket: string;
+  stderr: string;
+  file: string;
+  name: string;
+}
+
+export class ApplianceBackend implements Backend {
+  readonly name = 'appliance' as const;
+  private readonly opts: ApplianceOptions;
+  private dir?: string;
+  private qemu?: ChildProcess;
+  private qemuStderr = '';
+  private nbd: NbdServer[] = [];
+  private server?: net.Server;
+  private agent?: AgentClient;
+  private closing?: Promise<void>;
+  private configs: DriveConfig[] = [];
+  appliance?: Appliance;
+  timings?: ApplianceTimings;
+
+  constructor(opts: ApplianceOptions = {}) {
+    this.opts = opts;
+  }
+
+  get drives(): readonly DriveConfig[] {
+    return this.configs;
+  }
+
+  get consoleLog(): string | undefined {
+    return this.dir ? path.join(this.dir, 'console.log') : undefined;
+  }
+
+  /** The qemu process id (for tests and diagnostics). */
+  get qemuPid(): number | undefined {
+    return this.qemu?.pid;
+  }
+
+  // ------------------------------------------------------------ launch
+
+  async launch(drives: DriveConfig[]): Promise<void> {
+    if (this.qemu || this.closing) throw new GuestkitError('ESTATE', 'the appliance was already launched');
+    const t0 = Date.now();
+    this.configs = drives;
+    try {
+      await this.doLaunch(drives, t0);
+    } catch (e) {
+      await this.teardown(false);
+      throw e;
+    }
+  }
+
+  private async doLaunch(drives: DriveConfig[], t0: number): Promise<void> {
+    const log = this.opts.log;
+    this.appliance = this.opts.appliance ?? buildAppliance({ cacheDir: this.opts.cacheDir, compress: this.opts.compress, log });
+
+    this.dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'guestkit-appliance-'));
+    trackDir(this.dir);
+    await fs.promises.chmod(this.dir, 0o700);
+    const dir = this.dir;
+
+    // Drives: start every qemu-nbd, then wait for them together.
+    const driveArgs: string[] = [];
+    const waits: Promise<void>[] = [];
+    for (let i = 0; i < drives.length; i++) {
+      const d = drives[i]!;
+      let target: NbdTarget;
+      if (isNbdUri(d.file)) {
+        if (d.format && validateFormat(d.format) !== 'raw') {
+          throw new GuestkitError('EFORMAT', `${d.file}: format ${d.format} over NBD is not supported: the server must export raw data`, { disk: d.file });
+        }
+        target = parseNbdUri(d.file);
+      } else {
+        const format = d.format ? validateFormat(d.format) : await probeFormat(d.file, d.file);
+        const srv = this.startQemuNbd(d.file, format, d.readonly, path.join(dir, `nbd${i}.sock`));
+        waits.push(this.waitNbd(srv, format));
+        target = { kind: 'unix', socket: srv.socket, exportName: '' };
+      }
+      driveArgs.push('-drive', driveSpec(i, target, d.readonly), '-device', `virtio-blk-device,drive=d${i}`);
+    }
+    await Promise.all(waits);
+
+    // The agent socket: we listen, qemu connects.
+    const agentSock = path.join(dir, 'agent.sock');
+    const server = net.createServer();
+    this.server = server;
+    const connected = new Promise<net.Socket>((resolve) => server.once('connection', resolve));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(agentSock, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+
+    const kvm = !this.opts.noKvm && kvmUsable();
+    const consoleLog = path.join(dir, 'console.log');
+    const args = qemuArgs({
+      kernel: this.appliance.kernel,
+      initrd: this.appliance.initrd,
+      memoryMiB: this.opts.memoryMiB ?? 512,
+      kvm,
+      consoleLog,
+      agentSock,
+      driveArgs,
+      verbose: !!this.opts.verbose,
+    });
+    const qemuBin = this.opts.qemu ?? 'qemu-system-x86_64';
+    const tq = Date.now();
+    const qemu = spawnTracked(qemuBin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    this.qemu = qemu;
+    qemu.stderr!.setEncoding('utf8');
+    qemu.stderr!.on('data', (s: string) => {
+      if (this.qemuStderr.length < 65536) this.qemuStderr += s;
+    });
+    const spawnError = new Promise<Error>((resolve) => qemu.once('error', resolve));
+    const exited = new Promise<void>((resolve) => qemu.once('exit', () => resolve()));
+
+    const timeoutMs = this.opts.bootTimeoutMs ?? (kvm ? 20_000 : 60_000);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs);
+    });
+    try {
+      const ready = (async () => {
+        const sock = await connected;
+        const agent = new AgentClient(sock);
+        this.agent = agent;
+        agent.onDead = () => {
+          // A dead connection means an unusable VM: do not leave it running.
+          if (this.qemu && !hasExited(this.qemu)) this.qemu.kill('SIGKILL');
+        };
+        await agent.waitReady();
+        return 'ready' as const;
+      })();
+      const r = await Promise.race([
+        ready.catch(() => 'failed' as const),
+        exited.then(() => 'exited' as const),
+        spawnError.then((e) => e),
+        timeout,
+      ]);
+      if (r instanceof Error) {
+        if ((r as NodeJS.ErrnoException).code === 'ENOENT') {
+          throw new GuestkitError('ECHILD_PROC', `${qemuBin} not found: install the Debian package qemu-system-x86`, { cause: r });
+        }
+        throw new GuestkitError('ECHILD_PROC', `${qemuBin}: cannot start: ${r.message}`, { cause: r });
+      }
+      if (r === 'timeout') throw await this.bootError(`the appliance did not start within ${timeoutMs / 1000} s`);
+      if (r !== 'ready') {
+        await waitExit(qemu, 500);
+        const why = hasExited(qemu)
+          ? qemu.signalCode
+            ? `qemu was killed by ${qemu.signalCode}`
+            : `qemu exited with status ${qemu.exitCode}`
+          : 'the agent connection failed';
+        throw await this.bootError(`the appliance did not start: ${why}`);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+    const now = Date.now();
+    this.timings = { bootMs: now - tq, launchMs: now - t0, kvm };
+    log?.(`appliance: ready in ${this.timings.bootMs} ms (${kvm ? 'KVM' : 'TCG'}; launch ${this.timings.launchMs} ms)`);
+  }
+
+  private startQemuNbd(file: string, format: string, readOnly: boolean, socket: string): NbdServer {
+    const abs = path.resolve(file);
+    const args = [`--format=${format}`, `--socket=${socket}`, '--persistent', '--shared=1'];
+    if (readOnly) args.push('--read-only');
+    else args.push('--cache=writeback', '--discard=unmap');
+    args.push('--', abs);
+    const child = spawnTracked(this.opts.qemuNbd ?? 'qemu-nbd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const srv: NbdServer = { child, socket, stderr: '', file: abs, name: file };
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (s: string) => {
+      if (srv.stderr.length < 65536) srv.stderr += s;
+    });
+    child.on('error', () => undefined);
+    this.nbd.push(srv);
+    return srv;
+  }
+
+  /** Waits until qemu-nbd accepts connections (it runs --persistent, so a probe is harmless). */
+  private async waitNbd(srv: NbdServer, format: string): Promise<void> {
+    const deadline = Date.now() + 10_000;
+    let spawnErr: NodeJS.ErrnoException | undefined;
+    srv.child.once('error', (e: NodeJS.ErrnoException) => {
+      spawnErr = e;
+    });
+    for (;;) {
+      if (spawnErr) {
+        if (spawnErr.code === 'ENOENT') throw new GuestkitError('ECHILD_PROC', 'qemu-nbd not found: install the Debian package qemu-utils', { cause: spawnErr });
+        throw new GuestkitError('ECHILD_PROC', `qemu-nbd: cannot start: ${spawnErr.message}`, { cause: spawnErr });
+      }
+      if (hasExited(srv.child)) {
+        await sleep(50);
+        const problem = qemuNbdProblem(srv.stderr, srv.file, srv.name);
+        throw new ImageError(srv.name, problem ? `cannot open as ${format}: ${problem}` : `qemu-nbd exited with status ${srv.child.exitCode}`);
+      }
+      if (Date.now() > deadline) throw new GuestkitError('ECHILD_PROC', `${srv.name}: qemu-nbd did not start serving within 10 s`, { disk: srv.name });
+      if (fs.existsSync(srv.socket)) {
+        const ok = await new Promise<boolean>((resolve) => {
+          const s = net.connect(srv.socket);
+          s.once('connect', () => {
+            s.destroy();
+            resolve(true);
+          });
+          s.once('error', () => resolve(false));
+        });
+        if (ok) return;
+      }
+      await sleep(5);
+    }
+  }
+
+  /** A one-line boot error with the last lines of the console and qemu's stderr. */
+  private async bootError(msg: string): Promise<GuestkitError> {
+    return new GuestkitError('ECHILD_PROC', `${msg}${this.diagnostics()}`);
+  }
+
+  private diagnostics(): string {
+    const parts: string[] = [];
+    const q = this.qemuStderr
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .slice(-2)
+      .map((l) => l.replace(/^qemu-system-x86_64:\s*/, ''));
+    if (q.length) parts.push(`qemu: ${q.join(' | ')}`);
+    try {
+      const con = fs
+        .readFileSync(this.consoleLog!, 'utf8')
+        .split('\n')
+        .map((l) => l.replace(/\r/g, '').trim())
+        .filter(Boolean)
+        .slice(-3);
+      if (con.length) parts.push(`console: ${con.join(' | ')}`);
+    } catch {
+      // no console log
+    }
+    return parts.length ? ` (${parts.join('; ')})` : '';
+  }
+
+  // ------------------------------------------------------------ calls
+
+  private live(): AgentClient {
+    if (!this.agent || this.closing) throw new GuestkitError('ESTATE', 'the appliance is not running');
+    const dead = this.agent.dead;
+    if (dead) throw new GuestkitError('EIO', `the appliance is gone: ${dead.message}${this.diagnostics()}`, { cause: dead });
+    return this.agent;
+  }
+
+  /** Runs a script in the agent; returns its exit status and output. */
+  async raw(type: RequestType, script: string, opts: { stdin?: Uint8Array; timeoutMs?: number; sink?: Writable } = {}): Promise<AgentReply> {
+    const agent = this.live();
+    try {
+      return await agent.request(type, script, { ...opts, timeoutMs: opts.timeoutMs ?? this.opts.callTimeoutMs ?? 600_000 });
+    } catch (e) {
+      if (e instanceof GuestkitError && e.code === 'ETIMEDOUT') throw e;
+      // The VM died under us: say so, with what the console shows.
+      if (this.qemu) await waitExit(this.qemu, 300);
+      const why = this.qemu && hasExited(this.qemu) ? (this.qemu.signalCode ? `qemu was killed by ${this.qemu.signalCode}` : `qemu exited with status ${this.qemu.exitCode}`) : (e as Error).message;
+      throw new GuestkitError('EIO', `the appliance is gone: ${why}${this.diagnostics()}`, { cause: e });
+    }
+  }
+
+  /** Runs a script; returns stdout, or throws the error it reported (errno name + message). */
+  async sh(script: string, opts: { stdin?: Uint8Array; timeoutMs?: number } = {}): Promise<Buffer> {
+    const r = await this.raw('sh', script, opts);
+    if (r.rc !== 0) throw replyError(r);
+    return r.stdout;
+  }
+
+  /** Runs a script and returns stdout as text. */
+  async shText(script: string, opts: { stdin?: Uint8Array; timeoutMs?: number } = {}): Promise<string> {
+    return (await this.sh(script, opts)).toString('utf8');
+  }
+
+  /**
+   * Streams the file a script names (it prints one appliance path) into `sink`,
+   * or collects it when no sink is given.
+   */
+  async get(script: string, sink?: Writable, timeoutMs?: number): Promise<Buffer> {
+    const r = await this.raw('get', script, { sink, timeoutMs });
+    if (r.rc !== 0) throw replyError(r);
+    return r.stdout;
+  }
+
+  // ------------------------------------------------------------ shutdown
+
+  async shutdown(): Promise<void> {
+    this.closing ??= this.teardown(true);
+    return this.closing;
+  }
+
+  private async teardown(clean: boolean): Promise<void> {
+    const qemu = this.qemu;
+    if (clean && this.agent && !this.agent.dead && this.agent.isReady() && qemu && !hasExited(qemu)) {
+      try {
+        await this.agent.request('quit', '', { timeoutMs: 10_000 });
+      } catch {
+        // fall through to killing it
+      }
+    }
+    if (qemu) await stopChild(qemu, clean ? 5000 : 0);
+    this.agent?.fail(new GuestkitError('ESTATE', 'the appliance was shut down'));
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    // qemu-nbd runs --persistent: stop it once qemu is gone.
+    await Promise.all(this.nbd.map((s) => stopChild(s.child, 0)));
+    this.nbd = [];
+    if (this.dir) await removeDir(this.dir);
+  }
+}
+
+function driveSpec(i: number, t: NbdTarget, readOnly: boolean): string {
+  const esc = (s: string) => s.replace(/,/g, ',,');
+  const parts = [`if=none`, `id=d${i}`, `format=raw`, `file.driver=nbd`];
+  if (t.kind === 'unix') parts.push('file.server.type=unix', `file.server.path=${esc(t.socket)}`);
+  else parts.push('file.server.type=inet', `file.server.host=${esc(t.host)}`, `file.server.port=${t.port}`);
+  if (t.exportName) parts.push(`file.export=${esc(t.exportName)}`);
+  // Read-only: a throw-away qcow2 overlay in qemu; the export itself is read-only too.
+  parts.push(readOnly ? 'snapshot=on' : 'snapshot=off', 'cache=unsafe');
+  return parts.join(',');
+}
+
+export function qemuArgs(o: {
+  kernel: string;
+  initrd: string;
+  memoryMiB: number;
+  kvm: boolean;
+  consoleLog: string;
+  agentSock: string;
+  driveArgs: string[];
+  verbose: boolean;
+}): string[] {
+  const cmdline = ['console=ttyS0', o.verbose ? 'guestkit_debug=1' : 'quiet', 'reboot=t', 'panic=-1', 'cryptomgr.notests', 'mitigations=off'];
+  if (!o.kvm) {
+    // TCG: timer calibration hangs under host load without these.
+    const khz = hostCpuKhz();
+    if (khz) cmdline.push(`tsc_early_khz=${khz}`, `lpj=${khz * 4}`);
+    cmdline.push('tsc=reliable', 'no_timer_check');
+  }
+  const esc = (s: string) => s.replace(/,/g, ',,');
+  return [
+    '-M', 'microvm,acpi=on,x-option-roms=off',
+    ...(o.kvm ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', 'max']),
+    '-m', String(o.memoryMiB), '-smp', '1',
+    '-nodefaults', '-no-user-config', '-nographic', '-no-reboot',
+    '-kernel', o.kernel, '-initrd', o.initrd,
+    '-chardev', `file,id=con,path=${esc(o.consoleLog)}`, '-serial', 'chardev:con',
+    ...o.driveArgs,
+    '-device', 'virtio-serial-device',
+    '-chardev', `socket,id=agent,path=${esc(o.agentSock)}`,
+    '-device', `virtserialport,chardev=agent,name=${AGENT_PORT_NAME}`,
+    '-append', cmdline.join(' '),
+  ];
+}
+
+/** The error a failed script reported: "ERRNO message" from die(), or a program's message. */
+export function replyError(r: AgentReply): GuestkitError {
+  const text = r.stderr.toString('utf8').replace(/\/sysroot(\/|(?=['\s:]|$))/g, '/').replace(/\/dev\/vd(?=[a-z])/g, '/dev/sd')
+    .replace(/\/agent\.sh: /g, '')
+    .replace(/\/tmp\/\.req: line \d+: /g, '')
+    .trim();
+  const lines = text.split('\n').filter(Boolean);
+  const last = lines[lines.length - 1] ?? '';
+  const m = /^(E[A-Z0-9]+) (.*)$/.exec(last);
+  if (m) return new ErrnoError(m[1]!, m[2]!);
+  const msg = (lines.length ? lines.join('; ') : `exit status ${r.rc}`).replace(/^[\w.-]+: /, '');
+  return new ErrnoError(errnoFromMessage(msg) ?? 'EIO', msg);
+}
