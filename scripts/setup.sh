@@ -4,8 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(emscripten e2fsprogs ntfs-3g dosfstools mtools libhivex-bin libwin-hivex-perl augeas-tools qemu-utils nbdkit fdisk gdisk dpkg-dev xz-utils)
-COMMANDS=(emcc mkfs.ext4 e2fsck mkntfs ntfsfix mkfs.vfat mcopy qemu-img qemu-nbd nbdkit sfdisk sgdisk dpkg-source)
+PACKAGES=(emscripten e2fsprogs ntfs-3g dosfstools mtools libhivex-bin libwin-hivex-perl augeas-tools qemu-utils qemu-system-x86 linux-image-amd64 busybox btrfs-progs nbdkit fdisk gdisk dpkg-dev xz-utils)
+COMMANDS=(emcc qemu-system-x86_64 mkfs.ext4 e2fsck mkntfs ntfsfix mkfs.vfat mcopy qemu-img qemu-nbd nbdkit sfdisk sgdisk dpkg-source)
 
 missing=()
 for c in "${COMMANDS[@]}"; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done

@@ -6,6 +6,7 @@ import * as part from './partition-commands.js';
 import * as lvm from './lvm-commands.js';
 import * as hivex from './hivex-commands.js';
 import * as augeas from './augeas-commands.js';
+import * as guest from './guest-commands.js';
 import * as read from './read-commands.js';
 import * as write from './write-commands.js';
 import type { CommandDef, MethodsOf } from './types.js';
@@ -30,6 +31,7 @@ export const COMMANDS = [
   augeas.augInit, augeas.augClose, augeas.augGet, augeas.augSet, augeas.augSetm, augeas.augRm, augeas.augMatch,
   augeas.augLs, augeas.augInsert, augeas.augMv, augeas.augLabel, augeas.augClear, augeas.augDefvar, augeas.augDefnode,
   augeas.augLoad, augeas.augSave, augeas.augTransform,
+  guest.command, guest.sh, guest.mountOptions, guest.mountVfs,
 ] as const;
 
 export type CommandMethods = MethodsOf<typeof COMMANDS>;

@@ -1,4 +1,5 @@
 /** Listing and probing block devices. */
+import { applianceOp } from './appliance-access.js';
 import { defineCommand } from './types.js';
 import { wasm } from './wasm-access.js';
 
@@ -9,7 +10,7 @@ export const listDevices = defineCommand({
   shortdesc: 'list the block devices',
   longdesc: 'Lists the whole block devices (/dev/sda, /dev/sdb, ...), one per drive added, in order.',
   examples: ['list-devices'],
-  impl: { wasm: async (ctx) => wasm(ctx).devices.drives.map((d) => d.name) },
+  impl: { appliance: applianceOp('listDevices'), wasm: async (ctx) => wasm(ctx).devices.drives.map((d) => d.name) },
 });
 
 export const listPartitions = defineCommand({
@@ -20,7 +21,7 @@ export const listPartitions = defineCommand({
   longdesc: `Lists every partition on every drive (MBR primary, extended and logical partitions,
 and GPT partitions), named as Linux names them: /dev/sda1, ..., logical partitions from 5.`,
   examples: ['list-partitions'],
-  impl: { wasm: async (ctx) => wasm(ctx).devices.partitions.map((p) => p.name) },
+  impl: { appliance: applianceOp('listPartitions'), wasm: async (ctx) => wasm(ctx).devices.partitions.map((p) => p.name) },
 });
 
 export const listFilesystems = defineCommand({
@@ -34,6 +35,7 @@ each ("unknown" when none is recognised). Extended partitions and LVM physical v
 not listed.`,
   examples: ['list-filesystems'],
   impl: {
+    appliance: applianceOp('listFilesystems'),
     wasm: async (ctx) => {
       const b = wasm(ctx);
       const out: Record<string, string> = {};
@@ -54,7 +56,7 @@ export const vfsType = defineCommand({
   shortdesc: 'get the filesystem type',
   longdesc: 'Returns the type of the filesystem on the device (ext4, vfat, ntfs, LVM2_member, swap, ...), or an empty string when none is recognised.',
   examples: ['vfs-type /dev/sda1'],
-  impl: { wasm: async (ctx, [dev]) => (await wasm(ctx).probe(dev)).type },
+  impl: { appliance: applianceOp('vfsType'), wasm: async (ctx, [dev]) => (await wasm(ctx).probe(dev)).type },
 });
 
 export const vfsLabel = defineCommand({
@@ -64,7 +66,7 @@ export const vfsLabel = defineCommand({
   shortdesc: 'get the filesystem label',
   longdesc: 'Returns the label of the filesystem on the device, or an empty string when it has none.',
   examples: ['vfs-label /dev/sda1'],
-  impl: { wasm: async (ctx, [dev]) => (await wasm(ctx).probe(dev)).label },
+  impl: { appliance: applianceOp('vfsLabel'), wasm: async (ctx, [dev]) => (await wasm(ctx).probe(dev)).label },
 });
 
 export const vfsUuid = defineCommand({
@@ -74,7 +76,7 @@ export const vfsUuid = defineCommand({
   shortdesc: 'get the filesystem UUID',
   longdesc: 'Returns the UUID of the filesystem on the device, or an empty string when it has none.',
   examples: ['vfs-uuid /dev/sda1'],
-  impl: { wasm: async (ctx, [dev]) => (await wasm(ctx).probe(dev)).uuid },
+  impl: { appliance: applianceOp('vfsUuid'), wasm: async (ctx, [dev]) => (await wasm(ctx).probe(dev)).uuid },
 });
 
 export const blockdevGetsize64 = defineCommand({
@@ -84,5 +86,5 @@ export const blockdevGetsize64 = defineCommand({
   shortdesc: 'get the total size of a device in bytes',
   longdesc: 'Returns the size of the device (a drive or a partition) in bytes.',
   examples: ['blockdev-getsize64 /dev/sda'],
-  impl: { wasm: async (ctx, [dev]) => wasm(ctx).device(dev).dev.size },
+  impl: { appliance: applianceOp('blockdevGetsize64'), wasm: async (ctx, [dev]) => wasm(ctx).device(dev).dev.size },
 });

@@ -1,4 +1,5 @@
 /** Mounting filesystems inside the guest's namespace. */
+import { applianceOp } from './appliance-access.js';
 import { defineCommand } from './types.js';
 import { wasm } from './wasm-access.js';
 
@@ -11,7 +12,7 @@ export const mount = defineCommand({
 mounted on / first; other mountpoints must be directories that exist. On a drive added
 read-only, writes go to the overlay and never reach the image.`,
   examples: ['mount /dev/sda1 /', 'mount /dev/sda2 /boot'],
-  impl: { wasm: async (ctx, [dev, mp]) => wasm(ctx).mount(dev, mp, false) },
+  impl: { appliance: applianceOp('mount'), wasm: async (ctx, [dev, mp]) => wasm(ctx).mount(dev, mp, false) },
 });
 
 export const mountRo = defineCommand({
@@ -21,7 +22,7 @@ export const mountRo = defineCommand({
   shortdesc: 'mount a guest disk, read-only',
   longdesc: 'The same as mount, but the filesystem is mounted read-only: every write fails with EROFS and nothing is written to the device.',
   examples: ['mount-ro /dev/sda1 /'],
-  impl: { wasm: async (ctx, [dev, mp]) => wasm(ctx).mount(dev, mp, true) },
+  impl: { appliance: applianceOp('mountRo'), wasm: async (ctx, [dev, mp]) => wasm(ctx).mount(dev, mp, true) },
 });
 
 export const umount = defineCommand({
@@ -33,7 +34,7 @@ export const umount = defineCommand({
   shortdesc: 'unmount a filesystem',
   longdesc: 'Unmounts the filesystem mounted at the mountpoint, or from the device, writing back what changed.',
   examples: ['umount /boot'],
-  impl: { wasm: async (ctx, [target]) => { await wasm(ctx).rpc('umount', target); } },
+  impl: { appliance: applianceOp('umount', ['force', 'lazyunmount']), wasm: async (ctx, [target]) => { await wasm(ctx).rpc('umount', target); } },
 });
 
 export const umountAll = defineCommand({
@@ -44,7 +45,7 @@ export const umountAll = defineCommand({
   shortdesc: 'unmount all filesystems',
   longdesc: 'Unmounts every mounted filesystem, deepest first.',
   examples: ['umount-all'],
-  impl: { wasm: async (ctx) => { await wasm(ctx).rpc('umountAll'); } },
+  impl: { appliance: applianceOp('umountAll'), wasm: async (ctx) => { await wasm(ctx).rpc('umountAll'); } },
 });
 
 type MountInfo = { device: string; mountpoint: string };
@@ -56,7 +57,7 @@ export const mounts = defineCommand({
   shortdesc: 'show mounted filesystems',
   longdesc: 'Lists the devices that are mounted, in the order they were mounted.',
   examples: ['mounts'],
-  impl: { wasm: async (ctx) => (await wasm(ctx).rpc<MountInfo[]>('mounts')).map((m) => m.device) },
+  impl: { appliance: applianceOp('mounts'), wasm: async (ctx) => (await wasm(ctx).rpc<MountInfo[]>('mounts')).map((m) => m.device) },
 });
 
 export const mountpoints = defineCommand({
@@ -67,6 +68,7 @@ export const mountpoints = defineCommand({
   longdesc: 'Returns each mounted device with its mountpoint.',
   examples: ['mountpoints'],
   impl: {
+    appliance: applianceOp('mountpoints'),
     wasm: async (ctx) => Object.fromEntries((await wasm(ctx).rpc<MountInfo[]>('mounts')).map((m) => [m.device, m.mountpoint])),
   },
 });

@@ -6,6 +6,9 @@ import type { StatResult } from '../fs/vfs.js';
 import type { StatVfs } from '../fs/fs-driver.js';
 import { formatLsLa, type LsEntry } from '../util/ls-la.js';
 import { sdDevNumber } from '../util/linux-dev.js';
+import { appliance, applianceOp } from './appliance-access.js';
+import { applianceOps } from '../backend/appliance/ops.js';
+import type { Writable } from 'node:stream';
 import { defineCommand, type CallContext } from './types.js';
 import { wasm, workerOp } from './wasm-access.js';
 
@@ -53,7 +56,7 @@ export const ls = defineCommand({
   shortdesc: 'list the files in a directory',
   longdesc: 'Lists the names in the directory, hidden ones included ("." and ".." excluded), sorted. Use ll for details.',
   examples: ['ls /etc'],
-  impl: { wasm: async (ctx, [dir]) => (await wasm(ctx).rpc<string[]>('readdir', dir)).sort(byteOrder) },
+  impl: { appliance: applianceOp('ls'), wasm: async (ctx, [dir]) => (await wasm(ctx).rpc<string[]>('readdir', dir)).sort(byteOrder) },
 });
 
 export function byteOrder(a: string, b: string): number {
@@ -68,6 +71,7 @@ export const ll = defineCommand({
   longdesc: 'Lists the directory in the format of "ls -la" as the guest would print it in the C locale, UTC.',
   examples: ['ll /etc'],
   impl: {
+    appliance: applianceOp('ll'),
     wasm: async (ctx, [dir]) => {
       const b = wasm(ctx);
       const own = await b.rpc<StatResult>('stat', dir, false);
@@ -93,7 +97,7 @@ export const cat = defineCommand({
   shortdesc: 'list the contents of a file',
   longdesc: 'Returns the contents of the file as a string. For files with binary content use read-file or download.',
   examples: ['cat /etc/hostname'],
-  impl: { wasm: async (ctx, [path]) => decoder.decode(await readWhole(ctx, path)) },
+  impl: { appliance: applianceOp('cat'), wasm: async (ctx, [path]) => decoder.decode(await readWhole(ctx, path)) },
 });
 
 export const readFile = defineCommand({
@@ -103,7 +107,7 @@ export const readFile = defineCommand({
   shortdesc: 'read a file',
   longdesc: 'Returns the contents of the file as bytes, unlike cat which returns a string.',
   examples: ['read-file /etc/hostname'],
-  impl: { wasm: async (ctx, [path]) => readWhole(ctx, path) },
+  impl: { appliance: applianceOp('readFile'), wasm: async (ctx, [path]) => readWhole(ctx, path) },
 });
 
 export const head = defineCommand({
@@ -125,8 +129,8 @@ export const headN = defineCommand({
 except the last -nrlines; 0 returns nothing.`,
   examples: ['head-n 3 /etc/passwd', 'head-n -1 /etc/passwd'],
   impl: {
-    wasm: async (ctx, [n, path]) => {
-      const all = lines(await readWhole(ctx, path));
+    any: async (ctx, [n, path]) => {
+      const all = lines((await ctx.call('read-file', [path])) as Uint8Array);
       return n >= 0 ? all.slice(0, n) : all.slice(0, Math.max(0, all.length + n));
     },
   },
@@ -151,8 +155,8 @@ export const tailN = defineCommand({
 starting from line -nrlines (as tail -n +N does); 0 returns nothing.`,
   examples: ['tail-n 3 /etc/passwd', 'tail-n -2 /etc/passwd'],
   impl: {
-    wasm: async (ctx, [n, path]) => {
-      const all = lines(await readWhole(ctx, path));
+    any: async (ctx, [n, path]) => {
+      const all = lines((await ctx.call('read-file', [path])) as Uint8Array);
       if (n > 0) return all.slice(Math.max(0, all.length - n));
       if (n < 0) return all.slice(-n - 1);
       return [];
@@ -168,7 +172,7 @@ export const statns = defineCommand({
   shortdesc: 'get file information',
   longdesc: 'Returns the stat(2) information of the file, following symlinks, with nanosecond times.',
   examples: ['statns /etc/passwd'],
-  impl: { wasm: async (ctx, [path]) => statnsStruct(await wasm(ctx).rpc<StatResult>('stat', path, true)) },
+  impl: { appliance: applianceOp('statns'), wasm: async (ctx, [path]) => statnsStruct(await wasm(ctx).rpc<StatResult>('stat', path, true)) },
 });
 
 export const lstatns = defineCommand({
@@ -179,7 +183,7 @@ export const lstatns = defineCommand({
   shortdesc: 'get file information for a symbolic link',
   longdesc: 'The same as statns, except that a symbolic link itself is described, not its target.',
   examples: ['lstatns /bin'],
-  impl: { wasm: async (ctx, [path]) => statnsStruct(await wasm(ctx).rpc<StatResult>('stat', path, false)) },
+  impl: { appliance: applianceOp('lstatns'), wasm: async (ctx, [path]) => statnsStruct(await wasm(ctx).rpc<StatResult>('stat', path, false)) },
 });
 
 async function typeTest(ctx: CallContext, path: string, follow: boolean, type: number): Promise<boolean> {
@@ -200,7 +204,7 @@ export const isFile = defineCommand({
   shortdesc: 'test if a regular file',
   longdesc: 'True when the path exists and is a regular file. Symlinks are not followed unless followsymlinks:true.',
   examples: ['is-file /etc/passwd'],
-  impl: { wasm: async (ctx, [path], o) => typeTest(ctx, path, !!o.followsymlinks, 0o100000) },
+  impl: { appliance: applianceOp('isFile', ['followsymlinks']), wasm: async (ctx, [path], o) => typeTest(ctx, path, !!o.followsymlinks, 0o100000) },
 });
 
 export const isDir = defineCommand({
@@ -211,7 +215,7 @@ export const isDir = defineCommand({
   shortdesc: 'test if a directory',
   longdesc: 'True when the path exists and is a directory. Symlinks are not followed unless followsymlinks:true.',
   examples: ['is-dir /etc'],
-  impl: { wasm: async (ctx, [path], o) => typeTest(ctx, path, !!o.followsymlinks, 0o040000) },
+  impl: { appliance: applianceOp('isDir', ['followsymlinks']), wasm: async (ctx, [path], o) => typeTest(ctx, path, !!o.followsymlinks, 0o040000) },
 });
 
 export const isSymlink = defineCommand({
@@ -221,7 +225,7 @@ export const isSymlink = defineCommand({
   shortdesc: 'test if a symbolic link',
   longdesc: 'True when the path exists and is a symbolic link.',
   examples: ['is-symlink /bin'],
-  impl: { wasm: async (ctx, [path]) => typeTest(ctx, path, false, 0o120000) },
+  impl: { appliance: applianceOp('isSymlink'), wasm: async (ctx, [path]) => typeTest(ctx, path, false, 0o120000) },
 });
 
 export const exists = defineCommand({
@@ -231,7 +235,7 @@ export const exists = defineCommand({
   shortdesc: 'test if a file or directory exists',
   longdesc: 'True when the path exists (following symlinks: a dangling symlink does not exist).',
   examples: ['exists /etc/passwd'],
-  impl: { wasm: workerOp('exists') },
+  impl: { appliance: applianceOp('exists'), wasm: workerOp('exists') },
 });
 
 export const readlink = defineCommand({
@@ -241,7 +245,7 @@ export const readlink = defineCommand({
   shortdesc: 'read the target of a symbolic link',
   longdesc: 'Returns the target of the symbolic link, as stored (it is not resolved).',
   examples: ['readlink /bin'],
-  impl: { wasm: workerOp('readlink') },
+  impl: { appliance: applianceOp('readlink'), wasm: workerOp('readlink') },
 });
 
 export const find = defineCommand({
@@ -252,7 +256,7 @@ export const find = defineCommand({
   longdesc: `Lists every file and directory below the directory, recursively, sorted, with the
 directory's own path cut off the front of each: find / gives "etc/hostname", find /etc gives "/hostname".`,
   examples: ['find /etc'],
-  impl: { wasm: workerOp('find') },
+  impl: { appliance: applianceOp('find'), wasm: workerOp('find') },
 });
 
 export const checksum = defineCommand({
@@ -262,7 +266,7 @@ export const checksum = defineCommand({
   shortdesc: 'compute MD5, SHAx or CRC checksum of file',
   longdesc: 'Computes a checksum of the file. csumtype is crc (as cksum prints it), md5, sha1, sha224, sha256, sha384 or sha512.',
   examples: ['checksum sha256 /etc/passwd'],
-  impl: { wasm: async (ctx, [type, path]) => wasm(ctx).rpc('checksum', type, path) },
+  impl: { appliance: applianceOp('checksum'), wasm: async (ctx, [type, path]) => wasm(ctx).rpc('checksum', type, path) },
 });
 
 export const statvfs = defineCommand({
@@ -274,6 +278,7 @@ export const statvfs = defineCommand({
   longdesc: 'Returns the statvfs(2) figures of the filesystem the path is on.',
   examples: ['statvfs /'],
   impl: {
+    appliance: applianceOp('statvfs'),
     wasm: async (ctx, [path]) => {
       const { device, ...st } = await wasm(ctx).rpc<StatVfs & { device: string }>('statvfs', path);
       const probe = await wasm(ctx).probe(device);
@@ -303,6 +308,20 @@ export const download = defineCommand({
   longdesc: 'Copies the guest file to the host file (use "-" for standard output), in chunks.',
   examples: ['download /etc/passwd passwd.txt', 'download /etc/passwd -'],
   impl: {
+    appliance: async (ctx, [remote, local]) => {
+      const toStdout = local === '-';
+      const out = toStdout ? (ctx.handle.stdout as Writable) : createWriteStream(local);
+      let ok = false;
+      try {
+        await applianceOps.download(appliance(ctx), remote, out);
+        ok = true;
+      } finally {
+        if (!toStdout) {
+          await new Promise<void>((res, rej) => (out as WriteStream).end((e?: Error | null) => (e ? rej(e) : res())));
+          if (!ok) await rm(local, { force: true });
+        }
+      }
+    },
     wasm: async (ctx, [remote, local]) => {
       const b = wasm(ctx);
       const st = await b.rpc<StatResult>('stat', remote);

@@ -1,6 +1,7 @@
 /** Changing files in mounted filesystems. */
 import { open } from 'node:fs/promises';
 import { ErrnoError } from '../errors/index.js';
+import { applianceOp } from './appliance-access.js';
 import { defineCommand } from './types.js';
 import { wasm, workerOp } from './wasm-access.js';
 
@@ -15,7 +16,7 @@ export const write = defineCommand({
   shortdesc: 'create a new file',
   longdesc: 'Writes content to the file, creating it (mode 0644, owned by root) or truncating it first. Symlinks are followed.',
   examples: ['write /etc/motd "Hello\\n"'],
-  impl: { wasm: async (ctx, [path, content]) => { await wasm(ctx).rpc('writeFile', path, bytes(content), false); } },
+  impl: { appliance: applianceOp('write'), wasm: async (ctx, [path, content]) => { await wasm(ctx).rpc('writeFile', path, bytes(content), false); } },
 });
 
 export const writeAppend = defineCommand({
@@ -25,7 +26,7 @@ export const writeAppend = defineCommand({
   shortdesc: 'append content to end of file',
   longdesc: 'Appends content to the file, creating it when it does not exist.',
   examples: ['write-append /etc/motd "more\\n"'],
-  impl: { wasm: async (ctx, [path, content]) => { await wasm(ctx).rpc('writeFile', path, bytes(content), true); } },
+  impl: { appliance: applianceOp('writeAppend'), wasm: async (ctx, [path, content]) => { await wasm(ctx).rpc('writeFile', path, bytes(content), true); } },
 });
 
 export const upload = defineCommand({
@@ -75,7 +76,7 @@ export const touch = defineCommand({
   shortdesc: 'update file timestamps or create a new file',
   longdesc: 'Creates an empty file (mode 0644) when it does not exist, otherwise sets its access and modification times to now.',
   examples: ['touch /tmp/flag'],
-  impl: { wasm: async (ctx, [path]) => { await wasm(ctx).rpc('touch', path, Math.floor(Date.now() / 1000)); } },
+  impl: { appliance: applianceOp('touch'), wasm: async (ctx, [path]) => { await wasm(ctx).rpc('touch', path, Math.floor(Date.now() / 1000)); } },
 });
 
 export const mkdir = defineCommand({
@@ -85,7 +86,7 @@ export const mkdir = defineCommand({
   shortdesc: 'create a directory',
   longdesc: 'Creates a directory (mode 0755). Fails when it exists or its parent does not.',
   examples: ['mkdir /srv/data'],
-  impl: { wasm: workerOp('mkdir') },
+  impl: { appliance: applianceOp('mkdir'), wasm: workerOp('mkdir') },
 });
 
 export const mkdirP = defineCommand({
@@ -95,7 +96,7 @@ export const mkdirP = defineCommand({
   shortdesc: 'create a directory and parents',
   longdesc: 'Creates the directory and any missing parents; not an error when it exists already.',
   examples: ['mkdir-p /srv/data/a/b'],
-  impl: { wasm: workerOp('mkdirP') },
+  impl: { appliance: applianceOp('mkdirP'), wasm: workerOp('mkdirP') },
 });
 
 export const rm = defineCommand({
@@ -105,7 +106,7 @@ export const rm = defineCommand({
   shortdesc: 'remove a file',
   longdesc: 'Removes a single file (or symlink, which is not followed). Directories are refused.',
   examples: ['rm /tmp/flag'],
-  impl: { wasm: workerOp('rm') },
+  impl: { appliance: applianceOp('rm'), wasm: workerOp('rm') },
 });
 
 export const rmF = defineCommand({
@@ -116,6 +117,7 @@ export const rmF = defineCommand({
   longdesc: 'Removes a file; not an error when it does not exist. Directories are refused.',
   examples: ['rm-f /tmp/maybe'],
   impl: {
+    appliance: applianceOp('rmF'),
     wasm: async (ctx, [path]) => {
       try {
         await wasm(ctx).rpc('rm', path);
@@ -133,7 +135,7 @@ export const rmRf = defineCommand({
   shortdesc: 'remove a file or directory recursively',
   longdesc: 'Removes the path and everything below it; not an error when it does not exist.',
   examples: ['rm-rf /tmp/build'],
-  impl: { wasm: workerOp('rmRf') },
+  impl: { appliance: applianceOp('rmRf'), wasm: workerOp('rmRf') },
 });
 
 export const rmdir = defineCommand({
@@ -143,7 +145,7 @@ export const rmdir = defineCommand({
   shortdesc: 'remove a directory',
   longdesc: 'Removes an empty directory.',
   examples: ['rmdir /srv/empty'],
-  impl: { wasm: workerOp('rmdir') },
+  impl: { appliance: applianceOp('rmdir'), wasm: workerOp('rmdir') },
 });
 
 export const chmod = defineCommand({
@@ -213,5 +215,5 @@ export const sync = defineCommand({
   shortdesc: 'sync disks, writes are flushed through to the disk image',
   longdesc: 'Writes every change made so far through to the drives.',
   examples: ['sync'],
-  impl: { wasm: async (ctx) => { await wasm(ctx).rpc('sync'); } },
+  impl: { appliance: applianceOp('sync'), wasm: async (ctx) => { await wasm(ctx).rpc('sync'); } },
 });

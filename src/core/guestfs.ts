@@ -26,9 +26,11 @@ export function resolveBackendName(requested?: string): BackendName {
   throw new GuestkitError('EINVAL', `unknown backend '${name}' (expected auto, wasm or appliance)`);
 }
 
-function createBackend(name: BackendName): Backend {
+async function createBackend(name: BackendName): Promise<Backend> {
   if (name === 'wasm') return new WasmBackend();
-  throw new NotSupportedError('the appliance backend', 'this build of guestkit');
+  // Loaded only when asked for: wasm users never pay for it.
+  const { ApplianceBackend } = await import('../backend/appliance/appliance-backend.js');
+  return new ApplianceBackend();
 }
 
 class GuestfsBase implements HandleState {
@@ -55,7 +57,7 @@ class GuestfsBase implements HandleState {
     if (this.state === 'launched') throw new StateError('the handle is already launched');
     if (this.state === 'closed') throw new StateError('the handle is closed');
     if (this.drives.length === 0) throw new StateError('no drives added: call add-drive (-a) before launch');
-    const backend = createBackend(this.backendName);
+    const backend = await createBackend(this.backendName);
     await backend.launch(this.drives);
     this.backend = backend;
     this.state = 'launched';

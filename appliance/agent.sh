@@ -1,0 +1,146 @@
+#!/bin/sh
+# guestkit appliance agent (busybox ash), started by /init with the path of the
+# virtio-serial port. Protocol (see src/backend/appliance/agent-client.ts):
+#
+#   request:  "ID TYPE LEN1 LEN2\n", then LEN1 bytes of shell script, then LEN2
+#             bytes that become the script's standard input.
+#   response: "ID RC OUTLEN ERRLEN\n", then OUTLEN bytes of standard output and
+#             ERRLEN bytes of standard error.
+#
+#   TYPE sh:   run the script (sourced in a subshell, so the helpers below are
+#              available) and answer with its exit status and captured output.
+#   TYPE get:  run the script; on success it has printed one appliance path:
+#              answer RC 0 with the bytes of that file as output, streamed.
+#   TYPE quit: answer, then sync, unmount everything and power off.
+#
+# The agent announces "READY\n" once the port is open; data sent before the
+# guest opens the port would be lost, so the host waits for it.
+port=$1
+export PATH=/usr/sbin:/usr/bin:/sbin:/bin
+cd /
+exec 3<>"$port" || { echo "guestkit: cannot open $port"; reboot -f; }
+
+# ------------------------------------------------- helpers for scripts
+
+# die ERRNO MESSAGE: fail with an errno name the host turns into its error code.
+die() {
+  echo "$1 $2" >&2
+  exit 1
+}
+
+# rp PATH [FOLLOW]: resolve the guest PATH under /sysroot as a chroot would,
+# following symbolic links (absolute targets are relative to the guest root,
+# ".." stops at it). The final component is followed unless FOLLOW is 0.
+# Sets RP; fails with ELOOP after 40 links.
+rp() {
+  _p=$1 _o= _n=0 _f=${2:-1}
+  while :; do
+    while [ "${_p#/}" != "$_p" ]; do _p=${_p#/}; done
+    [ -z "$_p" ] && break
+    _c=${_p%%/*}
+    if [ "$_c" = "$_p" ]; then _p=; else _p=${_p#*/}; fi
+    case $_c in
+      .) continue ;;
+      ..) _o=${_o%/*}; continue ;;
+    esac
+    if [ -L "/sysroot$_o/$_c" ] && { [ -n "$_p" ] || [ "$_f" != 0 ]; }; then
+      _n=$((_n + 1))
+      [ $_n -gt 40 ] && { echo "ELOOP $1: Too many levels of symbolic links" >&2; return 1; }
+      _t=$(readlink "/sysroot$_o/$_c")
+      case $_t in /*) _o= ;; esac
+      _p=$_t/$_p
+    else
+      _o=$_o/$_c
+    fi
+  done
+  RP=/sysroot$_o
+}
+
+# needmod NAME: load a module listed in /lib/modules/lazy with its dependencies.
+needmod() {
+  while read -r _m _order; do
+    [ "$_m" = "$1" ] || continue
+    for _x in $_order; do
+      [ -d "/sys/module/$_x" ] || insmod "/lib/modules/$_x.ko" 2>/dev/null
+    done
+  done < /lib/modules/lazy
+}
+
+# needfs TYPE: load what the kernel needs to mount a filesystem of this type.
+needfs() {
+  case $1 in
+    vfat|msdos) needmod vfat; needmod nls_cp437; needmod nls_iso8859_1; needmod nls_utf8 ;;
+    iso9660|udf) needmod isofs ;;
+    ntfs|ntfs3) needmod ntfs3 ;;
+    LVM2_member) needmod dm_mod ;;
+    *) needmod "$1" ;;
+  esac
+}
+
+LVM_CONFIG='activation{udev_sync=0 udev_rules=0 verify_udev_operations=1 monitoring=0} devices{obtain_device_list_from_udev=0} global{use_lvmetad=0}'
+
+# lvmup: activate every LVM volume group once (if lvm is in the appliance).
+lvmup() {
+  [ -e /run/lvm-up ] && return 0
+  : > /run/lvm-up
+  command -v lvm >/dev/null 2>&1 || return 0
+  needmod dm_mod
+  mkdir -p /run/lvm /run/lock/lvm
+  lvm vgchange -ay --sysinit --config "$LVM_CONFIG" >/dev/null 2>&1
+  lvm vgmknodes --config "$LVM_CONFIG" >/dev/null 2>&1
+  return 0
+}
+
+# ------------------------------------------------- main loop
+
+reply() { # ID RC: send the captured output
+  _so=$(wc -c < /tmp/.out)
+  _se=$(wc -c < /tmp/.err)
+  printf '%s %s %s %s\n' "$1" "$2" $_so $_se >&3
+  cat /tmp/.out /tmp/.err >&3
+}
+
+readn() { # N FILE: read exactly N bytes from the port into FILE
+  if [ "$1" -gt 0 ]; then
+    dd bs=65536 count="$1" iflag=count_bytes,fullblock of="$2" 2>/dev/null <&3
+  else
+    : > "$2"
+  fi
+}
+
+printf 'READY\n' >&3
+while read -r id type l1 l2 <&3; do
+  readn "${l1:-0}" /tmp/.req
+  readn "${l2:-0}" /tmp/.in
+  case $type in
+    sh)
+      ( . /tmp/.req ) < /tmp/.in > /tmp/.out 2> /tmp/.err 3>&-
+      reply "$id" $?
+      ;;
+    get)
+      ( . /tmp/.req ) < /tmp/.in > /tmp/.out 2> /tmp/.err 3>&-
+      rc=$?
+      if [ $rc != 0 ]; then
+        reply "$id" $rc
+      else
+        read -r f < /tmp/.out
+        size=$(stat -L -c %s "$f")
+        printf '%s 0 %s 0\n' "$id" "$size" >&3
+        dd if="$f" bs=1048576 count="$size" iflag=count_bytes 2>/dev/null >&3
+      fi
+      ;;
+    quit)
+      printf '%s 0 0 0\n' "$id" >&3
+      break
+      ;;
+    *)
+      printf 'unknown request type %s\n' "$type" > /tmp/.err
+      : > /tmp/.out
+      reply "$id" 127
+      ;;
+  esac
+done
+sync
+umount -a -r 2>/dev/null
+sync
+exec reboot -f

@@ -1,0 +1,44 @@
+/** Running the guest's own programs, and mounting with options: the appliance backend's. */
+import { defineCommand } from './types.js';
+import { applianceOp } from './appliance-access.js';
+
+export const command = defineCommand({
+  name: 'command',
+  args: [{ name: 'arguments', kind: 'StringList' }],
+  ret: 'string',
+  shortdesc: 'run a command from the guest filesystem',
+  longdesc: `Runs a program of the guest, in a chroot of the mounted guest (with /dev, /proc and /sys),
+and returns its standard output. The root filesystem must be mounted. Needs the appliance backend.`,
+  examples: ['command "/bin/ls -l /"'],
+  impl: { appliance: applianceOp('command') },
+});
+
+export const sh = defineCommand({
+  name: 'sh',
+  args: [{ name: 'command', kind: 'String' }],
+  ret: 'string',
+  shortdesc: 'run a command via the shell',
+  longdesc: "Runs the command with the guest's /bin/sh -c, in a chroot of the mounted guest, and returns its output. Needs the appliance backend.",
+  examples: ['sh "rpm -qa | wc -l"'],
+  impl: { appliance: applianceOp('sh') },
+});
+
+export const mountOptions = defineCommand({
+  name: 'mount-options',
+  args: [{ name: 'options', kind: 'String' }, { name: 'mountable', kind: 'Mountable' }, { name: 'mountpoint', kind: 'String' }],
+  ret: 'void',
+  shortdesc: 'mount a guest disk with mount options',
+  longdesc: 'The same as mount, with mount(8) options such as "ro,noatime". Needs the appliance backend.',
+  examples: ['mount-options ro,noload /dev/sda1 /'],
+  impl: { appliance: applianceOp('mountOptions') },
+});
+
+export const mountVfs = defineCommand({
+  name: 'mount-vfs',
+  args: [{ name: 'options', kind: 'String' }, { name: 'vfstype', kind: 'String' }, { name: 'mountable', kind: 'Mountable' }, { name: 'mountpoint', kind: 'String' }],
+  ret: 'void',
+  shortdesc: 'mount a guest disk with mount options and vfstype',
+  longdesc: 'The same as mount-options, naming the filesystem type too. Needs the appliance backend.',
+  examples: ['mount-vfs ro btrfs /dev/sda2 /'],
+  impl: { appliance: applianceOp('mountVfs') },
+});
