@@ -1,10 +1,17 @@
-/** Typed access to the appliance backend from command implementations. */
+/**
+ * Typed access to the appliance backend from command implementations. The appliance
+ * modules load on first use, so the wasm path (most runs) never pays for them.
+ */
 import type { ApplianceBackend } from '../backend/appliance/appliance-backend.js';
-import { applianceOps, type ApplianceOps } from '../backend/appliance/ops.js';
+import type { ApplianceOps } from '../backend/appliance/ops.js';
 import type { CallContext, Impl } from './types.js';
 
 export function appliance(ctx: CallContext): ApplianceBackend {
   return ctx.backend as ApplianceBackend;
+}
+
+export async function applianceOps(): Promise<ApplianceOps> {
+  return (await import('../backend/appliance/ops.js')).applianceOps;
 }
 
 /**
@@ -12,6 +19,8 @@ export function appliance(ctx: CallContext): ApplianceBackend {
  * operation; `withOpts` appends optional arguments by name.
  */
 export function applianceOp(name: keyof ApplianceOps, withOpts: string[] = []): Impl {
-  const op = applianceOps[name] as (b: ApplianceBackend, ...a: unknown[]) => Promise<unknown>;
-  return (ctx, args, opt) => op(appliance(ctx), ...args, ...withOpts.map((k) => opt[k]));
+  return async (ctx, args, opt) => {
+    const op = (await applianceOps())[name] as (b: ApplianceBackend, ...a: unknown[]) => Promise<unknown>;
+    return op(appliance(ctx), ...args, ...withOpts.map((k) => opt[k]));
+  };
 }

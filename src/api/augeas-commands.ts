@@ -5,7 +5,7 @@
  * works the same on every backend.
  */
 import { ErrnoError } from '../errors/index.js';
-import { AUG_NO_LOAD, loadAugeas, type Augeas } from '../augeas/augeas.js';
+import type { Augeas } from '../augeas/augeas.js';
 import { expandGlob } from '../augeas/guest-files.js';
 import { defineCommand, type CallContext } from './types.js';
 
@@ -56,6 +56,8 @@ copied from the guest; aug-save writes the changed ones back.`,
   examples: ['aug-init / 0', 'aug-init / 32'],
   impl: {
     any: async (ctx, [root, flags]) => {
+      // Loaded on first use: most runs never start augeas.
+      const { loadAugeas, AUG_NO_LOAD } = await import('../augeas/augeas.js');
       const a = await (module ??= loadAugeas());
       a.init(root, flags | AUG_NO_LOAD);
       const s: AugSession = { aug: a, root, flags };

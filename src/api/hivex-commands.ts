@@ -4,7 +4,7 @@
  * these work the same on every backend; the format is src/hive (TypeScript).
  */
 import { ErrnoError } from '../errors/index.js';
-import { Hive } from '../hive/index.js';
+import type { Hive } from '../hive/hive.js';
 import { defineCommand, type CallContext } from './types.js';
 
 interface HiveSession {
@@ -38,6 +38,7 @@ two sequence numbers differ (not cleanly written) opens read-only.`,
   impl: {
     any: async (ctx, [path], o) => {
       const bytes = (await ctx.call('read-file', [path])) as Uint8Array;
+      const { Hive } = await import('../hive/hive.js'); // loaded on first use
       const h = Hive.open(bytes, { write: !!o.write, name: path });
       ctx.handle.sessions.set(SESSION, { hive: h, path, write: !!o.write } satisfies HiveSession);
     },

@@ -1,5 +1,5 @@
 /** LVM2 physical volumes, volume groups and logical volumes (read from the on-disk metadata). */
-import { lvmLvs, lvmLvsFull, lvmPvs, lvmPvsFull, lvmVgs, lvmVgsFull } from '../lvm/index.js';
+import { lvmLvs, lvmLvsFull, lvmPvs, lvmPvsFull, lvmVgs, lvmVgsFull } from '../lvm/report.js';
 import { defineCommand, type CallContext } from './types.js';
 import { wasm } from './wasm-access.js';
 

@@ -6,8 +6,7 @@ import type { StatResult } from '../fs/vfs.js';
 import type { StatVfs } from '../fs/fs-driver.js';
 import { formatLsLa, type LsEntry } from '../util/ls-la.js';
 import { sdDevNumber } from '../util/linux-dev.js';
-import { appliance, applianceOp } from './appliance-access.js';
-import { applianceOps } from '../backend/appliance/ops.js';
+import { appliance, applianceOp, applianceOps } from './appliance-access.js';
 import type { Writable } from 'node:stream';
 import { defineCommand, type CallContext } from './types.js';
 import { wasm, workerOp } from './wasm-access.js';
@@ -313,7 +312,7 @@ export const download = defineCommand({
       const out = toStdout ? (ctx.handle.stdout as Writable) : createWriteStream(local);
       let ok = false;
       try {
-        await applianceOps.download(appliance(ctx), remote, out);
+        await (await applianceOps()).download(appliance(ctx), remote, out);
         ok = true;
       } finally {
         if (!toStdout) {

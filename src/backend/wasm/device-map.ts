@@ -6,7 +6,8 @@ import type { BlockDevice } from '../../block/block-device.js';
 import { SliceDevice } from '../../block/slice.js';
 import { readPartitionTable, type Partition, type PartitionTable } from '../../partition/partition-table.js';
 import { driveName } from '../backend.js';
-import { dmName, scanLvm, type LvmLv, type LvmScan } from '../../lvm/index.js';
+import { scanLvm, type LvmLv, type LvmScan } from '../../lvm/scan.js';
+import { dmName } from '../../lvm/report.js';
 
 const EXTENDED_DEVICE_BYTES = 1024;
 

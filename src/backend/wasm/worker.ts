@@ -11,15 +11,14 @@ import type { MountRequest, WorkerInit, WorkerRequest, WorkerResponse } from './
 import { FsError, type FsDriver } from '../../fs/fs-driver.js';
 import { Vfs, isDir, isLnk } from '../../fs/vfs.js';
 import { loadExt2Module, openExt2 } from '../../fs/ext2/ext2-driver.js';
-import { loadNtfsModule, openNtfs } from '../../fs/ntfs/ntfs-driver.js';
-import { openFat } from '../../fs/fat/fat-driver.js';
+import type { NtfsModule } from '../../fs/ntfs/ntfs-driver.js';
 import { cksumCrc } from '../../util/cksum.js';
 
 const init = workerData as WorkerInit;
 const bridge = new BridgeClient(init.bridge);
 const vfs = new Vfs();
 let ext2Module: Awaited<ReturnType<typeof loadExt2Module>> | undefined;
-let ntfsModule: Awaited<ReturnType<typeof loadNtfsModule>> | undefined;
+let ntfsModule: NtfsModule | undefined;
 
 async function openDriver(req: MountRequest): Promise<FsDriver> {
   const device = bridge.device(req.deviceId, req.size, req.deviceReadOnly);
@@ -30,11 +29,16 @@ async function openDriver(req: MountRequest): Promise<FsDriver> {
       // A module that aborted stays unusable: mount with a fresh instance.
       if (!ext2Module || ext2Module.dead) ext2Module = await loadExt2Module();
       return openExt2(ext2Module, device, { readOnly: req.mountReadOnly });
-    case 'vfat':
+    // NTFS and FAT load on first use: the worker boots faster for the common ext case.
+    case 'vfat': {
+      const { openFat } = await import('../../fs/fat/fat-driver.js');
       return openFat(device, { readOnly: req.mountReadOnly });
-    case 'ntfs':
+    }
+    case 'ntfs': {
+      const { loadNtfsModule, openNtfs } = await import('../../fs/ntfs/ntfs-driver.js');
       if (!ntfsModule || ntfsModule.dead) ntfsModule = await loadNtfsModule();
       return openNtfs(ntfsModule, device, { readOnly: req.mountReadOnly });
+    }
     default:
       throw new FsError('ENOTSUP', `${req.device}: filesystem type '${req.fsType}' is not supported by the wasm backend: use --backend=appliance`);
   }
