@@ -19,11 +19,13 @@
  * failures), those as well. A wasm abort or trap marks the module dead:
  * every later call throws instead of running on a broken heap.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join, posix } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { GuestkitError } from '../errors/index.js';
+import { AbortGuard } from '../wasm/abort-guard.js';
+import { instantiateEmscripten, readEmscriptenBuild, type EmscriptenBuild } from '../wasm/emscripten.js';
+import { readCString } from '../wasm/heap.js';
+import { wasmBuildDir } from '../wasm/package-root.js';
 
 /** aug_init flags (augeas.h) */
 export const AUG_NONE = 0;
@@ -163,41 +165,19 @@ interface EmModule {
   _aug_source(aug: number, path: number, out: number): number;
 }
 
-type EmFactory = (opts: Record<string, unknown>) => Promise<EmModule>;
-
 const utf8 = new TextEncoder();
-const utf8d = new TextDecoder('utf-8');
 
 function oneLine(s: string): string {
   return s.replace(/\s*\n\s*/g, ' ').trim();
 }
 
-function findPackageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pj = join(dir, 'package.json');
-    if (existsSync(pj)) {
-      try {
-        if (JSON.parse(readFileSync(pj, 'utf8')).name === 'guestkit') return dir;
-      } catch {
-        /* not ours; keep walking */
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error('augeas: cannot find the guestkit package root (package.json)');
-    dir = up;
-  }
-}
-
 /** Directory holding augeas.cjs, augeas.wasm and lenses/. */
 export function augeasBuildDir(): string {
-  return join(findPackageRoot(), 'wasm', 'augeas', 'build');
+  return wasmBuildDir('augeas');
 }
 
 /** What every module instance needs from disk, read once per process. */
-interface Assets {
-  factory: EmFactory;
-  wasm: Uint8Array;
+interface Assets extends EmscriptenBuild<EmModule> {
   lenses: Array<[string, Uint8Array]>;
 }
 let assets: Assets | undefined;
@@ -205,18 +185,13 @@ let assets: Assets | undefined;
 function loadAssets(): Assets {
   if (assets) return assets;
   const dir = augeasBuildDir();
-  const js = join(dir, 'augeas.cjs');
-  const wasm = join(dir, 'augeas.wasm');
   const lensDir = join(dir, 'lenses');
-  if (!existsSync(js) || !existsSync(wasm) || !existsSync(lensDir)) {
-    throw new Error(`augeas WASM build not found in ${dir}: run 'bash wasm/augeas/build.sh'`);
-  }
-  const require = createRequire(import.meta.url);
+  const build = readEmscriptenBuild<EmModule>(dir, 'augeas', "run 'bash wasm/augeas/build.sh'", [lensDir]);
   const lenses: Array<[string, Uint8Array]> = readdirSync(lensDir)
     .filter((f) => f.endsWith('.aug'))
     .sort()
     .map((f) => [f, readFileSync(join(lensDir, f))]);
-  assets = { factory: require(js) as EmFactory, wasm: readFileSync(wasm), lenses };
+  assets = { ...build, lenses };
   return assets;
 }
 
@@ -248,12 +223,7 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 export async function loadAugeas(): Promise<Augeas> {
   const a = loadAssets();
   const aug = new Augeas();
-  const em = await a.factory({
-    wasmBinary: a.wasm,
-    print: () => {},
-    printErr: () => {},
-    onAbort: (what: unknown) => aug.markDead(`abort(${String(what)})`),
-  });
+  const em = await instantiateEmscripten(a, (reason) => aug.markDead(reason));
   em.FS.mkdirTree(LENS_MEMFS_DIR);
   for (const [name, bytes] of a.lenses) em.FS.writeFile(`${LENS_MEMFS_DIR}/${name}`, bytes);
   em.FS.mkdirTree(GUEST_MEMFS_ROOT);
@@ -265,7 +235,7 @@ export async function loadAugeas(): Promise<Augeas> {
 export class Augeas {
   /** @internal */ em!: EmModule;
   private aug = 0;
-  private deadReason: string | undefined;
+  private readonly guard = new AbortGuard('augeas WASM module');
   /** guest path -> contents as last put (or marked clean) */
   private baseline = new Map<string, Uint8Array>();
 
@@ -273,11 +243,11 @@ export class Augeas {
 
   /** @internal */
   markDead(reason: string): void {
-    if (this.deadReason === undefined) this.deadReason = reason;
+    this.guard.markDead(reason);
   }
 
   get dead(): boolean {
-    return this.deadReason !== undefined;
+    return this.guard.dead;
   }
 
   /** True between init() and close(). */
@@ -286,26 +256,11 @@ export class Augeas {
   }
 
   private invoke<T>(fn: () => T): T {
-    if (this.deadReason !== undefined) {
-      throw new Error(`augeas WASM module is unusable after an earlier abort: ${this.deadReason}`);
-    }
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof WebAssembly.RuntimeError || this.deadReason !== undefined) {
-        const msg = e instanceof Error ? e.message : String(e);
-        this.markDead(msg);
-        throw new Error(`augeas WASM module aborted: ${msg}`, { cause: e });
-      }
-      throw e;
-    }
+    return this.guard.run(fn);
   }
 
   private cString(ptr: number): string {
-    const heap = this.em.HEAPU8;
-    let end = ptr;
-    while (heap[end] !== 0) end++;
-    return utf8d.decode(heap.subarray(ptr, end));
+    return readCString(this.em.HEAPU8, ptr);
   }
 
   private ptrAt(p: number): number {

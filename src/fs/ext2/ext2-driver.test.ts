@@ -1,57 +1,24 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import {
-  closeSync, fstatSync, fsyncSync, linkSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync,
-  symlinkSync, truncateSync, writeFileSync, writeSync,
+  closeSync, linkSync, mkdirSync, openSync, rmSync, symlinkSync, truncateSync, writeFileSync, writeSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DT_DIR, DT_FIFO, DT_LNK, DT_REG, FsError, type FsDriver, type SyncDevice } from '../fs-driver.js';
+import {
+  checkTool, closeAllQuietly, errno, FileDevice, hostToolEnv, makeTempDir, pattern, resolve, runTool, text,
+} from '../test-helpers.js';
 import { ext2BuildDir, loadExt2Module, openExt2, type Ext2Module } from './ext2-driver.js';
 
-const PATH = `${process.env.PATH ?? ''}:/sbin:/usr/sbin`;
-const env = { ...process.env, PATH };
-
-/** A SyncDevice over a local file. */
-class FileDevice implements SyncDevice {
-  readonly size: number;
-  private fd: number;
-  constructor(path: string, readonly readOnly = false) {
-    this.fd = openSync(path, readOnly ? 'r' : 'r+');
-    this.size = fstatSync(this.fd).size;
-  }
-  read(offset: number, into: Uint8Array): void {
-    let done = 0;
-    while (done < into.length) {
-      const n = readSync(this.fd, into, done, into.length - done, offset + done);
-      if (n <= 0) throw new Error(`short read at ${offset + done}`);
-      done += n;
-    }
-  }
-  write(offset: number, data: Uint8Array): void {
-    let done = 0;
-    while (done < data.length) done += writeSync(this.fd, data, done, data.length - done, offset + done);
-  }
-  flush(): void {
-    fsyncSync(this.fd);
-  }
-  close(): void {
-    closeSync(this.fd);
-  }
-}
+const env = hostToolEnv();
 
 let tmp: string;
 let mod: Ext2Module;
 const devices: FileDevice[] = [];
 
-function sh(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
+const sh = (cmd: string, args: string[]) => runTool(env, cmd, args);
 
-function e2fsck(img: string): { status: number; out: string } {
-  const r = spawnSync('e2fsck', ['-fn', img], { env, encoding: 'utf8' });
-  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
+const e2fsck = (img: string) => checkTool(env, 'e2fsck', ['-fn', img]);
 
 function open(img: string, readOnly: boolean, m: Ext2Module = mod): FsDriver {
   const dev = new FileDevice(img, readOnly);
@@ -59,35 +26,6 @@ function open(img: string, readOnly: boolean, m: Ext2Module = mod): FsDriver {
   return openExt2(m, dev, { readOnly });
 }
 
-function errno(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FsError) return e.errno;
-    throw e;
-  }
-  throw new Error('expected an FsError');
-}
-
-/** Resolves a slash path from the root (no symlink following). */
-function resolve(fs: FsDriver, path: string): number {
-  let ino = fs.rootIno;
-  for (const part of path.split('/').filter(Boolean)) ino = fs.lookup(ino, part);
-  return ino;
-}
-
-const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
-
-// deterministic pseudo-random content
-function pattern(len: number, seed: number): Buffer {
-  const b = Buffer.alloc(len);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < len; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
 
 const BIG = pattern(3 * 1024 * 1024 + 123, 7);
 const LONG_TARGET = `${'long/target/'.repeat(10)}end`; // 123 bytes: a slow symlink
@@ -137,7 +75,7 @@ function mkimg(v: Variant, tree: string, name: string, size = '64M'): string {
 
 beforeAll(() => {
   execFileSync('bash', [join(ext2BuildDir(), '..', 'build.sh')], { env, stdio: 'inherit' });
-  tmp = mkdtempSync(join(tmpdir(), 'gk-ext2-'));
+  tmp = makeTempDir('gk-ext2-');
   makeTree(join(tmp, 'tree'));
 }, 600_000);
 
@@ -146,13 +84,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  for (const d of devices) {
-    try {
-      d.close();
-    } catch {
-      /* already closed */
-    }
-  }
+  closeAllQuietly(devices);
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 

@@ -1,57 +1,25 @@
-import { execFileSync, spawnSync } from 'node:child_process';
 import {
-  closeSync, copyFileSync, fstatSync, fsyncSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync,
-  rmSync, utimesSync, writeFileSync, writeSync,
+  closeSync, copyFileSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync,
+  writeSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DT_DIR, DT_REG, FsError, type FsDriver, type SyncDevice } from '../fs-driver.js';
+import { DT_DIR, DT_REG, type FsDriver, type SyncDevice } from '../fs-driver.js';
+import {
+  checkTool, errnoOf, FileDevice, hostToolEnv, makeTempDir, pattern, resolve, runTool, text,
+} from '../test-helpers.js';
 import { openFat } from './fat-driver.js';
 import { FatReader, fatToUnix, readGeometry, unixToFat } from './fat-layout.js';
 import { allInstancesUtc, instanceCount } from './fatfs-module.js';
 
-const env = { ...process.env, PATH: `${process.env.PATH ?? ''}:/sbin:/usr/sbin`, TZ: 'UTC', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
-
-/** A SyncDevice over a local file. */
-class FileDevice implements SyncDevice {
-  readonly size: number;
-  private fd: number;
-  constructor(path: string, readonly readOnly = false) {
-    this.fd = openSync(path, readOnly ? 'r' : 'r+');
-    this.size = fstatSync(this.fd).size;
-  }
-  read(offset: number, into: Uint8Array): void {
-    let done = 0;
-    while (done < into.length) {
-      const n = readSync(this.fd, into, done, into.length - done, offset + done);
-      if (n <= 0) throw new Error(`short read at ${offset + done}`);
-      done += n;
-    }
-  }
-  write(offset: number, data: Uint8Array): void {
-    let done = 0;
-    while (done < data.length) done += writeSync(this.fd, data, done, data.length - done, offset + done);
-  }
-  flush(): void {
-    fsyncSync(this.fd);
-  }
-  close(): void {
-    closeSync(this.fd);
-  }
-}
+const env = hostToolEnv({ TZ: 'UTC', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' });
 
 let tmp: string;
 const devices: FileDevice[] = [];
 
-function sh(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
+const sh = (cmd: string, args: string[]) => runTool(env, cmd, args);
 
-function fsck(img: string): { status: number; out: string } {
-  const r = spawnSync('fsck.vfat', ['-n', img], { env, encoding: 'utf8' });
-  return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
-}
+const fsck = (img: string) => checkTool(env, 'fsck.vfat', ['-n', img]);
 
 function expectClean(img: string): void {
   const r = fsck(img);
@@ -65,33 +33,6 @@ async function open(img: string, readOnly: boolean): Promise<FsDriver> {
   return openFat(dev, { readOnly });
 }
 
-async function errnoOf(fn: () => unknown): Promise<string> {
-  try {
-    await fn();
-  } catch (e) {
-    if (e instanceof FsError) return e.errno;
-    throw e;
-  }
-  throw new Error('expected an FsError');
-}
-
-function resolve(fs: FsDriver, path: string): number {
-  let ino = fs.rootIno;
-  for (const part of path.split('/').filter(Boolean)) ino = fs.lookup(ino, part);
-  return ino;
-}
-
-const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
-
-function pattern(len: number, seed: number): Buffer {
-  const b = Buffer.alloc(len);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < len; i++) {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    b[i] = x & 0xff;
-  }
-  return b;
-}
 
 const BIG = pattern(300 * 1024 + 77, 5);
 const MTIME = Date.UTC(2020, 4, 17, 12, 34, 56) / 1000; // even seconds: FAT keeps 2 s
@@ -142,7 +83,7 @@ function populate(img: string, dir: string): void {
 }
 
 beforeAll(() => {
-  tmp = mkdtempSync(join(tmpdir(), 'gk-fat-'));
+  tmp = makeTempDir('gk-fat-');
   makeTree(join(tmp, 'tree'));
 });
 

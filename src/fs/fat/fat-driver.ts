@@ -46,6 +46,7 @@ import {
   type StatVfs,
   type SyncDevice,
 } from '../fs-driver.js';
+import { readCString } from '../../wasm/heap.js';
 import {
   ATTR_DIR,
   ATTR_RO,
@@ -70,7 +71,6 @@ const MAX_CACHED_DIRS = 64;
 const ST_RDONLY = 1;
 
 const utf8 = new TextEncoder();
-const utf8d = new TextDecoder('utf-8');
 
 /** Characters Linux's vfat refuses in names (vfat_bad_char), '/' and '\\' included (FatFs treats '\\' as a separator). */
 function badChar(name: string): boolean {
@@ -256,11 +256,7 @@ class FatDriver implements FsDriver, FatDrive {
   }
 
   private fnoName(): string {
-    const ptr = this.ff._FILINFO_fname(this.fno);
-    const h = this.ff.HEAPU8;
-    let end = ptr;
-    while (h[end] !== 0) end++;
-    return utf8d.decode(h.subarray(ptr, end));
+    return readCString(this.ff.HEAPU8, this.ff._FILINFO_fname(this.fno));
   }
 
   // ---------------------------------------------------------------- inodes

@@ -1,53 +1,20 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  closeSync, fstatSync, fsyncSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync, writeSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DT_DIR, DT_LNK, DT_REG, FsError, type FsDriver, type SyncDevice } from '../fs-driver.js';
+import { closeAllQuietly, errno, FileDevice, hostToolEnv, makeTempDir, resolve, runTool, text } from '../test-helpers.js';
 import { loadNtfsModule, ntfsSetDosName, ntfsSetReparseData, openNtfs, type NtfsModule } from './ntfs-driver.js';
 
-const PATH = `${process.env.PATH ?? ''}:/sbin:/usr/sbin`;
-const env = { ...process.env, PATH };
+const env = hostToolEnv();
 const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFLNK = 0o120000;
-
-/** A SyncDevice over a local file. */
-class FileDevice implements SyncDevice {
-  readonly size: number;
-  private fd: number;
-  constructor(path: string, readonly readOnly = false) {
-    this.fd = openSync(path, readOnly ? 'r' : 'r+');
-    this.size = fstatSync(this.fd).size;
-  }
-  read(offset: number, into: Uint8Array): void {
-    let done = 0;
-    while (done < into.length) {
-      const n = readSync(this.fd, into, done, into.length - done, offset + done);
-      if (n <= 0) throw new Error(`short read at ${offset + done}`);
-      done += n;
-    }
-  }
-  write(offset: number, data: Uint8Array): void {
-    let done = 0;
-    while (done < data.length) done += writeSync(this.fd, data, done, data.length - done, offset + done);
-  }
-  flush(): void {
-    fsyncSync(this.fd);
-  }
-  close(): void {
-    closeSync(this.fd);
-  }
-}
 
 let tmp: string;
 let mod: NtfsModule;
 const devices: FileDevice[] = [];
 
-function sh(cmd: string, args: string[]): string {
-  return execFileSync(cmd, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
+const sh = (cmd: string, args: string[]) => runTool(env, cmd, args);
 
 function shBuf(cmd: string, args: string[]): Buffer {
   return execFileSync(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 1 << 30 });
@@ -92,40 +59,16 @@ function open(img: string, readOnly: boolean, opts: { caseSensitive?: boolean } 
   return openNtfs(m, dev, { readOnly, ...opts });
 }
 
-function errno(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof FsError) return e.errno;
-    throw e;
-  }
-  throw new Error('expected an FsError');
-}
-
-/** Resolves a slash path from the root (no symlink following). */
-function resolve(fs: FsDriver, path: string): number {
-  let ino = fs.rootIno;
-  for (const part of path.split('/').filter(Boolean)) ino = fs.lookup(ino, part);
-  return ino;
-}
-
-const text = (b: Uint8Array) => Buffer.from(b).toString('utf8');
 const bytes = (s: string) => new TextEncoder().encode(s);
 const names = (fs: FsDriver, dir: number) => fs.readdir(dir).map((e) => e.name).sort();
 
 beforeAll(async () => {
-  tmp = mkdtempSync(join(tmpdir(), 'gk-ntfs-'));
+  tmp = makeTempDir('gk-ntfs-');
   mod = await loadNtfsModule();
 });
 
 afterAll(() => {
-  for (const d of devices) {
-    try {
-      d.close();
-    } catch {
-      /* already closed */
-    }
-  }
+  closeAllQuietly(devices);
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 

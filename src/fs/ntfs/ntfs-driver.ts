@@ -2,8 +2,8 @@
  * NTFS through our own WebAssembly build of ntfs-3g's libntfs-3g
  * (wasm/ntfs: build.sh, config.h, glue.c, io-js.js). One module instance can
  * hold several open volumes, each on its own SyncDevice: the C device
- * operations call back into JS with a device id, and the table below maps
- * ids to devices.
+ * operations call back into JS with a device id, and GlueModule
+ * (../wasm-module.ts) maps ids to devices.
  *
  * What callers see follows a plain `mount -t ntfs-3g DEV DIR` done by root
  * (what libguestfs's appliance does), without user mapping:
@@ -37,10 +37,6 @@
  * logged during the call appended. A wasm abort or trap marks the module
  * dead: every later call throws instead of running on a broken heap.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   FsError,
   type Attr,
@@ -50,15 +46,11 @@ import {
   type StatVfs,
   type SyncDevice,
 } from '../fs-driver.js';
+import { wasmBuildDir } from '../../wasm/package-root.js';
+import { GlueModule, loadGlueModule, type GlueExports } from '../wasm-module.js';
 
 /** The raw emscripten module (only what we use). */
-interface EmModule {
-  HEAPU8: Uint8Array;
-  _malloc(size: number): number;
-  _free(ptr: number): void;
-  _gk_outbuf(): number;
-  _gk_err_name(code: number): number;
-  _gk_err_msg(code: number): number;
+interface EmModule extends GlueExports {
   _gk_open(dev: number, size: number, rw: number, caseSensitive: number): number;
   _gk_info(h: number): void;
   _gk_flush(h: number): number;
@@ -82,207 +74,31 @@ interface EmModule {
   _gk_setattr(h: number, ino: number, mask: number, asec: number, ansec: number, msec: number, mnsec: number): number;
   _gk_set_reparse(h: number, ino: number, data: number, len: number): number;
   _gk_set_dos_name(h: number, dir: number, name: number, len: number, dos: number, doslen: number): number;
-  _gk_heap_used(): number;
   _gk_test_abort(): void;
 }
-
-type EmFactory = (opts: Record<string, unknown>) => Promise<EmModule>;
 
 /** Largest single transfer handed to C (keeps the wasm heap small and warm). */
 const BOUNCE = 8 * 1024 * 1024;
 
 const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFLNK = 0o120000;
 
-const utf8 = new TextEncoder();
 const utf8d = new TextDecoder('utf-8');
-
-function findPackageRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const pj = join(dir, 'package.json');
-    if (existsSync(pj)) {
-      try {
-        if (JSON.parse(readFileSync(pj, 'utf8')).name === 'guestkit') return dir;
-      } catch {
-        /* not ours; keep walking */
-      }
-    }
-    const up = dirname(dir);
-    if (up === dir) throw new Error('ntfs: cannot find the guestkit package root (package.json)');
-    dir = up;
-  }
-}
 
 /** Directory holding ntfs.cjs and ntfs.wasm. */
 export function ntfsBuildDir(): string {
-  return join(findPackageRoot(), 'wasm', 'ntfs', 'build');
+  return wasmBuildDir('ntfs');
 }
 
 /** One instance of the WASM module, shared by any number of open volumes. */
-export class NtfsModule {
-  private readonly devices = new Map<number, SyncDevice>();
-  private nextDev = 1;
-  private pendingError: unknown = undefined;
-  private deadReason: string | undefined;
-  private outPtr = 0;
-  /** @internal */ em!: EmModule;
-
-  /** @internal the hooks io-js.js calls (Module.gkIo) */
-  readonly io = {
-    read: (dev: number, offset: number, len: number, ptr: number): number => {
-      const d = this.devices.get(dev);
-      if (!d) return this.ioFail(new Error(`ntfs: unknown device id ${dev}`));
-      try {
-        if (offset >= d.size) return 0;
-        const n = Math.min(len, d.size - offset);
-        d.read(offset, this.em.HEAPU8.subarray(ptr, ptr + n));
-        return n;
-      } catch (e) {
-        return this.ioFail(e);
-      }
-    },
-    write: (dev: number, offset: number, len: number, ptr: number): number => {
-      const d = this.devices.get(dev);
-      if (!d) return this.ioFail(new Error(`ntfs: unknown device id ${dev}`));
-      try {
-        if (d.readOnly) throw new Error('device is read-only');
-        if (offset >= d.size) return 0;
-        const n = Math.min(len, d.size - offset);
-        d.write(offset, this.em.HEAPU8.subarray(ptr, ptr + n));
-        return n;
-      } catch (e) {
-        return this.ioFail(e);
-      }
-    },
-    flush: (dev: number): number => {
-      const d = this.devices.get(dev);
-      if (!d) return this.ioFail(new Error(`ntfs: unknown device id ${dev}`));
-      try {
-        d.flush();
-        return 0;
-      } catch (e) {
-        return this.ioFail(e);
-      }
-    },
-  };
-
-  private ioFail(e: unknown): number {
-    if (this.pendingError === undefined) this.pendingError = e;
-    return -1;
-  }
-
-  /** @internal */
-  markDead(reason: string): void {
-    if (this.deadReason === undefined) this.deadReason = reason;
-  }
-
-  get dead(): boolean {
-    return this.deadReason !== undefined;
-  }
-
-  /** Bytes of wasm linear memory (grows, never shrinks). */
-  heapSize(): number {
-    return this.em.HEAPU8.length;
-  }
-
-  /** Bytes currently allocated by malloc inside the module. */
-  heapUsed(): number {
-    return this.invoke(() => this.em._gk_heap_used());
-  }
-
-  /** @internal */
-  register(device: SyncDevice): number {
-    const id = this.nextDev++;
-    this.devices.set(id, device);
-    return id;
-  }
-
-  /** @internal */
-  unregister(id: number): void {
-    this.devices.delete(id);
-  }
-
-  /**
-   * Runs one call into the module. Any trap/abort marks the module dead;
-   * afterwards every call throws.
-   * @internal
-   */
-  invoke<T>(fn: () => T): T {
-    if (this.deadReason !== undefined) {
-      throw new Error(`ntfs WASM module is unusable after an earlier abort: ${this.deadReason}`);
-    }
-    this.pendingError = undefined;
-    try {
-      return fn();
-    } catch (e) {
-      if (e instanceof WebAssembly.RuntimeError || this.deadReason !== undefined) {
-        const msg = e instanceof Error ? e.message : String(e);
-        this.markDead(msg);
-        throw new Error(`ntfs WASM module aborted: ${msg}`, { cause: e });
-      }
-      throw e;
-    }
-  }
-
-  /** @internal the C result area (re-viewed on each use: the heap may grow) */
-  out(): Float64Array {
-    if (!this.outPtr) this.outPtr = this.em._gk_outbuf();
-    return new Float64Array(this.em.HEAPU8.buffer, this.outPtr, 32);
-  }
-
-  /** @internal */
-  cString(ptr: number): string {
-    const heap = this.em.HEAPU8;
-    let end = ptr;
-    while (heap[end] !== 0) end++;
-    return utf8d.decode(heap.subarray(ptr, end));
-  }
-
-  /** @internal an FsError for a non-zero glue return code */
-  error(rc: number, context?: string): FsError {
-    const dev = this.pendingError;
-    this.pendingError = undefined;
-    let name = this.cString(this.em._gk_err_name(rc));
-    let msg = this.cString(this.em._gk_err_msg(rc));
-    if (dev !== undefined) {
-      name = 'EIO';
-      msg = `device error: ${dev instanceof Error ? dev.message : String(dev)} (${msg})`;
-    }
-    const err = new FsError(name, context ? `${context}: ${msg}` : msg);
-    if (dev !== undefined) (err as Error & { cause?: unknown }).cause = dev;
-    return err;
-  }
-
-  /** @internal copies bytes into a fresh malloc'd block (NUL-terminated) */
-  alloc(bytes: Uint8Array): number {
-    const p = this.em._malloc(bytes.length + 1);
-    if (!p) throw new FsError('ENOMEM', 'out of memory in the ntfs module');
-    const heap = this.em.HEAPU8;
-    heap.set(bytes, p);
-    heap[p + bytes.length] = 0;
-    return p;
+export class NtfsModule extends GlueModule<EmModule> {
+  constructor() {
+    super('ntfs');
   }
 }
 
 /** Loads (instantiates) the ntfs WASM module. */
 export async function loadNtfsModule(): Promise<NtfsModule> {
-  const dir = ntfsBuildDir();
-  const js = join(dir, 'ntfs.cjs');
-  const wasm = join(dir, 'ntfs.wasm');
-  if (!existsSync(js) || !existsSync(wasm)) {
-    throw new Error(`ntfs WASM build not found in ${dir}: run 'bash wasm/ntfs/build.sh'`);
-  }
-  const require = createRequire(import.meta.url);
-  const factory = require(js) as EmFactory;
-  const mod = new NtfsModule();
-  mod.em = await factory({
-    wasmBinary: readFileSync(wasm),
-    gkIo: mod.io,
-    print: () => {},
-    printErr: () => {},
-    onAbort: (what: unknown) => mod.markDead(`abort(${String(what)})`),
-  });
-  return mod;
+  return loadGlueModule(new NtfsModule(), 'ntfs', "run 'bash wasm/ntfs/build.sh'");
 }
 
 export interface NtfsOpenOptions {
@@ -343,18 +159,6 @@ class NtfsDriver implements FsDriver {
     if (!Number.isSafeInteger(ino) || ino < 0) throw new FsError('EINVAL', `invalid inode number ${ino}`);
   }
 
-  /** runs `fn` with `strs` copied into the heap as NUL-terminated UTF-8 */
-  private withNames<T>(strs: string[], fn: (ptrs: number[], lens: number[]) => T): T {
-    const enc = strs.map((s) => utf8.encode(s));
-    const ptrs: number[] = [];
-    try {
-      for (const b of enc) ptrs.push(this.mod.alloc(b));
-      return fn(ptrs, enc.map((b) => b.length));
-    } finally {
-      if (!this.mod.dead) for (const p of ptrs) this.em._free(p);
-    }
-  }
-
   private ok(rc: number): void {
     if (rc !== 0) throw this.mod.error(rc);
   }
@@ -413,7 +217,7 @@ class NtfsDriver implements FsDriver {
     this.check('lookup');
     NtfsDriver.checkIno(dir);
     return this.mod.invoke(() =>
-      this.withNames([name], ([p], [l]) => {
+      this.mod.withNames([name], ([p], [l]) => {
         this.ok(this.em._gk_lookup(this.h, dir, p, l));
         return this.mod.out()[0];
       }),
@@ -565,7 +369,7 @@ class NtfsDriver implements FsDriver {
     this.checkWrite('create');
     NtfsDriver.checkIno(dir);
     return this.mod.invoke(() =>
-      this.withNames([name], ([p], [l]) => {
+      this.mod.withNames([name], ([p], [l]) => {
         this.ok(this.em._gk_create(this.h, dir, p, l));
         return this.mod.out()[0];
       }),
@@ -576,7 +380,7 @@ class NtfsDriver implements FsDriver {
     this.checkWrite('mkdir');
     NtfsDriver.checkIno(dir);
     return this.mod.invoke(() =>
-      this.withNames([name], ([p], [l]) => {
+      this.mod.withNames([name], ([p], [l]) => {
         this.ok(this.em._gk_mkdir(this.h, dir, p, l));
         return this.mod.out()[0];
       }),
@@ -587,7 +391,7 @@ class NtfsDriver implements FsDriver {
     this.checkWrite('symlink');
     NtfsDriver.checkIno(dir);
     return this.mod.invoke(() =>
-      this.withNames([name, target], ([p, t], [l, tl]) => {
+      this.mod.withNames([name, target], ([p, t], [l, tl]) => {
         this.ok(this.em._gk_symlink(this.h, dir, p, l, t, tl));
         return this.mod.out()[0];
       }),
@@ -598,19 +402,19 @@ class NtfsDriver implements FsDriver {
     this.checkWrite('link');
     NtfsDriver.checkIno(ino);
     NtfsDriver.checkIno(dir);
-    this.mod.invoke(() => this.withNames([name], ([p], [l]) => this.ok(this.em._gk_link(this.h, ino, dir, p, l))));
+    this.mod.invoke(() => this.mod.withNames([name], ([p], [l]) => this.ok(this.em._gk_link(this.h, ino, dir, p, l))));
   }
 
   unlink(dir: number, name: string): void {
     this.checkWrite('unlink');
     NtfsDriver.checkIno(dir);
-    this.mod.invoke(() => this.withNames([name], ([p], [l]) => this.ok(this.em._gk_unlink(this.h, dir, p, l))));
+    this.mod.invoke(() => this.mod.withNames([name], ([p], [l]) => this.ok(this.em._gk_unlink(this.h, dir, p, l))));
   }
 
   rmdir(dir: number, name: string): void {
     this.checkWrite('rmdir');
     NtfsDriver.checkIno(dir);
-    this.mod.invoke(() => this.withNames([name], ([p], [l]) => this.ok(this.em._gk_rmdir(this.h, dir, p, l))));
+    this.mod.invoke(() => this.mod.withNames([name], ([p], [l]) => this.ok(this.em._gk_rmdir(this.h, dir, p, l))));
   }
 
   rename(srcDir: number, srcName: string, dstDir: number, dstName: string): void {
@@ -618,7 +422,7 @@ class NtfsDriver implements FsDriver {
     NtfsDriver.checkIno(srcDir);
     NtfsDriver.checkIno(dstDir);
     this.mod.invoke(() =>
-      this.withNames([srcName, dstName], ([s, d], [sl, dl]) =>
+      this.mod.withNames([srcName, dstName], ([s, d], [sl, dl]) =>
         this.ok(this.em._gk_rename(this.h, srcDir, s, sl, dstDir, d, dl)),
       ),
     );
@@ -680,7 +484,7 @@ class NtfsDriver implements FsDriver {
     this.checkWrite('setDosName');
     NtfsDriver.checkIno(dir);
     this.mod.invoke(() =>
-      this.withNames([name, dosName], ([p, d], [l, dl]) => this.ok(this.em._gk_set_dos_name(this.h, dir, p, l, d, dl))),
+      this.mod.withNames([name, dosName], ([p, d], [l, dl]) => this.ok(this.em._gk_set_dos_name(this.h, dir, p, l, d, dl))),
     );
   }
 
