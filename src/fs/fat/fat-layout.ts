@@ -43,6 +43,22 @@ export interface FatGeometry {
 const u16 = (b: Uint8Array, o: number) => b[o]! | (b[o + 1]! << 8);
 const u32 = (b: Uint8Array, o: number) => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
 
+/**
+ * Reads the device as FatFs's own disk reads do: a read past the end (a truncated
+ * image) or a failing device becomes FsError('EIO'), never an untyped error.
+ */
+function readDevice(device: SyncDevice, offset: number, into: Uint8Array): void {
+  if (offset < 0 || offset + into.length > device.size) {
+    throw new FsError('EIO', `read of ${into.length} bytes at ${offset} is past the end of the device (size ${device.size}): truncated image?`);
+  }
+  try {
+    device.read(offset, into);
+  } catch (e) {
+    if (e instanceof FsError) throw e;
+    throw new FsError('EIO', (e as Error)?.message ?? String(e));
+  }
+}
+
 function notFat(why: string): FsError {
   return new FsError('EINVAL', `not a FAT filesystem: ${why}`);
 }
@@ -51,7 +67,7 @@ function notFat(why: string): FsError {
 export function readGeometry(device: SyncDevice): FatGeometry {
   if (device.size < 512) throw notFat('device too small');
   const bs = new Uint8Array(512);
-  device.read(0, bs);
+  readDevice(device, 0, bs);
   const sign = u16(bs, 510);
   const jmp = bs[0]!;
   if (sign === 0xaa55 && String.fromCharCode(...bs.subarray(3, 11)) === 'EXFAT   ') {
@@ -156,7 +172,7 @@ export class FatReader {
     let b = this.cache.get(n);
     if (b) return b;
     b = new Uint8Array(this.geo.ss);
-    this.device.read(n * this.geo.ss, b);
+    readDevice(this.device, n * this.geo.ss, b);
     if (this.cache.size >= FatReader.CACHE_SECTORS) {
       const first = this.cache.keys().next().value as number;
       this.cache.delete(first);
@@ -212,7 +228,7 @@ export class FatReader {
     while (c < g.nFatent) {
       const n = Math.min(g.nFatent - c, chunk.length / width);
       const buf = chunk.subarray(0, n * width);
-      this.device.read(g.fatOffset + c * width, buf);
+      readDevice(this.device, g.fatOffset + c * width, buf);
       if (width === 2) {
         for (let i = 0; i < n; i++) if (buf[2 * i] === 0 && buf[2 * i + 1] === 0) free++;
       } else {
@@ -237,7 +253,7 @@ export class FatReader {
     let nClusters = 0;
     if (cluster === 0 && g.fatType !== 32) {
       const data = new Uint8Array(g.rootBytes);
-      this.device.read(g.rootOffset, data);
+      readDevice(this.device, g.rootOffset, data);
       parts.push({ data, offset: g.rootOffset });
     } else {
       const first = cluster === 0 ? g.rootCluster : cluster;
@@ -250,7 +266,7 @@ export class FatReader {
         while (j < chain.length && chain[j] === chain[j - 1]! + 1) j++;
         const data = new Uint8Array((j - i) * g.clusterBytes);
         const offset = this.clusterOffset(chain[i]!);
-        this.device.read(offset, data);
+        readDevice(this.device, offset, data);
         parts.push({ data, offset });
         i = j;
       }
