@@ -20,11 +20,12 @@ function expectOneLineError(r: { status: number | null; err: string; out: string
   expect(r.err).not.toMatch(/\n\s+at /); // no stack trace
 }
 
+/** Running qemu-nbd processes that guestkit started (their sockets live in guestkit temp dirs). */
 function qemuNbdCount(): number {
   try {
-    return execFileSync('pgrep', ['-c', '-f', 'qemu-nbd.*guestkit'], { encoding: 'utf8' }).trim() === '' ? 0 : Number(execFileSync('pgrep', ['-c', '-f', 'qemu-nbd.*guestkit'], { encoding: 'utf8' }).trim());
+    return Number(execFileSync('pgrep', ['-c', '-f', 'qemu-nbd.*guestkit'], { encoding: 'utf8' }).trim());
   } catch {
-    return 0;
+    return 0; // pgrep exits 1 when nothing matches
   }
 }
 
