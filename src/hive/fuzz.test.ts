@@ -4,18 +4,10 @@
  * parser) opened, walked in full and edited: only typed errors, no hang.
  */
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../fs/fuzz-walk.js';
 import { GuestkitError } from '../errors/index.js';
 import { buildHive, encodeValueData, Hive, headerChecksum, REG_BINARY, REG_DWORD, REG_SZ, windowsChecksum } from './index.js';
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 function base(): Uint8Array {
   const keys: Record<string, Record<string, unknown>> = {
@@ -73,7 +65,7 @@ describe('fuzz', () => {
   it('1,000 mutated hives: opened, walked and edited with only typed errors', () => {
     const good = base();
     walkAll(Hive.open(good));
-    const r = rng(Number(process.env.HIVE_FUZZ_SEED ?? 20240601));
+    const r = seededRandom(Number(process.env.HIVE_FUZZ_SEED ?? 20240601));
     const t0 = performance.now();
     const outcomes = { opened: 0, walked: 0, edited: 0, typedErrors: 0 };
     const codes = new Map<string, number>();

@@ -4,21 +4,13 @@
  * Times are printed, not asserted.
  */
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../fs/fuzz-walk.js';
 import { encodeValueData, Hive, REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_SZ } from './index.js';
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 describe('large hive', () => {
   it('builds, opens and walks a 20 MB SOFTWARE-like hive', async () => {
-    const r = rng(42);
+    const r = seededRandom(42);
     const t0 = performance.now();
     const h = Hive.create({ rootName: 'ROOT', timestamp: new Date('2024-01-01T00:00:00Z') });
     const sz = (s: string) => encodeValueData(REG_SZ, s);

@@ -4,6 +4,7 @@
  * and only ever raise typed errors.
  */
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../fs/fuzz-walk.js';
 import { GuestkitError } from '../errors/index.js';
 import { lvmCrc } from './crc.js';
 import { MemoryDevice } from './mem-device.js';
@@ -14,15 +15,6 @@ import { scanLvm } from './scan.js';
 const MiB = 1024 * 1024;
 const AREA = { offset: 4096, size: MiB - 4096 };
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 const TOKENS = ['{', '}', '[', ']', '"', "'", '=', ',', '#', '\\', '\n', '\0', ' ', '-1', '0', '99999999999999999999', '1e308', '9007199254740993', 'segment1', 'stripes', 'pv0', 'pv7', 'type = "thin"', 'stripe_count = 64', 'extent_size = 0', 'MISSING', 'VISIBLE'];
 
@@ -86,7 +78,7 @@ function fixHeaderCrc(buf: Uint8Array): void {
 describe('LVM fuzz', () => {
   it('survives 1,000 mutated labels, metadata area headers and metadata texts', async () => {
     const { a: baseA, b: baseB, text } = await base();
-    const r = rng(0x5eed);
+    const r = seededRandom(0x5eed);
     const started = Date.now();
     const kinds = new Map<string, number>();
     let mapped = 0;

@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../fs/fuzz-walk.js';
 import { GuestkitError } from '../errors/index.js';
 import { hostToolEnv, makeTempDir } from '../fs/test-helpers.js';
 import { MemoryDevice } from '../lvm/mem-device.js';
@@ -24,15 +25,6 @@ const env = hostToolEnv();
 const tmp = makeTempDir('gk-part-fuzz-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 /** A sparse disk of `mib` MiB partitioned by sfdisk from `script`. */
 function sfdiskImage(name: string, mib: number, script: string): Uint8Array {
@@ -137,7 +129,7 @@ describe('partition table fuzz', () => {
     expect(bases[0]!.sectors.length).toBeGreaterThanOrEqual(3); // MBR + 2 EBRs
     expect(bases[1]!.sectors.length).toBeGreaterThanOrEqual(4); // PMBR, header, entries, backup
 
-    const r = rng(SEED);
+    const r = seededRandom(SEED);
     const work = bases.map((b) => b.img.slice());
     const stats = { typedErrors: 0, nullTables: 0, msdos: 0, gpt: 0, partitions: 0, reads: 0 };
     const codes = new Map<string, number>();

@@ -13,8 +13,9 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { attempt, isTypedError, newWalkStats, seededRandom, walkFs } from '../fuzz-walk.js';
 import { GuestkitError } from '../../errors/index.js';
-import { DT_DIR, DT_LNK, DT_REG, FsError, type FsDriver, type SyncDevice } from '../fs-driver.js';
+import { FsError, type FsDriver, type SyncDevice } from '../fs-driver.js';
 import { hostToolEnv, makeTempDir, pattern, resolve, runTool } from '../test-helpers.js';
 import { openFat } from './fat-driver.js';
 import { readGeometry } from './fat-layout.js';
@@ -25,20 +26,10 @@ const env = hostToolEnv({ TZ: 'UTC', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', MTOOLS_
 const tmp = makeTempDir('gk-fat-fuzz-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFLNK = 0o120000;
 const MAX_STEPS = 200;
 const READ_CAP = 64 * 1024;
 const CHUNK = 16 * 1024;
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 /** A SyncDevice over (a prefix of) a buffer. */
 class MemSyncDevice implements SyncDevice {
@@ -144,68 +135,13 @@ function mutate(buf: Uint8Array, regions: Region[], r: () => number): { len: num
   return { len, desc: ops.join(',') };
 }
 
-function isTyped(e: unknown): boolean {
-  return e instanceof FsError || e instanceof GuestkitError;
-}
 
 function isAbort(e: unknown): boolean {
   return e instanceof Error && /js-fatfs module (aborted|is unusable)/.test(e.message);
 }
 
-interface Stats {
-  opened: number;
-  entries: number;
-  reads: number;
-  opErrors: number;
-}
 
-function attempt<T>(stats: Stats, codes: Map<string, number>, fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch (e) {
-    if (!isTyped(e)) throw e;
-    stats.opErrors++;
-    const code = e instanceof FsError ? e.errno : (e as GuestkitError).code;
-    codes.set(code, (codes.get(code) ?? 0) + 1);
-    return undefined;
-  }
-}
 
-function walk(fs: FsDriver, stats: Stats, codes: Map<string, number>): void {
-  const seen = new Set<number>();
-  const queue = [fs.rootIno];
-  let steps = 0;
-  attempt(stats, codes, () => fs.statfs());
-  attempt(stats, codes, () => fs.getattr(fs.rootIno));
-  while (queue.length > 0 && steps < MAX_STEPS) {
-    const dir = queue.shift()!;
-    if (seen.has(dir)) continue;
-    seen.add(dir);
-    const entries = attempt(stats, codes, () => fs.readdir(dir)) ?? [];
-    for (const e of entries) {
-      if (++steps > MAX_STEPS) break;
-      stats.entries++;
-      expect(typeof e.name).toBe('string');
-      const a = attempt(stats, codes, () => fs.getattr(e.ino));
-      attempt(stats, codes, () => fs.lookup(dir, e.name));
-      const fmt = a ? a.mode & S_IFMT : 0;
-      if (e.type === DT_DIR || fmt === S_IFDIR) {
-        queue.push(e.ino);
-      } else if (e.type === DT_LNK || fmt === S_IFLNK) {
-        attempt(stats, codes, () => fs.readlink(e.ino));
-      } else if (e.type === DT_REG || fmt === S_IFREG) {
-        const size = Math.min(a?.size ?? READ_CAP, READ_CAP);
-        for (let off = 0; off < size; off += CHUNK) {
-          const got = attempt(stats, codes, () => fs.read(e.ino, off, CHUNK));
-          if (!got) break;
-          expect(got.length).toBeLessThanOrEqual(CHUNK);
-          stats.reads++;
-          if (got.length < CHUNK) break;
-        }
-      }
-    }
-  }
-}
 
 describe('FAT fuzz', () => {
   it(`survives ${ITERS} mutated volumes opened read-only and walked, with only typed errors`, async () => {
@@ -214,18 +150,18 @@ describe('FAT fuzz', () => {
     expect(regions.filter((x) => x.dir).length).toBeGreaterThanOrEqual(3); // root, Sub Directory, nested
     {
       const fs = await openFat(new MemSyncDevice(good, good.length), { readOnly: true });
-      const s: Stats = { opened: 0, entries: 0, reads: 0, opErrors: 0 };
+      const s = newWalkStats();
       const c = new Map<string, number>();
-      walk(fs, s, c);
+      walkFs(fs, s, c, { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK });
       expect(c).toEqual(new Map());
       expect(s.entries).toBe(27);
       expect(resolve(fs, 'Sub Directory/nested/deep.txt')).toBeGreaterThan(0);
       fs.close();
     }
 
-    const r = rng(SEED);
+    const r = seededRandom(SEED);
     const buf = good.slice();
-    const stats: Stats = { opened: 0, entries: 0, reads: 0, opErrors: 0 };
+    const stats = newWalkStats();
     const codes = new Map<string, number>();
     const openCodes = new Map<string, number>();
     let openErrors = 0, aborts = 0, slowest = 0;
@@ -241,14 +177,14 @@ describe('FAT fuzz', () => {
         try {
           fs = await openFat(new MemSyncDevice(buf, len), { readOnly: true });
         } catch (e) {
-          if (!isTyped(e)) throw e;
+          if (!isTypedError(e)) throw e;
           openErrors++;
           const code = e instanceof FsError ? e.errno : (e as GuestkitError).code;
           openCodes.set(code, (openCodes.get(code) ?? 0) + 1);
         }
         if (fs) {
           stats.opened++;
-          walk(fs, stats, codes);
+          walkFs(fs, stats, codes, { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK });
           attempt(stats, codes, () => fs!.close());
         }
       } catch (e) {

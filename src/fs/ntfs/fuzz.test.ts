@@ -15,8 +15,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { attempt, isTypedError, newWalkStats, seededRandom, walkFs } from '../fuzz-walk.js';
 import { GuestkitError } from '../../errors/index.js';
-import { DT_DIR, DT_LNK, DT_REG, FsError, type FsDriver, type SyncDevice } from '../fs-driver.js';
+import { FsError, type FsDriver, type SyncDevice } from '../fs-driver.js';
 import { FileDevice, hostToolEnv, makeTempDir, pattern, resolve, runTool } from '../test-helpers.js';
 import { loadNtfsModule, openNtfs, type NtfsModule } from './ntfs-driver.js';
 
@@ -26,20 +27,10 @@ const env = hostToolEnv();
 const tmp = makeTempDir('gk-ntfs-fuzz-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFLNK = 0o120000;
 const MAX_STEPS = 200;
 const READ_CAP = 64 * 1024;
 const CHUNK = 16 * 1024;
 
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
 
 /** A SyncDevice over (a prefix of) a buffer. */
 class MemSyncDevice implements SyncDevice {
@@ -176,66 +167,9 @@ function mutate(buf: Uint8Array, regions: Region[], r: () => number): { len: num
   return { len, desc: ops.join(',') };
 }
 
-function isTyped(e: unknown): boolean {
-  return e instanceof FsError || e instanceof GuestkitError;
-}
 
-interface Stats {
-  opened: number;
-  entries: number;
-  reads: number;
-  links: number;
-  opErrors: number;
-}
 
-/** Runs one driver call: typed errors are counted, anything else propagates. */
-function attempt<T>(stats: Stats, codes: Map<string, number>, fn: () => T): T | undefined {
-  try {
-    return fn();
-  } catch (e) {
-    if (!isTyped(e)) throw e;
-    stats.opErrors++;
-    const code = e instanceof FsError ? e.errno : (e as GuestkitError).code;
-    codes.set(code, (codes.get(code) ?? 0) + 1);
-    return undefined;
-  }
-}
 
-function walk(fs: FsDriver, stats: Stats, codes: Map<string, number>): void {
-  const seen = new Set<number>();
-  const queue = [fs.rootIno];
-  let steps = 0;
-  attempt(stats, codes, () => fs.statfs());
-  attempt(stats, codes, () => fs.getattr(fs.rootIno));
-  while (queue.length > 0 && steps < MAX_STEPS) {
-    const dir = queue.shift()!;
-    if (seen.has(dir)) continue;
-    seen.add(dir);
-    const entries = attempt(stats, codes, () => fs.readdir(dir)) ?? [];
-    for (const e of entries) {
-      if (++steps > MAX_STEPS) break;
-      stats.entries++;
-      expect(typeof e.name).toBe('string');
-      const a = attempt(stats, codes, () => fs.getattr(e.ino));
-      attempt(stats, codes, () => fs.lookup(dir, e.name));
-      const fmt = a ? a.mode & S_IFMT : 0;
-      if (e.type === DT_DIR || fmt === S_IFDIR) {
-        queue.push(e.ino);
-      } else if (e.type === DT_LNK || fmt === S_IFLNK) {
-        if (attempt(stats, codes, () => fs.readlink(e.ino)) !== undefined) stats.links++;
-      } else if (e.type === DT_REG || fmt === S_IFREG) {
-        const size = Math.min(a?.size ?? READ_CAP, READ_CAP);
-        for (let off = 0; off < size; off += CHUNK) {
-          const got = attempt(stats, codes, () => fs.read(e.ino, off, CHUNK));
-          if (!got) break;
-          expect(got.length).toBeLessThanOrEqual(CHUNK);
-          stats.reads++;
-          if (got.length < CHUNK) break;
-        }
-      }
-    }
-  }
-}
 
 describe('NTFS fuzz', () => {
   it(`survives ${ITERS} mutated volumes opened read-only and walked, with only typed errors`, async () => {
@@ -250,8 +184,8 @@ describe('NTFS fuzz', () => {
     // sanity: the unmutated image walks in full
     {
       const fs = openNtfs(mod, new MemSyncDevice(good, good.length), { readOnly: true });
-      const s: Stats = { opened: 0, entries: 0, reads: 0, links: 0, opErrors: 0 };
-      walk(fs, s, new Map());
+      const s = newWalkStats();
+      walkFs(fs, s, new Map(), { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK });
       expect(s.opErrors).toBe(0);
       expect(s.links).toBe(2);
       expect(s.entries).toBeGreaterThan(45);
@@ -259,9 +193,9 @@ describe('NTFS fuzz', () => {
       fs.close();
     }
 
-    const r = rng(SEED);
+    const r = seededRandom(SEED);
     const buf = good.slice();
-    const stats: Stats = { opened: 0, entries: 0, reads: 0, links: 0, opErrors: 0 };
+    const stats = newWalkStats();
     const codes = new Map<string, number>();
     const openCodes = new Map<string, number>();
     let openErrors = 0, aborts = 0, slowest = 0;
@@ -277,14 +211,14 @@ describe('NTFS fuzz', () => {
         try {
           fs = openNtfs(mod, new MemSyncDevice(buf, len), { readOnly: true });
         } catch (e) {
-          if (!isTyped(e)) throw e;
+          if (!isTypedError(e)) throw e;
           openErrors++;
           const code = e instanceof FsError ? e.errno : (e as GuestkitError).code;
           openCodes.set(code, (openCodes.get(code) ?? 0) + 1);
         }
         if (fs) {
           stats.opened++;
-          walk(fs, stats, codes);
+          walkFs(fs, stats, codes, { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK });
           attempt(stats, codes, () => fs!.close());
         }
       } catch (e) {

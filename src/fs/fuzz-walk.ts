@@ -1,0 +1,92 @@
+/**
+ * Shared pieces of the fuzz tests: a seeded PRNG (so a failure reproduces from its
+ * seed) and a bounded walk of a possibly corrupt filesystem in which every driver
+ * call may fail only with a typed error.
+ */
+import { expect } from 'vitest';
+import { GuestkitError } from '../errors/index.js';
+import { DT_DIR, DT_LNK, DT_REG, FsError, type FsDriver } from './fs-driver.js';
+
+/** xorshift32: numbers in [0, 1). */
+export function seededRandom(seed: number): () => number {
+  let x = seed >>> 0 || 1;
+  return () => {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    return (x >>> 0) / 2 ** 32;
+  };
+}
+
+export function isTypedError(e: unknown): boolean {
+  return e instanceof FsError || e instanceof GuestkitError;
+}
+
+export interface WalkStats {
+  opened: number;
+  entries: number;
+  reads: number;
+  links: number;
+  opErrors: number;
+}
+
+export const newWalkStats = (): WalkStats => ({ opened: 0, entries: 0, reads: 0, links: 0, opErrors: 0 });
+
+/** Runs one driver call: typed errors are counted by code, anything else propagates. */
+export function attempt<T>(stats: WalkStats, codes: Map<string, number>, fn: () => T): T | undefined {
+  try {
+    return fn();
+  } catch (e) {
+    if (!isTypedError(e)) throw e;
+    stats.opErrors++;
+    const code = e instanceof FsError ? e.errno : (e as GuestkitError).code;
+    codes.set(code, (codes.get(code) ?? 0) + 1);
+    return undefined;
+  }
+}
+
+const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFLNK = 0o120000;
+
+export interface WalkLimits {
+  maxSteps: number;
+  readCap: number;
+  chunk: number;
+}
+
+/** Breadth-first over directories, stat and look up every entry, read links and the start of files. */
+export function walkFs(fs: FsDriver, stats: WalkStats, codes: Map<string, number>, limits: WalkLimits): void {
+  const { maxSteps, readCap, chunk } = limits;
+  const seen = new Set<number>();
+  const queue = [fs.rootIno];
+  let steps = 0;
+  attempt(stats, codes, () => fs.statfs());
+  attempt(stats, codes, () => fs.getattr(fs.rootIno));
+  while (queue.length > 0 && steps < maxSteps) {
+    const dir = queue.shift()!;
+    if (seen.has(dir)) continue;
+    seen.add(dir);
+    const entries = attempt(stats, codes, () => fs.readdir(dir)) ?? [];
+    for (const e of entries) {
+      if (++steps > maxSteps) break;
+      stats.entries++;
+      expect(typeof e.name).toBe('string');
+      const a = attempt(stats, codes, () => fs.getattr(e.ino));
+      attempt(stats, codes, () => fs.lookup(dir, e.name));
+      const fmt = a ? a.mode & S_IFMT : 0;
+      if (e.type === DT_DIR || fmt === S_IFDIR) {
+        queue.push(e.ino);
+      } else if (e.type === DT_LNK || fmt === S_IFLNK) {
+        if (attempt(stats, codes, () => fs.readlink(e.ino)) !== undefined) stats.links++;
+      } else if (e.type === DT_REG || fmt === S_IFREG) {
+        const size = Math.min(a?.size ?? readCap, readCap);
+        for (let off = 0; off < size; off += chunk) {
+          const got = attempt(stats, codes, () => fs.read(e.ino, off, chunk));
+          if (!got) break;
+          expect(got.length).toBeLessThanOrEqual(chunk);
+          stats.reads++;
+          if (got.length < chunk) break;
+        }
+      }
+    }
+  }
+}
