@@ -1,9 +1,10 @@
 /** Reading files and metadata from mounted filesystems. */
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { ErrnoError } from '../errors/index.js';
 import type { StatResult } from '../fs/vfs.js';
 import type { StatVfs } from '../fs/fs-driver.js';
+import { byteOrder } from '../util/byte-order.js';
 import { formatLsLa, type LsEntry } from '../util/ls-la.js';
 import { sdDevNumber } from '../util/linux-dev.js';
 import { appliance, applianceOp, applianceOps } from './appliance-access.js';
@@ -58,9 +59,6 @@ export const ls = defineCommand({
   impl: { appliance: applianceOp('ls'), wasm: async (ctx, [dir]) => (await wasm(ctx).rpc<string[]>('readdir', dir)).sort(byteOrder) },
 });
 
-export function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a), Buffer.from(b));
-}
 
 export const ll = defineCommand({
   name: 'll',
@@ -299,6 +297,23 @@ export function linuxFsid(type: string, uuid: string, device: string): string {
   return String(sdDevNumber(device));
 }
 
+/**
+ * Runs `produce` with the FileOut sink: the handle's stdout for "-", else the host file,
+ * which is removed again if producing fails, so no partial download is left behind.
+ */
+async function toLocal(ctx: CallContext, local: string, produce: (out: Writable) => Promise<void>): Promise<void> {
+  if (local === '-') return produce(ctx.handle.stdout as Writable);
+  const out = createWriteStream(local);
+  let ok = false;
+  try {
+    await produce(out);
+    ok = true;
+  } finally {
+    await new Promise<void>((res, rej) => out.end((e?: Error | null) => (e ? rej(e) : res())));
+    if (!ok) await rm(local, { force: true });
+  }
+}
+
 export const download = defineCommand({
   name: 'download',
   args: [{ name: 'remotefilename', kind: 'Pathname' }, { name: 'filename', kind: 'FileOut' }],
@@ -307,40 +322,18 @@ export const download = defineCommand({
   longdesc: 'Copies the guest file to the host file (use "-" for standard output), in chunks.',
   examples: ['download /etc/passwd passwd.txt', 'download /etc/passwd -'],
   impl: {
-    appliance: async (ctx, [remote, local]) => {
-      const toStdout = local === '-';
-      const out = toStdout ? (ctx.handle.stdout as Writable) : createWriteStream(local);
-      let ok = false;
-      try {
-        await (await applianceOps()).download(appliance(ctx), remote, out);
-        ok = true;
-      } finally {
-        if (!toStdout) {
-          await new Promise<void>((res, rej) => (out as WriteStream).end((e?: Error | null) => (e ? rej(e) : res())));
-          if (!ok) await rm(local, { force: true });
-        }
-      }
-    },
+    appliance: async (ctx, [remote, local]) =>
+      toLocal(ctx, local, async (out) => { await (await applianceOps()).download(appliance(ctx), remote, out); }),
     wasm: async (ctx, [remote, local]) => {
       const b = wasm(ctx);
       const st = await b.rpc<StatResult>('stat', remote);
       if ((st.mode & 0o170000) === 0o040000) throw new ErrnoError('EISDIR', `${remote}: Is a directory`);
-      const toStdout = local === '-';
-      const out: NodeJS.WritableStream = toStdout ? ctx.handle.stdout : createWriteStream(local);
-      let ok = false;
-      try {
+      await toLocal(ctx, local, async (out) => {
         for (let off = 0; off < st.size; off += CHUNK) {
           const chunk = await b.rpc<Uint8Array>('read', remote, off, CHUNK);
           if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
         }
-        ok = true;
-      } finally {
-        if (!toStdout) {
-          await new Promise<void>((res, rej) => (out as WriteStream).end((e?: Error | null) => (e ? rej(e) : res())));
-          // No partial download is left behind.
-          if (!ok) await rm(local, { force: true });
-        }
-      }
+      });
     },
   },
 });

@@ -474,16 +474,14 @@ export class Vfs {
     const st = this.stat(src);
     if (isDir(st.mode)) throw new FsError('EISDIR', `${src}: omitting directory (is a directory)`);
     this.guard(target, () => {
-      if (this.exists(target) && this.resolve(target).ino === this.resolve(src).ino
-        && this.resolve(target).mount === this.resolve(src).mount) {
-        throw new FsError('EINVAL', `${src} and ${target} are the same file`);
-      }
+      if (!this.exists(target)) return;
+      const from = this.resolve(src), to = this.resolve(target);
+      if (to.ino === from.ino && to.mount === from.mount) throw new FsError('EINVAL', `${src} and ${target} are the same file`);
     });
-    this.copyFile(src, target, st.mode & 0o7777);
+    this.copyFile(src, target, st.mode & 0o7777, st.size);
   }
 
-  private copyFile(src: string, target: string, mode: number): void {
-    const st = this.stat(src);
+  private copyFile(src: string, target: string, mode: number, size: number): void {
     this.guard(target, () => {
       const { dir, name } = this.parentOf(target);
       let ino = this.lookupOpt(dir, name);
@@ -499,8 +497,8 @@ export class Vfs {
       const out = this.writable({ mount, ino, path: target }, target);
       out.truncate(ino, 0);
       const CHUNK = 4 << 20;
-      for (let off = 0; off < st.size; off += CHUNK) {
-        out.write(ino, off, this.read(src, off, Math.min(CHUNK, st.size - off)));
+      for (let off = 0; off < size; off += CHUNK) {
+        out.write(ino, off, this.read(src, off, Math.min(CHUNK, size - off)));
       }
     });
   }
@@ -526,7 +524,7 @@ export class Vfs {
       if (isLnk(attr.mode)) {
         this.symlink(from.dir.mount.driver.readlink(fromIno), target);
       } else if (isReg(attr.mode)) {
-        this.copyFile(src, target, attr.mode & 0o7777);
+        this.copyFile(src, target, attr.mode & 0o7777, attr.size);
       } else {
         throw fail('EXDEV', src);
       }

@@ -3,6 +3,7 @@
  * guestfish's ll prints it: owners and groups numeric (so right-aligned), as the appliance prints them.
  */
 import type { StatResult } from '../fs/vfs.js';
+import { byteOrder } from './byte-order.js';
 import { modeString } from './mode-string.js';
 
 export interface LsEntry {
@@ -41,7 +42,7 @@ export function splitDev(dev: number): [number, number] {
 }
 
 export function formatLsLa(entries: LsEntry[], now: number, withTotal = true): string {
-  const sorted = [...entries].sort((x, y) => Buffer.compare(Buffer.from(x.name), Buffer.from(y.name)));
+  const sorted = [...entries].sort((x, y) => byteOrder(x.name, y.name));
   const total = Math.ceil(sorted.reduce((n, e) => n + e.attr.blocks, 0) / 2);
   const rows = sorted.map((e) => ({
     mode: modeString(e.attr.mode), nlink: String(e.attr.nlink), user: owner(e.attr.uid), group: owner(e.attr.gid),

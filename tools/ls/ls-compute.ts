@@ -6,7 +6,7 @@
 import type { Guestfs } from '../../src/core/guestfs.js';
 import type { StatResult } from '../../src/fs/vfs.js';
 import type { WasmBackend } from '../../src/backend/wasm/wasm-backend.js';
-import { byteOrder } from '../../src/api/read-commands.js';
+import { byteOrder } from '../../src/util/byte-order.js';
 import { ErrnoError } from '../../src/errors/index.js';
 
 export interface FileRecord {

@@ -9,6 +9,7 @@
  * passed single-quoted.
  */
 import { Writable } from 'node:stream';
+import { byteOrder } from '../../util/byte-order.js';
 import { ErrnoError } from '../../errors/index.js';
 import { sq, type ApplianceBackend } from './appliance-backend.js';
 
@@ -40,10 +41,6 @@ function devOrder(a: string, b: string): number {
   if (pa) return -1;
   if (pb) return 1;
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function byteOrder(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
 }
 
 /** Script lines that set $d to the guest device for `dev`, failing when it does not exist. */

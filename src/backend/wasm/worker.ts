@@ -13,6 +13,7 @@ import { Vfs, isDir, isLnk } from '../../fs/vfs.js';
 import { loadExt2Module, openExt2 } from '../../fs/ext2/ext2-driver.js';
 import type { NtfsModule } from '../../fs/ntfs/ntfs-driver.js';
 import { cksumCrc } from '../../util/cksum.js';
+import { byteOrder } from '../../util/byte-order.js';
 
 const init = workerData as WorkerInit;
 const bridge = new BridgeClient(init.bridge);
@@ -59,7 +60,7 @@ function find(dir: string): string[] {
     }
   };
   walk(dir);
-  return out.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+  return out.sort(byteOrder);
 }
 
 const HASHES: Record<string, string> = {
@@ -68,18 +69,20 @@ const HASHES: Record<string, string> = {
 const CHUNK = 4 << 20;
 
 function checksum(type: string, path: string): string {
-  const size = vfs.stat(path).size;
-  if (isDir(vfs.stat(path).mode)) throw new FsError('EISDIR', `${path}: Is a directory`);
-  if (type === 'crc') {
-    const crc = cksumCrc();
-    for (let off = 0; off < size; off += CHUNK) crc.update(vfs.read(path, off, CHUNK));
-    return `${crc.digest()}`;
-  }
+  const st = vfs.stat(path);
+  if (isDir(st.mode)) throw new FsError('EISDIR', `${path}: Is a directory`);
   const alg = HASHES[type];
-  if (!alg) throw new FsError('EINVAL', `${type}: unknown checksum type, expecting crc|md5|sha1|sha224|sha256|sha384|sha512`);
-  const h = createHash(alg);
-  for (let off = 0; off < size; off += CHUNK) h.update(vfs.read(path, off, CHUNK));
-  return h.digest('hex');
+  if (type !== 'crc' && !alg) {
+    throw new FsError('EINVAL', `${type}: unknown checksum type, expecting crc|md5|sha1|sha224|sha256|sha384|sha512`);
+  }
+  const crc = type === 'crc' ? cksumCrc() : undefined;
+  const hash = alg ? createHash(alg) : undefined;
+  for (let off = 0; off < st.size; off += CHUNK) {
+    const chunk = vfs.read(path, off, CHUNK);
+    crc?.update(chunk);
+    hash?.update(chunk);
+  }
+  return crc ? String(crc.digest()) : hash!.digest('hex');
 }
 
 const ops: Record<string, (...args: any[]) => unknown> = {
