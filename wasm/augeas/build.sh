@@ -31,9 +31,7 @@ GEN="$OUT/gen"
 JOBS="${JOBS:-2}"
 (( JOBS > 2 )) && JOBS=2   # shared 2-core machine
 
-export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
-export EMCC_SKIP_SANITY_CHECK=1
-EMCC="${EMCC:-emcc}"
+source "$HERE/../common.sh"
 
 CFLAGS=(-O2 -w -std=gnu11 -DHAVE_CONFIG_H -I"$HERE" -I"$HERE/include" -I"$GEN" -I"$SRC/src" -I"$SRC/gnulib/lib")
 
@@ -62,42 +60,23 @@ EXPORTS=(
 
 LIB_FLAGS_ID="${CFLAGS[*]} | ${AUG_SRCS[*]} | ${GNULIB_SRCS[*]}"
 LINK_FLAGS=(
-  -O2
-  -s MODULARIZE=1 -s EXPORT_NAME=createAugeasModule -s ENVIRONMENT=node
+  -O2 "${NODE_MODULE_FLAGS[@]}" -s EXPORT_NAME=createAugeasModule
   -s ALLOW_MEMORY_GROWTH=1 -s INITIAL_MEMORY=33554432 -s MAXIMUM_MEMORY=2147483648
   -s TOTAL_STACK=8388608
   -s FORCE_FILESYSTEM=1 -s EXPORTED_RUNTIME_METHODS=FS
-  -s NODEJS_CATCH_EXIT=0 -s NODEJS_CATCH_REJECTION=0
-  -s INVOKE_RUN=0 -s EXIT_RUNTIME=0 -s ASSERTIONS=0
   -s EXPORTED_FUNCTIONS="$(printf '_%s,' "${EXPORTS[@]}" | sed 's/,$//')"
 )
 
-hash_inputs() {
-  {
-    echo "$PKG=$PKGVER"
-    echo "$LIB_FLAGS_ID"
-    echo "${LINK_FLAGS[*]}"
-    dpkg-query -W -f='${Version}' emscripten 2>/dev/null || true
-    cat "$HERE/build.sh" "$HERE/config.h" "$HERE/compat.c" \
-        "$HERE/include/selinux/selinux.h" "$HERE/include/libxml/tree.h"
-  } | sha256sum | cut -d' ' -f1
-}
-
-STAMP_WANT="$(hash_inputs)"
-if [[ -f "$OUT/.stamp" && "$(cat "$OUT/.stamp")" == "$STAMP_WANT" && -f "$OUT/augeas.cjs" \
-      && -f "$OUT/augeas.wasm" && -f "$OUT/lenses/hosts.aug" ]]; then
+STAMP_WANT="$(inputs_hash "$HERE/build.sh" "$HERE/config.h" "$HERE/compat.c" \
+  "$HERE/include/selinux/selinux.h" "$HERE/include/libxml/tree.h")"
+if up_to_date "$STAMP_WANT" "$OUT/augeas.cjs" "$OUT/augeas.wasm" "$OUT/lenses/hosts.aug"; then
   exit 0
 fi
 
 T0=$(date +%s)
 
 # ---- source ----
-if [[ ! -f "$SRC/src/augeas.h" ]]; then
-  echo "augeas build: fetching $PKG=$PKGVER source" >&2
-  mkdir -p "$HERE/src"
-  (cd "$HERE/src" && apt-get source "$PKG=$PKGVER" >/dev/null)
-fi
-[[ -f "$SRC/src/augeas.h" ]] || { echo "augeas build: no source at $SRC" >&2; exit 1; }
+fetch_source augeas "$SRC/src/augeas.h"
 
 mkdir -p "$OBJ" "$GEN"
 

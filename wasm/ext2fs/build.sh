@@ -19,9 +19,7 @@ OBJ="$OUT/obj"
 GEN="$OUT/gen"
 JOBS="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
 
-export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
-export EMCC_SKIP_SANITY_CHECK=1
-EMCC="${EMCC:-emcc}"
+source "$HERE/../common.sh"
 
 CFLAGS=(-O2 -w -DHAVE_CONFIG_H -I"$HERE" -I"$GEN" -I"$GEN/ext2fs" -I"$SRC/lib" -I"$SRC/lib/ext2fs")
 
@@ -40,39 +38,22 @@ ET_SRCS=(error_message et_name init_et com_err)
 
 LIB_FLAGS_ID="${CFLAGS[*]} | ${EXT2FS_SRCS[*]} | ${ET_SRCS[*]} | punch-fix-1"
 LINK_FLAGS=(
-  -O2
-  -s MODULARIZE=1 -s EXPORT_NAME=createExt2fsModule -s ENVIRONMENT=node
+  -O2 "${NODE_MODULE_FLAGS[@]}" -s EXPORT_NAME=createExt2fsModule
   -s ALLOW_MEMORY_GROWTH=1 -s INITIAL_MEMORY=16777216 -s MAXIMUM_MEMORY=2147483648
-  -s FILESYSTEM=0 -s NODEJS_CATCH_EXIT=0 -s NODEJS_CATCH_REJECTION=0
-  -s INVOKE_RUN=0 -s EXIT_RUNTIME=0 -s ASSERTIONS=0
+  -s FILESYSTEM=0
   -s EXPORTED_FUNCTIONS=_malloc,_free
   --js-library "$HERE/io-js.js"
 )
 
-hash_inputs() {
-  {
-    echo "$PKG=$PKGVER"
-    echo "$LIB_FLAGS_ID"
-    echo "${LINK_FLAGS[*]}"
-    dpkg-query -W -f='${Version}' emscripten 2>/dev/null || true
-    cat "$HERE/build.sh" "$HERE/config.h" "$HERE/glue.c" "$HERE/io-js.js"
-  } | sha256sum | cut -d' ' -f1
-}
-
-STAMP_WANT="$(hash_inputs)"
-if [[ -f "$OUT/.stamp" && "$(cat "$OUT/.stamp")" == "$STAMP_WANT" && -f "$OUT/ext2fs.cjs" && -f "$OUT/ext2fs.wasm" ]]; then
+STAMP_WANT="$(inputs_hash "$HERE/build.sh" "$HERE/config.h" "$HERE/glue.c" "$HERE/io-js.js")"
+if up_to_date "$STAMP_WANT" "$OUT/ext2fs.cjs" "$OUT/ext2fs.wasm"; then
   exit 0
 fi
 
 T0=$(date +%s)
 
 # ---- source ----
-if [[ ! -f "$SRC/lib/ext2fs/ext2fs.h" ]]; then
-  echo "ext2fs build: fetching $PKG=$PKGVER source" >&2
-  mkdir -p "$HERE/src"
-  (cd "$HERE/src" && apt-get source "$PKG=$PKGVER" >/dev/null)
-fi
-[[ -f "$SRC/lib/ext2fs/ext2fs.h" ]] || { echo "ext2fs build: no source at $SRC" >&2; exit 1; }
+fetch_source ext2fs "$SRC/lib/ext2fs/ext2fs.h"
 
 mkdir -p "$OBJ" "$GEN/ext2fs"
 

@@ -24,9 +24,7 @@ OUT="$HERE/build"
 OBJ="$OUT/obj"
 JOBS="${JOBS:-2}"
 
-export NODE_PATH="${NODE_PATH:-/usr/share/nodejs}"
-export EMCC_SKIP_SANITY_CHECK=1
-EMCC="${EMCC:-emcc}"
+source "$HERE/../common.sh"
 
 CFLAGS=(-O2 -w -DHAVE_CONFIG_H -I"$HERE" -I"$SRC/include/ntfs-3g")
 
@@ -38,39 +36,22 @@ LIB_SRCS=(
 
 LIB_FLAGS_ID="${CFLAGS[*]} | ${LIB_SRCS[*]}"
 LINK_FLAGS=(
-  -O2
-  -s MODULARIZE=1 -s EXPORT_NAME=createNtfsModule -s ENVIRONMENT=node
+  -O2 "${NODE_MODULE_FLAGS[@]}" -s EXPORT_NAME=createNtfsModule
   -s ALLOW_MEMORY_GROWTH=1 -s INITIAL_MEMORY=16777216 -s MAXIMUM_MEMORY=2147483648
-  -s FILESYSTEM=0 -s NODEJS_CATCH_EXIT=0 -s NODEJS_CATCH_REJECTION=0
-  -s INVOKE_RUN=0 -s EXIT_RUNTIME=0 -s ASSERTIONS=0
+  -s FILESYSTEM=0
   -s EXPORTED_FUNCTIONS=_malloc,_free
   --js-library "$HERE/io-js.js"
 )
 
-hash_inputs() {
-  {
-    echo "$PKG=$PKGVER"
-    echo "$LIB_FLAGS_ID"
-    echo "${LINK_FLAGS[*]}"
-    dpkg-query -W -f='${Version}' emscripten 2>/dev/null || true
-    cat "$HERE/build.sh" "$HERE/config.h" "$HERE/glue.c" "$HERE/io-js.js"
-  } | sha256sum | cut -d' ' -f1
-}
-
-STAMP_WANT="$(hash_inputs)"
-if [[ -f "$OUT/.stamp" && "$(cat "$OUT/.stamp")" == "$STAMP_WANT" && -f "$OUT/ntfs.cjs" && -f "$OUT/ntfs.wasm" ]]; then
+STAMP_WANT="$(inputs_hash "$HERE/build.sh" "$HERE/config.h" "$HERE/glue.c" "$HERE/io-js.js")"
+if up_to_date "$STAMP_WANT" "$OUT/ntfs.cjs" "$OUT/ntfs.wasm"; then
   exit 0
 fi
 
 T0=$(date +%s)
 
 # ---- source ----
-if [[ ! -f "$SRC/libntfs-3g/volume.c" ]]; then
-  echo "ntfs build: fetching $PKG=$PKGVER source" >&2
-  mkdir -p "$HERE/src"
-  (cd "$HERE/src" && apt-get source "$PKG=$PKGVER" >/dev/null)
-fi
-[[ -f "$SRC/libntfs-3g/volume.c" ]] || { echo "ntfs build: no source at $SRC" >&2; exit 1; }
+fetch_source ntfs "$SRC/libntfs-3g/volume.c"
 
 mkdir -p "$OBJ"
 
