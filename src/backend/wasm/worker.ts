@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { BridgeClient } from './block-bridge.js';
 import type { MountRequest, WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js';
 import { FsError, type FsDriver } from '../../fs/fs-driver.js';
-import { Vfs, isDir, isLnk } from '../../fs/vfs.js';
+import { Vfs, isDir } from '../../fs/vfs.js';
 import { loadExt2Module, openExt2 } from '../../fs/ext2/ext2-driver.js';
 import type { NtfsModule } from '../../fs/ntfs/ntfs-driver.js';
 import { cksumCrc } from '../../util/cksum.js';
@@ -113,15 +113,6 @@ const ops: Record<string, (...args: any[]) => unknown> = {
   mounts: () => vfs.inOrder().map((m) => ({ device: m.device, mountpoint: m.mountpoint })),
   find,
   checksum,
-  isDir: (p: string) => vfs.exists(p) && isDir(vfs.stat(p).mode),
-  isSymlink: (p: string) => {
-    try {
-      return isLnk(vfs.stat(p, false).mode);
-    } catch (e) {
-      if (e instanceof FsError && e.errno === 'ENOENT') return false;
-      throw e;
-    }
-  },
   sync: () => vfs.flushAll(),
 };
 
