@@ -298,14 +298,14 @@ async function download(b: ApplianceBackend, path: string, sink: Writable): Prom
   return n;
 }
 
-const STAT_FORMAT = '%d %i %f %h %u %g %t %T %s %o %b %X %Y %Z|%x|%y|%z';
+export const STAT_FORMAT = '%d %i %f %h %u %g %t %T %s %o %b %X %Y %Z|%x|%y|%z';
 
 function nsecOf(human: string): number {
   const m = /\.(\d{1,9})/.exec(human);
   return m ? Number(m[1]!.padEnd(9, '0')) : 0;
 }
 
-function parseStat(out: string): Record<string, number> {
+export function parseStat(out: string): Record<string, number> {
   const [nums = '', ax = '', mx = '', cx = ''] = out.trim().split('|');
   const f = nums.split(' ');
   const n = (i: number) => Number(f[i]);

@@ -14,6 +14,7 @@ import { loadExt2Module, openExt2 } from '../../fs/ext2/ext2-driver.js';
 import type { NtfsModule } from '../../fs/ntfs/ntfs-driver.js';
 import { cksumCrc } from '../../util/cksum.js';
 import { byteOrder } from '../../util/byte-order.js';
+import { bulkOps } from './bulk-ops.js';
 
 const init = workerData as WorkerInit;
 const bridge = new BridgeClient(init.bridge);
@@ -121,6 +122,8 @@ for (const name of ['stat', 'exists', 'readdir', 'readdirTyped', 'readdirPlus', 
   'setTimes', 'symlink', 'link', 'cp', 'mv'] as const) {
   ops[name] = (vfs[name] as (...a: unknown[]) => unknown).bind(vfs);
 }
+
+Object.assign(ops, bulkOps(vfs));
 
 parentPort!.on('message', async (req: WorkerRequest) => {
   let res: WorkerResponse;

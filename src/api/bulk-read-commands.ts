@@ -1,0 +1,99 @@
+/**
+ * Bulk listing: a directory's entries, and the lstat, symlink target and extended
+ * attributes of many names in one directory, each in one request (libguestfs's readdir,
+ * lstatnslist, readlinklist, lxattrlist, lgetxattrs). Tree walks (diff) use these so a
+ * walk costs a few requests per directory, whatever the number of files.
+ */
+import type { StatResult } from '../fs/vfs.js';
+import { NotSupportedError } from '../errors/index.js';
+import { appliance } from './appliance-access.js';
+import { lstatns, statnsStruct } from './read-commands.js';
+import { defineCommand, type Impl } from './types.js';
+import { wasm } from './wasm-access.js';
+
+const STATNS_FIELDS = lstatns.fields!;
+
+/** What lstatnslist returns for a name whose lstat failed: every field 0 but st_ino -1. */
+function failedStat(): Record<string, number> {
+  const s: Record<string, number> = Object.fromEntries(STATNS_FIELDS.map((f) => [f, 0]));
+  s.st_ino = -1;
+  return s;
+}
+
+type BulkOps = typeof import('../backend/appliance/ops-bulk.js');
+
+/** An appliance implementation from ops-bulk.ts (loaded on first use, like ops.ts). */
+function applianceBulk(name: keyof BulkOps): Impl {
+  return async (ctx, args) => {
+    const op = (await import('../backend/appliance/ops-bulk.js'))[name] as (b: unknown, ...a: unknown[]) => Promise<unknown>;
+    return op(appliance(ctx), ...args);
+  };
+}
+
+const xattrsUnsupported: Impl = async () => {
+  throw new NotSupportedError('extended attributes', 'wasm');
+};
+
+export const readdir = defineCommand({
+  name: 'readdir',
+  args: [{ name: 'dir', kind: 'Pathname' }],
+  ret: 'structs',
+  fields: ['ino', 'ftyp', 'name'],
+  shortdesc: 'read directories entries',
+  longdesc: `Returns every entry of the directory, "." and ".." included, unsorted, each with its inode
+number and a type letter: b block device, c char device, d directory, f FIFO, l symlink, r regular
+file, s socket, u unknown, ? anything else. One request for the whole directory.`,
+  examples: ['readdir /etc'],
+  impl: { appliance: applianceBulk('readdir'), wasm: async (ctx, [dir]) => wasm(ctx).rpc('direntList', dir) },
+});
+
+export const lstatnslist = defineCommand({
+  name: 'lstatnslist',
+  args: [{ name: 'path', kind: 'Pathname' }, { name: 'names', kind: 'StringList' }],
+  ret: 'structs',
+  fields: STATNS_FIELDS,
+  shortdesc: 'lstat on multiple files',
+  longdesc: `Runs lstatns on each of the names, which are entries of the directory path, in one request,
+and returns the results in the same order. A name whose lstat fails gets st_ino -1 (and zeroes).`,
+  examples: ['lstatnslist /etc "hostname passwd"'],
+  impl: {
+    appliance: applianceBulk('lstatnslist'),
+    wasm: async (ctx, [path, names]) =>
+      (await wasm(ctx).rpc<(StatResult | null)[]>('lstatList', path, names)).map((s) => (s ? statnsStruct(s) : failedStat())),
+  },
+});
+
+export const readlinklist = defineCommand({
+  name: 'readlinklist',
+  args: [{ name: 'path', kind: 'Pathname' }, { name: 'names', kind: 'StringList' }],
+  ret: 'strings',
+  shortdesc: 'readlink on multiple files',
+  longdesc: `Reads the target of each of the names, which are entries of the directory path, in one
+request; the list has one string per name, in order, and "" where a name is not a symlink or cannot be read.`,
+  examples: ['readlinklist /etc "localtime hostname"'],
+  impl: { appliance: applianceBulk('readlinklist'), wasm: async (ctx, [path, names]) => wasm(ctx).rpc('readlinkList', path, names) },
+});
+
+export const lgetxattrs = defineCommand({
+  name: 'lgetxattrs',
+  args: [{ name: 'path', kind: 'Pathname' }],
+  ret: 'structs',
+  fields: ['attrname', 'attrval'],
+  shortdesc: 'list extended attributes of a file or directory',
+  longdesc: 'Lists the extended attributes of the file (a symlink itself, not its target), with their values.',
+  examples: ['lgetxattrs /etc/passwd'],
+  impl: { appliance: applianceBulk('lgetxattrs'), wasm: xattrsUnsupported },
+});
+
+export const lxattrlist = defineCommand({
+  name: 'lxattrlist',
+  args: [{ name: 'path', kind: 'Pathname' }, { name: 'names', kind: 'StringList' }],
+  ret: 'structs',
+  fields: ['attrname', 'attrval'],
+  shortdesc: 'lgetxattr on multiple files',
+  longdesc: `Lists the extended attributes of each of the names (entries of the directory path) in one
+request. For each name the list has a header entry (attrname "", attrval the number of attributes that
+follow, as a decimal string), then that many attributes.`,
+  examples: ['lxattrlist /etc "hostname passwd"'],
+  impl: { appliance: applianceBulk('lxattrlist'), wasm: xattrsUnsupported },
+});

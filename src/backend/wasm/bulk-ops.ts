@@ -1,0 +1,67 @@
+/**
+ * The fs worker's bulk listing operations: one request answers for a whole directory
+ * (readdir with d_type letters, lstat of many names, readlink of many names), so a tree
+ * walk costs one worker round trip per directory and per kind, not per file. Each
+ * lists the directory once (readdirPlus: inode attributes without a lookup per name).
+ */
+import { FsError, DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_SOCK, DT_UNKNOWN } from '../../fs/fs-driver.js';
+import type { StatResult, Vfs } from '../../fs/vfs.js';
+
+export interface Dirent {
+  ino: number;
+  ftyp: string;
+  name: string;
+}
+
+/** d_type → the letter libguestfs's readdir reports. */
+const FTYP: Record<number, string> = {
+  [DT_BLK]: 'b', [DT_CHR]: 'c', [DT_DIR]: 'd', [DT_FIFO]: 'f', [DT_LNK]: 'l', [DT_REG]: 'r', [DT_SOCK]: 's', [DT_UNKNOWN]: 'u',
+};
+
+const child = (dir: string, name: string) => (dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`);
+
+export function bulkOps(vfs: Vfs): Record<string, (...args: any[]) => unknown> {
+  /** Name → entry of one directory, listed once. */
+  const entries = (dir: string) => new Map(vfs.readdirPlus(dir).map((e) => [e.name, e]));
+  return {
+    /** readdir(3) as the appliance returns it: '.' and '..' first, then the directory's own order. */
+    direntList(dir: string): Dirent[] {
+      const typed = vfs.readdirTyped(dir);
+      const self = vfs.stat(dir, true);
+      const parent = vfs.stat(child(dir, '..'), true);
+      return [
+        { ino: self.ino, ftyp: 'd', name: '.' },
+        { ino: parent.ino, ftyp: 'd', name: '..' },
+        ...typed.map((e) => ({ ino: e.ino, ftyp: FTYP[e.type] ?? '?', name: e.name })),
+      ];
+    },
+    /** lstat of each name in DIR; null where it fails (the caller marks it as libguestfs does). */
+    lstatList(dir: string, names: string[]): (StatResult | null)[] {
+      const byName = entries(dir);
+      return names.map((n) => {
+        const e = byName.get(n);
+        if (e) return e.attr;
+        try {
+          return vfs.stat(child(dir, n), false);
+        } catch (err) {
+          if (err instanceof FsError) return null;
+          throw err;
+        }
+      });
+    },
+    /** readlink of each name in DIR; '' where it is not a symlink or fails. */
+    readlinkList(dir: string, names: string[]): string[] {
+      const byName = entries(dir);
+      return names.map((n) => {
+        const e = byName.get(n);
+        if (e) return e.link ?? '';
+        try {
+          return vfs.readlink(child(dir, n));
+        } catch (err) {
+          if (err instanceof FsError) return '';
+          throw err;
+        }
+      });
+    },
+  };
+}

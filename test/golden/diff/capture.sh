@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Captures the virt-diff goldens listed in cases.txt (or only the NAMEs given) into this
+# directory: NAME.out, and NAME.err/NAME.rc when stderr was not empty or the exit status not 0;
+# NAME.now (date -u +%s) for the relative-time cases. Run from anywhere, as root, after
+# `npm run fixtures`. Each case boots a libguestfs appliance per side (30-90 s each here).
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+cd "$here/../../../fixtures/out"
+export LIBGUESTFS_BACKEND=direct TZ=UTC LANG=C.UTF-8
+grep -v '^#' "$here/cases.txt" | while IFS=$'\t' read -r name args; do
+  if [ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qx "$name"; then continue; fi
+  case $name in time-relative|time-days) date -u +%s > "$here/$name.now" ;; esac
+  # shellcheck disable=SC2086
+  virt-diff $args > "$here/$name.out" 2> "$here/$name.err" < /dev/null
+  rc=$?
+  rm -f "$here/$name.rc"
+  [ $rc != 0 ] && echo $rc > "$here/$name.rc"
+  [ -s "$here/$name.err" ] || rm -f "$here/$name.err"
+  echo "$name: rc=$rc"
+done
