@@ -17,6 +17,8 @@ export interface MountSpec {
 
 export interface DriveOptions {
   drives: DriveConfig[];
+  /** The second guest's disks (-A, for tools that compare two guests). */
+  drives2: DriveConfig[];
   mounts: MountSpec[];
   inspect: boolean;
   verbose: boolean;
@@ -30,8 +32,8 @@ export function parseMountSpec(spec: string): MountSpec {
 }
 
 /** Adds the shared options to a command; returns a getter for their parsed values. */
-export function addDriveOptions(cmd: Command, opts: { readOnlyDefault: boolean; mounts?: boolean }): () => DriveOptions {
-  const state: DriveOptions = { drives: [], mounts: [], inspect: false, verbose: false, trace: false };
+export function addDriveOptions(cmd: Command, opts: { readOnlyDefault: boolean; mounts?: boolean; secondGuest?: boolean }): () => DriveOptions {
+  const state: DriveOptions = { drives: [], drives2: [], mounts: [], inspect: false, verbose: false, trace: false };
   let format: string | undefined;
   let formatPending = false;
   let readonly = opts.readOnlyDefault;
@@ -40,7 +42,14 @@ export function addDriveOptions(cmd: Command, opts: { readOnlyDefault: boolean; 
     formatPending = false;
     return file;
   }));
-  cmd.addOption(new Option('--format <format>', 'format of the following -a images: raw, qcow2, vmdk, vhdx, vdi, vpc (default: probe)').argParser((f: string) => {
+  if (opts.secondGuest) {
+    cmd.addOption(new Option('-A, --add-second <image>', "add a disk image or NBD URI of the second guest (repeatable)").argParser((file: string) => {
+      state.drives2.push({ file, format, readonly });
+      formatPending = false;
+      return file;
+    }));
+  }
+  cmd.addOption(new Option('--format <format>', 'format of the following -a (and -A) images: raw, qcow2, vmdk, vhdx, vdi, vpc (default: probe)').argParser((f: string) => {
     format = f === 'auto' ? undefined : f;
     formatPending = true;
     return f;

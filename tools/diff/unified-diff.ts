@@ -26,51 +26,177 @@ function splitLines(buf: Uint8Array): string[] {
 }
 
 /**
- * Myers' O((N+M)D) shortest edit script. Returns, for each line of A and of B, whether it
- * is changed (deleted from A / inserted into B).
+ * GNU diff's line discarding: a line with no match in the other file cannot be part of
+ * the common subsequence, so it is marked changed and left out of the search; a line with
+ * very many matches is left out too when it sits inside a run of such lines. This changes
+ * which of several equally short scripts is found, so it is done as GNU diff does it.
  */
-function editScript(a: string[], b: string[]): { delA: boolean[]; insB: boolean[] } {
-  const n = a.length, m = b.length, max = n + m;
-  const delA = new Array<boolean>(n).fill(true), insB = new Array<boolean>(m).fill(true);
-  const off = max + 1;
-  const v = new Int32Array(2 * max + 3);
-  const trace: Int32Array[] = [];
-  let found = false;
-  for (let d = 0; d <= max && !found; d++) {
-    trace.push(v.slice(off - d - 1, off + d + 2)); // the frontier, k in [-d-1, d+1]
-    for (let k = -d; k <= d; k += 2) {
-      let x = k === -d || (k !== d && v[off + k - 1]! < v[off + k + 1]!) ? v[off + k + 1]! : v[off + k - 1]! + 1;
-      let y = x - k;
-      while (x < n && y < m && a[x] === b[y]) { x++; y++; }
-      v[off + k] = x;
-      if (x >= n && y >= m) { found = true; break; }
+function discardConfusingLines(eq: [number[], number[]], changed: [boolean[], boolean[]]): [number[], number[]] {
+  const counts = eq.map((e) => {
+    const c = new Map<number, number>();
+    for (const x of e) c.set(x, (c.get(x) ?? 0) + 1);
+    return c;
+  });
+  const discards = eq.map((e, f) => {
+    const end = e.length;
+    let many = 5;
+    for (let tem = Math.floor(end / 64); (tem >>= 2) > 0;) many *= 2;
+    return e.map((x) => {
+      const nmatch = counts[1 - f]!.get(x) ?? 0;
+      return nmatch === 0 ? 1 : nmatch > many ? 2 : 0;
+    });
+  });
+  for (const d of discards) {
+    const end = d.length;
+    for (let i = 0; i < end; i++) {
+      if (d[i] === 2) { d[i] = 0; continue; }
+      if (d[i] === 0) continue;
+      let provisional = 0, j = i;
+      for (; j < end; j++) {
+        if (d[j] === 0) break;
+        if (d[j] === 2) provisional++;
+      }
+      while (j > i && d[j - 1] === 2) { d[--j] = 0; provisional--; }
+      const length = j - i;
+      if (provisional * 4 > length) {
+        while (j > i) if (d[--j] === 2) d[j] = 0;
+      } else {
+        let minimum = 1;
+        for (let tem = length >> 2; (tem >>= 2) > 0;) minimum <<= 1;
+        minimum++;
+        for (let k = 0, consec = 0; k < length; k++) {
+          if (d[i + k] !== 2) consec = 0;
+          else if (minimum === ++consec) k -= consec;
+          else if (minimum < consec) d[i + k] = 0;
+        }
+        for (let k = 0, consec = 0; k < length; k++) {
+          if (k >= 8 && d[i + k] === 1) break;
+          if (d[i + k] === 2) { consec = 0; d[i + k] = 0; }
+          else if (d[i + k] === 0) consec = 0;
+          else consec++;
+          if (consec === 3) break;
+        }
+        i += length - 1;
+        for (let k = 0, consec = 0; k < length; k++) {
+          if (k >= 8 && d[i - k] === 1) break;
+          if (d[i - k] === 2) { consec = 0; d[i - k] = 0; }
+          else if (d[i - k] === 0) consec = 0;
+          else consec++;
+          if (consec === 3) break;
+        }
+      }
     }
   }
-  // Walk back through the saved frontiers, marking the diagonal (unchanged) runs.
-  let x = n, y = m;
-  for (let d = trace.length - 1; d >= 0 && (x > 0 || y > 0); d--) {
-    const vd = trace[d]!, at = (k: number) => vd[k + d + 1]!;
-    const k = x - y;
-    const prevK = d === 0 ? 0 : k === -d || (k !== d && at(k - 1) < at(k + 1)) ? k + 1 : k - 1;
-    const prevX = d === 0 ? 0 : at(prevK);
-    const prevY = prevX - prevK;
-    while (x > prevX && y > prevY) { x--; y--; delA[x] = false; insB[y] = false; }
-    x = prevX; y = prevY;
-  }
-  return { delA, insB };
+  // What is left is searched; the index maps back to the real line.
+  return discards.map((d, f) => {
+    const real: number[] = [];
+    d.forEach((v, i) => { if (v) changed[f]![i] = true; else real.push(i); });
+    return real;
+  }) as [number[], number[]];
 }
 
-/** GNU diff slides each run of changed lines as far down as equal lines allow. */
-function slideDown(lines: string[], changed: boolean[]): void {
-  for (let i = 0; i < lines.length; ) {
-    if (!changed[i]) { i++; continue; }
-    let end = i;
-    while (end < lines.length && changed[end]) end++;
-    while (end < lines.length && !changed[end] && lines[end] === lines[i]) {
-      changed[i] = false; changed[end] = true; i++; end++;
-      while (end < lines.length && changed[end]) end++;
+/**
+ * The shortest edit script between the undiscarded lines, by GNU diff's divide and
+ * conquer: find where the forward and backward searches meet (the middle snake), recurse
+ * on both halves. Marks changed lines of both files.
+ */
+function compareSeq(xv: number[], yv: number[], xChanged: (i: number) => void, yChanged: (i: number) => void): void {
+  const size = xv.length + yv.length + 3, offset = yv.length + 1;
+  const fd = new Int32Array(size), bd = new Int32Array(size);
+  const diag = (xoff: number, xlim: number, yoff: number, ylim: number): [number, number] => {
+    const dmin = xoff - ylim, dmax = xlim - yoff, fmid = xoff - yoff, bmid = xlim - ylim;
+    let fmin = fmid, fmax = fmid, bmin = bmid, bmax = bmid;
+    const odd = ((fmid - bmid) & 1) !== 0;
+    fd[offset + fmid] = xoff;
+    bd[offset + bmid] = xlim;
+    for (;;) {
+      if (fmin > dmin) fd[offset + --fmin - 1] = -1; else ++fmin;
+      if (fmax < dmax) fd[offset + ++fmax + 1] = -1; else --fmax;
+      for (let d = fmax; d >= fmin; d -= 2) {
+        const tlo = fd[offset + d - 1]!, thi = fd[offset + d + 1]!;
+        let x = tlo < thi ? thi : tlo + 1, y = x - d;
+        while (x < xlim && y < ylim && xv[x] === yv[y]) { x++; y++; }
+        fd[offset + d] = x;
+        if (odd && bmin <= d && d <= bmax && bd[offset + d]! <= x) return [x, y];
+      }
+      if (bmin > dmin) bd[offset + --bmin - 1] = 0x7fffffff; else ++bmin;
+      if (bmax < dmax) bd[offset + ++bmax + 1] = 0x7fffffff; else --bmax;
+      for (let d = bmax; d >= bmin; d -= 2) {
+        const tlo = bd[offset + d - 1]!, thi = bd[offset + d + 1]!;
+        let x = tlo < thi ? tlo : thi - 1, y = x - d;
+        while (xoff < x && yoff < y && xv[x - 1] === yv[y - 1]) { x--; y--; }
+        bd[offset + d] = x;
+        if (!odd && fmin <= d && d <= fmax && x <= fd[offset + d]!) return [x, y];
+      }
     }
-    i = end;
+  };
+  const seq = (xoff: number, xlim: number, yoff: number, ylim: number): void => {
+    while (xoff < xlim && yoff < ylim && xv[xoff] === yv[yoff]) { xoff++; yoff++; }
+    while (xlim > xoff && ylim > yoff && xv[xlim - 1] === yv[ylim - 1]) { xlim--; ylim--; }
+    if (xoff === xlim) { while (yoff < ylim) yChanged(yoff++); return; }
+    if (yoff === ylim) { while (xoff < xlim) xChanged(xoff++); return; }
+    const [xmid, ymid] = diag(xoff, xlim, yoff, ylim);
+    seq(xoff, xmid, yoff, ymid);
+    seq(xmid, xlim, ymid, ylim);
+  };
+  seq(0, xv.length, 0, yv.length);
+}
+
+/** Which lines of A are deleted and which lines of B inserted, as GNU diff decides. */
+function editScript(a: string[], b: string[]): { delA: boolean[]; insB: boolean[] } {
+  const ids = new Map<string, number>();
+  const id = (l: string) => { let v = ids.get(l); if (v === undefined) ids.set(l, (v = ids.size + 1)); return v; };
+  const eq: [number[], number[]] = [a.map(id), b.map(id)];
+  const changed: [boolean[], boolean[]] = [new Array<boolean>(a.length).fill(false), new Array<boolean>(b.length).fill(false)];
+  const [realA, realB] = discardConfusingLines(eq, changed);
+  compareSeq(realA.map((i) => eq[0][i]!), realB.map((i) => eq[1][i]!),
+    (k) => { changed[0][realA[k]!] = true; }, (k) => { changed[1][realB[k]!] = true; });
+  return { delA: changed[0], insB: changed[1] };
+}
+
+/**
+ * GNU diff's boundary shifting, so that among equally short scripts the same one is
+ * printed: each run of changed lines slides back (merging with earlier runs) and then
+ * forward as far as equal lines allow, repeating while runs merge; then it moves back to
+ * where it lines up with a run of changes in the other file, if it can. Index -1 and
+ * `length` read as unchanged.
+ */
+function shiftBoundaries(lines: string[], changed: boolean[], other: boolean[]): void {
+  const ch = (k: number) => k >= 0 && k < changed.length && changed[k]!;
+  const oc = (k: number) => k >= 0 && k < other.length && other[k]!;
+  const end = lines.length;
+  let i = 0, j = 0;
+  for (;;) {
+    while (i < end && !ch(i)) {
+      while (oc(j++));
+      i++;
+    }
+    if (i === end) break;
+    let start = i;
+    while (ch(++i));
+    while (oc(j)) j++;
+    let runlength: number, corresponding: number;
+    do {
+      runlength = i - start;
+      while (start > 0 && lines[start - 1] === lines[i - 1]) {
+        changed[--start] = true;
+        changed[--i] = false;
+        while (ch(start - 1)) start--;
+        while (oc(--j));
+      }
+      corresponding = oc(j - 1) ? i : end;
+      while (i !== end && lines[start] === lines[i]) {
+        changed[start++] = false;
+        changed[i++] = true;
+        while (ch(i)) i++;
+        while (oc(++j)) corresponding = i;
+      }
+    } while (runlength !== i - start);
+    while (corresponding < i) {
+      changed[--start] = true;
+      changed[--i] = false;
+      while (oc(--j));
+    }
   }
 }
 
@@ -84,8 +210,8 @@ export function unifiedDiffBody(bufA: Uint8Array, bufB: Uint8Array): string {
   if (isBinary(bufA) || isBinary(bufB)) return '';
   const a = splitLines(bufA), b = splitLines(bufB);
   const { delA, insB } = editScript(a, b);
-  slideDown(a, delA);
-  slideDown(b, insB);
+  shiftBoundaries(a, delA, insB);
+  shiftBoundaries(b, insB, delA);
   // Pair the two sequences into a list of ops: ' ' keep, '-' delete, '+' insert.
   const ops: { op: ' ' | '-' | '+'; line: string; ia: number; ib: number }[] = [];
   let i = 0, j = 0;
