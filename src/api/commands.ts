@@ -10,6 +10,7 @@ import * as guest from './guest-commands.js';
 import * as read from './read-commands.js';
 import * as write from './write-commands.js';
 import * as inspect from './inspect-commands.js';
+import * as deviceRead from './device-read-commands.js';
 import type { CommandDef, MethodsOf } from './types.js';
 
 export const COMMANDS = [
@@ -40,6 +41,7 @@ export const COMMANDS = [
   inspect.inspectGetBuildId, inspect.inspectGetMountpoints, inspect.inspectGetFilesystems, inspect.inspectGetDriveMappings,
   inspect.inspectGetWindowsSystemroot, inspect.inspectGetWindowsCurrentControlSet, inspect.inspectGetWindowsSoftwareHive,
   inspect.inspectGetWindowsSystemHive, inspect.inspectListApplications2,
+  deviceRead.preadDevice, deviceRead.caseSensitivePath,
 ] as const;
 
 export type CommandMethods = MethodsOf<typeof COMMANDS>;
