@@ -4,6 +4,7 @@ import { catCommand } from './cat/cat-tool.js';
 import { fishCommand } from './fish/fish-tool.js';
 import { lsCommand } from './ls/ls-tool.js';
 import { dfCommand } from './df/df-tool.js';
+import { inspectCommand } from './inspect/inspect-tool.js';
 import { diffCommand } from './diff/diff-tool.js';
 
 const program = new Command('guestkit')
@@ -14,6 +15,7 @@ program.addCommand(catCommand());
 program.addCommand(lsCommand());
 program.addCommand(dfCommand());
 program.addCommand(fishCommand());
+program.addCommand(inspectCommand());
 program.addCommand(diffCommand());
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 1);
