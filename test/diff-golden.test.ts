@@ -1,0 +1,60 @@
+/**
+ * guestkit diff prints what virt-diff prints. test/golden/diff holds the real virt-diff's
+ * output for each case of cases.txt, run on the fixture pair diff-a.img / diff-b.img
+ * (fixtures/make-diff.sh): stdout byte for byte and the exit status are compared; stderr
+ * only for being one line (the program name differs). Read-only: the images are unchanged.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCli } from './helpers/cli.js';
+import { FIXTURES, GOLDEN, sha256 } from './helpers/fixtures.js';
+
+const DIR = join(GOLDEN, 'diff');
+const read = (name: string, ext: string) => {
+  const f = join(DIR, `${name}.${ext}`);
+  return existsSync(f) ? readFileSync(f, 'utf8') : undefined;
+};
+
+/** [name, arguments] from cases.txt, for the cases that have a golden. */
+const CASES: [string, string[]][] = readFileSync(join(DIR, 'cases.txt'), 'utf8')
+  .split('\n')
+  .filter((l) => l && !l.startsWith('#'))
+  .map((l) => l.split('\t') as [string, string])
+  .filter(([name]) => read(name, 'out') !== undefined)
+  .map(([name, args]) => [name, args.split(' ')]);
+
+/** Cases where guestkit differs on purpose (see test/golden/diff/NOTES.md). */
+const DIFFERENT = new Set(['xattrs']);
+
+describe.runIf(existsSync(join(FIXTURES, 'diff-b.img')))('guestkit diff replays virt-diff', () => {
+  it.each(CASES.filter(([n]) => !DIFFERENT.has(n)))('%s', async (name, args) => {
+    const now = read(name, 'now');
+    const r = await runCli(['diff', ...args], { cwd: FIXTURES, env: now ? { GUESTKIT_NOW: now.trim() } : {}, timeoutMs: 60000 });
+    expect(r.out).toBe(read(name, 'out'));
+    expect(r.status).toBe(Number(read(name, 'rc') ?? 0));
+    if (r.status !== 0) expect(r.err.trim().split('\n')).toHaveLength(1);
+    else expect(r.err).toBe('');
+  });
+
+  it('--xattrs on the wasm backend: a one-line "not supported" error, exit 1, nothing on stdout', async () => {
+    const r = await runCli(['diff', '--backend=wasm', '-a', 'diff-a.img', '-A', 'diff-b.img', '--xattrs'], { cwd: FIXTURES });
+    expect(r.status).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(/^guestkit diff: error: .*extended attributes.*not supported by the wasm backend: use --backend=appliance\n$/);
+  });
+
+  it('leaves both images byte-identical', async () => {
+    const before = [sha256(join(FIXTURES, 'diff-a.img')), sha256(join(FIXTURES, 'diff-b.img'))];
+    const r = await runCli(['diff', '-a', 'diff-a.img', '-A', 'diff-b.img', '--checksum'], { cwd: FIXTURES, timeoutMs: 60000 });
+    expect(r.status).toBe(0);
+    expect([sha256(join(FIXTURES, 'diff-a.img')), sha256(join(FIXTURES, 'diff-b.img'))]).toEqual(before);
+  });
+
+  it('a side with no operating system: one-line error, exit 1', async () => {
+    const r = await runCli(['diff', '-a', 'diff-a.img', '-A', 'ext4.img'], { cwd: FIXTURES, timeoutMs: 60000 });
+    expect(r.status).toBe(1);
+    expect(r.out).toBe('');
+    expect(r.err.trim().split('\n')).toHaveLength(1);
+  });
+});
