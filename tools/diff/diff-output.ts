@@ -5,6 +5,7 @@
  * differently (uids unpadded in CSV, atime only with --atime) is decided here.
  */
 import { csvField } from '../../src/util/csv.js';
+import type { TimeFormat } from '../common/tool-output.js';
 import { humanReadable } from '../../src/util/human.js';
 import { splitDev } from '../../src/util/ls-la.js';
 import { fileTypeChar } from '../../src/util/mode-string.js';
@@ -15,7 +16,7 @@ export interface DiffFormat {
   csv: boolean;
   human: boolean;
   uids: boolean;
-  times: false | 'local' | 't' | 'relative' | 'days';
+  times: TimeFormat;
   /** --atime: the atime column too (with a times option). */
   atime: boolean;
   extraStats: boolean;

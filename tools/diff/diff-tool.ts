@@ -7,6 +7,7 @@
 import { Command, Option } from 'commander';
 import { addDriveOptions, type DriveOptions } from '../common/drive-options.js';
 import { runTool } from '../common/run-tool.js';
+import { nowSeconds, timeFormat, writeOut as write, type ListingFlags } from '../common/tool-output.js';
 import { Guestfs, type GuestfsOptions } from '../../src/core/guestfs.js';
 import { GuestkitError } from '../../src/errors/index.js';
 import type { DriveConfig } from '../../src/backend/backend.js';
@@ -16,32 +17,13 @@ import { compareTrees } from './diff-compare.js';
 import { changeLines, type DiffFormat } from './diff-output.js';
 import { unifiedDiffBody } from './unified-diff.js';
 
-interface DiffCliOptions {
+interface DiffCliOptions extends ListingFlags {
   atime?: boolean;
-  checksum?: string | boolean;
   checksums?: string | boolean;
-  csv?: boolean;
   dirLinks?: boolean;
   dirTimes?: boolean;
-  extraStats?: boolean;
-  humanReadable?: boolean;
-  times?: boolean;
-  timeT?: boolean;
-  timeRelative?: boolean;
-  timeDays?: boolean;
-  uids?: boolean;
   xattrs?: boolean;
   all?: boolean;
-}
-
-/** Now, for --time-relative and --time-days; GUESTKIT_NOW (seconds) fixes it for reproducible output. */
-function nowSeconds(): number {
-  const fixed = Number(process.env.GUESTKIT_NOW);
-  return Number.isInteger(fixed) && fixed > 0 ? fixed : Math.floor(Date.now() / 1000);
-}
-
-function write(s: string | Uint8Array): Promise<void> {
-  return new Promise((r) => (process.stdout.write(s) ? r() : process.stdout.once('drain', () => r())));
 }
 
 /** -x: each call on the handle, as libguestfs traces them (name, then arguments). */
@@ -109,8 +91,7 @@ Example:
       if (o.humanReadable && o.csv) throw new GuestkitError('EINVAL', 'you cannot use -h and --csv options together.');
       const cs = o.checksum ?? o.checksums;
       const checksum = cs === undefined ? undefined : cs === true || cs === '' ? 'md5' : String(cs);
-      const timesOpt = o.times || o.time;
-      const times: DiffFormat['times'] = o.timeDays ? 'days' : o.timeRelative ? 'relative' : o.timeT ? 't' : timesOpt || o.all ? 'local' : false;
+      const times = timeFormat({ ...o, times: !!(o.times || o.time || o.all) });
       const xattrs = !!(o.xattrs || o.xattr || o.all);
       const walk: WalkOptions = { atime: !!o.atime, dirLinks: !!(o.dirLinks || o.dirLink), dirTimes: !!(o.dirTimes || o.dirTime), xattrs, checksum };
       const format: DiffFormat = {

@@ -3,33 +3,15 @@ import { Command, Option } from 'commander';
 import { addDriveOptions } from '../common/drive-options.js';
 import { openGuest } from '../common/open-guest.js';
 import { runTool } from '../common/run-tool.js';
+import { nowSeconds, timeFormat, writeOut as write, type ListingFlags } from '../common/tool-output.js';
 import { GuestkitError, formatError } from '../../src/errors/index.js';
 import type { Guestfs } from '../../src/core/guestfs.js';
 import { walkTree } from './ls-compute.js';
 import { formatRecord, type LsFormat } from './ls-output.js';
 
-interface LsOptions {
+interface LsOptions extends ListingFlags {
   long?: boolean;
   recursive?: boolean;
-  checksum?: string | boolean;
-  csv?: boolean;
-  extraStats?: boolean;
-  humanReadable?: boolean;
-  times?: boolean;
-  timeT?: boolean;
-  timeRelative?: boolean;
-  timeDays?: boolean;
-  uids?: boolean;
-}
-
-/** Now, for --time-relative and --time-days; GUESTKIT_NOW (seconds) fixes it for reproducible output. */
-function nowSeconds(): number {
-  const fixed = Number(process.env.GUESTKIT_NOW);
-  return Number.isInteger(fixed) && fixed > 0 ? fixed : Math.floor(Date.now() / 1000);
-}
-
-function write(s: string): Promise<void> {
-  return new Promise((r) => (process.stdout.write(s) ? r() : process.stdout.once('drain', () => r())));
 }
 
 export function lsCommand(): Command {
@@ -55,7 +37,7 @@ export function lsCommand(): Command {
     await runTool('ls', async () => {
       const checksumOpt = o.checksum ?? o.checksums;
       const checksum = checksumOpt === undefined ? undefined : checksumOpt === true || checksumOpt === '' ? 'md5' : String(checksumOpt);
-      const times: LsFormat['times'] = o.timeDays ? 'days' : o.timeRelative ? 'relative' : o.timeT ? 't' : o.times ? 'local' : false;
+      const times = timeFormat(o);
       const lR = !!o.long && !!o.recursive;
       if (!lR && (o.csv || o.humanReadable || o.uids || times || o.extraStats || checksum)) {
         throw new GuestkitError('EINVAL', 'used a flag which can only be combined with -lR mode');

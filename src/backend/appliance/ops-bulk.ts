@@ -8,6 +8,7 @@
 import { ErrnoError } from '../../errors/index.js';
 import { sq, type ApplianceBackend } from './appliance-backend.js';
 import { STAT_FORMAT, parseStat } from './ops.js';
+import { fileTypeChar } from '../../util/mode-string.js';
 
 /** Lines that resolve the directory `path` into $RP and cd there. */
 function inDir(path: string): string {
@@ -25,18 +26,10 @@ function nulFields(buf: Buffer): string[] {
   return parts;
 }
 
-/** st_mode's file type → readdir's letter. */
+/** st_mode's file type → readdir's letter (ls's letter, but r for regular files, f for FIFOs). */
 function ftypOf(mode: number): string {
-  switch (mode & 0o170000) {
-    case 0o060000: return 'b';
-    case 0o020000: return 'c';
-    case 0o040000: return 'd';
-    case 0o010000: return 'f';
-    case 0o120000: return 'l';
-    case 0o100000: return 'r';
-    case 0o140000: return 's';
-    default: return 'u';
-  }
+  const c = fileTypeChar(mode);
+  return c === '-' ? 'r' : c === 'p' ? 'f' : c === '?' ? 'u' : c;
 }
 
 export async function readdir(b: ApplianceBackend, dir: string): Promise<{ ino: number; ftyp: string; name: string }[]> {
