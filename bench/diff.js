@@ -40,14 +40,14 @@ for (let i = 0; i < runs; i++) {
     lg.push(l.s);
     lgOut = l.out;
   }
-  console.log(`  run ${i + 1}: guestkit ${g.s.toFixed(2)} s${haveVirtDiff ? `, virt-diff ${lg[i].toFixed(2)} s` : ''}`);
+  const same = haveVirtDiff ? (g.out.equals(lgOut) ? ', same output' : ', OUTPUTS DIFFER') : '';
+  console.log(`  run ${i + 1}: guestkit ${g.s.toFixed(2)} s${haveVirtDiff ? `, virt-diff ${lg[i].toFixed(2)} s` : ''}${same}`);
 }
 const g = median(gk);
 let line = `median: guestkit diff ${g.toFixed(2)} s`;
 if (haveVirtDiff) {
   const l = median(lg);
   line += `, virt-diff ${l.toFixed(2)} s, ratio ${(l / g).toFixed(1)}× (virt-diff / guestkit)`;
-  line += gkOut.equals(lgOut) ? '; outputs identical' : '; OUTPUTS DIFFER';
 }
 console.log(line);
 console.log(`output: ${gkOut.toString().split('\n').filter((l) => /^[-+=] /.test(l)).length} changed-file lines`);
