@@ -73,7 +73,7 @@ export function diffCommand(): Command {
     .option('--time-days', 'show times as days before now')
     .option('--uids', 'show owner and group ids')
     .addOption(new Option('--uid').hideHelp())
-    .option('--xattrs', 'compare and show extended attributes (appliance backend)')
+    .option('--xattrs', 'compare and show extended attributes (not supported yet: neither backend reads them)')
     .addOption(new Option('--xattr').hideHelp())
     .option('--all', 'same as --extra-stats --times --uids --xattrs');
   cmd.addHelpText('after', `
