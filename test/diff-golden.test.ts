@@ -4,6 +4,7 @@
  * (fixtures/make-diff.sh): stdout byte for byte and the exit status are compared; stderr
  * only for being one line (the program name differs). Read-only: the images are unchanged.
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -24,6 +25,8 @@ const CASES: [string, string[]][] = readFileSync(join(DIR, 'cases.txt'), 'utf8')
   .filter(([name]) => read(name, 'out') !== undefined)
   .map(([name, args]) => [name, args.split(' ')]);
 
+const haveQemu = spawnSync('sh', ['-c', 'command -v qemu-system-x86_64']).status === 0;
+
 /** Cases where guestkit differs on purpose (see test/golden/diff/NOTES.md). */
 const DIFFERENT = new Set(['xattrs']);
 
@@ -43,6 +46,12 @@ describe.runIf(existsSync(join(FIXTURES, 'diff-b.img')))('guestkit diff replays 
     expect(r.out).toBe('');
     expect(r.err).toMatch(/^guestkit diff: error: .*extended attributes.*not supported by the wasm backend: use --backend=appliance\n$/);
   });
+
+  it.runIf(haveQemu)('on the appliance backend too (basic)', async () => {
+    const r = await runCli(['diff', '--backend=appliance', '-a', 'diff-a.img', '-A', 'diff-b.img'], { cwd: FIXTURES, timeoutMs: 600000 });
+    expect(r.out).toBe(read('basic', 'out'));
+    expect(r.status).toBe(0);
+  }, 600000);
 
   it('leaves both images byte-identical', async () => {
     const before = [sha256(join(FIXTURES, 'diff-a.img')), sha256(join(FIXTURES, 'diff-b.img'))];
