@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
-import { FIXTURES, GOLDEN, sha256 } from './helpers/fixtures.js';
+import { FIXTURES, GOLDEN, scratch, sha256 } from './helpers/fixtures.js';
 
 const DIR = join(GOLDEN, 'diff');
 const read = (name: string, ext: string) => {
@@ -52,6 +52,21 @@ describe.runIf(existsSync(join(FIXTURES, 'diff-b.img')))('guestkit diff replays 
     expect(r.out).toBe(read('basic', 'out'));
     expect(r.status).toBe(0);
   }, 600000);
+
+  it('a qcow2 second side, with --format before -A and probed: the same output as raw', async () => {
+    const { dir, cleanup } = scratch();
+    try {
+      const q = join(dir, 'diff-b.qcow2');
+      spawnSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', join(FIXTURES, 'diff-b.img'), q]);
+      for (const args of [['--format=raw', '-a', 'diff-a.img', '--format=qcow2', '-A', q], ['-a', 'diff-a.img', '-A', q]]) {
+        const r = await runCli(['diff', ...args], { cwd: FIXTURES, timeoutMs: 60000 });
+        expect(r.out).toBe(read('basic', 'out'));
+        expect(r.status).toBe(0);
+      }
+    } finally {
+      cleanup();
+    }
+  });
 
   it('leaves both images byte-identical', async () => {
     const before = [sha256(join(FIXTURES, 'diff-a.img')), sha256(join(FIXTURES, 'diff-b.img'))];
