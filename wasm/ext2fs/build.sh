@@ -98,10 +98,7 @@ if [[ ! -f "$OBJ/.libstamp" || "$(cat "$OBJ/.libstamp")" != "$LIBSTAMP_WANT" ]];
 fi
 
 # ---- glue + link ----
-# Our glue is compiled with warnings on: the library's -w is swapped for -Wall (whole
-# words only: a path containing "-w" must stay as it is).
-GLUE_CFLAGS=()
-for f in "${CFLAGS[@]}"; do if [[ $f == -w ]]; then GLUE_CFLAGS+=(-Wall); else GLUE_CFLAGS+=("$f"); fi; done
+glue_cflags
 "$EMCC" "${GLUE_CFLAGS[@]}" -Werror=incompatible-pointer-types -Werror=implicit-function-declaration -Wno-unused-function -Wno-sign-compare -c "$HERE/glue.c" -o "$OBJ/glue.o"
 "$EMCC" "${LINK_FLAGS[@]}" "$OBJ"/*.o -o "$OUT/ext2fs.js"
 mv -f "$OUT/ext2fs.js" "$OUT/ext2fs.cjs"
