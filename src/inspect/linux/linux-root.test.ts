@@ -6,6 +6,7 @@ import { makeDeviceIndex } from '../device-index.js';
 import { unknownFacts } from '../types.js';
 import { inspectLinuxRoot } from './linux-root.js';
 import { linuxOsinfo } from './osinfo.js';
+import { packageFormatOf, packageManagementOf } from './package-kind.js';
 
 const X86_64 = (() => {
   const h = new Uint8Array(64);
@@ -122,5 +123,22 @@ describe('osinfo ids', () => {
     expect(linuxOsinfo('alpinelinux', 3, 19)).toBe('alpinelinux3.19');
     expect(linuxOsinfo('opensuse', 0, 0)).toBe('unknown');
     expect(linuxOsinfo('unknown', 1, 0)).toBe('unknown');
+  });
+});
+
+describe('package format and manager', () => {
+  it('follow libguestfs per distro', async () => {
+    tmp = scratch();
+    const r = dirReader(tmp.dir);
+    const kinds: [string, number, string, string][] = [
+      ['ubuntu', 22, 'deb', 'apt'], ['archlinux', 0, 'pacman', 'pacman'], ['alpinelinux', 3, 'apk', 'apk'],
+      ['sles', 15, 'rpm', 'zypper'], ['opensuse', 15, 'rpm', 'zypper'], ['altlinux', 10, 'rpm', 'apt'],
+      ['mageia', 9, 'rpm', 'urpmi'], ['gentoo', 0, 'ebuild', 'portage'], ['voidlinux', 0, 'xbps', 'xbps'],
+      ['centos', 6, 'rpm', 'yum'], ['rhel', 4, 'rpm', 'up2date'], ['rocky', 9, 'rpm', 'dnf'], ['fedora', 0, 'rpm', 'unknown'],
+      ['slackware', 15, 'unknown', 'unknown'], ['unknown', 0, 'unknown', 'unknown'],
+    ];
+    for (const [distro, major, format, manager] of kinds) {
+      expect([packageFormatOf(distro), await packageManagementOf(r, distro, major)]).toEqual([format, manager]);
+    }
   });
 });
