@@ -9,6 +9,9 @@ import * as augeas from './augeas-commands.js';
 import * as guest from './guest-commands.js';
 import * as read from './read-commands.js';
 import * as write from './write-commands.js';
+import * as partWrite from './part-write-commands.js';
+import * as fsAdmin from './fs-admin-commands.js';
+import * as tar from './tar-commands.js';
 import type { CommandDef, MethodsOf } from './types.js';
 
 export const COMMANDS = [
@@ -32,6 +35,8 @@ export const COMMANDS = [
   augeas.augLs, augeas.augInsert, augeas.augMv, augeas.augLabel, augeas.augClear, augeas.augDefvar, augeas.augDefnode,
   augeas.augLoad, augeas.augSave, augeas.augTransform,
   guest.command, guest.sh, guest.mountOptions, guest.mountVfs,
+  partWrite.partInit, partWrite.partAdd, partWrite.partDisk, fsAdmin.mkfs, fsAdmin.blkid, fsAdmin.df, fsAdmin.dfH,
+  guest.commandLines, guest.shLines, tar.tarIn, tar.tarOut,
 ] as const;
 
 export type CommandMethods = MethodsOf<typeof COMMANDS>;
