@@ -102,7 +102,8 @@ export const partGetMbrId = defineCommand({
   args: [{ name: 'device', kind: 'Device' }, { name: 'partnum', kind: 'Int' }],
   ret: 'int',
   shortdesc: 'get the MBR type byte of a partition',
-  longdesc: 'Returns the MBR partition type byte (0x83 for Linux, 0x05 for extended, ...). In fish it prints in decimal.',
+  longdesc: 'Returns the MBR partition type byte (0x83 for Linux, 0x05 for extended, ...). Fish prints it in hex, as guestfish does.',
+  fishOutput: 'hex',
   examples: ['part-get-mbr-id /dev/sda 1'],
   impl: both(async (ctx, [dev, n]) => {
     const p = await partitionOf(ctx, dev, n);

@@ -12,6 +12,8 @@ import {
 import { sq, type ApplianceBackend } from './appliance-backend.js';
 import { devScript, lines, toGuestDev } from './ops-common.js';
 
+const CACHE_BLOCK = 64 * 1024;
+
 /** A guest block device read and written through the agent (dd on the appliance's device node). */
 class AgentBlockDevice implements BlockDevice {
   constructor(
@@ -27,13 +29,39 @@ class AgentBlockDevice implements BlockDevice {
     return new AgentBlockDevice(b, dev, Number(size), ro.trim() === '1');
   }
 
+  /**
+   * Blocks read so far (this object lives for one command): a partition table
+   * is a few small reads near the start and the end of the disk, and each agent
+   * round trip costs tens of milliseconds under TCG.
+   */
+  private readonly cache = new Map<number, Uint8Array>();
+
+  private async block(index: number): Promise<Uint8Array> {
+    let blk = this.cache.get(index);
+    if (!blk) {
+      const offset = index * CACHE_BLOCK;
+      const length = Math.min(CACHE_BLOCK, this.size - offset);
+      const out = await this.b.sh(`${devScript(this.name)}
+dd if="$d" bs=65536 iflag=skip_bytes,count_bytes,fullblock skip=${offset} count=${length} 2>/dev/null`);
+      if (out.length !== length) throw new ErrnoError('EIO', `${this.name}: short read at ${offset}`);
+      blk = new Uint8Array(out.buffer, out.byteOffset, out.length);
+      this.cache.set(index, blk);
+    }
+    return blk;
+  }
+
   async read(offset: number, length: number): Promise<Uint8Array> {
     if (offset < 0 || offset + length > this.size) throw new ErrnoError('EIO', `${this.name}: read past the end of the device`);
-    if (!length) return new Uint8Array(0);
-    const out = await this.b.sh(`${devScript(this.name)}
-dd if="$d" bs=65536 iflag=skip_bytes,count_bytes,fullblock skip=${offset} count=${length} 2>/dev/null`);
-    if (out.length !== length) throw new ErrnoError('EIO', `${this.name}: short read at ${offset}`);
-    return new Uint8Array(out.buffer, out.byteOffset, out.length);
+    const res = new Uint8Array(length);
+    for (let pos = offset; pos < offset + length; ) {
+      const i = Math.floor(pos / CACHE_BLOCK);
+      const blk = await this.block(i);
+      const from = pos - i * CACHE_BLOCK;
+      const n = Math.min(blk.length - from, offset + length - pos);
+      res.set(blk.subarray(from, from + n), pos - offset);
+      pos += n;
+    }
+    return res;
   }
 
   async readInto(offset: number, into: Uint8Array): Promise<void> {
@@ -44,6 +72,13 @@ dd if="$d" bs=65536 iflag=skip_bytes,count_bytes,fullblock skip=${offset} count=
     if (this.readOnly) throw new ErrnoError('EROFS', `${this.name}: Read-only file system`);
     await this.b.sh(`${devScript(this.name)}
 dd of="$d" bs=65536 oflag=seek_bytes conv=notrunc seek=${offset} 2>/dev/null`, { stdin: data });
+    // Keep cached blocks in step with what was written.
+    for (const [i, blk] of this.cache) {
+      const start = i * CACHE_BLOCK;
+      const a = Math.max(start, offset);
+      const z = Math.min(start + blk.length, offset + data.length);
+      if (a < z) blk.set(data.subarray(a - offset, z - offset), a - start);
+    }
   }
 
   async zero(offset: number, length: number): Promise<void> {

@@ -284,11 +284,27 @@ function parseStat(out: string): Record<string, number> {
   };
 }
 
+/**
+ * A virtio disk's device number as libguestfs reports it, where the disks are
+ * SCSI (major 8): virtio-blk also gives each disk 16 minors, so only the major changes.
+ */
+function sdDevice(dev: number, virtblkMajor: number): number {
+  const major = Math.floor(dev / 256) & 0xfff;
+  const minor = (dev & 0xff) | (Math.floor(dev / 4096) & ~0xff);
+  if (!virtblkMajor || major !== virtblkMajor || minor > 255) return dev;
+  return 8 * 256 + minor;
+}
+
 async function stat(b: ApplianceBackend, path: string, follow: boolean): Promise<Record<string, number>> {
   const out = await b.shText(`rp ${sq(path)} ${follow ? 1 : 0} || exit 1
 [ -e "$RP" ] || [ -L "$RP" ] || die ENOENT ${sq(`${path}: No such file or directory`)}
-stat ${follow ? '-L ' : ''}-c ${sq(STAT_FORMAT)} "$RP"`);
-  return parseStat(out);
+stat ${follow ? '-L ' : ''}-c ${sq(STAT_FORMAT)} "$RP"
+while read -r maj name; do [ "$name" = virtblk ] && echo "$maj"; done < /proc/devices
+:`);
+  const [st = '', virtblk = ''] = lines(out);
+  const res = parseStat(st);
+  res.st_dev = sdDevice(res.st_dev!, Number(virtblk));
+  return res;
 }
 
 async function test(b: ApplianceBackend, path: string, expr: string, follow: boolean): Promise<boolean> {
@@ -301,6 +317,30 @@ async function readlink(b: ApplianceBackend, path: string): Promise<string> {
 [ -L "$RP" ] || die EINVAL ${sq(`${path}: Invalid argument`)}
 readlink "$RP"`);
   return out.replace(/\n$/, '');
+}
+
+/**
+ * A directory's entries with their types, symlinks followed as in a chroot:
+ * 'd' directory, 'f' regular file, 'o' anything else (dangling links included).
+ * A missing or unreadable directory lists as empty. One round trip for what
+ * would otherwise be one is-dir/is-file call per entry (augeas's glob expansion).
+ */
+async function lsTypes(b: ApplianceBackend, dir: string): Promise<Map<string, 'd' | 'f' | 'o'>> {
+  const out = await b.sh(`rp ${sq(dir)} 1 2>/dev/null || exit 0
+[ -d "$RP" ] || exit 0
+D=$RP
+for f in "$D"/* "$D"/.*; do
+  n=\${f##*/}
+  case $n in .|..) continue ;; esac
+  [ -e "$f" ] || [ -L "$f" ] || continue
+  t=$f
+  if [ -L "$f" ]; then rp ${sq(dir.replace(/\/+$/, ''))}"/$n" 1 2>/dev/null && t=$RP || t=; fi
+  if [ -n "$t" ] && [ -d "$t" ]; then c=d; elif [ -n "$t" ] && [ -f "$t" ]; then c=f; else c=o; fi
+  printf '%s %s\\000' "$c" "$n"
+done`);
+  const res = new Map<string, 'd' | 'f' | 'o'>();
+  for (const e of nulList(out)) res.set(e.slice(2), e[0] as 'd' | 'f' | 'o');
+  return res;
 }
 
 /** Every path below dir, with dir's own text cut off the front, as libguestfs's find returns them. */
@@ -461,6 +501,7 @@ export const applianceOps = {
   exists: (b: ApplianceBackend, path: string) => test(b, path, '[ -e "$RP" ]', true),
   readlink,
   find,
+  lsTypes,
   checksum,
   statvfs,
   write: (b: ApplianceBackend, path: string, content: Uint8Array | string) => write(b, path, content, false),
