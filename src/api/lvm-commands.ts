@@ -1,5 +1,6 @@
 /** LVM2 physical volumes, volume groups and logical volumes (read from the on-disk metadata). */
 import { lvmLvs, lvmLvsFull, lvmPvs, lvmPvsFull, lvmVgs, lvmVgsFull } from '../lvm/report.js';
+import { LV_FIELDS, PV_FIELDS, VG_FIELDS } from '../lvm/report-fields.js';
 import { applianceOp } from './appliance-access.js';
 import { defineCommand, type CallContext } from './types.js';
 import { wasm } from './wasm-access.js';
@@ -35,14 +36,6 @@ export const lvs = defineCommand({
   examples: ['lvs'],
   impl: { appliance: applianceOp('lvs'), wasm: async (ctx) => lvmLvs(scan(ctx)) },
 });
-
-const PV_FIELDS = ['pv_name', 'pv_uuid', 'pv_fmt', 'pv_size', 'dev_size', 'pv_free', 'pv_used', 'pv_attr', 'pv_pe_count',
-  'pv_pe_alloc_count', 'pv_tags', 'pe_start', 'pv_mda_count', 'pv_mda_free'];
-const VG_FIELDS = ['vg_name', 'vg_uuid', 'vg_fmt', 'vg_attr', 'vg_size', 'vg_free', 'vg_sysid', 'vg_extent_size',
-  'vg_extent_count', 'vg_free_count', 'max_lv', 'max_pv', 'pv_count', 'lv_count', 'snap_count', 'vg_seqno', 'vg_tags',
-  'vg_mda_count', 'vg_mda_free'];
-const LV_FIELDS = ['lv_name', 'lv_uuid', 'lv_attr', 'lv_major', 'lv_minor', 'lv_kernel_major', 'lv_kernel_minor', 'lv_size',
-  'seg_count', 'origin', 'snap_percent', 'copy_percent', 'move_pv', 'lv_tags', 'mirror_log', 'modules'];
 
 export const pvsFull = defineCommand({
   name: 'pvs-full',

@@ -1,6 +1,6 @@
 /** Changing files in mounted filesystems. */
-import { open } from 'node:fs/promises';
 import { ErrnoError } from '../errors/index.js';
+import { readHostChunks } from '../util/host-chunks.js';
 import { applianceOp } from './appliance-access.js';
 import { defineCommand } from './types.js';
 import { wasm, workerOp } from './wasm-access.js';
@@ -41,31 +41,9 @@ export const upload = defineCommand({
     wasm: async (ctx, [local, remote]) => {
       const b = wasm(ctx);
       await b.rpc('writeFile', remote, new Uint8Array(0), false);
-      let offset = 0;
-      if (local === '-') {
-        for await (const chunk of process.stdin) {
-          await b.rpc('writeAt', remote, offset, chunk as Uint8Array);
-          offset += (chunk as Uint8Array).length;
-        }
-        return;
-      }
-      let fh;
-      try {
-        fh = await open(local, 'r');
-      } catch (e) {
-        throw new ErrnoError((e as NodeJS.ErrnoException).code ?? 'EIO', `${local}: ${(e as Error).message.replace(/^[A-Z]+: /, '').replace(/, open '.*'$/, '')}`, { cause: e });
-      }
-      try {
-        const buf = new Uint8Array(CHUNK);
-        for (;;) {
-          const { bytesRead } = await fh.read(buf, 0, CHUNK, offset);
-          if (bytesRead === 0) break;
-          await b.rpc('writeAt', remote, offset, buf.slice(0, bytesRead));
-          offset += bytesRead;
-        }
-      } finally {
-        await fh.close();
-      }
+      await readHostChunks(local, CHUNK, async (chunk, offset) => {
+        if (chunk.length) await b.rpc('writeAt', remote, offset, chunk);
+      });
     },
   },
 });

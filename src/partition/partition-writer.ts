@@ -7,6 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { BlockDevice } from '../block/block-device.js';
 import { ErrnoError } from '../errors/index.js';
+import { lvmCrc } from '../lvm/crc.js';
 import { readPartitionTable, SECTOR, type PartitionTable } from './partition-table.js';
 
 export type PartTableType = 'msdos' | 'gpt';
@@ -31,21 +32,9 @@ const MBR_EXTENDED = 0x0f;
 
 // ---------------------------------------------------------------- bytes
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32 (IEEE 802.3), as GPT headers and entry arrays use. */
+/** CRC-32 (IEEE 802.3), as GPT headers and entry arrays use: LVM's table, the standard start and inversion. */
 export function crc32(b: Uint8Array): number {
-  let c = 0xffffffff;
-  for (let i = 0; i < b.length; i++) c = CRC_TABLE[(c ^ b[i]!) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return (lvmCrc(b, 0xffffffff) ^ 0xffffffff) >>> 0;
 }
 
 function put32(b: Uint8Array, o: number, v: number): void {

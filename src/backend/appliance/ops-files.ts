@@ -4,8 +4,8 @@
  * followed as in a chroot) and fail with `die ERRNO message` naming the path
  * the caller gave, not the appliance's.
  */
-import { open } from 'node:fs/promises';
 import { ErrnoError } from '../../errors/index.js';
+import { readHostChunks } from '../../util/host-chunks.js';
 import { sq, type ApplianceBackend } from './appliance-backend.js';
 
 /** Lines that resolve `path` into $RP (following symlinks unless follow is 0) and require it to exist. */
@@ -72,58 +72,13 @@ mv "$S" "$RP"`);
 /** Bytes per agent request when streaming a host file in: the agent buffers each in its tmpfs. */
 export const UPLOAD_CHUNK = 8 << 20;
 
-/**
- * Feeds a host file (or standard input for "-") to `sink` in chunks of at most
- * UPLOAD_CHUNK bytes, the first call marked `first`. Returns the byte count.
- */
-export async function readHostChunks(local: string, sink: (chunk: Uint8Array, first: boolean) => Promise<void>): Promise<number> {
-  let n = 0;
-  let pending: Buffer[] = [];
-  let pendingLen = 0;
-  const flush = async () => {
-    const chunk = Buffer.concat(pending, pendingLen);
-    pending = [];
-    pendingLen = 0;
-    await sink(chunk, n === 0);
-    n += chunk.length;
-  };
-  if (local === '-') {
-    for await (const c of process.stdin) {
-      pending.push(c as Buffer);
-      pendingLen += (c as Buffer).length;
-      if (pendingLen >= UPLOAD_CHUNK) await flush();
-    }
-    if (pendingLen || n === 0) await flush();
-    return n;
-  }
-  let fh;
-  try {
-    fh = await open(local, 'r');
-  } catch (e) {
-    throw new ErrnoError((e as NodeJS.ErrnoException).code ?? 'EIO', `${local}: ${(e as Error).message.replace(/^[A-Z]+: /, '').replace(/, open '.*'$/, '')}`, { cause: e });
-  }
-  try {
-    for (;;) {
-      const buf = Buffer.alloc(UPLOAD_CHUNK);
-      const { bytesRead } = await fh.read(buf, 0, UPLOAD_CHUNK, null);
-      if (bytesRead === 0 && n > 0) break;
-      await sink(buf.subarray(0, bytesRead), n === 0);
-      n += bytesRead;
-      if (bytesRead < UPLOAD_CHUNK) break;
-    }
-  } finally {
-    await fh.close();
-  }
-  return n;
-}
-
 async function upload(b: ApplianceBackend, local: string, remote: string): Promise<void> {
-  await readHostChunks(local, async (chunk, first) => {
+  await readHostChunks(local, UPLOAD_CHUNK, async (chunk, offset) => {
     await b.sh(`rp ${sq(remote)} 1 || exit 1
 p=\${RP%/*}
 [ -d "\${p:-/}" ] || die ENOENT ${sq(`${remote}: No such file or directory`)}
 [ -d "$RP" ] && die EISDIR ${sq(`${remote}: Is a directory`)}
-cat ${first ? '>' : '>>'} "$RP"`, { stdin: chunk });
+cat ${offset === 0 ? '>' : '>>'} "$RP"`, { stdin: chunk });
   });
 }
 

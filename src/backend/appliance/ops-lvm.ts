@@ -3,17 +3,10 @@
  * (agent `lvmup`) and lvm(8) reports them, in libguestfs's shapes (sizes in
  * bytes, UUIDs without dashes, devices named /dev/sdX, LVs as /dev/VG/LV).
  */
+import { LV_FIELDS, PV_FIELDS, VG_FIELDS } from '../../lvm/report-fields.js';
 import { byteOrder } from '../../util/byte-order.js';
 import { sq, type ApplianceBackend } from './appliance-backend.js';
 import { fromGuestDev, lines } from './ops-common.js';
-
-const PV_FIELDS = ['pv_name', 'pv_uuid', 'pv_fmt', 'pv_size', 'dev_size', 'pv_free', 'pv_used', 'pv_attr', 'pv_pe_count',
-  'pv_pe_alloc_count', 'pv_tags', 'pe_start', 'pv_mda_count', 'pv_mda_free'];
-const VG_FIELDS = ['vg_name', 'vg_uuid', 'vg_fmt', 'vg_attr', 'vg_size', 'vg_free', 'vg_sysid', 'vg_extent_size',
-  'vg_extent_count', 'vg_free_count', 'max_lv', 'max_pv', 'pv_count', 'lv_count', 'snap_count', 'vg_seqno', 'vg_tags',
-  'vg_mda_count', 'vg_mda_free'];
-const LV_FIELDS = ['lv_name', 'lv_uuid', 'lv_attr', 'lv_major', 'lv_minor', 'lv_kernel_major', 'lv_kernel_minor', 'lv_size',
-  'seg_count', 'origin', 'snap_percent', 'copy_percent', 'move_pv', 'lv_tags', 'mirror_log', 'modules'];
 
 /** Text fields; every other field is a number (sizes in bytes, counts, percentages). */
 const TEXT = new Set(['pv_name', 'pv_uuid', 'pv_fmt', 'pv_attr', 'pv_tags', 'vg_name', 'vg_uuid', 'vg_fmt', 'vg_attr',

@@ -6,7 +6,8 @@
 import type { Writable } from 'node:stream';
 import { ErrnoError } from '../../errors/index.js';
 import { sq, type ApplianceBackend } from './appliance-backend.js';
-import { readHostChunks } from './ops-files.js';
+import { readHostChunks } from '../../util/host-chunks.js';
+import { UPLOAD_CHUNK } from './ops-files.js';
 
 /** libguestfs's compress values → GNU tar's flag. */
 const COMPRESS: Record<string, string> = {
@@ -59,8 +60,8 @@ async function tarIn(b: ApplianceBackend, local: string, dir: string, o: TarOpti
   const flags = tarFlags(o);
   await b.sh(dirCheck(dir));
   try {
-    await readHostChunks(local, async (chunk, first) => {
-      await b.sh(`cat ${first ? '>' : '>>'} /tmp/.tarin`, { stdin: chunk });
+    await readHostChunks(local, UPLOAD_CHUNK, async (chunk, offset) => {
+      await b.sh(`cat ${offset === 0 ? '>' : '>>'} /tmp/.tarin`, { stdin: chunk });
     });
     await b.sh(`${dirCheck(dir)}
 /usr/bin/tar -C "$RP" ${flags.map(sq).join(' ')} -xf /tmp/.tarin 2>/tmp/.tarerr || { cat /tmp/.tarerr >&2; exit 1; }`);

@@ -176,7 +176,11 @@ esac`);
 async function umount(b: ApplianceBackend, target: string, force = false, lazy = false): Promise<void> {
   const flags = `${force ? ' -f' : ''}${lazy ? ' -l' : ''}`;
   if (target.startsWith('/dev/')) {
-    const ms = (await readMounts(b)).filter((m) => m.device === target);
+    // Mounts list LVs by their kernel name, /dev/mapper/VG-LV; accept /dev/VG/LV too.
+    const lv = /^\/dev\/([^/]+)\/([^/]+)$/.exec(target);
+    const dm = (x: string) => x.replace(/-/g, '--');
+    const names = lv && lv[1] !== 'mapper' ? [target, `/dev/mapper/${dm(lv[1]!)}-${dm(lv[2]!)}`] : [target];
+    const ms = (await readMounts(b)).filter((m) => names.includes(m.device));
     if (!ms.length) throw new ErrnoError('EINVAL', `${target}: not mounted`);
     await b.sh(ms.reverse().map((m) => `umount${flags} ${sq(m.path)}`).join(' && '));
     return;
