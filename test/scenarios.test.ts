@@ -411,6 +411,33 @@ umount-all
     expect(r.out).toBe('one two\na\nb\nc\nLinux\n\n');
   });
 
+  it('makes vfat and ntfs filesystems that mount and take writes', async () => {
+    if (backend === 'wasm') return expectNotOnWasm(['mkfs vfat /dev/sdf1']);
+    const r = await fish.run(`
+mkfs vfat /dev/sdf1 label:ESP2
+vfs-type /dev/sdf1
+vfs-label /dev/sdf1
+mount /dev/sdf1 /
+write /A.TXT "fat\\n"
+ls /
+umount-all
+mkfs ntfs /dev/sdf1 label:Data
+vfs-type /dev/sdf1
+vfs-label /dev/sdf1
+mount /dev/sdf1 /
+write /B.txt "ntfs\\n"
+cat /B.txt
+umount-all
+-mkfs ext4 /dev/sdf1 features:bogus_feature
+-mkfs reiser4 /dev/sdf1
+`);
+    expect(r.out).toBe('vfat\nESP2\nA.TXT\nntfs\nData\nntfs\n\n');
+    const errs = r.err.split('\n').filter(Boolean);
+    expect(errs).toHaveLength(2);
+    expect(errs[0]).toMatch(/^guestkit: error: mkfs: .*bogus_feature/);
+    expect(errs[1]).toBe('guestkit: error: mkfs: reiser4: unsupported filesystem type (supported: ext2, ext3, ext4, xfs, btrfs, vfat, msdos, ntfs)');
+  });
+
   it('prints df and df-h as the appliance sees the mounts', async () => {
     if (backend === 'wasm') return expectNotOnWasm(['df', 'df-h']);
     const r = await fish.run('mount-ro /dev/sdb2 /\ndf\ndf-h\numount-all\n');
