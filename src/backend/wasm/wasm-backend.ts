@@ -86,6 +86,15 @@ export class WasmBackend implements Backend {
     });
   }
 
+  /**
+   * Re-reads partition tables and LVM after a command rewrote a disk's table
+   * (part-init, part-add, part-disk); cached probes are dropped with it.
+   */
+  async rescanDevices(): Promise<void> {
+    this.devices = await DeviceMap.build(this.drives);
+    this.probes.clear();
+  }
+
   /** Looks a device up by name, or fails with the libguestfs-style message. */
   device(name: string): DeviceEntry {
     const d = this.devices.get(name);
