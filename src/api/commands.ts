@@ -9,6 +9,7 @@ import * as augeas from './augeas-commands.js';
 import * as guest from './guest-commands.js';
 import * as read from './read-commands.js';
 import * as write from './write-commands.js';
+import * as deviceRead from './device-read-commands.js';
 import type { CommandDef, MethodsOf } from './types.js';
 
 export const COMMANDS = [
@@ -32,6 +33,7 @@ export const COMMANDS = [
   augeas.augLs, augeas.augInsert, augeas.augMv, augeas.augLabel, augeas.augClear, augeas.augDefvar, augeas.augDefnode,
   augeas.augLoad, augeas.augSave, augeas.augTransform,
   guest.command, guest.sh, guest.mountOptions, guest.mountVfs,
+  deviceRead.preadDevice, deviceRead.caseSensitivePath,
 ] as const;
 
 export type CommandMethods = MethodsOf<typeof COMMANDS>;

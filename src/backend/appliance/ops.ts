@@ -162,6 +162,15 @@ async function blockdevGetsize64(b: ApplianceBackend, dev: string): Promise<numb
   return Number(out.trim());
 }
 
+/** pread-device: count bytes at a byte offset of a device (fewer at its end); arguments already checked. */
+async function preadDevice(b: ApplianceBackend, dev: string, count: number, offset: number): Promise<Uint8Array> {
+  if (count === 0) return new Uint8Array(0);
+  // At or past the end pread(2) returns nothing; dd would fail to skip there.
+  return b.sh(`${devScript(dev)}
+[ ${Math.trunc(offset)} -ge "$(blockdev --getsize64 "$d")" ] && exit 0
+dd if="$d" bs=65536 skip=${Math.trunc(offset)} count=${Math.trunc(count)} iflag=skip_bytes,count_bytes,fullblock 2>/dev/null`);
+}
+
 // ---------------------------------------------------------------- mounts
 
 interface MountEntry {
@@ -470,6 +479,7 @@ export const applianceOps = {
   vfsLabel: async (b: ApplianceBackend, dev: string) => (await blkidOne(b, dev)).LABEL ?? '',
   vfsUuid: async (b: ApplianceBackend, dev: string) => (await blkidOne(b, dev)).UUID ?? '',
   blockdevGetsize64,
+  preadDevice,
   mount: (b: ApplianceBackend, dev: string, mountpoint: string) => mount(b, dev, mountpoint, false),
   mountRo: (b: ApplianceBackend, dev: string, mountpoint: string) => mount(b, dev, mountpoint, true),
   /** mount-options / mount-vfs style: explicit options and filesystem type. */
