@@ -1,0 +1,108 @@
+/**
+ * guestkit customize: virt-customize. Opens the disks transactionally (an
+ * overlay; qcow2 overlay + qemu-img commit on the appliance), inspects and
+ * mounts the guest, runs the operations in order, and commits only when all of
+ * them succeeded. Progress lines go to a terminal only (-q silences them).
+ */
+import { Command } from 'commander';
+import { runTool } from '../common/run-tool.js';
+import { buildCustomizeCommand, type CustomizeOptions } from './customize-options.js';
+import { SignalGuard } from './signal-guard.js';
+import { Guestfs } from '../../src/core/guestfs.js';
+import { GuestkitError } from '../../src/errors/index.js';
+import { inspectAndMount } from '../../src/inspect/mount-inspected.js';
+import type { CustomizeReporter } from '../../src/customize/context.js';
+import { preflight, runCustomize } from '../../src/customize/run.js';
+import { Qcow2Overlay } from '../../src/customize/qcow2-overlay.js';
+import type { BackendName } from '../../src/backend/backend.js';
+
+const PROG = 'guestkit customize';
+
+/** virt-customize's message style: "[   1.2] text" on a terminal, nothing when piped or -q. */
+function reporter(o: CustomizeOptions): CustomizeReporter {
+  const t0 = Date.now();
+  const progress = !o.quiet && process.stdout.isTTY === true;
+  return {
+    message: (text) => {
+      if (progress) process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}] ${text}\n`);
+    },
+    warning: (text) => process.stdout.write(`${PROG}: warning: ${text}\n`),
+    info: (text) => process.stdout.write(`${PROG}: ${text}\n`),
+  };
+}
+
+/** 'auto' picks the appliance when commands must run in the guest, else the in-process backend. */
+export function chooseBackend(requested: string | undefined, needsAppliance: boolean): BackendName {
+  const name = requested ?? process.env.GUESTKIT_BACKEND ?? 'auto';
+  if (name === 'auto') return needsAppliance ? 'appliance' : 'wasm';
+  if (name === 'wasm' || name === 'appliance') return name;
+  throw new GuestkitError('EINVAL', `unknown backend '${name}' (expected auto, wasm or appliance)`);
+}
+
+/** -x: each API call on standard error, as guestfish -x prints it. */
+function traceCalls(g: Guestfs): void {
+  const call = g.call.bind(g);
+  g.call = async (name, args, optargs) => {
+    const shown = args.map((a) => (a instanceof Uint8Array ? `<${a.length} bytes>` : JSON.stringify(a)));
+    process.stderr.write(`${PROG}: trace: ${[name, ...shown].join(' ')}\n`);
+    return call(name, args, optargs);
+  };
+}
+
+async function customize(o: CustomizeOptions): Promise<number> {
+  if (o.error) throw o.error;
+  const { drives } = o.drive;
+  if (drives.length === 0) throw new GuestkitError('EINVAL', 'you must give at least one -a option (a disk image or NBD URI)');
+  const needsAppliance = o.parsed.ops.some((op) => op.op === 'run');
+  const backend = chooseBackend(o.drive.backend, needsAppliance);
+  const report = reporter(o);
+  const verbose = o.drive.verbose ? (m: string) => process.stderr.write(`${PROG}: ${m}\n`) : undefined;
+  const guard = new SignalGuard((line) => process.stderr.write(`${PROG}: ${line}\n`));
+  const overlays: Qcow2Overlay[] = [];
+  const g = new Guestfs({ backend });
+  try {
+    report.message('Examining the guest ...');
+    for (const d of drives) {
+      if (o.dryRun) g.addDrive(d.file, { format: d.format, readonly: true });
+      else if (backend === 'wasm') g.addDrive(d.file, { format: d.format, transactional: true });
+      else {
+        const ov = await Qcow2Overlay.create(d.file, d.format);
+        overlays.push(ov);
+        g.addDrive(ov.path, { format: 'qcow2' });
+      }
+    }
+    if (o.drive.trace) traceCalls(g);
+    await g.launch();
+    // Read-write mounts even for --dry-run: the writes land in the drives' throw-away overlays.
+    const facts = await inspectAndMount(g, { readOnly: false, verbose });
+    preflight(o.parsed, facts, backend);
+    await runCustomize({ g, facts, ...report }, o.parsed);
+    report.message('Finishing off');
+    if (o.dryRun) {
+      await g.close();
+      return 0;
+    }
+    await guard.commit(async () => {
+      if (backend === 'wasm') {
+        await g.commit();
+        await g.close();
+      } else {
+        await g.close(); // the appliance syncs, unmounts and leaves; qemu-nbd flushes the overlay
+        for (const ov of overlays) await ov.commit();
+      }
+    });
+    return 0;
+  } finally {
+    await g.close().catch(() => undefined);
+    for (const ov of overlays) ov.dispose();
+    guard.dispose();
+  }
+}
+
+export function customizeCommand(): Command {
+  const { cmd, options } = buildCustomizeCommand();
+  cmd.action(async () => {
+    await runTool('customize', () => customize(options()));
+  });
+  return cmd;
+}
