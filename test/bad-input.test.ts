@@ -75,8 +75,8 @@ describe('bad input', () => {
     expectOneLineError(await runCli(['ls', '-a', fixture('mbr.img'), '-m', '/dev/sdb1', '/']), /\/dev\/sdb1: No such file or directory/);
   });
 
-  it('-m missing on cat and ls says why', async () => {
-    expectOneLineError(await runCli(['cat', '-a', fixture('ext4.img'), '/etc/hostname']), /no -m option: inspection is not available yet/);
+  it('cat without -m inspects, and says so when no OS is found', async () => {
+    expectOneLineError(await runCli(['cat', '-a', fixture('ext4.img'), '/etc/hostname']), /no operating system was found on the disk/);
   });
 
   it('an NBD server that is not there', async () => {

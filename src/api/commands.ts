@@ -9,6 +9,7 @@ import * as augeas from './augeas-commands.js';
 import * as guest from './guest-commands.js';
 import * as read from './read-commands.js';
 import * as write from './write-commands.js';
+import * as inspect from './inspect-commands.js';
 import * as deviceRead from './device-read-commands.js';
 import type { CommandDef, MethodsOf } from './types.js';
 
@@ -33,6 +34,13 @@ export const COMMANDS = [
   augeas.augLs, augeas.augInsert, augeas.augMv, augeas.augLabel, augeas.augClear, augeas.augDefvar, augeas.augDefnode,
   augeas.augLoad, augeas.augSave, augeas.augTransform,
   guest.command, guest.sh, guest.mountOptions, guest.mountVfs,
+  inspect.inspectOsCommand, inspect.inspectGetRoots, inspect.inspectGetType, inspect.inspectGetDistro,
+  inspect.inspectGetProductName, inspect.inspectGetProductVariant, inspect.inspectGetMajorVersion,
+  inspect.inspectGetMinorVersion, inspect.inspectGetArch, inspect.inspectGetHostname, inspect.inspectGetPackageFormat,
+  inspect.inspectGetPackageManagement, inspect.inspectGetFormat, inspect.inspectIsLive, inspect.inspectGetOsinfo,
+  inspect.inspectGetBuildId, inspect.inspectGetMountpoints, inspect.inspectGetFilesystems, inspect.inspectGetDriveMappings,
+  inspect.inspectGetWindowsSystemroot, inspect.inspectGetWindowsCurrentControlSet, inspect.inspectGetWindowsSoftwareHive,
+  inspect.inspectGetWindowsSystemHive, inspect.inspectListApplications2,
   deviceRead.preadDevice, deviceRead.caseSensitivePath,
 ] as const;
 

@@ -1,22 +1,28 @@
-/** Opens the disks a tool was given and mounts what -m asked for. */
+/**
+ * Opens the disks a tool was given and mounts the guest: what -m asked for, or,
+ * with -i (or, for tools that need a guest, no -m at all, as virt-cat/virt-ls do),
+ * the OS inspection finds, at its own mountpoints.
+ */
 import { Guestfs, type GuestfsOptions } from '../../src/core/guestfs.js';
 import { GuestkitError } from '../../src/errors/index.js';
+import { inspectAndMount } from '../../src/inspect/mount-inspected.js';
 import type { DriveOptions } from './drive-options.js';
 
 export async function openGuest(o: DriveOptions, opts: { tool: string; needMounts: boolean; readOnly: boolean }): Promise<Guestfs> {
   if (o.drives.length === 0) {
     throw new GuestkitError('EINVAL', `you must specify at least one -a option (a disk image or NBD URI)`);
   }
-  if (o.inspect) {
-    throw new GuestkitError('ENOTSUP', 'inspection (-i) is not available yet: say where to mount the guest with -m DEVICE[:MOUNTPOINT]');
+  if (o.inspect && o.mounts.length > 0) {
+    throw new GuestkitError('EINVAL', 'cannot use -i and -m together: -i mounts the guest as inspection finds it');
   }
-  if (opts.needMounts && o.mounts.length === 0) {
-    throw new GuestkitError('EINVAL', 'no -m option: inspection is not available yet, so say where to mount the guest with -m DEVICE[:MOUNTPOINT] (e.g. -m /dev/sda1)');
-  }
+  const inspect = o.inspect || (opts.needMounts && o.mounts.length === 0);
   const g = new Guestfs({ backend: o.backend as GuestfsOptions['backend'] });
   try {
     for (const d of o.drives) g.addDrive(d.file, { format: d.format, readonly: opts.readOnly || d.readonly });
     await g.launch();
+    if (inspect) {
+      await mountGuest(g, o, opts.tool, opts.readOnly || o.drives.every((d) => d.readonly));
+    }
     for (const m of o.mounts) {
       if (opts.readOnly) await g.mountRo(m.device, m.mountpoint);
       else await g.mount(m.device, m.mountpoint);
@@ -26,4 +32,14 @@ export async function openGuest(o: DriveOptions, opts: { tool: string; needMount
     await g.close().catch(() => undefined);
     throw e;
   }
+}
+
+/** Inspection-based mounting with the tool's -v and warning conventions. */
+export async function mountGuest(g: Guestfs, o: DriveOptions, tool: string, readOnly: boolean): Promise<void> {
+  if (o.verbose) process.env.GUESTKIT_VERBOSE = '1';
+  await inspectAndMount(g, {
+    readOnly,
+    verbose: o.verbose ? (m) => process.stderr.write(`guestkit ${tool}: ${m}\n`) : undefined,
+    warn: (m) => process.stderr.write(`guestkit ${tool}: ${m}\n`),
+  });
 }

@@ -4,6 +4,8 @@ import { createInterface } from 'node:readline';
 import { Command, Option } from 'commander';
 import { addDriveOptions } from '../common/drive-options.js';
 import { runTool } from '../common/run-tool.js';
+import { mountGuest } from '../common/open-guest.js';
+import { GuestkitError } from '../../src/errors/index.js';
 import { Guestfs, type GuestfsOptions } from '../../src/core/guestfs.js';
 import { FishShell, QuitSignal } from '../../src/shell/fish.js';
 import { splitCommands, tokenize, type Word } from '../../src/shell/tokenize.js';
@@ -25,10 +27,11 @@ export function fishCommand(): Command {
       shell.trace = o.trace;
       try {
         for (const d of o.drives) g.addDrive(d.file, { format: d.format, readonly: d.readonly });
-        if (o.inspect) throw new Error('inspection (-i) is not available yet: use -m DEVICE[:MOUNTPOINT]');
-        // -m implies launch, as in guestfish.
-        if (o.mounts.length > 0) {
+        if (o.inspect && o.mounts.length > 0) throw new GuestkitError('EINVAL', 'cannot use -i and -m together: -i mounts the guest as inspection finds it');
+        // -i and -m imply launch, as in guestfish.
+        if (o.inspect || o.mounts.length > 0) {
           await g.launch();
+          if (o.inspect) await mountGuest(g, o, 'fish', o.drives.every((d) => d.readonly));
           for (const m of o.mounts) {
             if (o.drives.every((d) => d.readonly)) await g.mountRo(m.device, m.mountpoint);
             else await g.mount(m.device, m.mountpoint);

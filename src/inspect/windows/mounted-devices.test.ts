@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mountedDeviceData, REG_BINARY, REG_SZ, encodeValueData } from '../../hive/index.js';
+import { NotSupportedError } from '../../errors/index.js';
 import { Guestfs } from '../../index.js';
 import { fixture } from '../../../test/helpers/fixtures.js';
 import { buildDeviceIndex, makeDeviceIndex } from '../device-index.js';
@@ -128,5 +129,19 @@ describe('MountedDeviceResolver on mbr.img and gpt.img (wasm backend)', () => {
     // gpt.img: partition 2's unique GUID.
     expect(await r.resolve(decode({ letter: 'E', gptPartitionGuid: '3A1B2C3D-0000-4000-8000-000000000002' }))).toBe('/dev/sdb2');
     expect(await r.resolve(decode({ letter: 'F', gptPartitionGuid: '3A1B2C3D-0000-4000-8000-000000000009' }))).toBeUndefined();
+  });
+
+  it('reads the tables through pread-device where the backend has no part-* commands', async () => {
+    const used: string[] = [];
+    const call: CallFn = (n, a, o) => {
+      used.push(n);
+      if (n.startsWith('part-')) return Promise.reject(new NotSupportedError(n, 'appliance'));
+      return g.call(n, a, o);
+    };
+    const r = new MountedDeviceResolver(call, await buildDeviceIndex(call));
+    const decode = (d: Parameters<typeof mountedDeviceData>[0]) => decodeMountedDevice(REG_BINARY, mountedDeviceData(d))!;
+    expect(await r.resolve(decode({ letter: 'D', mbrSignature: 0x6b7d1e2a, partitionOffset: 55296 * 512 }))).toBe('/dev/sda6');
+    expect(await r.resolve(decode({ letter: 'E', gptPartitionGuid: '3a1b2c3d-0000-4000-8000-000000000001' }))).toBe('/dev/sdb1');
+    expect(used).toContain('pread-device');
   });
 });

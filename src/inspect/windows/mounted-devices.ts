@@ -10,6 +10,7 @@
  */
 import type { CallFn } from '../guest-reader.js';
 import type { DeviceIndex } from '../device-index.js';
+import { readPartitionTableByPread } from './pread-partitions.js';
 
 export type MountedDevice =
   | { kind: 'mbr'; /** The disk signature's 4 bytes as stored. */ signature: Uint8Array; /** Partition start in bytes. */ offset: number }
@@ -55,20 +56,59 @@ async function quiet<T>(p: Promise<T>): Promise<T | undefined> {
   }
 }
 
+/** What drive-letter matching needs of one disk's partition table. */
+interface DiskTable {
+  type: string;
+  partitions: { num: number; start: number; guid?: string }[];
+}
+
+const isNotSupported = (e: unknown): boolean => (e as { code?: string } | null)?.code === 'ENOTSUP';
+
 /**
  * Resolves decoded MountedDevices entries to our partition names through the command
- * table (part-get-parttype, pread-device, part-list, part-to-dev, part-to-partnum,
- * part-get-gpt-guid). A disk or partition these commands cannot read is skipped, as
- * libguestfs ignores parted's errors on empty disks.
+ * table (part-get-parttype, pread-device, part-list, part-get-gpt-guid). Where the
+ * backend has no part-* commands, the table is parsed from sectors read with
+ * pread-device. A disk these cannot read is skipped, as libguestfs ignores parted's
+ * errors on empty disks.
  */
 export class MountedDeviceResolver {
-  private readonly parttypes = new Map<string, string | undefined>();
+  private readonly tables = new Map<string, Promise<DiskTable | undefined>>();
 
   constructor(private readonly call: CallFn, private readonly index: DeviceIndex) {}
 
-  private async parttype(device: string): Promise<string | undefined> {
-    if (!this.parttypes.has(device)) this.parttypes.set(device, (await quiet(this.call('part-get-parttype', [device]))) as string | undefined);
-    return this.parttypes.get(device);
+  private table(device: string): Promise<DiskTable | undefined> {
+    let t = this.tables.get(device);
+    if (!t) {
+      t = this.readTable(device);
+      this.tables.set(device, t);
+    }
+    return t;
+  }
+
+  private async readTable(device: string): Promise<DiskTable | undefined> {
+    let type: string;
+    try {
+      type = (await this.call('part-get-parttype', [device])) as string;
+    } catch (e) {
+      return isNotSupported(e) ? this.readTableByPread(device) : undefined;
+    }
+    const list = ((await quiet(this.call('part-list', [device]))) ?? []) as { part_num: number; part_start: number }[];
+    const partitions: DiskTable['partitions'] = [];
+    for (const p of list) {
+      const num = Number(p.part_num);
+      const guid = type === 'gpt' ? ((await quiet(this.call('part-get-gpt-guid', [device, num]))) as string | undefined) : undefined;
+      partitions.push({ num, start: Number(p.part_start), guid });
+    }
+    return { type, partitions };
+  }
+
+  private async readTableByPread(device: string): Promise<DiskTable | undefined> {
+    const t = await quiet(readPartitionTableByPread(this.call, device));
+    if (!t) return undefined;
+    return {
+      type: t.type,
+      partitions: t.partitions.map((p) => ({ num: p.number, start: p.start, guid: p.gptGuid?.toLowerCase() })),
+    };
   }
 
   async resolve(md: MountedDevice): Promise<string | undefined> {
@@ -76,28 +116,24 @@ export class MountedDeviceResolver {
   }
 
   private async resolveMbr(signature: Uint8Array, offset: number): Promise<string | undefined> {
-    let disk: string | undefined;
     for (const dev of this.index.devices) {
-      if ((await this.parttype(dev)) !== 'msdos') continue;
+      const t = await this.table(dev);
+      if (t?.type !== 'msdos') continue;
       const sig = (await quiet(this.call('pread-device', [dev, 4, 440]))) as Uint8Array | undefined;
-      if (sig && sig.length === 4 && sig.every((b, i) => b === signature[i])) {
-        disk = dev;
-        break;
-      }
+      if (!sig || sig.length !== 4 || !sig.every((b, i) => b === signature[i])) continue;
+      // The first disk with this signature decides, as in libguestfs.
+      const p = t.partitions.find((x) => x.start === offset);
+      return p ? `${dev}${p.num}` : undefined;
     }
-    if (!disk) return undefined;
-    const parts = ((await quiet(this.call('part-list', [disk]))) ?? []) as { part_num: number; part_start: number }[];
-    const p = parts.find((x) => Number(x.part_start) === offset);
-    return p ? `${disk}${p.part_num}` : undefined;
+    return undefined;
   }
 
   private async resolveGpt(guid: string): Promise<string | undefined> {
-    for (const part of this.index.partitions) {
-      const dev = (await quiet(this.call('part-to-dev', [part]))) as string | undefined;
-      const num = (await quiet(this.call('part-to-partnum', [part]))) as number | undefined;
-      if (dev === undefined || num === undefined || (await this.parttype(dev)) !== 'gpt') continue;
-      const g = (await quiet(this.call('part-get-gpt-guid', [dev, num]))) as string | undefined;
-      if (g !== undefined && g.toLowerCase() === guid) return part;
+    for (const dev of this.index.devices) {
+      const t = await this.table(dev);
+      if (t?.type !== 'gpt') continue;
+      const p = t.partitions.find((x) => x.guid !== undefined && x.guid.toLowerCase() === guid);
+      if (p) return `${dev}${p.num}`;
     }
     return undefined;
   }

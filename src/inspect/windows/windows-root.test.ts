@@ -4,6 +4,7 @@
  * checked against what the real virt-inspector reported for the same image
  * (test/golden/inspect/windows.xml; see NOTES-windows.md for what it omits).
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -34,7 +35,17 @@ function goldenApps(): Record<string, string>[] {
   });
 }
 
-describe('Windows root on windows.img (wasm backend)', () => {
+const HAVE_QEMU = spawnSync('qemu-system-x86_64', ['--version']).status === 0;
+
+describe.each([
+  { backend: 'wasm' as const, run: true },
+  // The appliance reads NTFS with the guest kernel and has no part-* commands: the same facts must come out.
+  { backend: 'appliance' as const, run: HAVE_QEMU },
+])('Windows root on windows.img ($backend backend)', ({ backend, run }) => {
+  if (!run) {
+    it.skip('needs qemu-system-x86_64');
+    return;
+  }
   let g: Guestfs;
   let r: GuestReader;
   let index: DeviceIndex;
@@ -43,7 +54,7 @@ describe('Windows root on windows.img (wasm backend)', () => {
   const before = sha256(IMG); // fails when the fixture is missing: run 'npm run fixtures'
 
   beforeAll(async () => {
-    g = new Guestfs({ backend: 'wasm' });
+    g = new Guestfs({ backend });
     g.addDrive(IMG, { readonly: true });
     await g.launch();
     const call = (n: string, a: unknown[], o?: Record<string, unknown>) => g.call(n, a, o);
@@ -52,7 +63,7 @@ describe('Windows root on windows.img (wasm backend)', () => {
     r = guestReader(call, (m) => warnings.push(m));
     facts = unknownFacts('/dev/sda1');
     expect(await inspectWindowsRoot(r, index, facts)).toBe(true);
-  });
+  }, 180_000);
   afterAll(async () => {
     await g?.close();
   });
@@ -108,6 +119,17 @@ describe('Windows root on windows.img (wasm backend)', () => {
   it('finds the MBR disk signature with pread-device', async () => {
     expect(Array.from(await g.preadDevice('/dev/sda', 4, 440))).toEqual([0x55, 0x1e, 0xed, 0x5e]);
     expect(await g.caseSensitivePath('/windows/system32/CONFIG/software')).toBe('/Windows/System32/config/SOFTWARE');
+  });
+
+  it('pread-device reads short at the end of a device, nothing past it, and rejects bad counts', async () => {
+    const size = 8 * 1024 * 1024;
+    expect((await g.preadDevice('/dev/sda', 100, size - 8)).length).toBe(8);
+    expect((await g.preadDevice('/dev/sda', 100, size)).length).toBe(0);
+    expect(new TextDecoder().decode((await g.preadDevice('/dev/sda1', 8, 3)))).toBe('NTFS    ');
+    await expect(g.preadDevice('/dev/sda', -1, 0)).rejects.toThrow(/count is negative/);
+    await expect(g.preadDevice('/dev/sda', 4, -1)).rejects.toThrow(/offset is negative/);
+    await expect(g.preadDevice('/dev/sda', 4 * 1024 * 1024, 0)).rejects.toThrow(/count is too large/);
+    await expect(g.preadDevice('/dev/sdz', 4, 0)).rejects.toThrow();
   });
 
   it('left the image untouched', () => {

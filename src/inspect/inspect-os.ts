@@ -1,0 +1,64 @@
+/**
+ * inspect-os: finds the operating systems on the handle's disks. Each candidate
+ * filesystem is mounted read-only at '/' in turn and offered to the detectors;
+ * nothing is ever written (every mount is read-only and everything is unmounted
+ * again, as libguestfs's inspect-os does).
+ */
+import type { CallFn } from './guest-reader.js';
+import { guestReader } from './guest-reader.js';
+import { buildDeviceIndex, type DeviceIndex } from './device-index.js';
+import { unknownFacts, type Application2, type OsFacts } from './types.js';
+import { inspectLinuxRoot } from './linux/linux-root.js';
+import { listLinuxApplications } from './linux/applications.js';
+import { inspectWindowsRoot } from './windows/windows-root.js';
+import { listWindowsApplications } from './windows/applications.js';
+import type { GuestReader } from './guest-reader.js';
+
+interface Detector {
+  detect(r: GuestReader, dev: DeviceIndex, facts: OsFacts): Promise<boolean>;
+  applications(r: GuestReader, facts: OsFacts): Promise<Application2[]>;
+}
+
+const DETECTORS: Record<string, Detector> = {
+  linux: { detect: inspectLinuxRoot, applications: listLinuxApplications },
+  windows: { detect: inspectWindowsRoot, applications: listWindowsApplications },
+};
+
+/** Filesystem types that can never be an OS root. */
+const NOT_ROOTS = new Set(['', 'unknown', 'swap', 'LVM2_member', 'crypto_LUKS', 'linux_raid_member', 'iso9660']);
+
+/** Inspects every filesystem; returns the roots found, in list-filesystems order. */
+export async function inspectOs(call: CallFn, warn: (m: string) => void): Promise<OsFacts[]> {
+  await call('umount-all', []);
+  const dev = await buildDeviceIndex(call);
+  const roots: OsFacts[] = [];
+  for (const fs of dev.filesystems) {
+    if (NOT_ROOTS.has(fs.type)) continue;
+    try {
+      await call('mount-ro', [fs.device, '/']);
+    } catch (e) {
+      warn(`inspect-os: ${fs.device}: cannot mount (${(e as Error).message}): skipped`);
+      continue;
+    }
+    try {
+      const r = guestReader(call, warn);
+      for (const detector of Object.values(DETECTORS)) {
+        const facts = unknownFacts(fs.device);
+        if (await detector.detect(r, dev, facts)) {
+          roots.push(facts);
+          break;
+        }
+      }
+    } finally {
+      await call('umount-all', []);
+    }
+  }
+  return roots;
+}
+
+/** The applications of an inspected OS; the caller has mounted its filesystems. */
+export async function listApplications(call: CallFn, facts: OsFacts, warn: (m: string) => void): Promise<Application2[]> {
+  const detector = DETECTORS[facts.type];
+  if (!detector) return [];
+  return detector.applications(guestReader(call, warn), facts);
+}

@@ -1,0 +1,20 @@
+/** The result of the last inspect-os, kept on the handle like libguestfs keeps it. */
+import type { HandleState } from '../api/types.js';
+import { ErrnoError } from '../errors/index.js';
+import type { OsFacts } from './types.js';
+
+const KEY = 'inspect';
+
+export function saveInspection(handle: HandleState, roots: OsFacts[]): void {
+  handle.sessions.set(KEY, new Map(roots.map((r) => [r.root, r])));
+}
+
+/** The facts of ROOT, which must be a root the last inspect-os returned. */
+export function inspectedRoot(handle: HandleState, root: string): OsFacts {
+  const roots = handle.sessions.get(KEY) as Map<string, OsFacts> | undefined;
+  const facts = roots?.get(root) ?? roots?.get(root.replace(/^\/dev\/(?:[hv]|xv)d/, '/dev/sd'));
+  if (!facts) {
+    throw new ErrnoError('EINVAL', `${root}: root device not found: only call this function with a root device previously returned by inspect-os`);
+  }
+  return facts;
+}
