@@ -24,7 +24,9 @@ function reporter(o: CustomizeOptions): CustomizeReporter {
   const progress = !o.quiet && process.stdout.isTTY === true;
   return {
     message: (text) => {
-      if (progress) process.stdout.write(`[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}] ${text}\n`);
+      const line = `[${((Date.now() - t0) / 1000).toFixed(1).padStart(6)}] ${text}\n`;
+      if (progress) process.stdout.write(line);
+      else if (o.drive.verbose) process.stderr.write(line); // -v: progress in the debug output even when piped
     },
     warning: (text) => process.stdout.write(`${PROG}: warning: ${text}\n`),
     info: (text) => process.stdout.write(`${PROG}: ${text}\n`),
