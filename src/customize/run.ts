@@ -79,7 +79,7 @@ async function logfilePath(ctx: CustomizeContext): Promise<string> {
 }
 
 /** --run / --run-command: the script inside the guest's root, its output appended to the log file. */
-async function runInGuest(ctx: CustomizeContext, state: RunState, display: string, script: string): Promise<void> {
+async function runInGuest(ctx: CustomizeContext, state: RunState, script: string): Promise<void> {
   const { g } = ctx;
   state.logfile ??= await logfilePath(ctx);
   const env = ['http_proxy', 'https_proxy', 'ftp_proxy', 'no_proxy']
@@ -93,7 +93,7 @@ async function runInGuest(ctx: CustomizeContext, state: RunState, display: strin
     } catch {
       // no log to show
     }
-    throw new GuestkitError('EIO', `${display}: command exited with an error`, { cause: e });
+    throw new GuestkitError('EIO', 'command exited with an error', { cause: e });
   }
 }
 
@@ -134,7 +134,7 @@ async function runOp(ctx: CustomizeContext, state: RunState, op: Op): Promise<vo
       }
       state.passwords.set(op.user, op.selector);
       return;
-    case 'run': return runInGuest(ctx, state, op.display, op.script);
+    case 'run': return runInGuest(ctx, state, op.script);
     case 'scrub': return scrubFile(g, op.path);
     case 'ssh-inject':
       if (ctx.facts.type === 'windows' || (ctx.facts.type === 'unknown' && !(await g.exists('/etc/passwd')))) {
@@ -160,46 +160,73 @@ async function runOp(ctx: CustomizeContext, state: RunState, op: Op): Promise<vo
   }
 }
 
-/** Applies everything; the first failure is rethrown as "OPTION ARG: message". */
-export async function runCustomize(ctx: CustomizeContext, parsed: ParsedOps): Promise<void> {
-  const state: RunState = { passwords: new Map(), firstboot: { count: 0 } };
-  ctx.message('Setting a random seed');
-  if (!(await setRandomSeed(ctx))) ctx.warning('random seed could not be set for this type of guest');
-  if (ctx.facts.type === 'linux' && (await ctx.g.isFile('/etc/machine-id'))) {
-    if (await setMachineIdIfEmpty(ctx)) ctx.message('Setting the machine ID in /etc/machine-id');
+/**
+ * One customize run, in three steps so that a caller may change handles (and
+ * backends) between operations: begin (random seed, machine id), each
+ * operation, finish (passwords, SELinux, log file). State such as the
+ * passwords and the firstboot script count carries across.
+ */
+export class CustomizeRun {
+  private readonly state: RunState = { passwords: new Map(), firstboot: { count: 0 } };
+
+  constructor(private readonly parsed: ParsedOps) {}
+
+  async begin(ctx: CustomizeContext): Promise<void> {
+    ctx.message('Setting a random seed');
+    try {
+      if (!(await setRandomSeed(ctx))) ctx.warning('random seed could not be set for this type of guest');
+      if (ctx.facts.type === 'linux' && (await ctx.g.isFile('/etc/machine-id'))) {
+        if (await setMachineIdIfEmpty(ctx)) ctx.message('Setting the machine ID in /etc/machine-id');
+      }
+    } catch (e) {
+      throw wrapText('setting the random seed', e);
+    }
   }
-  for (const op of parsed.ops) {
+
+  async op(ctx: CustomizeContext, op: Op): Promise<void> {
     const msg = opMessage(op);
     if (msg) ctx.message(msg);
     try {
-      await runOp(ctx, state, op);
+      await runOp(ctx, this.state, op);
     } catch (e) {
       throw wrap(op, e);
     }
   }
-  if (state.passwords.size > 0) {
-    if (ctx.facts.type === 'linux') {
-      ctx.message('Setting passwords');
-      try {
-        await setLinuxPasswords(ctx, state.passwords, parsed.flags.passwordCrypto ?? 'sha512');
-      } catch (e) {
-        throw wrapText('--root-password/--password', e);
+
+  async finish(ctx: CustomizeContext): Promise<void> {
+    const { state, parsed } = this;
+    if (state.passwords.size > 0) {
+      if (ctx.facts.type === 'linux') {
+        ctx.message('Setting passwords');
+        try {
+          await setLinuxPasswords(ctx, state.passwords, parsed.flags.passwordCrypto ?? 'sha512');
+        } catch (e) {
+          throw wrapText('--root-password/--password', e);
+        }
+      } else {
+        ctx.warning('passwords could not be set for this type of guest');
       }
-    } else {
-      ctx.warning('passwords could not be set for this type of guest');
+    }
+    if (!parsed.flags.noSelinuxRelabel && ctx.facts.type === 'linux') {
+      if (await scheduleSelinuxRelabel(ctx)) ctx.message('SELinux relabelling');
+    }
+    if (parsed.flags.scrubLogfile && state.logfile && (await ctx.g.exists(state.logfile))) {
+      ctx.message('Scrubbing the log file');
+      try {
+        await scrubFile(ctx.g, state.logfile);
+      } catch {
+        await ctx.g.rmF(state.logfile);
+      }
     }
   }
-  if (!parsed.flags.noSelinuxRelabel && ctx.facts.type === 'linux') {
-    if (await scheduleSelinuxRelabel(ctx)) ctx.message('SELinux relabelling');
-  }
-  if (parsed.flags.scrubLogfile && state.logfile && (await ctx.g.exists(state.logfile))) {
-    ctx.message('Scrubbing the log file');
-    try {
-      await scrubFile(ctx.g, state.logfile);
-    } catch {
-      await ctx.g.rmF(state.logfile);
-    }
-  }
+}
+
+/** Applies everything on one handle; the first failure is rethrown as "OPTION ARG: message". */
+export async function runCustomize(ctx: CustomizeContext, parsed: ParsedOps): Promise<void> {
+  const run = new CustomizeRun(parsed);
+  await run.begin(ctx);
+  for (const op of parsed.ops) await run.op(ctx, op);
+  await run.finish(ctx);
 }
 
 function describe(op: Op): string {
