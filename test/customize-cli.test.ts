@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, runCli } from './helpers/cli.js';
 import { copyFixture, e2fsck, scratch, sha256 } from './helpers/fixtures.js';
@@ -179,6 +179,30 @@ function startLongRun(img: string, payload: string): { child: ReturnType<typeof 
   const done = new Promise<{ status: number | null; signal: NodeJS.Signals | null; err: string }>((resolve) => child.on('close', (status, signal) => resolve({ status, signal, err })));
   return { child, ready, done };
 }
+
+describe('customize on an NBD URI (qemu-nbd, writable export)', () => {
+  it('commits through the export on success; a failure changes nothing', async () => {
+    const img = guest();
+    const sock = join(dir, 'nbd.sock');
+    const server = spawn('qemu-nbd', ['--persistent', '-f', 'raw', '-k', sock, img], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 100 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 100));
+      const uri = `nbd+unix:///?socket=${sock}`;
+      const sum = sha256(img);
+      const bad = await customize(['-a', uri, '--write', '/etc/motd:x', '--delete', '/etc/hostname', '--chmod', '0600:/missing']);
+      expect(bad.status).toBe(1);
+      expect(sha256(img)).toBe(sum);
+      const ok = await customize(['-a', uri, '--hostname', 'nbdhost']);
+      expect(ok.err).toBe('');
+      expect(ok.status).toBe(0);
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((r) => server.on('close', r));
+    }
+    expect(debugfs(img, 'cat /etc/hostname')).toBe('nbdhost\n');
+    expect(e2fsck(img).status).toBe(0);
+  });
+});
 
 describe('customize is atomic under signals', () => {
   for (const sig of ['SIGKILL', 'SIGINT', 'SIGTERM'] as const) {
