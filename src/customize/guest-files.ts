@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { Guestfs } from '../core/guestfs.js';
 import { ErrnoError } from '../errors/index.js';
 import { wasmBackend } from './backend-access.js';
+import { componentRegExp } from '../augeas/guest-files.js';
 
 const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFLNK = 0o120000;
 
@@ -75,28 +76,6 @@ export async function copyIn(g: Guestfs, local: string, remoteDir: string): Prom
   await copy(local.replace(/\/+$/, '') || '/', join(remoteDir, basename(path.resolve(local))));
 }
 
-/** One glob(3) path component as a regex: * ? [...] ; a leading dot must be matched literally. */
-function componentRegex(pattern: string): RegExp {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '[^/]*';
-    else if (c === '?') re += '[^/]';
-    else if (c === '[') {
-      const close = pattern.indexOf(']', i + 2);
-      if (close < 0) re += '\\[';
-      else {
-        let body = pattern.slice(i + 1, close);
-        if (body.startsWith('!')) body = `^${body.slice(1)}`;
-        re += `[${body.replace(/\\/g, '\\\\')}]`;
-        i = close;
-      }
-    } else if (c === '\\' && i + 1 < pattern.length) re += `\\${pattern[++i]}`;
-    else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
 const hasGlob = (s: string) => /[*?[]/.test(s);
 
 /** glob-expand (directoryslash:false): the guest paths matching PATTERN, sorted; none → []. */
@@ -112,11 +91,8 @@ export async function globExpand(g: Guestfs, pattern: string): Promise<string[]>
         continue;
       }
       if (!(await g.isDir(dir, { followsymlinks: true }))) continue;
-      const re = componentRegex(part);
-      for (const name of await g.ls(dir)) {
-        if (name.startsWith('.') && !part.startsWith('.')) continue;
-        if (re.test(name)) next.push(join(dir, name));
-      }
+      const re = componentRegExp(part); // a leading '.' is matched only literally, as glob(3)
+      for (const name of await g.ls(dir)) if (re.test(name)) next.push(join(dir, name));
     }
     current = next;
   }

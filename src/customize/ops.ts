@@ -143,6 +143,22 @@ const push = (into: ParsedOps, op: Op) => {
   into.ops.push(op);
 };
 
+/** --firstboot/--firstboot-command and --run/--run-command: a local script's text, or the command itself. */
+function scriptAndCommand(op: 'firstboot' | 'run', scriptHelp: string, commandHelp: string): OpSpec[] {
+  const make = (from: 'script' | 'command', label: string, text: string): Op =>
+    op === 'firstboot' ? { op, from, name: label, content: text } : { op, from, display: label, script: text };
+  return [
+    { name: op, arg: 'SCRIPT', help: scriptHelp, apply: (into, a) => push(into, make('script', a, readLocal(op, a, 'script').toString('latin1'))) },
+    {
+      name: `${op}-command`, arg: "'CMD+ARGS'", help: commandHelp,
+      apply: (into, a) => {
+        if (a.trim() === '') throw fail(`${op}-command`, 'empty command');
+        push(into, make('command', a, a));
+      },
+    },
+  ];
+}
+
 /** Every customize option, in virt-customize's names. */
 export const OP_SPECS: OpSpec[] = [
   {
@@ -199,17 +215,7 @@ export const OP_SPECS: OpSpec[] = [
       push(into, { op: 'edit', path: guestPath('edit', p), expr, edit: parsePerlEdit(expr) });
     },
   },
-  {
-    name: 'firstboot', arg: 'SCRIPT', help: 'install a local script to run when the guest first boots',
-    apply: (into, a) => push(into, { op: 'firstboot', from: 'script', name: a, content: readLocal('firstboot', a, 'script').toString('latin1') }),
-  },
-  {
-    name: 'firstboot-command', arg: "'CMD+ARGS'", help: 'run a command when the guest first boots',
-    apply: (into, a) => {
-      if (a.trim() === '') throw fail('firstboot-command', 'empty command');
-      push(into, { op: 'firstboot', from: 'command', name: a, content: a });
-    },
-  },
+  ...scriptAndCommand('firstboot', 'install a local script to run when the guest first boots', 'run a command when the guest first boots'),
   {
     name: 'hostname', arg: 'HOSTNAME', help: 'set the hostname',
     apply: (into, a) => {
@@ -255,17 +261,7 @@ export const OP_SPECS: OpSpec[] = [
     name: 'root-password', arg: 'SELECTOR', help: "set root's password (password:PASS, file:FILE, random, disabled, locked:...)",
     apply: (into, a) => push(into, { op: 'password', user: 'root', selector: parsePasswordSelector('--root-password', a) }),
   },
-  {
-    name: 'run', arg: 'SCRIPT', help: 'run a local script inside the guest (appliance backend)',
-    apply: (into, a) => push(into, { op: 'run', from: 'script', display: a, script: readLocal('run', a, 'script').toString('latin1') }),
-  },
-  {
-    name: 'run-command', arg: "'CMD+ARGS'", help: 'run a command inside the guest (appliance backend)',
-    apply: (into, a) => {
-      if (a.trim() === '') throw fail('run-command', 'empty command');
-      push(into, { op: 'run', from: 'command', display: a, script: a });
-    },
-  },
+  ...scriptAndCommand('run', 'run a local script inside the guest (appliance backend)', 'run a command inside the guest (appliance backend)'),
   { name: 'scrub', arg: 'FILE', help: 'scrub (overwrite, then delete) a file', apply: (into, a) => push(into, { op: 'scrub', path: guestPath('scrub', a) }) },
   { name: 'selinux-relabel', help: 'compatibility option that does nothing', apply: () => undefined },
   {
