@@ -53,6 +53,21 @@ describe.skipIf(!haveQemu || !busybox)('customize --run/--run-command (appliance
     expect(sha256(img)).toBe(sum);
   }, 300_000);
 
+  it('--backend=appliance for everything: inspection and operations in the appliance, qcow2 overlay committed; a failure changes nothing', async () => {
+    const img = makeLinuxGuest(dir, { busybox, name: 'appliance-only' });
+    const sum = sha256(img);
+    const bad = await runCli(['customize', '--backend', 'appliance', '-a', img, '--write', '/etc/x:1', '--edit', '/etc/missing:s/a/b/'], { timeoutMs: 300_000 });
+    expect(bad.status).toBe(1);
+    expect(bad.err).toMatch(/--edit \/etc\/missing: \/etc\/missing does not exist in the guest/);
+    expect(sha256(img)).toBe(sum);
+    const ok = await runCli(['customize', '--backend', 'appliance', '-a', img, '--write', '/etc/x:1', '--hostname', 'viaappliance'], { timeoutMs: 300_000 });
+    expect(ok.err).toBe('');
+    expect(ok.status).toBe(0);
+    expect(debugfs(img, 'cat /etc/x')).toBe('1');
+    expect(debugfs(img, 'cat /etc/hostname')).toBe('viaappliance\n');
+    expect(e2fsck(img).status).toBe(0);
+  }, 600_000);
+
   it('--backend=wasm refuses commands before changing anything', async () => {
     const img = makeLinuxGuest(dir, { busybox, name: 'wasm' });
     const sum = sha256(img);

@@ -43,6 +43,8 @@ export function makeLinuxGuest(dir: string, opts: { busybox?: string; sizeMiB?: 
   file('etc/shadow', 'root:*:19000:0:99999:7:::\nuser:!:19000:0:99999:7:::\n', 0o640);
   file('usr/share/zoneinfo/Europe/London', 'TZif2-not-really\n');
   file('etc/motd', 'welcome\n');
+  // A seed as small as some installers leave it: customize refills it to 512 bytes.
+  file('var/lib/urandom/random-seed', '12345678', 0o600);
   if (opts.busybox) {
     copyFileSync(opts.busybox, join(tree, 'bin', 'busybox'));
     chmodSync(join(tree, 'bin', 'busybox'), 0o755);
