@@ -11,7 +11,7 @@ import type { OverlayDevice } from './overlay.js';
 export async function commitOverlay(overlay: OverlayDevice, image: { file: string; format?: string }): Promise<void> {
   // The overlay's chunks are complete copies: committing reads nothing from the base.
   await overlay.base.close();
-  const target = await openDrive({ file: image.file, format: image.format, readOnly: false });
+  const target = await openDrive({ file: image.file, format: image.format, readOnly: false, ownSession: true });
   try {
     await overlay.commitTo(target);
   } finally {
