@@ -5,6 +5,7 @@ import { fishCommand } from './fish/fish-tool.js';
 import { lsCommand } from './ls/ls-tool.js';
 import { dfCommand } from './df/df-tool.js';
 import { inspectCommand } from './inspect/inspect-tool.js';
+import { customizeCommand } from './customize/customize-tool.js';
 
 const program = new Command('guestkit')
   .description('inspect and edit virtual-machine disk images without mounting them (libguestfs-compatible)')
@@ -15,6 +16,7 @@ program.addCommand(lsCommand());
 program.addCommand(dfCommand());
 program.addCommand(fishCommand());
 program.addCommand(inspectCommand());
+program.addCommand(customizeCommand());
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 1);
 });

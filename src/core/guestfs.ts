@@ -46,11 +46,15 @@ class GuestfsBase implements HandleState {
     this.stdout = opts.stdout ?? process.stdout;
   }
 
-  addDrive(file: string, opts: { format?: string; readonly?: boolean } = {}): void {
+  /**
+   * `transactional`: writes stay in an overlay until commit() (see Backend.commit);
+   * closing without commit() leaves the image as it was.
+   */
+  addDrive(file: string, opts: { format?: string; readonly?: boolean; transactional?: boolean } = {}): void {
     if (this.state !== 'config') throw new StateError('drives can only be added before launch');
     if (!file) throw new ErrnoError('EINVAL', 'empty drive name');
     if (opts.format !== undefined) validateFormat(opts.format);
-    this.drives.push({ file, format: opts.format, readonly: !!opts.readonly });
+    this.drives.push({ file, format: opts.format, readonly: !!opts.readonly, ...(opts.transactional ? { transactional: true } : {}) });
   }
 
   async launch(): Promise<void> {
@@ -69,6 +73,17 @@ class GuestfsBase implements HandleState {
     this.backend = undefined;
     this.state = 'closed';
     if (b) await b.shutdown();
+  }
+
+  /**
+   * Writes the transactional drives' changes to their images (fsync'd), after
+   * unmounting every filesystem. Ends the session: close the handle afterwards.
+   */
+  async commit(): Promise<void> {
+    if (this.state !== 'launched') throw new StateError("call 'launch' before commit");
+    const b = this.backend!;
+    if (!b.commit) throw new NotSupportedError('transactional drives (commit)', b.name);
+    await b.commit();
   }
 
   /** Shuts down (if launched) and releases everything. */
