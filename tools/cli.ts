@@ -4,6 +4,7 @@ import { catCommand } from './cat/cat-tool.js';
 import { fishCommand } from './fish/fish-tool.js';
 import { lsCommand } from './ls/ls-tool.js';
 import { dfCommand } from './df/df-tool.js';
+import { applianceCommand } from './appliance/appliance-tool.js';
 
 const program = new Command('guestkit')
   .description('inspect and edit virtual-machine disk images without mounting them (libguestfs-compatible)')
@@ -13,6 +14,7 @@ program.addCommand(catCommand());
 program.addCommand(lsCommand());
 program.addCommand(dfCommand());
 program.addCommand(fishCommand());
+program.addCommand(applianceCommand());
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 1);
 });

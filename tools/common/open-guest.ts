@@ -1,7 +1,7 @@
 /** Opens the disks a tool was given and mounts what -m asked for. */
-import { Guestfs, type GuestfsOptions } from '../../src/core/guestfs.js';
+import { Guestfs } from '../../src/core/guestfs.js';
 import { GuestkitError } from '../../src/errors/index.js';
-import type { DriveOptions } from './drive-options.js';
+import { guestfsOptions, type DriveOptions } from './drive-options.js';
 
 export async function openGuest(o: DriveOptions, opts: { tool: string; needMounts: boolean; readOnly: boolean }): Promise<Guestfs> {
   if (o.drives.length === 0) {
@@ -13,7 +13,8 @@ export async function openGuest(o: DriveOptions, opts: { tool: string; needMount
   if (opts.needMounts && o.mounts.length === 0) {
     throw new GuestkitError('EINVAL', 'no -m option: inspection is not available yet, so say where to mount the guest with -m DEVICE[:MOUNTPOINT] (e.g. -m /dev/sda1)');
   }
-  const g = new Guestfs({ backend: o.backend as GuestfsOptions['backend'] });
+  // Only the -m devices count for auto's choice (df, with none, looks at every filesystem).
+  const g = new Guestfs(guestfsOptions(o, { devices: o.mounts.length ? o.mounts.map((m) => m.device) : undefined }));
   try {
     for (const d of o.drives) g.addDrive(d.file, { format: d.format, readonly: opts.readOnly || d.readonly });
     await g.launch();
