@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ApplianceBackend, hostCpuKhz, kvmUsable } from '../../src/backend/appliance/appliance-backend.js';
+import { findExecutable } from '../../src/backend/appliance/children.js';
 import { applianceInputs, buildAppliance, type ApplianceInputs, type Appliance } from '../../src/backend/appliance/build.js';
 import { GuestkitError } from '../../src/errors/index.js';
 
@@ -21,18 +22,10 @@ export interface HostProgram {
 
 /** A program found on $PATH, with the first line of `--version`. */
 export function hostProgram(name: string, pkg: string): HostProgram {
-  for (const dir of (process.env.PATH ?? '').split(':').filter(Boolean)) {
-    const p = path.join(dir, name);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-    } catch {
-      continue;
-    }
-    const r = spawnSync(p, ['--version'], { encoding: 'utf8', timeout: 10_000 });
-    const version = (r.stdout ?? '').split('\n')[0]?.trim() || null;
-    return { name, path: p, version, pkg };
-  }
-  return { name, path: null, version: null, pkg };
+  const p = findExecutable(name);
+  if (!p) return { name, path: null, version: null, pkg };
+  const r = spawnSync(p, ['--version'], { encoding: 'utf8', timeout: 10_000 });
+  return { name, path: p, version: (r.stdout ?? '').split('\n')[0]?.trim() || null, pkg };
 }
 
 export interface Accelerator {
