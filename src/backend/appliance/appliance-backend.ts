@@ -38,6 +38,8 @@ export interface ApplianceOptions {
   callTimeoutMs?: number;
   /** Extra kernel command-line words (experiments, fault tests). */
   append?: string[];
+  /** The -cpu model under TCG (experiments; default: see TCG_CPU). */
+  tcgCpu?: string;
   /** Force TCG even when /dev/kvm is usable. */
   noKvm?: boolean;
   qemu?: string;
@@ -204,6 +206,7 @@ export class ApplianceBackend implements Backend {
       driveArgs,
       verbose: !!this.opts.verbose,
       append: this.opts.append ?? [],
+      tcgCpu: this.opts.tcgCpu ?? TCG_CPU,
     });
     const qemuBin = this.opts.qemu ?? 'qemu-system-x86_64';
     const tq = Date.now();
@@ -443,6 +446,22 @@ export class ApplianceBackend implements Backend {
   }
 }
 
+/**
+ * The CPU model under TCG: every feature TCG emulates except ERMS/FSRM. With
+ * them the kernel copies memory with `rep movsb`, which TCG runs a byte per
+ * iteration; without them it uses 8-byte moves. Measured here: unpacking the
+ * initramfs and moving data through pipes ~1.5-2x faster.
+ */
+export const TCG_CPU = 'max,-erms,-fsrm';
+
+/**
+ * Kernel work the appliance does not need, skipped to boot sooner under TCG
+ * (each measured with initcall_debug): the KDF self-test that runs even with
+ * cryptomgr.notests, kprobe trace events, and write-protecting kernel data
+ * (rodata=off also skips the W+X page-table walk that follows it).
+ */
+export const FAST_BOOT_ARGS = ['initcall_blacklist=crypto_kdf108_init,init_kprobe_trace', 'rodata=off'];
+
 /** $GUESTKIT_CALL_TIMEOUT (seconds), else 600 s. */
 function defaultCallTimeoutMs(): number {
   const s = Number(process.env.GUESTKIT_CALL_TIMEOUT);
@@ -470,8 +489,9 @@ export function qemuArgs(o: {
   driveArgs: string[];
   verbose: boolean;
   append: string[];
+  tcgCpu: string;
 }): string[] {
-  const cmdline = ['console=ttyS0', o.verbose ? 'guestkit_debug=1' : 'quiet', 'reboot=t', 'panic=-1', 'cryptomgr.notests', 'mitigations=off'];
+  const cmdline = ['console=ttyS0', o.verbose ? 'guestkit_debug=1' : 'quiet', 'reboot=t', 'panic=-1', 'cryptomgr.notests', 'mitigations=off', ...FAST_BOOT_ARGS];
   if (!o.kvm) {
     // TCG: timer calibration hangs under host load without these.
     const khz = hostCpuKhz();
@@ -482,7 +502,7 @@ export function qemuArgs(o: {
   const esc = (s: string) => s.replace(/,/g, ',,');
   return [
     '-M', 'microvm,acpi=on,x-option-roms=off',
-    ...(o.kvm ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', 'max']),
+    ...(o.kvm ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', o.tcgCpu]),
     '-m', String(o.memoryMiB), '-smp', '1',
     '-nodefaults', '-no-user-config', '-nographic', '-no-reboot',
     '-kernel', o.kernel, '-initrd', o.initrd,
