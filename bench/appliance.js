@@ -7,16 +7,12 @@
 //      vs guestfish `download`, in MB/s of the transfer alone: the output file is
 //      watched, from its first byte to its last (launch time excluded on both sides).
 // Usage: npm run bench:appliance   (BENCH_RUNS=N, default 3)
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { guestkit, have, median, out, runs } from './common.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const out = join(root, 'bench', 'out');
 const image = join(out, 'appliance.img');
-const runs = Number(process.env.BENCH_RUNS ?? 3);
-const guestkit = join(root, 'dist', 'tools', 'guestkit.js');
 const BIG_MIB = 256;
 const BIG_BYTES = BIG_MIB << 20;
 
@@ -33,8 +29,6 @@ function makeImage() {
   rmSync(tree, { recursive: true, force: true });
 }
 
-const have = (cmd) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const lgEnv = { LIBGUESTFS_BACKEND: 'direct' };
 
 /**

@@ -59,6 +59,22 @@ function pathWith(dir: string, programs: string[]): string {
   return dir;
 }
 
+/** For a describe block: the appliance built, a scratch directory, and `img` checked byte-identical at the end. */
+function scratchKeepingImage(img: string): () => string {
+  let tmp: ReturnType<typeof scratch>;
+  let before = '';
+  beforeAll(() => {
+    tmp = scratch();
+    before = sha256(img);
+    buildAppliance();
+  });
+  afterAll(() => {
+    expect(sha256(img)).toBe(before);
+    tmp.cleanup();
+  });
+  return () => tmp.dir;
+}
+
 describe('appliance faults: missing host pieces', () => {
   let tmp: ReturnType<typeof scratch>;
   beforeAll(() => { tmp = scratch(); });
@@ -92,18 +108,8 @@ describe('appliance faults: missing host pieces', () => {
 });
 
 describe.skipIf(!haveQemu)('appliance faults: the VM', () => {
-  let tmp: ReturnType<typeof scratch>;
   const img = fixture('ext4.img');
-  let before: string;
-  beforeAll(() => {
-    tmp = scratch();
-    before = sha256(img);
-    buildAppliance();
-  });
-  afterAll(() => {
-    expect(sha256(img)).toBe(before);
-    tmp.cleanup();
-  });
+  const tmpDir = scratchKeepingImage(img);
 
   it('a guest kernel panic at boot: one line saying so, quickly, nothing left', async () => {
     const b = new ApplianceBackend({ append: ['rdinit=/nonexistent'], bootTimeoutMs: 60_000 });
@@ -150,9 +156,9 @@ describe.skipIf(!haveQemu)('appliance faults: the VM', () => {
   }, 120_000);
 
   it('a filesystem the guest kernel refuses: one line, exit 1, image unchanged, nothing left', async () => {
-    const t = path.join(tmp.dir, 'tmp-refuse');
+    const t = path.join(tmpDir(), 'tmp-refuse');
     fs.mkdirSync(t);
-    const bad = path.join(tmp.dir, 'bad-ext4.img');
+    const bad = path.join(tmpDir(), 'bad-ext4.img');
     fs.copyFileSync(img, bad);
     const fd = fs.openSync(bad, 'r+');
     fs.writeSync(fd, Buffer.from([0xff, 0xff, 0xff, 0x7f]), 0, 4, 1024 + 24); // s_log_block_size: absurd
@@ -187,22 +193,12 @@ async function cliWithRunningQemu(tmpDir: string): Promise<{ child: ReturnType<t
 }
 
 describe.skipIf(!haveQemu)('appliance faults: the CLI interrupted', () => {
-  let tmp: ReturnType<typeof scratch>;
   const img = fixture('ext4.img');
-  let before: string;
-  beforeAll(() => {
-    tmp = scratch();
-    before = sha256(img);
-    buildAppliance();
-  });
-  afterAll(() => {
-    expect(sha256(img)).toBe(before);
-    tmp.cleanup();
-  });
+  const tmpDir = scratchKeepingImage(img);
 
   for (const sig of ['SIGINT', 'SIGTERM'] as const) {
     it(`${sig} while the appliance boots: the CLI ends, qemu and qemu-nbd are reaped, the temp dir removed`, async () => {
-      const t = path.join(tmp.dir, `tmp-${sig}`);
+      const t = path.join(tmpDir(), `tmp-${sig}`);
       fs.mkdirSync(t);
       const { child, done } = await cliWithRunningQemu(t);
       child.kill(sig);
@@ -213,7 +209,7 @@ describe.skipIf(!haveQemu)('appliance faults: the CLI interrupted', () => {
   }
 
   it('the CLI killed outright (SIGKILL): the kernel kills its helpers, the watchdog removes the temp dir', async () => {
-    const t = path.join(tmp.dir, 'tmp-kill');
+    const t = path.join(tmpDir(), 'tmp-kill');
     fs.mkdirSync(t);
     const { child, done } = await cliWithRunningQemu(t);
     child.kill('SIGKILL');
@@ -222,7 +218,7 @@ describe.skipIf(!haveQemu)('appliance faults: the CLI interrupted', () => {
   }, 90_000);
 
   it('qemu killed from outside while the CLI waits for it: one line, exit 1, nothing left', async () => {
-    const t = path.join(tmp.dir, 'tmp-qemu-killed');
+    const t = path.join(tmpDir(), 'tmp-qemu-killed');
     fs.mkdirSync(t);
     const { done } = await cliWithRunningQemu(t);
     const qemu = processesUsing(t).find((l) => /qemu-system/.test(l))!;
