@@ -5,7 +5,8 @@
  * SIGINT/SIGTERM or killed outright. Each must give one clear error (exit 1 for
  * the CLI) in bounded time and leave nothing behind: no qemu or qemu-nbd, no
  * socket or temporary directory (every run here gets its own TMPDIR, so what it
- * leaves is easy to see), and read-only images byte-identical.
+ * leaves is easy to see), and read-only images byte-identical. "Bounded time"
+ * is each test's own timeout: a hang fails it.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -124,9 +125,7 @@ describe.skipIf(!haveQemu)('appliance faults: the VM', () => {
     await b.launch([{ file: img, readonly: true }]);
     try {
       expect((await b.shText('echo alive')).trim()).toBe('alive');
-      const t = Date.now();
       const err = await b.raw('sh', 'sleep 120', { timeoutMs: 2000 }).catch((e: Error) => e);
-      expect(Date.now() - t).toBeLessThan(30_000);
       expect(err).toMatchObject({ code: 'ETIMEDOUT' });
       expectOneLine((err as Error).message, /^the appliance did not answer within 2 s$/);
       const next = await b.shText('echo again').catch((e: Error) => e);
@@ -144,9 +143,7 @@ describe.skipIf(!haveQemu)('appliance faults: the VM', () => {
       expect((await b.shText('echo alive')).trim()).toBe('alive');
       const [nbd] = b.nbdPids;
       process.kill(nbd!, 'SIGKILL');
-      const t = Date.now();
       const err = await b.shText('dd if=/dev/vda of=/dev/null bs=1M iflag=direct 2>&1').catch((e: Error) => e);
-      expect(Date.now() - t).toBeLessThan(30_000);
       expect(err).toBeInstanceOf(Error);
       expectOneLine((err as Error).message, new RegExp(`^the appliance is gone: the NBD server for ${img.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(qemu-nbd\\) was killed by SIGKILL`));
     } finally {
