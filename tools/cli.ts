@@ -6,6 +6,7 @@ import { lsCommand } from './ls/ls-tool.js';
 import { dfCommand } from './df/df-tool.js';
 import { inspectCommand } from './inspect/inspect-tool.js';
 import { customizeCommand } from './customize/customize-tool.js';
+import { applianceCommand } from './appliance/appliance-tool.js';
 
 const program = new Command('guestkit')
   .description('inspect and edit virtual-machine disk images without mounting them (libguestfs-compatible)')
@@ -17,6 +18,7 @@ program.addCommand(dfCommand());
 program.addCommand(fishCommand());
 program.addCommand(inspectCommand());
 program.addCommand(customizeCommand());
+program.addCommand(applianceCommand());
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 1);
 });
