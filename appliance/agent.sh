@@ -10,7 +10,8 @@
 #   TYPE sh:   run the script (sourced in a subshell, so the helpers below are
 #              available) and answer with its exit status and captured output.
 #   TYPE get:  run the script; on success it has printed one appliance path:
-#              answer RC 0 with the bytes of that file as output, streamed.
+#              answer RC 0 with the bytes of that file as output, streamed
+#              (a file named /tmp/.stream.* is deleted afterwards).
 #   TYPE quit: answer, then sync, unmount everything and power off.
 #
 # The agent announces "READY\n" once the port is open; data sent before the
@@ -69,7 +70,7 @@ needmod() {
 # needfs TYPE: load what the kernel needs to mount a filesystem of this type.
 needfs() {
   case $1 in
-    vfat|msdos) needmod vfat; needmod nls_cp437; needmod nls_iso8859_1; needmod nls_utf8 ;;
+    vfat|msdos) needmod vfat; needmod nls_cp437; needmod nls_ascii; needmod nls_iso8859_1; needmod nls_utf8 ;;
     iso9660|udf) needmod isofs ;;
     ntfs|ntfs3) needmod ntfs3 ;;
     LVM2_member) needmod dm_mod ;;
@@ -127,6 +128,8 @@ while read -r id type l1 l2 <&3; do
         size=$(stat -L -c %s "$f")
         printf '%s 0 %s 0\n' "$id" "$size" >&3
         dd if="$f" bs=1048576 count="$size" iflag=count_bytes 2>/dev/null >&3
+        # Files staged for streaming (tar-out) are removed once sent.
+        case $f in /tmp/.stream.*) rm -f "$f" ;; esac
       fi
       ;;
     quit)

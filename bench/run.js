@@ -5,14 +5,10 @@
 // Usage: npm run bench  (BENCH_RUNS=N to change the number of runs, default 3)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
+import { guestkit, have, median, out, runs } from './common.js';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const out = join(root, 'bench', 'out');
 const image = join(out, 'bench.img');
-const runs = Number(process.env.BENCH_RUNS ?? 3);
-const guestkit = join(root, 'dist', 'tools', 'guestkit.js');
 const BIG_MIB = 200;
 
 function makeImage() {
@@ -32,10 +28,6 @@ function makeImage() {
   rmSync(tree, { recursive: true, force: true });
 }
 
-function have(cmd) {
-  return spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
-}
-
 function time(cmd, args, env = {}) {
   const t0 = process.hrtime.bigint();
   const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env }, maxBuffer: 1 << 30 });
@@ -44,7 +36,6 @@ function time(cmd, args, env = {}) {
   return s;
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 makeImage();
 const libguestfs = have('virt-cat') && have('virt-ls') && have('virt-df');

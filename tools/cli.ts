@@ -5,6 +5,8 @@ import { fishCommand } from './fish/fish-tool.js';
 import { lsCommand } from './ls/ls-tool.js';
 import { dfCommand } from './df/df-tool.js';
 import { inspectCommand } from './inspect/inspect-tool.js';
+import { customizeCommand } from './customize/customize-tool.js';
+import { applianceCommand } from './appliance/appliance-tool.js';
 import { diffCommand } from './diff/diff-tool.js';
 
 const program = new Command('guestkit')
@@ -16,6 +18,8 @@ program.addCommand(lsCommand());
 program.addCommand(dfCommand());
 program.addCommand(fishCommand());
 program.addCommand(inspectCommand());
+program.addCommand(customizeCommand());
+program.addCommand(applianceCommand());
 program.addCommand(diffCommand());
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 1);

@@ -42,3 +42,13 @@ up_to_date() {
   local f
   for f in "$@"; do [[ -e "$f" ]] || return 1; done
 }
+
+# GLUE_CFLAGS: CFLAGS with the libraries' -w swapped for -Wall, for our own glue code.
+# Whole words only: a path that contains "-w" (a worktree named wt-w…) stays as it is.
+glue_cflags() {
+  GLUE_CFLAGS=()
+  local f
+  for f in "${CFLAGS[@]}"; do
+    if [[ $f == -w ]]; then GLUE_CFLAGS+=(-Wall); else GLUE_CFLAGS+=("$f"); fi
+  done
+}

@@ -6,7 +6,8 @@
  */
 import { ErrnoError } from '../errors/index.js';
 import type { Augeas } from '../augeas/augeas.js';
-import { expandGlob } from '../augeas/guest-files.js';
+import { expandGlob, type GuestFileAccess } from '../augeas/guest-files.js';
+import { appliance, applianceOps } from './appliance-access.js';
 import { defineCommand, type CallContext } from './types.js';
 
 interface AugSession {
@@ -27,10 +28,34 @@ const aug = (ctx: CallContext) => session(ctx).aug;
 
 const inRoot = (root: string, p: string) => (root === '/' ? p : root.replace(/\/+$/, '') + p);
 
+/**
+ * Appliance: every call is an agent round trip, so each directory is listed once
+ * with its entries' types, and is-dir/is-file are answered from those listings.
+ */
+async function applianceAccess(ctx: CallContext, root: string): Promise<GuestFileAccess> {
+  const ops = await applianceOps();
+  const listings = new Map<string, Promise<Map<string, 'd' | 'f' | 'o'>>>();
+  const list = (dir: string) => {
+    let l = listings.get(dir);
+    if (!l) listings.set(dir, (l = ops.lsTypes(appliance(ctx), inRoot(root, dir))));
+    return l;
+  };
+  const typeOf = async (p: string) => {
+    const slash = p.lastIndexOf('/');
+    if (slash < 0 || p === '/') return 'd';
+    return (await list(p.slice(0, slash) || '/')).get(p.slice(slash + 1));
+  };
+  return {
+    ls: async (dir) => [...(await list(dir)).keys()],
+    isDir: async (p) => (await typeOf(p)) === 'd',
+    isFile: async (p) => (await typeOf(p)) === 'f',
+  };
+}
+
 /** Copies every guest file the lenses include into augeas's filesystem. */
 async function importGuestFiles(ctx: CallContext, s: AugSession): Promise<void> {
   const patterns = s.aug.match('/augeas/load/*/incl').map((p) => s.aug.get(p)).filter((p): p is string => !!p && p.startsWith('/'));
-  const access = {
+  const access = ctx.backend.name === 'appliance' ? await applianceAccess(ctx, s.root) : {
     ls: async (dir: string) => (await ctx.call('ls', [inRoot(s.root, dir)])) as string[],
     isDir: async (p: string) => (await ctx.call('is-dir', [inRoot(s.root, p)], { followsymlinks: true })) as boolean,
     isFile: async (p: string) => (await ctx.call('is-file', [inRoot(s.root, p)], { followsymlinks: true })) as boolean,

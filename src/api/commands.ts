@@ -11,6 +11,9 @@ import * as read from './read-commands.js';
 import * as write from './write-commands.js';
 import * as inspect from './inspect-commands.js';
 import * as deviceRead from './device-read-commands.js';
+import * as partWrite from './part-write-commands.js';
+import * as fsAdmin from './fs-admin-commands.js';
+import * as tar from './tar-commands.js';
 import * as bulk from './bulk-read-commands.js';
 import type { CommandDef, MethodsOf } from './types.js';
 
@@ -43,6 +46,8 @@ export const COMMANDS = [
   inspect.inspectGetWindowsSystemroot, inspect.inspectGetWindowsCurrentControlSet, inspect.inspectGetWindowsSoftwareHive,
   inspect.inspectGetWindowsSystemHive, inspect.inspectListApplications2,
   deviceRead.preadDevice, deviceRead.caseSensitivePath,
+  partWrite.partInit, partWrite.partAdd, partWrite.partDisk, fsAdmin.mkfs, fsAdmin.blkid, fsAdmin.df, fsAdmin.dfH,
+  guest.commandLines, guest.shLines, tar.tarIn, tar.tarOut,
   bulk.readdir, bulk.lstatnslist, bulk.readlinklist, bulk.lgetxattrs, bulk.lxattrlist,
 ] as const;
 

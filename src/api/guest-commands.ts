@@ -42,3 +42,31 @@ export const mountVfs = defineCommand({
   examples: ['mount-vfs ro btrfs /dev/sda2 /'],
   impl: { appliance: applianceOp('mountVfs') },
 });
+
+/** Output lines as libguestfs splits them: on newlines, without the empty string after a final one. */
+function splitLines(out: string): string[] {
+  if (out === '') return [];
+  const l = out.split('\n');
+  if (l[l.length - 1] === '') l.pop();
+  return l;
+}
+
+export const commandLines = defineCommand({
+  name: 'command-lines',
+  args: [{ name: 'arguments', kind: 'StringList' }],
+  ret: 'strings',
+  shortdesc: 'run a command, returning lines',
+  longdesc: 'The same as command, returning its output split into lines. Needs the appliance backend.',
+  examples: ['command-lines "/bin/ls /etc"'],
+  impl: { appliance: async (ctx, [argv]) => splitLines((await ctx.call('command', [argv])) as string) },
+});
+
+export const shLines = defineCommand({
+  name: 'sh-lines',
+  args: [{ name: 'command', kind: 'String' }],
+  ret: 'strings',
+  shortdesc: 'run a command via the shell returning lines',
+  longdesc: 'The same as sh, returning its output split into lines. Needs the appliance backend.',
+  examples: ['sh-lines "ls /etc | head -3"'],
+  impl: { appliance: async (ctx, [cmd]) => splitLines((await ctx.call('sh', [cmd])) as string) },
+});

@@ -1,5 +1,7 @@
 /** LVM2 physical volumes, volume groups and logical volumes (read from the on-disk metadata). */
 import { lvmLvs, lvmLvsFull, lvmPvs, lvmPvsFull, lvmVgs, lvmVgsFull } from '../lvm/report.js';
+import { LV_FIELDS, PV_FIELDS, VG_FIELDS } from '../lvm/report-fields.js';
+import { applianceOp } from './appliance-access.js';
 import { defineCommand, type CallContext } from './types.js';
 import { wasm } from './wasm-access.js';
 
@@ -12,7 +14,7 @@ export const pvs = defineCommand({
   shortdesc: 'list the LVM physical volumes (PVs)',
   longdesc: 'Lists the devices that are LVM physical volumes, e.g. /dev/sda2.',
   examples: ['pvs'],
-  impl: { wasm: async (ctx) => lvmPvs(scan(ctx)) },
+  impl: { appliance: applianceOp('pvs'), wasm: async (ctx) => lvmPvs(scan(ctx)) },
 });
 
 export const vgs = defineCommand({
@@ -22,7 +24,7 @@ export const vgs = defineCommand({
   shortdesc: 'list the LVM volume groups (VGs)',
   longdesc: 'Lists the names of the LVM volume groups found on the drives.',
   examples: ['vgs'],
-  impl: { wasm: async (ctx) => lvmVgs(scan(ctx)) },
+  impl: { appliance: applianceOp('vgs'), wasm: async (ctx) => lvmVgs(scan(ctx)) },
 });
 
 export const lvs = defineCommand({
@@ -30,18 +32,10 @@ export const lvs = defineCommand({
   args: [],
   ret: 'strings',
   shortdesc: 'list the LVM logical volumes (LVs)',
-  longdesc: 'Lists the LVM logical volumes as /dev/VG/LV. Linear and striped LVs can be mounted; thin, snapshot, RAID and cache LVs are listed but need the appliance backend.',
+  longdesc: 'Lists the LVM logical volumes as /dev/VG/LV. On the wasm backend linear and striped LVs can be mounted; thin, snapshot, RAID and cache LVs are listed but need the appliance backend, where the guest kernel activates them.',
   examples: ['lvs'],
-  impl: { wasm: async (ctx) => lvmLvs(scan(ctx)) },
+  impl: { appliance: applianceOp('lvs'), wasm: async (ctx) => lvmLvs(scan(ctx)) },
 });
-
-const PV_FIELDS = ['pv_name', 'pv_uuid', 'pv_fmt', 'pv_size', 'dev_size', 'pv_free', 'pv_used', 'pv_attr', 'pv_pe_count',
-  'pv_pe_alloc_count', 'pv_tags', 'pe_start', 'pv_mda_count', 'pv_mda_free'];
-const VG_FIELDS = ['vg_name', 'vg_uuid', 'vg_fmt', 'vg_attr', 'vg_size', 'vg_free', 'vg_sysid', 'vg_extent_size',
-  'vg_extent_count', 'vg_free_count', 'max_lv', 'max_pv', 'pv_count', 'lv_count', 'snap_count', 'vg_seqno', 'vg_tags',
-  'vg_mda_count', 'vg_mda_free'];
-const LV_FIELDS = ['lv_name', 'lv_uuid', 'lv_attr', 'lv_major', 'lv_minor', 'lv_kernel_major', 'lv_kernel_minor', 'lv_size',
-  'seg_count', 'origin', 'snap_percent', 'copy_percent', 'move_pv', 'lv_tags', 'mirror_log', 'modules'];
 
 export const pvsFull = defineCommand({
   name: 'pvs-full',
@@ -51,7 +45,7 @@ export const pvsFull = defineCommand({
   shortdesc: 'list the LVM physical volumes (PVs), with details',
   longdesc: 'The pvs report with every field libguestfs returns (sizes in bytes, UUIDs in their 32-character form).',
   examples: ['pvs-full'],
-  impl: { wasm: async (ctx) => lvmPvsFull(scan(ctx)) as unknown as Record<string, number | string>[] },
+  impl: { appliance: applianceOp('pvsFull'), wasm: async (ctx) => lvmPvsFull(scan(ctx)) as unknown as Record<string, number | string>[] },
 });
 
 export const vgsFull = defineCommand({
@@ -62,7 +56,7 @@ export const vgsFull = defineCommand({
   shortdesc: 'list the LVM volume groups (VGs), with details',
   longdesc: 'The vgs report with every field libguestfs returns.',
   examples: ['vgs-full'],
-  impl: { wasm: async (ctx) => lvmVgsFull(scan(ctx)) as unknown as Record<string, number | string>[] },
+  impl: { appliance: applianceOp('vgsFull'), wasm: async (ctx) => lvmVgsFull(scan(ctx)) as unknown as Record<string, number | string>[] },
 });
 
 export const lvsFull = defineCommand({
@@ -73,5 +67,5 @@ export const lvsFull = defineCommand({
   shortdesc: 'list the LVM logical volumes (LVs), with details',
   longdesc: 'The lvs report with every field libguestfs returns.',
   examples: ['lvs-full'],
-  impl: { wasm: async (ctx) => lvmLvsFull(scan(ctx)) as unknown as Record<string, number | string>[] },
+  impl: { appliance: applianceOp('lvsFull'), wasm: async (ctx) => lvmLvsFull(scan(ctx)) as unknown as Record<string, number | string>[] },
 });

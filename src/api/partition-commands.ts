@@ -1,10 +1,15 @@
 /** Reading partition tables (MBR and GPT). */
 import { ErrnoError } from '../errors/index.js';
 import type { Partition } from '../partition/partition-table.js';
-import { defineCommand, type CallContext } from './types.js';
+import { appliance, applianceOps } from './appliance-access.js';
+import { defineCommand, type CallContext, type Impl } from './types.js';
 import { wasm } from './wasm-access.js';
 
-function tableOf(ctx: CallContext, device: string) {
+/** One implementation for both backends: the table is read by the same TypeScript either way. */
+const both = (f: Impl) => ({ wasm: f, appliance: f });
+
+async function tableOf(ctx: CallContext, device: string) {
+  if (ctx.backend.name === 'appliance') return (await applianceOps()).partTable(appliance(ctx), device);
   const b = wasm(ctx);
   const entry = b.device(device);
   if (entry.partition) throw new ErrnoError('EINVAL', `${device}: not a whole device (a partition)`);
@@ -13,10 +18,18 @@ function tableOf(ctx: CallContext, device: string) {
   return table;
 }
 
-function partitionOf(ctx: CallContext, device: string, partnum: number): Partition {
-  const p = tableOf(ctx, device).partitions.find((x) => x.number === partnum);
+async function partitionOf(ctx: CallContext, device: string, partnum: number): Promise<Partition> {
+  const p = (await tableOf(ctx, device)).partitions.find((x) => x.number === partnum);
   if (!p) throw new ErrnoError('ENOENT', `${device}: partition ${partnum} does not exist`);
   return p;
+}
+
+/** Appliance: /dev/sda5 → disk /dev/sda, number 5, once the kernel confirms the device exists. */
+async function splitPartition(ctx: CallContext, part: string): Promise<{ disk: string; number: number }> {
+  await (await applianceOps()).blockdevGetsize64(appliance(ctx), part);
+  const m = /^(\/dev\/sd[a-z]+)(\d+)$/.exec(part);
+  if (!m) throw new ErrnoError('EINVAL', `${part}: not a partition`);
+  return { disk: m[1]!, number: Number(m[2]) };
 }
 
 export const partGetParttype = defineCommand({
@@ -26,7 +39,7 @@ export const partGetParttype = defineCommand({
   shortdesc: 'get the partition table type',
   longdesc: 'Returns the partition table type of the whole device: "msdos" for MBR, "gpt" for GPT.',
   examples: ['part-get-parttype /dev/sda'],
-  impl: { wasm: async (ctx, [dev]) => tableOf(ctx, dev).type },
+  impl: both(async (ctx, [dev]) => (await tableOf(ctx, dev)).type),
 });
 
 export const partList = defineCommand({
@@ -37,11 +50,9 @@ export const partList = defineCommand({
   shortdesc: 'list partitions on a device',
   longdesc: 'Lists the partitions of the whole device with their number, first and last byte, and size in bytes.',
   examples: ['part-list /dev/sda'],
-  impl: {
-    wasm: async (ctx, [dev]) => tableOf(ctx, dev).partitions.map((p) => ({
-      part_num: p.number, part_start: p.start, part_end: p.start + p.size - 1, part_size: p.size,
-    })),
-  },
+  impl: both(async (ctx, [dev]) => (await tableOf(ctx, dev)).partitions.map((p) => ({
+    part_num: p.number, part_start: p.start, part_end: p.start + p.size - 1, part_size: p.size,
+  }))),
 });
 
 export const partGetName = defineCommand({
@@ -51,13 +62,11 @@ export const partGetName = defineCommand({
   shortdesc: 'get partition name',
   longdesc: 'Returns the name (label) of a GPT partition.',
   examples: ['part-get-name /dev/sda 1'],
-  impl: {
-    wasm: async (ctx, [dev, n]) => {
-      const p = partitionOf(ctx, dev, n);
-      if (p.gptName === undefined) throw new ErrnoError('EINVAL', `${dev}: partition names need a GPT partition table`);
-      return p.gptName;
-    },
-  },
+  impl: both(async (ctx, [dev, n]) => {
+    const p = await partitionOf(ctx, dev, n);
+    if (p.gptName === undefined) throw new ErrnoError('EINVAL', `${dev}: partition names need a GPT partition table`);
+    return p.gptName;
+  }),
 });
 
 export const partGetGptGuid = defineCommand({
@@ -67,13 +76,11 @@ export const partGetGptGuid = defineCommand({
   shortdesc: 'get the GUID of a GPT partition',
   longdesc: 'Returns the unique GUID of a GPT partition.',
   examples: ['part-get-gpt-guid /dev/sda 1'],
-  impl: {
-    wasm: async (ctx, [dev, n]) => {
-      const p = partitionOf(ctx, dev, n);
-      if (!p.gptGuid) throw new ErrnoError('EINVAL', `${dev}: not a GPT partition table`);
-      return p.gptGuid;
-    },
-  },
+  impl: both(async (ctx, [dev, n]) => {
+    const p = await partitionOf(ctx, dev, n);
+    if (!p.gptGuid) throw new ErrnoError('EINVAL', `${dev}: not a GPT partition table`);
+    return p.gptGuid;
+  }),
 });
 
 export const partGetGptType = defineCommand({
@@ -83,13 +90,11 @@ export const partGetGptType = defineCommand({
   shortdesc: 'get the type GUID of a GPT partition',
   longdesc: 'Returns the partition type GUID of a GPT partition.',
   examples: ['part-get-gpt-type /dev/sda 1'],
-  impl: {
-    wasm: async (ctx, [dev, n]) => {
-      const p = partitionOf(ctx, dev, n);
-      if (!p.gptType) throw new ErrnoError('EINVAL', `${dev}: not a GPT partition table`);
-      return p.gptType;
-    },
-  },
+  impl: both(async (ctx, [dev, n]) => {
+    const p = await partitionOf(ctx, dev, n);
+    if (!p.gptType) throw new ErrnoError('EINVAL', `${dev}: not a GPT partition table`);
+    return p.gptType;
+  }),
 });
 
 export const partGetMbrId = defineCommand({
@@ -97,15 +102,14 @@ export const partGetMbrId = defineCommand({
   args: [{ name: 'device', kind: 'Device' }, { name: 'partnum', kind: 'Int' }],
   ret: 'int',
   shortdesc: 'get the MBR type byte of a partition',
-  longdesc: 'Returns the MBR partition type byte (0x83 for Linux, 0x05 for extended, ...). In fish it prints in decimal.',
+  longdesc: 'Returns the MBR partition type byte (0x83 for Linux, 0x05 for extended, ...). Fish prints it in hex, as guestfish does.',
+  fishOutput: 'hex',
   examples: ['part-get-mbr-id /dev/sda 1'],
-  impl: {
-    wasm: async (ctx, [dev, n]) => {
-      const p = partitionOf(ctx, dev, n);
-      if (p.mbrType === undefined) throw new ErrnoError('EINVAL', `${dev}: not an MBR partition table`);
-      return p.mbrType;
-    },
-  },
+  impl: both(async (ctx, [dev, n]) => {
+    const p = await partitionOf(ctx, dev, n);
+    if (p.mbrType === undefined) throw new ErrnoError('EINVAL', `${dev}: not an MBR partition table`);
+    return p.mbrType;
+  }),
 });
 
 export const partGetBootable = defineCommand({
@@ -115,7 +119,7 @@ export const partGetBootable = defineCommand({
   shortdesc: 'return true if a partition is bootable',
   longdesc: 'True when the MBR partition has its boot flag set (for GPT: the legacy BIOS bootable attribute is not read; false).',
   examples: ['part-get-bootable /dev/sda 1'],
-  impl: { wasm: async (ctx, [dev, n]) => !!partitionOf(ctx, dev, n).bootable },
+  impl: both(async (ctx, [dev, n]) => !!(await partitionOf(ctx, dev, n)).bootable),
 });
 
 export const partToDev = defineCommand({
@@ -131,6 +135,7 @@ export const partToDev = defineCommand({
       if (!e.partition) throw new ErrnoError('EINVAL', `${part}: not a partition`);
       return wasm(ctx).devices.drives[e.drive]!.name;
     },
+    appliance: async (ctx, [part]) => (await splitPartition(ctx, part)).disk,
   },
 });
 
@@ -147,5 +152,6 @@ export const partToPartnum = defineCommand({
       if (!e.partition) throw new ErrnoError('EINVAL', `${part}: not a partition`);
       return e.partition.number;
     },
+    appliance: async (ctx, [part]) => (await splitPartition(ctx, part)).number,
   },
 });

@@ -301,7 +301,7 @@ export function linuxFsid(type: string, uuid: string, device: string): string {
  * Runs `produce` with the FileOut sink: the handle's stdout for "-", else the host file,
  * which is removed again if producing fails, so no partial download is left behind.
  */
-async function toLocal(ctx: CallContext, local: string, produce: (out: Writable) => Promise<void>): Promise<void> {
+export async function toLocal(ctx: CallContext, local: string, produce: (out: Writable) => Promise<void>): Promise<void> {
   if (local === '-') return produce(ctx.handle.stdout as Writable);
   const out = createWriteStream(local);
   let ok = false;

@@ -102,6 +102,8 @@ export interface CommandDef<
   readonly examples?: readonly string[];
   /** 'config' commands run before launch; the rest need a launched handle. */
   readonly phase?: 'config' | 'launched' | 'any';
+  /** How fish prints an int result: guestfish shows some (part-get-mbr-id) in hex, "0x83". */
+  readonly fishOutput?: 'hex';
   /** For struct and structs returns: field order for printing. */
   readonly fields?: readonly string[];
   /** Implementations: `any` serves every backend (built on other commands or the handle). */

@@ -1,6 +1,6 @@
 /** Changing files in mounted filesystems. */
-import { open } from 'node:fs/promises';
 import { ErrnoError } from '../errors/index.js';
+import { readHostChunks } from '../util/host-chunks.js';
 import { applianceOp } from './appliance-access.js';
 import { defineCommand } from './types.js';
 import { wasm, workerOp } from './wasm-access.js';
@@ -37,34 +37,13 @@ export const upload = defineCommand({
   longdesc: 'Copies the host file (or standard input for "-") to the guest path, replacing its contents.',
   examples: ['upload local.txt /tmp/remote.txt'],
   impl: {
+    appliance: applianceOp('upload'),
     wasm: async (ctx, [local, remote]) => {
       const b = wasm(ctx);
       await b.rpc('writeFile', remote, new Uint8Array(0), false);
-      let offset = 0;
-      if (local === '-') {
-        for await (const chunk of process.stdin) {
-          await b.rpc('writeAt', remote, offset, chunk as Uint8Array);
-          offset += (chunk as Uint8Array).length;
-        }
-        return;
-      }
-      let fh;
-      try {
-        fh = await open(local, 'r');
-      } catch (e) {
-        throw new ErrnoError((e as NodeJS.ErrnoException).code ?? 'EIO', `${local}: ${(e as Error).message.replace(/^[A-Z]+: /, '').replace(/, open '.*'$/, '')}`, { cause: e });
-      }
-      try {
-        const buf = new Uint8Array(CHUNK);
-        for (;;) {
-          const { bytesRead } = await fh.read(buf, 0, CHUNK, offset);
-          if (bytesRead === 0) break;
-          await b.rpc('writeAt', remote, offset, buf.slice(0, bytesRead));
-          offset += bytesRead;
-        }
-      } finally {
-        await fh.close();
-      }
+      await readHostChunks(local, CHUNK, async (chunk, offset) => {
+        if (chunk.length) await b.rpc('writeAt', remote, offset, chunk);
+      });
     },
   },
 });
@@ -155,7 +134,7 @@ export const chmod = defineCommand({
   shortdesc: 'change file mode',
   longdesc: 'Changes the permission bits of the path (symlinks are followed). In fish, write the mode in octal with a leading 0 (0755), or in hex (0x1ed).',
   examples: ['chmod 0755 /usr/local/bin/tool'],
-  impl: { wasm: async (ctx, [mode, path]) => { await wasm(ctx).rpc('chmod', path, mode); } },
+  impl: { appliance: applianceOp('chmod'), wasm: async (ctx, [mode, path]) => { await wasm(ctx).rpc('chmod', path, mode); } },
 });
 
 export const chown = defineCommand({
@@ -165,7 +144,7 @@ export const chown = defineCommand({
   shortdesc: 'change file owner and group',
   longdesc: 'Changes the numeric owner and group of the path (symlinks are followed). -1 leaves one unchanged.',
   examples: ['chown 1000 1000 /home/user/file'],
-  impl: { wasm: async (ctx, [uid, gid, path]) => { await wasm(ctx).rpc('chown', path, uid, gid, true); } },
+  impl: { appliance: applianceOp('chown'), wasm: async (ctx, [uid, gid, path]) => { await wasm(ctx).rpc('chown', path, uid, gid, true); } },
 });
 
 export const lnS = defineCommand({
@@ -175,7 +154,7 @@ export const lnS = defineCommand({
   shortdesc: 'create a symbolic link',
   longdesc: 'Creates a symbolic link linkname pointing to target (stored as given, not checked).',
   examples: ['ln-s /usr/bin/vim /usr/local/bin/vi'],
-  impl: { wasm: async (ctx, [target, link]) => { await wasm(ctx).rpc('symlink', target, link); } },
+  impl: { appliance: applianceOp('lnS'), wasm: async (ctx, [target, link]) => { await wasm(ctx).rpc('symlink', target, link); } },
 });
 
 export const ln = defineCommand({
@@ -185,7 +164,7 @@ export const ln = defineCommand({
   shortdesc: 'create a hard link',
   longdesc: 'Creates a hard link linkname to the existing file target (same filesystem only).',
   examples: ['ln /etc/hosts /etc/hosts.link'],
-  impl: { wasm: async (ctx, [target, link]) => { await wasm(ctx).rpc('link', target, link); } },
+  impl: { appliance: applianceOp('ln'), wasm: async (ctx, [target, link]) => { await wasm(ctx).rpc('link', target, link); } },
 });
 
 export const cp = defineCommand({
@@ -195,7 +174,7 @@ export const cp = defineCommand({
   shortdesc: 'copy a file',
   longdesc: 'Copies a regular file, as cp src dest would; when dest is a directory the copy goes inside it.',
   examples: ['cp /etc/hosts /etc/hosts.bak'],
-  impl: { wasm: workerOp('cp') },
+  impl: { appliance: applianceOp('cp'), wasm: workerOp('cp') },
 });
 
 export const mv = defineCommand({
@@ -205,7 +184,7 @@ export const mv = defineCommand({
   shortdesc: 'move a file',
   longdesc: 'Moves (renames) a file or directory; when dest is a directory the source goes inside it.',
   examples: ['mv /tmp/a /srv/a'],
-  impl: { wasm: workerOp('mv') },
+  impl: { appliance: applianceOp('mv'), wasm: workerOp('mv') },
 });
 
 export const sync = defineCommand({

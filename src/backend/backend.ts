@@ -9,6 +9,12 @@ export interface DriveConfig {
   file: string;
   format?: string;
   readonly: boolean;
+  /**
+   * Writes go to a copy-on-write overlay and reach the image only when the
+   * backend's commit() is called (customize's atomic mode). The image is opened
+   * read-only until then.
+   */
+  transactional?: boolean;
 }
 
 export type BackendName = 'wasm' | 'appliance';
@@ -18,6 +24,12 @@ export interface Backend {
   launch(drives: DriveConfig[]): Promise<void>;
   /** Flushes and unmounts everything, then releases drives and helpers. Safe to call twice. */
   shutdown(): Promise<void>;
+  /**
+   * For transactional drives: unmounts everything (so every filesystem has written
+   * its state) and writes the overlays through to the images, fsync'd. Backends
+   * without transactional drives do not define it.
+   */
+  commit?(): Promise<void>;
 }
 
 /** Device name for the Nth drive (0 → /dev/sda, 25 → /dev/sdz, 26 → /dev/sdaa), as libguestfs names them. */

@@ -20,6 +20,8 @@ export interface DriveOptions {
   readOnly: boolean;
   /** Connect timeout for NBD URIs and qemu-nbd start (ms). */
   timeoutMs?: number;
+  /** A qemu-nbd started for the drive runs in its own session (see QemuNbdOptions.ownSession). */
+  ownSession?: boolean;
 }
 
 export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
@@ -46,7 +48,7 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
       if (problem) throw new ImageError(file, problem);
     }
     if (fmt === 'raw') dev = await RawFileDevice.open(file, { readOnly });
-    else dev = await openWithQemuNbd({ file, format: fmt, readOnly, startTimeoutMs: opts.timeoutMs });
+    else dev = await openWithQemuNbd({ file, format: fmt, readOnly, startTimeoutMs: opts.timeoutMs, ownSession: opts.ownSession });
   }
   return readOnly ? new OverlayDevice(dev) : dev;
 }

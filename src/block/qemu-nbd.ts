@@ -25,6 +25,12 @@ export interface QemuNbdOptions {
   startTimeoutMs?: number;
   /** The program to run (default: qemu-nbd from PATH). */
   binary?: string;
+  /**
+   * Run qemu-nbd in its own session, out of reach of the terminal's Ctrl-C (which
+   * signals the whole foreground process group): customize's commit must not lose
+   * its server half way. It is still stopped by close() and on our exit.
+   */
+  ownSession?: boolean;
 }
 
 // ------------------------------------------------------- child registry
@@ -165,7 +171,7 @@ export async function openWithQemuNbd(opts: QemuNbdOptions): Promise<NbdDevice> 
 
   let child: ChildProcess;
   try {
-    child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: !!opts.ownSession });
   } catch (e) {
     await fs.promises.rm(dir, { recursive: true, force: true });
     throw new GuestkitError('ECHILD_PROC', `${binary}: cannot start: ${(e as Error).message}`, { cause: e, disk: name });

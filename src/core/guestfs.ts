@@ -7,60 +7,117 @@
 import { COMMANDS, findCommand, type CommandMethods } from '../api/commands.js';
 import { camelCase, type CallContext, type CommandDef, type HandleState } from '../api/types.js';
 import type { Backend, BackendName, DriveConfig } from '../backend/backend.js';
+import { chooseBackend, type BackendChoice, type BackendNeeds } from './backend-choice.js';
 import { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { ErrnoError, GuestkitError, NotSupportedError, StateError } from '../errors/index.js';
 import { validateArg, validateOptArg } from './arg-kinds.js';
 import { validateFormat } from '../block/format.js';
 
 export interface GuestfsOptions {
-  /** 'wasm' (in-process, the default) or 'appliance'. */
+  /**
+   * 'wasm' (in process), 'appliance' (a qemu microVM) or 'auto' (the default, or
+   * $GUESTKIT_BACKEND): wasm when it serves every filesystem and command involved,
+   * else the appliance (see backend-choice.ts).
+   */
   backend?: BackendName | 'auto';
+  /** For 'auto': the commands and devices the caller will use. */
+  needs?: BackendNeeds;
+  /** Verbose messages (the backend chosen and why, the appliance's boot time). */
+  log?: (line: string) => void;
   /** Where fish-style output for FileOut '-' goes; defaults to process.stdout. */
   stdout?: NodeJS.WritableStream;
 }
 
-export function resolveBackendName(requested?: string): BackendName {
+export function resolveBackendName(requested?: string): BackendName | 'auto' {
   const name = requested ?? process.env.GUESTKIT_BACKEND ?? 'auto';
-  if (name === 'auto' || name === 'wasm') return 'wasm';
-  if (name === 'appliance') return 'appliance';
+  if (name === 'auto' || name === 'wasm' || name === 'appliance') return name;
   throw new GuestkitError('EINVAL', `unknown backend '${name}' (expected auto, wasm or appliance)`);
 }
 
-async function createBackend(name: BackendName): Promise<Backend> {
-  if (name === 'wasm') return new WasmBackend();
+async function createAppliance(log?: (line: string) => void): Promise<Backend> {
   // Loaded only when asked for: wasm users never pay for it.
   const { ApplianceBackend } = await import('../backend/appliance/appliance-backend.js');
-  return new ApplianceBackend();
+  return new ApplianceBackend({ log });
 }
 
 class GuestfsBase implements HandleState {
   state: 'config' | 'launched' | 'closed' = 'config';
   readonly drives: DriveConfig[] = [];
-  readonly backendName: BackendName;
+  /** What was asked for: a backend, or 'auto'. */
+  readonly requestedBackend: BackendName | 'auto';
+  /** After launch: the backend in use and why it was chosen. */
+  backendChoice?: BackendChoice;
   stdout: NodeJS.WritableStream;
   readonly sessions = new Map<string, unknown>();
   private backend?: Backend;
+  private readonly needs: BackendNeeds;
+  private readonly log?: (line: string) => void;
 
   constructor(opts: GuestfsOptions = {}) {
-    this.backendName = resolveBackendName(opts.backend);
+    this.requestedBackend = resolveBackendName(opts.backend);
+    this.needs = opts.needs ?? {};
+    this.log = opts.log;
     this.stdout = opts.stdout ?? process.stdout;
   }
 
-  addDrive(file: string, opts: { format?: string; readonly?: boolean } = {}): void {
+  /** The backend in use (after launch), else the one asked for ('auto' counts as wasm until launch decides). */
+  get backendName(): BackendName {
+    return this.backend?.name ?? (this.requestedBackend === 'auto' ? 'wasm' : this.requestedBackend);
+  }
+
+  /**
+   * `transactional`: writes stay in an overlay until commit() (see Backend.commit);
+   * closing without commit() leaves the image as it was.
+   */
+  addDrive(file: string, opts: { format?: string; readonly?: boolean; transactional?: boolean } = {}): void {
     if (this.state !== 'config') throw new StateError('drives can only be added before launch');
     if (!file) throw new ErrnoError('EINVAL', 'empty drive name');
     if (opts.format !== undefined) validateFormat(opts.format);
-    this.drives.push({ file, format: opts.format, readonly: !!opts.readonly });
+    this.drives.push({ file, format: opts.format, readonly: !!opts.readonly, ...(opts.transactional ? { transactional: true } : {}) });
   }
 
   async launch(): Promise<void> {
     if (this.state === 'launched') throw new StateError('the handle is already launched');
     if (this.state === 'closed') throw new StateError('the handle is closed');
     if (this.drives.length === 0) throw new StateError('no drives added: call add-drive (-a) before launch');
-    const backend = await createBackend(this.backendName);
-    await backend.launch(this.drives);
+    const backend = await this.startBackend();
     this.backend = backend;
     this.state = 'launched';
+  }
+
+  private choose(c: BackendChoice): void {
+    this.backendChoice = c;
+    this.log?.(`backend: ${c.name} (${c.reason})`);
+  }
+
+  /** Launches the requested backend; for 'auto', opens the drives in process and decides from what is on them. */
+  private async startBackend(): Promise<Backend> {
+    const requested = this.requestedBackend;
+    if (requested === 'appliance') {
+      this.choose({ name: 'appliance', reason: 'asked for' });
+      const b = await createAppliance(this.log);
+      await b.launch(this.drives);
+      return b;
+    }
+    const wasm = new WasmBackend();
+    await wasm.launch(this.drives);
+    if (requested === 'wasm') {
+      this.choose({ name: 'wasm', reason: 'asked for' });
+      return wasm;
+    }
+    let choice: BackendChoice;
+    try {
+      choice = await chooseBackend(wasm, this.needs);
+    } catch (e) {
+      await wasm.shutdown().catch(() => undefined);
+      throw e;
+    }
+    this.choose({ name: choice.name, reason: `auto: ${choice.reason}` });
+    if (choice.name === 'wasm') return wasm;
+    await wasm.shutdown();
+    const b = await createAppliance(this.log);
+    await b.launch(this.drives);
+    return b;
   }
 
   async shutdown(): Promise<void> {
@@ -69,6 +126,17 @@ class GuestfsBase implements HandleState {
     this.backend = undefined;
     this.state = 'closed';
     if (b) await b.shutdown();
+  }
+
+  /**
+   * Writes the transactional drives' changes to their images (fsync'd), after
+   * unmounting every filesystem. Ends the session: close the handle afterwards.
+   */
+  async commit(): Promise<void> {
+    if (this.state !== 'launched') throw new StateError("call 'launch' before commit");
+    const b = this.backend!;
+    if (!b.commit) throw new NotSupportedError('transactional drives (commit)', b.name);
+    await b.commit();
   }
 
   /** Shuts down (if launched) and releases everything. */

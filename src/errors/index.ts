@@ -80,7 +80,8 @@ export function isGuestkitError(e: unknown): e is GuestkitError {
 
 /** One line for a user: "command: message" (no stack). */
 export function formatError(e: unknown): string {
-  if (e instanceof GuestkitError) return e.command ? `${e.command}: ${e.message}` : e.message;
+  // Some messages name their command already (NotSupportedError): never say it twice.
+  if (e instanceof GuestkitError) return e.command && !e.message.startsWith(`${e.command}: `) ? `${e.command}: ${e.message}` : e.message;
   if (e instanceof Error) return e.message.split('\n')[0] ?? String(e);
   return String(e);
 }

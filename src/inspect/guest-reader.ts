@@ -30,7 +30,16 @@ export interface GuestReader {
   call: CallFn;
 }
 
+/** Queries whose answers cannot change while inspection holds a filesystem read-only. */
+const CACHED = new Set(['exists', 'is-file', 'is-dir', 'is-symlink', 'readlink', 'statns', 'ls']);
+
+/**
+ * A reader for one read-only mounted filesystem. Answers to metadata queries are
+ * remembered for the reader's life: detectors ask the same questions (is /etc a
+ * symlink?) many times, and on the appliance each question is a round trip.
+ */
 export function guestReader(call: CallFn, warn: (m: string) => void = () => undefined): GuestReader {
+  const memo = new Map<string, Promise<unknown>>();
   const quiet = async <T>(p: Promise<T>): Promise<T | null> => {
     try {
       return await p;
@@ -38,16 +47,26 @@ export function guestReader(call: CallFn, warn: (m: string) => void = () => unde
       return null;
     }
   };
+  const ask = (name: string, args: unknown[]): Promise<unknown> => {
+    if (!CACHED.has(name)) return quiet(call(name, args));
+    const key = `${name}\0${args.join('\0')}`;
+    let answer = memo.get(key);
+    if (!answer) {
+      answer = quiet(call(name, args));
+      memo.set(key, answer);
+    }
+    return answer;
+  };
   const statSize = async (path: string): Promise<number | null> => {
-    const st = (await quiet(call('statns', [path]))) as Record<string, number> | null;
+    const st = (await ask('statns', [path])) as Record<string, number> | null;
     return st ? Number(st.st_size) : null;
   };
   const reader: GuestReader = {
     call,
     warn,
-    exists: async (p) => (await quiet(call('exists', [p]))) === true,
-    isFile: async (p) => (await quiet(call('is-file', [p]))) === true,
-    isDir: async (p) => (await quiet(call('is-dir', [p]))) === true,
+    exists: async (p) => (await ask('exists', [p])) === true,
+    isFile: async (p) => (await ask('is-file', [p])) === true,
+    isDir: async (p) => (await ask('is-dir', [p])) === true,
     async readBytes(p, maxBytes = 64 * 1024 * 1024) {
       if (!(await reader.isFile(p))) return null;
       const size = await statSize(p);
@@ -58,10 +77,10 @@ export function guestReader(call: CallFn, warn: (m: string) => void = () => unde
       const b = await reader.readBytes(p, maxBytes);
       return b ? new TextDecoder('utf-8').decode(b) : null;
     },
-    ls: async (d) => (await quiet(call('ls', [d]))) as string[] | null,
+    ls: async (d) => (await ask('ls', [d])) as string[] | null,
     readlink: async (p) => {
-      if ((await quiet(call('is-symlink', [p]))) !== true) return null;
-      return (await quiet(call('readlink', [p]))) as string | null;
+      if ((await ask('is-symlink', [p])) !== true) return null;
+      return (await ask('readlink', [p])) as string | null;
     },
     async caseInsensitive(path) {
       let cur = '';

@@ -62,6 +62,12 @@ function mbrEntries(sector: Uint8Array): MbrEntry[] {
   return out;
 }
 
+/** A FAT/NTFS boot sector: a jump instruction and a BIOS parameter block's sector size. */
+function looksLikeBootSector(sector: Uint8Array): boolean {
+  const bps = sector[11]! | (sector[12]! << 8);
+  return (sector[0] === 0xeb || sector[0] === 0xe9) && [512, 1024, 2048, 4096].includes(bps);
+}
+
 function hasMbrSignature(sector: Uint8Array): boolean {
   return sector[510] === 0x55 && sector[511] === 0xaa;
 }
@@ -82,6 +88,8 @@ export async function readPartitionTable(dev: BlockDevice): Promise<PartitionTab
   // A boot sector of a whole-disk FAT/NTFS filesystem also ends in 55AA: reject
   // tables whose entries are not plausible (bad boot flag, out of range).
   const used = entries.filter((e) => e.type !== 0);
+  // An empty table (part-init msdos): four zero entries and no boot-sector BPB.
+  if (mbr.subarray(446, 510).every((x) => x === 0) && !looksLikeBootSector(mbr)) return { type: 'msdos', partitions: [] };
   const sectors = Math.floor(dev.size / SECTOR);
   const plausible = [0, 1, 2, 3].every((i) => mbr[446 + i * 16] === 0 || mbr[446 + i * 16] === 0x80);
   if (!plausible || used.length === 0) return null;

@@ -13,7 +13,7 @@ export function formatResult(def: CommandDef, result: unknown): string | Uint8Ar
       return result ? 'true\n' : 'false\n';
     case 'int':
     case 'int64':
-      return `${result as number}\n`;
+      return def.fishOutput === 'hex' ? `0x${(result as number).toString(16)}\n` : `${result as number}\n`;
     case 'buffer':
       return result as Uint8Array;
     case 'struct': {

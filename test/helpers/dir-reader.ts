@@ -3,8 +3,8 @@
  * unit tests of the inspection detectors (no image, no backend). Symlinks are
  * not followed by the host: the detectors must resolve them inside the guest.
  */
-import { lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { CallFn, GuestReader } from '../../src/inspect/guest-reader.js';
 import { guestReader } from '../../src/inspect/guest-reader.js';
 
@@ -21,12 +21,7 @@ export function dirReader(root: string, warnings: string[] = [], extra: Record<s
     const p = String(args[0]);
     switch (name) {
       case 'exists':
-        try {
-          statSync(host(p));
-          return true;
-        } catch {
-          return false;
-        }
+        return lstat(p) !== null;
       case 'is-file':
         return lstat(p)?.isFile() ?? false;
       case 'is-dir':
@@ -47,4 +42,18 @@ export function dirReader(root: string, warnings: string[] = [], extra: Record<s
     }
   };
   return guestReader(call, (m) => warnings.push(m));
+}
+
+/** A file's content, or a symlink to make. */
+export type TreeEntry = string | Uint8Array | { symlink: string } | { dir: true };
+
+/** Writes a guest tree under DIR: paths relative to the guest's '/', parents made as needed. */
+export function makeTree(dir: string, entries: Record<string, TreeEntry>): void {
+  for (const [path, e] of Object.entries(entries)) {
+    const host = join(dir, path);
+    mkdirSync(dirname(host), { recursive: true });
+    if (typeof e === 'string' || e instanceof Uint8Array) writeFileSync(host, e);
+    else if ('symlink' in e) symlinkSync(e.symlink, host);
+    else mkdirSync(host, { recursive: true });
+  }
 }

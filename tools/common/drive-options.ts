@@ -6,6 +6,8 @@
  */
 import { Command, Option } from 'commander';
 import type { DriveConfig } from '../../src/backend/backend.js';
+import type { BackendNeeds } from '../../src/core/backend-choice.js';
+import type { GuestfsOptions } from '../../src/core/guestfs.js';
 import { GuestkitError } from '../../src/errors/index.js';
 
 export interface MountSpec {
@@ -81,5 +83,18 @@ export function addDriveOptions(cmd: Command, opts: { readOnlyDefault: boolean; 
       throw new GuestkitError('EINVAL', '--format parameter must appear before -a parameter');
     }
     return state;
+  };
+}
+
+/**
+ * The handle options these flags ask for: the backend (--backend, else
+ * $GUESTKIT_BACKEND, else auto), what the tool will use (so that auto can
+ * choose), and -v messages on stderr.
+ */
+export function guestfsOptions(o: DriveOptions, needs: BackendNeeds): GuestfsOptions {
+  return {
+    backend: o.backend as GuestfsOptions['backend'],
+    needs,
+    log: o.verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
   };
 }

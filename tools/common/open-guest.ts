@@ -3,10 +3,10 @@
  * with -i (or, for tools that need a guest, no -m at all, as virt-cat/virt-ls do),
  * the OS inspection finds, at its own mountpoints.
  */
-import { Guestfs, type GuestfsOptions } from '../../src/core/guestfs.js';
+import { Guestfs } from '../../src/core/guestfs.js';
 import { GuestkitError } from '../../src/errors/index.js';
 import { inspectAndMount } from '../../src/inspect/mount-inspected.js';
-import type { DriveOptions } from './drive-options.js';
+import { guestfsOptions, type DriveOptions } from './drive-options.js';
 
 export async function openGuest(o: DriveOptions, opts: { tool: string; needMounts: boolean; readOnly: boolean }): Promise<Guestfs> {
   if (o.drives.length === 0) {
@@ -16,7 +16,8 @@ export async function openGuest(o: DriveOptions, opts: { tool: string; needMount
     throw new GuestkitError('EINVAL', 'cannot use -i and -m together: -i mounts the guest as inspection finds it');
   }
   const inspect = o.inspect || (opts.needMounts && o.mounts.length === 0);
-  const g = new Guestfs({ backend: o.backend as GuestfsOptions['backend'] });
+  // Only the -m devices count for auto's choice (df, with none, looks at every filesystem).
+  const g = new Guestfs(guestfsOptions(o, { devices: o.mounts.length ? o.mounts.map((m) => m.device) : undefined }));
   try {
     for (const d of o.drives) g.addDrive(d.file, { format: d.format, readonly: opts.readOnly || d.readonly });
     await g.launch();

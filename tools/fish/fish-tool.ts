@@ -2,13 +2,14 @@
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command, Option } from 'commander';
-import { addDriveOptions } from '../common/drive-options.js';
+import { addDriveOptions, guestfsOptions } from '../common/drive-options.js';
 import { runTool } from '../common/run-tool.js';
 import { mountGuest } from '../common/open-guest.js';
 import { GuestkitError } from '../../src/errors/index.js';
-import { Guestfs, type GuestfsOptions } from '../../src/core/guestfs.js';
+import { Guestfs } from '../../src/core/guestfs.js';
 import { FishShell, QuitSignal } from '../../src/shell/fish.js';
 import { splitCommands, tokenize, type Word } from '../../src/shell/tokenize.js';
+import { chainCommands, scriptCommands } from './fish-needs.js';
 
 export function fishCommand(): Command {
   const cmd = new Command('fish')
@@ -22,7 +23,17 @@ export function fishCommand(): Command {
   cmd.action(async (words: string[], options: { file?: string }) => {
     await runTool('fish', async () => {
       const o = driveOpts();
-      const g = new Guestfs({ backend: o.backend as GuestfsOptions['backend'] });
+      // The script is read first: --backend=auto looks at the commands it will run.
+      let script: { text: string } | { chain: Word[][] } | null = null;
+      if (options.file) script = { text: readFileSync(options.file, 'utf8') };
+      else if (words.length > 0) script = { chain: splitCommands(words.map((w) => ({ text: w, quoted: false }))) };
+      else if (!process.stdin.isTTY) {
+        const chunks: Buffer[] = [];
+        for await (const c of process.stdin) chunks.push(c as Buffer);
+        script = { text: Buffer.concat(chunks).toString('utf8') };
+      }
+      const commands = !script ? [] : 'text' in script ? scriptCommands(script.text) : chainCommands(script.chain);
+      const g = new Guestfs(guestfsOptions(o, { commands }));
       const shell = new FishShell(g, { out: process.stdout, err: process.stderr });
       shell.trace = o.trace;
       try {
@@ -37,15 +48,9 @@ export function fishCommand(): Command {
             else await g.mount(m.device, m.mountpoint);
           }
         }
-        if (options.file) return await shell.runScript(readFileSync(options.file, 'utf8'));
-        if (words.length > 0) {
-          const parsed: Word[] = words.map((w) => ({ text: w, quoted: false }));
-          return await shell.runCommands(splitCommands(parsed));
-        }
-        if (process.stdin.isTTY) return await interactive(shell);
-        const chunks: Buffer[] = [];
-        for await (const c of process.stdin) chunks.push(c as Buffer);
-        return await shell.runScript(Buffer.concat(chunks).toString('utf8'));
+        if (!script) return await interactive(shell);
+        if ('text' in script) return await shell.runScript(script.text);
+        return await shell.runCommands(script.chain);
       } finally {
         await g.close();
       }

@@ -41,7 +41,7 @@ function factFields(r: OsReport): [string, string][] {
     add('windows_current_control_set', f.windowsCurrentControlSet);
   }
   add('hostname', f.hostname);
-  add('build_id', f.buildId);
+  // build_id: virt-inspector prints it from libguestfs 1.50; the 1.48 we match byte for byte does not.
   add('osinfo', f.osinfo);
   return out;
 }
@@ -74,6 +74,7 @@ export function inspectionJson(reports: OsReport[]): string {
   const oses = reports.map((r) => {
     const o: Record<string, unknown> = {};
     for (const [k, v] of factFields(r)) o[k] = k === 'major_version' || k === 'minor_version' ? Number(v) : v;
+    if (known(r.facts.buildId)) o.build_id = r.facts.buildId;
     o.mountpoints = r.mountpoints.map(([mountpoint, dev]) => ({ dev, mountpoint }));
     o.filesystems = r.filesystems;
     if (r.driveMappings.length > 0) o.drive_mappings = r.driveMappings.map(([name, dev]) => ({ name, dev }));

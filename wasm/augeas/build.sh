@@ -101,7 +101,8 @@ if [[ ! -f "$OBJ/.libstamp" || "$(cat "$OBJ/.libstamp")" != "$LIBSTAMP_WANT" ]];
 fi
 
 # ---- compat + link ----
-"$EMCC" "${CFLAGS[@]/-w/-Wall}" -Werror=implicit-function-declaration -Wno-unused-function \
+glue_cflags
+"$EMCC" "${GLUE_CFLAGS[@]}" -Werror=implicit-function-declaration -Wno-unused-function \
   -c "$HERE/compat.c" -o "$OBJ/compat.o"
 "$EMCC" "${LINK_FLAGS[@]}" "$OBJ"/*.o -o "$OUT/augeas.js"
 mv -f "$OUT/augeas.js" "$OUT/augeas.cjs"

@@ -98,7 +98,8 @@ if [[ ! -f "$OBJ/.libstamp" || "$(cat "$OBJ/.libstamp")" != "$LIBSTAMP_WANT" ]];
 fi
 
 # ---- glue + link ----
-"$EMCC" "${CFLAGS[@]/-w/-Wall}" -Werror=incompatible-pointer-types -Werror=implicit-function-declaration -Wno-unused-function -Wno-sign-compare -c "$HERE/glue.c" -o "$OBJ/glue.o"
+glue_cflags
+"$EMCC" "${GLUE_CFLAGS[@]}" -Werror=incompatible-pointer-types -Werror=implicit-function-declaration -Wno-unused-function -Wno-sign-compare -c "$HERE/glue.c" -o "$OBJ/glue.o"
 "$EMCC" "${LINK_FLAGS[@]}" "$OBJ"/*.o -o "$OUT/ext2fs.js"
 mv -f "$OUT/ext2fs.js" "$OUT/ext2fs.cjs"
 

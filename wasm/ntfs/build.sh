@@ -67,7 +67,8 @@ if [[ ! -f "$OBJ/.libstamp" || "$(cat "$OBJ/.libstamp")" != "$LIBSTAMP_WANT" ]];
 fi
 
 # ---- glue + link ----
-"$EMCC" "${CFLAGS[@]/-w/-Wall}" -Werror=incompatible-pointer-types -Werror=implicit-function-declaration \
+glue_cflags
+"$EMCC" "${GLUE_CFLAGS[@]}" -Werror=incompatible-pointer-types -Werror=implicit-function-declaration \
   -Wno-unused-function -Wno-sign-compare -Wno-pointer-sign -c "$HERE/glue.c" -o "$OUT/glue.o"
 "$EMCC" "${LINK_FLAGS[@]}" "$OBJ"/*.o "$OUT/glue.o" -o "$OUT/ntfs.js"
 mv -f "$OUT/ntfs.js" "$OUT/ntfs.cjs"

@@ -18,7 +18,7 @@ import { GuestkitError } from '../../errors/index.js';
 import { CpioWriter, type CpioEntry } from './cpio.js';
 
 /** Bump when the layout of the initramfs changes in a way the inputs do not show. */
-const BUILDER_VERSION = '1';
+const BUILDER_VERSION = '2';
 
 /** The virtio-serial port name the agent looks for. */
 export const AGENT_PORT_NAME = 'org.guestkit.agent.0';
@@ -41,7 +41,14 @@ export interface BuildOptions {
   compress?: boolean;
   /** Install missing Debian packages (kernel, busybox) with apt-get when running as root (default true). */
   install?: boolean;
+  /** Build again even when the cache has this appliance (`guestkit appliance build`). */
+  force?: boolean;
+  /** Where to look for vmlinuz-* (default /boot) and its modules (default /lib/modules). */
+  bootDir?: string;
+  modulesDir?: string;
   log?: (line: string) => void;
+  /** Build steps as they happen: a stage name, and for the initramfs the entries written so far. */
+  progress?: (stage: string, done?: number, total?: number) => void;
 }
 
 // ------------------------------------------------------------ sources
@@ -84,25 +91,27 @@ function aptInstall(pkgs: string[], opts: BuildOptions): boolean {
 }
 
 /** The newest /boot/vmlinuz-* with its modules directory. */
-export function findKernel(opts: BuildOptions = {}): { vmlinuz: string; version: string } {
+export function findKernel(opts: BuildOptions = {}): { vmlinuz: string; version: string; modules: string } {
+  const bootDir = opts.bootDir ?? '/boot';
+  const modulesDir = opts.modulesDir ?? '/lib/modules';
   const scan = () => {
     let names: string[] = [];
     try {
-      names = fs.readdirSync('/boot').filter((n) => n.startsWith('vmlinuz-'));
+      names = fs.readdirSync(bootDir).filter((n) => n.startsWith('vmlinuz-'));
     } catch {
       // no /boot
     }
     const versions = names
       .map((n) => n.slice('vmlinuz-'.length))
-      .filter((v) => fs.existsSync(`/lib/modules/${v}/modules.dep`))
+      .filter((v) => fs.existsSync(`${modulesDir}/${v}/modules.dep`))
       .sort(compareVersions);
     const v = versions[versions.length - 1];
-    return v ? { vmlinuz: `/boot/vmlinuz-${v}`, version: v } : null;
+    return v ? { vmlinuz: `${bootDir}/vmlinuz-${v}`, version: v, modules: `${modulesDir}/${v}` } : null;
   };
   let k = scan();
   if (!k && aptInstall(['linux-image-amd64'], opts)) k = scan();
   if (!k) {
-    throw new GuestkitError('ENOENT', 'no Linux kernel in /boot (with modules in /lib/modules): install the Debian package linux-image-amd64');
+    throw new GuestkitError('ENOENT', `no Linux kernel in ${bootDir} (with modules in ${modulesDir}): install the Debian package linux-image-amd64`);
   }
   return k;
 }
@@ -163,12 +172,13 @@ interface ModuleSet {
   boot: string[];
   /** For each lazily loaded module: its load order (dependencies, then itself). */
   lazy: Map<string, string[]>;
+  /** Listed modules this kernel has neither as a file nor built in. */
+  absent: string[];
 }
 
 const modName = (p: string) => path.basename(p).replace(/\.ko(\.[a-z0-9]+)?$/, '').replace(/-/g, '_');
 
-export function resolveModules(kver: string, list: { when: 'boot' | 'lazy'; name: string }[]): ModuleSet {
-  const base = `/lib/modules/${kver}`;
+export function resolveModules(base: string, list: { when: 'boot' | 'lazy'; name: string }[]): ModuleSet {
   const deps = new Map<string, { file: string; deps: string[] }>();
   for (const line of fs.readFileSync(`${base}/modules.dep`, 'utf8').split('\n')) {
     const m = /^([^:]+):\s*(.*)$/.exec(line);
@@ -196,10 +206,14 @@ export function resolveModules(kver: string, list: { when: 'boot' | 'lazy'; name
   const boot: string[] = [];
   const bootSeen = new Set<string>();
   const lazy = new Map<string, string[]>();
+  const absent: string[] = [];
   for (const { when, name } of list) {
     const n = name.replace(/-/g, '_');
     if (builtin.has(n)) continue;
-    if (!deps.has(n)) continue; // not built for this kernel: noted by the caller
+    if (!deps.has(n)) {
+      absent.push(n); // not built for this kernel
+      continue;
+    }
     if (when === 'boot') order(n, boot, bootSeen);
     else {
       const o: string[] = [];
@@ -207,7 +221,22 @@ export function resolveModules(kver: string, list: { when: 'boot' | 'lazy'; name
       lazy.set(n, o);
     }
   }
-  return { files: [...files.entries()], boot, lazy };
+  return { files: [...files.entries()], boot, lazy, absent };
+}
+
+const MODULE_SIG_MAGIC = Buffer.from('~Module signature appended~\n');
+
+/**
+ * A kernel module without its appended signature (the module, the signature,
+ * a 12-byte struct module_signature whose last 4 bytes are the signature's
+ * length, big-endian, then the magic string). Unsigned modules are returned as is.
+ */
+export function unsignedModule(ko: Buffer): Buffer {
+  const end = ko.length - MODULE_SIG_MAGIC.length;
+  if (end < 12 || !ko.subarray(end).equals(MODULE_SIG_MAGIC)) return ko;
+  const sigLen = ko.readUInt32BE(end - 4);
+  const start = end - 12 - sigLen;
+  return start > 0 ? ko.subarray(0, start) : ko;
 }
 
 // ---------------------------------------------------------- binaries
@@ -315,7 +344,7 @@ function staticBusybox(root: string, opts: BuildOptions): string | null {
 }
 
 interface Quick {
-  kernel: { vmlinuz: string; version: string };
+  kernel: { vmlinuz: string; version: string; modules: string };
   modules: ModuleSet;
   /** Programs (host paths) and where they go in the appliance. */
   programs: { src: string; dest: string }[];
@@ -329,7 +358,7 @@ function quickInputs(root: string, opts: BuildOptions): Quick {
   const src = applianceSourceDir();
   const kernel = findKernel(opts);
   const modList = readList(path.join(src, 'modules.txt')).map((l) => ({ when: l.kind as 'boot' | 'lazy', name: l.value }));
-  const modules = resolveModules(kernel.version, modList);
+  const modules = resolveModules(kernel.modules, modList);
 
   const programs: { src: string; dest: string }[] = [];
   const missing: string[] = [];
@@ -382,7 +411,7 @@ function plan(q: Quick): Plan {
   return { ...q, libraries, applets, hash: h.digest('hex').slice(0, 16) };
 }
 
-function writeInitramfs(p: Plan, out: string, compress: boolean): number {
+function writeInitramfs(p: Plan, out: string, compress: boolean, progress?: BuildOptions['progress']): number {
   const entries: CpioEntry[] = [];
   const dirs = new Set<string>();
   const addDir = (d: string) => {
@@ -402,7 +431,9 @@ function writeInitramfs(p: Plan, out: string, compress: boolean): number {
     if (a === 'busybox' || p.programs.some((x) => x.dest === `/bin/${a}`)) continue;
     entries.push({ kind: 'symlink', path: `/bin/${a}`, target: 'busybox' });
   }
-  for (const [n, f] of p.modules.files) entries.push({ kind: 'hostfile', path: `/lib/modules/${n}.ko`, source: f, mode: 0o644 });
+  // Unsigned: the kernel then skips hashing each module and checking its signature
+  // (it only notes a taint), which under TCG is a large part of insmod's time.
+  for (const [n, f] of p.modules.files) entries.push({ kind: 'file', path: `/lib/modules/${n}.ko`, data: unsignedModule(fs.readFileSync(f)), mode: 0o644 });
   entries.push({ kind: 'file', path: '/lib/modules/boot', data: Buffer.from(p.modules.boot.join('\n') + '\n') });
   entries.push({
     kind: 'file',
@@ -418,7 +449,10 @@ function writeInitramfs(p: Plan, out: string, compress: boolean): number {
 
   const raw = compress ? `${out}.raw` : out;
   const w = new CpioWriter(raw);
-  for (const e of entries) w.add(e);
+  for (const [i, e] of entries.entries()) {
+    w.add(e);
+    progress?.('initramfs', i + 1, entries.length);
+  }
   let size = w.finish();
   if (compress) {
     const gz = zlib.gzipSync(fs.readFileSync(raw), { level: 6 });
@@ -443,6 +477,7 @@ export function defaultCacheDir(): string {
  */
 export function buildAppliance(opts: BuildOptions = {}): Appliance {
   const root = opts.cacheDir ?? defaultCacheDir();
+  opts.progress?.('inputs');
   const q = quickInputs(root, opts);
   const initrdName = opts.compress ? 'initrd.cpio.gz' : 'initrd.cpio';
   const result = (hash: string, built: boolean): Appliance => {
@@ -451,6 +486,7 @@ export function buildAppliance(opts: BuildOptions = {}): Appliance {
   };
   const indexFile = path.join(root, 'index', q.key);
   try {
+    if (opts.force) throw new Error('rebuild asked for');
     const [hash, ...libs] = fs.readFileSync(indexFile, 'utf8').split('\n').filter(Boolean);
     if (hash && /^[0-9a-f]{16}$/.test(hash) && libs.every((l) => statKey(l.replace(/:[^:]*:[^:]*$/, '')) === l) && fs.existsSync(path.join(root, hash, 'done'))) {
       return result(hash, false);
@@ -458,6 +494,7 @@ export function buildAppliance(opts: BuildOptions = {}): Appliance {
   } catch {
     // no index entry
   }
+  opts.progress?.('libraries');
   const p = plan(q);
   const dir = path.join(root, p.hash);
   const writeIndex = () => {
@@ -466,7 +503,7 @@ export function buildAppliance(opts: BuildOptions = {}): Appliance {
     fs.writeFileSync(tmpIndex, [p.hash, ...p.libraries.map(statKey)].join('\n') + '\n');
     fs.renameSync(tmpIndex, indexFile);
   };
-  if (fs.existsSync(path.join(dir, 'done'))) {
+  if (!opts.force && fs.existsSync(path.join(dir, 'done'))) {
     writeIndex();
     return result(p.hash, false);
   }
@@ -478,10 +515,11 @@ export function buildAppliance(opts: BuildOptions = {}): Appliance {
     // The vmlinux depends only on the kernel: reuse one from an older build.
     const vmlinux = path.join(tmp, 'vmlinux');
     const prev = findPreviousVmlinux(root, p.kernel);
-    if (prev) fs.copyFileSync(prev, vmlinux);
+    opts.progress?.('kernel');
+    if (prev && !opts.force) fs.copyFileSync(prev, vmlinux);
     else fs.writeFileSync(vmlinux, extractVmlinux(p.kernel.vmlinuz));
     fs.writeFileSync(path.join(tmp, 'kernel.key'), statKey(p.kernel.vmlinuz) + '\n');
-    const size = writeInitramfs(p, path.join(tmp, initrdName), !!opts.compress);
+    const size = writeInitramfs(p, path.join(tmp, initrdName), !!opts.compress, opts.progress);
     fs.writeFileSync(
       path.join(tmp, 'manifest.txt'),
       [
@@ -495,6 +533,8 @@ export function buildAppliance(opts: BuildOptions = {}): Appliance {
       ].join('\n'),
     );
     fs.writeFileSync(path.join(tmp, 'done'), '');
+    // A forced rebuild replaces the cached one (a running VM has its files open or loaded already).
+    if (opts.force) fs.rmSync(dir, { recursive: true, force: true });
     try {
       fs.renameSync(tmp, dir);
     } catch (e) {
@@ -530,4 +570,34 @@ function findPreviousVmlinux(root: string, kernel: { vmlinuz: string }): string 
     }
   }
   return null;
+}
+
+/** What the appliance would be built from (for `guestkit appliance check`), without building it. */
+export interface ApplianceInputs {
+  cacheDir: string;
+  kernel: { vmlinuz: string; version: string; modules: string };
+  bootModules: string[];
+  lazyModules: string[];
+  /** Listed modules this kernel does not have. */
+  absentModules: string[];
+  busybox: { path: string; static: boolean };
+  programs: string[];
+  /** Optional programs not installed (package names). */
+  missing: string[];
+}
+
+export function applianceInputs(opts: BuildOptions = {}): ApplianceInputs {
+  const root = opts.cacheDir ?? defaultCacheDir();
+  const q = quickInputs(root, opts);
+  const busybox = q.programs.find((p) => p.dest === '/bin/busybox')!;
+  return {
+    cacheDir: root,
+    kernel: q.kernel,
+    bootModules: q.modules.boot,
+    lazyModules: [...q.modules.lazy.keys()],
+    absentModules: q.modules.absent,
+    busybox: { path: busybox.src, static: isStaticElf(busybox.src) },
+    programs: q.programs.filter((p) => p !== busybox).map((p) => p.src),
+    missing: q.missing,
+  };
 }

@@ -12,57 +12,11 @@ import { Writable } from 'node:stream';
 import { byteOrder } from '../../util/byte-order.js';
 import { ErrnoError } from '../../errors/index.js';
 import { sq, type ApplianceBackend } from './appliance-backend.js';
-
-// ---------------------------------------------------------------- names
-
-/** /dev/sda1 → /dev/vda1 (other names unchanged). */
-export function toGuestDev(dev: string): string {
-  return dev.replace(/^\/dev\/sd([a-z]+)(\d*)$/, '/dev/vd$1$2');
-}
-
-/** /dev/vda1 → /dev/sda1; /dev/mapper/vg-lv → /dev/vg/lv. */
-export function fromGuestDev(dev: string): string {
-  const m = /^\/dev\/vd([a-z]+)(\d*)$/.exec(dev);
-  if (m) return `/dev/sd${m[1]}${m[2]}`;
-  const lv = /^\/dev\/mapper\/((?:[^-]|--)+)-((?:[^-]|--)+)$/.exec(dev);
-  if (lv) return `/dev/${lv[1]!.replace(/--/g, '-')}/${lv[2]!.replace(/--/g, '-')}`;
-  return dev;
-}
-
-/** Sort key: drive letters by length then alphabet, then partition number. */
-function devOrder(a: string, b: string): number {
-  const pa = /^\/dev\/sd([a-z]+)(\d*)$/.exec(a);
-  const pb = /^\/dev\/sd([a-z]+)(\d*)$/.exec(b);
-  if (pa && pb) {
-    if (pa[1]!.length !== pb[1]!.length) return pa[1]!.length - pb[1]!.length;
-    if (pa[1] !== pb[1]) return pa[1]! < pb[1]! ? -1 : 1;
-    return Number(pa[2] || 0) - Number(pb[2] || 0);
-  }
-  if (pa) return -1;
-  if (pb) return 1;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Script lines that set $d to the guest device for `dev`, failing when it does not exist. */
-function devScript(dev: string): string {
-  const g = toGuestDev(dev);
-  return [
-    `d=${sq(g)}`,
-    `case $d in /dev/vd*) ;; *) lvmup ;; esac`,
-    `[ -b "$d" ] || die ENOENT ${sq(`${dev}: No such file or directory`)}`,
-  ].join('\n');
-}
-
-function lines(s: string): string[] {
-  return s.split('\n').filter((l) => l !== '');
-}
-
-function nulList(buf: Buffer): string[] {
-  return buf
-    .toString('utf8')
-    .split('\0')
-    .filter((s) => s !== '');
-}
+import { devOrder, devScript, fromGuestDev, lines, nulList } from './ops-common.js';
+import { diskOps } from './ops-disks.js';
+import { fileOps } from './ops-files.js';
+import { lvmOps } from './ops-lvm.js';
+import { tarOps } from './ops-tar.js';
 
 function parseExport(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -140,7 +94,9 @@ done
     if (c.stub && !t) continue; // an extended partition
     result.push([fromGuestDev(c.dev), t || 'unknown']);
   }
-  result.sort((x, y) => devOrder(x[0], y[0]));
+  // libguestfs's order: whole disks first, then partitions (then LVs, below).
+  const isPart = (d: string) => (/\d$/.test(d) ? 1 : 0);
+  result.sort((x, y) => isPart(x[0]) - isPart(y[0]) || devOrder(x[0], y[0]));
   if (hasPv) {
     const lvs = lines(
       await b.shText(`lvmup; command -v lvm >/dev/null || exit 0
@@ -195,7 +151,8 @@ async function readMounts(b: ApplianceBackend): Promise<MountEntry[]> {
     const p = unescapeMount(mp);
     if (p !== '/sysroot' && !p.startsWith('/sysroot/')) continue;
     // The bind mounts made for `command` are not the user's.
-    res.push({ device: fromGuestDev(unescapeMount(dev)), mountpoint: p.slice('/sysroot'.length) || '/', path: p, type, options: opts.split(',') });
+    // Device names as the kernel has them (/dev/mapper/VG-LV for LVs, as libguestfs reports), sd for vd.
+    res.push({ device: unescapeMount(dev).replace(/^\/dev\/vd(?=[a-z])/, '/dev/sd'), mountpoint: p.slice('/sysroot'.length) || '/', path: p, type, options: opts.split(',') });
   }
   return res;
 }
@@ -228,7 +185,11 @@ esac`);
 async function umount(b: ApplianceBackend, target: string, force = false, lazy = false): Promise<void> {
   const flags = `${force ? ' -f' : ''}${lazy ? ' -l' : ''}`;
   if (target.startsWith('/dev/')) {
-    const ms = (await readMounts(b)).filter((m) => m.device === target);
+    // Mounts list LVs by their kernel name, /dev/mapper/VG-LV; accept /dev/VG/LV too.
+    const lv = /^\/dev\/([^/]+)\/([^/]+)$/.exec(target);
+    const dm = (x: string) => x.replace(/-/g, '--');
+    const names = lv && lv[1] !== 'mapper' ? [target, `/dev/mapper/${dm(lv[1]!)}-${dm(lv[2]!)}`] : [target];
+    const ms = (await readMounts(b)).filter((m) => names.includes(m.device));
     if (!ms.length) throw new ErrnoError('EINVAL', `${target}: not mounted`);
     await b.sh(ms.reverse().map((m) => `umount${flags} ${sq(m.path)}`).join(' && '));
     return;
@@ -268,8 +229,14 @@ async function ls(b: ApplianceBackend, dir: string): Promise<string[]> {
     .sort(byteOrder);
 }
 
+/**
+ * GNU ls -lan, as libguestfs's ll prints it (numeric owners: the appliance knows no
+ * guest users). A non-directory is listed by its appliance path, as libguestfs does.
+ */
 async function ll(b: ApplianceBackend, dir: string): Promise<string> {
-  return b.shText(`${dirScript(dir)}\ncd "$RP" && ls -la`);
+  return b.shText(`rp ${sq(dir)} 0 || exit 1
+[ -e "$RP" ] || [ -L "$RP" ] || die ENOENT ${sq(`${dir}: No such file or directory`)}
+if [ -d "$RP" ] && [ ! -L "$RP" ]; then cd "$RP" && /usr/bin/ls -lan; else /usr/bin/ls -lan "$RP"; fi`);
 }
 
 function fileScript(path: string): string {
@@ -330,11 +297,27 @@ export function parseStat(out: string): Record<string, number> {
   };
 }
 
+/**
+ * A virtio disk's device number as libguestfs reports it, where the disks are
+ * SCSI (major 8): virtio-blk also gives each disk 16 minors, so only the major changes.
+ */
+function sdDevice(dev: number, virtblkMajor: number): number {
+  const major = Math.floor(dev / 256) & 0xfff;
+  const minor = (dev & 0xff) | (Math.floor(dev / 4096) & ~0xff);
+  if (!virtblkMajor || major !== virtblkMajor || minor > 255) return dev;
+  return 8 * 256 + minor;
+}
+
 async function stat(b: ApplianceBackend, path: string, follow: boolean): Promise<Record<string, number>> {
   const out = await b.shText(`rp ${sq(path)} ${follow ? 1 : 0} || exit 1
 [ -e "$RP" ] || [ -L "$RP" ] || die ENOENT ${sq(`${path}: No such file or directory`)}
-stat ${follow ? '-L ' : ''}-c ${sq(STAT_FORMAT)} "$RP"`);
-  return parseStat(out);
+stat ${follow ? '-L ' : ''}-c ${sq(STAT_FORMAT)} "$RP"
+while read -r maj name; do [ "$name" = virtblk ] && echo "$maj"; done < /proc/devices
+:`);
+  const [st = '', virtblk = ''] = lines(out);
+  const res = parseStat(st);
+  res.st_dev = sdDevice(res.st_dev!, Number(virtblk));
+  return res;
 }
 
 async function test(b: ApplianceBackend, path: string, expr: string, follow: boolean): Promise<boolean> {
@@ -349,10 +332,38 @@ readlink "$RP"`);
   return out.replace(/\n$/, '');
 }
 
+/**
+ * A directory's entries with their types, symlinks followed as in a chroot:
+ * 'd' directory, 'f' regular file, 'o' anything else (dangling links included).
+ * A missing or unreadable directory lists as empty. One round trip for what
+ * would otherwise be one is-dir/is-file call per entry (augeas's glob expansion).
+ */
+async function lsTypes(b: ApplianceBackend, dir: string): Promise<Map<string, 'd' | 'f' | 'o'>> {
+  const out = await b.sh(`rp ${sq(dir)} 1 2>/dev/null || exit 0
+[ -d "$RP" ] || exit 0
+D=$RP
+for f in "$D"/* "$D"/.*; do
+  n=\${f##*/}
+  case $n in .|..) continue ;; esac
+  [ -e "$f" ] || [ -L "$f" ] || continue
+  t=$f
+  if [ -L "$f" ]; then rp ${sq(dir.replace(/\/+$/, ''))}"/$n" 1 2>/dev/null && t=$RP || t=; fi
+  if [ -n "$t" ] && [ -d "$t" ]; then c=d; elif [ -n "$t" ] && [ -f "$t" ]; then c=f; else c=o; fi
+  printf '%s %s\\000' "$c" "$n"
+done`);
+  const res = new Map<string, 'd' | 'f' | 'o'>();
+  for (const e of nulList(out)) res.set(e.slice(2), e[0] as 'd' | 'f' | 'o');
+  return res;
+}
+
+/** Every path below dir, with dir's own text cut off the front, as libguestfs's find returns them. */
 async function find(b: ApplianceBackend, dir: string): Promise<string[]> {
   const out = await b.sh(`${dirScript(dir)}\ncd "$RP" && find . -mindepth 1 -print0`);
   return nulList(out)
-    .map((s) => s.replace(/^\.\//, ''))
+    .map((s) => {
+      const rel = s.replace(/^\.\//, '');
+      return (dir.endsWith('/') ? `${dir}${rel}` : `${dir}/${rel}`).slice(dir.length);
+    })
     .sort(byteOrder);
 }
 
@@ -504,6 +515,7 @@ export const applianceOps = {
   exists: (b: ApplianceBackend, path: string) => test(b, path, '[ -e "$RP" ]', true),
   readlink,
   find,
+  lsTypes,
   checksum,
   statvfs,
   write: (b: ApplianceBackend, path: string, content: Uint8Array | string) => write(b, path, content, false),
@@ -518,6 +530,10 @@ export const applianceOps = {
   sync,
   command,
   sh: shCmd,
+  ...fileOps,
+  ...diskOps,
+  ...lvmOps,
+  ...tarOps,
 };
 
 export type ApplianceOps = typeof applianceOps;

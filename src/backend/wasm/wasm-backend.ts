@@ -6,6 +6,8 @@
 import type { Worker } from 'node:worker_threads';
 import type { BlockDevice } from '../../block/block-device.js';
 import { openDrive } from '../../block/open-drive.js';
+import { commitOverlay } from '../../block/commit-overlay.js';
+import { OverlayDevice } from '../../block/overlay.js';
 import { ErrnoError, GuestkitError } from '../../errors/index.js';
 import { probeDevice, type Probe } from '../../probe/probe.js';
 import type { Backend, DriveConfig } from '../backend.js';
@@ -41,7 +43,9 @@ export class WasmBackend implements Backend {
     // cold process this is most of the time to the first answer.
     this.startWorker();
     try {
-      for (const d of drives) this.drives.push(await openDrive({ file: d.file, format: d.format, readOnly: d.readonly }));
+      // A transactional drive is opened read-only (openDrive puts its overlay on top);
+      // commit() writes the overlay through a writable handle opened only then.
+      for (const d of drives) this.drives.push(await openDrive({ file: d.file, format: d.format, readOnly: d.readonly || !!d.transactional }));
       this.devices = await DeviceMap.build(this.drives);
     } catch (e) {
       await this.shutdown();
@@ -84,6 +88,15 @@ export class WasmBackend implements Backend {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       w.postMessage({ id, op, args } satisfies WorkerRequest);
     });
+  }
+
+  /**
+   * Re-reads partition tables and LVM after a command rewrote a disk's table
+   * (part-init, part-add, part-disk); cached probes are dropped with it.
+   */
+  async rescanDevices(): Promise<void> {
+    this.devices = await DeviceMap.build(this.drives);
+    this.probes.clear();
   }
 
   /** Looks a device up by name, or fails with the libguestfs-style message. */
@@ -129,6 +142,17 @@ export class WasmBackend implements Backend {
         throw new GuestkitError(e.code, `${device} (${disk}): ${e.message}`, { cause: e, disk });
       }
       throw e;
+    }
+  }
+
+  /** Writes each transactional drive's overlay to its image (see Backend.commit). */
+  async commit(): Promise<void> {
+    if (this.worker && !this.workerError) await this.rpc('umountAll');
+    for (const [i, d] of this.configs.entries()) {
+      if (!d.transactional || d.readonly) continue;
+      const dev = this.drives[i];
+      if (!(dev instanceof OverlayDevice)) throw new GuestkitError('EINVAL', `${d.file}: not opened as a transactional drive`);
+      await commitOverlay(dev, { file: d.file, format: d.format });
     }
   }
 

@@ -6,7 +6,7 @@
  * the source package empty for apk.)
  */
 import { emptyApplication, type Application2 } from '../types.js';
-import { parseEpoch } from './dpkg.js';
+import { splitEvr } from './evr.js';
 
 export function parseApkInstalled(text: string): Application2[] {
   const apps: Application2[] = [];
@@ -37,22 +37,10 @@ export function parseApkInstalled(text: string): Application2[] {
     } else if (key === 'P' || key === 'A' || key === 'T' || key === 'U') {
       f[key] = value;
     } else if (key === 'V') {
-      let rest = value;
-      epoch = 0;
-      const colon = rest.indexOf(':');
-      if (colon >= 0) {
-        epoch = parseEpoch(rest.slice(0, colon));
-        rest = rest.slice(colon + 1);
-      }
-      const dash = rest.indexOf('-');
-      if (dash >= 0) {
-        const r = rest.slice(dash + 1);
-        release = r.startsWith('r') ? r.slice(1) : r;
-        rest = rest.slice(0, dash);
-      } else {
-        release = '';
-      }
-      version = rest;
+      const v = splitEvr(value);
+      epoch = v.epoch;
+      version = v.version;
+      release = v.release?.startsWith('r') ? v.release.slice(1) : (v.release ?? '');
     }
   }
   return apps;

@@ -8,26 +8,12 @@
  * (leading space removed, joined by '\n') the description.
  */
 import { emptyApplication, type Application2 } from '../types.js';
-
-/** libguestfs's parse_unsigned_int: a decimal that fits an int32, else -1 (the package is then skipped). */
-export function parseEpoch(s: string): number {
-  if (!/^\s*\+?\d+$/.test(s)) return -1;
-  const n = Number.parseInt(s, 10);
-  return n <= 0x7fffffff ? n : -1;
-}
+import { splitEvr } from './evr.js';
 
 /** "[epoch:]version[-release]" split as libguestfs splits it (first ':' then first '-'). */
 export function splitDebVersion(v: string): { epoch: number; version: string; release: string } {
-  let rest = v;
-  let epoch = 0;
-  const colon = rest.indexOf(':');
-  if (colon >= 0) {
-    epoch = parseEpoch(rest.slice(0, colon));
-    rest = rest.slice(colon + 1);
-  }
-  const dash = rest.indexOf('-');
-  if (dash < 0) return { epoch, version: rest, release: '' };
-  return { epoch, version: rest.slice(0, dash), release: rest.slice(dash + 1) };
+  const { epoch, version, release } = splitEvr(v);
+  return { epoch, version, release: release ?? '' };
 }
 
 export function parseDpkgStatus(text: string): Application2[] {

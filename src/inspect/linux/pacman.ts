@@ -7,7 +7,7 @@
  */
 import type { GuestReader } from '../guest-reader.js';
 import { emptyApplication, type Application2 } from '../types.js';
-import { parseEpoch } from './dpkg.js';
+import { splitEvr } from './evr.js';
 
 const DB = '/var/lib/pacman/local';
 const MAX_DESC = 8192;
@@ -31,17 +31,8 @@ export function parsePacmanDesc(text: string): Application2 | undefined {
   const full = v['%VERSION%'];
   const arch = v['%ARCH%'];
   if (name === undefined || full === undefined || arch === undefined) return undefined;
-  let rest = full;
-  let epoch = 0;
-  const colon = rest.indexOf(':');
-  if (colon >= 0) {
-    epoch = parseEpoch(rest.slice(0, colon));
-    rest = rest.slice(colon + 1);
-  }
-  const dash = rest.indexOf('-');
-  if (dash < 0) return undefined;
-  const version = rest.slice(0, dash);
-  const release = rest.slice(dash + 1);
+  const { epoch, version, release } = splitEvr(full);
+  if (release === undefined) return undefined;
   if (epoch < 0 || version === '' || release === '') return undefined;
   const app = emptyApplication(name);
   app.app2_epoch = epoch;

@@ -217,8 +217,11 @@ export const LINUX_RELEASE_TESTS: [string, Parser][] = [
 /** Runs the tests in order over the mounted root; returns what they found. */
 export async function detectRelease(r: GuestReader): Promise<ReleaseData> {
   const data: ReleaseData = {};
+  // Several tests share a file (redhat-release has 20): look each one up once.
+  const present = new Map<string, Promise<boolean>>();
   for (const [file, parse] of LINUX_RELEASE_TESTS) {
-    if (!(await isFileFollowing(r, file))) continue;
+    if (!present.has(file)) present.set(file, isFileFollowing(r, file));
+    if (!(await present.get(file))) continue;
     if (await parse(r, file, data)) break;
   }
   return data;

@@ -15,6 +15,8 @@ import { parseRpmHeader, rpmNumber, rpmString, RPMTAG } from './rpm-header.js';
 
 /** Where rpm keeps its database: /usr/lib/sysimage/rpm since Fedora 36, /var/lib/rpm before (often a symlink now). */
 export const RPMDB_DIRS = ['/usr/lib/sysimage/rpm', '/var/lib/rpm'];
+/** A desktop install's database is 100–200 MB; the whole file is read into memory. */
+const MAX_RPMDB = 1024 * 1024 * 1024;
 /** Older backends this reader does not decode: Berkeley DB (RHEL ≤ 8) and ndb (SUSE). */
 const OTHER_BACKENDS = ['Packages', 'Packages.db'];
 
@@ -90,7 +92,11 @@ export async function listRpmApplications(r: GuestReader): Promise<Application2[
   let file: Uint8Array | null = null;
   for (const dir of RPMDB_DIRS) {
     const real = await guestRealpath(r, `${dir}/rpmdb.sqlite`);
-    if (real && (file = await r.readBytes(real))) break;
+    if (real && (file = await r.readBytes(real, MAX_RPMDB))) break;
+    if (real && (await r.isFile(real))) {
+      r.warn(`${dir}/rpmdb.sqlite: unreadable or larger than ${MAX_RPMDB} bytes: no applications listed`);
+      return [];
+    }
   }
   if (!file) {
     for (const dir of RPMDB_DIRS) {

@@ -119,6 +119,11 @@ describe.each([
   it('finds the MBR disk signature with pread-device', async () => {
     expect(Array.from(await g.preadDevice('/dev/sda', 4, 440))).toEqual([0x55, 0x1e, 0xed, 0x5e]);
     expect(await g.caseSensitivePath('/windows/system32/CONFIG/software')).toBe('/Windows/System32/config/SOFTWARE');
+    // As libguestfs: the last component may be missing (kept as given), the others may not.
+    expect(await g.caseSensitivePath('/WINDOWS/system32/New File.txt')).toBe('/Windows/System32/New File.txt');
+    expect(await g.caseSensitivePath('/')).toBe('/');
+    await expect(g.caseSensitivePath('/nope/x')).rejects.toThrow(/nope: not found/);
+    await expect(g.caseSensitivePath('/windows/system32/cmd.exe/x')).rejects.toThrow(/Not a directory/);
   });
 
   it('pread-device reads short at the end of a device, nothing past it, and rejects bad counts', async () => {

@@ -1,0 +1,148 @@
+/**
+ * File operations customize needs that the command table has no single
+ * command for (libguestfs's ln-sf, cp-a, copy-in, glob-expand, scrub-file,
+ * truncate), built from table commands so they work on every backend that
+ * serves those.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Guestfs } from '../core/guestfs.js';
+import { ErrnoError } from '../errors/index.js';
+import { wasmBackend } from './backend-access.js';
+import { componentRegExp } from '../augeas/guest-files.js';
+
+const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFLNK = 0o120000;
+
+const join = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
+const basename = (p: string) => p.replace(/\/+$/, '').split('/').pop() || '/';
+
+/** ln -sf TARGET LINK: replaces LINK; when LINK is a directory the link goes inside it (as ln does). */
+export async function lnSf(g: Guestfs, target: string, link: string): Promise<void> {
+  let where = link;
+  if (await g.isDir(link, { followsymlinks: true })) where = join(link, basename(target));
+  await g.rmF(where);
+  await g.lnS(target, where);
+}
+
+async function lmode(g: Guestfs, p: string): Promise<{ mode: number; uid: number; gid: number; size: number }> {
+  const st = (await g.lstatns(p)) as Record<string, number>;
+  return { mode: st.st_mode!, uid: st.st_uid!, gid: st.st_gid!, size: st.st_size! };
+}
+
+/** cp -a SRC DEST inside the guest: recursive, modes and owners kept (times are not). */
+export async function cpA(g: Guestfs, src: string, dest: string): Promise<void> {
+  const to = (await g.isDir(dest, { followsymlinks: true })) ? join(dest, basename(src)) : dest;
+  const copy = async (from: string, into: string): Promise<void> => {
+    const st = await lmode(g, from);
+    const type = st.mode & S_IFMT;
+    if (type === S_IFDIR) {
+      if (!(await g.isDir(into))) await g.mkdir(into);
+      for (const name of await g.ls(from)) await copy(join(from, name), join(into, name));
+    } else if (type === S_IFLNK) {
+      await g.rmF(into);
+      await g.lnS(await g.readlink(from), into);
+      return; // a symlink's own mode and owner are not worth the extra calls
+    } else if (type === S_IFREG) {
+      await g.cp(from, into);
+    } else {
+      throw new ErrnoError('ENOTSUP', `${from}: special files (devices, fifos, sockets) cannot be copied`);
+    }
+    await g.chmod(st.mode & 0o7777, into);
+    await g.chown(st.uid, st.gid, into);
+  };
+  await copy(src, to);
+}
+
+/** copy-in LOCALPATH REMOTEDIR: the local file or tree goes inside REMOTEDIR (which must exist). */
+export async function copyIn(g: Guestfs, local: string, remoteDir: string): Promise<void> {
+  if (!(await g.isDir(remoteDir, { followsymlinks: true }))) throw new ErrnoError('ENOTDIR', `${remoteDir}: target is not a directory`);
+  const copy = async (from: string, into: string): Promise<void> => {
+    const st = fs.lstatSync(from);
+    if (st.isDirectory()) {
+      if (!(await g.isDir(into))) await g.mkdir(into);
+      for (const name of fs.readdirSync(from).sort()) await copy(path.join(from, name), join(into, name));
+    } else if (st.isSymbolicLink()) {
+      await g.rmF(into);
+      await g.lnS(fs.readlinkSync(from), into);
+      return;
+    } else if (st.isFile()) {
+      await g.upload(from, into);
+    } else {
+      throw new ErrnoError('ENOTSUP', `${from}: special files (devices, fifos, sockets) cannot be copied in`);
+    }
+    await g.chmod(st.mode & 0o7777, into);
+    await g.chown(st.uid, st.gid, into);
+  };
+  await copy(local.replace(/\/+$/, '') || '/', join(remoteDir, basename(path.resolve(local))));
+}
+
+const hasGlob = (s: string) => /[*?[]/.test(s);
+
+/** glob-expand (directoryslash:false): the guest paths matching PATTERN, sorted; none → []. */
+export async function globExpand(g: Guestfs, pattern: string): Promise<string[]> {
+  const parts = pattern.split('/').filter((p) => p !== '');
+  let current = ['/'];
+  for (const part of parts) {
+    const next: string[] = [];
+    for (const dir of current) {
+      if (!hasGlob(part)) {
+        const p = join(dir, part.replace(/\\(.)/g, '$1'));
+        if (await g.exists(p)) next.push(p);
+        continue;
+      }
+      if (!(await g.isDir(dir, { followsymlinks: true }))) continue;
+      const re = componentRegExp(part); // a leading '.' is matched only literally, as glob(3)
+      for (const name of await g.ls(dir)) if (re.test(name)) next.push(join(dir, name));
+    }
+    current = next;
+  }
+  return parts.length === 0 ? ['/'] : current.sort();
+}
+
+/** truncate: the file must exist; it becomes empty (symlinks followed). */
+export async function truncateFile(g: Guestfs, p: string): Promise<void> {
+  if (!(await g.exists(p))) throw new ErrnoError('ENOENT', `${p}: No such file or directory`);
+  if (!(await g.isFile(p, { followsymlinks: true }))) throw new ErrnoError('EINVAL', `${p}: not a regular file`);
+  await g.write(p, '');
+}
+
+/** Every regular file under PATH (symlinks not followed) truncated to zero. */
+export async function truncateRecursive(g: Guestfs, root: string): Promise<void> {
+  const walk = async (p: string): Promise<void> => {
+    const { mode } = await lmode(g, p);
+    if ((mode & S_IFMT) === S_IFREG) await g.write(p, '');
+    else if ((mode & S_IFMT) === S_IFDIR) for (const n of await g.ls(p)) await walk(join(p, n));
+  };
+  await walk(root);
+}
+
+const SCRUB_CHUNK = 1 << 20;
+
+/**
+ * scrub-file: overwrites the file's bytes in place (same blocks) with a
+ * pattern, flushes, then removes it. Regular files only.
+ */
+export async function scrubFile(g: Guestfs, p: string): Promise<void> {
+  if (!(await g.isFile(p, { followsymlinks: true }))) {
+    throw new ErrnoError((await g.exists(p)) ? 'EINVAL' : 'ENOENT', `${p}: ${(await g.exists(p)) ? 'not a regular file' : 'No such file or directory'}`);
+  }
+  const st = (await g.statns(p)) as Record<string, number>;
+  const size = st.st_size!;
+  const wasm = wasmBackend(g);
+  if (wasm) {
+    // Two passes as scrub's fast patterns do: ones, then zeroes.
+    for (const fill of [0xff, 0x00]) {
+      const buf = new Uint8Array(Math.min(SCRUB_CHUNK, size)).fill(fill);
+      for (let off = 0; off < size; off += buf.length) await wasm.rpc('writeAt', p, off, buf.subarray(0, Math.min(buf.length, size - off)));
+      await g.sync();
+    }
+  } else {
+    // Inside the guest (appliance): one pass of zeroes over the same blocks.
+    await g.sh(`f=${shQuote(p)}; n=$(wc -c < "$f") && head -c "$n" /dev/zero | dd of="$f" conv=notrunc,fsync 2>/dev/null`);
+  }
+  await g.rm(p);
+}
+
+export function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}

@@ -1,0 +1,115 @@
+/**
+ * --backend=auto: the wasm backend when it serves every filesystem and command
+ * involved, else the appliance; -v says which and why. Only one test boots the
+ * appliance (an xfs image through the CLI).
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
+import { applianceOnlyCommands, chooseBackend } from '../src/core/backend-choice.js';
+import { Guestfs } from '../src/core/guestfs.js';
+import { runCli } from './helpers/cli.js';
+import { fixture, scratch, sha256 } from './helpers/fixtures.js';
+
+const haveQemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0;
+
+/** An empty filesystem of this type in a sparse file, or null when its mkfs is not installed. */
+function mkfsImage(dir: string, type: 'xfs' | 'btrfs', mib: number): string | null {
+  const img = path.join(dir, `${type}.img`);
+  fs.writeFileSync(img, '');
+  fs.truncateSync(img, mib << 20);
+  const r = spawnSync(`mkfs.${type}`, ['-q', img], { stdio: 'ignore' });
+  return r.status === 0 ? img : null;
+}
+
+async function choiceFor(files: string[], needs: Parameters<typeof chooseBackend>[1] = {}) {
+  const w = new WasmBackend();
+  await w.launch(files.map((file) => ({ file, readonly: true })));
+  try {
+    return await chooseBackend(w, needs);
+  } finally {
+    await w.shutdown();
+  }
+}
+
+describe('backend auto', () => {
+  let tmp: ReturnType<typeof scratch>;
+  let xfs: string | null;
+  let btrfs: string | null;
+  beforeAll(() => {
+    tmp = scratch();
+    xfs = mkfsImage(tmp.dir, 'xfs', 300);
+    btrfs = mkfsImage(tmp.dir, 'btrfs', 128);
+  });
+  afterAll(() => tmp.cleanup());
+
+  it('knows from the command table which commands only the appliance runs', () => {
+    expect(applianceOnlyCommands(['cat', 'sh', '-command', 'mount-ro', 'no-such-command', 'sh']).sort()).toEqual(['command', 'sh']);
+    expect(applianceOnlyCommands(['ls', 'write', 'hivex-open'])).toEqual([]);
+  });
+
+  it('chooses wasm for ext2/3/4 on whole disks, partitions and qcow2', async () => {
+    expect(await choiceFor([fixture('ext4.img')])).toEqual({ name: 'wasm', reason: 'ext4 is read in process' });
+    expect(await choiceFor([fixture('gpt.img'), fixture('debian.qcow2')])).toEqual({ name: 'wasm', reason: 'ext2, ext4 are read in process' });
+  });
+
+  it('chooses the appliance for xfs and btrfs, saying which device', async () => {
+    if (xfs) expect(await choiceFor([fixture('ext4.img'), xfs])).toEqual({ name: 'appliance', reason: '/dev/sdb is xfs, which the wasm backend does not read' });
+    if (btrfs) expect(await choiceFor([btrfs])).toEqual({ name: 'appliance', reason: '/dev/sda is btrfs, which the wasm backend does not read' });
+  });
+
+  it('counts only the devices the caller will mount, when it says', async () => {
+    if (!xfs) return;
+    expect((await choiceFor([fixture('ext4.img'), xfs], { devices: ['/dev/sda'] })).name).toBe('wasm');
+    expect((await choiceFor([fixture('ext4.img'), xfs], { devices: ['/dev/sdb'] })).name).toBe('appliance');
+  });
+
+  it('chooses the appliance for commands only it runs', async () => {
+    expect(await choiceFor([fixture('ext4.img')], { commands: ['mount-ro', 'sh'] })).toEqual({ name: 'appliance', reason: 'sh runs only in the appliance' });
+  });
+
+  it('a handle reports its choice and logs it', async () => {
+    const lines: string[] = [];
+    const g = new Guestfs({ backend: 'auto', log: (l) => lines.push(l) });
+    g.addDrive(fixture('ext4.img'), { readonly: true });
+    expect(g.backendName).toBe('wasm');
+    await g.launch();
+    try {
+      expect(g.backendName).toBe('wasm');
+      expect(g.backendChoice).toEqual({ name: 'wasm', reason: 'auto: ext4 is read in process' });
+      expect(lines).toEqual(['backend: wasm (auto: ext4 is read in process)']);
+    } finally {
+      await g.close();
+    }
+  });
+
+  it('-v prints the choice; GUESTKIT_BACKEND and --backend override auto; a bad name is one line', async () => {
+    const img = fixture('ext4.img');
+    const r = await runCli(['fish', '-v', '--ro', '-a', img, 'run', ':', 'list-filesystems']);
+    expect(r.status, r.err).toBe(0);
+    expect(r.out).toBe('/dev/sda: ext4\n');
+    expect(r.err).toContain('backend: wasm (auto: ext4 is read in process)\n');
+    if (xfs) {
+      const forced = await runCli(['fish', '-v', '--ro', '-a', xfs, 'run', ':', 'mount-ro', '/dev/sda', '/'], { env: { GUESTKIT_BACKEND: 'wasm' } });
+      expect(forced.status).toBe(1);
+      expect(forced.err).toContain('backend: wasm (asked for)\n');
+      expect(forced.err).toMatch(/xfs filesystems are not supported by the wasm backend: use --backend=appliance/);
+    }
+    const bad = await runCli(['cat', '--backend=bogus', '-a', img, '-m', '/dev/sda', '/etc/hostname']);
+    expect(bad.status).toBe(1);
+    expect(bad.err).toBe("guestkit cat: error: unknown backend 'bogus' (expected auto, wasm or appliance)\n");
+  });
+
+  it.skipIf(!haveQemu)('an xfs image: auto boots the appliance, says so under -v, and leaves the image unchanged', async () => {
+    if (!xfs) return;
+    const before = sha256(xfs);
+    const r = await runCli(['fish', '-v', '--ro', '-a', xfs, 'run', ':', 'list-filesystems', ':', 'mount-ro', '/dev/sda', '/', ':', 'ls', '/'], { timeoutMs: 120_000 });
+    expect(r.status, r.err).toBe(0);
+    expect(r.out).toBe('/dev/sda: xfs\n');
+    expect(r.err).toMatch(/^backend: appliance \(auto: \/dev\/sda is xfs, which the wasm backend does not read\)\n/);
+    expect(r.err).toMatch(/appliance: ready in \d+ ms/);
+    expect(sha256(xfs)).toBe(before);
+  }, 150_000);
+});
