@@ -4,8 +4,8 @@
  * (fixtures/make-diff.sh): stdout byte for byte and the exit status are compared; stderr
  * only for being one line (the program name differs). Read-only: the images are unchanged.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
@@ -28,7 +28,7 @@ const CASES: [string, string[]][] = readFileSync(join(DIR, 'cases.txt'), 'utf8')
 const haveQemu = spawnSync('sh', ['-c', 'command -v qemu-system-x86_64']).status === 0;
 
 /** Cases where guestkit differs on purpose (see test/golden/diff/NOTES.md). */
-const DIFFERENT = new Set(['xattrs', 'extra-stats']);
+const DIFFERENT = new Set(['extra-stats']);
 
 /**
  * A golden whose two libguestfs appliances numbered the disk differently (8:0 and 8:16), as
@@ -66,7 +66,7 @@ describe.runIf(existsSync(join(FIXTURES, 'diff-b.img')))('guestkit diff replays 
     const r = await runCli(['diff', '--backend=wasm', '-a', 'diff-a.img', '-A', 'diff-b.img', '--xattrs'], { cwd: FIXTURES });
     expect(r.status).toBe(1);
     expect(r.out).toBe('');
-    expect(r.err).toMatch(/^guestkit diff: error: .*extended attributes.*not supported by the wasm backend: use --backend=appliance\n$/);
+    expect(r.err).toMatch(/^guestkit diff: error: .*lxattrlist.*not supported by the wasm backend: use --backend=appliance\n$/);
   });
 
   it('extra-stats (a golden where libguestfs numbered the two disks differently, read without that)', async () => {
@@ -74,6 +74,22 @@ describe.runIf(existsSync(join(FIXTURES, 'diff-b.img')))('guestkit diff replays 
     expect(r.out).toBe(withoutDevNoise(read('extra-stats', 'out')!));
     expect(r.status).toBe(0);
   });
+
+  it.runIf(haveQemu)('--xattrs (auto picks the appliance): extended attributes as virt-diff --xattrs shows them', async () => {
+    // Copies of the pair with xattrs set by debugfs: one changed value, one added attribute.
+    const { dir, cleanup } = scratch();
+    try {
+      for (const [img, cmds] of [['diff-a.img', ['ea_set /etc/motd user.origin alpha']], ['diff-b.img', ['ea_set /etc/motd user.origin beta', 'ea_set /etc/passwd security.note keep']]] as const) {
+        copyFileSync(join(FIXTURES, img), join(dir, img));
+        for (const c of cmds) execFileSync('debugfs', ['-w', '-R', c, join(dir, img)], { stdio: 'ignore' });
+      }
+      const r = await runCli(['diff', '--xattrs', '-a', 'diff-a.img', '-A', 'diff-b.img'], { cwd: dir, timeoutMs: 600000 });
+      expect(r.err).toBe('');
+      expect(r.out).toBe(read('xattrs-ea', 'out'));
+    } finally {
+      cleanup();
+    }
+  }, 600000);
 
   it.runIf(haveQemu)('on the appliance backend too (basic)', async () => {
     const r = await runCli(['diff', '--backend=appliance', '-a', 'diff-a.img', '-A', 'diff-b.img'], { cwd: FIXTURES, timeoutMs: 600000 });

@@ -5,7 +5,6 @@
  * walk costs a few requests per directory, whatever the number of files.
  */
 import type { StatResult } from '../fs/vfs.js';
-import { NotSupportedError } from '../errors/index.js';
 import { appliance } from './appliance-access.js';
 import { lstatns, statnsStruct } from './read-commands.js';
 import { defineCommand, type Impl } from './types.js';
@@ -29,10 +28,6 @@ function applianceBulk(name: keyof BulkOps): Impl {
     return op(appliance(ctx), ...args);
   };
 }
-
-const xattrsUnsupported: Impl = async () => {
-  throw new NotSupportedError('extended attributes', 'wasm');
-};
 
 export const readdir = defineCommand({
   name: 'readdir',
@@ -82,7 +77,8 @@ export const lgetxattrs = defineCommand({
   shortdesc: 'list extended attributes of a file or directory',
   longdesc: 'Lists the extended attributes of the file (a symlink itself, not its target), with their values.',
   examples: ['lgetxattrs /etc/passwd'],
-  impl: { appliance: applianceBulk('lgetxattrs'), wasm: xattrsUnsupported },
+  // Extended attributes: the appliance only (the ext2 WASM glue does not read them).
+  impl: { appliance: applianceBulk('lgetxattrs') },
 });
 
 export const lxattrlist = defineCommand({
@@ -95,5 +91,5 @@ export const lxattrlist = defineCommand({
 request. For each name the list has a header entry (attrname "", attrval the number of attributes that
 follow, as a decimal string), then that many attributes.`,
   examples: ['lxattrlist /etc "hostname passwd"'],
-  impl: { appliance: applianceBulk('lxattrlist'), wasm: xattrsUnsupported },
+  impl: { appliance: applianceBulk('lxattrlist') },
 });

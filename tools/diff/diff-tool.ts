@@ -36,8 +36,9 @@ function traced(g: Guestfs, id: string): void {
 }
 
 /** Opens one guest read-only and mounts it as inspection finds it. */
-async function openSide(drives: DriveConfig[], o: DriveOptions, id: string, verbose: (m: string) => void): Promise<Guestfs> {
-  const g = new Guestfs({ backend: o.backend as GuestfsOptions['backend'] });
+async function openSide(drives: DriveConfig[], o: DriveOptions, id: string, verbose: (m: string) => void, xattrs: boolean): Promise<Guestfs> {
+  // --xattrs needs lxattrlist, which only the appliance has: auto then picks the appliance.
+  const g = new Guestfs({ backend: o.backend as GuestfsOptions['backend'], needs: { commands: xattrs ? ['lxattrlist'] : [] }, log: o.verbose ? verbose : undefined });
   try {
     if (o.trace) traced(g, id);
     for (const d of drives) g.addDrive(d.file, { format: d.format, readonly: true });
@@ -73,7 +74,7 @@ export function diffCommand(): Command {
     .option('--time-days', 'show times as days before now')
     .option('--uids', 'show owner and group ids')
     .addOption(new Option('--uid').hideHelp())
-    .option('--xattrs', 'compare and show extended attributes (not supported yet: neither backend reads them)')
+    .option('--xattrs', 'compare and show extended attributes (appliance backend: auto chooses it)')
     .addOption(new Option('--xattr').hideHelp())
     .option('--all', 'same as --extra-stats --times --uids --xattrs');
   cmd.addHelpText('after', `
@@ -100,7 +101,7 @@ Example:
       };
       const verbose = (m: string) => { if (d.verbose) process.stderr.write(`guestkit diff: ${m}\n`); };
 
-      const sides = await Promise.allSettled([openSide(d.drives, d, 'g1', verbose), openSide(d.drives2, d, 'g2', verbose)]);
+      const sides = await Promise.allSettled([openSide(d.drives, d, 'g1', verbose, xattrs), openSide(d.drives2, d, 'g2', verbose, xattrs)]);
       const [g1, g2] = sides.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
       try {
         for (const s of sides) if (s.status === 'rejected') throw s.reason;
