@@ -1,6 +1,6 @@
 /**
  * The Linux detector and application lists on the Linux fixture images, on each
- * backend in GUESTKIT_TEST_BACKENDS (default wasm), checked fact by fact against
+ * backend in GUESTKIT_TEST_BACKENDS (default: wasm, and the appliance when qemu is installed), checked fact by fact against
  * what the real virt-inspector reported for the same images (test/golden/inspect/*.xml).
  */
 import { readFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { listLinuxApplications } from '../src/inspect/linux/applications.js';
 import { inspectLinuxRoot } from '../src/inspect/linux/linux-root.js';
 import { unknownFacts, type Application2, type OsFacts } from '../src/inspect/types.js';
 import { fixture, GOLDEN } from './helpers/fixtures.js';
+import { TEST_BACKENDS } from './helpers/backends.js';
 
 /** The few parts of virt-inspector's XML the checks need (its output is regular: one element per line, text escaped). */
 function golden(name: string) {
@@ -60,7 +61,7 @@ const CASES: [image: string, goldenName: string, root: string][] = [
 
 /** The appliance boots a VM under TCG and answers each call over virtio-serial: give it time. */
 const SLOW = 300_000;
-const BACKENDS = (process.env.GUESTKIT_TEST_BACKENDS ?? 'wasm').split(',') as ('wasm' | 'appliance')[];
+const BACKENDS = TEST_BACKENDS;
 
 for (const backend of BACKENDS) for (const [image, goldenName, root] of CASES) {
   describe(`Linux inspection of ${image} (${backend} backend)`, () => {

@@ -22,10 +22,10 @@ import { Hive } from '../src/hive/index.js';
 import { runFish, type FishResult } from './helpers/fish-run.js';
 import { e2fsck, fixture, scratch, sha256 } from './helpers/fixtures.js';
 import { makeScenarioDisks, type ScenarioDisks } from './helpers/scenario-disks.js';
+import { TEST_BACKENDS, type TestBackend } from './helpers/backends.js';
 
-type BackendName = 'wasm' | 'appliance';
-const haveQemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0;
-const BACKENDS = (process.env.GUESTKIT_TEST_BACKENDS ?? (haveQemu ? 'wasm,appliance' : 'wasm')).split(',') as BackendName[];
+type BackendName = TestBackend;
+const BACKENDS = TEST_BACKENDS;
 
 const NOT_ON_WASM = /not supported by the wasm backend: use --backend=appliance/;
 
