@@ -210,7 +210,9 @@ export class ApplianceBackend implements Backend {
     });
     const qemuBin = this.opts.qemu ?? 'qemu-system-x86_64';
     const tq = Date.now();
-    const qemu = spawnTracked(qemuBin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    // TMPDIR: qemu's snapshot=on overlays (vl.XXXXXX) land in our private dir, which is
+    // removed even when qemu is killed before it can delete them itself.
+    const qemu = spawnTracked(qemuBin, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: this.dir } });
     this.qemu = qemu;
     qemu.stderr!.setEncoding('utf8');
     qemu.stderr!.on('data', (s: string) => {
@@ -267,7 +269,7 @@ export class ApplianceBackend implements Backend {
     if (readOnly) args.push('--read-only');
     else args.push('--cache=writeback', '--discard=unmap');
     args.push('--', abs);
-    const child = spawnTracked(this.opts.qemuNbd ?? 'qemu-nbd', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawnTracked(this.opts.qemuNbd ?? 'qemu-nbd', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: this.dir } });
     const srv: NbdServer = { child, socket, stderr: '', file: abs, name: file };
     child.stderr!.setEncoding('utf8');
     child.stderr!.on('data', (s: string) => {
