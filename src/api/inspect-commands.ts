@@ -22,8 +22,8 @@ export const inspectOsCommand = defineCommand({
   examples: ['inspect-os', 'inspect-get-distro /dev/sda2'],
   impl: {
     any: async (ctx) => {
-      const roots = await inspectOs(ctx.call, warn);
-      saveInspection(ctx.handle, roots);
+      const { roots, devices } = await inspectOs(ctx.call, warn);
+      saveInspection(ctx.handle, roots, devices.filesystems);
       return roots.map((r) => r.root);
     },
   },

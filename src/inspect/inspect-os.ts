@@ -27,8 +27,8 @@ const DETECTORS: Record<string, Detector> = {
 /** Filesystem types that can never be an OS root. */
 const NOT_ROOTS = new Set(['', 'unknown', 'swap', 'LVM2_member', 'crypto_LUKS', 'linux_raid_member', 'iso9660']);
 
-/** Inspects every filesystem; returns the roots found, in list-filesystems order. */
-export async function inspectOs(call: CallFn, warn: (m: string) => void): Promise<OsFacts[]> {
+/** Inspects every filesystem; returns the roots found (in list-filesystems order) and the device index it read. */
+export async function inspectOs(call: CallFn, warn: (m: string) => void): Promise<{ roots: OsFacts[]; devices: DeviceIndex }> {
   await call('umount-all', []);
   const dev = await buildDeviceIndex(call);
   const roots: OsFacts[] = [];
@@ -53,7 +53,7 @@ export async function inspectOs(call: CallFn, warn: (m: string) => void): Promis
       await call('umount-all', []);
     }
   }
-  return roots;
+  return { roots, devices: dev };
 }
 
 /** The applications of an inspected OS; the caller has mounted its filesystems. */

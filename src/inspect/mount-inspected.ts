@@ -20,6 +20,30 @@ export function mountOrder(mountpoints: Record<string, string>): [string, string
   return Object.entries(mountpoints).sort(([a], [b]) => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0));
 }
 
+export interface MountFailure {
+  mountpoint: string;
+  device: string;
+  error: unknown;
+}
+
+/**
+ * Mounts an inspected OS's filesystems in mount order and returns the ones that
+ * failed (the caller decides what a failure means: -i needs '/', virt-inspector's
+ * application listing ignores them all).
+ */
+export async function mountOs(g: Guestfs, os: OsFacts, readOnly: boolean): Promise<MountFailure[]> {
+  const failures: MountFailure[] = [];
+  for (const [mountpoint, device] of mountOrder(os.mountpoints)) {
+    try {
+      if (readOnly) await g.mountRo(device, mountpoint);
+      else await g.mount(device, mountpoint);
+    } catch (error) {
+      failures.push({ mountpoint, device, error });
+    }
+  }
+  return failures;
+}
+
 export async function inspectAndMount(g: Guestfs, opts: MountInspectedOptions): Promise<OsFacts> {
   const roots = (await g.call('inspect-os', [])) as string[];
   if (roots.length === 0) {
@@ -32,17 +56,10 @@ export async function inspectAndMount(g: Guestfs, opts: MountInspectedOptions): 
   }
   const os = facts[0]!;
   opts.verbose?.(`inspection found ${os.root}: ${os.type} ${os.distro} ${os.majorVersion}.${os.minorVersion}`);
-  let failed = false;
-  for (const [mountpoint, device] of mountOrder(os.mountpoints)) {
-    try {
-      if (opts.readOnly) await g.mountRo(device, mountpoint);
-      else await g.mount(device, mountpoint);
-    } catch (e) {
-      if (mountpoint === '/') throw e;
-      failed = true;
-      opts.verbose?.(`cannot mount ${device} on ${mountpoint}: ${(e as Error).message}`);
-    }
-  }
-  if (failed) opts.warn?.('some filesystems could not be mounted (ignored)');
+  const failures = await mountOs(g, os, opts.readOnly);
+  const root = failures.find((f) => f.mountpoint === '/');
+  if (root) throw root.error;
+  for (const f of failures) opts.verbose?.(`cannot mount ${f.device} on ${f.mountpoint}: ${(f.error as Error).message}`);
+  if (failures.length > 0) opts.warn?.('some filesystems could not be mounted (ignored)');
   return os;
 }

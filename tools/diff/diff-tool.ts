@@ -5,10 +5,10 @@
  * metadata. Exit status 0 whether or not the guests differ; 1 on errors.
  */
 import { Command, Option } from 'commander';
-import { addDriveOptions, type DriveOptions } from '../common/drive-options.js';
+import { addDriveOptions, guestfsOptions, type DriveOptions } from '../common/drive-options.js';
 import { runTool } from '../common/run-tool.js';
 import { nowSeconds, timeFormat, writeOut as write, type ListingFlags } from '../common/tool-output.js';
-import { Guestfs, type GuestfsOptions } from '../../src/core/guestfs.js';
+import { Guestfs } from '../../src/core/guestfs.js';
 import { GuestkitError } from '../../src/errors/index.js';
 import type { DriveConfig } from '../../src/backend/backend.js';
 import { inspectAndMount } from '../../src/inspect/mount-inspected.js';
@@ -38,7 +38,7 @@ function traced(g: Guestfs, id: string): void {
 /** Opens one guest read-only and mounts it as inspection finds it. */
 async function openSide(drives: DriveConfig[], o: DriveOptions, id: string, verbose: (m: string) => void, xattrs: boolean): Promise<Guestfs> {
   // --xattrs needs lxattrlist, which only the appliance has: auto then picks the appliance.
-  const g = new Guestfs({ backend: o.backend as GuestfsOptions['backend'], needs: { commands: xattrs ? ['lxattrlist'] : [] }, log: o.verbose ? verbose : undefined });
+  const g = new Guestfs(guestfsOptions(o, { commands: xattrs ? ['lxattrlist'] : [] }));
   try {
     if (o.trace) traced(g, id);
     for (const d of drives) g.addDrive(d.file, { format: d.format, readonly: true });

@@ -4,8 +4,8 @@
  * gathered through the command table (so either backend serves it).
  */
 import type { Guestfs } from '../../src/core/guestfs.js';
-import { mountOrder } from '../../src/inspect/mount-inspected.js';
-import { inspectedRoot } from '../../src/inspect/session.js';
+import { mountOrder, mountOs } from '../../src/inspect/mount-inspected.js';
+import { inspectedFilesystem, inspectedRoot } from '../../src/inspect/session.js';
 import type { Application2, OsFacts } from '../../src/inspect/types.js';
 
 export interface FilesystemReport {
@@ -26,34 +26,22 @@ export interface OsReport {
   applications?: Application2[];
 }
 
-async function quietString(p: Promise<unknown>): Promise<string> {
-  try {
-    return String(await p);
-  } catch {
-    return '';
-  }
-}
-
 export async function computeInspection(g: Guestfs, opts: { applications: boolean }): Promise<OsReport[]> {
   const roots = (await g.call('inspect-os', [])) as string[];
   const reports: OsReport[] = [];
   for (const root of roots) {
     const facts = inspectedRoot(g, root);
-    const filesystems: FilesystemReport[] = [];
-    for (const dev of [...facts.filesystems].sort()) {
-      const type = await quietString(g.call('vfs-type', [dev]));
-      const label = await quietString(g.call('vfs-label', [dev]));
-      const uuid = await quietString(g.call('vfs-uuid', [dev]));
-      filesystems.push({ dev, type: type || undefined, label: label || undefined, uuid: uuid || undefined });
-    }
+    // Type, label and UUID as inspect-os read them (the same vfs-* answers virt-inspector asks for again).
+    const filesystems: FilesystemReport[] = [...facts.filesystems].sort().map((dev) => {
+      const fs = inspectedFilesystem(g, dev);
+      return { dev, type: fs?.type || undefined, label: fs?.label || undefined, uuid: fs?.uuid || undefined };
+    });
     const driveMappings = Object.entries(facts.driveMappings)
       .sort(([a], [b]) => a.toLowerCase().localeCompare(b.toLowerCase()));
     const report: OsReport = { facts, mountpoints: mountOrder(facts.mountpoints), filesystems, driveMappings };
     if (opts.applications) {
       // As virt-inspector: mount the OS read-only (failures ignored), list, unmount.
-      for (const [mountpoint, device] of report.mountpoints) {
-        await g.call('mount-ro', [device, mountpoint]).catch(() => undefined);
-      }
+      await mountOs(g, facts, true);
       report.applications = (await g.call('inspect-list-applications2', [root])) as unknown as Application2[];
       await g.call('umount-all', []);
     }

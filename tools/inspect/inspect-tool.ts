@@ -1,8 +1,8 @@
 /** guestkit inspect: virt-inspector. Prints what inspection finds as XML (or --json). */
 import { Command, Option } from 'commander';
-import { Guestfs, type GuestfsOptions } from '../../src/core/guestfs.js';
+import { Guestfs } from '../../src/core/guestfs.js';
 import { GuestkitError } from '../../src/errors/index.js';
-import { addDriveOptions } from '../common/drive-options.js';
+import { addDriveOptions, guestfsOptions } from '../common/drive-options.js';
 import { runTool } from '../common/run-tool.js';
 import { computeInspection } from './inspect-compute.js';
 import { inspectionJson, inspectionXml } from './inspect-output.js';
@@ -20,7 +20,7 @@ export function inspectCommand(): Command {
       const o = driveOpts();
       if (o.drives.length === 0) throw new GuestkitError('EINVAL', 'you must specify at least one -a option (a disk image or NBD URI)');
       if (o.verbose) process.env.GUESTKIT_VERBOSE = '1';
-      const g = new Guestfs({ backend: o.backend as GuestfsOptions['backend'] });
+      const g = new Guestfs(guestfsOptions(o, {}));
       try {
         for (const d of o.drives) g.addDrive(d.file, { format: d.format, readonly: true });
         await g.launch();
