@@ -14,7 +14,8 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Guestfs } from '../dist/src/index.js';
-import { encodeValueData, Hive, REG_BINARY, REG_DWORD, REG_EXPAND_SZ, REG_SZ } from '../dist/src/hive/index.js';
+import { Hive } from '../dist/src/hive/index.js';
+import { buildLargeSoftwareHive } from '../dist/src/hive/large-hive.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'bench', 'out');
@@ -100,45 +101,11 @@ async function makeFat() {
   renameSync(tmp, fatImg);
 }
 
-function rng(seed) {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
-
-// The same ~20 MB SOFTWARE-like hive as src/hive/large.test.ts.
+// The ~20 MB SOFTWARE-like hive src/hive/large.test.ts walks too.
 function makeHive() {
   if (existsSync(hivePath)) return;
-  const r = rng(42);
   const t0 = process.hrtime.bigint();
-  const h = Hive.create({ rootName: 'ROOT', timestamp: new Date('2024-01-01T00:00:00Z') });
-  const sz = (s) => encodeValueData(REG_SZ, s);
-  const classes = h.nodeAddChild(h.root(), 'Classes');
-  for (let i = 0; i < 14000; i++) {
-    const ext = h.nodeAddChild(classes, `.ext${Math.floor(r() * 1e9).toString(36)}${i}`);
-    h.nodeSetValue(ext, { key: '', type: REG_SZ, value: sz(`App.File.${i}`) });
-    h.nodeSetValue(ext, { key: 'Content Type', type: REG_SZ, value: sz(`application/x-guestkit-${i}`) });
-    const cmd = h.nodeAddChild(h.nodeAddChild(h.nodeAddChild(ext, 'shell'), 'open'), 'command');
-    h.nodeSetValue(cmd, { key: '', type: REG_EXPAND_SZ, value: sz(`"%ProgramFiles%\\App ${i}\\app.exe" "%1"`) });
-  }
-  const un = h.nodeAddChild(h.nodeAddChild(h.nodeAddChild(h.nodeAddChild(h.root(), 'Microsoft'), 'Windows'), 'CurrentVersion'), 'Uninstall');
-  for (let i = 0; i < 3000; i++) {
-    const app = h.nodeAddChild(un, `{${(r() * 2 ** 32).toString(16).padStart(8, '0')}-APP-${i}}`);
-    h.nodeSetValues(app, [
-      { key: 'DisplayName', type: REG_SZ, value: sz(`Application number ${i}`) },
-      { key: 'DisplayVersion', type: REG_SZ, value: sz(`${i % 17}.${i % 5}.${i}`) },
-      { key: 'Publisher', type: REG_SZ, value: sz(`Publisher ${i % 97}`) },
-      { key: 'EstimatedSize', type: REG_DWORD, value: encodeValueData(REG_DWORD, i * 100) },
-      { key: 'Blob', type: REG_BINARY, value: new Uint8Array(200 + (i % 300)).fill(i & 0xff) },
-    ]);
-  }
-  const blobs = h.nodeAddChild(h.root(), 'Blobs');
-  for (let i = 0; i < 110; i++) h.nodeSetValue(blobs, { key: `big${i}`, type: REG_BINARY, value: new Uint8Array(60000 + i).fill(i) });
-  const bytes = h.commit();
+  const { bytes } = buildLargeSoftwareHive();
   writeFigures.push([`hive: build ${(bytes.length / 1048576).toFixed(1)} MiB`, Number(process.hrtime.bigint() - t0) / 1e9]);
   writeFileSync(`${hivePath}.tmp`, bytes);
   renameSync(`${hivePath}.tmp`, hivePath);

@@ -7,16 +7,7 @@ import { expect } from 'vitest';
 import { GuestkitError } from '../errors/index.js';
 import { DT_DIR, DT_LNK, DT_REG, FsError, type FsDriver } from './fs-driver.js';
 
-/** xorshift32: numbers in [0, 1). */
-export function seededRandom(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    return (x >>> 0) / 2 ** 32;
-  };
-}
+export { seededRandom } from '../util/seeded-random.js';
 
 export function isTypedError(e: unknown): boolean {
   return e instanceof FsError || e instanceof GuestkitError;
