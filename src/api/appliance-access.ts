@@ -1,13 +1,15 @@
 /**
- * Typed access to the appliance backend from command implementations. The appliance
- * modules load on first use, so the wasm path (most runs) never pays for them.
+ * Access to the appliance backend from command implementations. The dispatch
+ * hands an `appliance` implementation a CallContext<ApplianceBackend>, so these
+ * only read it: no cast. The appliance modules load on first use, so the wasm
+ * path (most runs) never pays for them.
  */
 import type { ApplianceBackend } from '../backend/appliance/appliance-backend.js';
 import type { ApplianceOps } from '../backend/appliance/ops.js';
 import type { CallContext, Impl } from './types.js';
 
-export function appliance(ctx: CallContext): ApplianceBackend {
-  return ctx.backend as ApplianceBackend;
+export function appliance(ctx: CallContext<ApplianceBackend>): ApplianceBackend {
+  return ctx.backend;
 }
 
 export async function applianceOps(): Promise<ApplianceOps> {
@@ -18,9 +20,12 @@ export async function applianceOps(): Promise<ApplianceOps> {
  * An implementation that hands the command's arguments, in order, to one appliance
  * operation; `withOpts` appends optional arguments by name.
  */
-export function applianceOp(name: keyof ApplianceOps, withOpts: string[] = []): Impl {
+export function applianceOp(name: keyof ApplianceOps, withOpts: string[] = []): Impl<ApplianceBackend> {
   return async (ctx, args, opt) => {
     const op = (await applianceOps())[name] as (b: ApplianceBackend, ...a: unknown[]) => Promise<unknown>;
-    return op(appliance(ctx), ...args, ...withOpts.map((k) => opt[k]));
+    return op(ctx.backend, ...args, ...withOpts.map((k) => opt[k]));
   };
 }
+
+/** What an `appliance` implementation (and the helpers it calls) receives. */
+export type ApplianceContext = CallContext<ApplianceBackend>;

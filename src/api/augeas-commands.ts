@@ -7,7 +7,7 @@
 import { ErrnoError } from '../errors/index.js';
 import type { Augeas } from '../augeas/augeas.js';
 import { expandGlob, type GuestFileAccess } from '../augeas/guest-files.js';
-import { appliance, applianceOps } from './appliance-access.js';
+import { appliance, applianceOps, type ApplianceContext } from './appliance-access.js';
 import { defineCommand, type CallContext } from './types.js';
 
 interface AugSession {
@@ -32,7 +32,7 @@ const inRoot = (root: string, p: string) => (root === '/' ? p : root.replace(/\/
  * Appliance: every call is an agent round trip, so each directory is listed once
  * with its entries' types, and is-dir/is-file are answered from those listings.
  */
-async function applianceAccess(ctx: CallContext, root: string): Promise<GuestFileAccess> {
+async function applianceAccess(ctx: ApplianceContext, root: string): Promise<GuestFileAccess> {
   const ops = await applianceOps();
   const listings = new Map<string, Promise<Map<string, 'd' | 'f' | 'o'>>>();
   const list = (dir: string) => {
@@ -52,14 +52,18 @@ async function applianceAccess(ctx: CallContext, root: string): Promise<GuestFil
   };
 }
 
-/** Copies every guest file the lenses include into augeas's filesystem. */
-async function importGuestFiles(ctx: CallContext, s: AugSession): Promise<void> {
-  const patterns = s.aug.match('/augeas/load/*/incl').map((p) => s.aug.get(p)).filter((p): p is string => !!p && p.startsWith('/'));
-  const access = ctx.backend.name === 'appliance' ? await applianceAccess(ctx, s.root) : {
-    ls: async (dir: string) => (await ctx.call('ls', [inRoot(s.root, dir)])) as string[],
-    isDir: async (p: string) => (await ctx.call('is-dir', [inRoot(s.root, p)], { followsymlinks: true })) as boolean,
-    isFile: async (p: string) => (await ctx.call('is-file', [inRoot(s.root, p)], { followsymlinks: true })) as boolean,
+/** In process every call is cheap: the table's ls, is-dir and is-file serve as they are. */
+function tableAccess(ctx: CallContext, root: string): GuestFileAccess {
+  return {
+    ls: async (dir: string) => (await ctx.call('ls', [inRoot(root, dir)])) as string[],
+    isDir: async (p: string) => (await ctx.call('is-dir', [inRoot(root, p)], { followsymlinks: true })) as boolean,
+    isFile: async (p: string) => (await ctx.call('is-file', [inRoot(root, p)], { followsymlinks: true })) as boolean,
   };
+}
+
+/** Copies every guest file the lenses include into augeas's filesystem. */
+async function importGuestFiles(ctx: CallContext, s: AugSession, access: GuestFileAccess): Promise<void> {
+  const patterns = s.aug.match('/augeas/load/*/incl').map((p) => s.aug.get(p)).filter((p): p is string => !!p && p.startsWith('/'));
   const files = new Set<string>();
   for (const pattern of patterns) for (const f of await expandGlob(pattern, access)) files.add(f);
   for (const f of files) {
@@ -67,6 +71,18 @@ async function importGuestFiles(ctx: CallContext, s: AugSession): Promise<void> 
     s.aug.putFile(inRoot(s.root, f), bytes);
   }
   s.aug.markClean();
+}
+
+/** aug-init on either backend, given how that backend lists the guest's files. */
+async function augStart(ctx: CallContext, root: string, flags: number, access: GuestFileAccess): Promise<void> {
+  // Loaded on first use: most runs never start augeas.
+  const { loadAugeas, AUG_NO_LOAD } = await import('../augeas/augeas.js');
+  const a = await (module ??= loadAugeas());
+  a.init(root, flags | AUG_NO_LOAD);
+  const s: AugSession = { aug: a, root, flags };
+  ctx.handle.sessions.set(SESSION, s);
+  await importGuestFiles(ctx, s, access);
+  if (!(flags & AUG_NO_LOAD)) a.load();
 }
 
 export const augInit = defineCommand({
@@ -80,16 +96,8 @@ export const augInit = defineCommand({
 copied from the guest; aug-save writes the changed ones back.`,
   examples: ['aug-init / 0', 'aug-init / 32'],
   impl: {
-    any: async (ctx, [root, flags]) => {
-      // Loaded on first use: most runs never start augeas.
-      const { loadAugeas, AUG_NO_LOAD } = await import('../augeas/augeas.js');
-      const a = await (module ??= loadAugeas());
-      a.init(root, flags | AUG_NO_LOAD);
-      const s: AugSession = { aug: a, root, flags };
-      ctx.handle.sessions.set(SESSION, s);
-      await importGuestFiles(ctx, s);
-      if (!(flags & AUG_NO_LOAD)) a.load();
-    },
+    wasm: (ctx, [root, flags]) => augStart(ctx, root, flags, tableAccess(ctx, root)),
+    appliance: async (ctx, [root, flags]) => augStart(ctx, root, flags, await applianceAccess(ctx, root)),
   },
 });
 
@@ -229,6 +237,12 @@ export const augDefnode = defineCommand({
   },
 });
 
+async function reload(ctx: CallContext, accessFor: (root: string) => GuestFileAccess | Promise<GuestFileAccess>): Promise<void> {
+  const s = session(ctx);
+  await importGuestFiles(ctx, s, await accessFor(s.root));
+  s.aug.load();
+}
+
 export const augLoad = defineCommand({
   name: 'aug-load',
   args: [],
@@ -237,11 +251,8 @@ export const augLoad = defineCommand({
   longdesc: "Re-reads the guest's files (copying them from the guest again) and loads them into the tree.",
   examples: ['aug-load'],
   impl: {
-    any: async (ctx) => {
-      const s = session(ctx);
-      await importGuestFiles(ctx, s);
-      s.aug.load();
-    },
+    wasm: async (ctx) => reload(ctx, (root) => tableAccess(ctx, root)),
+    appliance: async (ctx) => reload(ctx, (root) => applianceAccess(ctx, root)),
   },
 });
 

@@ -5,6 +5,7 @@
  * walk costs a few requests per directory, whatever the number of files.
  */
 import type { StatResult } from '../fs/vfs.js';
+import type { ApplianceBackend } from '../backend/appliance/appliance-backend.js';
 import { appliance } from './appliance-access.js';
 import { lstatns, statnsStruct } from './read-commands.js';
 import { defineCommand, type Impl } from './types.js';
@@ -22,7 +23,7 @@ function failedStat(): Record<string, number> {
 type BulkOps = typeof import('../backend/appliance/ops-bulk.js');
 
 /** An appliance implementation from ops-bulk.ts (loaded on first use, like ops.ts). */
-function applianceBulk(name: keyof BulkOps): Impl {
+function applianceBulk(name: keyof BulkOps): Impl<ApplianceBackend> {
   return async (ctx, args) => {
     const op = (await import('../backend/appliance/ops-bulk.js'))[name] as (b: unknown, ...a: unknown[]) => Promise<unknown>;
     return op(appliance(ctx), ...args);
@@ -54,7 +55,7 @@ and returns the results in the same order. A name whose lstat fails gets st_ino 
   impl: {
     appliance: applianceBulk('lstatnslist'),
     wasm: async (ctx, [path, names]) =>
-      (await wasm(ctx).rpc<(StatResult | null)[]>('lstatList', path, names)).map((s) => (s ? statnsStruct(s) : failedStat())),
+      (await wasm(ctx).rpc('lstatList', path, names)).map((s) => (s ? statnsStruct(s) : failedStat())),
   },
 });
 

@@ -29,7 +29,7 @@ export const COMMANDS = [
   read.isFile, read.isDir, read.isSymlink, read.exists, read.readlink, read.find, read.checksum, read.statvfs,
   read.download,
   write.write, write.writeAppend, write.upload, write.touch, write.mkdir, write.mkdirP, write.rm, write.rmF,
-  write.rmRf, write.rmdir, write.chmod, write.chown, write.lnS, write.ln, write.cp, write.mv, write.sync,
+  write.rmRf, write.rmdir, write.scrubFile, write.chmod, write.chown, write.lnS, write.ln, write.cp, write.mv, write.sync,
   hivex.hivexOpen, hivex.hivexClose, hivex.hivexRoot, hivex.hivexNodeName, hivex.hivexNodeChildren,
   hivex.hivexNodeGetChild, hivex.hivexNodeParent, hivex.hivexNodeValues, hivex.hivexNodeGetValue, hivex.hivexValueKey,
   hivex.hivexValueType, hivex.hivexValueString, hivex.hivexValueUtf8, hivex.hivexValueValue, hivex.hivexNodeAddChild,

@@ -6,7 +6,7 @@
 import { ErrnoError } from '../errors/index.js';
 import { applianceOp } from './appliance-access.js';
 import { defineCommand, type CallContext } from './types.js';
-import { wasm } from './wasm-access.js';
+import { wasm, type WasmContext } from './wasm-access.js';
 
 /** libguestfs's protocol limit on one message (GUESTFS_MESSAGE_MAX). */
 export const PREAD_MAX = 4 * 1024 * 1024;
@@ -18,7 +18,7 @@ export function checkPreadArgs(device: string, count: number, offset: number): v
   if (count >= PREAD_MAX) throw new ErrnoError('EINVAL', `${device}: count is too large for the protocol, use smaller reads`);
 }
 
-async function preadWasm(ctx: CallContext, device: string, count: number, offset: number): Promise<Uint8Array> {
+async function preadWasm(ctx: WasmContext, device: string, count: number, offset: number): Promise<Uint8Array> {
   checkPreadArgs(device, count, offset);
   const dev = wasm(ctx).device(device).dev;
   // pread(2) semantics: a read at or past the end returns what is there (maybe nothing).

@@ -2,10 +2,10 @@
 import { lvmLvs, lvmLvsFull, lvmPvs, lvmPvsFull, lvmVgs, lvmVgsFull } from '../lvm/report.js';
 import { LV_FIELDS, PV_FIELDS, VG_FIELDS } from '../lvm/report-fields.js';
 import { applianceOp } from './appliance-access.js';
-import { defineCommand, type CallContext } from './types.js';
-import { wasm } from './wasm-access.js';
+import { defineCommand } from './types.js';
+import { wasm, type WasmContext } from './wasm-access.js';
 
-const scan = (ctx: CallContext) => wasm(ctx).devices.lvm;
+const scan = (ctx: WasmContext) => wasm(ctx).devices.lvm;
 
 export const pvs = defineCommand({
   name: 'pvs',

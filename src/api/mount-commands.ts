@@ -57,7 +57,7 @@ export const mounts = defineCommand({
   shortdesc: 'show mounted filesystems',
   longdesc: 'Lists the devices that are mounted, in the order they were mounted.',
   examples: ['mounts'],
-  impl: { appliance: applianceOp('mounts'), wasm: async (ctx) => (await wasm(ctx).rpc<MountInfo[]>('mounts')).map((m) => m.device) },
+  impl: { appliance: applianceOp('mounts'), wasm: async (ctx) => (await wasm(ctx).rpc('mounts')).map((m) => m.device) },
 });
 
 export const mountpoints = defineCommand({
@@ -69,6 +69,6 @@ export const mountpoints = defineCommand({
   examples: ['mountpoints'],
   impl: {
     appliance: applianceOp('mountpoints'),
-    wasm: async (ctx) => Object.fromEntries((await wasm(ctx).rpc<MountInfo[]>('mounts')).map((m) => [m.device, m.mountpoint])),
+    wasm: async (ctx) => Object.fromEntries((await wasm(ctx).rpc('mounts')).map((m) => [m.device, m.mountpoint])),
   },
 });

@@ -10,15 +10,15 @@ import {
   addPartition, initPartitionTable, parsePartType, parsePrlogex, partitionWholeDisk,
 } from '../partition/partition-writer.js';
 import { applianceOp } from './appliance-access.js';
-import { defineCommand, type CallContext } from './types.js';
-import { wasm } from './wasm-access.js';
+import { defineCommand } from './types.js';
+import { wasm, type WasmContext } from './wasm-access.js';
 
 /** Wasm: runs a writer on a whole drive nothing of which is mounted, then re-reads the devices. */
-async function wasmRewrite(ctx: CallContext, device: string, fn: (dev: BlockDevice) => Promise<void>): Promise<void> {
+async function wasmRewrite(ctx: WasmContext, device: string, fn: (dev: BlockDevice) => Promise<void>): Promise<void> {
   const b = wasm(ctx);
   const entry = b.device(device);
   if (entry.partition || entry.lv) throw new ErrnoError('EINVAL', `${device}: not a whole device (a partition)`);
-  const mounted = await b.rpc<MountInfo[]>('mounts');
+  const mounted = await b.rpc('mounts');
   if (mounted.some((m) => b.devices.get(m.device)?.drive === entry.drive)) {
     throw new ErrnoError('EBUSY', `${device}: a partition of this device is mounted`);
   }

@@ -1,31 +1,46 @@
 /** Reading partition tables (MBR and GPT). */
 import { ErrnoError } from '../errors/index.js';
 import type { Partition } from '../partition/partition-table.js';
-import { appliance, applianceOps } from './appliance-access.js';
-import { defineCommand, type CallContext, type Impl } from './types.js';
-import { wasm } from './wasm-access.js';
+import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
+import type { ApplianceBackend } from '../backend/appliance/appliance-backend.js';
+import { appliance, applianceOps, type ApplianceContext } from './appliance-access.js';
+import { defineCommand, type Impl } from './types.js';
+import { wasm, type WasmContext } from './wasm-access.js';
 
-/** One implementation for both backends: the table is read by the same TypeScript either way. */
-const both = (f: Impl) => ({ wasm: f, appliance: f });
+type Table = Awaited<ReturnType<typeof wasmTable>>;
+type TableOf = (device: string) => Promise<Table>;
 
-async function tableOf(ctx: CallContext, device: string) {
-  if (ctx.backend.name === 'appliance') return (await applianceOps()).partTable(appliance(ctx), device);
+function wasmTable(ctx: WasmContext, device: string) {
   const b = wasm(ctx);
   const entry = b.device(device);
   if (entry.partition) throw new ErrnoError('EINVAL', `${device}: not a whole device (a partition)`);
   const table = b.devices.tables[entry.drive];
   if (!table) throw new ErrnoError('EINVAL', `${device}: no partition table (unrecognised partition table type)`);
-  return table;
+  return Promise.resolve(table);
 }
 
-async function partitionOf(ctx: CallContext, device: string, partnum: number): Promise<Partition> {
-  const p = (await tableOf(ctx, device)).partitions.find((x) => x.number === partnum);
+/**
+ * One implementation for both backends: the table is read by the same TypeScript
+ * either way; only where its bytes come from differs.
+ */
+function both(f: (tableOf: TableOf, args: any[]) => Promise<unknown>): { wasm: Impl<WasmBackend>; appliance: Impl<ApplianceBackend> } {
+  return {
+    wasm: (ctx, args) => f((d) => wasmTable(ctx, d), args),
+    appliance: async (ctx, args) => {
+      const ops = await applianceOps();
+      return f((d) => ops.partTable(appliance(ctx), d), args);
+    },
+  };
+}
+
+async function partitionOf(tableOf: TableOf, device: string, partnum: number): Promise<Partition> {
+  const p = (await tableOf(device)).partitions.find((x) => x.number === partnum);
   if (!p) throw new ErrnoError('ENOENT', `${device}: partition ${partnum} does not exist`);
   return p;
 }
 
 /** Appliance: /dev/sda5 → disk /dev/sda, number 5, once the kernel confirms the device exists. */
-async function splitPartition(ctx: CallContext, part: string): Promise<{ disk: string; number: number }> {
+async function splitPartition(ctx: ApplianceContext, part: string): Promise<{ disk: string; number: number }> {
   await (await applianceOps()).blockdevGetsize64(appliance(ctx), part);
   const m = /^(\/dev\/sd[a-z]+)(\d+)$/.exec(part);
   if (!m) throw new ErrnoError('EINVAL', `${part}: not a partition`);
@@ -39,7 +54,7 @@ export const partGetParttype = defineCommand({
   shortdesc: 'get the partition table type',
   longdesc: 'Returns the partition table type of the whole device: "msdos" for MBR, "gpt" for GPT.',
   examples: ['part-get-parttype /dev/sda'],
-  impl: both(async (ctx, [dev]) => (await tableOf(ctx, dev)).type),
+  impl: both(async (tableOf, [dev]) => (await tableOf(dev)).type),
 });
 
 export const partList = defineCommand({
@@ -50,7 +65,7 @@ export const partList = defineCommand({
   shortdesc: 'list partitions on a device',
   longdesc: 'Lists the partitions of the whole device with their number, first and last byte, and size in bytes.',
   examples: ['part-list /dev/sda'],
-  impl: both(async (ctx, [dev]) => (await tableOf(ctx, dev)).partitions.map((p) => ({
+  impl: both(async (tableOf, [dev]) => (await tableOf(dev)).partitions.map((p) => ({
     part_num: p.number, part_start: p.start, part_end: p.start + p.size - 1, part_size: p.size,
   }))),
 });
@@ -62,8 +77,8 @@ export const partGetName = defineCommand({
   shortdesc: 'get partition name',
   longdesc: 'Returns the name (label) of a GPT partition.',
   examples: ['part-get-name /dev/sda 1'],
-  impl: both(async (ctx, [dev, n]) => {
-    const p = await partitionOf(ctx, dev, n);
+  impl: both(async (tableOf, [dev, n]) => {
+    const p = await partitionOf(tableOf, dev, n);
     if (p.gptName === undefined) throw new ErrnoError('EINVAL', `${dev}: partition names need a GPT partition table`);
     return p.gptName;
   }),
@@ -76,8 +91,8 @@ export const partGetGptGuid = defineCommand({
   shortdesc: 'get the GUID of a GPT partition',
   longdesc: 'Returns the unique GUID of a GPT partition.',
   examples: ['part-get-gpt-guid /dev/sda 1'],
-  impl: both(async (ctx, [dev, n]) => {
-    const p = await partitionOf(ctx, dev, n);
+  impl: both(async (tableOf, [dev, n]) => {
+    const p = await partitionOf(tableOf, dev, n);
     if (!p.gptGuid) throw new ErrnoError('EINVAL', `${dev}: not a GPT partition table`);
     return p.gptGuid;
   }),
@@ -90,8 +105,8 @@ export const partGetGptType = defineCommand({
   shortdesc: 'get the type GUID of a GPT partition',
   longdesc: 'Returns the partition type GUID of a GPT partition.',
   examples: ['part-get-gpt-type /dev/sda 1'],
-  impl: both(async (ctx, [dev, n]) => {
-    const p = await partitionOf(ctx, dev, n);
+  impl: both(async (tableOf, [dev, n]) => {
+    const p = await partitionOf(tableOf, dev, n);
     if (!p.gptType) throw new ErrnoError('EINVAL', `${dev}: not a GPT partition table`);
     return p.gptType;
   }),
@@ -105,8 +120,8 @@ export const partGetMbrId = defineCommand({
   longdesc: 'Returns the MBR partition type byte (0x83 for Linux, 0x05 for extended, ...). Fish prints it in hex, as guestfish does.',
   fishOutput: 'hex',
   examples: ['part-get-mbr-id /dev/sda 1'],
-  impl: both(async (ctx, [dev, n]) => {
-    const p = await partitionOf(ctx, dev, n);
+  impl: both(async (tableOf, [dev, n]) => {
+    const p = await partitionOf(tableOf, dev, n);
     if (p.mbrType === undefined) throw new ErrnoError('EINVAL', `${dev}: not an MBR partition table`);
     return p.mbrType;
   }),
@@ -119,7 +134,7 @@ export const partGetBootable = defineCommand({
   shortdesc: 'return true if a partition is bootable',
   longdesc: 'True when the MBR partition has its boot flag set (for GPT: the legacy BIOS bootable attribute is not read; false).',
   examples: ['part-get-bootable /dev/sda 1'],
-  impl: both(async (ctx, [dev, n]) => !!(await partitionOf(ctx, dev, n)).bootable),
+  impl: both(async (tableOf, [dev, n]) => !!(await partitionOf(tableOf, dev, n)).bootable),
 });
 
 export const partToDev = defineCommand({

@@ -10,7 +10,7 @@ import { sdDevNumber } from '../util/linux-dev.js';
 import { appliance, applianceOp, applianceOps } from './appliance-access.js';
 import type { Writable } from 'node:stream';
 import { defineCommand, type CallContext } from './types.js';
-import { wasm, workerOp } from './wasm-access.js';
+import { wasm, workerOp, type WasmContext } from './wasm-access.js';
 
 const STATNS_FIELDS = [
   'st_dev', 'st_ino', 'st_mode', 'st_nlink', 'st_uid', 'st_gid', 'st_rdev', 'st_size', 'st_blksize', 'st_blocks',
@@ -32,13 +32,13 @@ const decoder = new TextDecoder();
 const CHUNK = 4 << 20;
 
 /** Reads a whole guest file through the backend, in chunks. */
-async function readWhole(ctx: CallContext, path: string): Promise<Uint8Array> {
+async function readWhole(ctx: WasmContext, path: string): Promise<Uint8Array> {
   const b = wasm(ctx);
-  const st = await b.rpc<StatResult>('stat', path);
+  const st = await b.rpc('stat', path);
   if ((st.mode & 0o170000) === 0o040000) throw new ErrnoError('EISDIR', `${path}: Is a directory`);
-  if (st.size <= CHUNK) return b.rpc<Uint8Array>('read', path, 0, st.size);
+  if (st.size <= CHUNK) return b.rpc('read', path, 0, st.size);
   const out = new Uint8Array(st.size);
-  for (let off = 0; off < st.size; off += CHUNK) out.set(await b.rpc<Uint8Array>('read', path, off, CHUNK), off);
+  for (let off = 0; off < st.size; off += CHUNK) out.set(await b.rpc('read', path, off, CHUNK), off);
   return out;
 }
 
@@ -56,7 +56,7 @@ export const ls = defineCommand({
   shortdesc: 'list the files in a directory',
   longdesc: 'Lists the names in the directory, hidden ones included ("." and ".." excluded), sorted. Use ll for details.',
   examples: ['ls /etc'],
-  impl: { appliance: applianceOp('ls'), wasm: async (ctx, [dir]) => (await wasm(ctx).rpc<string[]>('readdir', dir)).sort(byteOrder) },
+  impl: { appliance: applianceOp('ls'), wasm: async (ctx, [dir]) => (await wasm(ctx).rpc('readdir', dir)).sort(byteOrder) },
 });
 
 
@@ -71,16 +71,16 @@ export const ll = defineCommand({
     appliance: applianceOp('ll'),
     wasm: async (ctx, [dir]) => {
       const b = wasm(ctx);
-      const own = await b.rpc<StatResult>('stat', dir, false);
+      const own = await b.rpc('stat', dir, false);
       if ((own.mode & 0o170000) !== 0o040000) {
         // ls -la of a single file names it by its path as the appliance sees it,
         // under /sysroot; byte-compatible with guestfish's ll.
-        const link = (own.mode & 0o170000) === 0o120000 ? await b.rpc<string>('readlink', dir) : undefined;
+        const link = (own.mode & 0o170000) === 0o120000 ? await b.rpc('readlink', dir) : undefined;
         return formatLsLa([{ name: `/sysroot${dir}`, attr: own, link }], Date.now() / 1000, false);
       }
-      const self = await b.rpc<StatResult>('stat', dir);
-      const parent = await b.rpc<StatResult>('stat', dir.replace(/\/+$/, '') + '/..');
-      const entries = await b.rpc<{ name: string; attr: StatResult; link?: string }[]>('readdirPlus', dir);
+      const self = await b.rpc('stat', dir);
+      const parent = await b.rpc('stat', dir.replace(/\/+$/, '') + '/..');
+      const entries = await b.rpc('readdirPlus', dir);
       const all: LsEntry[] = [{ name: '.', attr: self }, { name: '..', attr: parent }, ...entries];
       return formatLsLa(all, Date.now() / 1000);
     },
@@ -169,7 +169,7 @@ export const statns = defineCommand({
   shortdesc: 'get file information',
   longdesc: 'Returns the stat(2) information of the file, following symlinks, with nanosecond times.',
   examples: ['statns /etc/passwd'],
-  impl: { appliance: applianceOp('statns'), wasm: async (ctx, [path]) => statnsStruct(await wasm(ctx).rpc<StatResult>('stat', path, true)) },
+  impl: { appliance: applianceOp('statns'), wasm: async (ctx, [path]) => statnsStruct(await wasm(ctx).rpc('stat', path, true)) },
 });
 
 export const lstatns = defineCommand({
@@ -180,12 +180,12 @@ export const lstatns = defineCommand({
   shortdesc: 'get file information for a symbolic link',
   longdesc: 'The same as statns, except that a symbolic link itself is described, not its target.',
   examples: ['lstatns /bin'],
-  impl: { appliance: applianceOp('lstatns'), wasm: async (ctx, [path]) => statnsStruct(await wasm(ctx).rpc<StatResult>('stat', path, false)) },
+  impl: { appliance: applianceOp('lstatns'), wasm: async (ctx, [path]) => statnsStruct(await wasm(ctx).rpc('stat', path, false)) },
 });
 
-async function typeTest(ctx: CallContext, path: string, follow: boolean, type: number): Promise<boolean> {
+async function typeTest(ctx: WasmContext, path: string, follow: boolean, type: number): Promise<boolean> {
   try {
-    const st = await wasm(ctx).rpc<StatResult>('stat', path, follow);
+    const st = await wasm(ctx).rpc('stat', path, follow);
     return (st.mode & 0o170000) === type;
   } catch (e) {
     if (e instanceof ErrnoError && (e.code === 'ENOENT' || e.code === 'ENOTDIR')) return false;
@@ -277,7 +277,7 @@ export const statvfs = defineCommand({
   impl: {
     appliance: applianceOp('statvfs'),
     wasm: async (ctx, [path]) => {
-      const { device, ...st } = await wasm(ctx).rpc<StatVfs & { device: string }>('statvfs', path);
+      const { device, ...st } = await wasm(ctx).rpc('statvfs', path);
       const probe = await wasm(ctx).probe(device);
       return { ...st, fsid: linuxFsid(probe.type, probe.uuid, device) };
     },
@@ -326,11 +326,11 @@ export const download = defineCommand({
       toLocal(ctx, local, async (out) => { await (await applianceOps()).download(appliance(ctx), remote, out); }),
     wasm: async (ctx, [remote, local]) => {
       const b = wasm(ctx);
-      const st = await b.rpc<StatResult>('stat', remote);
+      const st = await b.rpc('stat', remote);
       if ((st.mode & 0o170000) === 0o040000) throw new ErrnoError('EISDIR', `${remote}: Is a directory`);
       await toLocal(ctx, local, async (out) => {
         for (let off = 0; off < st.size; off += CHUNK) {
-          const chunk = await b.rpc<Uint8Array>('read', remote, off, CHUNK);
+          const chunk = await b.rpc('read', remote, off, CHUNK);
           if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
         }
       });

@@ -5,6 +5,8 @@
  * `help` and the docs are all derived from these records.
  */
 import type { Backend, BackendName } from '../backend/backend.js';
+import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
+import type { ApplianceBackend } from '../backend/appliance/appliance-backend.js';
 
 /** Argument kinds; each validates once, in the call wrapper. */
 export type ArgKind =
@@ -59,10 +61,15 @@ export type RetType<R extends RetKind> = R extends 'void' ? void
   : R extends 'structs' ? Record<string, number | string>[]
   : Record<string, string>;
 
-/** What an implementation receives besides its arguments. */
-export interface CallContext {
+/**
+ * What an implementation receives besides its arguments. B is the backend the
+ * implementation was written for: the wrapper's dispatch (src/core/dispatch.ts)
+ * hands the `wasm` implementation a CallContext<WasmBackend>, and so on, so no
+ * implementation needs to ask which backend it runs on.
+ */
+export interface CallContext<B extends Backend = Backend> {
   /** The handle's backend (already launched for commands that need it). */
-  backend: Backend;
+  readonly backend: B;
   /** Handle-level state for the commands that configure the handle itself. */
   handle: HandleState;
   /** Calls another command through the wrapper (validation included). */
@@ -82,7 +89,14 @@ export interface HandleState {
   readonly sessions: Map<string, unknown>;
 }
 
-export type Impl = (ctx: CallContext, args: any[], optargs: Record<string, any>) => Promise<unknown>;
+export type Impl<B extends Backend = Backend> = (ctx: CallContext<B>, args: any[], optargs: Record<string, any>) => Promise<unknown>;
+
+/** A command's implementations: one per backend, or `any` built on other commands or the handle. */
+export interface Impls {
+  readonly wasm?: Impl<WasmBackend>;
+  readonly appliance?: Impl<ApplianceBackend>;
+  readonly any?: Impl<Backend>;
+}
 
 export interface CommandDef<
   N extends string = string,
@@ -107,7 +121,7 @@ export interface CommandDef<
   /** For struct and structs returns: field order for printing. */
   readonly fields?: readonly string[];
   /** Implementations: `any` serves every backend (built on other commands or the handle). */
-  readonly impl: Partial<Record<BackendName | 'any', Impl>>;
+  readonly impl: Impls;
 }
 
 /** Identity helper that keeps literal types for the method signatures. */

@@ -196,3 +196,30 @@ export const sync = defineCommand({
   examples: ['sync'],
   impl: { appliance: applianceOp('sync'), wasm: async (ctx) => { await wasm(ctx).rpc('sync'); } },
 });
+
+/** Bytes per write when scrubbing in process. */
+const SCRUB_CHUNK = 1 << 20;
+
+export const scrubFile = defineCommand({
+  name: 'scrub-file',
+  args: [{ name: 'file', kind: 'Pathname' }],
+  ret: 'void',
+  shortdesc: 'scrub (securely wipe) a file',
+  longdesc: `Overwrites the regular file's bytes in place (its own blocks, not a new copy), flushes, and
+removes the file. In process: a pass of ones then a pass of zeroes; in the appliance: a pass of zeroes.`,
+  examples: ['scrub-file /root/.bash_history'],
+  impl: {
+    appliance: applianceOp('scrubFile'),
+    wasm: async (ctx, [path]) => {
+      const b = wasm(ctx);
+      const st = await b.rpc('stat', path, true);
+      if ((st.mode & 0o170000) !== 0o100000) throw new ErrnoError('EINVAL', `${path}: not a regular file`);
+      for (const fill of [0xff, 0x00]) {
+        const buf = new Uint8Array(Math.min(SCRUB_CHUNK, st.size)).fill(fill);
+        for (let off = 0; off < st.size; off += buf.length) await b.rpc('writeAt', path, off, buf.subarray(0, Math.min(buf.length, st.size - off)));
+        await b.rpc('sync');
+      }
+      await b.rpc('rm', path);
+    },
+  },
+});

@@ -17,19 +17,23 @@ export interface DriveConfig {
   transactional?: boolean;
 }
 
+import type { BackendCapabilities } from './capabilities.js';
+
 export type BackendName = 'wasm' | 'appliance';
 
 export interface Backend {
   readonly name: BackendName;
+  /** What it can do (filesystems, guest programs): see capabilities.ts. */
+  readonly capabilities: BackendCapabilities;
   launch(drives: DriveConfig[]): Promise<void>;
   /** Flushes and unmounts everything, then releases drives and helpers. Safe to call twice. */
   shutdown(): Promise<void>;
   /**
    * For transactional drives: unmounts everything (so every filesystem has written
-   * its state) and writes the overlays through to the images, fsync'd. Backends
-   * without transactional drives do not define it.
+   * its state) and writes the overlays through to the images, fsync'd. Ends the
+   * session (the appliance shuts down to flush its overlays).
    */
-  commit?(): Promise<void>;
+  commit(): Promise<void>;
 }
 
 /** Device name for the Nth drive (0 → /dev/sda, 25 → /dev/sdz, 26 → /dev/sdaa), as libguestfs names them. */

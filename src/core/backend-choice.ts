@@ -15,7 +15,8 @@
 import { findCommand } from '../api/commands.js';
 import type { BackendName } from '../backend/backend.js';
 import { dmName } from '../lvm/report.js';
-import { WASM_FILESYSTEMS, type WasmBackend } from '../backend/wasm/wasm-backend.js';
+import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
+import { CAPABILITIES } from '../backend/capabilities.js';
 
 /** What a caller knows in advance about its use of the handle. */
 export interface BackendNeeds {
@@ -23,6 +24,8 @@ export interface BackendNeeds {
   commands?: readonly string[];
   /** Devices it will mount; when absent, every filesystem on the drives counts. */
   devices?: readonly string[];
+  /** Whether it mounts read-write (the wasm backend's read-write list then counts). */
+  writes?: boolean;
 }
 
 export interface BackendChoice {
@@ -57,6 +60,7 @@ export async function chooseBackend(wasm: WasmBackend, needs: BackendNeeds = {})
     }
   }
   const seen = new Set<string>();
+  const mountable = needs.writes ? CAPABILITIES.wasm.mountsReadWrite : CAPABILITIES.wasm.mountsReadOnly;
   const candidates = wanted ? [...wanted].filter((d) => wasm.devices.get(d)) : wasm.devices.filesystemCandidates().map((d) => d.name);
   for (const name of candidates) {
     let type = '';
@@ -67,7 +71,7 @@ export async function chooseBackend(wasm: WasmBackend, needs: BackendNeeds = {})
     }
     if (NOT_A_MOUNT.has(type)) continue;
     seen.add(type);
-    if (!WASM_FILESYSTEMS.has(type)) return { name: 'appliance', reason: `${name} is ${type}, which the wasm backend does not read` };
+    if (!mountable.has(type)) return { name: 'appliance', reason: `${name} is ${type}, which the wasm backend does not read` };
   }
   const what = seen.size ? `${[...seen].sort().join(', ')} ${seen.size === 1 ? 'is' : 'are'} read in process` : 'no filesystem needs the appliance';
   return { name: 'wasm', reason: what };

@@ -5,8 +5,11 @@
  * name attached to any error.
  */
 import { COMMANDS, findCommand, type CommandMethods } from '../api/commands.js';
-import { camelCase, type CallContext, type CommandDef, type HandleState } from '../api/types.js';
-import type { Backend, BackendName, DriveConfig } from '../backend/backend.js';
+import { camelCase, type CommandDef, type HandleState } from '../api/types.js';
+import type { BackendName, DriveConfig } from '../backend/backend.js';
+import type { BackendCapabilities } from '../backend/capabilities.js';
+import type { ApplianceBackend } from '../backend/appliance/appliance-backend.js';
+import { implementationFor, type KnownBackend } from './dispatch.js';
 import { chooseBackend, type BackendChoice, type BackendNeeds } from './backend-choice.js';
 import { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { ErrnoError, GuestkitError, NotSupportedError, StateError } from '../errors/index.js';
@@ -34,7 +37,7 @@ export function resolveBackendName(requested?: string): BackendName | 'auto' {
   throw new GuestkitError('EINVAL', `unknown backend '${name}' (expected auto, wasm or appliance)`);
 }
 
-async function createAppliance(log?: (line: string) => void): Promise<Backend> {
+async function createAppliance(log?: (line: string) => void): Promise<ApplianceBackend> {
   // Loaded only when asked for: wasm users never pay for it.
   const { ApplianceBackend } = await import('../backend/appliance/appliance-backend.js');
   return new ApplianceBackend({ log });
@@ -49,7 +52,7 @@ class GuestfsBase implements HandleState {
   backendChoice?: BackendChoice;
   stdout: NodeJS.WritableStream;
   readonly sessions = new Map<string, unknown>();
-  private backend?: Backend;
+  private backend?: KnownBackend;
   private readonly needs: BackendNeeds;
   private readonly log?: (line: string) => void;
 
@@ -91,7 +94,7 @@ class GuestfsBase implements HandleState {
   }
 
   /** Launches the requested backend; for 'auto', opens the drives in process and decides from what is on them. */
-  private async startBackend(): Promise<Backend> {
+  private async startBackend(): Promise<KnownBackend> {
     const requested = this.requestedBackend;
     if (requested === 'appliance') {
       this.choose({ name: 'appliance', reason: 'asked for' });
@@ -134,9 +137,7 @@ class GuestfsBase implements HandleState {
    */
   async commit(): Promise<void> {
     if (this.state !== 'launched') throw new StateError("call 'launch' before commit");
-    const b = this.backend!;
-    if (!b.commit) throw new NotSupportedError('transactional drives (commit)', b.name);
-    await b.commit();
+    await this.backend!.commit();
   }
 
   /** Shuts down (if launched) and releases everything. */
@@ -179,19 +180,16 @@ class GuestfsBase implements HandleState {
       if (!od) throw new ErrnoError('EINVAL', `unknown optional argument '${k}'`);
       typedOpt[k] = validateOptArg(od, v);
     }
-    const impl = (this.backend && def.impl[this.backend.name]) ?? def.impl.any;
-    if (!impl) throw new NotSupportedError(def.name, this.backend?.name ?? this.backendName);
-    const ctx: CallContext = {
-      backend: this.backend!,
-      handle: this,
-      call: (n, a, o) => this.call(n, a, o),
-    };
-    return impl(ctx, typed, typedOpt);
+    const base = { handle: this, call: (n: string, a: unknown[], o?: Record<string, unknown>) => this.call(n, a, o) };
+    const impl = implementationFor(def, this.backend, base);
+    if (!impl) throw new NotSupportedError(def.name, this.backendName);
+    return impl(typed, typedOpt);
   }
 
-  /** The backend in use, once launched (for tools that need its details). */
-  get activeBackend(): Backend | undefined {
-    return this.backend;
+  /** What the backend in use can do (after launch): which filesystems it mounts, whether it runs guest programs. */
+  get capabilities(): BackendCapabilities {
+    if (!this.backend) throw new StateError("call 'launch' before asking what the backend can do");
+    return this.backend.capabilities;
   }
 }
 

@@ -8,7 +8,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Guestfs } from '../core/guestfs.js';
 import { ErrnoError } from '../errors/index.js';
-import { wasmBackend } from './backend-access.js';
 import { componentRegExp } from '../augeas/guest-files.js';
 
 const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFLNK = 0o120000;
@@ -116,31 +115,13 @@ export async function truncateRecursive(g: Guestfs, root: string): Promise<void>
   await walk(root);
 }
 
-const SCRUB_CHUNK = 1 << 20;
 
-/**
- * scrub-file: overwrites the file's bytes in place (same blocks) with a
- * pattern, flushes, then removes it. Regular files only.
- */
+/** scrub-file, with customize's messages for a missing or non-regular file. */
 export async function scrubFile(g: Guestfs, p: string): Promise<void> {
   if (!(await g.isFile(p, { followsymlinks: true }))) {
     throw new ErrnoError((await g.exists(p)) ? 'EINVAL' : 'ENOENT', `${p}: ${(await g.exists(p)) ? 'not a regular file' : 'No such file or directory'}`);
   }
-  const st = (await g.statns(p)) as Record<string, number>;
-  const size = st.st_size!;
-  const wasm = wasmBackend(g);
-  if (wasm) {
-    // Two passes as scrub's fast patterns do: ones, then zeroes.
-    for (const fill of [0xff, 0x00]) {
-      const buf = new Uint8Array(Math.min(SCRUB_CHUNK, size)).fill(fill);
-      for (let off = 0; off < size; off += buf.length) await wasm.rpc('writeAt', p, off, buf.subarray(0, Math.min(buf.length, size - off)));
-      await g.sync();
-    }
-  } else {
-    // Inside the guest (appliance): one pass of zeroes over the same blocks.
-    await g.sh(`f=${shQuote(p)}; n=$(wc -c < "$f") && head -c "$n" /dev/zero | dd of="$f" conv=notrunc,fsync 2>/dev/null`);
-  }
-  await g.rm(p);
+  await g.scrubFile(p);
 }
 
 export function shQuote(s: string): string {

@@ -6,6 +6,7 @@
  * the run; its error names the operation. Nothing here commits: the caller
  * does, once everything succeeded.
  */
+import type { BackendCapabilities } from '../backend/capabilities.js';
 import { ErrnoError, GuestkitError, formatError } from '../errors/index.js';
 import type { CustomizeContext } from './context.js';
 import { addFirstbootScript, findSrvany, type FirstbootState } from './firstboot.js';
@@ -55,10 +56,10 @@ function optionOf(op: Op): string {
 }
 
 /** Checks that need the guest's type but not its contents: done before anything is changed. */
-export function preflight(parsed: ParsedOps, facts: { type: string }, backend: string): void {
+export function preflight(parsed: ParsedOps, facts: { type: string }, backend: BackendCapabilities): void {
   for (const op of parsed.ops) {
-    if (op.op === 'run' && backend !== 'appliance') {
-      throw new GuestkitError('ENOTSUP', `${optionOf(op)}: running commands in the guest is not supported by the ${backend} backend: use --backend=appliance`);
+    if (op.op === 'run' && !backend.runsGuestPrograms) {
+      throw new GuestkitError('ENOTSUP', `${optionOf(op)}: running commands in the guest is not supported by the ${backend.backend} backend: use --backend=appliance`);
     }
     if (op.op === 'run' && facts.type !== 'linux') {
       throw new GuestkitError('ENOTSUP', `${optionOf(op)}: commands can only be run in Linux guests (this guest is ${facts.type}): use --firstboot instead`);

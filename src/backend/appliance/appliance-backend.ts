@@ -24,6 +24,8 @@ import { isNbdUri, parseNbdUri, type NbdTarget } from '../../block/nbd/uri.js';
 import { qemuNbdProblem } from '../../block/qemu-nbd.js';
 import { ErrnoError, GuestkitError, ImageError } from '../../errors/index.js';
 import type { Backend, DriveConfig } from '../backend.js';
+import { CAPABILITIES } from '../capabilities.js';
+import { Qcow2Overlay } from '../../block/qcow2-overlay.js';
 import { AgentClient, type AgentReply, type RequestType } from './agent-client.js';
 import { AGENT_PORT_NAME, buildAppliance, type Appliance } from './build.js';
 import { hasExited, removeDir, spawnTracked, stopChild, trackDir, waitExit } from './children.js';
@@ -100,6 +102,7 @@ interface NbdServer {
 
 export class ApplianceBackend implements Backend {
   readonly name = 'appliance' as const;
+  readonly capabilities = CAPABILITIES.appliance;
   private readonly opts: ApplianceOptions;
   private dir?: string;
   private qemu?: ChildProcess;
@@ -109,6 +112,8 @@ export class ApplianceBackend implements Backend {
   private agent?: AgentClient;
   private closing?: Promise<void>;
   private configs: DriveConfig[] = [];
+  /** The qcow2 overlays of the transactional drives (commit() writes them through). */
+  private overlays: Qcow2Overlay[] = [];
   /** Set when a qemu-nbd serving a drive went away during the session. */
   private lostDrive?: string;
   appliance?: Appliance;
@@ -143,9 +148,10 @@ export class ApplianceBackend implements Backend {
     const t0 = Date.now();
     this.configs = drives;
     try {
-      await this.doLaunch(drives, t0);
+      await this.doLaunch(await this.overlayTransactional(drives), t0);
     } catch (e) {
       await this.teardown(false);
+      this.disposeOverlays();
       throw e;
     }
   }
@@ -422,11 +428,53 @@ export class ApplianceBackend implements Backend {
     return r.stdout;
   }
 
+  /**
+   * Transactional drives are served as qcow2 overlays over the images (which qemu
+   * opens read-only); commit() folds the overlays into the images.
+   */
+  private async overlayTransactional(drives: DriveConfig[]): Promise<DriveConfig[]> {
+    const served: DriveConfig[] = [];
+    for (const d of drives) {
+      if (!d.transactional || d.readonly) {
+        served.push(d);
+        continue;
+      }
+      const ov = await Qcow2Overlay.create(d.file, d.format);
+      this.overlays.push(ov);
+      served.push({ file: ov.path, format: 'qcow2', readonly: false });
+    }
+    return served;
+  }
+
   // ------------------------------------------------------------ shutdown
 
   async shutdown(): Promise<void> {
     this.closing ??= this.teardown(true);
-    return this.closing;
+    try {
+      await this.closing;
+    } finally {
+      this.disposeOverlays();
+    }
+  }
+
+  /**
+   * Shuts the appliance down (it syncs and unmounts; qemu-nbd flushes the
+   * overlays), then writes each transactional drive's overlay into its image.
+   * Ends the session.
+   */
+  async commit(): Promise<void> {
+    this.closing ??= this.teardown(true);
+    await this.closing;
+    try {
+      for (const ov of this.overlays) await ov.commit();
+    } finally {
+      this.disposeOverlays();
+    }
+  }
+
+  private disposeOverlays(): void {
+    for (const ov of this.overlays) ov.dispose();
+    this.overlays = [];
   }
 
   private async teardown(clean: boolean): Promise<void> {

@@ -82,4 +82,13 @@ cat ${offset === 0 ? '>' : '>>'} "$RP"`, { stdin: chunk });
   });
 }
 
-export const fileOps = { chmod, chown, lnS, ln, cp, mv, upload };
+/** scrub-file: zeroes over the file's own blocks (dd conv=notrunc), fsync'd, then the file is removed. */
+async function scrubFile(b: ApplianceBackend, path: string): Promise<void> {
+  await b.sh(`${existing(path)}
+[ -f "$RP" ] || die EINVAL ${sq(`${path}: not a regular file`)}
+n=$(stat -c %s "$RP") || exit 1
+head -c "$n" /dev/zero | dd of="$RP" conv=notrunc,fsync 2>/dev/null || die EIO ${sq(`${path}: cannot overwrite`)}
+rm -f "$RP"`);
+}
+
+export const fileOps = { chmod, chown, lnS, ln, cp, mv, upload, scrubFile };

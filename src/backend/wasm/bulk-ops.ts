@@ -20,7 +20,16 @@ const FTYP: Record<number, string> = {
 
 const child = (dir: string, name: string) => (dir.endsWith('/') ? `${dir}${name}` : `${dir}/${name}`);
 
-export function bulkOps(vfs: Vfs): Record<string, (...args: any[]) => unknown> {
+export interface BulkOps {
+  /** readdir(3) as the appliance returns it: '.' and '..' first, then the directory's own order. */
+  direntList(dir: string): Dirent[];
+  /** lstat of each name in DIR; null where it fails (the caller marks it as libguestfs does). */
+  lstatList(dir: string, names: string[]): (StatResult | null)[];
+  /** readlink of each name in DIR; '' where it is not a symlink or fails. */
+  readlinkList(dir: string, names: string[]): string[];
+}
+
+export function bulkOps(vfs: Vfs): BulkOps {
   /** Name → entry of one directory, listed once. */
   const entries = (dir: string) => new Map(vfs.readdirPlus(dir).map((e) => [e.name, e]));
   return {

@@ -14,10 +14,8 @@ import type { Backend, DriveConfig } from '../backend.js';
 import { BridgeServer } from './block-bridge.js';
 import { takeFsWorker } from './fs-worker.js';
 import { DeviceMap, type DeviceEntry } from './device-map.js';
-import type { MountRequest, WorkerRequest, WorkerResponse } from './worker-protocol.js';
-
-/** Filesystems this backend mounts. */
-export const WASM_FILESYSTEMS = new Set(['ext2', 'ext3', 'ext4', 'ntfs', 'vfat']);
+import type { MountRequest, WorkerArgs, WorkerOpName, WorkerRequest, WorkerResponse, WorkerResult } from './worker-protocol.js';
+import { CAPABILITIES } from '../capabilities.js';
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -26,6 +24,7 @@ interface Pending {
 
 export class WasmBackend implements Backend {
   readonly name = 'wasm' as const;
+  readonly capabilities = CAPABILITIES.wasm;
   private drives: BlockDevice[] = [];
   private configs: DriveConfig[] = [];
   devices!: DeviceMap;
@@ -79,14 +78,26 @@ export class WasmBackend implements Backend {
     return w;
   }
 
-  /** Calls an operation in the fs worker. */
-  rpc<T = unknown>(op: string, ...args: unknown[]): Promise<T> {
+  /** Calls an operation in the fs worker (worker-protocol.ts types its arguments and result). */
+  rpc<K extends WorkerOpName>(op: K, ...args: WorkerArgs<K>): Promise<WorkerResult<K>> {
+    return this.post({ id: this.nextId++, op, args }) as Promise<WorkerResult<K>>;
+  }
+
+  /**
+   * For implementations that forward a command's already validated arguments to
+   * the op of the same shape (workerOp): the command table's argument kinds are
+   * the check, the worker reports a mismatch as an error.
+   */
+  rpcUnchecked(op: WorkerOpName, args: readonly unknown[]): Promise<unknown> {
+    return this.post({ id: this.nextId++, op, args } as WorkerRequest);
+  }
+
+  private post(req: WorkerRequest): Promise<unknown> {
     if (this.workerError) return Promise.reject(new GuestkitError('EIO', `filesystem worker failed: ${this.workerError.message}`));
     const w = this.startWorker();
-    const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      w.postMessage({ id, op, args } satisfies WorkerRequest);
+    return new Promise<unknown>((resolve, reject) => {
+      this.pending.set(req.id, { resolve, reject });
+      w.postMessage(req);
     });
   }
 
@@ -122,7 +133,8 @@ export class WasmBackend implements Backend {
       const disk = this.configs[entry.drive]?.file ?? device;
       throw new ErrnoError('EINVAL', `${device} (${disk}): no filesystem found on this device: wrong device, or not a disk image`, { disk });
     }
-    if (!WASM_FILESYSTEMS.has(probe.type)) {
+    const serves = readOnly ? this.capabilities.mountsReadOnly : this.capabilities.mountsReadWrite;
+    if (!serves.has(probe.type)) {
       throw new GuestkitError('ENOTSUP', `${device}: ${probe.type} filesystems are not supported by the wasm backend: use --backend=appliance`);
     }
     const deviceId = this.nextDeviceId++;

@@ -1,24 +1,21 @@
-/** Messages between the wasm backend (main thread) and its fs worker. */
+/**
+ * Messages between the wasm backend (main thread) and its fs worker. WorkerOps is
+ * the one list of worker operations, name → arguments → result: the worker's
+ * dispatcher implements it (worker.ts) and WasmBackend.rpc is typed by it, so a
+ * call such as rpc('stat', path, false) is checked at both ends.
+ */
 import type { BridgeBuffers } from './block-bridge.js';
+import type { Vfs } from '../../fs/vfs.js';
+import type { BulkOps } from './bulk-ops.js';
 
 export interface WorkerInit {
   bridge: BridgeBuffers;
 }
 
-export interface WorkerRequest {
-  id: number;
-  op: string;
-  args: unknown[];
-}
-
-export interface WorkerErrorPayload {
-  errno: string;
-  message: string;
-}
-
-export type WorkerResponse =
-  | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: WorkerErrorPayload };
+/** The Vfs methods the worker serves as they are. */
+export const VFS_OPS = ['stat', 'exists', 'readdir', 'readdirTyped', 'readdirPlus', 'read', 'readlink', 'statvfs',
+  'writeFile', 'writeAt', 'truncate', 'touch', 'mkdir', 'mkdirP', 'rm', 'rmdir', 'rmRf', 'chmod', 'chown',
+  'setTimes', 'symlink', 'link', 'cp', 'mv'] as const;
 
 /** Arguments of the worker's 'mount' op. */
 export interface MountRequest {
@@ -30,3 +27,37 @@ export interface MountRequest {
   mountReadOnly: boolean;
   mountpoint: string;
 }
+
+/** Operations of the worker's own (not the Vfs's). */
+export interface OwnOps {
+  /** Compiles the filesystem modules ahead of the first mount. */
+  preload(): Promise<void>;
+  mount(req: MountRequest): Promise<void>;
+  /** Returns the device that was mounted there. */
+  umount(target: string): string;
+  umountAll(): void;
+  mounts(): { device: string; mountpoint: string }[];
+  find(dir: string): string[];
+  checksum(type: string, path: string): string;
+  sync(): void;
+}
+
+export type WorkerOps = OwnOps & Pick<Vfs, (typeof VFS_OPS)[number]> & BulkOps;
+export type WorkerOpName = keyof WorkerOps;
+export type WorkerArgs<K extends WorkerOpName> = Parameters<WorkerOps[K]>;
+export type WorkerResult<K extends WorkerOpName> = Awaited<ReturnType<WorkerOps[K]>>;
+
+export interface WorkerRequest<K extends WorkerOpName = WorkerOpName> {
+  id: number;
+  op: K;
+  args: WorkerArgs<K>;
+}
+
+export interface WorkerErrorPayload {
+  errno: string;
+  message: string;
+}
+
+export type WorkerResponse =
+  | { id: number; ok: true; result: unknown }
+  | { id: number; ok: false; error: WorkerErrorPayload };

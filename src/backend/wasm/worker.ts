@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { BridgeClient } from './block-bridge.js';
-import type { MountRequest, WorkerInit, WorkerRequest, WorkerResponse } from './worker-protocol.js';
+import { VFS_OPS, type MountRequest, type WorkerInit, type WorkerOps, type WorkerRequest, type WorkerResponse } from './worker-protocol.js';
 import { FsError, type FsDriver } from '../../fs/fs-driver.js';
 import { Vfs, isDir } from '../../fs/vfs.js';
 import { loadExt2Module, openExt2 } from '../../fs/ext2/ext2-driver.js';
@@ -86,8 +86,7 @@ function checksum(type: string, path: string): string {
   return crc ? String(crc.digest()) : hash!.digest('hex');
 }
 
-const ops: Record<string, (...args: any[]) => unknown> = {
-  /** Compiles the filesystem modules ahead of the first mount (launch starts this). */
+const own = {
   async preload() {
     ext2Module ??= await loadExt2Module();
   },
@@ -117,19 +116,21 @@ const ops: Record<string, (...args: any[]) => unknown> = {
   sync: () => vfs.flushAll(),
 };
 
-for (const name of ['stat', 'exists', 'readdir', 'readdirTyped', 'readdirPlus', 'read', 'readlink', 'statvfs',
-  'writeFile', 'writeAt', 'truncate', 'touch', 'mkdir', 'mkdirP', 'rm', 'rmdir', 'rmRf', 'chmod', 'chown',
-  'setTimes', 'symlink', 'link', 'cp', 'mv'] as const) {
-  ops[name] = (vfs[name] as (...a: unknown[]) => unknown).bind(vfs);
-}
+const vfsOps = Object.fromEntries(VFS_OPS.map((name) => [name, (vfs[name] as (...a: unknown[]) => unknown).bind(vfs)])) as Pick<Vfs, (typeof VFS_OPS)[number]>;
 
-Object.assign(ops, bulkOps(vfs));
+/** Every operation, checked against the protocol's WorkerOps. */
+const ops: WorkerOps = { ...own, ...vfsOps, ...bulkOps(vfs) };
+
+/** The op a message names, if the worker has it (messages come from another thread: checked at run time too). */
+function opOf(req: WorkerRequest): ((...args: unknown[]) => unknown) | undefined {
+  return Object.hasOwn(ops, req.op) ? (ops[req.op] as (...args: unknown[]) => unknown) : undefined;
+}
 
 parentPort!.on('message', async (req: WorkerRequest) => {
   let res: WorkerResponse;
   const transfer: ArrayBuffer[] = [];
   try {
-    const fn = ops[req.op];
+    const fn = opOf(req);
     if (!fn) throw new FsError('ENOTSUP', `unknown worker operation ${req.op}`);
     const result = await fn(...req.args);
     if (result instanceof Uint8Array && result.byteOffset === 0 && result.byteLength === result.buffer.byteLength) {

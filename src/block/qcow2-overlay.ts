@@ -1,5 +1,5 @@
 /**
- * Atomic customize on the appliance backend: the appliance is given a qcow2
+ * Transactional drives on the appliance backend: the appliance is given a qcow2
  * overlay whose backing file is the user's image (opened read-only by qemu), so
  * every write lands in the overlay; `qemu-img commit` folds it into the image
  * only when everything succeeded. The overlay lives in a private temporary
@@ -9,8 +9,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { probeFormat, validateFormat } from '../block/format.js';
-import { isNbdUri } from '../block/nbd/uri.js';
+import { probeFormat, validateFormat } from './format.js';
+import { isNbdUri } from './nbd/uri.js';
 import { GuestkitError } from '../errors/index.js';
 
 const live = new Set<string>();

@@ -1,0 +1,40 @@
+/**
+ * What each backend can do, declared in one place so that the automatic choice
+ * (src/core/backend-choice.ts), the tools and the error messages ask the same
+ * question the same way. Kept free of heavy imports: the chooser reads the
+ * appliance's capabilities without loading the appliance code.
+ */
+import type { BackendName } from './backend.js';
+
+export interface BackendCapabilities {
+  readonly backend: BackendName;
+  /** Filesystem types (as vfs-type names them) it mounts read-only. */
+  readonly mountsReadOnly: ReadonlySet<string>;
+  /** Filesystem types it mounts read-write (a subset of mountsReadOnly). */
+  readonly mountsReadWrite: ReadonlySet<string>;
+  /** Whether it runs guest programs (command, sh, customize --run). */
+  readonly runsGuestPrograms: boolean;
+  /** Whether it maps LVM LVs of every kind (thin, raid, snapshot), not only linear and striped ones. */
+  readonly mapsEveryLvType: boolean;
+}
+
+const WASM_RW = ['ext2', 'ext3', 'ext4', 'ntfs', 'vfat'];
+/** The appliance kernel's filesystem modules (appliance/modules.txt). */
+const APPLIANCE_RW = ['ext2', 'ext3', 'ext4', 'vfat', 'ntfs', 'xfs', 'btrfs'];
+
+export const CAPABILITIES: Readonly<Record<BackendName, BackendCapabilities>> = {
+  wasm: {
+    backend: 'wasm',
+    mountsReadOnly: new Set(WASM_RW),
+    mountsReadWrite: new Set(WASM_RW),
+    runsGuestPrograms: false,
+    mapsEveryLvType: false,
+  },
+  appliance: {
+    backend: 'appliance',
+    mountsReadOnly: new Set([...APPLIANCE_RW, 'iso9660', 'squashfs']),
+    mountsReadWrite: new Set(APPLIANCE_RW),
+    runsGuestPrograms: true,
+    mapsEveryLvType: true,
+  },
+};
