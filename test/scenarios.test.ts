@@ -17,7 +17,7 @@ import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Guestfs } from '../src/index.js';
 import { FishShell } from '../src/shell/fish.js';
-import { defaultCacheDir } from '../src/backend/appliance/build.js';
+import { staticBusybox } from './helpers/customize-guest.js';
 import { Hive } from '../src/hive/index.js';
 import { runFish, type FishResult } from './helpers/fish-run.js';
 import { e2fsck, fixture, scratch, sha256 } from './helpers/fixtures.js';
@@ -392,9 +392,10 @@ umount-all
 
   it('runs guest programs with command-lines and sh-lines in a chroot', async () => {
     if (backend === 'wasm') return expectNotOnWasm(['command-lines /bin/true', 'sh-lines true', 'command /bin/true', 'sh true']);
-    // The guest needs a shell: give it a static busybox.
-    const busybox = join(defaultCacheDir(), 'busybox-static', 'bin', 'busybox');
-    expect(existsSync(busybox)).toBe(true);
+    // The guest needs a shell: give it a static busybox, the one the appliance uses
+    // (the host's own when it is static, else the cached busybox-static).
+    const busybox = staticBusybox();
+    expect(busybox && existsSync(busybox)).toBeTruthy();
     const r = await fish.run(`
 mount /dev/sdf1 /
 mkdir-p /bin

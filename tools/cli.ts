@@ -8,6 +8,7 @@ import { inspectCommand } from './inspect/inspect-tool.js';
 import { customizeCommand } from './customize/customize-tool.js';
 import { applianceCommand } from './appliance/appliance-tool.js';
 import { diffCommand } from './diff/diff-tool.js';
+import { attachedOptionalValues } from './common/attached-values.js';
 
 const program = new Command('guestkit')
   .description('inspect and edit virtual-machine disk images without mounting them (libguestfs-compatible)')
@@ -21,6 +22,8 @@ program.addCommand(inspectCommand());
 program.addCommand(customizeCommand());
 program.addCommand(applianceCommand());
 program.addCommand(diffCommand());
+// Every tool: an optional option value only when attached (--checksum=sha256), as getopt_long.
+for (const c of program.commands) attachedOptionalValues(c);
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 1);
 });

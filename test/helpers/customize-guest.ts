@@ -6,19 +6,18 @@
  * appliance can run commands inside it.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultCacheDir } from '../../src/backend/appliance/build.js';
+import { staticBusybox as findStaticBusybox } from '../../src/backend/appliance/build.js';
 
 /** A statically linked busybox on this machine, or undefined. */
+/**
+ * The static busybox the appliance builder uses (the host's when it is static,
+ * else busybox-static from the cache, fetched if need be): the same answer
+ * whichever busybox flavour the host has installed.
+ */
 export function staticBusybox(): string | undefined {
-  for (const p of ['/bin/busybox', '/usr/bin/busybox', join(defaultCacheDir(), 'busybox-static', 'bin', 'busybox')]) {
-    if (!existsSync(p)) continue;
-    const head = readFileSync(p).subarray(0, 4096);
-    // A dynamic ELF names its interpreter (PT_INTERP: "/lib64/ld-linux...").
-    if (!head.includes(Buffer.from('ld-linux'))) return p;
-  }
-  return undefined;
+  return findStaticBusybox() ?? undefined;
 }
 
 /** Writes the guest image (raw, whole-disk ext4 labelled 'root') into DIR; returns its path. */

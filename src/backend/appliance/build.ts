@@ -315,7 +315,7 @@ function isStaticElf(file: string): boolean {
  * static; else Debian's busybox-static unpacked into the cache (apt-get
  * download, no installation); else null (the dynamic one is used).
  */
-function staticBusybox(root: string, opts: BuildOptions): string | null {
+export function staticBusybox(root: string = defaultCacheDir(), opts: BuildOptions = {}): string | null {
   for (const p of ['/bin/busybox', '/usr/bin/busybox']) if (fs.existsSync(p) && isStaticElf(p)) return p;
   const dir = path.join(root, 'busybox-static');
   const bin = path.join(dir, 'bin', 'busybox');
