@@ -15,6 +15,7 @@ import { BridgeServer } from './block-bridge.js';
 import { takeFsWorker } from './fs-worker.js';
 import { DeviceMap, type DeviceEntry } from './device-map.js';
 import type { MountRequest, WorkerRequest, WorkerResponse } from './worker-protocol.js';
+import { timingMark } from '../../util/timing-trace.js';
 
 /** Filesystems this backend mounts. */
 export const WASM_FILESYSTEMS = new Set(['ext2', 'ext3', 'ext4', 'ntfs', 'vfat']);
@@ -47,6 +48,7 @@ export class WasmBackend implements Backend {
       // commit() writes the overlay through a writable handle opened only then.
       for (const d of drives) this.drives.push(await openDrive({ file: d.file, format: d.format, readOnly: d.readonly || !!d.transactional }));
       this.devices = await DeviceMap.build(this.drives);
+      timingMark('drives opened, partitions and LVM scanned');
     } catch (e) {
       await this.shutdown();
       throw e;

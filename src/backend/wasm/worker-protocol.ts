@@ -3,6 +3,8 @@ import type { BridgeBuffers } from './block-bridge.js';
 
 export interface WorkerInit {
   bridge: BridgeBuffers;
+  /** The main thread's performance.timeOrigin, for the timing trace. */
+  timeOrigin: number;
 }
 
 export interface WorkerRequest {

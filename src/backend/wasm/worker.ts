@@ -15,8 +15,11 @@ import type { NtfsModule } from '../../fs/ntfs/ntfs-driver.js';
 import { cksumCrc } from '../../util/cksum.js';
 import { byteOrder } from '../../util/byte-order.js';
 import { bulkOps } from './bulk-ops.js';
+import { setTimingOrigin, timingMark } from '../../util/timing-trace.js';
 
 const init = workerData as WorkerInit;
+setTimingOrigin(init.timeOrigin);
+timingMark('fs worker: modules loaded');
 const bridge = new BridgeClient(init.bridge);
 const vfs = new Vfs();
 let ext2Module: Awaited<ReturnType<typeof loadExt2Module>> | undefined;
@@ -90,6 +93,7 @@ const ops: Record<string, (...args: any[]) => unknown> = {
   /** Compiles the filesystem modules ahead of the first mount (launch starts this). */
   async preload() {
     ext2Module ??= await loadExt2Module();
+    timingMark('fs worker: ext2 WASM instantiated');
   },
   async mount(req: MountRequest) {
     const driver = await openDriver(req);
