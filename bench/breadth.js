@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import { Guestfs } from '../dist/src/index.js';
 import { Hive } from '../dist/src/hive/index.js';
-import { buildLargeSoftwareHive } from '../dist/src/hive/large-hive.js';
+import { buildLargeSoftwareHive } from '../dist/fixtures/hive/large-hive.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'bench', 'out');

@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Guestfs } from '../src/index.js';
-import { buildWindowsSoftwareHive, Hive } from '../src/hive/index.js';
+import { Hive } from '../src/hive/index.js';
+import { buildWindowsSoftwareHive } from '../fixtures/hive/index.js';
 import { copyFixture, scratch } from './helpers/fixtures.js';
 import { runFish } from './helpers/fish-run.js';
 

@@ -1,29 +1,40 @@
-/** The guestkit command line: one subcommand per virt tool. */
+/**
+ * The guestkit command line: one subcommand per virt tool. Only the tool named
+ * on the command line is loaded (each pulls in its own part of the library);
+ * the top-level help and an unknown command need every tool, so they load all.
+ */
 import { Command } from 'commander';
-import { catCommand } from './cat/cat-tool.js';
-import { fishCommand } from './fish/fish-tool.js';
-import { lsCommand } from './ls/ls-tool.js';
-import { dfCommand } from './df/df-tool.js';
-import { inspectCommand } from './inspect/inspect-tool.js';
-import { customizeCommand } from './customize/customize-tool.js';
-import { applianceCommand } from './appliance/appliance-tool.js';
-import { diffCommand } from './diff/diff-tool.js';
 import { attachedOptionalValues } from './common/attached-values.js';
+import { timingMark } from '../src/util/timing-trace.js';
+
+/** Each tool's Command, loaded on demand; the order is the help's order. */
+const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
+  ['cat', async () => (await import('./cat/cat-tool.js')).catCommand()],
+  ['ls', async () => (await import('./ls/ls-tool.js')).lsCommand()],
+  ['df', async () => (await import('./df/df-tool.js')).dfCommand()],
+  ['fish', async () => (await import('./fish/fish-tool.js')).fishCommand()],
+  ['inspect', async () => (await import('./inspect/inspect-tool.js')).inspectCommand()],
+  ['customize', async () => (await import('./customize/customize-tool.js')).customizeCommand()],
+  ['appliance', async () => (await import('./appliance/appliance-tool.js')).applianceCommand()],
+  ['diff', async () => (await import('./diff/diff-tool.js')).diffCommand()],
+];
+
+/** The tools `argv` (the words after the program name) needs registered. */
+function toolsFor(argv: readonly string[]): ReadonlyArray<readonly [string, () => Promise<Command>]> {
+  const first = argv[0];
+  if (first === '--version' || first === '-V') return [];
+  const named = TOOLS.find(([name]) => name === first);
+  return named ? [named] : TOOLS;
+}
 
 const program = new Command('guestkit')
   .description('inspect and edit virtual-machine disk images without mounting them (libguestfs-compatible)')
   .version('0.1.0')
   .enablePositionalOptions();
-program.addCommand(catCommand());
-program.addCommand(lsCommand());
-program.addCommand(dfCommand());
-program.addCommand(fishCommand());
-program.addCommand(inspectCommand());
-program.addCommand(customizeCommand());
-program.addCommand(applianceCommand());
-program.addCommand(diffCommand());
+for (const cmd of await Promise.all(toolsFor(process.argv.slice(2)).map(([, load]) => load()))) program.addCommand(cmd);
 // Every tool: an optional option value only when attached (--checksum=sha256), as getopt_long.
 for (const c of program.commands) attachedOptionalValues(c);
+timingMark('cli modules loaded');
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 1);
 });

@@ -4,11 +4,12 @@
  * so that the worker boots while the CLI's own modules load: on a cold process
  * that overlap is a large part of the time to the first answer.
  */
-import { prestartFsWorker } from '../src/backend/wasm/fs-worker.js';
+import { timingMark } from '../src/util/timing-trace.js';
 
+timingMark('node started, entry module running');
 const argv = process.argv.slice(2);
 const wantsWasm = ['cat', 'ls', 'df', 'fish'].includes(argv[0] ?? '')
   && !argv.some((a) => a === '--help' || a === '--backend=appliance' || a === 'appliance')
   && (process.env.GUESTKIT_BACKEND ?? 'auto') !== 'appliance';
-if (wantsWasm) prestartFsWorker();
+if (wantsWasm) (await import('../src/backend/wasm/fs-worker.js')).prestartFsWorker();
 await import('./cli.js');

@@ -1,14 +1,16 @@
 /** OS inspection: inspect-os finds the roots; inspect-get-* report what it found about each. */
-import { inspectOs, listApplications } from '../inspect/inspect-os.js';
 import { inspectedRoot, saveInspection } from '../inspect/session.js';
 import { APPLICATION2_FIELDS, type OsFacts } from '../inspect/types.js';
 import { ErrnoError } from '../errors/index.js';
 import { defineCommand, type CallContext } from './types.js';
 
-/** Degraded facts are reported on stderr when GUESTKIT_VERBOSE is set (the tools' -v sets it). */
-function warn(message: string): void {
-  if (process.env.GUESTKIT_VERBOSE) process.stderr.write(`guestkit: inspect: ${message}\n`);
+/** Degraded facts go to the handle's verbose log (the tools' -v prints it). */
+function warner(ctx: CallContext): (message: string) => void {
+  return (message) => ctx.handle.log?.(`guestkit: inspect: ${message}`);
 }
+
+/** Inspection's code (and sql.js, which reads rpm databases) loads only when a command inspects. */
+const inspection = () => import('../inspect/inspect-os.js');
 
 export const inspectOsCommand = defineCommand({
   name: 'inspect-os',
@@ -22,7 +24,8 @@ export const inspectOsCommand = defineCommand({
   examples: ['inspect-os', 'inspect-get-distro /dev/sda2'],
   impl: {
     any: async (ctx) => {
-      const { roots, devices } = await inspectOs(ctx.call, warn);
+      const { inspectOs } = await inspection();
+      const { roots, devices } = await inspectOs(ctx.call, warner(ctx));
       saveInspection(ctx.handle, roots, devices.filesystems);
       return roots.map((r) => r.root);
     },
@@ -120,7 +123,8 @@ export const inspectListApplications2 = defineCommand({
   impl: {
     any: async (ctx, [root]) => {
       const facts = inspectedRoot(ctx.handle, root);
-      const apps = await listApplications(ctx.call, facts, warn);
+      const { listApplications } = await inspection();
+      const apps = await listApplications(ctx.call, facts, warner(ctx));
       return apps as unknown as Record<string, string | number>[];
     },
   },

@@ -87,6 +87,8 @@ export interface HandleState {
   stdout: NodeJS.WritableStream;
   /** State of stateful command families (an open hive, an augeas handle), by family. */
   readonly sessions: Map<string, unknown>;
+  /** The handle's verbose log (GuestfsOptions.log), if it has one. */
+  readonly log?: (line: string) => void;
 }
 
 export type Impl<B extends Backend = Backend> = (ctx: CallContext<B>, args: any[], optargs: Record<string, any>) => Promise<unknown>;

@@ -6,10 +6,8 @@
 import type { BlockDevice } from './block-device.js';
 import { GuestkitError, ImageError } from '../errors/index.js';
 import { probeBytes, qcow2ClusterProblem, qcow2Problem, readImageHead, validateFormat, type ProbedFormat } from './format.js';
-import { NbdDevice } from './nbd/client.js';
 import { isNbdUri } from './nbd/uri.js';
 import { OverlayDevice } from './overlay.js';
-import { openWithQemuNbd } from './qemu-nbd.js';
 import { RawFileDevice } from './raw-file.js';
 
 export interface DriveOptions {
@@ -32,6 +30,8 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
     if (format !== undefined && format !== 'raw') {
       throw new GuestkitError('EFORMAT', `${file}: format ${format} over NBD is not supported: the server must export raw data`, { disk: file });
     }
+    // The NBD client and qemu-nbd load only for the drives that need them.
+    const { NbdDevice } = await import('./nbd/client.js');
     dev = await NbdDevice.connect(file, { readOnly, connectTimeoutMs: opts.timeoutMs });
   } else {
     const h = await readImageHead(file); // one-line errors: missing, empty, a directory...
@@ -48,7 +48,7 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
       if (problem) throw new ImageError(file, problem);
     }
     if (fmt === 'raw') dev = await RawFileDevice.open(file, { readOnly });
-    else dev = await openWithQemuNbd({ file, format: fmt, readOnly, startTimeoutMs: opts.timeoutMs, ownSession: opts.ownSession });
+    else dev = await (await import('./qemu-nbd.js')).openWithQemuNbd({ file, format: fmt, readOnly, startTimeoutMs: opts.timeoutMs, ownSession: opts.ownSession });
   }
   return readOnly ? new OverlayDevice(dev) : dev;
 }

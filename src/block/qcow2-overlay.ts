@@ -12,13 +12,19 @@ import path from 'node:path';
 import { probeFormat, validateFormat } from './format.js';
 import { isNbdUri } from './nbd/uri.js';
 import { GuestkitError } from '../errors/index.js';
+import { addExitCleanup, removeExitCleanup } from '../util/process-cleanup.js';
 
 const live = new Set<string>();
-let exitHookInstalled = false;
 
 function removeAllSync(): void {
   for (const d of live) fs.rmSync(d, { recursive: true, force: true });
   live.clear();
+}
+
+function removeSync(dir: string): void {
+  fs.rmSync(dir, { recursive: true, force: true });
+  live.delete(dir);
+  if (live.size === 0) removeExitCleanup(removeAllSync);
 }
 
 /** Runs a qemu-img command in its own session, so that a terminal's Ctrl-C does not reach it mid-commit. */
@@ -45,16 +51,12 @@ export class Qcow2Overlay {
     const backing = nbd ? image : path.resolve(image);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guestkit-customize-'));
     live.add(dir);
-    if (!exitHookInstalled) {
-      exitHookInstalled = true;
-      process.on('exit', removeAllSync);
-    }
+    addExitCleanup(removeAllSync);
     const overlay = path.join(dir, 'overlay.qcow2');
     try {
       await qemuImg(['create', '-q', '-f', 'qcow2', '-b', backing, '-F', fmt, overlay]);
     } catch (e) {
-      fs.rmSync(dir, { recursive: true, force: true });
-      live.delete(dir);
+      removeSync(dir);
       throw e;
     }
     return new Qcow2Overlay(image, overlay, dir);
@@ -74,7 +76,6 @@ export class Qcow2Overlay {
   }
 
   dispose(): void {
-    fs.rmSync(this.dir, { recursive: true, force: true });
-    live.delete(this.dir);
+    removeSync(this.dir);
   }
 }

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { GuestkitError, ImageError, NbdError } from '../errors/index.js';
+import { addExitCleanup, removeExitCleanup } from '../util/process-cleanup.js';
 import { NbdDevice } from './nbd/client.js';
 
 export interface QemuNbdOptions {
@@ -41,7 +42,6 @@ interface Live {
 }
 
 const live = new Set<Live>();
-let handlersInstalled = false;
 
 function killAllSync(): void {
   for (const l of live) {
@@ -59,42 +59,14 @@ function killAllSync(): void {
   live.clear();
 }
 
-function onExit(): void {
-  killAllSync();
-}
-
-function onSignal(sig: NodeJS.Signals): void {
-  killAllSync();
-  removeHandlers();
-  // Re-raise so the default action (termination with 128+signo) happens,
-  // unless someone else handles the signal.
-  if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-}
-
-function installHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.on('exit', onExit);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-}
-
-function removeHandlers(): void {
-  if (!handlersInstalled) return;
-  handlersInstalled = false;
-  process.off('exit', onExit);
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-}
-
 function register(l: Live): void {
   live.add(l);
-  installHandlers();
+  addExitCleanup(killAllSync);
 }
 
 function unregister(l: Live): void {
   live.delete(l);
-  if (live.size === 0) removeHandlers();
+  if (live.size === 0) removeExitCleanup(killAllSync);
 }
 
 /** qemu-nbd children alive now (for tests and diagnostics). */

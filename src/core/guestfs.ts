@@ -54,7 +54,7 @@ class GuestfsBase implements HandleState {
   readonly sessions = new Map<string, unknown>();
   private backend?: KnownBackend;
   private readonly needs: BackendNeeds;
-  private readonly log?: (line: string) => void;
+  readonly log?: (line: string) => void;
 
   constructor(opts: GuestfsOptions = {}) {
     this.requestedBackend = resolveBackendName(opts.backend);

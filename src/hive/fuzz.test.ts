@@ -4,9 +4,10 @@
  * parser) opened, walked in full and edited: only typed errors, no hang.
  */
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../fs/fuzz-walk.js';
+import { seededRandom } from '../../test/helpers/fuzz-walk.js';
 import { GuestkitError } from '../errors/index.js';
-import { buildHive, encodeValueData, Hive, headerChecksum, REG_BINARY, REG_DWORD, REG_SZ, windowsChecksum } from './index.js';
+import { encodeValueData, Hive, headerChecksum, REG_BINARY, REG_DWORD, REG_SZ, windowsChecksum } from './index.js';
+import { buildHive } from '../../fixtures/hive/index.js';
 
 
 function base(): Uint8Array {

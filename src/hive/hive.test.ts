@@ -1,26 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { GuestkitError } from '../errors/index.js';
-import {
-  buildHive,
-  buildWindowsSoftwareHive,
-  buildWindowsSystemHive,
-  emptyHive,
-  encodeValueData,
-  exportReg,
-  headerChecksum,
-  Hive,
-  HiveError,
-  REG_BINARY,
-  REG_DWORD,
-  REG_DWORD_BIG_ENDIAN,
-  REG_EXPAND_SZ,
-  REG_LINK,
-  REG_MULTI_SZ,
-  REG_NONE,
-  REG_QWORD,
-  REG_SZ,
-  windowsChecksum,
-} from './index.js';
+import { encodeValueData, exportReg, headerChecksum, Hive, HiveError, REG_BINARY, REG_DWORD, REG_DWORD_BIG_ENDIAN, REG_EXPAND_SZ, REG_LINK, REG_MULTI_SZ, REG_NONE, REG_QWORD, REG_SZ, windowsChecksum } from './index.js';
+import { buildHive, buildWindowsSoftwareHive, buildWindowsSystemHive, emptyHive } from '../../fixtures/hive/index.js';
 
 const T = new Date('2024-01-02T03:04:05Z');
 const enc = (t: number, v: Parameters<typeof encodeValueData>[1]) => encodeValueData(t, v);

@@ -9,26 +9,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { specToValue, type HiveSpec } from './build.js';
-import {
-  buildHive,
-  emptyHive,
-  encodeValueData,
-  exportReg,
-  Hive,
-  REG_BINARY,
-  REG_DWORD,
-  REG_DWORD_BIG_ENDIAN,
-  REG_EXPAND_SZ,
-  REG_FULL_RESOURCE_DESCRIPTOR,
-  REG_LINK,
-  REG_MULTI_SZ,
-  REG_NONE,
-  REG_QWORD,
-  REG_RESOURCE_LIST,
-  REG_RESOURCE_REQUIREMENTS_LIST,
-  REG_SZ,
-} from './index.js';
+import { specToValue, type HiveSpec } from '../../fixtures/hive/build.js';
+import { encodeValueData, exportReg, Hive, REG_BINARY, REG_DWORD, REG_DWORD_BIG_ENDIAN, REG_EXPAND_SZ, REG_FULL_RESOURCE_DESCRIPTOR, REG_LINK, REG_MULTI_SZ, REG_NONE, REG_QWORD, REG_RESOURCE_LIST, REG_RESOURCE_REQUIREMENTS_LIST, REG_SZ } from './index.js';
+import { buildHive, emptyHive } from '../../fixtures/hive/index.js';
 
 const have = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 const HAVE_HIVEX = have('hivexsh') && have('hivexregedit');
@@ -150,7 +133,7 @@ describe.skipIf(!HAVE_HIVEX)('hivex tools on the host', () => {
   });
 
   it('reads the Windows fixtures as we do', async () => {
-    const { buildWindowsSoftwareHive, buildWindowsSystemHive } = await import('./fixtures.js');
+    const { buildWindowsSoftwareHive, buildWindowsSystemHive } = await import('../../fixtures/hive/windows-hives.js');
     for (const b of [buildWindowsSoftwareHive(), buildWindowsSystemHive()]) expect(hivexExport(save(b))).toBe(exportReg(Hive.open(b)));
   });
 

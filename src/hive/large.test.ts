@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { Hive } from './index.js';
-import { buildLargeSoftwareHive } from './large-hive.js';
+import { buildLargeSoftwareHive } from '../../fixtures/hive/large-hive.js';
 
 
 describe('large hive', () => {

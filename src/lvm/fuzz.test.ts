@@ -4,10 +4,10 @@
  * and only ever raise typed errors.
  */
 import { describe, expect, it } from 'vitest';
-import { seededRandom } from '../fs/fuzz-walk.js';
+import { seededRandom } from '../../test/helpers/fuzz-walk.js';
 import { GuestkitError } from '../errors/index.js';
 import { lvmCrc } from './crc.js';
-import { MemoryDevice } from './mem-device.js';
+import { MemoryDevice } from '../../test/helpers/mem-device.js';
 import { writeLvm, writeMetadataArea } from './pv-writer.js';
 import { lvmLvs, lvmLvsFull, lvmPvsFull, lvmVgsFull } from './report.js';
 import { scanLvm } from './scan.js';

@@ -32,4 +32,3 @@ export { parseConfig, formatConfig, ConfigSection, ConfigSyntaxError } from './c
 export { lvmCrc } from './crc.js';
 export { writeLvm, writePvLabel, writeMetadataArea, writeOrphanPv, randomLvmUuid } from './pv-writer.js';
 export type { WriteLvmOptions, WrittenLvm, PvSpec, LvSpec } from './pv-writer.js';
-export { MemoryDevice } from './mem-device.js';

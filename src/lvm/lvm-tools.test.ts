@@ -16,7 +16,7 @@ import { RawFileDevice } from '../block/raw-file.js';
 import { lvmLvs, lvmLvsFull, lvmPvs, lvmPvsFull, lvmVgs, lvmVgsFull } from './report.js';
 import { scanLvm, type LvmScan } from './scan.js';
 import { writeLvm } from './pv-writer.js';
-import { MemoryDevice } from './mem-device.js';
+import { MemoryDevice } from '../../test/helpers/mem-device.js';
 
 const MiB = 1024 * 1024;
 

@@ -4,31 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GuestkitError, ImageError } from '../errors/index.js';
-import {
-  dashUuid,
-  findLv,
-  lvmCrc,
-  lvmLvs,
-  lvmLvsFull,
-  lvmPvs,
-  lvmPvsFull,
-  lvmVgs,
-  lvmVgsFull,
-  lvmLvUuid,
-  lvmPvUuid,
-  lvmVgLvUuids,
-  lvmVgPvUuids,
-  MemoryDevice,
-  readMdaHeader,
-  readMetadataText,
-  readPvLabel,
-  scanLvm,
-  writeLvm,
-  writeOrphanPv,
-  writeMetadataArea,
-  LvDevice,
-  type LvmScan,
-} from './index.js';
+import { dashUuid, findLv, lvmCrc, lvmLvs, lvmLvsFull, lvmPvs, lvmPvsFull, lvmVgs, lvmVgsFull, lvmLvUuid, lvmPvUuid, lvmVgLvUuids, lvmVgPvUuids, readMdaHeader, readMetadataText, readPvLabel, scanLvm, writeLvm, writeOrphanPv, writeMetadataArea, LvDevice, type LvmScan } from './index.js';
+import { MemoryDevice } from '../../test/helpers/mem-device.js';
 
 const MiB = 1024 * 1024;
 const EXT = 4 * MiB;

@@ -13,10 +13,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../fs/fuzz-walk.js';
+import { seededRandom } from '../../test/helpers/fuzz-walk.js';
 import { GuestkitError } from '../errors/index.js';
-import { hostToolEnv, makeTempDir } from '../fs/test-helpers.js';
-import { MemoryDevice } from '../lvm/mem-device.js';
+import { hostToolEnv, makeTempDir } from '../../test/helpers/host-tools.js';
+import { MemoryDevice } from '../../test/helpers/mem-device.js';
 import { readPartitionTable, SECTOR } from './partition-table.js';
 
 const SEED = Number(process.env.PART_FUZZ_SEED ?? 0x9a27);

@@ -9,7 +9,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync 
 import { join } from 'node:path';
 import { RawFileDevice } from '../../src/block/raw-file.js';
 import { SliceDevice } from '../../src/block/slice.js';
-import { buildWindowsSoftwareHive } from '../../src/hive/index.js';
+import { buildWindowsSoftwareHive } from '../../fixtures/hive/index.js';
 import { writeLvm } from '../../src/lvm/index.js';
 import { copyFixture } from './fixtures.js';
 

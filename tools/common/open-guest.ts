@@ -5,7 +5,7 @@
  */
 import { Guestfs } from '../../src/core/guestfs.js';
 import { GuestkitError } from '../../src/errors/index.js';
-import { inspectAndMount } from '../../src/inspect/mount-inspected.js';
+import { timingMark } from '../../src/util/timing-trace.js';
 import { guestfsOptions, type DriveOptions } from './drive-options.js';
 
 export async function openGuest(o: DriveOptions, opts: { tool: string; needMounts: boolean; readOnly: boolean }): Promise<Guestfs> {
@@ -28,6 +28,7 @@ export async function openGuest(o: DriveOptions, opts: { tool: string; needMount
       if (opts.readOnly) await g.mountRo(m.device, m.mountpoint);
       else await g.mount(m.device, m.mountpoint);
     }
+    timingMark('guest mounted');
     return g;
   } catch (e) {
     await g.close().catch(() => undefined);
@@ -37,7 +38,8 @@ export async function openGuest(o: DriveOptions, opts: { tool: string; needMount
 
 /** Inspection-based mounting with the tool's -v and warning conventions. */
 export async function mountGuest(g: Guestfs, o: DriveOptions, tool: string, readOnly: boolean): Promise<void> {
-  if (o.verbose) process.env.GUESTKIT_VERBOSE = '1';
+  // Inspection's code loads only for the tools and runs that inspect.
+  const { inspectAndMount } = await import('../../src/inspect/mount-inspected.js');
   await inspectAndMount(g, {
     readOnly,
     verbose: o.verbose ? (m) => process.stderr.write(`guestkit ${tool}: ${m}\n`) : undefined,

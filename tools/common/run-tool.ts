@@ -3,6 +3,7 @@
  * and exit status 1, never a stack trace (unless GUESTKIT_DEBUG is set).
  */
 import { formatError } from '../../src/errors/index.js';
+import { timingMark } from '../../src/util/timing-trace.js';
 
 export async function runTool(tool: string, main: () => Promise<number | void>): Promise<never> {
   let status = 0;
@@ -14,5 +15,6 @@ export async function runTool(tool: string, main: () => Promise<number | void>):
     status = 1;
   }
   await new Promise<void>((r) => (process.stdout.writableLength === 0 ? r() : process.stdout.once('drain', () => r())));
+  timingMark(`${tool} done, exiting`);
   process.exit(status);
 }

@@ -19,7 +19,6 @@ export function inspectCommand(): Command {
     await runTool('inspect', async () => {
       const o = driveOpts();
       if (o.drives.length === 0) throw new GuestkitError('EINVAL', 'you must specify at least one -a option (a disk image or NBD URI)');
-      if (o.verbose) process.env.GUESTKIT_VERBOSE = '1';
       const g = new Guestfs(guestfsOptions(o, {}));
       try {
         for (const d of o.drives) g.addDrive(d.file, { format: d.format, readonly: true });

@@ -14,11 +14,10 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { addExitCleanup, removeExitCleanup } from '../../util/process-cleanup.js';
 
 const children = new Set<ChildProcess>();
 const dirs = new Map<string, ChildProcess | null>();
-let installed = false;
-const SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 let setprivPath: string | null | undefined;
 
@@ -54,33 +53,12 @@ function killAllSync(): void {
   dirs.clear();
 }
 
-function onExit(): void {
-  killAllSync();
-}
-
-function onSignal(sig: NodeJS.Signals): void {
-  killAllSync();
-  uninstall();
-  // Default action (terminate with 128+signo) unless someone else listens.
-  if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-}
-
 function install(): void {
-  if (installed) return;
-  installed = true;
-  process.on('exit', onExit);
-  for (const sig of SIGNALS) process.on(sig, onSignal);
-}
-
-function uninstall(): void {
-  if (!installed) return;
-  installed = false;
-  process.off('exit', onExit);
-  for (const sig of SIGNALS) process.off(sig, onSignal);
+  addExitCleanup(killAllSync);
 }
 
 function maybeUninstall(): void {
-  if (children.size === 0 && dirs.size === 0) uninstall();
+  if (children.size === 0 && dirs.size === 0) removeExitCleanup(killAllSync);
 }
 
 function isExecutable(p: string): boolean {

@@ -8,6 +8,8 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { createBridgeBuffers, type BridgeBuffers } from './block-bridge.js';
+import { timingMark, timingOrigin } from '../../util/timing-trace.js';
+import type { WorkerInit } from './worker-protocol.js';
 
 export interface FsWorker {
   worker: Worker;
@@ -35,7 +37,10 @@ export const PRELOAD_ID = 0;
 function spawn(): FsWorker {
   const buffers = createBridgeBuffers();
   const { entry, eval: isEval } = workerEntry();
-  const worker = new Worker(entry, { workerData: { bridge: buffers }, eval: isEval });
+  const init: WorkerInit = { bridge: buffers, timeOrigin: timingOrigin() };
+  const worker = new Worker(entry, { workerData: init, eval: isEval });
+  timingMark('fs worker spawned');
+  worker.once('online', () => timingMark('fs worker online'));
   // Compile the filesystem modules now, ahead of the first mount.
   worker.postMessage({ id: PRELOAD_ID, op: 'preload', args: [] });
   return { worker, buffers };

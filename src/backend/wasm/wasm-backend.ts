@@ -16,6 +16,7 @@ import { takeFsWorker } from './fs-worker.js';
 import { DeviceMap, type DeviceEntry } from './device-map.js';
 import type { MountRequest, WorkerArgs, WorkerOpName, WorkerRequest, WorkerResponse, WorkerResult } from './worker-protocol.js';
 import { CAPABILITIES } from '../capabilities.js';
+import { timingMark } from '../../util/timing-trace.js';
 
 interface Pending {
   resolve: (v: unknown) => void;
@@ -46,6 +47,7 @@ export class WasmBackend implements Backend {
       // commit() writes the overlay through a writable handle opened only then.
       for (const d of drives) this.drives.push(await openDrive({ file: d.file, format: d.format, readOnly: d.readonly || !!d.transactional }));
       this.devices = await DeviceMap.build(this.drives);
+      timingMark('drives opened, partitions and LVM scanned');
     } catch (e) {
       await this.shutdown();
       throw e;

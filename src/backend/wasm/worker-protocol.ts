@@ -10,6 +10,8 @@ import type { BulkOps } from './bulk-ops.js';
 
 export interface WorkerInit {
   bridge: BridgeBuffers;
+  /** The main thread's performance.timeOrigin, for the timing trace. */
+  timeOrigin: number;
 }
 
 /** The Vfs methods the worker serves as they are. */

@@ -15,8 +15,11 @@ import type { NtfsModule } from '../../fs/ntfs/ntfs-driver.js';
 import { cksumCrc } from '../../util/cksum.js';
 import { byteOrder } from '../../util/byte-order.js';
 import { bulkOps } from './bulk-ops.js';
+import { setTimingOrigin, timingMark } from '../../util/timing-trace.js';
 
 const init = workerData as WorkerInit;
+setTimingOrigin(init.timeOrigin);
+timingMark('fs worker: modules loaded');
 const bridge = new BridgeClient(init.bridge);
 const vfs = new Vfs();
 let ext2Module: Awaited<ReturnType<typeof loadExt2Module>> | undefined;
@@ -89,6 +92,7 @@ function checksum(type: string, path: string): string {
 const own = {
   async preload() {
     ext2Module ??= await loadExt2Module();
+    timingMark('fs worker: ext2 WASM instantiated');
   },
   async mount(req: MountRequest) {
     const driver = await openDriver(req);

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DT_DIR, DT_FIFO, DT_LNK, DT_REG, FsError, type FsDriver, type SyncDevice } from '../fs-driver.js';
 import {
   checkTool, closeAllQuietly, errno, FileDevice, hostToolEnv, makeTempDir, pattern, resolve, runTool, text,
-} from '../test-helpers.js';
+} from '../../../test/helpers/host-tools.js';
 import { ext2BuildDir, loadExt2Module, openExt2, type Ext2Module } from './ext2-driver.js';
 
 const env = hostToolEnv();

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DT_DIR, DT_REG, type FsDriver, type SyncDevice } from '../fs-driver.js';
 import {
   checkTool, errnoOf, FileDevice, hostToolEnv, makeTempDir, pattern, resolve, runTool, text,
-} from '../test-helpers.js';
+} from '../../../test/helpers/host-tools.js';
 import { openFat } from './fat-driver.js';
 import { FatReader, fatToUnix, readGeometry, unixToFat } from './fat-layout.js';
 import { allInstancesUtc, instanceCount } from './fatfs-module.js';

@@ -13,10 +13,10 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attempt, isTypedError, newWalkStats, seededRandom, walkFs } from '../fuzz-walk.js';
+import { attempt, isTypedError, newWalkStats, seededRandom, walkFs } from '../../../test/helpers/fuzz-walk.js';
 import { GuestkitError } from '../../errors/index.js';
 import { FsError, type FsDriver, type SyncDevice } from '../fs-driver.js';
-import { hostToolEnv, makeTempDir, pattern, resolve, runTool } from '../test-helpers.js';
+import { hostToolEnv, makeTempDir, pattern, resolve, runTool } from '../../../test/helpers/host-tools.js';
 import { openFat } from './fat-driver.js';
 import { readGeometry } from './fat-layout.js';
 

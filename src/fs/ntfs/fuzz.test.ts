@@ -15,10 +15,10 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attempt, isTypedError, newWalkStats, seededRandom, walkFs } from '../fuzz-walk.js';
+import { attempt, isTypedError, newWalkStats, seededRandom, walkFs } from '../../../test/helpers/fuzz-walk.js';
 import { GuestkitError } from '../../errors/index.js';
 import { FsError, type FsDriver, type SyncDevice } from '../fs-driver.js';
-import { FileDevice, hostToolEnv, makeTempDir, pattern, resolve, runTool } from '../test-helpers.js';
+import { FileDevice, hostToolEnv, makeTempDir, pattern, resolve, runTool } from '../../../test/helpers/host-tools.js';
 import { loadNtfsModule, openNtfs, type NtfsModule } from './ntfs-driver.js';
 
 const SEED = Number(process.env.NTFS_FUZZ_SEED ?? 0x7f5e);

@@ -4,7 +4,7 @@ import { closeSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DT_DIR, DT_LNK, DT_REG, FsError, type FsDriver, type SyncDevice } from '../fs-driver.js';
-import { closeAllQuietly, errno, FileDevice, hostToolEnv, makeTempDir, resolve, runTool, text } from '../test-helpers.js';
+import { closeAllQuietly, errno, FileDevice, hostToolEnv, makeTempDir, resolve, runTool, text } from '../../../test/helpers/host-tools.js';
 import { loadNtfsModule, ntfsSetDosName, ntfsSetReparseData, openNtfs, type NtfsModule } from './ntfs-driver.js';
 
 const env = hostToolEnv();

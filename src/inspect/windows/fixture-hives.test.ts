@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportReg, Hive } from '../../hive/index.js';
 import { fixture } from '../../../test/helpers/fixtures.js';
-import { fixtureCmdExe, fixtureSoftwareHive, fixtureSystemHive } from './fixture-hives.js';
+import { fixtureCmdExe, fixtureSoftwareHive, fixtureSystemHive } from '../../../fixtures/windows/fixture-hives.js';
 
 const have = (cmd: string): boolean => spawnSync('sh', ['-c', `command -v ${cmd}`], { env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } }).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'guestkit-winfix-'));

@@ -4,7 +4,8 @@
  * mbr.img and gpt.img fixtures (wasm backend).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mountedDeviceData, REG_BINARY, REG_SZ, encodeValueData } from '../../hive/index.js';
+import { REG_BINARY, REG_SZ, encodeValueData } from '../../hive/index.js';
+import { mountedDeviceData } from '../../../fixtures/hive/index.js';
 import { NotSupportedError } from '../../errors/index.js';
 import { Guestfs } from '../../index.js';
 import { fixture } from '../../../test/helpers/fixtures.js';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fixtureCmdExe } from './fixture-hives.js';
+import { fixtureCmdExe } from '../../../fixtures/windows/fixture-hives.js';
 import { peArch } from './pe-arch.js';
 
 /** The fixture's PE image with another machine and optional-header magic. */

@@ -4,20 +4,13 @@
  * rules, osinfo, and damaged hives degrading single facts with warnings.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  buildHive,
-  buildWindowsSoftwareHive,
-  buildWindowsSystemHive,
-  REG_DWORD,
-  windowsSoftwareSpec,
-  windowsSystemSpec,
-  type HiveSpec,
-} from '../../hive/index.js';
+import { REG_DWORD } from '../../hive/index.js';
+import { buildHive, buildWindowsSoftwareHive, buildWindowsSystemHive, windowsSoftwareSpec, windowsSystemSpec, type HiveSpec } from '../../../fixtures/hive/index.js';
 import { makeDeviceIndex } from '../device-index.js';
 import { guestReader, type CallFn } from '../guest-reader.js';
 import { unknownFacts, type OsFacts } from '../types.js';
 import { listWindowsApplications } from './applications.js';
-import { fixtureCmdExe, fixtureSoftwareHive, fixtureSystemHive } from './fixture-hives.js';
+import { fixtureCmdExe, fixtureSoftwareHive, fixtureSystemHive } from '../../../fixtures/windows/fixture-hives.js';
 import { windowsOsinfo } from './osinfo.js';
 import { parseWindowsVersion } from './registry-facts.js';
 import { bootIniSystemroots } from './systemroot.js';

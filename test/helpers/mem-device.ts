@@ -2,9 +2,9 @@
  * An in-memory BlockDevice, for building LVM images in tests and fixtures
  * (write them out with `fs.writeFileSync(path, dev.data)`).
  */
-import type { BlockDevice, Extent } from '../block/block-device.js';
-import { checkRange } from '../block/slice.js';
-import { ErrnoError } from '../errors/index.js';
+import type { BlockDevice, Extent } from '../../src/block/block-device.js';
+import { checkRange } from '../../src/block/slice.js';
+import { ErrnoError } from '../../src/errors/index.js';
 
 export class MemoryDevice implements BlockDevice {
   readonly size: number;

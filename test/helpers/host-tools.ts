@@ -6,7 +6,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { closeSync, fstatSync, fsyncSync, mkdtempSync, openSync, readSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FsError, type FsDriver, type SyncDevice } from './fs-driver.js';
+import { FsError, type FsDriver, type SyncDevice } from '../../src/fs/fs-driver.js';
 
 /** A SyncDevice over a local file. */
 export class FileDevice implements SyncDevice {

@@ -4,10 +4,10 @@
  * call may fail only with a typed error.
  */
 import { expect } from 'vitest';
-import { GuestkitError } from '../errors/index.js';
-import { DT_DIR, DT_LNK, DT_REG, FsError, type FsDriver } from './fs-driver.js';
+import { GuestkitError } from '../../src/errors/index.js';
+import { DT_DIR, DT_LNK, DT_REG, FsError, type FsDriver } from '../../src/fs/fs-driver.js';
 
-export { seededRandom } from '../util/seeded-random.js';
+export { seededRandom } from '../../src/util/seeded-random.js';
 
 export function isTypedError(e: unknown): boolean {
   return e instanceof FsError || e instanceof GuestkitError;

@@ -1,0 +1,30 @@
+/**
+ * An opt-in start-up timing trace: with GUESTKIT_TIMING=1 each mark prints
+ * "guestkit timing: <ms since the process started> <what>" on stderr. Marks
+ * made in a worker thread count from the main thread's start too (the worker
+ * is given that origin), so one trace shows where a cold run's time goes.
+ */
+import { performance } from 'node:perf_hooks';
+
+const enabled = !!process.env.GUESTKIT_TIMING;
+let origin = performance.timeOrigin;
+
+export function timingEnabled(): boolean {
+  return enabled;
+}
+
+/** The main thread's time origin, to hand to a worker (see setTimingOrigin). */
+export function timingOrigin(): number {
+  return origin;
+}
+
+/** In a worker: count from the main thread's origin instead of the worker's own. */
+export function setTimingOrigin(mainOrigin: number): void {
+  origin = mainOrigin;
+}
+
+export function timingMark(what: string): void {
+  if (!enabled) return;
+  const ms = performance.timeOrigin + performance.now() - origin;
+  process.stderr.write(`guestkit timing: ${ms.toFixed(1)} ms ${what}\n`);
+}
