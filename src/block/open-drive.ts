@@ -5,6 +5,7 @@
  */
 import type { BlockDevice } from './block-device.js';
 import { GuestkitError, ImageError } from '../errors/index.js';
+import { checkBackingChain } from './backing-chain.js';
 import { probeBytes, qcow2ClusterProblem, qcow2Problem, readImageHead, validateFormat, type ProbedFormat } from './format.js';
 import { isNbdUri } from './nbd/uri.js';
 import { OverlayDevice } from './overlay.js';
@@ -46,6 +47,7 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
     if (fmt === 'qcow2' && h.isFile && probeBytes(h.head) === 'qcow2') {
       const problem = qcow2Problem(h.head, h.size) ?? (await qcow2ClusterProblem(file, h.head, h.size));
       if (problem) throw new ImageError(file, problem);
+      await checkBackingChain(file);
     }
     if (fmt === 'raw') dev = await RawFileDevice.open(file, { readOnly });
     else dev = await (await import('./qemu-nbd.js')).openWithQemuNbd({ file, format: fmt, readOnly, startTimeoutMs: opts.timeoutMs, ownSession: opts.ownSession });

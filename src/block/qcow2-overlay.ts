@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { probeFormat, validateFormat } from './format.js';
+import { checkBackingChain } from './backing-chain.js';
 import { isNbdUri } from './nbd/uri.js';
 import { GuestkitError } from '../errors/index.js';
 import { addExitCleanup, removeExitCleanup } from '../util/process-cleanup.js';
@@ -48,6 +49,7 @@ export class Qcow2Overlay {
   static async create(image: string, format?: string): Promise<Qcow2Overlay> {
     const nbd = isNbdUri(image);
     const fmt = format ? validateFormat(format) : nbd ? 'raw' : await probeFormat(image);
+    if (fmt === 'qcow2' && !nbd) await checkBackingChain(image);
     const backing = nbd ? image : path.resolve(image);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guestkit-customize-'));
     live.add(dir);

@@ -4,7 +4,10 @@
  * simply leaves, and the exit hooks of qemu-nbd/qemu/overlays clean up. During
  * the commit the signal is held back until the commit finished, so an image is
  * never left half-committed; the process then leaves with the signal's status.
+ * A standard output closed during the commit is likewise held back.
  */
+import { holdingClosedOutput } from '../common/closed-output.js';
+
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 type Sig = (typeof SIGNALS)[number];
 const STATUS: Record<Sig, number> = { SIGINT: 130, SIGTERM: 143 };
@@ -41,7 +44,7 @@ export class SignalGuard {
       for (const l of others) process.off(s, l);
     }
     try {
-      await fn();
+      await holdingClosedOutput(fn);
     } finally {
       this.committing = false;
       for (const s of SIGNALS) for (const l of this.saved.get(s) ?? []) process.on(s, l);

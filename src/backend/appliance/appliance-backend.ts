@@ -20,6 +20,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
 import { probeFormat, validateFormat } from '../../block/format.js';
+import { checkBackingChain } from '../../block/backing-chain.js';
 import { isNbdUri, parseNbdUri, type NbdTarget } from '../../block/nbd/uri.js';
 import { qemuNbdProblem } from '../../block/qemu-nbd.js';
 import { ErrnoError, GuestkitError, ImageError } from '../../errors/index.js';
@@ -178,6 +179,7 @@ export class ApplianceBackend implements Backend {
         target = parseNbdUri(d.file);
       } else {
         const format = d.format ? validateFormat(d.format) : await probeFormat(d.file, d.file);
+        if (format === 'qcow2') await checkBackingChain(d.file);
         const srv = this.startQemuNbd(d.file, format, d.readonly, path.join(dir, `nbd${i}.sock`));
         waits.push(this.waitNbd(srv, format));
         target = { kind: 'unix', socket: srv.socket, exportName: '' };
