@@ -8,6 +8,7 @@ import { inspectCommand } from './inspect/inspect-tool.js';
 import { customizeCommand } from './customize/customize-tool.js';
 import { applianceCommand } from './appliance/appliance-tool.js';
 import { diffCommand } from './diff/diff-tool.js';
+import { filesystemsCommand } from './filesystems/filesystems-tool.js';
 
 const program = new Command('guestkit')
   .description('inspect and edit virtual-machine disk images without mounting them (libguestfs-compatible)')
@@ -21,6 +22,7 @@ program.addCommand(inspectCommand());
 program.addCommand(customizeCommand());
 program.addCommand(applianceCommand());
 program.addCommand(diffCommand());
+program.addCommand(filesystemsCommand());
 program.exitOverride((err) => {
   process.exit(err.exitCode === 0 ? 0 : 1);
 });

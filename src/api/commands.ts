@@ -23,7 +23,7 @@ export const COMMANDS = [
   device.blockdevGetsize64,
   part.partGetParttype, part.partList, part.partGetName, part.partGetGptGuid, part.partGetGptType, part.partGetMbrId,
   part.partGetBootable, part.partToDev, part.partToPartnum,
-  lvm.pvs, lvm.vgs, lvm.lvs, lvm.pvsFull, lvm.vgsFull, lvm.lvsFull,
+  lvm.pvs, lvm.vgs, lvm.lvs, lvm.pvsFull, lvm.vgsFull, lvm.lvsFull, lvm.lvuuid, lvm.vgpvuuids,
   mount.mount, mount.mountRo, mount.umount, mount.umountAll, mount.mounts, mount.mountpoints,
   read.ls, read.ll, read.cat, read.readFile, read.head, read.headN, read.tail, read.tailN, read.statns, read.lstatns,
   read.isFile, read.isDir, read.isSymlink, read.exists, read.readlink, read.find, read.checksum, read.statvfs,
