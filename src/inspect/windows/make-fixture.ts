@@ -14,7 +14,7 @@ import type { FsDriver, SyncDevice } from '../../fs/fs-driver.js';
 import { loadNtfsModule, openNtfs } from '../../fs/ntfs/ntfs-driver.js';
 import { fixtureCmdExe, fixtureSoftwareHive, fixtureSystemHive, FIXTURE_TIMESTAMP } from './fixture-hives.js';
 
-class FileSyncDevice implements SyncDevice {
+export class FileSyncDevice implements SyncDevice {
   readonly readOnly = false;
   readonly size: number;
   constructor(private readonly fd: number) {
@@ -33,13 +33,13 @@ class FileSyncDevice implements SyncDevice {
   flush(): void {}
 }
 
-function mkdirs(fs: FsDriver, path: string): number {
+export function mkdirs(fs: FsDriver, path: string): number {
   let dir = fs.rootIno;
   for (const part of path.split('/').filter(Boolean)) dir = fs.mkdir(dir, part, 0o755, 0, 0);
   return dir;
 }
 
-function putFile(fs: FsDriver, dir: number, name: string, data: Uint8Array): void {
+export function putFile(fs: FsDriver, dir: number, name: string, data: Uint8Array): void {
   const ino = fs.create(dir, name, 0o644, 0, 0);
   fs.write(ino, 0, data);
 }
