@@ -5,25 +5,14 @@
  * only for being one line (the program name differs). Read-only: the images are unchanged.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync } from 'node:fs';
+import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
+import { goldenCases } from './helpers/golden-cases.js';
 import { FIXTURES, GOLDEN, scratch, sha256 } from './helpers/fixtures.js';
 
-const DIR = join(GOLDEN, 'diff');
-const read = (name: string, ext: string) => {
-  const f = join(DIR, `${name}.${ext}`);
-  return existsSync(f) ? readFileSync(f, 'utf8') : undefined;
-};
-
-/** [name, arguments] from cases.txt, for the cases that have a golden. */
-const CASES: [string, string[]][] = readFileSync(join(DIR, 'cases.txt'), 'utf8')
-  .split('\n')
-  .filter((l) => l && !l.startsWith('#'))
-  .map((l) => l.split('\t') as [string, string])
-  .filter(([name]) => read(name, 'out') !== undefined)
-  .map(([name, args]) => [name, args.split(' ')]);
+const { read, cases: CASES } = goldenCases(join(GOLDEN, 'diff'));
 
 const haveQemu = spawnSync('sh', ['-c', 'command -v qemu-system-x86_64']).status === 0;
 

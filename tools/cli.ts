@@ -17,6 +17,7 @@ const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['customize', async () => (await import('./customize/customize-tool.js')).customizeCommand()],
   ['appliance', async () => (await import('./appliance/appliance-tool.js')).applianceCommand()],
   ['diff', async () => (await import('./diff/diff-tool.js')).diffCommand()],
+  ['filesystems', async () => (await import('./filesystems/filesystems-tool.js')).filesystemsCommand()],
 ];
 
 /** The tools `argv` (the words after the program name) needs registered. */

@@ -15,6 +15,7 @@ import * as partWrite from './part-write-commands.js';
 import * as fsAdmin from './fs-admin-commands.js';
 import * as tar from './tar-commands.js';
 import * as bulk from './bulk-read-commands.js';
+import * as btrfs from './btrfs-commands.js';
 import type { CommandDef, MethodsOf } from './types.js';
 
 export const COMMANDS = [
@@ -23,7 +24,8 @@ export const COMMANDS = [
   device.blockdevGetsize64,
   part.partGetParttype, part.partList, part.partGetName, part.partGetGptGuid, part.partGetGptType, part.partGetMbrId,
   part.partGetBootable, part.partToDev, part.partToPartnum,
-  lvm.pvs, lvm.vgs, lvm.lvs, lvm.pvsFull, lvm.vgsFull, lvm.lvsFull,
+  lvm.pvs, lvm.vgs, lvm.lvs, lvm.pvsFull, lvm.vgsFull, lvm.lvsFull, lvm.lvuuid, lvm.vgpvuuids,
+  btrfs.btrfsSubvolumeCreate, btrfs.btrfsSubvolumeList, btrfs.btrfsSubvolumeGetDefault, btrfs.btrfsSubvolumeSetDefault,
   mount.mount, mount.mountRo, mount.umount, mount.umountAll, mount.mounts, mount.mountpoints,
   read.ls, read.ll, read.cat, read.readFile, read.head, read.headN, read.tail, read.tailN, read.statns, read.lstatns,
   read.isFile, read.isDir, read.isSymlink, read.exists, read.readlink, read.find, read.checksum, read.statvfs,

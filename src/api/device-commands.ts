@@ -1,4 +1,5 @@
 /** Listing and probing block devices. */
+import { NotSupportedError } from '../errors/index.js';
 import { applianceOp } from './appliance-access.js';
 import { defineCommand } from './types.js';
 import { wasm } from './wasm-access.js';
@@ -42,6 +43,8 @@ not listed.`,
       for (const d of b.devices.filesystemCandidates()) {
         const { type } = await b.probe(d.name);
         if (type === 'LVM2_member') continue; // PVs are reached through their LVs
+        // A btrfs device lists its subvolumes too, which only the appliance reads.
+        if (type === 'btrfs') throw new NotSupportedError(`btrfs subvolumes of ${d.name}`, 'wasm');
         out[d.name] = type || 'unknown';
       }
       return out;

@@ -1,5 +1,6 @@
 /** LVM2 physical volumes, volume groups and logical volumes (read from the on-disk metadata). */
-import { lvmLvs, lvmLvsFull, lvmPvs, lvmPvsFull, lvmVgs, lvmVgsFull } from '../lvm/report.js';
+import { ErrnoError } from '../errors/index.js';
+import { lvmLvs, lvmLvsFull, lvmLvUuid, lvmPvs, lvmPvsFull, lvmVgPvUuids, lvmVgs, lvmVgsFull } from '../lvm/report.js';
 import { LV_FIELDS, PV_FIELDS, VG_FIELDS } from '../lvm/report-fields.js';
 import { applianceOp } from './appliance-access.js';
 import { defineCommand } from './types.js';
@@ -68,4 +69,38 @@ export const lvsFull = defineCommand({
   longdesc: 'The lvs report with every field libguestfs returns.',
   examples: ['lvs-full'],
   impl: { appliance: applianceOp('lvsFull'), wasm: async (ctx) => lvmLvsFull(scan(ctx)) as unknown as Record<string, number | string>[] },
+});
+
+export const lvuuid = defineCommand({
+  name: 'lvuuid',
+  args: [{ name: 'device', kind: 'Device' }],
+  ret: 'string',
+  shortdesc: 'get the UUID of a logical volume',
+  longdesc: 'Returns the UUID of the LVM LV device, in the dashed form the lvm tools print.',
+  examples: ['lvuuid /dev/fedora/root'],
+  impl: {
+    appliance: applianceOp('lvuuid'),
+    wasm: async (ctx, [device]) => {
+      const uuid = lvmLvUuid(scan(ctx), device);
+      if (uuid === undefined) throw new ErrnoError('ENOENT', `${device}: not an LVM logical volume`);
+      return uuid;
+    },
+  },
+});
+
+export const vgpvuuids = defineCommand({
+  name: 'vgpvuuids',
+  args: [{ name: 'vgname', kind: 'String' }],
+  ret: 'strings',
+  shortdesc: 'get the PV UUIDs containing the volume group',
+  longdesc: 'Returns the UUIDs (dashed) of the physical volumes the volume group is made of, in the order of its metadata.',
+  examples: ['vgpvuuids fedora'],
+  impl: {
+    appliance: applianceOp('vgpvuuids'),
+    wasm: async (ctx, [vg]) => {
+      const uuids = lvmVgPvUuids(scan(ctx), vg);
+      if (uuids === undefined) throw new ErrnoError('ENOENT', `${vg}: no such volume group`);
+      return uuids;
+    },
+  },
 });

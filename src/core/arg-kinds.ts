@@ -4,6 +4,7 @@
  */
 import { ErrnoError } from '../errors/index.js';
 import type { ArgDef, ArgKind, OptArgDef } from '../api/types.js';
+import { btrfsvol, splitBtrfsvol } from './mountable.js';
 
 const DEVICE_RE = /^\/dev\/(?:sd|vd|hd|xvd)([a-z]+)(\d*)$/;
 
@@ -54,6 +55,12 @@ export function validateArg(def: ArgDef, value: unknown): unknown {
       return value;
     case 'Device':
     case 'Mountable': {
+      const vol = splitBtrfsvol(value);
+      if (vol) {
+        const device = normaliseDevice(vol.device);
+        if (!device) throw new ErrnoError('EINVAL', `${value}: No such file or directory`);
+        return btrfsvol({ device, subvol: vol.subvol });
+      }
       const d = normaliseDevice(value);
       if (!d) throw new ErrnoError('EINVAL', `${value}: No such file or directory`);
       return d;

@@ -4,6 +4,7 @@ import { addDriveOptions } from '../common/drive-options.js';
 import { openGuest } from '../common/open-guest.js';
 import { runTool } from '../common/run-tool.js';
 import { formatError } from '../../src/errors/index.js';
+import { guestPathResolver } from '../../src/inspect/windows-path.js';
 
 export function catCommand(): Command {
   const cmd = new Command('cat')
@@ -16,9 +17,11 @@ export function catCommand(): Command {
       const g = await openGuest(driveOpts(), { tool: 'cat', needMounts: true, readOnly: true });
       let errors = 0;
       try {
+        // On an inspected Windows guest, C:\dir\file paths (as virt-cat takes them).
+        const resolve = await guestPathResolver(g, true);
         for (const f of files) {
           try {
-            await g.download(f, '-');
+            await g.download(await resolve(f), '-');
           } catch (e) {
             process.stderr.write(`guestkit cat: error: ${formatError(e)}\n`);
             errors++;

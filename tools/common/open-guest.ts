@@ -6,7 +6,7 @@
 import { Guestfs } from '../../src/core/guestfs.js';
 import { GuestkitError } from '../../src/errors/index.js';
 import { timingMark } from '../../src/util/timing-trace.js';
-import { guestfsOptions, type DriveOptions } from './drive-options.js';
+import { guestfsOptions, type DriveOptions, type MountSpec } from './drive-options.js';
 
 export async function openGuest(o: DriveOptions, opts: { tool: string; needMounts: boolean; readOnly: boolean }): Promise<Guestfs> {
   if (o.drives.length === 0) {
@@ -17,17 +17,14 @@ export async function openGuest(o: DriveOptions, opts: { tool: string; needMount
   }
   const inspect = o.inspect || (opts.needMounts && o.mounts.length === 0);
   // Only the -m devices count for auto's choice (df, with none, looks at every filesystem).
-  const g = new Guestfs(guestfsOptions(o, { devices: o.mounts.length ? o.mounts.map((m) => m.device) : undefined }));
+  const g = new Guestfs(guestfsOptions(o, { devices: o.mounts.length ? o.mounts.map((m) => m.device) : undefined, commands: mountCommands(o.mounts) }));
   try {
     for (const d of o.drives) g.addDrive(d.file, { format: d.format, readonly: opts.readOnly || d.readonly });
     await g.launch();
     if (inspect) {
       await mountGuest(g, o, opts.tool, opts.readOnly || o.drives.every((d) => d.readonly));
     }
-    for (const m of o.mounts) {
-      if (opts.readOnly) await g.mountRo(m.device, m.mountpoint);
-      else await g.mount(m.device, m.mountpoint);
-    }
+    for (const m of o.mounts) await mountSpec(g, m, opts.readOnly);
     timingMark('guest mounted');
     return g;
   } catch (e) {
@@ -45,4 +42,25 @@ export async function mountGuest(g: Guestfs, o: DriveOptions, tool: string, read
     verbose: o.verbose ? (m) => process.stderr.write(`guestkit ${tool}: ${m}\n`) : undefined,
     warn: (m) => process.stderr.write(`guestkit ${tool}: ${m}\n`),
   });
+}
+
+/** The commands -m options will run (for --backend=auto): with options or a type, mount-options / mount-vfs. */
+export function mountCommands(mounts: MountSpec[]): string[] {
+  return mounts.flatMap((m) => (m.fstype !== undefined ? ['mount-vfs'] : m.options !== undefined ? ['mount-options'] : []));
+}
+
+/**
+ * One -m dev[:mountpoint[:options[:fstype]]]: with options (e.g. subvol=@ for a btrfs
+ * subvolume) or a type, mount-options / mount-vfs, as the virt tools do; read-only
+ * sessions add "ro" to the options (the virt tools rely on the read-only drive alone).
+ */
+export async function mountSpec(g: Guestfs, m: MountSpec, readOnly: boolean): Promise<void> {
+  if (m.options === undefined && m.fstype === undefined) {
+    if (readOnly) await g.mountRo(m.device, m.mountpoint);
+    else await g.mount(m.device, m.mountpoint);
+    return;
+  }
+  const options = [m.options, readOnly ? 'ro' : undefined].filter(Boolean).join(',');
+  if (m.fstype !== undefined) await g.mountVfs(options, m.fstype, m.device, m.mountpoint);
+  else await g.mountOptions(options, m.device, m.mountpoint);
 }

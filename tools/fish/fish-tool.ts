@@ -4,7 +4,7 @@ import { createInterface } from 'node:readline';
 import { Command, Option } from 'commander';
 import { addDriveOptions, guestfsOptions } from '../common/drive-options.js';
 import { runTool } from '../common/run-tool.js';
-import { mountGuest } from '../common/open-guest.js';
+import { mountCommands, mountGuest, mountSpec } from '../common/open-guest.js';
 import { GuestkitError } from '../../src/errors/index.js';
 import { Guestfs } from '../../src/core/guestfs.js';
 import { FishShell, QuitSignal } from '../../src/shell/fish.js';
@@ -33,7 +33,7 @@ export function fishCommand(): Command {
         script = { text: Buffer.concat(chunks).toString('utf8') };
       }
       const commands = !script ? [] : 'text' in script ? scriptCommands(script.text) : chainCommands(script.chain);
-      const g = new Guestfs(guestfsOptions(o, { commands }));
+      const g = new Guestfs(guestfsOptions(o, { commands: [...commands, ...mountCommands(o.mounts)] }));
       const shell = new FishShell(g, { out: process.stdout, err: process.stderr });
       shell.trace = o.trace;
       try {
@@ -43,10 +43,7 @@ export function fishCommand(): Command {
         if (o.inspect || o.mounts.length > 0) {
           await g.launch();
           if (o.inspect) await mountGuest(g, o, 'fish', o.drives.every((d) => d.readonly));
-          for (const m of o.mounts) {
-            if (o.drives.every((d) => d.readonly)) await g.mountRo(m.device, m.mountpoint);
-            else await g.mount(m.device, m.mountpoint);
-          }
+          for (const m of o.mounts) await mountSpec(g, m, o.drives.every((d) => d.readonly));
         }
         if (!script) return await interactive(shell);
         if ('text' in script) return await shell.runScript(script.text);

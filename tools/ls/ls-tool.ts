@@ -6,6 +6,7 @@ import { runTool } from '../common/run-tool.js';
 import { nowSeconds, timeFormat, writeOut as write, type ListingFlags } from '../common/tool-output.js';
 import { GuestkitError, formatError } from '../../src/errors/index.js';
 import type { Guestfs } from '../../src/core/guestfs.js';
+import { guestPathResolver } from '../../src/inspect/windows-path.js';
 import { walkTree } from './ls-compute.js';
 import { formatRecord, type LsFormat } from './ls-output.js';
 
@@ -50,9 +51,11 @@ export function lsCommand(): Command {
       const g = await openGuest(driveOpts(), { tool: 'ls', needMounts: true, readOnly: true });
       let errors = 0;
       try {
+        // On an inspected Windows guest, C:\dir paths (as virt-ls takes them).
+        const resolve = await guestPathResolver(g, true);
         for (const dir of dirs) {
           try {
-            await listOne(g, dir, { long: !!o.long, recursive: !!o.recursive }, format, checksum);
+            await listOne(g, await resolve(dir), { long: !!o.long, recursive: !!o.recursive }, format, checksum);
           } catch (e) {
             process.stderr.write(`guestkit ls: error: ${formatError(e)}\n`);
             errors++;

@@ -6,7 +6,7 @@
 import { LV_FIELDS, PV_FIELDS, VG_FIELDS } from '../../lvm/report-fields.js';
 import { byteOrder } from '../../util/byte-order.js';
 import { sq, type ApplianceBackend } from './appliance-backend.js';
-import { fromGuestDev, lines } from './ops-common.js';
+import { fromGuestDev, lines, toGuestDev } from './ops-common.js';
 
 /** Text fields; every other field is a number (sizes in bytes, counts, percentages). */
 const TEXT = new Set(['pv_name', 'pv_uuid', 'pv_fmt', 'pv_attr', 'pv_tags', 'vg_name', 'vg_uuid', 'vg_fmt', 'vg_attr',
@@ -48,7 +48,17 @@ async function full(b: ApplianceBackend, cmd: string, fields: string[], extra = 
   return (await report(b, cmd, fields, extra)).map((r) => toStruct(fields, r));
 }
 
+/** One lvm report field of one object (an LV device or a VG name): its lines, or ENOENT when lvm knows no such object. */
+async function field(b: ApplianceBackend, cmd: string, fieldName: string, object: string, what: string): Promise<string[]> {
+  const out = await b.shText(`lvmup
+lvm ${cmd} --config "$LVM_CONFIG" --noheadings -o ${sq(fieldName)} ${sq(object)} 2>/dev/null || die ENOENT ${sq(what)}`);
+  return lines(out).map((l) => l.trim());
+}
+
 export const lvmOps = {
+  lvuuid: async (b: ApplianceBackend, device: string) =>
+    (await field(b, 'lvs', 'lv_uuid', toGuestDev(device), `${device}: not an LVM logical volume`))[0] ?? '',
+  vgpvuuids: async (b: ApplianceBackend, vg: string) => field(b, 'vgs', 'pv_uuid', vg, `${vg}: no such volume group`),
   pvs,
   vgs,
   lvs,

@@ -16,6 +16,8 @@ import { devOrder, devScript, fromGuestDev, lines, nulList } from './ops-common.
 import { diskOps } from './ops-disks.js';
 import { fileOps } from './ops-files.js';
 import { lvmOps } from './ops-lvm.js';
+import { btrfsOps } from './ops-btrfs.js';
+import { splitBtrfsvol } from '../../core/mountable.js';
 import { tarOps } from './ops-tar.js';
 
 function parseExport(text: string): Record<string, string> {
@@ -92,11 +94,18 @@ done
       continue;
     }
     if (c.stub && !t) continue; // an extended partition
+    if (t === 'btrfs') {
+      // One btrfs device is many mountables: the device (its default subvolume) and each other subvolume.
+      for (const m of await btrfsOps.btrfsListEntries(b, fromGuestDev(c.dev))) result.push([m, 'btrfs']);
+      continue;
+    }
     result.push([fromGuestDev(c.dev), t || 'unknown']);
   }
   // libguestfs's order: whole disks first, then partitions (then LVs, below).
-  const isPart = (d: string) => (/\d$/.test(d) ? 1 : 0);
-  result.sort((x, y) => isPart(x[0]) - isPart(y[0]) || devOrder(x[0], y[0]));
+  // A btrfs device's subvolumes stay right after it, in subvolume order.
+  const deviceOf = (m: string) => splitBtrfsvol(m)?.device ?? m;
+  const isPart = (d: string) => (/\d$/.test(deviceOf(d)) ? 1 : 0);
+  result.sort((x, y) => isPart(x[0]) - isPart(y[0]) || devOrder(deviceOf(x[0]), deviceOf(y[0])));
   if (hasPv) {
     const lvs = lines(
       await b.shText(`lvmup; command -v lvm >/dev/null || exit 0
@@ -108,7 +117,8 @@ lvm lvs --noheadings --separator / -o vg_name,lv_name --config "$LVM_CONFIG" 2>/
   return Object.fromEntries(result);
 }
 
-async function blkidOne(b: ApplianceBackend, dev: string): Promise<BlkInfo> {
+async function blkidOne(b: ApplianceBackend, mountable: string): Promise<BlkInfo> {
+  const dev = splitBtrfsvol(mountable)?.device ?? mountable; // a subvolume has its device's type, label and UUID
   const out = await b.shText(`${devScript(dev)}\nblkid -c /dev/null -o export "$d"; :`);
   return parseExport(out);
 }
@@ -157,8 +167,10 @@ async function readMounts(b: ApplianceBackend): Promise<MountEntry[]> {
   return res;
 }
 
-async function mount(b: ApplianceBackend, dev: string, mountpoint: string, readOnly = false, options = '', vfstype = ''): Promise<void> {
-  const opts = [readOnly ? 'ro' : '', options].filter(Boolean).join(',');
+async function mount(b: ApplianceBackend, mountable: string, mountpoint: string, readOnly = false, options = '', vfstype = ''): Promise<void> {
+  const vol = splitBtrfsvol(mountable);
+  const dev = vol?.device ?? mountable;
+  const opts = [readOnly ? 'ro' : '', options, vol ? `subvol=${vol.subvol}` : ''].filter(Boolean).join(',');
   await b.sh(`${devScript(dev)}
 rp ${sq(mountpoint)} || exit 1
 m=$RP
@@ -533,6 +545,7 @@ export const applianceOps = {
   ...fileOps,
   ...diskOps,
   ...lvmOps,
+  ...btrfsOps,
   ...tarOps,
 };
 
