@@ -15,6 +15,7 @@ import type { NtfsModule } from '../../fs/ntfs/ntfs-driver.js';
 import { cksumCrc } from '../../util/cksum.js';
 import { byteOrder } from '../../util/byte-order.js';
 import { bulkOps } from './bulk-ops.js';
+import { fileOps } from './file-ops.js';
 
 const init = workerData as WorkerInit;
 const bridge = new BridgeClient(init.bridge);
@@ -74,7 +75,7 @@ function checksum(type: string, path: string): string {
   if (isDir(st.mode)) throw new FsError('EISDIR', `${path}: Is a directory`);
   const alg = HASHES[type];
   if (type !== 'crc' && !alg) {
-    throw new FsError('EINVAL', `${type}: unknown checksum type, expecting crc|md5|sha1|sha224|sha256|sha384|sha512`);
+    throw new FsError('EINVAL', `unknown checksum type, expecting crc|md5|sha1|sha224|sha256|sha384|sha512`);
   }
   const crc = type === 'crc' ? cksumCrc() : undefined;
   const hash = alg ? createHash(alg) : undefined;
@@ -124,6 +125,7 @@ for (const name of ['stat', 'exists', 'readdir', 'readdirTyped', 'readdirPlus', 
 }
 
 Object.assign(ops, bulkOps(vfs));
+Object.assign(ops, fileOps(vfs));
 
 parentPort!.on('message', async (req: WorkerRequest) => {
   let res: WorkerResponse;
