@@ -271,7 +271,7 @@ describe.each(TEST_BACKENDS)('file command families on the %s backend', (backend
     expect(await g.canonicalDeviceName('/dev/vdb')).toBe('/dev/sdb');
     expect(await g.canonicalDeviceName('/dev/sda')).toBe('/dev/sda');
     expect(await g.mountableDevice('/dev/sda')).toBe('/dev/sda');
-    await expect(g.mountableSubvolume('/dev/sda')).rejects.toThrow('mountable is not a btrfs subvolume');
+    await expect(g.mountableSubvolume('/dev/sda')).rejects.toThrow('not a btrfs subvolume identifier');
   });
 
   it('leaves a clean filesystem behind', async () => {

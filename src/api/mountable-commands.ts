@@ -36,7 +36,7 @@ export const mountableSubvolume = defineCommand({
   impl: {
     any: async (_ctx, [m]) => {
       const { volume } = parseMountable(m);
-      if (volume === undefined) throw new ErrnoError('EINVAL', 'mountable is not a btrfs subvolume');
+      if (volume === undefined) throw new ErrnoError('EINVAL', 'not a btrfs subvolume identifier');
       return volume;
     },
   },

@@ -103,6 +103,15 @@ function translateOne(re: string, extended: boolean): string {
       out += atEnd ? '$' : '\\$';
       continue;
     }
+    if (extended && startHere && '*+?{'.includes(c)) {
+      // GNU grep -E ignores a repetition with nothing before it ("a leading * matches nothing").
+      if (c === '{') {
+        const close = re.indexOf('}', i);
+        if (close >= 0 && /^\d*(,\d*)?$/.test(re.slice(i, close))) i = close + 1;
+      }
+      atStart = true;
+      continue;
+    }
     if (c === '*') {
       out += startHere ? '\\*' : '*';
       continue;
@@ -112,10 +121,6 @@ function translateOne(re: string, extended: boolean): string {
       continue;
     }
     if (extended && '(){}|+?'.includes(c)) {
-      if ((c === '+' || c === '?' || c === '{') && startHere) {
-        out += lit(c);
-        continue;
-      }
       out += c;
       atStart = c === '(' || c === '|';
       continue;
