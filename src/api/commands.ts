@@ -16,6 +16,10 @@ import * as fsAdmin from './fs-admin-commands.js';
 import * as tar from './tar-commands.js';
 import * as bulk from './bulk-read-commands.js';
 import * as btrfs from './btrfs-commands.js';
+import { FILE_CONTENT_COMMANDS } from './file-content-commands.js';
+import { FILE_MAKE_COMMANDS } from './file-make-commands.js';
+import { XATTR_COMMANDS } from './xattr-commands.js';
+import { MOUNTABLE_COMMANDS } from './mountable-commands.js';
 import type { CommandDef, MethodsOf } from './types.js';
 
 export const COMMANDS = [
@@ -51,6 +55,7 @@ export const COMMANDS = [
   partWrite.partInit, partWrite.partAdd, partWrite.partDisk, fsAdmin.mkfs, fsAdmin.blkid, fsAdmin.df, fsAdmin.dfH,
   guest.commandLines, guest.shLines, tar.tarIn, tar.tarOut,
   bulk.readdir, bulk.lstatnslist, bulk.readlinklist, bulk.lgetxattrs, bulk.lxattrlist,
+  ...FILE_CONTENT_COMMANDS, ...FILE_MAKE_COMMANDS, ...XATTR_COMMANDS, ...MOUNTABLE_COMMANDS,
 ] as const;
 
 export type CommandMethods = MethodsOf<typeof COMMANDS>;

@@ -13,6 +13,12 @@ export function synopsis(def: CommandDef): string {
   return parts.join(' ');
 }
 
+/** Which backends implement the command, from its record: "any" is every backend. */
+export function backendsOf(def: CommandDef): string {
+  if (def.impl.any) return 'wasm, appliance';
+  return (['wasm', 'appliance'] as const).filter((b) => def.impl[b]).join(', ');
+}
+
 export function commandHelp(name: string): string | undefined {
   const def = findCommand(name);
   if (def) {
@@ -21,6 +27,7 @@ export function commandHelp(name: string): string | undefined {
       'DESCRIPTION', indent(def.longdesc, '    '), '',
     ];
     if (def.aliases?.length) lines.push(`    You can use '${def.aliases.join("' or '")}' as an alias for this command.`, '');
+    if (def.phase !== 'config') lines.push('BACKENDS', `    ${backendsOf(def)}`, '');
     if (def.examples?.length) lines.push('EXAMPLES', ...def.examples.map((e) => `    ${e}`), '');
     return lines.join('\n');
   }

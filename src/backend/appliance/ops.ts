@@ -15,6 +15,9 @@ import { sq, type ApplianceBackend } from './appliance-backend.js';
 import { devOrder, devScript, fromGuestDev, lines, nulList } from './ops-common.js';
 import { diskOps } from './ops-disks.js';
 import { fileOps } from './ops-files.js';
+import { fileContentOps } from './ops-file-content.js';
+import { fileMakeOps } from './ops-file-make.js';
+import { xattrOps } from './ops-xattr.js';
 import { lvmOps } from './ops-lvm.js';
 import { btrfsOps } from './ops-btrfs.js';
 import { splitBtrfsvol } from '../../core/mountable.js';
@@ -379,11 +382,14 @@ async function find(b: ApplianceBackend, dir: string): Promise<string[]> {
     .sort(byteOrder);
 }
 
-const CHECKSUMS: Record<string, string> = { md5: 'md5sum', sha1: 'sha1sum', sha256: 'sha256sum', sha512: 'sha512sum' };
+// crc, sha224 and sha384 are coreutils' programs (busybox has none of them); cksum prints "CRC SIZE".
+const CHECKSUMS: Record<string, string> = {
+  crc: '/usr/bin/cksum', md5: 'md5sum', sha1: 'sha1sum', sha224: '/usr/bin/sha224sum', sha256: 'sha256sum', sha384: '/usr/bin/sha384sum', sha512: 'sha512sum',
+};
 
 async function checksum(b: ApplianceBackend, csumtype: string, path: string): Promise<string> {
-  const prog = CHECKSUMS[csumtype.toLowerCase()];
-  if (!prog) throw new ErrnoError('EINVAL', `${csumtype}: unknown checksum type (supported: ${Object.keys(CHECKSUMS).join(', ')})`);
+  const prog = CHECKSUMS[csumtype];
+  if (!prog) throw new ErrnoError('EINVAL', `unknown checksum type, expecting crc|md5|sha1|sha224|sha256|sha384|sha512`);
   const out = await b.shText(`rp ${sq(path)} || exit 1
 [ -f "$RP" ] || die ENOENT ${sq(`${path}: No such file or directory`)}
 ${prog} < "$RP"`);
@@ -543,6 +549,9 @@ export const applianceOps = {
   command,
   sh: shCmd,
   ...fileOps,
+  ...fileContentOps,
+  ...fileMakeOps,
+  ...xattrOps,
   ...diskOps,
   ...lvmOps,
   ...btrfsOps,

@@ -7,6 +7,7 @@
 import type { BridgeBuffers } from './block-bridge.js';
 import type { Vfs } from '../../fs/vfs.js';
 import type { BulkOps } from './bulk-ops.js';
+import type { FileOps } from './file-ops.js';
 
 export interface WorkerInit {
   bridge: BridgeBuffers;
@@ -44,7 +45,7 @@ export interface OwnOps {
   sync(): void;
 }
 
-export type WorkerOps = OwnOps & Pick<Vfs, (typeof VFS_OPS)[number]> & BulkOps;
+export type WorkerOps = OwnOps & Pick<Vfs, (typeof VFS_OPS)[number]> & BulkOps & FileOps;
 export type WorkerOpName = keyof WorkerOps;
 export type WorkerArgs<K extends WorkerOpName> = Parameters<WorkerOps[K]>;
 export type WorkerResult<K extends WorkerOpName> = Awaited<ReturnType<WorkerOps[K]>>;

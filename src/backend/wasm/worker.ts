@@ -16,6 +16,7 @@ import { cksumCrc } from '../../util/cksum.js';
 import { byteOrder } from '../../util/byte-order.js';
 import { bulkOps } from './bulk-ops.js';
 import { setTimingOrigin, timingMark } from '../../util/timing-trace.js';
+import { fileOps } from './file-ops.js';
 
 const init = workerData as WorkerInit;
 setTimingOrigin(init.timeOrigin);
@@ -77,7 +78,7 @@ function checksum(type: string, path: string): string {
   if (isDir(st.mode)) throw new FsError('EISDIR', `${path}: Is a directory`);
   const alg = HASHES[type];
   if (type !== 'crc' && !alg) {
-    throw new FsError('EINVAL', `${type}: unknown checksum type, expecting crc|md5|sha1|sha224|sha256|sha384|sha512`);
+    throw new FsError('EINVAL', `unknown checksum type, expecting crc|md5|sha1|sha224|sha256|sha384|sha512`);
   }
   const crc = type === 'crc' ? cksumCrc() : undefined;
   const hash = alg ? createHash(alg) : undefined;
@@ -123,7 +124,7 @@ const own = {
 const vfsOps = Object.fromEntries(VFS_OPS.map((name) => [name, (vfs[name] as (...a: unknown[]) => unknown).bind(vfs)])) as Pick<Vfs, (typeof VFS_OPS)[number]>;
 
 /** Every operation, checked against the protocol's WorkerOps. */
-const ops: WorkerOps = { ...own, ...vfsOps, ...bulkOps(vfs) };
+const ops: WorkerOps = { ...own, ...vfsOps, ...bulkOps(vfs), ...fileOps(vfs) };
 
 /** The op a message names, if the worker has it (messages come from another thread: checked at run time too). */
 function opOf(req: WorkerRequest): ((...args: unknown[]) => unknown) | undefined {
