@@ -15,6 +15,8 @@ import * as partWrite from './part-write-commands.js';
 import * as fsAdmin from './fs-admin-commands.js';
 import * as tar from './tar-commands.js';
 import * as bulk from './bulk-read-commands.js';
+import * as settings from './handle-settings-commands.js';
+import * as info from './appliance-info-commands.js';
 import type { CommandDef, MethodsOf } from './types.js';
 
 export const COMMANDS = [
@@ -49,6 +51,8 @@ export const COMMANDS = [
   partWrite.partInit, partWrite.partAdd, partWrite.partDisk, fsAdmin.mkfs, fsAdmin.blkid, fsAdmin.df, fsAdmin.dfH,
   guest.commandLines, guest.shLines, tar.tarIn, tar.tarOut,
   bulk.readdir, bulk.lstatnslist, bulk.readlinklist, bulk.lgetxattrs, bulk.lxattrlist,
+  settings.getMemsize, settings.setMemsize, settings.getSmp, settings.setSmp, settings.getAppend, settings.setAppend, settings.getHv, settings.setHv, settings.getQemu, settings.setQemu, settings.getBackend, settings.setBackend, settings.getAttachMethod, settings.setAttachMethod, settings.getBackendSettings, settings.setBackendSettings, settings.getBackendSetting, settings.setBackendSetting, settings.clearBackendSetting, settings.getCachedir, settings.setCachedir, settings.getTmpdir, settings.setTmpdir, settings.getSockdir, settings.getIdentifier, settings.setIdentifier, settings.getProgram, settings.setProgram, settings.getTrace, settings.setTrace, settings.getVerbose, settings.setVerbose, settings.getAutosync, settings.setAutosync, settings.getDirect, settings.setDirect, settings.getRecoveryProc, settings.setRecoveryProc, settings.getSelinux, settings.setSelinux, settings.getPgroup, settings.setPgroup, settings.getNetwork, settings.setNetwork, settings.getPid,
+  info.version, info.pingDaemon, info.sleep, info.dmesg, info.utsname, info.dropCaches, info.modprobe, info.featureAvailable, info.available, info.availableAllGroups, info.getState, info.isConfig, info.isReady, info.isLaunching, info.isBusy,
 ] as const;
 
 export type CommandMethods = MethodsOf<typeof COMMANDS>;

@@ -5,6 +5,7 @@
  * `help` and the docs are all derived from these records.
  */
 import type { Backend, BackendName } from '../backend/backend.js';
+import type { HandleSettings } from '../core/handle-settings.js';
 
 /** Argument kinds; each validates once, in the call wrapper. */
 export type ArgKind =
@@ -78,6 +79,8 @@ export interface HandleState {
   readonly backendName: BackendName;
   /** Where output for FileOut '-' goes (the fish shell's stdout). */
   stdout: NodeJS.WritableStream;
+  /** get-/set- settings; the appliance takes its options from them at launch. */
+  readonly settings: HandleSettings;
   /** State of stateful command families (an open hive, an augeas handle), by family. */
   readonly sessions: Map<string, unknown>;
 }

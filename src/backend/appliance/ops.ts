@@ -16,6 +16,7 @@ import { devOrder, devScript, fromGuestDev, lines, nulList } from './ops-common.
 import { diskOps } from './ops-disks.js';
 import { fileOps } from './ops-files.js';
 import { lvmOps } from './ops-lvm.js';
+import { infoOps } from './ops-info.js';
 import { tarOps } from './ops-tar.js';
 
 function parseExport(text: string): Record<string, string> {
@@ -534,6 +535,7 @@ export const applianceOps = {
   ...diskOps,
   ...lvmOps,
   ...tarOps,
+  ...infoOps,
 };
 
 export type ApplianceOps = typeof applianceOps;
