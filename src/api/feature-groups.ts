@@ -12,6 +12,7 @@ export interface FeatureGroup {
 
 export const FEATURE_GROUPS: Readonly<Record<string, FeatureGroup>> = {
   acl: { commands: ['acl-get-file', 'acl-set-file', 'acl-delete-def-file'], programs: ['getfacl'] },
+  augeas: { commands: ['aug-init', 'aug-get', 'aug-set', 'aug-save'], programs: [] },
   blkdiscard: { commands: ['blkdiscard'], programs: ['blkdiscard'] },
   blkdiscardzeroes: { commands: ['blkdiscardzeroes'], programs: ['blockdev'] },
   btrfs: { commands: ['mkfs-btrfs', 'btrfs-subvolume-create', 'btrfs-subvolume-list', 'btrfs-filesystem-sync'], programs: ['btrfs'] },
@@ -36,6 +37,7 @@ export const FEATURE_GROUPS: Readonly<Record<string, FeatureGroup>> = {
   mknod: { commands: ['mknod', 'mkfifo', 'mknod-b', 'mknod-c'], programs: [] },
   ntfs3g: { commands: ['ntfs-3g-probe', 'ntfsfix', 'ntfsclone-in', 'ntfsclone-out'], programs: ['ntfs-3g'] },
   ntfsprogs: { commands: ['ntfsresize', 'ntfsresize-size'], programs: ['ntfsresize'] },
+  realpath: { commands: ['realpath'], programs: [] },
   rsync: { commands: ['rsync', 'rsync-in', 'rsync-out'], programs: ['rsync'] },
   scrub: { commands: ['scrub-device', 'scrub-file', 'scrub-freespace'], programs: ['scrub'] },
   selinux: { commands: ['getcon', 'setcon'], programs: [] },

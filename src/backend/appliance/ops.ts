@@ -17,6 +17,8 @@ import { diskOps } from './ops-disks.js';
 import { fileOps } from './ops-files.js';
 import { lvmOps } from './ops-lvm.js';
 import { infoOps } from './ops-info.js';
+import { lvmWriteOps } from './ops-lvm-write.js';
+import { blockdevOps } from './ops-blockdev.js';
 import { tarOps } from './ops-tar.js';
 
 function parseExport(text: string): Record<string, string> {
@@ -536,6 +538,8 @@ export const applianceOps = {
   ...lvmOps,
   ...tarOps,
   ...infoOps,
+  ...lvmWriteOps,
+  ...blockdevOps,
 };
 
 export type ApplianceOps = typeof applianceOps;
