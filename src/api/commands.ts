@@ -20,6 +20,11 @@ import { FILE_CONTENT_COMMANDS } from './file-content-commands.js';
 import { FILE_MAKE_COMMANDS } from './file-make-commands.js';
 import { XATTR_COMMANDS } from './xattr-commands.js';
 import { MOUNTABLE_COMMANDS } from './mountable-commands.js';
+import * as settings from './handle-settings-commands.js';
+import * as info from './appliance-info-commands.js';
+import * as lvmWrite from './lvm-write-commands.js';
+import * as blockdev from './blockdev-commands.js';
+import * as diskImage from './disk-image-commands.js';
 import type { CommandDef, MethodsOf } from './types.js';
 
 export const COMMANDS = [
@@ -56,6 +61,11 @@ export const COMMANDS = [
   guest.commandLines, guest.shLines, tar.tarIn, tar.tarOut,
   bulk.readdir, bulk.lstatnslist, bulk.readlinklist, bulk.lgetxattrs, bulk.lxattrlist,
   ...FILE_CONTENT_COMMANDS, ...FILE_MAKE_COMMANDS, ...XATTR_COMMANDS, ...MOUNTABLE_COMMANDS,
+  settings.getMemsize, settings.setMemsize, settings.getSmp, settings.setSmp, settings.getAppend, settings.setAppend, settings.getHv, settings.setHv, settings.getQemu, settings.setQemu, settings.getBackend, settings.setBackend, settings.getAttachMethod, settings.setAttachMethod, settings.getBackendSettings, settings.setBackendSettings, settings.getBackendSetting, settings.setBackendSetting, settings.clearBackendSetting, settings.getCachedir, settings.setCachedir, settings.getTmpdir, settings.setTmpdir, settings.getSockdir, settings.getIdentifier, settings.setIdentifier, settings.getProgram, settings.setProgram, settings.getTrace, settings.setTrace, settings.getVerbose, settings.setVerbose, settings.getAutosync, settings.setAutosync, settings.getDirect, settings.setDirect, settings.getRecoveryProc, settings.setRecoveryProc, settings.getSelinux, settings.setSelinux, settings.getPgroup, settings.setPgroup, settings.getNetwork, settings.setNetwork, settings.getPid,
+  info.version, info.pingDaemon, info.sleep, info.dmesg, info.utsname, info.dropCaches, info.modprobe, info.featureAvailable, info.available, info.availableAllGroups, info.getState, info.isConfig, info.isReady, info.isLaunching, info.isBusy,
+  lvmWrite.pvcreate, lvmWrite.pvremove, lvmWrite.pvresize, lvmWrite.pvresizeSize, lvmWrite.pvchangeUuid, lvmWrite.pvchangeUuidAll, lvmWrite.vgcreate, lvmWrite.vgremove, lvmWrite.vgrename, lvmWrite.vgActivate, lvmWrite.vgActivateAll, lvmWrite.vgchangeUuid, lvmWrite.vgchangeUuidAll, lvmWrite.lvcreate, lvmWrite.lvcreateFree, lvmWrite.lvremove, lvmWrite.lvrename, lvmWrite.lvresize, lvmWrite.lvresizeFree, lvmWrite.lvmRemoveAll, lvmWrite.lvmScan, lvmWrite.vgscan, lvmWrite.lvmCanonicalLvName, lvmWrite.isLv, lvmWrite.listDmDevices, lvmWrite.vgmeta, lvmWrite.pvuuid, lvmWrite.vguuid, lvmWrite.lvuuid, lvmWrite.vgpvuuids, lvmWrite.vglvuuids,
+  blockdev.blockdevGetss, blockdev.blockdevGetbsz, blockdev.blockdevSetbsz, blockdev.blockdevGetsz, blockdev.blockdevGetro, blockdev.blockdevSetro, blockdev.blockdevSetrw, blockdev.blockdevFlushbufs, blockdev.blockdevRereadpt, blockdev.blockdevSetra, blockdev.zeroDevice, blockdev.zero, blockdev.isZeroDevice, blockdev.pwriteDevice, blockdev.wipefs, blockdev.blkdiscard, blockdev.blkdiscardzeroes, blockdev.nrDevices, blockdev.deviceIndex, blockdev.isWholeDevice, blockdev.listDiskLabels,
+  diskImage.diskFormat, diskImage.diskVirtualSize, diskImage.diskHasBackingFile, diskImage.diskCreate,
 ] as const;
 
 export type CommandMethods = MethodsOf<typeof COMMANDS>;

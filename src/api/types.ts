@@ -7,6 +7,7 @@
 import type { Backend, BackendName } from '../backend/backend.js';
 import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import type { ApplianceBackend } from '../backend/appliance/appliance-backend.js';
+import type { HandleSettings } from '../core/handle-settings.js';
 
 /** Argument kinds; each validates once, in the call wrapper. */
 export type ArgKind =
@@ -85,6 +86,8 @@ export interface HandleState {
   readonly backendName: BackendName;
   /** Where output for FileOut '-' goes (the fish shell's stdout). */
   stdout: NodeJS.WritableStream;
+  /** get-/set- settings; the appliance takes its options from them at launch. */
+  readonly settings: HandleSettings;
   /** State of stateful command families (an open hive, an augeas handle), by family. */
   readonly sessions: Map<string, unknown>;
   /** The handle's verbose log (GuestfsOptions.log), if it has one. */

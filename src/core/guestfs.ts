@@ -15,6 +15,8 @@ import { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { ErrnoError, GuestkitError, NotSupportedError, StateError } from '../errors/index.js';
 import { validateArg, validateOptArg } from './arg-kinds.js';
 import { validateFormat } from '../block/format.js';
+import { HandleSettings } from './handle-settings.js';
+import { resolveBackendName } from './backend-name.js';
 
 export interface GuestfsOptions {
   /**
@@ -31,36 +33,37 @@ export interface GuestfsOptions {
   stdout?: NodeJS.WritableStream;
 }
 
-export function resolveBackendName(requested?: string): BackendName | 'auto' {
-  const name = requested ?? process.env.GUESTKIT_BACKEND ?? 'auto';
-  if (name === 'auto' || name === 'wasm' || name === 'appliance') return name;
-  throw new GuestkitError('EINVAL', `unknown backend '${name}' (expected auto, wasm or appliance)`);
-}
+export { resolveBackendName };
 
-async function createAppliance(log?: (line: string) => void): Promise<ApplianceBackend> {
+async function createAppliance(settings: HandleSettings, log?: (line: string) => void): Promise<ApplianceBackend> {
   // Loaded only when asked for: wasm users never pay for it.
   const { ApplianceBackend } = await import('../backend/appliance/appliance-backend.js');
-  return new ApplianceBackend({ log });
+  return new ApplianceBackend({ ...settings.applianceOptions(), log });
 }
 
 class GuestfsBase implements HandleState {
   state: 'config' | 'launched' | 'closed' = 'config';
   readonly drives: DriveConfig[] = [];
-  /** What was asked for: a backend, or 'auto'. */
-  readonly requestedBackend: BackendName | 'auto';
   /** After launch: the backend in use and why it was chosen. */
   backendChoice?: BackendChoice;
   stdout: NodeJS.WritableStream;
   readonly sessions = new Map<string, unknown>();
+  /** get-/set- settings (memsize, append, backend, ...). */
+  readonly settings: HandleSettings;
   private backend?: KnownBackend;
   private readonly needs: BackendNeeds;
   readonly log?: (line: string) => void;
 
   constructor(opts: GuestfsOptions = {}) {
-    this.requestedBackend = resolveBackendName(opts.backend);
+    this.settings = new HandleSettings(resolveBackendName(opts.backend));
     this.needs = opts.needs ?? {};
     this.log = opts.log;
     this.stdout = opts.stdout ?? process.stdout;
+  }
+
+  /** What was asked for: a backend, or 'auto' (set-backend changes it before launch). */
+  get requestedBackend(): BackendName | 'auto' {
+    return this.settings.backend;
   }
 
   /** The backend in use (after launch), else the one asked for ('auto' counts as wasm until launch decides). */
@@ -98,7 +101,7 @@ class GuestfsBase implements HandleState {
     const requested = this.requestedBackend;
     if (requested === 'appliance') {
       this.choose({ name: 'appliance', reason: 'asked for' });
-      const b = await createAppliance(this.log);
+      const b = await createAppliance(this.settings, this.log);
       await b.launch(this.drives);
       return b;
     }
@@ -118,7 +121,7 @@ class GuestfsBase implements HandleState {
     this.choose({ name: choice.name, reason: `auto: ${choice.reason}` });
     if (choice.name === 'wasm') return wasm;
     await wasm.shutdown();
-    const b = await createAppliance(this.log);
+    const b = await createAppliance(this.settings, this.log);
     await b.launch(this.drives);
     return b;
   }

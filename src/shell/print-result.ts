@@ -6,7 +6,8 @@ export function formatResult(def: CommandDef, result: unknown): string | Uint8Ar
     case 'void':
       return '';
     case 'string':
-      return `${result as string}\n`;
+      // A NULL string (get-append unset) prints as C's printf does.
+      return `${(result as string | null) ?? '(null)'}\n`;
     case 'strings':
       return (result as string[]).map((s) => `${s}\n`).join('');
     case 'bool':

@@ -35,6 +35,10 @@ import { errnoFromMessage } from './errno.js';
 export interface ApplianceOptions {
   /** Guest memory (MiB). Default 512. */
   memoryMiB?: number;
+  /** Virtual CPUs. Default 1. */
+  smp?: number;
+  /** Where the private directory (sockets, overlays, console log) is made. Default os.tmpdir(). */
+  tmpDir?: string;
   /** Boot timeout (ms). Default 60 s under TCG, 20 s with KVM. */
   bootTimeoutMs?: number;
   /** Default per-call timeout (ms). Default $GUESTKIT_CALL_TIMEOUT seconds, else 600 s. */
@@ -161,7 +165,7 @@ export class ApplianceBackend implements Backend {
     const log = this.opts.log;
     this.appliance = this.opts.appliance ?? buildAppliance({ cacheDir: this.opts.cacheDir, compress: this.opts.compress, log });
 
-    this.dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'guestkit-appliance-'));
+    this.dir = await fs.promises.mkdtemp(path.join(this.opts.tmpDir ?? os.tmpdir(), 'guestkit-appliance-'));
     trackDir(this.dir);
     await fs.promises.chmod(this.dir, 0o700);
     const dir = this.dir;
@@ -208,6 +212,7 @@ export class ApplianceBackend implements Backend {
       kernel: this.appliance.kernel,
       initrd: this.appliance.initrd,
       memoryMiB: this.opts.memoryMiB ?? 512,
+      smp: this.opts.smp ?? 1,
       kvm,
       consoleLog,
       agentSock,
@@ -535,6 +540,7 @@ export function qemuArgs(o: {
   kernel: string;
   initrd: string;
   memoryMiB: number;
+  smp?: number;
   kvm: boolean;
   consoleLog: string;
   agentSock: string;
@@ -555,7 +561,7 @@ export function qemuArgs(o: {
   return [
     '-M', 'microvm,acpi=on,x-option-roms=off',
     ...(o.kvm ? ['-accel', 'kvm', '-cpu', 'host'] : ['-accel', 'tcg,thread=multi', '-cpu', o.tcgCpu]),
-    '-m', String(o.memoryMiB), '-smp', '1',
+    '-m', String(o.memoryMiB), '-smp', String(o.smp ?? 1),
     '-nodefaults', '-no-user-config', '-nographic', '-no-reboot',
     '-kernel', o.kernel, '-initrd', o.initrd,
     '-chardev', `file,id=con,path=${esc(o.consoleLog)}`, '-serial', 'chardev:con',

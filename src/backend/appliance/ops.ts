@@ -21,6 +21,9 @@ import { xattrOps } from './ops-xattr.js';
 import { lvmOps } from './ops-lvm.js';
 import { btrfsOps } from './ops-btrfs.js';
 import { splitBtrfsvol } from '../../core/mountable.js';
+import { infoOps } from './ops-info.js';
+import { lvmWriteOps } from './ops-lvm-write.js';
+import { blockdevOps } from './ops-blockdev.js';
 import { tarOps } from './ops-tar.js';
 
 function parseExport(text: string): Record<string, string> {
@@ -556,6 +559,9 @@ export const applianceOps = {
   ...lvmOps,
   ...btrfsOps,
   ...tarOps,
+  ...infoOps,
+  ...lvmWriteOps,
+  ...blockdevOps,
 };
 
 export type ApplianceOps = typeof applianceOps;
