@@ -12,6 +12,7 @@ import { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { ErrnoError, GuestkitError, NotSupportedError, StateError } from '../errors/index.js';
 import { validateArg, validateOptArg } from './arg-kinds.js';
 import { validateFormat } from '../block/format.js';
+import { MountLog, unmovableState } from './session-move.js';
 
 export interface GuestfsOptions {
   /**
@@ -50,6 +51,7 @@ class GuestfsBase implements HandleState {
   stdout: NodeJS.WritableStream;
   readonly sessions = new Map<string, unknown>();
   private backend?: Backend;
+  private readonly mountLog = new MountLog();
   private readonly needs: BackendNeeds;
   private readonly log?: (line: string) => void;
 
@@ -122,6 +124,7 @@ class GuestfsBase implements HandleState {
 
   async shutdown(): Promise<void> {
     this.sessions.clear();
+    this.mountLog.clear();
     const b = this.backend;
     this.backend = undefined;
     this.state = 'closed';
@@ -149,7 +152,9 @@ class GuestfsBase implements HandleState {
     const def = findCommand(name);
     if (!def) throw new ErrnoError('EINVAL', `${name}: unknown command`);
     try {
-      return await this.invoke(def, args, optargs);
+      const result = await this.invoke(def, args, optargs);
+      this.mountLog.record(def.name, args, optargs);
+      return result;
     } catch (e) {
       if (e instanceof GuestkitError) {
         e.command ??= def.name;
@@ -179,7 +184,11 @@ class GuestfsBase implements HandleState {
       if (!od) throw new ErrnoError('EINVAL', `unknown optional argument '${k}'`);
       typedOpt[k] = validateOptArg(od, v);
     }
-    const impl = (this.backend && def.impl[this.backend.name]) ?? def.impl.any;
+    let impl = (this.backend && def.impl[this.backend.name]) ?? def.impl.any;
+    if (!impl && this.backend?.name === 'wasm' && this.requestedBackend === 'auto' && def.impl.appliance) {
+      await this.moveToAppliance(def.name);
+      impl = def.impl.appliance;
+    }
     if (!impl) throw new NotSupportedError(def.name, this.backend?.name ?? this.backendName);
     const ctx: CallContext = {
       backend: this.backend!,
@@ -187,6 +196,36 @@ class GuestfsBase implements HandleState {
       call: (n, a, o) => this.call(n, a, o),
     };
     return impl(ctx, typed, typedOpt);
+  }
+
+  /**
+   * 'auto' only: a command that only the appliance runs arrived after launch chose
+   * wasm. The session moves (see session-move.ts) or the command fails as not supported.
+   */
+  private async moveToAppliance(command: string): Promise<void> {
+    const from = this.backend!;
+    const why = await unmovableState(from, this.sessions);
+    if (why) {
+      this.log?.(`backend: staying on ${from.name} for ${command}: ${why}`);
+      throw new NotSupportedError(command, from.name);
+    }
+    this.log?.(`backend: moving to the appliance (auto: ${command} runs only in the appliance)`);
+    const mounts = [...this.mountLog.entries];
+    this.backend = undefined;
+    this.state = 'config';
+    this.mountLog.clear();
+    await from.shutdown();
+    const to = await createAppliance(this.log);
+    try {
+      await to.launch(this.drives);
+    } catch (e) {
+      this.state = 'closed';
+      throw e;
+    }
+    this.backend = to;
+    this.state = 'launched';
+    this.choose({ name: 'appliance', reason: `auto: ${command} runs only in the appliance` });
+    for (const m of mounts) await this.call(m.command, m.args, m.optargs);
   }
 
   /** The backend in use, once launched (for tools that need its details). */
