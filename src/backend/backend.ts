@@ -34,6 +34,12 @@ export interface Backend {
    * session (the appliance shuts down to flush its overlays).
    */
   commit(): Promise<void>;
+  /**
+   * Whether the session holds writes that exist only inside this backend (an
+   * overlay in memory) and would be lost if it shut down now. A backend whose
+   * writes all reach the images on shutdown answers false.
+   */
+  unsavedWrites?(): Promise<boolean>;
 }
 
 /** Device name for the Nth drive (0 → /dev/sda, 25 → /dev/sdz, 26 → /dev/sdaa), as libguestfs names them. */

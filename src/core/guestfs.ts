@@ -9,7 +9,7 @@ import { camelCase, type CommandDef, type HandleState } from '../api/types.js';
 import type { BackendName, DriveConfig } from '../backend/backend.js';
 import type { BackendCapabilities } from '../backend/capabilities.js';
 import type { ApplianceBackend } from '../backend/appliance/appliance-backend.js';
-import { implementationFor, type KnownBackend } from './dispatch.js';
+import { implementationFor, implementsCommand, type KnownBackend } from './dispatch.js';
 import { chooseBackend, type BackendChoice, type BackendNeeds } from './backend-choice.js';
 import { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { ErrnoError, GuestkitError, NotSupportedError, StateError } from '../errors/index.js';
@@ -17,6 +17,7 @@ import { validateArg, validateOptArg } from './arg-kinds.js';
 import { validateFormat } from '../block/format.js';
 import { HandleSettings } from './handle-settings.js';
 import { resolveBackendName } from './backend-name.js';
+import { MountLog, unmovableState } from './session-move.js';
 
 export interface GuestfsOptions {
   /**
@@ -51,6 +52,7 @@ class GuestfsBase implements HandleState {
   /** get-/set- settings (memsize, append, backend, ...). */
   readonly settings: HandleSettings;
   private backend?: KnownBackend;
+  private readonly mountLog = new MountLog();
   private readonly needs: BackendNeeds;
   readonly log?: (line: string) => void;
 
@@ -128,6 +130,7 @@ class GuestfsBase implements HandleState {
 
   async shutdown(): Promise<void> {
     this.sessions.clear();
+    this.mountLog.clear();
     const b = this.backend;
     this.backend = undefined;
     this.state = 'closed';
@@ -153,7 +156,9 @@ class GuestfsBase implements HandleState {
     const def = findCommand(name);
     if (!def) throw new ErrnoError('EINVAL', `${name}: unknown command`);
     try {
-      return await this.invoke(def, args, optargs);
+      const result = await this.invoke(def, args, optargs);
+      this.mountLog.record(def.name, args, optargs);
+      return result;
     } catch (e) {
       if (e instanceof GuestkitError) {
         e.command ??= def.name;
@@ -184,9 +189,43 @@ class GuestfsBase implements HandleState {
       typedOpt[k] = validateOptArg(od, v);
     }
     const base = { handle: this, call: (n: string, a: unknown[], o?: Record<string, unknown>) => this.call(n, a, o) };
-    const impl = implementationFor(def, this.backend, base);
+    let impl = implementationFor(def, this.backend, base);
+    if (!impl && this.requestedBackend === 'auto' && this.backend && !implementsCommand(def, this.backend.name) && implementsCommand(def, 'appliance')) {
+      await this.moveToAppliance(def.name);
+      impl = implementationFor(def, this.backend, base);
+    }
     if (!impl) throw new NotSupportedError(def.name, this.backendName);
     return impl(typed, typedOpt);
+  }
+
+  /**
+   * 'auto' only: a command that only the appliance runs arrived after launch chose
+   * wasm. The session moves (see session-move.ts) or the command fails as not supported.
+   */
+  private async moveToAppliance(command: string): Promise<void> {
+    const from = this.backend!;
+    const why = await unmovableState(from, this.sessions);
+    if (why) {
+      this.log?.(`backend: staying on ${from.name} for ${command}: ${why}`);
+      throw new NotSupportedError(command, from.name);
+    }
+    this.log?.(`backend: moving to the appliance (auto: ${command} runs only in the appliance)`);
+    const mounts = [...this.mountLog.entries];
+    this.backend = undefined;
+    this.state = 'config';
+    this.mountLog.clear();
+    await from.shutdown();
+    const to = await createAppliance(this.settings, this.log);
+    try {
+      await to.launch(this.drives);
+    } catch (e) {
+      this.state = 'closed';
+      throw e;
+    }
+    this.backend = to;
+    this.state = 'launched';
+    this.choose({ name: 'appliance', reason: `auto: ${command} runs only in the appliance` });
+    for (const m of mounts) await this.call(m.command, m.args, m.optargs);
   }
 
   /** What the backend in use can do (after launch): which filesystems it mounts, whether it runs guest programs. */

@@ -1,34 +1,44 @@
 /** Turns fish words into typed arguments for a command definition. */
 import type { ArgKind, CommandDef, OptArgKind } from '../api/types.js';
-import { ErrnoError } from '../errors/index.js';
+import { synopsis } from './synopsis.js';
+import { UsageError } from './usage-error.js';
 import type { Word } from './tokenize.js';
 
-/** Integers as guestfish reads them: decimal, 0-prefixed octal, 0x hex, optional sign. */
-export function parseInteger(text: string, what: string): number {
-  const m = /^([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)$/.exec(text.trim());
-  if (!m) throw new ErrnoError('EINVAL', `${what}: invalid integer parameter (${text})`);
+/**
+ * Integers as guestfish reads them (strtoll with base 0): decimal, 0-prefixed octal,
+ * 0x hex, optional sign. Its messages name the command and the argument, with
+ * xstrtoll's status: 4 when no digits, 2 when junk follows them.
+ */
+export function parseInteger(text: string, command: string, arg: string, bits: 32 | 64 = 64): number {
+  const m = /^\s*([+-]?)(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)(.*)$/s.exec(text);
+  if (!m) throw new UsageError(`${command}: ${arg}: invalid integer parameter (xstrtoll returned 4)\n`);
+  if (m[3] !== '') throw new UsageError(`${command}: ${arg}: invalid integer parameter (xstrtoll returned 2)\n`);
   const body = m[2]!;
-  const v = /^0[xX]/.test(body) ? parseInt(body.slice(2), 16) : body.length > 1 && body.startsWith('0') ? parseInt(body, 8) : parseInt(body, 10);
-  return m[1] === '-' ? -v : v;
+  const digits = /^0[xX]/.test(body) ? `0x${body.slice(2)}` : body.length > 1 && body.startsWith('0') ? `0o${body.slice(1)}` : body;
+  const v = m[1] === '-' ? -BigInt(digits) : BigInt(digits);
+  const limit = 1n << BigInt(bits - 1);
+  if (v < -limit || v >= limit) throw new UsageError(`${command}: ${arg}: integer out of range\n`);
+  return Number(v);
 }
 
 const TRUE = new Set(['1', 'true', 't', 'yes', 'y', 'on']);
 const FALSE = new Set(['0', 'false', 'f', 'no', 'n', 'off']);
 
-export function parseBool(text: string, what: string): boolean {
+export function parseBool(text: string): boolean {
   const t = text.toLowerCase();
   if (TRUE.has(t)) return true;
   if (FALSE.has(t)) return false;
-  throw new ErrnoError('EINVAL', `${what}: expecting a boolean (true or false), got '${text}'`);
+  throw new UsageError(`guestfish: '${text}': invalid boolean value, use 'true' or 'false'\n`);
 }
 
-function convert(kind: ArgKind | OptArgKind, text: string, what: string): unknown {
+function convert(kind: ArgKind | OptArgKind, text: string, command: string, arg: string): unknown {
   switch (kind) {
     case 'Int':
+      return parseInteger(text, command, arg, 32);
     case 'Int64':
-      return parseInteger(text, what);
+      return parseInteger(text, command, arg, 64);
     case 'Bool':
-      return parseBool(text, what);
+      return parseBool(text);
     case 'StringList':
       return text.split(/\s+/).filter((s) => s !== '');
     case 'OptString':
@@ -47,18 +57,15 @@ export interface FishCall {
 export function convertArgs(def: CommandDef, words: Word[]): FishCall {
   const need = def.args.length;
   const opts = def.optargs ?? [];
-  if (words.length < need || words.length > need + opts.length) {
-    const usage = [def.name, ...def.args.map((a) => a.name), ...opts.map((o) => `[${o.name}:..]`)].join(' ');
-    throw new ErrnoError('EINVAL', `invalid number of arguments, expecting ${need}${opts.length ? ` to ${need + opts.length}` : ''} (usage: ${usage})`);
-  }
-  const args = def.args.map((a, i) => convert(a.kind, words[i]!.text, a.name));
+  if (words.length < need || words.length > need + opts.length) throw UsageError.arity(def.name, synopsis(def));
+  const args = def.args.map((a, i) => convert(a.kind, words[i]!.text, def.name, a.name));
   const optargs: Record<string, unknown> = {};
   for (const w of words.slice(need)) {
     const colon = w.text.indexOf(':');
     const name = colon > 0 ? w.text.slice(0, colon) : '';
     const od = opts.find((o) => o.name === name);
-    if (!od) throw new ErrnoError('EINVAL', `optional argument "${w.text}" not recognized (expecting one of: ${opts.map((o) => o.name).join(', ')})`);
-    optargs[name] = convert(od.kind, w.text.slice(colon + 1), name);
+    if (!od) throw new UsageError(`${def.name}: unknown optional argument "${w.text}"\n`);
+    optargs[name] = convert(od.kind, w.text.slice(colon + 1), def.name, name);
   }
   return { args, optargs };
 }

@@ -1,37 +1,58 @@
 /**
- * The guestfish shell over the command table: runs one command (a word list),
- * a script, or commands chained with ':' on the command line. A leading '-' on a
- * command name ignores its error; otherwise the first error stops the run.
+ * The guestfish shell over the command tables: runs one command (a word list),
+ * lines as they arrive (a pipe, a -f file, a remote client), or commands chained
+ * with ':' on the command line. A leading '-' on a command name ignores its error;
+ * otherwise the first error stops a non-interactive run. Each command's output is
+ * written before the next line is read, so a program can drive the shell line by line.
  */
 import { findCommand } from '../api/commands.js';
 import type { Guestfs } from '../core/guestfs.js';
 import { formatError } from '../errors/index.js';
 import { convertArgs } from './convert.js';
-import { commandHelp, helpIntro, helpList } from './help.js';
+import { findFishCommand, type FishContext } from './fish-commands.js';
+import { HostCommandFailed, hostCommandOutput, runHostCommand } from './host-command.js';
 import { formatResult } from './print-result.js';
 import { ParseError, tokenize, type Word } from './tokenize.js';
+import { UsageError } from './usage-error.js';
 
 export interface FishIo {
   out: NodeJS.WritableStream;
   err: NodeJS.WritableStream;
 }
 
+export interface FishShellOptions {
+  /** A fresh handle like the first one (for `reopen`). */
+  newHandle?: () => Guestfs;
+}
+
 export class QuitSignal extends Error {}
 
-export class FishShell {
+/** How one line ended. */
+type LineStatus = 'ok' | 'failed' | 'quit';
+
+export class FishShell implements FishContext {
   /** Set by -x: echo each command to stderr before running it. */
   trace = false;
-  constructor(readonly g: Guestfs, readonly io: FishIo) {}
+  /** The host directory local paths are relative to (`lcd`). */
+  localDir = process.cwd();
+  /** The environment host commands, editors and pagers run with (`setenv`, `unsetenv`). */
+  readonly env: NodeJS.ProcessEnv = { ...process.env };
 
-  private write(s: string | Uint8Array): Promise<void> {
+  constructor(public g: Guestfs, readonly io: FishIo, readonly options: FishShellOptions = {}) {}
+
+  write(s: string | Uint8Array): Promise<void> {
     if (s.length === 0) return Promise.resolve();
-    return new Promise((resolve) => {
-      if (this.io.out.write(s)) resolve();
-      else this.io.out.once('drain', () => resolve());
+    return new Promise((resolve, reject) => {
+      // The callback fires once the chunk is handed to the OS: the output is out before the next line is read.
+      this.io.out.write(s, (e) => (e ? reject(e) : resolve()));
     });
   }
 
   private error(command: string, e: unknown): void {
+    if (e instanceof UsageError) {
+      this.io.err.write(e.message);
+      return;
+    }
     const msg = formatError(e);
     this.io.err.write(`guestkit: error: ${msg.startsWith(command + ':') ? msg : `${command}: ${msg}`}\n`);
   }
@@ -57,51 +78,76 @@ export class FishShell {
     }
   }
 
-  private async dispatch(name: string, args: Word[]): Promise<void> {
-    switch (name) {
-      case 'echo':
-        await this.write(args.map((a) => a.text).join(' ') + '\n');
-        return;
-      case 'help':
-        if (args.length === 0) await this.write(helpIntro());
-        else if (args[0]!.text === '-l' || args[0]!.text === '--list') await this.write(helpList());
-        else {
-          const text = commandHelp(args[0]!.text);
-          if (!text) throw new Error(`${args[0]!.text}: command not known, use -h to list all commands`);
-          await this.write(text);
-        }
-        return;
-      case 'quit':
-      case 'exit':
-      case 'q':
-        throw new QuitSignal();
+  /** Runs a command by name: the shell's own commands first, then the API's. */
+  async dispatch(name: string, args: Word[]): Promise<void> {
+    const fish = findFishCommand(name);
+    if (fish) {
+      const [min, max] = fish.arity;
+      if (args.length < min || args.length > max) throw new UsageError(fish.arityMessage.replaceAll('NAME', name));
+      await fish.run(this, args.map((a) => a.text), name);
+      return;
     }
     const def = findCommand(name);
-    if (!def) throw new Error(`${name}: unknown command`);
+    if (!def) throw new UsageError(`${name}: unknown command\n`);
     const { args: typed, optargs } = convertArgs(def, args);
     const result = await this.g.call(def.name, typed, optargs);
     await this.write(formatResult(def, result));
   }
 
-  /** Runs a script (one command per line). Returns the exit status. */
-  async runScript(text: string): Promise<number> {
-    const lines = text.split('\n');
-    for (const [i, raw] of lines.entries()) {
-      let words: Word[];
-      try {
-        words = tokenize(raw);
-      } catch (e) {
-        this.io.err.write(`guestkit: line ${i + 1}: ${(e as ParseError).message}\n`);
-        return 1;
+  /** Runs one line: `!cmd` on the host, `<!cmd` for the commands a host command prints, else a fish command. */
+  async runLine(raw: string): Promise<LineStatus> {
+    const line = raw.replace(/^\s+/, '');
+    try {
+      if (line.startsWith('!')) {
+        await runHostCommand(this, line.slice(1));
+        return 'ok';
       }
-      try {
-        if (!(await this.runWords(words))) return 1;
-      } catch (e) {
-        if (e instanceof QuitSignal) return 0;
-        throw e;
+      if (line.startsWith('<!')) {
+        const text = await hostCommandOutput(this, line.slice(2));
+        return await this.runLines(text.split('\n'), { stopOnError: true }) === 0 ? 'ok' : 'failed';
+      }
+    } catch (e) {
+      if (e instanceof QuitSignal) return 'quit';
+      // A failing `!cmd` said why on its own stderr, as with guestfish.
+      if (!(e instanceof HostCommandFailed && line.startsWith('!'))) this.error(line.startsWith('<!') ? '<!' : '!', e);
+      return 'failed';
+    }
+    let words: Word[];
+    try {
+      words = tokenize(line);
+    } catch (e) {
+      this.io.err.write(`guestfish: ${(e as ParseError).message}\n`);
+      return 'failed';
+    }
+    try {
+      return (await this.runWords(words)) ? 'ok' : 'failed';
+    } catch (e) {
+      if (e instanceof QuitSignal) return 'quit';
+      throw e;
+    }
+  }
+
+  /**
+   * Runs lines as they come (an async iterable reads a pipe or file lazily).
+   * Returns the exit status: 1 at the first unignored error when stopOnError, else 0.
+   */
+  async runLines(lines: AsyncIterable<string> | Iterable<string>, opts: { stopOnError?: boolean } = {}): Promise<number> {
+    const stop = opts.stopOnError ?? true;
+    let status = 0;
+    for await (const raw of lines) {
+      const r = await this.runLine(raw);
+      if (r === 'quit') return status;
+      if (r === 'failed') {
+        status = 1;
+        if (stop) return 1;
       }
     }
-    return 0;
+    return status;
+  }
+
+  /** Runs a script held in memory (one command per line). */
+  runScript(text: string): Promise<number> {
+    return this.runLines(text.split('\n'));
   }
 
   /** Runs commands already split (command-line ':' chains). */
@@ -115,6 +161,10 @@ export class FishShell {
       }
     }
     return 0;
+  }
+
+  quit(): never {
+    throw new QuitSignal();
   }
 }
 

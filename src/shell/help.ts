@@ -1,16 +1,11 @@
 /** `help` and `help CMD`, generated from the command table. */
 import { COMMANDS, findCommand } from '../api/commands.js';
 import type { CommandDef } from '../api/types.js';
-import { BUILTINS } from './builtins.js';
+import { FISH_COMMANDS, findFishCommand } from './fish-commands.js';
+import { synopsis } from './synopsis.js';
 
 function indent(text: string, by: string): string {
   return text.split('\n').map((l) => (l ? by + l : '')).join('\n');
-}
-
-export function synopsis(def: CommandDef): string {
-  const parts = [def.name, ...def.args.map((a) => a.name)];
-  if (def.optargs?.length) parts.push(...def.optargs.map((o) => `[${o.name}:${o.kind === 'Bool' ? 'true|false' : '..'}]`));
-  return parts.join(' ');
 }
 
 /** Which backends implement the command, from its record: "any" is every backend. */
@@ -31,13 +26,17 @@ export function commandHelp(name: string): string | undefined {
     if (def.examples?.length) lines.push('EXAMPLES', ...def.examples.map((e) => `    ${e}`), '');
     return lines.join('\n');
   }
-  const b = BUILTINS.find((x) => x.name === name);
-  if (b) return ['NAME', `    ${b.name} - ${b.shortdesc}`, '', 'SYNOPSIS', `     ${b.usage}`, ''].join('\n');
+  const f = findFishCommand(name);
+  if (f) {
+    const lines = ['NAME', `    ${f.name} - ${f.shortdesc}`, '', 'DESCRIPTION', `     ${f.usage}`, '', indent(f.longdesc, '    '), ''];
+    if (f.aliases?.length) lines.push(`    You can use '${f.aliases.join("' or '")}' as an alias for this command.`, '');
+    return lines.join('\n');
+  }
   return undefined;
 }
 
 export function helpList(): string {
-  const all = [...(COMMANDS as readonly CommandDef[]).map((c) => [c.name, c.shortdesc] as const), ...BUILTINS.map((b) => [b.name, b.shortdesc] as const)]
+  const all = [...(COMMANDS as readonly CommandDef[]).map((c) => [c.name, c.shortdesc] as const), ...FISH_COMMANDS.flatMap((f) => [[f.name, f.shortdesc] as const, ...(f.aliases ?? []).map((a) => [a, `alias for '${f.name}'`] as const)])]
     .sort((a, b) => (a[0] < b[0] ? -1 : 1));
   const width = Math.max(...all.map(([n]) => n.length));
   return all.map(([n, d]) => `${n.padEnd(width)} ${d}\n`).join('');

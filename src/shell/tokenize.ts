@@ -1,7 +1,7 @@
 /**
  * guestfish's word syntax: words split on blanks; "double quotes" interpret
  * backslash escapes (\n \t \" \\ \xHH \NNN); 'single quotes' are literal;
- * a leading # starts a comment. Quoted words are marked so that a quoted ":"
+ * a line whose first word starts with # is a comment. Quoted words are marked so that a quoted ":"
  * or "name:value" is never taken for syntax.
  */
 export interface Word {
@@ -13,58 +13,68 @@ export class ParseError extends Error {}
 
 const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', a: '\x07', b: '\b', f: '\f', v: '\v', '"': '"', '\\': '\\', "'": "'", '?': '?' };
 
+/** A double-quoted string's content from just after the opening quote; returns it and the index after the closing quote. */
+function doubleQuoted(line: string, start: number): [string, number] {
+  let text = '';
+  let i = start;
+  // guestfish reports escape errors at their offset inside the string.
+  const bad = () => new ParseError(`invalid escape sequence in string (starting at offset ${i - start})`);
+  for (;;) {
+    if (i >= line.length) throw new ParseError('unterminated double quote');
+    const d = line[i]!;
+    if (d === '"') return [text, i + 1];
+    if (d !== '\\') {
+      text += d;
+      i++;
+      continue;
+    }
+    const e = line[i + 1];
+    if (e === undefined) throw new ParseError('unterminated double quote');
+    if (e === 'x') {
+      const hex = line.slice(i + 2, i + 4);
+      if (!/^[0-9a-fA-F]{2}$/.test(hex)) throw bad();
+      text += String.fromCharCode(parseInt(hex, 16));
+      i += 4;
+    } else if (/[0-7]/.test(e)) {
+      const oct = line.slice(i + 1, i + 4);
+      if (!/^[0-7]{3}$/.test(oct) || parseInt(oct, 8) > 0o377) throw bad();
+      text += String.fromCharCode(parseInt(oct, 8));
+      i += 4;
+    } else if (e in ESCAPES) {
+      text += ESCAPES[e];
+      i += 2;
+    } else throw bad();
+  }
+}
+
 export function tokenize(line: string): Word[] {
   const words: Word[] = [];
   let i = 0;
   const n = line.length;
+  const blank = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+  while (i < n && blank(line[i])) i++;
+  // Only a whole line is a comment: a '#' later on is an ordinary word, as in guestfish.
+  if (line[i] === '#') return [];
   while (i < n) {
-    while (i < n && /\s/.test(line[i]!)) i++;
+    while (i < n && blank(line[i])) i++;
     if (i >= n) break;
-    if (line[i] === '#' ) break;
-    let text = '';
-    let quoted = false;
-    while (i < n && !/\s/.test(line[i]!)) {
-      const c = line[i]!;
-      if (c === '"') {
-        quoted = true;
-        i++;
-        for (;;) {
-          if (i >= n) throw new ParseError('unterminated double quote');
-          const d = line[i]!;
-          if (d === '"') { i++; break; }
-          if (d === '\\') {
-            const e = line[i + 1];
-            if (e === undefined) throw new ParseError('unterminated double quote');
-            if (e === 'x' && /^[0-9a-fA-F]{2}$/.test(line.slice(i + 2, i + 4))) {
-              text += String.fromCharCode(parseInt(line.slice(i + 2, i + 4), 16));
-              i += 4;
-            } else if (/[0-7]/.test(e)) {
-              const m = /^[0-7]{1,3}/.exec(line.slice(i + 1))![0];
-              text += String.fromCharCode(parseInt(m, 8));
-              i += 1 + m.length;
-            } else if (e in ESCAPES) {
-              text += ESCAPES[e];
-              i += 2;
-            } else {
-              throw new ParseError(`invalid escape sequence in string (starting at offset ${i})`);
-            }
-            continue;
-          }
-          text += d;
-          i++;
-        }
-      } else if (c === "'") {
-        quoted = true;
+    const c = line[i]!;
+    if (c === '"' || c === "'") {
+      let text: string;
+      if (c === '"') [text, i] = doubleQuoted(line, i + 1);
+      else {
         const end = line.indexOf("'", i + 1);
         if (end < 0) throw new ParseError('unterminated single quote');
-        text += line.slice(i + 1, end);
+        text = line.slice(i + 1, end);
         i = end + 1;
-      } else {
-        text += c;
-        i++;
       }
+      if (i < n && !blank(line[i])) throw new ParseError('command arguments not separated by whitespace');
+      words.push({ text, quoted: true });
+    } else {
+      const start = i;
+      while (i < n && !blank(line[i])) i++;
+      words.push({ text: line.slice(start, i), quoted: false });
     }
-    words.push({ text, quoted });
   }
   return words;
 }

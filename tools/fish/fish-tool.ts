@@ -1,5 +1,5 @@
 /** guestkit fish: guestfish. Commands on the command line (chained with ':'), from -f FILE, or on stdin. */
-import { readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command, Option } from 'commander';
 import { addDriveOptions, guestfsOptions } from '../common/drive-options.js';
@@ -7,9 +7,8 @@ import { runTool } from '../common/run-tool.js';
 import { mountCommands, mountGuest, mountSpec } from '../common/open-guest.js';
 import { GuestkitError } from '../../src/errors/index.js';
 import { Guestfs } from '../../src/core/guestfs.js';
-import { FishShell, QuitSignal } from '../../src/shell/fish.js';
-import { splitCommands, tokenize, type Word } from '../../src/shell/tokenize.js';
-import { chainCommands, scriptCommands } from './fish-needs.js';
+import { FishShell } from '../../src/shell/fish.js';
+import { splitCommands } from '../../src/shell/tokenize.js';
 
 export function fishCommand(): Command {
   const cmd = new Command('fish')
@@ -23,18 +22,10 @@ export function fishCommand(): Command {
   cmd.action(async (words: string[], options: { file?: string }) => {
     await runTool('fish', async () => {
       const o = driveOpts();
-      // The script is read first: --backend=auto looks at the commands it will run.
-      let script: { text: string } | { chain: Word[][] } | null = null;
-      if (options.file) script = { text: readFileSync(options.file, 'utf8') };
-      else if (words.length > 0) script = { chain: splitCommands(words.map((w) => ({ text: w, quoted: false }))) };
-      else if (!process.stdin.isTTY) {
-        const chunks: Buffer[] = [];
-        for await (const c of process.stdin) chunks.push(c as Buffer);
-        script = { text: Buffer.concat(chunks).toString('utf8') };
-      }
-      const commands = !script ? [] : 'text' in script ? scriptCommands(script.text) : chainCommands(script.chain);
-      const g = new Guestfs(guestfsOptions(o, { commands: [...commands, ...mountCommands(o.mounts)] }));
-      const shell = new FishShell(g, { out: process.stdout, err: process.stderr });
+      // Nothing is read ahead: auto decides at launch from the drives, and the
+      // handle moves to the appliance if a later command needs it.
+      const g = new Guestfs(guestfsOptions(o, { commands: mountCommands(o.mounts) }));
+      const shell = new FishShell(g, { out: process.stdout, err: process.stderr }, { newHandle: () => new Guestfs(guestfsOptions(o, { commands: mountCommands(o.mounts) })) });
       shell.trace = o.trace;
       try {
         for (const d of o.drives) g.addDrive(d.file, { format: d.format, readonly: d.readonly });
@@ -45,15 +36,21 @@ export function fishCommand(): Command {
           if (o.inspect) await mountGuest(g, o, 'fish', o.drives.every((d) => d.readonly));
           for (const m of o.mounts) await mountSpec(g, m, o.drives.every((d) => d.readonly));
         }
-        if (!script) return await interactive(shell);
-        if ('text' in script) return await shell.runScript(script.text);
-        return await shell.runCommands(script.chain);
+        if (options.file) return await shell.runLines(lines(createReadStream(options.file)));
+        if (words.length > 0) return await shell.runCommands(splitCommands(words.map((w) => ({ text: w, quoted: false }))));
+        if (!process.stdin.isTTY) return await shell.runLines(lines(process.stdin));
+        return await interactive(shell);
       } finally {
-        await g.close();
+        await shell.g.close();
       }
     });
   });
   return cmd;
+}
+
+/** Lines as they arrive: each is handed over as soon as its newline (or the end) is read. */
+function lines(input: NodeJS.ReadableStream): AsyncIterable<string> {
+  return createInterface({ input, crlfDelay: Infinity, terminal: false });
 }
 
 async function interactive(shell: FishShell): Promise<number> {
@@ -61,12 +58,8 @@ async function interactive(shell: FishShell): Promise<number> {
   const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: '><fs> ' });
   rl.prompt();
   for await (const line of rl) {
-    try {
-      await shell.runWords(tokenize(line));
-    } catch (e) {
-      if (e instanceof QuitSignal) break;
-      process.stderr.write(`${(e as Error).message}\n`);
-    }
+    // Interactive: an error is reported and the session goes on.
+    if ((await shell.runLine(line)) === 'quit') break;
     rl.prompt();
   }
   rl.close();

@@ -170,6 +170,12 @@ export class WasmBackend implements Backend {
     }
   }
 
+  /** Flushes the filesystems' caches, then looks for written chunks in the overlays of read-only and transactional drives. */
+  async unsavedWrites(): Promise<boolean> {
+    if (this.worker && !this.workerError) await this.rpc('sync');
+    return this.drives.some((d) => d instanceof OverlayDevice && d.dirtyChunks > 0);
+  }
+
   async shutdown(): Promise<void> {
     const errors: unknown[] = [];
     if (this.worker && !this.workerError) {

@@ -1,0 +1,1 @@
+alloc /tmp/gk-never.img 1Mx

@@ -1,0 +1,2 @@
+!echo hi there
+echo after

@@ -1,0 +1,3 @@
+echo before
+!false
+echo after

@@ -1,0 +1,3 @@
+echo a # b
+  # comment
+echo "#" x

@@ -1,0 +1,2 @@
+-lcd
+echo after

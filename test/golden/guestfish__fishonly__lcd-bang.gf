@@ -1,0 +1,2 @@
+lcd /usr
+!pwd

@@ -1,0 +1,2 @@
+lcd /nonexistent-dir
+echo after

@@ -1,0 +1,3 @@
+echo before
+lcd
+echo after

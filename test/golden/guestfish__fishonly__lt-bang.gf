@@ -1,0 +1,2 @@
+<!echo echo from-host; echo echo second
+echo after

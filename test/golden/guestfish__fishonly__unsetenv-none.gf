@@ -1,0 +1,1 @@
+unsetenv A B
