@@ -8,8 +8,10 @@
  * see /dev/sda, /dev/sdb, ... as libguestfs shows them. Guest paths are always
  * passed single-quoted.
  */
+import { createHash } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { byteOrder } from '../../util/byte-order.js';
+import { cksumCrc } from '../../util/cksum.js';
 import { ErrnoError } from '../../errors/index.js';
 import { sq, type ApplianceBackend } from './appliance-backend.js';
 import { devOrder, devScript, fromGuestDev, lines, nulList } from './ops-common.js';
@@ -368,14 +370,30 @@ async function find(b: ApplianceBackend, dir: string): Promise<string[]> {
 }
 
 const CHECKSUMS: Record<string, string> = { md5: 'md5sum', sha1: 'sha1sum', sha256: 'sha256sum', sha512: 'sha512sum' };
+/** Types busybox has no applet for: the file streams to the host and is hashed there. */
+const HOST_CHECKSUMS = ['crc', 'sha224', 'sha384'];
 
 async function checksum(b: ApplianceBackend, csumtype: string, path: string): Promise<string> {
-  const prog = CHECKSUMS[csumtype.toLowerCase()];
-  if (!prog) throw new ErrnoError('EINVAL', `${csumtype}: unknown checksum type (supported: ${Object.keys(CHECKSUMS).join(', ')})`);
-  const out = await b.shText(`rp ${sq(path)} || exit 1
-[ -f "$RP" ] || die ENOENT ${sq(`${path}: No such file or directory`)}
-${prog} < "$RP"`);
-  return out.split(/\s/)[0]!;
+  const type = csumtype.toLowerCase();
+  const prog = CHECKSUMS[type];
+  if (!prog && !HOST_CHECKSUMS.includes(type)) {
+    throw new ErrnoError('EINVAL', `${csumtype}: unknown checksum type, expecting crc|md5|sha1|sha224|sha256|sha384|sha512`);
+  }
+  const check = `rp ${sq(path)} || exit 1
+[ -f "$RP" ] || die ENOENT ${sq(`${path}: No such file or directory`)}`;
+  if (prog) return (await b.shText(`${check}\n${prog} < "$RP"`)).split(/\s/)[0]!;
+  await b.shText(check);
+  const crc = type === 'crc' ? cksumCrc() : undefined;
+  const hash = crc ? undefined : createHash(type);
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      crc?.update(chunk);
+      hash?.update(chunk);
+      cb();
+    },
+  });
+  await b.get(fileScript(path), sink);
+  return crc ? String(crc.digest()) : hash!.digest('hex');
 }
 
 function swapWords(x: bigint): bigint {
