@@ -69,8 +69,10 @@ directory on the way must exist; the last component may be missing, and is then 
       for (let i = 0; i < parts.length; i++) {
         const hit = await findComponent(ctx, cur || '/', parts[i]!);
         const last = i === parts.length - 1;
+        // A trailing slash asks for a directory, as a following component does.
+        const mustBeDir = !last || (path as string).endsWith('/');
         if (hit === undefined && !last) throw new ErrnoError('ENOENT', `${parts[i]}: not found`);
-        if (!last && !(await ctx.call('is-dir', [`${cur}/${hit}`]))) throw new ErrnoError('ENOTDIR', `${cur}/${hit}: Not a directory`);
+        if (hit !== undefined && mustBeDir && !(await ctx.call('is-dir', [`${cur}/${hit}`]))) throw new ErrnoError('ENOTDIR', `${cur}/${hit}: Not a directory`);
         cur = `${cur}/${hit ?? parts[i]}`;
       }
       return cur || '/';

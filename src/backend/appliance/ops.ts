@@ -391,7 +391,7 @@ const CHECKSUMS: Record<string, string> = {
 };
 
 async function checksum(b: ApplianceBackend, csumtype: string, path: string): Promise<string> {
-  const prog = CHECKSUMS[csumtype];
+  const prog = CHECKSUMS[csumtype.toLowerCase()];
   if (!prog) throw new ErrnoError('EINVAL', `unknown checksum type, expecting crc|md5|sha1|sha224|sha256|sha384|sha512`);
   const out = await b.shText(`rp ${sq(path)} || exit 1
 [ -f "$RP" ] || die ENOENT ${sq(`${path}: No such file or directory`)}
