@@ -66,7 +66,7 @@ describe('handle settings', () => {
     await g.setBackend('wasm');
     g.addDrive(fixture('mbr.img'), { readonly: true });
     await g.launch();
-    expect(g.activeBackend?.name).toBe('wasm');
+    expect(g.backendChoice?.name).toBe('wasm');
     expect(await g.getState()).toBe(2);
     expect(await g.isReady()).toBe(true);
     await expect(g.setBackend('appliance')).rejects.toMatchObject({ code: 'ESTATE' });

@@ -143,7 +143,7 @@ describe('writing', () => {
       await r.mountRo('/dev/sda', '/');
       expect(await r.cat('/new.txt')).toBe('first\nsecond\n');
       const st = await r.statns('/new.txt');
-      expect([st.st_mode & 0o7777, st.st_uid, st.st_gid]).toEqual([0o600, 1000, 1001]);
+      expect([(st.st_mode as number) & 0o7777, st.st_uid, st.st_gid]).toEqual([0o600, 1000, 1001]);
       expect(await r.exists('/deep')).toBe(false);
       expect(await r.exists('/home/user/hello.txt')).toBe(false);
       expect(await r.cat('/home/user/docs/numbers.txt')).toBe('short\n');

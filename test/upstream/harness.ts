@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Guestfs } from '../../src/index.js';
 import { findCommand } from '../../src/api/commands.js';
 import type { CommandDef } from '../../src/api/types.js';
-import { emptyHive } from '../../src/hive/build.js';
+import { emptyHive } from '../../fixtures/hive/build.js';
 import { evalCheck } from './c-check.js';
 import type { UpstreamCase, UpstreamData, UpstreamSignature } from './cases.js';
 import { initSteps } from './init.js';
