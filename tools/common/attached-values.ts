@@ -12,7 +12,8 @@ import type { Command, Option } from 'commander';
 const BARE = '\u0000bare';
 
 export function attachedOptionalValues(cmd: Command): Command {
-  const optional = () => cmd.options.filter((o: Option) => o.optional);
+  // Commander marks a flag optional when its value placeholder has "[" — even inside "<dev[:mnt]>", which is required.
+  const optional = () => cmd.options.filter((o: Option) => o.optional && !o.required);
   const parse = cmd.parseOptions.bind(cmd);
   cmd.parseOptions = (argv: string[]) => {
     const flags = new Set(optional().flatMap((o) => [o.long, o.short].filter((f): f is string => !!f)));
