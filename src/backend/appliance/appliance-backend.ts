@@ -77,6 +77,9 @@ export function sq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** Why KVM failed in this process, once it has: later launches go straight to TCG. */
+let kvmFailure: string | undefined;
+
 export function kvmUsable(): boolean {
   try {
     fs.closeSync(fs.openSync('/dev/kvm', fs.constants.O_RDWR));
@@ -193,6 +196,39 @@ export class ApplianceBackend implements Backend {
     await Promise.all(waits);
     for (const srv of this.nbd) this.watchNbd(srv);
 
+    const wantKvm = !this.opts.noKvm && kvmUsable() && kvmFailure === undefined;
+    try {
+      await this.bootQemu(dir, driveArgs, wantKvm, t0);
+    } catch (e) {
+      // Some hosts expose /dev/kvm but qemu cannot run a vCPU on it (nested
+      // virtualisation refusing an MSR: qemu aborts at once). TCG still works
+      // there: retry once without KVM and remember it for this process.
+      if (!wantKvm || !(e instanceof GuestkitError) || e.code !== 'ECHILD_PROC' || !this.qemuDiedEarly) throw e;
+      kvmFailure = e.message;
+      log?.(`appliance: KVM did not work (${e.message}); using TCG`);
+      await this.resetBoot();
+      await this.bootQemu(dir, driveArgs, false, t0);
+    }
+  }
+
+  /** Whether the last qemu exited by itself (rather than timing out or losing the agent). */
+  private qemuDiedEarly = false;
+
+  /** Drops what a failed boot left (qemu, the agent socket) so that another boot can start. */
+  private async resetBoot(): Promise<void> {
+    if (this.qemu) await stopChild(this.qemu, 0);
+    this.qemu = undefined;
+    this.agent = undefined;
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    this.server = undefined;
+    this.qemuStderr = '';
+    await fs.promises.rm(path.join(this.dir!, 'agent.sock'), { force: true });
+  }
+
+  /** Starts qemu on the drives and waits for the agent's READY. */
+  private async bootQemu(dir: string, driveArgs: string[], kvm: boolean, t0: number): Promise<void> {
+    const log = this.opts.log;
+    this.qemuDiedEarly = false;
     // The agent socket: we listen, qemu connects.
     const agentSock = path.join(dir, 'agent.sock');
     const server = net.createServer();
@@ -206,11 +242,11 @@ export class ApplianceBackend implements Backend {
       });
     });
 
-    const kvm = !this.opts.noKvm && kvmUsable();
     const consoleLog = path.join(dir, 'console.log');
+    const appliance = this.appliance!;
     const args = qemuArgs({
-      kernel: this.appliance.kernel,
-      initrd: this.appliance.initrd,
+      kernel: appliance.kernel,
+      initrd: appliance.initrd,
       memoryMiB: this.opts.memoryMiB ?? 512,
       smp: this.opts.smp ?? 1,
       kvm,
@@ -266,6 +302,7 @@ export class ApplianceBackend implements Backend {
       if (r === 'timeout') throw await this.bootError(`the appliance did not start within ${timeoutMs / 1000} s`);
       if (r !== 'ready') {
         await waitExit(qemu, 500);
+        this.qemuDiedEarly = r === 'exited' || hasExited(qemu);
         throw await this.bootError(`the appliance did not start: ${this.goneReason('the agent connection failed')}`);
       }
     } finally {
