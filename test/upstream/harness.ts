@@ -180,6 +180,12 @@ export class UpstreamHarness {
     throw new SkipTest('skipped', `no host file for ${word}`);
   }
 
+  /** libguestfs's test-data/blank-disks, named by host path in the disk-* tests, as the fixture copies. */
+  private blankDiskPath(word: string): string {
+    const m = /^\.\.\/test-data\/blank-disks\/([\w.-]+)$/.exec(word);
+    return m ? join(this.files.data, 'blank-disks', m[1]!) : word;
+  }
+
   /** Upstream words → guestkit's typed arguments, by the upstream signature; optional words "" / NOARG mean unset. */
   private convert(line: string[], sig: UpstreamSignature, def: CommandDef): { args: unknown[]; optargs: Record<string, unknown> } {
     const words = line.slice(1).map((w) => this.placeholders.get(w) ?? w);
@@ -193,7 +199,7 @@ export class UpstreamHarness {
         case 'StringList': return w === '' ? [] : w.split(' ');
         case 'OptString': return w === 'NULL' ? null : w;
         case 'FileIn': case 'FileOut': return this.hostPath(w);
-        default: return w;
+        default: return this.blankDiskPath(w);
       }
     });
     const optargs: Record<string, unknown> = {};
