@@ -144,7 +144,8 @@ export const lvcreateFree = defineCommand({
 });
 
 export const lvremove = defineCommand({
-  name: 'lvremove', args: [{ name: 'device', kind: 'Device' }], ret: 'void',
+  // String, not Device: /dev/VG (a whole volume group) is no device node; lvm checks the name.
+  name: 'lvremove', args: [{ name: 'device', kind: 'String' }], ret: 'void',
   shortdesc: 'remove an LVM logical volume',
   longdesc: 'Removes the logical volume /dev/VG/LV; given a volume group as /dev/VG, removes all its logical volumes. Needs the appliance backend.',
   examples: ['lvremove /dev/VG/LV'],
