@@ -92,12 +92,7 @@ export class Qcow2Device implements BlockDevice {
     try {
       const st = await handle.stat();
       if (!st.isFile()) throw new ImageError(name, 'qcow2 images are read natively only from regular files');
-      const first = await readAt(handle, name, 0, Math.min(st.size, 2 ** 21), st.size, 'the header');
-      if (probeBytes(first) !== 'qcow2') throw new ImageError(name, 'is not a qcow2 image');
-      const v = new DataView(first.buffer, first.byteOffset, first.length);
-      const clusterBits = first.length >= 24 ? v.getUint32(20) : 0;
-      const head = clusterBits >= 9 && clusterBits <= 21 ? first.subarray(0, Math.min(first.length, 2 ** clusterBits)) : first;
-      const header = parseQcow2Header(head, st.size, name);
+      const header = await readHeader(handle, name, st.size);
       if (header.compression === 'zstd') throw new Qcow2NeedsQemu(name, 'zstd-compressed qcow2 needs qemu-nbd (install qemu-utils)');
       const l1Bytes = await readAt(handle, name, header.l1Offset, header.l1Size * 8, st.size, 'its L1 table');
       const l1 = new DataView(l1Bytes.buffer, l1Bytes.byteOffset, l1Bytes.length);
@@ -292,6 +287,28 @@ export class Qcow2Device implements BlockDevice {
     this.lastInflated = null;
     await this.backing?.close();
     await h?.close();
+  }
+}
+
+/** Reads and checks the header of an open qcow2 file (its first cluster holds the header and its extensions). */
+async function readHeader(handle: fs.promises.FileHandle, name: string, fileSize: number): Promise<Qcow2Header> {
+  const first = await readAt(handle, name, 0, Math.min(fileSize, 2 ** 21), fileSize, 'the header');
+  if (probeBytes(first) !== 'qcow2') throw new ImageError(name, 'is not a qcow2 image');
+  const v = new DataView(first.buffer, first.byteOffset, first.length);
+  const clusterBits = first.length >= 24 ? v.getUint32(20) : 0;
+  const head = clusterBits >= 9 && clusterBits <= 21 ? first.subarray(0, Math.min(first.length, 2 ** clusterBits)) : first;
+  return parseQcow2Header(head, fileSize, name);
+}
+
+/** The checked header of a qcow2 file, for images the reader hands to qemu (zstd) but whose header is still ours to show. */
+export async function readQcow2Header(file: string, name = file): Promise<Qcow2Header> {
+  const fh = await fs.promises.open(file, fs.constants.O_RDONLY).catch((e) => {
+    throw new ImageError(name, (e as Error).message.split('\n')[0]!, { cause: e });
+  });
+  try {
+    return await readHeader(fh, name, (await fh.stat()).size);
+  } finally {
+    await fh.close();
   }
 }
 

@@ -27,7 +27,8 @@ export interface Qcow2Header {
   l1Offset: number;
   headerLength: number;
   dirty: boolean;
-  corrupt: boolean;
+  /** Compatible feature bit 0: refcounts may be stale (the dirty bit then says so). */
+  lazyRefcounts: boolean;
   extendedL2: boolean;
   compression: CompressionType;
   refcountOrder: number;
@@ -85,12 +86,14 @@ export function parseQcow2Header(head: Uint8Array, fileSize: number, name: strin
   const snapshots = v.getUint32(60);
 
   let incompat = 0n;
+  let compat = 0n;
   let refcountOrder = 4;
   let headerLength = 72;
   let compression: CompressionType = 'zlib';
   if (version === 3) {
     if (head.length < 104) bad('the version 3 header is cut short');
     incompat = v.getBigUint64(72);
+    compat = v.getBigUint64(80);
     refcountOrder = v.getUint32(96);
     headerLength = v.getUint32(100);
     if (headerLength < 104 || headerLength % 8 !== 0 || headerLength > Math.min(clusterSize, head.length)) {
@@ -144,7 +147,7 @@ export function parseQcow2Header(head: Uint8Array, fileSize: number, name: strin
     l1Offset,
     headerLength,
     dirty: (incompat & INCOMPAT_DIRTY) !== 0n,
-    corrupt: false,
+    lazyRefcounts: (compat & 1n) !== 0n,
     extendedL2,
     compression,
     refcountOrder,
