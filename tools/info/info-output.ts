@@ -53,7 +53,7 @@ export function formatInfoText(info: ImageInfo): string {
 const MAP_TYPES: Record<MapExtent['type'], [number, string]> = { data: [0, 'data'], zero: [2, 'zero'], hole: [3, 'hole,zero'] };
 
 export function formatMap(map: MapExtent[]): string {
-  return map.map((e) => `${String(e.offset).padStart(10)} ${String(e.length).padStart(10)} ${String(MAP_TYPES[e.type][0]).padStart(4)}  ${MAP_TYPES[e.type][1]}\n`).join('');
+  return map.map((e) => `${String(e.offset).padStart(10)}  ${String(e.length).padStart(10)}  ${String(MAP_TYPES[e.type][0]).padStart(3)}  ${MAP_TYPES[e.type][1]}\n`).join('');
 }
 
 export function formatInfoJson(info: ImageInfo): string {
