@@ -77,7 +77,8 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
     }
     const viaQemuNbd = () => openWithQemuNbdFor(file, fmt, opts);
     if (fmt === 'raw') dev = await RawFileDevice.open(file, { readOnly });
-    // Writable qcow2 keeps qemu-nbd: there is no native write path (refcounts, allocation) yet.
+    // Writable qcow2 keeps qemu-nbd: there is no native write path (refcounts, allocation) yet, and
+    // qemu-nbd also takes qemu's image lock, which keeps a running VM's disk from being written twice.
     else if (fmt === 'qcow2' && readOnly && h.isFile && probeBytes(h.head) === 'qcow2') dev = await openQcow2Natively(file, viaQemuNbd);
     else dev = await viaQemuNbd();
   }
