@@ -48,7 +48,7 @@ async function ourMap(dev: BlockDevice): Promise<TypedExtent[]> {
   return mergeExtents((await dev.extents(0, dev.size)).map((e) => ({ start: e.offset, length: e.length, type: e.hole ? 'hole' : e.zero ? 'zero' : 'data' })));
 }
 
-const CASES = ['v2', 'v3zero', 'c512', 'c2m', 'compressed', 'extL2', 'chainMid1', 'chainMid2', 'chainTop'];
+const CASES = ['v2', 'v3zero', 'c512', 'c2m', 'compressed', 'compressedExtL2', 'extL2', 'chainMid1', 'chainMid2', 'chainTop'];
 
 describe('Qcow2Device reads what qemu reads', () => {
   for (const name of CASES) {

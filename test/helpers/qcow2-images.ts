@@ -97,6 +97,10 @@ export function buildQcow2Images(dir: string): Record<string, string> {
   fs.writeFileSync(src, Buffer.concat([randomBytes(300 * KiB), Buffer.alloc(700 * KiB, 0x5a), randomBytes(77 * KiB), Buffer.alloc(971 * KiB)]));
   images.compressed = p('compressed.qcow2');
   qemuImg('convert', '-q', '-c', '-O', 'qcow2', src, images.compressed);
+  // Compressed clusters next to subcluster writes (extended L2 entries), over a version 2 backing.
+  images.compressedExtL2 = p('compressed-extl2.qcow2');
+  qemuImg('convert', '-q', '-c', '-O', 'qcow2', '-o', 'extended_l2=on,cluster_size=32k', '-B', 'v2.qcow2', '-F', 'qcow2', src, images.compressedExtL2);
+  qemuIo(images.compressedExtL2, 'qcow2', 'write -P 0x13 33k 2k', 'write -z 70k 1k');
 
   // Extended L2 entries: subcluster writes, subcluster zeroes, over a qcow2 backing.
   images.extBase = p('ext-base.qcow2');
