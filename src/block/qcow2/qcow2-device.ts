@@ -292,11 +292,12 @@ export class Qcow2Device implements BlockDevice {
 
 /** Reads and checks the header of an open qcow2 file (its first cluster holds the header and its extensions). */
 async function readHeader(handle: fs.promises.FileHandle, name: string, fileSize: number): Promise<Qcow2Header> {
-  const first = await readAt(handle, name, 0, Math.min(fileSize, 2 ** 21), fileSize, 'the header');
+  const first = await readAt(handle, name, 0, Math.min(fileSize, 512), fileSize, 'the header');
   if (probeBytes(first) !== 'qcow2') throw new ImageError(name, 'is not a qcow2 image');
-  const v = new DataView(first.buffer, first.byteOffset, first.length);
-  const clusterBits = first.length >= 24 ? v.getUint32(20) : 0;
-  const head = clusterBits >= 9 && clusterBits <= 21 ? first.subarray(0, Math.min(first.length, 2 ** clusterBits)) : first;
+  const clusterBits = first.length >= 24 ? new DataView(first.buffer, first.byteOffset, first.length).getUint32(20) : 0;
+  // Extensions and the backing name may fill the whole first cluster; a bad cluster size is parseQcow2Header's to report.
+  const headBytes = clusterBits >= 9 && clusterBits <= 21 ? Math.min(fileSize, 2 ** clusterBits) : first.length;
+  const head = headBytes > first.length ? await readAt(handle, name, 0, headBytes, fileSize, 'the header') : first;
   return parseQcow2Header(head, fileSize, name);
 }
 
