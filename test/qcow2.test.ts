@@ -91,6 +91,21 @@ describe('Qcow2Device reads what qemu reads', () => {
     await dev.close();
   });
 
+  it('a chain 64 images deep (the limit) reads through to its raw bottom', async () => {
+    const deep = path.join(dir, 'deep');
+    fs.mkdirSync(deep);
+    fs.writeFileSync(path.join(deep, 'base.raw'), Buffer.alloc(MiB, 0xb0));
+    for (let i = 1; i <= 64; i++) {
+      const below = i === 1 ? ['base.raw', 'raw'] : [`l${i - 1}.qcow2`, 'qcow2'];
+      qemuImg('create', '-q', '-f', 'qcow2', '-b', below[0]!, '-F', below[1]!, path.join(deep, `l${i}.qcow2`), '1M');
+    }
+    execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x33 4k 4k', path.join(deep, 'l32.qcow2')], { stdio: 'ignore' });
+    const dev = await Qcow2Device.open(path.join(deep, 'l64.qcow2'));
+    expect(dev.backingChain()).toHaveLength(64);
+    expect([...(await dev.read(4095, 2))]).toEqual([0xb0, 0x33]);
+    await dev.close();
+  });
+
   it('the debian fixture reads the same as qemu-img convert', async () => {
     const image = path.join(FIXTURES, 'debian.qcow2');
     const dev = await Qcow2Device.open(image);
