@@ -18,6 +18,7 @@ const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['appliance', async () => (await import('./appliance/appliance-tool.js')).applianceCommand()],
   ['diff', async () => (await import('./diff/diff-tool.js')).diffCommand()],
   ['filesystems', async () => (await import('./filesystems/filesystems-tool.js')).filesystemsCommand()],
+  ['info', async () => (await import('./info/info-tool.js')).infoCommand()],
 ];
 
 /** The tools `argv` (the words after the program name) needs registered. */
