@@ -255,22 +255,6 @@ export const vguuid = defineCommand({
   impl: { appliance: applianceOp('vguuid'), wasm: async (ctx, [vg]) => vgOf(ctx, vg).uuid },
 });
 
-export const lvuuid = defineCommand({
-  name: 'lvuuid', args: [{ name: 'device', kind: 'Device' }], ret: 'string',
-  shortdesc: 'get the UUID of a logical volume',
-  longdesc: 'The logical volume\'s UUID, in LVM\'s dashed form.',
-  examples: ['lvuuid /dev/VG/LV'],
-  impl: { appliance: applianceOp('lvuuid'), wasm: async (ctx, [dev]) => lvOf(ctx, dev).uuid },
-});
-
-export const vgpvuuids = defineCommand({
-  name: 'vgpvuuids', args: [{ name: 'vgname', kind: 'String' }], ret: 'strings',
-  shortdesc: 'get the PV UUIDs containing the volume group',
-  longdesc: 'The UUIDs of the volume group\'s physical volumes, to match against pvuuid.',
-  examples: ['vgpvuuids VG'],
-  impl: { appliance: applianceOp('vgpvuuids'), wasm: async (ctx, [vg]) => vgOf(ctx, vg).meta.pvs.map((p) => p.id) },
-});
-
 export const vglvuuids = defineCommand({
   name: 'vglvuuids', args: [{ name: 'vgname', kind: 'String' }], ret: 'strings',
   shortdesc: 'get the LV UUIDs of all LVs in the volume group',
