@@ -53,6 +53,16 @@ export const GUESTS: MatrixGuest[] = [
     fish: `${LINUX_FISH}lvs\nls /boot/efi\n`, customizeFile: '/etc/guestkit-matrix',
   },
   {
+    image: 'opensuse.img', wasm: false, refusedDevice: '/dev/sda2', auto: { backend: 'appliance', reason: /\/dev\/sda2 is btrfs, which the wasm backend does not read/ },
+    mounts: 'inspect', cat: ['/etc/hostname', '/etc/os-release'], ls: '/etc', lsChecksum: '/etc',
+    fish: `${LINUX_FISH}btrfs-subvolume-list /\n`, customizeFile: '/etc/guestkit-matrix',
+  },
+  {
+    image: 'windows-dual.img', wasm: true, auto: { backend: 'wasm', reason: /ntfs is read in process/ },
+    mounts: 'inspect', cat: ['/Windows/System32/config/SYSTEM'], ls: '/Windows', lsChecksum: '/Windows/System32',
+    fish: 'list-filesystems\nls /\nis-dir /Windows/System32\ninspect-get-drive-mappings /dev/sda1\n', customizeFile: '/guestkit-matrix.txt',
+  },
+  {
     image: 'ubuntu.img', wasm: true, auto: { backend: 'wasm', reason: /ext4, vfat are read in process/ },
     mounts: 'inspect', cat: ['/etc/hostname', '/etc/os-release'], ls: '/boot/efi', lsChecksum: '/etc',
     fish: `${LINUX_FISH}ls /boot/efi/EFI\n`, customizeFile: '/etc/guestkit-matrix',
@@ -127,7 +137,7 @@ describe.each(GUESTS.filter((g) => haveQemu || g.auto.backend === 'wasm'))('$ima
   });
 
   it.skipIf(guest.wasm)('the wasm backend refuses it in one line, pointing to the appliance', () => {
-    expect(String((wasmRefusal as Error)?.message)).toMatch(/xfs filesystems are not supported by the wasm backend: use --backend=appliance$/);
+    expect(String((wasmRefusal as Error)?.message)).toMatch(/(xfs|btrfs) filesystems are not supported by the wasm backend: use --backend=appliance$/);
   });
 
   const tools = MATRIX_TOOLS.filter((t) => !guest.skip?.[t.name]);

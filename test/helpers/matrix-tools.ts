@@ -2,7 +2,7 @@
  * The tools of the backend matrix (test/backend-matrix.test.ts): each runs one
  * guestkit tool's computation on an open handle and prints it with that tool's own
  * output code, so the text is what the CLI would print. A tool is one record; adding
- * one (the coming `guestkit filesystems`) is one more entry in MATRIX_TOOLS.
+ * one is one more entry in MATRIX_TOOLS.
  */
 import { PassThrough } from 'node:stream';
 import type { Guestfs } from '../../src/core/guestfs.js';
@@ -12,6 +12,8 @@ import { runCustomize } from '../../src/customize/run.js';
 import type { OsFacts } from '../../src/inspect/types.js';
 import { dfRows, displayName } from '../../tools/df/df-compute.js';
 import { dfLine, dfTitle } from '../../tools/df/df-output.js';
+import { computeRows } from '../../tools/filesystems/filesystems-compute.js';
+import { formatRows } from '../../tools/filesystems/filesystems-output.js';
 import { computeInspection } from '../../tools/inspect/inspect-compute.js';
 import { inspectionXml } from '../../tools/inspect/inspect-output.js';
 import { walkTree } from '../../tools/ls/ls-compute.js';
@@ -85,6 +87,16 @@ export const MATRIX_TOOLS: MatrixTool[] = [
       const f = { csv: false, human: false, inodes: false };
       const rows = await dfRows(g, () => undefined);
       return dfTitle(f) + rows.map((r) => dfLine(displayName([guest.image]), r, f)).join('');
+    },
+  },
+  {
+    // virt-filesystems --all --long --uuid: every row and column (sizes need no mounts of ours).
+    name: 'filesystems',
+    phase: 'bare',
+    run: async ({ g }) => {
+      const sel = { filesystems: true, extra: true, lvs: true, vgs: true, pvs: true, partitions: true, blockDevices: true };
+      const cols = { long: true, vfs: true, mbr: true, uuid: true };
+      return formatRows(await computeRows(g, sel, cols), { ...cols, csv: false, human: false, title: true });
     },
   },
   {
