@@ -6,6 +6,7 @@
 import type { BlockDevice } from './block-device.js';
 import { GuestkitError, ImageError } from '../errors/index.js';
 import { checkBackingChain } from './backing-chain.js';
+import { checkWritable } from './image-lock.js';
 import { probeBytes, qcow2ClusterProblem, qcow2Problem, readImageHead, validateFormat, type ProbedFormat } from './format.js';
 import { isNbdUri } from './nbd/uri.js';
 import { OverlayDevice } from './overlay.js';
@@ -21,6 +22,8 @@ export interface DriveOptions {
   timeoutMs?: number;
   /** A qemu-nbd started for the drive runs in its own session (see QemuNbdOptions.ownSession). */
   ownSession?: boolean;
+  /** false: skip the check of qemu's image locks before writing (--no-lock). */
+  locking?: boolean;
 }
 
 async function openWithQemuNbdFor(file: string, format: ProbedFormat, opts: DriveOptions): Promise<BlockDevice> {
@@ -62,6 +65,7 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
     dev = await NbdDevice.connect(file, { readOnly, connectTimeoutMs: opts.timeoutMs });
   } else {
     const h = await readImageHead(file); // one-line errors: missing, empty, a directory...
+    if (!readOnly && opts.locking !== false && h.isFile) checkWritable(file);
     let fmt: ProbedFormat;
     if (format !== undefined) {
       fmt = format;

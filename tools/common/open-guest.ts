@@ -19,7 +19,7 @@ export async function openGuest(o: DriveOptions, opts: { tool: string; needMount
   // Only the -m devices count for auto's choice (df, with none, looks at every filesystem).
   const g = new Guestfs(guestfsOptions(o, { devices: o.mounts.length ? o.mounts.map((m) => m.device) : undefined, commands: mountCommands(o.mounts) }));
   try {
-    for (const d of o.drives) g.addDrive(d.file, { format: d.format, readonly: opts.readOnly || d.readonly });
+    for (const d of o.drives) g.addDrive(d.file, { format: d.format, readonly: opts.readOnly || d.readonly, locking: d.locking });
     await g.launch();
     if (inspect) {
       await mountGuest(g, o, opts.tool, opts.readOnly || o.drives.every((d) => d.readonly));

@@ -69,7 +69,7 @@ async function customize(o: CustomizeOptions): Promise<number> {
   report.message('Examining the guest ...');
   const g = new Guestfs(guestfsOptions(o.drive, customizeNeeds(o.parsed)));
   try {
-    for (const d of drives) g.addDrive(d.file, { format: d.format, ...(o.dryRun ? { readonly: true } : { transactional: true }) });
+    for (const d of drives) g.addDrive(d.file, { format: d.format, locking: d.locking, ...(o.dryRun ? { readonly: true } : { transactional: true }) });
     if (o.drive.trace) traceCalls(g);
     await g.launch();
     // Read-write mounts even for --dry-run: the writes land in the drives' throw-away overlays.
