@@ -18,6 +18,10 @@ const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['appliance', async () => (await import('./appliance/appliance-tool.js')).applianceCommand()],
   ['diff', async () => (await import('./diff/diff-tool.js')).diffCommand()],
   ['filesystems', async () => (await import('./filesystems/filesystems-tool.js')).filesystemsCommand()],
+  ['copy-in', async () => (await import('./copy-in/copy-in-tool.js')).copyInCommand()],
+  ['copy-out', async () => (await import('./copy-out/copy-out-tool.js')).copyOutCommand()],
+  ['tar-in', async () => (await import('./tar-in/tar-in-tool.js')).tarInCommand()],
+  ['tar-out', async () => (await import('./tar-out/tar-out-tool.js')).tarOutCommand()],
 ];
 
 /** The tools `argv` (the words after the program name) needs registered. */

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, posix, resolve } from 'node:path';
 import type { Guestfs } from '../core/guestfs.js';
 import { GuestkitError } from '../errors/index.js';
-import { copyIn, copyOut } from './copy.js';
+import { copyIn, copyOut } from '../copy/copy-in-out.js';
 import { globCombinations } from './glob.js';
 import { commandHelp, helpIntro, helpList } from './help.js';
 import { runProgramOn, type HostContext } from './host-command.js';

@@ -7,7 +7,7 @@
 import { Command } from 'commander';
 import { runTool } from '../common/run-tool.js';
 import { buildCustomizeCommand, type CustomizeOptions } from './customize-options.js';
-import { SignalGuard } from './signal-guard.js';
+import { SignalGuard } from '../common/signal-guard.js';
 import { Guestfs } from '../../src/core/guestfs.js';
 import { GuestkitError } from '../../src/errors/index.js';
 import { inspectAndMount } from '../../src/inspect/mount-inspected.js';

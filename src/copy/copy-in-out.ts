@@ -84,7 +84,7 @@ export async function copyOut(g: Guestfs, localDir: string, remotes: string[], l
         await hostTar(['-C', dest, '-xf', tarfile]);
       });
     } else {
-      throw new GuestkitError('EINVAL', `‘${remote}’: is not a file or directory`);
+      throw new GuestkitError('EINVAL', `‘${remote}’ is not a file or directory`);
     }
   }
 }
