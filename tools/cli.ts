@@ -22,6 +22,7 @@ const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['copy-out', async () => (await import('./copy-out/copy-out-tool.js')).copyOutCommand()],
   ['tar-in', async () => (await import('./tar-in/tar-in-tool.js')).tarInCommand()],
   ['tar-out', async () => (await import('./tar-out/tar-out-tool.js')).tarOutCommand()],
+  ['edit', async () => (await import('./edit/edit-tool.js')).editCommand()],
 ];
 
 /** The tools `argv` (the words after the program name) needs registered. */
