@@ -23,6 +23,7 @@ const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['tar-in', async () => (await import('./tar-in/tar-in-tool.js')).tarInCommand()],
   ['tar-out', async () => (await import('./tar-out/tar-out-tool.js')).tarOutCommand()],
   ['edit', async () => (await import('./edit/edit-tool.js')).editCommand()],
+  ['get-kernel', async () => (await import('./get-kernel/get-kernel-tool.js')).getKernelCommand()],
 ];
 
 /** The tools `argv` (the words after the program name) needs registered. */
