@@ -7,7 +7,8 @@
  * refuses members that climb out of the directory or write through a symlink.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdtemp, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,8 +46,8 @@ export async function copyIn(g: Guestfs, localDir: string, locals: string[], rem
   }
   for (const local of locals) {
     const path = resolve(localDir, local);
-    await stat(path).catch((e: NodeJS.ErrnoException) => {
-      throw new GuestkitError('ENOENT', `${local}: ${e.code === 'ENOENT' ? 'No such file or directory' : e.message}`, { cause: e });
+    await access(path, constants.R_OK).catch((e: NodeJS.ErrnoException) => {
+      throw new GuestkitError(e.code ?? 'ENOENT', `source ‘${local}’ does not exist (or cannot be read)`, { cause: e });
     });
     await withTempDir(async (tmp) => {
       const tarfile = join(tmp, 'in.tar');

@@ -17,6 +17,8 @@ import { requireGuestDir, type Call } from './guest-dir.js';
 
 const CHUNK = 1 << 20;
 const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFLNK = 0o120000;
+/** utimens's "now": GNU tar sets the access time to the time of extraction, the modification time from the archive. */
+const UTIME_NOW = -1;
 const NODE_TYPE = { chardev: 0o020000, blockdev: 0o060000, fifo: 0o010000 } as const;
 
 /** The member's path components below the target directory; '..' anywhere is refused. */
@@ -82,7 +84,7 @@ export async function unpackIntoGuest(call: Call, fh: FileHandle, fileSize: numb
         await call('ln-s', [e.linkname ?? '', path]);
         madeSymlinks.add(path);
         await call('lchown', [e.uid, e.gid, path]);
-        await call('utimens', [path, e.mtime, 0, e.mtime, 0]);
+        await call('utimens', [path, 0, UTIME_NOW, e.mtime, 0]);
         continue;
       case 'hardlink':
         await call('ln', [guestPath(linkParts!), path]);
@@ -92,10 +94,10 @@ export async function unpackIntoGuest(call: Call, fh: FileHandle, fileSize: numb
     }
     await call('lchown', [e.uid, e.gid, path]);
     await call('chmod', [e.mode, path]);
-    await call('utimens', [path, e.mtime, 0, e.mtime, 0]);
+    await call('utimens', [path, 0, UTIME_NOW, e.mtime, 0]);
   }
   // Directory times last, deepest first: creating their contents moved them.
-  for (const { path, entry } of dirTimes.reverse()) await call('utimens', [path, entry.mtime, 0, entry.mtime, 0]);
+  for (const { path, entry } of dirTimes.reverse()) await call('utimens', [path, 0, UTIME_NOW, entry.mtime, 0]);
 }
 
 async function lstatOrNull(call: Call, path: string): Promise<Record<string, number> | null> {

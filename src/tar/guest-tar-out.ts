@@ -44,7 +44,7 @@ function devParts(rdev: number): { devmajor: number; devminor: number } {
 }
 
 export async function packGuestDir(call: Call, dir: string, sink: Writable, o: PackOptions = {}): Promise<void> {
-  await requireGuestDir(call, dir);
+  await requireGuestDir(call, dir, 'stat');
   const top = (await call('statns', [dir])) as Stat;
   const out = new ArchiveWriter(sink);
   const excluded = excludeMatcher(o.excludes ?? []);

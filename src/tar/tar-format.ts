@@ -103,8 +103,8 @@ function longRecord(flag: 'L' | 'K', value: string): Uint8Array[] {
 export function encodeHeader(e: TarEntry): Uint8Array[] {
   const out: Uint8Array[] = [];
   const link = e.linkname ?? '';
-  if (Buffer.byteLength(link) > 100) out.push(...longRecord('K', link));
-  if (Buffer.byteLength(e.name) > 100) out.push(...longRecord('L', e.name));
+  if (Buffer.byteLength(link) >= 100) out.push(...longRecord('K', link));
+  if (Buffer.byteLength(e.name) >= 100) out.push(...longRecord('L', e.name));
   const size = e.type === 'file' ? e.size : 0;
   out.push(header(e, truncateUtf8(e.name, 100), truncateUtf8(link, 100), TYPE_FLAG[e.type], size));
   return out;
