@@ -7,6 +7,7 @@ import { Guestfs } from '../../src/core/guestfs.js';
 import { GuestkitError } from '../../src/errors/index.js';
 import { timingMark } from '../../src/util/timing-trace.js';
 import { guestfsOptions, type DriveOptions, type MountSpec } from './drive-options.js';
+import { traceCalls } from './trace-calls.js';
 
 export interface OpenGuestOptions {
   tool: string;
@@ -32,6 +33,7 @@ export async function openGuest(o: DriveOptions, opts: OpenGuestOptions): Promis
     commands: [...mountCommands(o.mounts), ...(opts.commands ?? [])],
     ...(opts.readOnly ? {} : { writes: true }),
   }));
+  if (o.trace) traceCalls(g, `guestkit ${opts.tool}`);
   try {
     for (const d of o.drives) {
       const readonly = opts.readOnly || d.readonly;

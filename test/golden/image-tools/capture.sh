@@ -1,11 +1,11 @@
 #!/bin/bash
 # Captures the virt-copy-in/-out, virt-tar-in/-out, virt-edit and virt-get-kernel
-# force_tcg: on this host qemu aborts on /dev/kvm (nested KVM refusing an MSR).
 # goldens in this directory (libguestfs 1.48, LIBGUESTFS_BACKEND=direct). Run from
 # the repository root after fixtures/make-all.sh; takes several minutes (one appliance per case).
 # Each case NAME stores NAME.out (stdout), NAME.err (stderr), NAME.rc (exit status), and, when
 # the case writes files on the host, NAME.tree (what landed there: type mode size mtime name [-> target]).
 set -u
+# force_tcg: on this host qemu aborts on /dev/kvm (nested KVM refusing an MSR).
 export LIBGUESTFS_BACKEND=direct LIBGUESTFS_BACKEND_SETTINGS=force_tcg LANG=C.UTF-8 TZ=UTC
 HERE=$(cd "$(dirname "$0")" && pwd)
 FIX=$(pwd)/fixtures/out
