@@ -207,13 +207,25 @@ describe('tar-in', () => {
   it('not a tar archive, and a missing directory: one line, the image unchanged', async () => {
     const before = sha256(img);
     writeFileSync(join(tmp.dir, 'plain.txt'), 'not a tar\n');
-    const notTar = await runCli(['tar-in', ...W, '-a', img, join(tmp.dir, 'plain.txt'), '/root']);
-    expect(notTar.status).toBe(1);
-    expect(notTar.err).toMatch(/^guestkit tar-in: error: tar-in: This does not look like a tar archive\n$/);
+    expectSameError(await runCli(['tar-in', ...W, '-a', img, join(tmp.dir, 'plain.txt'), '/root']), 'tar-in', 'tar-in__not-tar');
     const t = join(tmp.dir, 't.tar');
     execFileSync('tar', ['-C', tmp.dir, '-cf', t, 'plain.txt']);
     expectSameError(await runCli(['tar-in', ...W, '-a', img, t, '/nope']), 'tar-in', 'tar-in__dest-missing');
     expect(sha256(img)).toBe(before);
+  });
+
+  it.each(['pax', 'gnu'])('long and UTF-8 names from a %s archive (GNU tar made it)', async (format) => {
+    const src = freshDir(`names-${format}`);
+    const long = 'l'.repeat(150);
+    writeFileSync(join(src, long), 'long\n');
+    writeFileSync(join(src, 'ünï 日本.txt'), 'u\n');
+    const tar = join(tmp.dir, `names.${format}.tar`);
+    execFileSync('tar', ['-C', src, `--format=${format}`, '-cf', tar, '.']);
+    const ext4 = copyFixture('ext4.img', freshDir(`names-img-${format}`));
+    const r = await runCli(['tar-in', ...W, '-a', ext4, '-m', '/dev/sda', tar, '/tmp']);
+    expect(r.status, r.err).toBe(0);
+    expect((await runCli(['cat', ...W, '-a', ext4, '-m', '/dev/sda', `/tmp/${long}`])).out).toBe('long\n');
+    expect((await runCli(['cat', ...W, '-a', ext4, '-m', '/dev/sda', '/tmp/ünï 日本.txt'])).out).toBe('u\n');
   });
 
   it('what tar-out packs, tar-in unpacks the same: owners, modes, mtimes, links (through standard input, gzip)', async () => {

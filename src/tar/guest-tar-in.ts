@@ -11,7 +11,7 @@
  */
 import type { FileHandle } from 'node:fs/promises';
 import { ErrnoError } from '../errors/index.js';
-import type { TarEntry } from './tar-format.js';
+import { TarFormatError, type TarEntry } from './tar-format.js';
 import { readTarMembers, type TarMember } from './tar-reader.js';
 import { requireGuestDir, type Call } from './guest-dir.js';
 
@@ -32,7 +32,11 @@ interface DirTimes { path: string; entry: TarEntry }
 
 export async function unpackIntoGuest(call: Call, fh: FileHandle, fileSize: number, dir: string): Promise<void> {
   await requireGuestDir(call, dir);
-  const members = await readTarMembers(fh, fileSize);
+  const members = await readTarMembers(fh, fileSize).catch((e: unknown) => {
+    // In libguestfs's words for an archive its tar cannot read.
+    if (e instanceof TarFormatError) throw new ErrnoError('EINVAL', `tar subcommand failed on directory: ${dir}: tar: ${e.message}`, { cause: e });
+    throw e;
+  });
   // Every name is checked before anything is written.
   const planned = members.map((m) => ({
     m,
