@@ -13,7 +13,7 @@
  * the disks transactionally, so either way a failure leaves the image as it was.)
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, posix } from 'node:path';
 import type { Guestfs } from '../core/guestfs.js';
@@ -23,9 +23,11 @@ import { NotSupportedError } from '../errors/index.js';
 export async function withGuestFile<T>(g: Guestfs, path: string, f: (file: string, original: Uint8Array) => Promise<T>): Promise<T> {
   const dir = await mkdtemp(join(tmpdir(), 'guestkit-edit-'));
   try {
-    const content = (await g.call('read-file', [path])) as Uint8Array;
     const file = join(dir, posix.basename(path) || 'file');
-    await writeFile(file, content, { mode: 0o600 });
+    // download, as guestfish and virt-edit fetch the file (and so their messages: "download: /x: ...").
+    await writeFile(file, '', { mode: 0o600 });
+    await g.call('download', [path, file]);
+    const content = await readFile(file);
     return await f(file, content);
   } finally {
     await rm(dir, { recursive: true, force: true });

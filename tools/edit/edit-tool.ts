@@ -12,7 +12,6 @@ import { addLibvirtRefusal } from '../common/guest-command-tool.js';
 import { openGuest } from '../common/open-guest.js';
 import { runTool } from '../common/run-tool.js';
 import { SignalGuard } from '../common/signal-guard.js';
-import { GuestkitError } from '../../src/errors/index.js';
 import type { Guestfs } from '../../src/core/guestfs.js';
 import { parsePerlEdit, type PerlEdit } from '../../src/customize/perl-subst.js';
 import { replaceGuestFile, withGuestFile } from '../../src/edit/guest-file-edit.js';
@@ -29,12 +28,15 @@ interface EditFlags {
 
 /** One file: its new content from the expression or the editor; null when the editor left it unchanged. */
 async function editOne(g: Guestfs, path: string, perl: PerlEdit | undefined): Promise<Uint8Array | null> {
-  if (perl) return perl.applyFile((await g.call('read-file', [path])) as Uint8Array);
   return withGuestFile(g, path, async (file, before) => {
+    if (perl) return perl.applyFile(before);
     const editor = process.env.EDITOR || 'vi';
     await runProgramOn({ localDir: process.cwd(), env: process.env, io: { out: process.stdout } }, editor, file, 'editor');
     const after = await readFile(file);
-    return after.equals(Buffer.from(before)) ? null : after;
+    if (!after.equals(Buffer.from(before))) return after;
+    // virt-edit's words; the file is compared by content (virt-edit compares its mtime).
+    process.stdout.write('File not changed.\n');
+    return null;
   });
 }
 
@@ -52,7 +54,11 @@ export function editCommand(): Command {
     await runTool('edit', async () => {
       refuseLibvirt();
       const o = driveOpts();
-      if (files.length === 0) throw new GuestkitError('EINVAL', 'expecting a filename or list of filenames');
+      if (files.length === 0) {
+        // As virt-edit: only the pointer to --help.
+        process.stderr.write('Try ‘guestkit edit --help’ for more information.\n');
+        return 1;
+      }
       // A bad expression is refused before the disks are opened.
       const expr = flags.expr ?? flags.edit;
       const perl = expr !== undefined ? parsePerlEdit(expr) : undefined;
