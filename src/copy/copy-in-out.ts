@@ -75,15 +75,25 @@ export async function copyOut(g: Guestfs, localDir: string, remotes: string[], l
       }
     } else if (await g.call('is-dir', [remote])) {
       const dest = name === '' ? target : join(target, name);
-      if (name !== '') await mkdir(dest).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'EEXIST') throw e;
-      });
+      let created = false;
+      if (name !== '') {
+        created = await mkdir(dest).then(() => true, (e: NodeJS.ErrnoException) => {
+          if (e.code !== 'EEXIST') throw e;
+          return false;
+        });
+      }
       if (!(await isHostDir(dest))) throw new GuestkitError('ENOTDIR', `${dest}: not a directory`);
-      await withTempDir(async (tmp) => {
-        const tarfile = join(tmp, 'out.tar');
-        await g.call('tar-out', [remote, tarfile]);
-        await hostTar(['-C', dest, '-xf', tarfile]);
-      });
+      try {
+        await withTempDir(async (tmp) => {
+          const tarfile = join(tmp, 'out.tar');
+          await g.call('tar-out', [remote, tarfile]);
+          await hostTar(['-C', dest, '-xf', tarfile]);
+        });
+      } catch (e) {
+        // A directory this call made is removed again (links in it are removed, never followed).
+        if (created) await rm(dest, { recursive: true, force: true });
+        throw e;
+      }
     } else {
       throw new GuestkitError('EINVAL', `‘${remote}’ is not a file or directory`);
     }
