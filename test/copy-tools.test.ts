@@ -204,6 +204,28 @@ describe('tar-in', () => {
     expect(toolGolden('tar-in__dotdot').err).toContain("tar: ../evil.txt: Member name contains '..'");
   });
 
+  it('a leading "/" stays inside the directory; a member below a symlink the archive made is refused', async () => {
+    const file = (name: string, body: string) => {
+      const data = Buffer.from(body);
+      return [...encodeHeader({ name, type: 'file', mode: 0o640, uid: 0, gid: 0, size: data.length, mtime: 1700000000 }), data, paddingFor(data.length)];
+    };
+    const archive = (parts: Uint8Array[]) => { const b = Buffer.concat(parts); return Buffer.concat([b, endOfArchive(b.length)]); };
+    const abs = join(tmp.dir, 'abs.tar');
+    writeFileSync(abs, archive(file('/abs.txt', 'abs\n')));
+    const ok = await runCli(['tar-in', ...W, '-a', img, abs, '/home']);
+    expect(ok.status, ok.err).toBe(0);
+    expect((await runCli(['cat', ...W, '-a', img, '/home/abs.txt'])).out).toBe('abs\n');
+    const through = join(tmp.dir, 'through.tar');
+    const link = encodeHeader({ name: 'etc-link', type: 'symlink', linkname: '/etc', mode: 0o777, uid: 0, gid: 0, size: 0, mtime: 1700000000 });
+    writeFileSync(through, archive([...link, ...file('etc-link/hostname', 'owned\n')]));
+    const before = sha256(img);
+    const r = await runCli(['tar-in', ...W, '-a', img, through, '/home']);
+    expect(r.status).toBe(1);
+    expect(r.err).toMatch(/^guestkit tar-in: error: tar-in: etc-link\/hostname: Cannot open: member is below a symbolic link the archive made\n$/);
+    expect(sha256(img)).toBe(before);
+    expect((await runCli(['cat', ...W, '-a', img, '/etc/hostname'])).out).toBe('debian-efi\n');
+  });
+
   it('not a tar archive, and a missing directory: one line, the image unchanged', async () => {
     const before = sha256(img);
     writeFileSync(join(tmp.dir, 'plain.txt'), 'not a tar\n');
