@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
-import { fixture, scratch, sha256 } from './helpers/fixtures.js';
+import { copyFixture, fixture, scratch, sha256 } from './helpers/fixtures.js';
 import { guestkitMessage, hostTree, libguestfsMessage, toolGolden } from './helpers/image-tools-golden.js';
 import { compareVersion, kernelDestName } from '../src/inspect/kernel-files.js';
 
@@ -32,6 +32,20 @@ describe('get-kernel', () => {
     expect(r.out).toBe(g.out.replaceAll('FIXTURES/', ''));
     expect(withoutMtime(hostTree(join(tmp.dir, dir)))).toBe(withoutMtime(g.tree!));
     expect(sha256(fixture('fedora.img'))).toBe(before);
+  });
+
+  it('several kernels and initramfs images: the highest versions (6.10 above 6.8, by number), both fetched', async () => {
+    const img = copyFixture('fedora.img', tmp.dir);
+    const boot = ['6.8.5-301.fc40.x86_64', '5.10.0-1.fc33.x86_64', '6.10.0-1.fc40.x86_64']
+      .flatMap((v) => [`write /boot/vmlinuz-${v} k-${v}`, `write /boot/initramfs-${v}.img i-${v}`]).join(' : ').split(' ');
+    const w = await runCli(['fish', ...W, '-a', img, '-i', ...boot]);
+    expect(w.status, w.err).toBe(0);
+    mkdirSync(join(tmp.dir, 'many'));
+    const r = await runCli(['get-kernel', ...W, '-a', img, '-o', 'many', '--unversioned-names'], { cwd: tmp.dir });
+    expect(r.status, r.err).toBe(0);
+    expect(r.out).toBe('download: /boot/vmlinuz-6.10.0-1.fc40.x86_64 -> many/vmlinuz\ndownload: /boot/initramfs-6.10.0-1.fc40.x86_64.img -> many/initramfs\n');
+    expect(readFileSync(join(tmp.dir, 'many', 'vmlinuz'), 'utf8')).toBe('k-6.10.0-1.fc40.x86_64');
+    expect(readFileSync(join(tmp.dir, 'many', 'initramfs'), 'utf8')).toBe('i-6.10.0-1.fc40.x86_64');
   });
 
   it('-q: the files without the lines', async () => {
