@@ -151,6 +151,24 @@ describe('copy-in', () => {
   });
 });
 
+describe('qcow2', () => {
+  it('copy-out from debian.qcow2 (--format, -m) leaves it untouched; copy-in into a copy keeps it a clean qcow2', async () => {
+    const qcow = fixture('debian.qcow2');
+    const before = sha256(qcow);
+    const out = freshDir('qcow-out');
+    const r = await runCli(['copy-out', ...W, '--format=qcow2', '-a', qcow, '-m', '/dev/sda2', '/etc/hostname', out]);
+    expect(r.status, r.err).toBe(0);
+    expect(readFileSync(join(out, 'hostname'), 'utf8')).toBe('debian-guest\n');
+    expect(sha256(qcow)).toBe(before);
+    const copy = copyFixture('debian.qcow2', freshDir('qcow-in'));
+    writeFileSync(join(out, 'added.txt'), 'added\n');
+    const w = await runCli(['copy-in', ...W, '-a', copy, '-m', '/dev/sda2', join(out, 'added.txt'), '/etc']);
+    expect(w.status, w.err).toBe(0);
+    expect((await runCli(['cat', ...W, '-a', copy, '-m', '/dev/sda2', '/etc/added.txt'])).out).toBe('added\n');
+    expect(execFileSync('qemu-img', ['check', copy], { encoding: 'utf8' })).toMatch(/No errors were found/);
+  });
+});
+
 describe('tar-out', () => {
   it('the same members, modes, owners and times as virt-tar-out (order aside)', async () => {
     const r = await runCli(['tar-out', ...W, '-a', DEBIAN, '/etc', '-']);
