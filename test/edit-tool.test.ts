@@ -114,6 +114,17 @@ describe('edit, in virt-edit\'s steps', () => {
   });
 });
 
+describe('edit through a symlink', () => {
+  it('the target changes and the link stays a link', async () => {
+    const ext4 = copyFixture('ext4.img', tmp.dir);
+    const r = await runCli(['edit', ...W, '-a', ext4, '-m', '/dev/sda', '/home/user/link-relative', '-e', 's/^/L:/']);
+    expect(r.status, r.err).toBe(0);
+    const ls = await runCli(['ls', ...W, '-a', ext4, '-m', '/dev/sda', '-l', '/home/user']);
+    expect(ls.out).toMatch(/^lrwxrwxrwx 1 1000 1000 +9 .* link-relative -> hello\.txt$/m);
+    expect((await runCli(['cat', ...W, '-a', ext4, '-m', '/dev/sda', '/home/user/hello.txt'])).out).toBe('L:hello, world\n');
+  });
+});
+
 describe('edit on a Windows guest', () => {
   it("C:\\ paths are resolved as virt-edit resolves them (drive letter, any case)", async () => {
     const win = copyFixture('windows.img', tmp.dir);
