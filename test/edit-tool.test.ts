@@ -82,8 +82,8 @@ describe('edit, in virt-edit\'s steps', () => {
   });
 
   it('$EDITOR runs on a host copy and the result goes back', async () => {
-    // virt-edit said "File not changed." here and left the file (it compares the copy's mtime in whole
-    // seconds, and sed ran within the second of the download); guestkit compares the content.
+    // virt-edit said "File not changed." here and left the file (it compares the copy's ctime in whole
+    // seconds and its size: sed ran within the second and kept the size); guestkit compares the content.
     expect(toolGolden('edit__editor').out).toBe('File not changed.\n');
     const r = await edit(['/etc/hostname'], { EDITOR: 'sed -i s/X-/Y-/' });
     expect(r.status, r.err).toBe(toolGolden('edit__editor').rc);

@@ -34,7 +34,7 @@ async function editOne(g: Guestfs, path: string, perl: PerlEdit | undefined): Pr
     await runProgramOn({ localDir: process.cwd(), env: process.env, io: { out: process.stdout } }, editor, file, 'editor');
     const after = await readFile(file);
     if (!after.equals(Buffer.from(before))) return after;
-    // virt-edit's words; the file is compared by content (virt-edit compares its mtime).
+    // virt-edit's words; the file is compared by content (virt-edit compares the copy's ctime in whole seconds and its size).
     process.stdout.write('File not changed.\n');
     return null;
   });
