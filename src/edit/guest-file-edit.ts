@@ -44,8 +44,13 @@ async function freshName(g: Guestfs, dir: string): Promise<string> {
   }
 }
 
-/** Replaces the guest file's content as virt-edit does (see the file comment); `backup` is an extension such as ".orig". */
-export async function replaceGuestFile(g: Guestfs, path: string, content: Uint8Array, backup?: string): Promise<void> {
+/**
+ * Replaces the guest file's content as virt-edit does (see the file comment); `backup` is an
+ * extension such as ".orig". A symlink is written through: its target is replaced.
+ */
+export async function replaceGuestFile(g: Guestfs, file: string, content: Uint8Array, backup?: string): Promise<void> {
+  // The file that was read: through a symlink, its target (the link stays a link).
+  const path = (await g.call('realpath', [file])) as string;
   const staged = await freshName(g, posix.dirname(path));
   try {
     await g.call('write', [staged, content]);

@@ -68,9 +68,7 @@ export function editCommand(): Command {
         // On an inspected Windows guest, C:\dir\file paths (as virt-edit takes them).
         const resolve = await guestPathResolver(g, false);
         for (const f of files) {
-          let path = await resolve(f);
-          // A symlink is edited through: its target changes, the link stays a link.
-          if (await g.call('is-symlink', [path])) path = (await g.call('realpath', [path])) as string;
+          const path = await resolve(f);
           const content = await editOne(g, path, perl);
           if (content !== null) await replaceGuestFile(g, path, content, flags.backup);
         }
