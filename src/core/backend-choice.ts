@@ -7,8 +7,9 @@
  *   implementation; today `command`, `sh`, ...) means the appliance.
  * - Filesystems: the drives are opened by the wasm backend (milliseconds) and
  *   every filesystem on them (or only the devices the caller declares it will
- *   mount) is probed. A type the wasm backend does not mount (xfs, btrfs,
- *   iso9660, squashfs, ...) or an LVM LV it cannot map (thin, raid, snapshot)
+ *   mount) is probed. A type the wasm backend does not mount (btrfs,
+ *   iso9660, squashfs, ...; xfs too when the caller writes, as xfs is read
+ *   in process read-only) or an LVM LV it cannot map (thin, raid, snapshot)
  *   means the appliance. Devices with no filesystem, swap, LVM PVs and LUKS
  *   (which neither backend opens) do not count.
  */
@@ -71,7 +72,10 @@ export async function chooseBackend(wasm: WasmBackend, needs: BackendNeeds = {})
     }
     if (NOT_A_MOUNT.has(type)) continue;
     seen.add(type);
-    if (!mountable.has(type)) return { name: 'appliance', reason: `${name} is ${type}, which the wasm backend does not read` };
+    if (!mountable.has(type)) {
+      const how = CAPABILITIES.wasm.mountsReadOnly.has(type) ? 'writes to' : 'read';
+      return { name: 'appliance', reason: `${name} is ${type}, which the wasm backend does not ${how}` };
+    }
   }
   const what = seen.size ? `${[...seen].sort().join(', ')} ${seen.size === 1 ? 'is' : 'are'} read in process` : 'no filesystem needs the appliance';
   return { name: 'wasm', reason: what };
