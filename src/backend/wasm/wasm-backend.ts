@@ -137,6 +137,9 @@ export class WasmBackend implements Backend {
     }
     const serves = readOnly ? this.capabilities.mountsReadOnly : this.capabilities.mountsReadWrite;
     if (!serves.has(probe.type)) {
+      if (this.capabilities.mountsReadOnly.has(probe.type)) {
+        throw new GuestkitError('EROFS', `${device}: ${probe.type} filesystems are read-only in the wasm backend: mount it read-only, or use --backend=appliance to write`);
+      }
       throw new GuestkitError('ENOTSUP', `${device}: ${probe.type} filesystems are not supported by the wasm backend: use --backend=appliance`);
     }
     const deviceId = this.nextDeviceId++;
