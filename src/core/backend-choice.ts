@@ -65,7 +65,8 @@ export async function chooseBackend(wasm: WasmBackend, needs: BackendNeeds = {})
   const seen = new Set<string>();
   const candidates = wanted ? [...wanted].filter((d) => wasm.devices.get(d)) : wasm.devices.filesystemCandidates().map((d) => d.name);
   for (const name of candidates) {
-    const writable = needs.writes || !wasm.devices.get(name)!.dev.readOnly;
+    // (read-only drives take writes too, into an overlay: their config says what the caller meant)
+    const writable = needs.writes || !wasm.drive(wasm.devices.get(name)!.drive)?.readonly;
     const mountable = writable ? CAPABILITIES.wasm.mountsReadWrite : CAPABILITIES.wasm.mountsReadOnly;
     let type = '';
     try {

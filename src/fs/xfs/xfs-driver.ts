@@ -222,7 +222,7 @@ export class XfsDriver implements FsDriver {
           if (dv.getUint32(0) !== XSLM_MAGIC) throw corrupt(`symlink inode ${ip.ino}: remote block has a bad magic number`);
           if (!crcMatches(blk, SYMLINK_CRC_OFFSET)) throw corrupt(`symlink inode ${ip.ino}: remote block checksum mismatch`);
           const off = dv.getUint32(4), bytes = dv.getUint32(8);
-          const owner = dv.getUint32(40) * 0x100000000 + dv.getUint32(44);
+          const owner = dv.getUint32(32) * 0x100000000 + dv.getUint32(36);
           if (owner !== ip.ino || off !== got || bytes > g.blockSize - SYMLINK_HDR_V5) throw corrupt(`symlink inode ${ip.ino}: remote block header is inconsistent`);
           data = blk.subarray(SYMLINK_HDR_V5, SYMLINK_HDR_V5 + bytes);
         }
