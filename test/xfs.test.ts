@@ -9,13 +9,14 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOLES, TIMES, seededBytes } from '../fixtures/xfs-layout.js';
 import { DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_UNKNOWN, FsError, type FsDriver, type SyncDevice } from '../src/fs/fs-driver.js';
 import { crc32cWithHole } from '../src/fs/xfs/crc32c.js';
 import { openXfs } from '../src/fs/xfs/xfs-driver.js';
 import { runCli } from './helpers/cli.js';
-import { fixture, sha256 } from './helpers/fixtures.js';
+import { GOLDEN, fixture, sha256 } from './helpers/fixtures.js';
 import { FileDevice } from './helpers/host-tools.js';
 
 const haveQemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0;
@@ -280,7 +281,7 @@ describe('xfs through the CLI (wasm backend by default for reading)', () => {
     expect(sha256(img)).toBe(before);
   });
 
-  it('a writable xfs drive goes to the appliance (said under -v); forcing wasm mounts it read-only only', async () => {
+  it('forced onto wasm, an xfs drive mounts read-only only, and reads', async () => {
     const r = await runCli(['fish', '-v', '-a', fixture('xfs-v4.img'), 'run', ':', 'mount', '/dev/sda', '/'], { env: { GUESTKIT_BACKEND: 'wasm' } });
     expect(r.status).toBe(1);
     expect(r.err).toMatch(/\/dev\/sda: xfs filesystems are read-only in the wasm backend: mount it read-only, or use --backend=appliance to write/);
@@ -289,15 +290,24 @@ describe('xfs through the CLI (wasm backend by default for reading)', () => {
     expect(ro.out).toMatch(/^hello, xfs\n\n\/long-target-component\/.*\/end\n$/);
   });
 
-  it.skipIf(!haveQemu)('df, ls -lR and inspect on the Fedora guest print on wasm what they print on the appliance', async () => {
-    const img = fixture('fedora-xfs.img');
-    for (const args of [['df'], ['ls', '-lR', '/'], ['inspect']]) {
-      const w = await runCli([...args, '-v', '-a', img]);
-      expect(w.status, w.err).toBe(0);
-      expect(w.err).toMatch(/^backend: wasm /m);
-      const a = await runCli([...args, '--backend=appliance', '-a', img], { timeoutMs: 120_000 });
-      expect(a.status, a.err).toBe(0);
-      expect(w.out, args.join(' ')).toBe(a.out);
+  it('df and ls -lR on the Fedora guest stay on wasm and print what virt-df and virt-ls print', async () => {
+    // the path as the goldens were captured with: virt-df prints it
+    for (const [args, golden] of [[['df'], 'virt-df__fedora-xfs.out'], [['ls', '-lR', '/'], 'virt-ls__fedora-xfs__lR.out']] as const) {
+      const r = await runCli([args[0], '-v', '-a', 'fixtures/out/fedora-xfs.img', ...args.slice(1)]);
+      expect(r.status, r.err).toBe(0);
+      expect(r.err).toMatch(/^backend: wasm /m);
+      expect(r.out, args.join(' ')).toBe(readFileSync(join(GOLDEN, 'xfs', golden), 'utf8'));
     }
-  }, 180_000);
+  });
+
+  it.skipIf(!haveQemu)('inspect on the Fedora guest prints on wasm what it prints on the appliance', async () => {
+    const img = fixture('fedora-xfs.img');
+    const w = await runCli(['inspect', '-v', '-a', img]);
+    expect(w.status, w.err).toBe(0);
+    expect(w.err).toMatch(/^backend: wasm /m);
+    const a = await runCli(['inspect', '--backend=appliance', '-a', img], { timeoutMs: 120_000 });
+    expect(a.status, a.err).toBe(0);
+    expect(w.out).toContain('<hostname>fedora-xfs.example.com</hostname>');
+    expect(w.out).toBe(a.out);
+  }, 150_000);
 });
