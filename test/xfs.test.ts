@@ -290,6 +290,16 @@ describe('xfs through the CLI (wasm backend by default for reading)', () => {
     expect(ro.out).toMatch(/^hello, xfs\n\n\/long-target-component\/.*\/end\n$/);
   });
 
+  it.skipIf(!haveQemu)('auto: a read-write mount of xfs on a read-only drive moves the session to the appliance (said under -v), image untouched', async () => {
+    const img = fixture('xfs-v4.img');
+    const before = sha256(img);
+    const r = await runCli(['fish', '-v', '--ro', '-a', img, 'run', ':', 'mount', '/dev/sda', '/', ':', 'touch', '/new-file', ':', 'is-file', '/new-file'], { timeoutMs: 120_000 });
+    expect(r.status, r.err).toBe(0);
+    expect(r.out).toBe('true\n');
+    expect(r.err).toMatch(/^backend: wasm \(auto: xfs is read in process\)\nbackend: moving to the appliance \(auto: mount: xfs is written only by the appliance\)\n/);
+    expect(sha256(img)).toBe(before);
+  }, 150_000);
+
   it('df and ls -lR on the Fedora guest stay on wasm and print what virt-df and virt-ls print', async () => {
     // the path as the goldens were captured with: virt-df prints it
     for (const [args, golden] of [[['df'], 'virt-df__fedora-xfs.out'], [['ls', '-lR', '/'], 'virt-ls__fedora-xfs__lR.out']] as const) {
