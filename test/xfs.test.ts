@@ -11,26 +11,16 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HOLES, TIMES, seededBytes } from '../fixtures/xfs-layout.js';
+import { HOLES, TIMES, type ManifestEntry as Expected } from '../fixtures/xfs-layout.js';
 import { DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_UNKNOWN, FsError, type FsDriver, type SyncDevice } from '../src/fs/fs-driver.js';
 import { crc32cWithHole } from '../src/fs/xfs/crc32c.js';
 import { openXfs } from '../src/fs/xfs/xfs-driver.js';
 import { runCli } from './helpers/cli.js';
 import { GOLDEN, fixture, sha256 } from './helpers/fixtures.js';
-import { FileDevice } from './helpers/host-tools.js';
+import { FileDevice, pattern } from './helpers/host-tools.js';
 
 const haveQemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0;
 
-interface Expected {
-  type: 'dir' | 'reg' | 'lnk' | 'fifo' | 'chr' | 'blk';
-  mode: number;
-  uid: number;
-  gid: number;
-  size: number;
-  md5?: string;
-  target?: string;
-  rdev?: { major: number; minor: number };
-}
 const IFMT: Record<Expected['type'], number> = { dir: 0o040000, reg: 0o100000, lnk: 0o120000, fifo: 0o010000, chr: 0o020000, blk: 0o060000 };
 const DT: Record<Expected['type'], number> = { dir: DT_DIR, reg: DT_REG, lnk: DT_LNK, fifo: DT_FIFO, chr: DT_CHR, blk: DT_BLK };
 const linuxDev = (major: number, minor: number) => (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12);
@@ -150,7 +140,7 @@ for (const v of ['v5', 'v4'] as const) {
 
     it('reads holes and unwritten extents as zeroes, and data past 4 GiB', () => {
       const ino = seen.get('/holes.bin')!.ino;
-      const src = seededBytes(3 * HOLES.blockSize, HOLES.seed);
+      const src = pattern(3 * HOLES.blockSize, HOLES.seed);
       expect(fs.getattr(ino).size).toBe(HOLES.size);
       expect(fs.getattr(ino).blocks).toBe(3 * 8);
       expect(Buffer.from(fs.read(ino, 0, 4096))).toEqual(src.subarray(0, 4096));

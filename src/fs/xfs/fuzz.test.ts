@@ -16,10 +16,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isTypedError, newWalkStats, seededRandom, walkFs } from '../../../test/helpers/fuzz-walk.js';
+import { countTypedError, MemSyncDevice, newWalkStats, seededRandom, walkFs } from '../../../test/helpers/fuzz-walk.js';
 import { makeTempDir, pattern } from '../../../test/helpers/host-tools.js';
-import { GuestkitError } from '../../errors/index.js';
-import { FsError, type FsDriver, type SyncDevice } from '../fs-driver.js';
+import type { FsDriver } from '../fs-driver.js';
 import { crc32cWithHole } from './crc32c.js';
 import { openXfs } from './xfs-driver.js';
 
@@ -29,19 +28,6 @@ const tmp = makeTempDir('gk-xfs-fuzz-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const LIMITS = { maxSteps: 300, readCap: 64 * 1024, chunk: 16 * 1024 };
 
-/** A SyncDevice over (a prefix of) a buffer. */
-class MemSyncDevice implements SyncDevice {
-  readonly readOnly = true;
-  constructor(private readonly data: Uint8Array, readonly size: number) {}
-  read(offset: number, into: Uint8Array): void {
-    if (offset < 0 || offset + into.length > this.size) throw new Error(`read beyond the end (offset ${offset})`);
-    into.set(this.data.subarray(offset, offset + into.length));
-  }
-  write(): void {
-    throw new Error('read-only');
-  }
-  flush(): void {}
-}
 
 function buildImage(v5: boolean): Uint8Array {
   const tree = join(tmp, `tree-${v5 ? 5 : 4}`);
@@ -185,10 +171,8 @@ describe('XFS fuzz', () => {
           try {
             fs = openXfs(new MemSyncDevice(buf, len), { readOnly: true });
           } catch (e) {
-            if (!isTypedError(e)) throw e;
+            countTypedError(e, openCodes);
             openErrors++;
-            const code = e instanceof FsError ? e.errno : (e as GuestkitError).code;
-            openCodes.set(code, (openCodes.get(code) ?? 0) + 1);
           }
           if (fs) {
             stats.opened++;
