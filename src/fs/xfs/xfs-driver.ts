@@ -21,7 +21,7 @@ import { corrupt, parseSuperblock, type XfsGeometry } from './superblock.js';
 const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFLNK = 0o120000;
 const XSLM_MAGIC = 0x58534c4d, SYMLINK_HDR_V5 = 56, SYMLINK_CRC_OFFSET = 12;
 const MAXPATHLEN = 1024;
-const INODE_CACHE = 4096, DIR_CACHE = 64;
+const INODE_CACHE = 4096, DIR_CACHE = 64, INODE_BLOCK_CACHE = 256;
 
 /** A small insertion-ordered cache that drops its oldest entry when full. */
 class Lru<K, V> {
@@ -54,6 +54,7 @@ export class XfsDriver implements FsDriver {
   private readonly inodes = new Lru<number, XfsInode>(INODE_CACHE);
   private readonly extents = new Lru<number, Extent[]>(INODE_CACHE);
   private readonly dirs = new Lru<number, DirIndex>(DIR_CACHE);
+  private readonly inodeBlocks = new Lru<number, Uint8Array>(INODE_BLOCK_CACHE);
   private closed = false;
 
   constructor(private readonly device: SyncDevice, readonly geo: XfsGeometry) {
@@ -82,10 +83,21 @@ export class XfsDriver implements FsDriver {
     const agbno = Math.floor(rest / 2 ** g.inoPBLog);
     const slot = rest - agbno * 2 ** g.inoPBLog;
     if (agno >= g.agCount || agbno >= g.agBlocks) throw corrupt(`inode number ${ino} lies outside the filesystem`);
-    const off = (agno * g.agBlocks + agbno) * g.blockSize + slot * g.inodeSize;
-    const ip = parseInode(this.readBytes(off, g.inodeSize), ino, g);
+    // The whole block is read and kept: a directory's inodes sit together, and each
+    // device read is a round trip to the main thread.
+    const block = this.inodeBlock((agno * g.agBlocks + agbno) * g.blockSize);
+    const ip = parseInode(block.subarray(slot * g.inodeSize, (slot + 1) * g.inodeSize), ino, g);
     this.inodes.set(ino, ip);
     return ip;
+  }
+
+  private inodeBlock(offset: number): Uint8Array {
+    let b = this.inodeBlocks.get(offset);
+    if (!b) {
+      b = this.readBytes(offset, this.geo.blockSize);
+      this.inodeBlocks.set(offset, b);
+    }
+    return b;
   }
 
   /** The data fork's extents (extents or btree format). */
