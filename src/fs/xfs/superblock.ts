@@ -17,6 +17,7 @@ const INCOMPAT_FTYPE = 0x1, INCOMPAT_SPINODES = 0x2, INCOMPAT_META_UUID = 0x4, I
 const INCOMPAT_NEEDSREPAIR = 0x10, INCOMPAT_NREXT64 = 0x20;
 const INCOMPAT_KNOWN = INCOMPAT_FTYPE | INCOMPAT_SPINODES | INCOMPAT_META_UUID | INCOMPAT_BIGTIME | INCOMPAT_NEEDSREPAIR | INCOMPAT_NREXT64;
 /** sb_versionnum / sb_features2 bits (v4). */
+const RO_COMPAT_RMAPBT = 0x2;
 const VERSION_DIRV2 = 0x2000, VERSION_MOREBITS = 0x8000, VERSION2_FTYPE = 0x200;
 
 export interface XfsGeometry {
@@ -41,9 +42,10 @@ export interface XfsGeometry {
   /** The UUID stamped in v5 metadata headers (sb_meta_uuid when that feature is set). */
   metaUuid: Uint8Array;
   uuid: Uint8Array;
-  /** Maximum inodes (XFS_MAXINUMBER bound used by statfs): from imax_pct. */
+  /** The percentage of the blocks inodes may take (0: no limit). */
   imaxPct: number;
-  inodesPerChunk: number;
+  /** Whether the reverse-mapping btree exists (its blocks are counted as free space). */
+  rmapbt: boolean;
 }
 
 const u64 = (dv: DataView, o: number): number => dv.getUint32(o) * 0x100000000 + dv.getUint32(o + 4);
@@ -104,7 +106,7 @@ export function parseSuperblock(sector: Uint8Array): XfsGeometry {
     uuid,
     metaUuid: incompat & INCOMPAT_META_UUID ? sector.slice(248, 264) : uuid,
     imaxPct: dv.getUint8(127),
-    inodesPerChunk: 64,
+    rmapbt: v === 5 && (dv.getUint32(212) & RO_COMPAT_RMAPBT) !== 0,
   };
 }
 
@@ -112,6 +114,7 @@ export interface AgfCounts {
   freeblks: number;
   flcount: number;
   btreeblks: number;
+  rmapBlocks: number;
 }
 
 /** Reads the free-space counts of one AGF sector. */
@@ -119,5 +122,5 @@ export function parseAgf(sector: Uint8Array, geo: XfsGeometry, agno: number): Ag
   const dv = new DataView(sector.buffer, sector.byteOffset, sector.byteLength);
   if (dv.getUint32(0) !== XFS_AGF_MAGIC || dv.getUint32(8) !== agno) throw corrupt(`AGF of allocation group ${agno} has a bad magic number or sequence`);
   if (geo.version === 5 && !crcMatches(sector, AGF_CRC_OFFSET)) throw corrupt(`AGF of allocation group ${agno}: checksum mismatch`);
-  return { flcount: dv.getUint32(48), freeblks: dv.getUint32(52), btreeblks: dv.getUint32(60) };
+  return { flcount: dv.getUint32(48), freeblks: dv.getUint32(52), btreeblks: dv.getUint32(60), rmapBlocks: dv.getUint32(80) };
 }
