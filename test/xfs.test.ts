@@ -300,6 +300,14 @@ describe('xfs through the CLI (wasm backend by default for reading)', () => {
     }
   });
 
+  it('df and df -i on the xfs fixtures print what virt-df prints (v5 and v4 as one guest)', async () => {
+    for (const [flags, golden] of [[[], 'virt-df__xfs-v5_xfs-v4.out'], [['-i'], 'virt-df__xfs-v5_xfs-v4__i.out']] as const) {
+      const r = await runCli(['df', ...flags, '-a', 'fixtures/out/xfs-v5.img', '-a', 'fixtures/out/xfs-v4.img']);
+      expect(r.status, r.err).toBe(0);
+      expect(r.out, golden).toBe(readFileSync(join(GOLDEN, 'xfs', golden), 'utf8'));
+    }
+  });
+
   it.skipIf(!haveQemu)('inspect on the Fedora guest prints on wasm what it prints on the appliance', async () => {
     const img = fixture('fedora-xfs.img');
     const w = await runCli(['inspect', '-v', '-a', img]);
