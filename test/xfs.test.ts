@@ -20,6 +20,9 @@ import { GOLDEN, fixture, sha256 } from './helpers/fixtures.js';
 import { FileDevice, pattern } from './helpers/host-tools.js';
 
 const haveQemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0;
+/** The guestfish words of test/golden/xfs/guestfish__xfs-v4_xfs-v5.out (v4 is /dev/sda, v5 /dev/sdb). */
+const GUESTFISH_SCRIPT = ('run : mount-ro /dev/sda / : readdir /small : readdir /deep : statns /times.txt : umount / : ' +
+  'mount-ro /dev/sdb / : readdir /small : readdir /deep : statns /times.txt : statvfs /').split(' ');
 
 const IFMT: Record<Expected['type'], number> = { dir: 0o040000, reg: 0o100000, lnk: 0o120000, fifo: 0o010000, chr: 0o020000, blk: 0o060000 };
 const DT: Record<Expected['type'], number> = { dir: DT_DIR, reg: DT_REG, lnk: DT_LNK, fifo: DT_FIFO, chr: DT_CHR, blk: DT_BLK };
@@ -306,6 +309,15 @@ describe('xfs through the CLI (wasm backend by default for reading)', () => {
       expect(r.status, r.err).toBe(0);
       expect(r.out, golden).toBe(readFileSync(join(GOLDEN, 'xfs', golden), 'utf8'));
     }
+  });
+
+  it('ls -lR of the v4 fixture, and fish readdir / statns / statvfs on both, print what virt-ls and guestfish print', async () => {
+    const ls = await runCli(['ls', '-lR', '-a', 'fixtures/out/xfs-v4.img', '-m', '/dev/sda', '/']);
+    expect(ls.status, ls.err).toBe(0);
+    expect(ls.out).toBe(readFileSync(join(GOLDEN, 'xfs', 'virt-ls__xfs-v4__lR.out'), 'utf8'));
+    const fish = await runCli(['fish', '--ro', '-a', 'fixtures/out/xfs-v4.img', '-a', 'fixtures/out/xfs-v5.img', ...GUESTFISH_SCRIPT]);
+    expect(fish.status, fish.err).toBe(0);
+    expect(fish.out).toBe(readFileSync(join(GOLDEN, 'xfs', 'guestfish__xfs-v4_xfs-v5.out'), 'utf8'));
   });
 
   it.skipIf(!haveQemu)('inspect on the Fedora guest prints on wasm what it prints on the appliance', async () => {
