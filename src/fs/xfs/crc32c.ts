@@ -18,6 +18,11 @@ function update(crc: number, buf: Uint8Array, from: number, to: number): number 
   return crc;
 }
 
+/** CRC-32C of `buf`. */
+export function crc32c(buf: Uint8Array): number {
+  return (update(0xffffffff, buf, 0, buf.length) ^ 0xffffffff) >>> 0;
+}
+
 /** CRC-32C of `buf` with the 4 bytes at `crcOffset` taken as zero. */
 export function crc32cWithHole(buf: Uint8Array, crcOffset: number): number {
   let crc = update(0xffffffff, buf, 0, crcOffset);

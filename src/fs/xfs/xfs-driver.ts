@@ -16,31 +16,13 @@ import { crcMatches } from './crc32c.js';
 import { DIR2_LEAF_OFFSET, dataBlockEntries, shortformEntries } from './dir.js';
 import { FMT_BTREE, FMT_EXTENTS, FMT_LOCAL, inodeAttr, parseInode, type XfsInode } from './inode.js';
 import { xfsStatfs } from './statfs.js';
+import { Lru } from '../../util/lru.js';
 import { corrupt, parseSuperblock, type XfsGeometry } from './superblock.js';
 
 const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFLNK = 0o120000;
 const XSLM_MAGIC = 0x58534c4d, SYMLINK_HDR_V5 = 56, SYMLINK_CRC_OFFSET = 12;
 const MAXPATHLEN = 1024;
 const INODE_CACHE = 4096, DIR_CACHE = 64, INODE_BLOCK_CACHE = 256;
-
-/** A small insertion-ordered cache that drops its oldest entry when full. */
-class Lru<K, V> {
-  private readonly map = new Map<K, V>();
-  constructor(private readonly max: number) {}
-  get(k: K): V | undefined {
-    const v = this.map.get(k);
-    if (v !== undefined) {
-      this.map.delete(k);
-      this.map.set(k, v);
-    }
-    return v;
-  }
-  set(k: K, v: V): void {
-    this.map.delete(k);
-    this.map.set(k, v);
-    if (this.map.size > this.max) this.map.delete(this.map.keys().next().value as K);
-  }
-}
 
 interface DirIndex {
   entries: DirEntry[];
