@@ -90,6 +90,7 @@ export function parseSuperblock(sector: Uint8Array): XfsGeometry {
     throw new FsError('ENOTSUP', `xfs: unknown incompatible features 0x${(incompat & ~INCOMPAT_KNOWN).toString(16)}: use --backend=appliance`);
   }
   if (incompat & INCOMPAT_NEEDSREPAIR) throw corrupt('the filesystem is marked as needing xfs_repair');
+  if (dv.getUint8(126)) throw corrupt('mkfs.xfs did not finish making the filesystem (sb_inprogress is set)');
   const dirBlkLog = dv.getUint8(192);
   if (blockLog + dirBlkLog > 16) throw corrupt('superblock directory block size is invalid');
   const uuid = sector.slice(32, 48);
