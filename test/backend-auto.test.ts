@@ -1,7 +1,7 @@
 /**
  * --backend=auto: the wasm backend when it serves every filesystem and command
  * involved, else the appliance; -v says which and why. Only one test boots the
- * appliance (an xfs image through the CLI).
+ * appliance (a btrfs image through the CLI); xfs is read in process when read-only.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -24,9 +24,9 @@ function mkfsImage(dir: string, type: 'xfs' | 'btrfs', mib: number): string | nu
   return r.status === 0 ? img : null;
 }
 
-async function choiceFor(files: string[], needs: Parameters<typeof chooseBackend>[1] = {}) {
+async function choiceFor(files: string[], needs: Parameters<typeof chooseBackend>[1] = {}, readonly = true) {
   const w = new WasmBackend();
-  await w.launch(files.map((file) => ({ file, readonly: true })));
+  await w.launch(files.map((file) => ({ file, readonly })));
   try {
     return await chooseBackend(w, needs);
   } finally {
@@ -55,15 +55,19 @@ describe('backend auto', () => {
     expect(await choiceFor([fixture('gpt.img'), fixture('debian.qcow2')])).toEqual({ name: 'wasm', reason: 'ext2, ext4 are read in process' });
   });
 
-  it('chooses the appliance for xfs and btrfs, saying which device', async () => {
-    if (xfs) expect(await choiceFor([fixture('ext4.img'), xfs])).toEqual({ name: 'appliance', reason: '/dev/sdb is xfs, which the wasm backend does not read' });
+  it('chooses the appliance for btrfs, and for xfs only when it may be written, saying which device', async () => {
     if (btrfs) expect(await choiceFor([btrfs])).toEqual({ name: 'appliance', reason: '/dev/sda is btrfs, which the wasm backend does not read' });
+    if (!xfs) return;
+    expect(await choiceFor([fixture('ext4.img'), xfs])).toEqual({ name: 'wasm', reason: 'ext4, xfs are read in process' });
+    const written = { name: 'appliance', reason: '/dev/sdb is xfs, which the wasm backend does not write to' };
+    expect(await choiceFor([fixture('ext4.img'), xfs], {}, false)).toEqual(written);
+    expect(await choiceFor([fixture('ext4.img'), xfs], { writes: true })).toEqual(written);
   });
 
   it('counts only the devices the caller will mount, when it says', async () => {
-    if (!xfs) return;
-    expect((await choiceFor([fixture('ext4.img'), xfs], { devices: ['/dev/sda'] })).name).toBe('wasm');
-    expect((await choiceFor([fixture('ext4.img'), xfs], { devices: ['/dev/sdb'] })).name).toBe('appliance');
+    if (!btrfs) return;
+    expect((await choiceFor([fixture('ext4.img'), btrfs], { devices: ['/dev/sda'] })).name).toBe('wasm');
+    expect((await choiceFor([fixture('ext4.img'), btrfs], { devices: ['/dev/sdb'] })).name).toBe('appliance');
   });
 
   it('chooses the appliance for commands only it runs', async () => {
@@ -91,25 +95,36 @@ describe('backend auto', () => {
     expect(r.status, r.err).toBe(0);
     expect(r.out).toBe('/dev/sda: ext4\n');
     expect(r.err).toContain('backend: wasm (auto: ext4 is read in process)\n');
-    if (xfs) {
-      const forced = await runCli(['fish', '-v', '--ro', '-a', xfs, 'run', ':', 'mount-ro', '/dev/sda', '/'], { env: { GUESTKIT_BACKEND: 'wasm' } });
+    if (btrfs) {
+      const forced = await runCli(['fish', '-v', '--ro', '-a', btrfs, 'run', ':', 'mount-ro', '/dev/sda', '/'], { env: { GUESTKIT_BACKEND: 'wasm' } });
       expect(forced.status).toBe(1);
       expect(forced.err).toContain('backend: wasm (asked for)\n');
-      expect(forced.err).toMatch(/xfs filesystems are not supported by the wasm backend: use --backend=appliance/);
+      expect(forced.err).toMatch(/btrfs filesystems are not supported by the wasm backend: use --backend=appliance/);
     }
     const bad = await runCli(['cat', '--backend=bogus', '-a', img, '-m', '/dev/sda', '/etc/hostname']);
     expect(bad.status).toBe(1);
     expect(bad.err).toBe("guestkit cat: error: unknown backend 'bogus' (expected auto, wasm or appliance)\n");
   });
 
-  it.skipIf(!haveQemu)('an xfs image: auto boots the appliance, says so under -v, and leaves the image unchanged', async () => {
+  it.skipIf(!haveQemu)('a btrfs image: auto boots the appliance, says so under -v, and leaves the image unchanged', async () => {
+    if (!btrfs) return;
+    const before = sha256(btrfs);
+    const r = await runCli(['fish', '-v', '--ro', '-a', btrfs, 'run', ':', 'list-filesystems', ':', 'mount-ro', '/dev/sda', '/', ':', 'ls', '/'], { timeoutMs: 120_000 });
+    expect(r.status, r.err).toBe(0);
+    expect(r.out).toBe('/dev/sda: btrfs\n');
+    expect(r.err).toMatch(/^backend: appliance \(auto: \/dev\/sda is btrfs, which the wasm backend does not read\)\n/);
+    expect(r.err).toMatch(/appliance: ready in \d+ ms/);
+    expect(sha256(btrfs)).toBe(before);
+  }, 150_000);
+
+  it('an xfs image read-only: auto stays on wasm (no appliance), says so under -v, and leaves the image unchanged', async () => {
     if (!xfs) return;
     const before = sha256(xfs);
-    const r = await runCli(['fish', '-v', '--ro', '-a', xfs, 'run', ':', 'list-filesystems', ':', 'mount-ro', '/dev/sda', '/', ':', 'ls', '/'], { timeoutMs: 120_000 });
+    const r = await runCli(['fish', '-v', '--ro', '-a', xfs, 'run', ':', 'list-filesystems', ':', 'mount-ro', '/dev/sda', '/', ':', 'ls', '/']);
     expect(r.status, r.err).toBe(0);
     expect(r.out).toBe('/dev/sda: xfs\n');
-    expect(r.err).toMatch(/^backend: appliance \(auto: \/dev\/sda is xfs, which the wasm backend does not read\)\n/);
-    expect(r.err).toMatch(/appliance: ready in \d+ ms/);
+    expect(r.err).toMatch(/^backend: wasm \(auto: xfs is read in process\)\n/);
+    expect(r.err).not.toMatch(/appliance: ready/);
     expect(sha256(xfs)).toBe(before);
-  }, 150_000);
+  });
 });

@@ -19,13 +19,15 @@ export interface BackendCapabilities {
 }
 
 const WASM_RW = ['ext2', 'ext3', 'ext4', 'ntfs', 'vfat'];
+/** Read in process but never written: a session that writes to these goes to the appliance. */
+const WASM_RO_ONLY = ['xfs'];
 /** The appliance kernel's filesystem modules (appliance/modules.txt). */
 const APPLIANCE_RW = ['ext2', 'ext3', 'ext4', 'vfat', 'ntfs', 'xfs', 'btrfs'];
 
 export const CAPABILITIES: Readonly<Record<BackendName, BackendCapabilities>> = {
   wasm: {
     backend: 'wasm',
-    mountsReadOnly: new Set(WASM_RW),
+    mountsReadOnly: new Set([...WASM_RW, ...WASM_RO_ONLY]),
     mountsReadWrite: new Set(WASM_RW),
     runsGuestPrograms: false,
     mapsEveryLvType: false,

@@ -7,9 +7,12 @@
  *   implementation; today `command`, `sh`, ...) means the appliance.
  * - Filesystems: the drives are opened by the wasm backend (milliseconds) and
  *   every filesystem on them (or only the devices the caller declares it will
- *   mount) is probed. A type the wasm backend does not mount (xfs, btrfs,
+ *   mount) is probed. A type the wasm backend does not mount (btrfs,
  *   iso9660, squashfs, ...) or an LVM LV it cannot map (thin, raid, snapshot)
- *   means the appliance. Devices with no filesystem, swap, LVM PVs and LUKS
+ *   means the appliance. On a writable device (a drive added without
+ *   readonly, transactional ones included) or when the caller says it writes,
+ *   the type must be one the wasm backend also writes: xfs is read in process
+ *   but written only by the appliance. Devices with no filesystem, swap, LVM PVs and LUKS
  *   (which neither backend opens) do not count.
  */
 import { findCommand } from '../api/commands.js';
@@ -24,7 +27,7 @@ export interface BackendNeeds {
   commands?: readonly string[];
   /** Devices it will mount; when absent, every filesystem on the drives counts. */
   devices?: readonly string[];
-  /** Whether it mounts read-write (the wasm backend's read-write list then counts). */
+  /** Whether it mounts read-write even on read-only drives (the wasm backend's read-write list then counts everywhere). */
   writes?: boolean;
 }
 
@@ -60,9 +63,11 @@ export async function chooseBackend(wasm: WasmBackend, needs: BackendNeeds = {})
     }
   }
   const seen = new Set<string>();
-  const mountable = needs.writes ? CAPABILITIES.wasm.mountsReadWrite : CAPABILITIES.wasm.mountsReadOnly;
   const candidates = wanted ? [...wanted].filter((d) => wasm.devices.get(d)) : wasm.devices.filesystemCandidates().map((d) => d.name);
   for (const name of candidates) {
+    // (read-only drives take writes too, into an overlay: their config says what the caller meant)
+    const writable = needs.writes || !wasm.drive(wasm.devices.get(name)!.drive)?.readonly;
+    const mountable = writable ? CAPABILITIES.wasm.mountsReadWrite : CAPABILITIES.wasm.mountsReadOnly;
     let type = '';
     try {
       type = (await wasm.probe(name)).type;
@@ -71,7 +76,10 @@ export async function chooseBackend(wasm: WasmBackend, needs: BackendNeeds = {})
     }
     if (NOT_A_MOUNT.has(type)) continue;
     seen.add(type);
-    if (!mountable.has(type)) return { name: 'appliance', reason: `${name} is ${type}, which the wasm backend does not read` };
+    if (!mountable.has(type)) {
+      const how = CAPABILITIES.wasm.mountsReadOnly.has(type) ? 'write to' : 'read';
+      return { name: 'appliance', reason: `${name} is ${type}, which the wasm backend does not ${how}` };
+    }
   }
   const what = seen.size ? `${[...seen].sort().join(', ')} ${seen.size === 1 ? 'is' : 'are'} read in process` : 'no filesystem needs the appliance';
   return { name: 'wasm', reason: what };

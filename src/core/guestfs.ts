@@ -12,7 +12,7 @@ import type { ApplianceBackend } from '../backend/appliance/appliance-backend.js
 import { implementationFor, implementsCommand, type KnownBackend } from './dispatch.js';
 import { chooseBackend, type BackendChoice, type BackendNeeds } from './backend-choice.js';
 import { WasmBackend } from '../backend/wasm/wasm-backend.js';
-import { ErrnoError, GuestkitError, NotSupportedError, StateError } from '../errors/index.js';
+import { ErrnoError, GuestkitError, NotSupportedError, ReadOnlyInWasmError, StateError } from '../errors/index.js';
 import { validateArg, validateOptArg } from './arg-kinds.js';
 import { validateFormat } from '../block/format.js';
 import { checkWritable } from '../block/image-lock.js';
@@ -199,25 +199,32 @@ class GuestfsBase implements HandleState {
     const base = { handle: this, call: (n: string, a: unknown[], o?: Record<string, unknown>) => this.call(n, a, o) };
     let impl = implementationFor(def, this.backend, base);
     if (!impl && this.requestedBackend === 'auto' && this.backend && !implementsCommand(def, this.backend.name) && implementsCommand(def, 'appliance')) {
-      await this.moveToAppliance(def.name);
+      await this.moveToAppliance(def.name, `${def.name} runs only in the appliance`);
       impl = implementationFor(def, this.backend, base);
     }
     if (!impl) throw new NotSupportedError(def.name, this.backendName);
-    return impl(typed, typedOpt);
+    try {
+      return await impl(typed, typedOpt);
+    } catch (e) {
+      // A read-write mount of a filesystem the wasm backend only reads (xfs): the session moves, as libguestfs would just mount it.
+      if (!(e instanceof ReadOnlyInWasmError) || this.requestedBackend !== 'auto') throw e;
+      await this.moveToAppliance(def.name, `${def.name}: ${e.fsType} is written only by the appliance`, e);
+      return implementationFor(def, this.backend, base)!(typed, typedOpt);
+    }
   }
 
   /**
    * 'auto' only: a command that only the appliance runs arrived after launch chose
    * wasm. The session moves (see session-move.ts) or the command fails as not supported.
    */
-  private async moveToAppliance(command: string): Promise<void> {
+  private async moveToAppliance(command: string, reason: string, failure?: GuestkitError): Promise<void> {
     const from = this.backend!;
     const why = await unmovableState(from, this.sessions);
     if (why) {
       this.log?.(`backend: staying on ${from.name} for ${command}: ${why}`);
-      throw new NotSupportedError(command, from.name);
+      throw failure ?? new NotSupportedError(command, from.name);
     }
-    this.log?.(`backend: moving to the appliance (auto: ${command} runs only in the appliance)`);
+    this.log?.(`backend: moving to the appliance (auto: ${reason})`);
     const mounts = [...this.mountLog.entries];
     this.backend = undefined;
     this.state = 'config';
@@ -232,7 +239,7 @@ class GuestfsBase implements HandleState {
     }
     this.backend = to;
     this.state = 'launched';
-    this.choose({ name: 'appliance', reason: `auto: ${command} runs only in the appliance` });
+    this.choose({ name: 'appliance', reason: `auto: ${reason}` });
     for (const m of mounts) await this.call(m.command, m.args, m.optargs);
   }
 

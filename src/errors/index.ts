@@ -45,6 +45,18 @@ export class NotSupportedError extends GuestkitError {
   }
 }
 
+/**
+ * A filesystem the wasm backend reads but does not write (xfs), asked to be
+ * mounted read-write. An `auto` handle moves to the appliance on it; otherwise
+ * it is the error the caller sees.
+ */
+export class ReadOnlyInWasmError extends GuestkitError {
+  constructor(device: string, readonly fsType: string, details: ErrorDetails = {}) {
+    super('EROFS', `${device}: ${fsType} filesystems are read-only in the wasm backend: mount it read-only, or use --backend=appliance to write`, details);
+    this.name = 'ReadOnlyInWasmError';
+  }
+}
+
 export class ImageError extends GuestkitError {
   constructor(disk: string, problem: string, details: ErrorDetails = {}) {
     super('EIMAGE', `${disk}: ${problem}`, { ...details, disk });

@@ -5,9 +5,23 @@
  */
 import { expect } from 'vitest';
 import { GuestkitError } from '../../src/errors/index.js';
-import { DT_DIR, DT_LNK, DT_REG, FsError, type FsDriver } from '../../src/fs/fs-driver.js';
+import { DT_DIR, DT_LNK, DT_REG, FsError, type FsDriver, type SyncDevice } from '../../src/fs/fs-driver.js';
 
 export { seededRandom } from '../../src/util/seeded-random.js';
+
+/** A read-only SyncDevice over (a prefix of) a buffer: a mutated image, maybe truncated. */
+export class MemSyncDevice implements SyncDevice {
+  readonly readOnly = true;
+  constructor(private readonly data: Uint8Array, readonly size: number) {}
+  read(offset: number, into: Uint8Array): void {
+    if (offset < 0 || offset + into.length > this.size) throw new Error(`read beyond the end (offset ${offset})`);
+    into.set(this.data.subarray(offset, offset + into.length));
+  }
+  write(): void {
+    throw new Error('read-only');
+  }
+  flush(): void {}
+}
 
 export function isTypedError(e: unknown): boolean {
   return e instanceof FsError || e instanceof GuestkitError;
@@ -28,12 +42,17 @@ export function attempt<T>(stats: WalkStats, codes: Map<string, number>, fn: () 
   try {
     return fn();
   } catch (e) {
-    if (!isTypedError(e)) throw e;
+    countTypedError(e, codes);
     stats.opErrors++;
-    const code = e instanceof FsError ? e.errno : (e as GuestkitError).code;
-    codes.set(code, (codes.get(code) ?? 0) + 1);
     return undefined;
   }
+}
+
+/** Counts a typed error by its code; anything else propagates. */
+export function countTypedError(e: unknown, codes: Map<string, number>): void {
+  if (!isTypedError(e)) throw e;
+  const code = e instanceof FsError ? e.errno : (e as GuestkitError).code;
+  codes.set(code, (codes.get(code) ?? 0) + 1);
 }
 
 const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFLNK = 0o120000;

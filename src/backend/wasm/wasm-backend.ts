@@ -8,7 +8,7 @@ import type { BlockDevice } from '../../block/block-device.js';
 import { openDrive } from '../../block/open-drive.js';
 import { commitOverlay } from '../../block/commit-overlay.js';
 import { OverlayDevice } from '../../block/overlay.js';
-import { ErrnoError, GuestkitError } from '../../errors/index.js';
+import { ErrnoError, GuestkitError, ReadOnlyInWasmError } from '../../errors/index.js';
 import { probeDevice, type Probe } from '../../probe/probe.js';
 import type { Backend, DriveConfig } from '../backend.js';
 import { BridgeServer } from './block-bridge.js';
@@ -137,6 +137,7 @@ export class WasmBackend implements Backend {
     }
     const serves = readOnly ? this.capabilities.mountsReadOnly : this.capabilities.mountsReadWrite;
     if (!serves.has(probe.type)) {
+      if (this.capabilities.mountsReadOnly.has(probe.type)) throw new ReadOnlyInWasmError(device, probe.type);
       throw new GuestkitError('ENOTSUP', `${device}: ${probe.type} filesystems are not supported by the wasm backend: use --backend=appliance`);
     }
     const deviceId = this.nextDeviceId++;

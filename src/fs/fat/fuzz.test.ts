@@ -13,9 +13,9 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attempt, isTypedError, newWalkStats, seededRandom, walkFs } from '../../../test/helpers/fuzz-walk.js';
+import { attempt, isTypedError, newWalkStats, seededRandom, walkFs, MemSyncDevice } from '../../../test/helpers/fuzz-walk.js';
 import { GuestkitError } from '../../errors/index.js';
-import { FsError, type FsDriver, type SyncDevice } from '../fs-driver.js';
+import { FsError, type FsDriver } from '../fs-driver.js';
 import { hostToolEnv, makeTempDir, pattern, resolve, runTool } from '../../../test/helpers/host-tools.js';
 import { openFat } from './fat-driver.js';
 import { readGeometry } from './fat-layout.js';
@@ -31,19 +31,6 @@ const READ_CAP = 64 * 1024;
 const CHUNK = 16 * 1024;
 
 
-/** A SyncDevice over (a prefix of) a buffer. */
-class MemSyncDevice implements SyncDevice {
-  readonly readOnly = true;
-  constructor(private readonly data: Uint8Array, readonly size: number) {}
-  read(offset: number, into: Uint8Array): void {
-    if (offset < 0 || offset + into.length > this.size) throw new Error(`read beyond the end (offset ${offset})`);
-    into.set(this.data.subarray(offset, offset + into.length));
-  }
-  write(): void {
-    throw new Error('read-only');
-  }
-  flush(): void {}
-}
 
 function buildImage(): Uint8Array {
   const img = join(tmp, 'base.img');

@@ -15,9 +15,9 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attempt, isTypedError, newWalkStats, seededRandom, walkFs } from '../../../test/helpers/fuzz-walk.js';
+import { attempt, isTypedError, newWalkStats, seededRandom, walkFs, MemSyncDevice } from '../../../test/helpers/fuzz-walk.js';
 import { GuestkitError } from '../../errors/index.js';
-import { FsError, type FsDriver, type SyncDevice } from '../fs-driver.js';
+import { FsError, type FsDriver } from '../fs-driver.js';
 import { FileDevice, hostToolEnv, makeTempDir, pattern, resolve, runTool } from '../../../test/helpers/host-tools.js';
 import { loadNtfsModule, openNtfs, type NtfsModule } from './ntfs-driver.js';
 
@@ -32,19 +32,6 @@ const READ_CAP = 64 * 1024;
 const CHUNK = 16 * 1024;
 
 
-/** A SyncDevice over (a prefix of) a buffer. */
-class MemSyncDevice implements SyncDevice {
-  readonly readOnly = true;
-  constructor(private readonly data: Uint8Array, readonly size: number) {}
-  read(offset: number, into: Uint8Array): void {
-    if (offset < 0 || offset + into.length > this.size) throw new Error(`read beyond the end (offset ${offset})`);
-    into.set(this.data.subarray(offset, offset + into.length));
-  }
-  write(): void {
-    throw new Error('read-only');
-  }
-  flush(): void {}
-}
 
 async function buildImage(mod: NtfsModule): Promise<Uint8Array> {
   const img = join(tmp, 'base.img');
