@@ -19,6 +19,8 @@ const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['diff', async () => (await import('./diff/diff-tool.js')).diffCommand()],
   ['filesystems', async () => (await import('./filesystems/filesystems-tool.js')).filesystemsCommand()],
   ['info', async () => (await import('./info/info-tool.js')).infoCommand()],
+  ['copy', async () => (await import('./copy/copy-tool.js')).copyCommand()],
+  ['serve', async () => (await import('./serve/serve-tool.js')).serveCommand()],
 ];
 
 /** The tools `argv` (the words after the program name) needs registered. */
