@@ -24,8 +24,8 @@ export interface ServeOptions {
   port?: number;
   bind: string;
   exportName: string;
-  /** Clients served at once. */
-  shared: number;
+  /** Clients served at once (others wait their turn); unlimited when absent. */
+  shared?: number;
   persistent: boolean;
   /** Captive mode: a shell command run with $uri, $nbd, $unixsocket, $port, $exportname set. */
   run?: string;
@@ -79,16 +79,30 @@ export async function serve(o: ServeOptions, onListening?: (l: Listening) => voi
       if (!fs.statSync(socketPath).isSocket()) throw new ErrnoError('EEXIST', `${socketPath}: exists and is not a socket`);
       fs.unlinkSync(socketPath); // a stale socket left by an earlier server, as qemu-nbd does
     }
-    const nbd = new NbdServer({ device, exportName: o.exportName, readOnly: o.mode === 'read-only', description: path.basename(o.drive) });
-    server.maxConnections = o.shared;
+    const shared = o.shared ?? Infinity;
+    const nbd = new NbdServer({ device, exportName: o.exportName, readOnly: o.mode === 'read-only', description: path.basename(o.drive), multiConn: shared > 1 });
     let finish!: () => void;
     const lastClientGone = new Promise<void>((r) => (finish = r));
+    // Clients beyond --shared wait, connected, until one in service leaves (qemu-nbd stops accepting instead).
+    const waiting: net.Socket[] = [];
+    let serving = 0;
+    const start = (s: net.Socket) => {
+      serving++;
+      void nbd.serveConnection(s).finally(() => {
+        serving--;
+        sockets.delete(s);
+        const next = waiting.shift();
+        if (next) start(next);
+        else if (serving === 0 && !o.persistent && o.run === undefined) finish();
+      });
+    };
     server.on('connection', (s) => {
       sockets.add(s);
-      void nbd.serveConnection(s).finally(() => {
-        sockets.delete(s);
-        if (sockets.size === 0 && !o.persistent && o.run === undefined) finish();
-      });
+      if (serving < shared) start(s);
+      else {
+        waiting.push(s);
+        s.once('close', () => waiting.includes(s) && waiting.splice(waiting.indexOf(s), 1) && sockets.delete(s));
+      }
     });
     const l = await listen(server, o, socketPath);
     onListening?.(l);

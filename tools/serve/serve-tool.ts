@@ -12,7 +12,7 @@ interface Flags {
   port?: string;
   bind: string;
   format?: string;
-  shared: string;
+  shared?: string;
   persistent?: boolean;
   exportName: string;
   run?: string;
@@ -38,7 +38,7 @@ export function serveCommand(): Command {
     .option('-p, --port <port>', 'listen on this TCP port (default 10809)')
     .option('-b, --bind <address>', 'TCP address to listen on', '127.0.0.1')
     .option('-f, --format <format>', 'the image format (raw, qcow2, ...); probed when absent')
-    .option('-e, --shared <n>', 'clients served at once', '1')
+    .option('-e, --shared <n>', 'clients served at once (default 1; unlimited with --run)')
     .option('-t, --persistent', 'keep serving after the last client disconnects')
     .option('-x, --export-name <name>', 'the export name', '')
     .option('--run <cmd>', 'captive mode: serve while CMD runs ($uri, $nbd, $unixsocket, $port, $exportname set), exit with its status')
@@ -61,7 +61,7 @@ export function serveCommand(): Command {
             port: o.port === undefined ? undefined : number('--port', o.port, 0, 65535),
             bind: o.bind,
             exportName: o.exportName,
-            shared: number('--shared', o.shared, 1, 1024),
+            shared: o.shared !== undefined ? number('--shared', o.shared, 1, 1024) : o.run !== undefined ? undefined : 1,
             persistent: !!o.persistent,
             run: o.run,
             signal: abort.signal,

@@ -19,6 +19,8 @@ export interface NbdServerOptions {
   description?: string;
   /** Refuse writes (the default for `guestkit serve`). */
   readOnly: boolean;
+  /** Tell clients they may open several connections at once (only when the server will serve them). */
+  multiConn: boolean;
 }
 
 /** Requests in progress per connection before the server stops reading more. */
@@ -46,7 +48,9 @@ export class NbdServer {
 
   private get transmissionFlags(): number {
     let f = P.TF_HAS_FLAGS | P.TF_SEND_FLUSH | P.TF_SEND_FUA | P.TF_SEND_DF | P.TF_SEND_CACHE;
-    if (this.opts.readOnly) f |= P.TF_READ_ONLY | P.TF_CAN_MULTI_CONN;
+    if (this.opts.readOnly) f |= P.TF_READ_ONLY;
+    // Connections share one device (and one overlay), so they see each other's writes at once.
+    if (this.opts.multiConn) f |= P.TF_CAN_MULTI_CONN;
     else f |= P.TF_SEND_TRIM | P.TF_SEND_WRITE_ZEROES;
     return f;
   }
