@@ -75,6 +75,10 @@ export async function serve(o: ServeOptions, onListening?: (l: Listening) => voi
       tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), 'guestkit-serve-'));
       socketPath = path.join(tmpDir, 'nbd.sock');
     }
+    // Node reports a missing directory as EACCES when binding a unix socket: check first.
+    if (socketPath && !fs.existsSync(path.dirname(path.resolve(socketPath)))) {
+      throw new ErrnoError('ENOENT', `cannot listen on ${socketPath}: no such directory`);
+    }
     if (socketPath && fs.existsSync(socketPath)) {
       if (!fs.statSync(socketPath).isSocket()) throw new ErrnoError('EEXIST', `${socketPath}: exists and is not a socket`);
       fs.unlinkSync(socketPath); // a stale socket left by an earlier server, as qemu-nbd does

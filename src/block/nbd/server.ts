@@ -58,6 +58,8 @@ export class NbdServer {
   /** Serves one client until it disconnects; never rejects (a broken client only ends its connection). */
   async serveConnection(socket: net.Socket): Promise<void> {
     const reader = new StreamReader(socket);
+    // Replies are written as soon as they are ready: Nagle would hold each behind the previous ACK.
+    if (typeof socket.setNoDelay === 'function' && socket.remoteAddress !== undefined) socket.setNoDelay(true);
     const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
     socket.on('error', () => reader.fail(new ClientGone('connection error')));
     socket.on('close', () => reader.fail(new ClientGone('closed')));
@@ -213,7 +215,10 @@ export class NbdServer {
     let draining: Promise<void> | null = null;
     const send = (...parts: Uint8Array[]) => {
       let ok = true;
+      // One reply goes out in one piece (cork), header and payload together.
+      socket.cork();
       for (const p of parts) ok = socket.write(p);
+      socket.uncork();
       if (!ok && !draining) draining = new Promise<void>((res) => socket.once('drain', () => { draining = null; res(); }));
     };
     const simple = (cookie: bigint, errno: number, payload?: Uint8Array) => {
@@ -272,13 +277,13 @@ export class NbdServer {
             return ok(cookie);
           case P.CMD_BLOCK_STATUS: {
             if (!st.allocation) return fail(cookie, new GuestkitError('EINVAL', 'no meta context was negotiated'));
-            let extents = length === 0 ? [] : await dev.extents(offset, length);
+            let extents = length === 0 ? [] : allocationStates(await dev.extents(offset, length));
             if (flags & P.CMD_FLAG_REQ_ONE) extents = extents.slice(0, 1);
             const p = Buffer.alloc(4 + extents.length * 8);
             p.writeUInt32BE(ALLOCATION_CONTEXT, 0);
             extents.forEach((e, i) => {
-              p.writeUInt32BE(Math.min(e.length, 0xffffffff), 4 + i * 8);
-              p.writeUInt32BE((e.hole ? P.STATE_HOLE : 0) | (e.zero ? P.STATE_ZERO : 0), 8 + i * 8);
+              p.writeUInt32BE(e.length, 4 + i * 8);
+              p.writeUInt32BE(e.flags, 8 + i * 8);
             });
             return chunk(cookie, P.REPLY_FLAG_DONE, P.REPLY_TYPE_BLOCK_STATUS, [p]);
           }
@@ -350,6 +355,22 @@ export class NbdServer {
       }
     });
   }
+}
+
+/**
+ * Extents as base:allocation states, adjacent equal states merged. As qemu-nbd
+ * does, a range that reads as zeroes is reported as a hole too (NBD's hole
+ * means "no data here"), so nbdinfo --map prints the same map for both servers.
+ */
+function allocationStates(extents: Extent[]): Array<{ length: number; flags: number }> {
+  const out: Array<{ length: number; flags: number }> = [];
+  for (const e of extents) {
+    const flags = e.zero ? P.STATE_HOLE | P.STATE_ZERO : e.hole ? P.STATE_HOLE : 0;
+    const last = out[out.length - 1];
+    if (last && last.flags === flags && last.length + e.length <= 0xffffffff) last.length += e.length;
+    else out.push({ length: e.length, flags });
+  }
+  return out;
 }
 
 function parseNameAndInfos(d: Buffer): { name: string; infos: number[] } | null {
