@@ -96,6 +96,13 @@ export class NbdServer {
       socket.write(data.length ? Buffer.concat([h, data]) : h);
     };
     const errorReply = (opt: number, type: number, text: string) => reply(opt, type, Buffer.from(text, 'utf8'));
+    /** False (after the error reply) for a malformed request or another export's name. */
+    const knownExport = (opt: number, req: { name: string } | null): req is { name: string } => {
+      if (!req) errorReply(opt, P.REP_ERR_INVALID, 'malformed request');
+      else if (req.name !== this.opts.exportName) errorReply(opt, P.REP_ERR_UNKNOWN, `export '${req.name}' not present`);
+      else return true;
+      return false;
+    };
     for (;;) {
       const h = await r.read(16);
       if (h.readBigUInt64BE(0) !== P.IHAVEOPT) return null;
@@ -125,25 +132,14 @@ export class NbdServer {
             errorReply(opt, P.REP_ERR_INVALID, 'NBD_OPT_LIST takes no data');
             break;
           }
-          const name = Buffer.from(this.opts.exportName, 'utf8');
-          const d = Buffer.alloc(4 + name.length);
-          d.writeUInt32BE(name.length, 0);
-          name.copy(d, 4);
-          reply(opt, P.REP_SERVER, d);
+          reply(opt, P.REP_SERVER, u32AndText(Buffer.byteLength(this.opts.exportName), this.opts.exportName));
           reply(opt, P.REP_ACK);
           break;
         }
         case P.OPT_INFO:
         case P.OPT_GO: {
           const parsed = parseNameAndInfos(data);
-          if (!parsed) {
-            errorReply(opt, P.REP_ERR_INVALID, 'malformed request');
-            break;
-          }
-          if (parsed.name !== this.opts.exportName) {
-            errorReply(opt, P.REP_ERR_UNKNOWN, `export '${parsed.name}' not present`);
-            break;
-          }
+          if (!knownExport(opt, parsed)) break;
           const e = Buffer.alloc(12);
           e.writeUInt16BE(P.INFO_EXPORT, 0);
           e.writeBigUInt64BE(BigInt(this.opts.device.size), 2);
@@ -156,11 +152,7 @@ export class NbdServer {
           bs.writeUInt32BE(this.maxPayload, 10);
           reply(opt, P.REP_INFO, bs);
           if (parsed.infos.includes(P.INFO_DESCRIPTION) && this.opts.description) {
-            const text = Buffer.from(this.opts.description, 'utf8');
-            const d = Buffer.alloc(2 + text.length);
-            d.writeUInt16BE(P.INFO_DESCRIPTION, 0);
-            text.copy(d, 2);
-            reply(opt, P.REP_INFO, d);
+            reply(opt, P.REP_INFO, Buffer.concat([Buffer.from([0, P.INFO_DESCRIPTION]), Buffer.from(this.opts.description, 'utf8')]));
           }
           reply(opt, P.REP_ACK);
           if (opt === P.OPT_GO) return { structured, allocation };
@@ -176,27 +168,16 @@ export class NbdServer {
         case P.OPT_LIST_META_CONTEXT:
         case P.OPT_SET_META_CONTEXT: {
           const q = parseMetaQuery(data);
-          if (!q) {
-            errorReply(opt, P.REP_ERR_INVALID, 'malformed meta context request');
-            break;
-          }
-          if (opt === P.OPT_SET_META_CONTEXT && !structured) {
+          if (q && opt === P.OPT_SET_META_CONTEXT && !structured) {
             errorReply(opt, P.REP_ERR_INVALID, 'structured replies must be negotiated first');
             break;
           }
-          if (q.name !== this.opts.exportName) {
-            errorReply(opt, P.REP_ERR_UNKNOWN, `export '${q.name}' not present`);
-            break;
-          }
+          if (!knownExport(opt, q)) break;
           const listing = opt === P.OPT_LIST_META_CONTEXT;
           const wanted = q.queries.some((s) => s === P.META_BASE_ALLOCATION || (listing && (s === 'base:' || s === 'base')));
           if (opt === P.OPT_SET_META_CONTEXT) allocation = wanted;
           if (wanted || (listing && q.queries.length === 0)) {
-            const name = Buffer.from(P.META_BASE_ALLOCATION, 'utf8');
-            const d = Buffer.alloc(4 + name.length);
-            d.writeUInt32BE(listing ? 0 : ALLOCATION_CONTEXT, 0);
-            name.copy(d, 4);
-            reply(opt, P.REP_META_CONTEXT, d);
+            reply(opt, P.REP_META_CONTEXT, u32AndText(listing ? 0 : ALLOCATION_CONTEXT, P.META_BASE_ALLOCATION));
           }
           reply(opt, P.REP_ACK);
           break;
@@ -371,6 +352,15 @@ function allocationStates(extents: Extent[]): Array<{ length: number; flags: num
     else out.push({ length: e.length, flags });
   }
   return out;
+}
+
+/** A 32-bit number followed by UTF-8 text (export lists, meta context replies). */
+function u32AndText(n: number, text: string): Buffer {
+  const t = Buffer.from(text, 'utf8');
+  const b = Buffer.alloc(4 + t.length);
+  b.writeUInt32BE(n, 0);
+  t.copy(b, 4);
+  return b;
 }
 
 function parseNameAndInfos(d: Buffer): { name: string; infos: number[] } | null {
