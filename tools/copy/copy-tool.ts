@@ -74,7 +74,9 @@ export function copyCommand(): Command {
     .action(async (source: string, destination: string, o: Flags) => {
       await runTool('copy', async () => {
         const requests = o.synchronous ? 1 : count('--requests', o.requests);
-        if (o.connections !== undefined) count('--connections', o.connections);
+        if (o.connections !== undefined && count('--connections', o.connections) > 1) {
+          process.stderr.write('guestkit copy: note: --connections is ignored: one connection is used, with --requests in flight\n');
+        }
         const progress = progressSink(o);
         const abort = new AbortController();
         const onSignal = () => abort.abort();

@@ -317,12 +317,20 @@ export class NbdServer {
   ): Promise<void> {
     const dev = this.opts.device;
     if (!structured) {
-      const data = await dev.read(offset, length);
+      const data = Buffer.allocUnsafe(length); // every byte is read into it: no need to zero it first
+      await dev.readInto(offset, data);
       return simple(cookie, 0, data);
     }
     const extents: Extent[] = flags & P.CMD_FLAG_DF || length === 0 ? [{ offset, length, zero: false, hole: false }] : await dev.extents(offset, length);
     // Read every data run first: an error must not follow chunks already sent for this request.
-    const parts = await Promise.all(extents.map(async (e) => (e.zero ? null : await dev.read(e.offset, e.length))));
+    const parts = await Promise.all(
+      extents.map(async (e) => {
+        if (e.zero) return null;
+        const data = Buffer.allocUnsafe(e.length);
+        await dev.readInto(e.offset, data);
+        return data;
+      }),
+    );
     extents.forEach((e, i) => {
       const done = i === extents.length - 1 ? P.REPLY_FLAG_DONE : 0;
       const at = Buffer.alloc(8);
