@@ -143,7 +143,8 @@ describe('guestkit copy: failures leave nothing behind', () => {
     slow.kill('SIGKILL');
     const r = await pending;
     expect(r.status).toBe(1);
-    expect(r.err).toMatch(/^guestkit copy: error: nbd\+unix:.*the server closed the connection$|connection error/m);
+    expect(r.err).toMatch(/^guestkit copy: error: nbd\+unix:.*(the server closed the connection|connection error)/);
+    expect(r.err.trim().split('\n')).toHaveLength(1);
     expect(leftovers('peerdied')).toEqual([]);
 
     const sock2 = p('slow2.sock');
