@@ -1,5 +1,5 @@
 /**
- * Qcow2Writer: writes a NEW qcow2 (version 3, 64 KiB clusters, 16-bit
+ * Qcow2Writer: writes a NEW qcow2 (version 3, 64 KiB clusters by default, 16-bit
  * refcounts, no backing file) from guest-offset writes that may arrive in any
  * order. Data clusters are appended to the file as they come; all-zero clusters
  * are left unallocated (they read as zeroes). The metadata (L2 tables, L1
@@ -10,32 +10,38 @@ import fs from 'node:fs';
 import { ErrnoError } from '../../errors/index.js';
 import { isAllZero } from '../../util/all-zero.js';
 
-const CLUSTER_BITS = 16;
-const CLUSTER = 1 << CLUSTER_BITS;
-const L2_ENTRIES = CLUSTER / 8;
+const DEFAULT_CLUSTER_BITS = 16;
 const REFCOUNT_ORDER = 4; // 16-bit refcounts
-const REFCOUNTS_PER_BLOCK = (CLUSTER * 8) / (1 << REFCOUNT_ORDER);
 const HEADER_LENGTH = 104;
 /** Entry flag: the cluster's refcount is exactly one (may be written in place). */
 const COPIED = 1n << 63n;
 
-export const QCOW2_WRITER_CLUSTER_SIZE = CLUSTER;
+export const QCOW2_WRITER_CLUSTER_SIZE = 1 << DEFAULT_CLUSTER_BITS;
 
 export class Qcow2Writer {
   /** Guest cluster index → host cluster index. */
   private readonly map = new Map<number, number>();
   /** Next free host cluster (cluster 0 holds the header). */
   private nextHost = 1;
+  readonly clusterSize: number;
 
   private constructor(
     readonly name: string,
     private readonly handle: fs.promises.FileHandle,
-  ) {}
+    private readonly clusterBits: number,
+  ) {
+    this.clusterSize = 1 << clusterBits;
+  }
 
-  /** Opens `file` (created exclusively: a writer never overwrites an image). */
-  static async create(file: string, name = file): Promise<Qcow2Writer> {
+  /**
+   * Opens `file` (created exclusively: a writer never overwrites an image).
+   * `clusterBits` 9 to 21 (512 B to 2 MiB clusters), 16 by default.
+   */
+  static async create(file: string, opts: { name?: string; clusterBits?: number } = {}): Promise<Qcow2Writer> {
+    const bits = opts.clusterBits ?? DEFAULT_CLUSTER_BITS;
+    if (!Number.isInteger(bits) || bits < 9 || bits > 21) throw new ErrnoError('EINVAL', `${file}: qcow2 cluster bits ${bits} out of range (9 to 21)`);
     const handle = await fs.promises.open(file, 'wx', 0o644);
-    return new Qcow2Writer(name, handle);
+    return new Qcow2Writer(opts.name ?? file, handle, bits);
   }
 
   /**
@@ -43,6 +49,7 @@ export class Qcow2Writer {
    * that is not a whole number of clusters is only allowed at the image's end.
    */
   async write(offset: number, data: Uint8Array): Promise<void> {
+    const CLUSTER = this.clusterSize;
     if (offset % CLUSTER !== 0) throw new ErrnoError('EINVAL', `${this.name}: qcow2 write at unaligned offset ${offset}`, { disk: this.name });
     const writes: Promise<unknown>[] = [];
     for (let at = 0; at < data.length; at += CLUSTER) {
@@ -65,7 +72,12 @@ export class Qcow2Writer {
   }
 
   /** Appends the metadata for a guest of `size` bytes, writes the header and closes the file. */
-  async finish(size: number, flush: boolean): Promise<void> {
+  async finish(guestSize: number, flush: boolean): Promise<void> {
+    // qemu sees whole 512-byte sectors only (it rounds a raw source's size up): so does the image.
+    const size = Math.ceil(guestSize / 512) * 512;
+    const CLUSTER = this.clusterSize;
+    const L2_ENTRIES = CLUSTER / 8;
+    const REFCOUNTS_PER_BLOCK = (CLUSTER * 8) / (1 << REFCOUNT_ORDER);
     const guestClusters = Math.ceil(size / CLUSTER);
     const l1Size = Math.max(1, Math.ceil(guestClusters / L2_ENTRIES));
     for (const g of this.map.keys()) {
@@ -111,10 +123,10 @@ export class Qcow2Writer {
     }
     await this.writeAll(buf, dataEnd * CLUSTER);
 
-    const h = Buffer.alloc(CLUSTER);
+    const h = Buffer.alloc(Math.max(CLUSTER, 512));
     h.write('QFI\xfb', 0, 'latin1');
     h.writeUInt32BE(3, 4); // version
-    h.writeUInt32BE(CLUSTER_BITS, 20);
+    h.writeUInt32BE(this.clusterBits, 20);
     h.writeBigUInt64BE(BigInt(size), 24);
     h.writeUInt32BE(l1Size, 36);
     h.writeBigUInt64BE(BigInt(l1Host * CLUSTER), 40);
