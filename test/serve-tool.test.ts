@@ -80,6 +80,36 @@ describe('guestkit serve', () => {
     expect(fs.existsSync(sock)).toBe(false);
   });
 
+  it('-e 1: a second client waits until the first leaves; a wrong export name is refused as qemu-nbd does', async () => {
+    const sock = p('e1.sock');
+    const server = await serveOn(sock, '-t', '-x', 'disk', image);
+    const uri = `nbd+unix:///disk?socket=${sock}`;
+    const first = await NbdDevice.connect(uri);
+    expect(first.canMultiConn).toBe(false);
+    let secondReady = false;
+    const second = NbdDevice.connect(uri).then((d) => ((secondReady = true), d));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(secondReady).toBe(false);
+    await first.close();
+    const dev = await second;
+    // Block status as the map: data, hole, data, hole (the zeroed range included), data, hole.
+    expect((await dev.extents(0, dev.size)).map((e) => [e.offset, e.length, e.hole])).toEqual([
+      [0, 1 * MiB, true],
+      [1 * MiB, 3 * MiB, false],
+      [4 * MiB, 16 * MiB, true],
+      [20 * MiB, 512 * 1024, false],
+      [20 * MiB + 512 * 1024, 39 * MiB - 20 * MiB - 512 * 1024, true],
+      [39 * MiB, 64 * 1024, false],
+      [39 * MiB + 64 * 1024, 1 * MiB - 64 * 1024, true],
+    ]);
+    await dev.close();
+    const wrong = await NbdDevice.connect(`nbd+unix:///other?socket=${sock}`).catch((e: Error) => e);
+    expect(String(wrong)).toMatch(/export 'other': unknown export \(export 'other' not present\)/);
+    server.kill('SIGINT');
+    expect(await exited(server)).toBe(0);
+    expect(fs.existsSync(sock)).toBe(false);
+  });
+
   it('read-only by default: writes are refused; without -t it exits when the last client leaves', async () => {
     const sock = p('ro.sock');
     const server = await serveOn(sock, image);

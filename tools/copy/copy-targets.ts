@@ -108,7 +108,7 @@ export async function openQcow2FileTarget(dst: string): Promise<CopyTarget> {
   const tmp = tempNameBeside(dst);
   let w: Qcow2Writer;
   try {
-    w = await Qcow2Writer.create(tmp, dst);
+    w = await Qcow2Writer.create(tmp, { name: dst });
   } catch (e) {
     throw fileProblem(dst, e);
   }
