@@ -6,6 +6,7 @@
  * leave nothing at the destination.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,6 +72,22 @@ describe('guestkit copy', () => {
     // --no-extents still finds the zero blocks by reading them.
     await copy('--no-extents', '--synchronous', images.sparse!, p('noext.raw'));
     expect(allocatedBytes(p('noext.raw'))).toBeLessThanOrEqual(3 * MiB + 512 * 1024 + 4096);
+  });
+
+  it('-S: zero runs inside data are found by reading (4 KiB by default), -S 0 writes all data read', async () => {
+    const src = p('dense-with-zeroes.raw');
+    const bytes = crypto.randomBytes(8 * MiB);
+    bytes.fill(0, 2 * MiB, 5 * MiB + 4096);
+    bytes.fill(0, 6 * MiB + 4096, 6 * MiB + 8192); // one 4 KiB page inside a request
+    fs.writeFileSync(src, bytes);
+    await copy(src, p('s-default.raw'));
+    expect(fs.readFileSync(p('s-default.raw')).equals(bytes)).toBe(true);
+    expect(allocatedBytes(p('s-default.raw'))).toBe(8 * MiB - 3 * MiB - 8192);
+    await copy('-S', '0', src, p('s-zero.raw'));
+    expect(allocatedBytes(p('s-zero.raw'))).toBe(8 * MiB);
+    await copy('-S', '1M', '--request-size', '1M', src, p('s-1m.raw'));
+    expect(allocatedBytes(p('s-1m.raw'))).toBe(8 * MiB - 3 * MiB);
+    expect(fs.readFileSync(p('s-1m.raw')).equals(bytes)).toBe(true);
   });
 
   it('stdout and stdin: - is raw data', async () => {

@@ -18,6 +18,8 @@ export interface CopyOptions {
   requests: number;
   /** Bytes per request. */
   blockSize: number;
+  /** Zero runs of this many bytes inside data are not written (nbdcopy -S); 0 writes all data read. */
+  sparse: number;
   flush: boolean;
   /** Called after each request with bytes done (holes count as done) and the total. */
   onProgress?: (done: number, total: number) => void;
@@ -57,6 +59,45 @@ async function dataRanges(src: BlockDevice, grain: number, noExtents: boolean): 
   return out;
 }
 
+/** The zero-detection unit: the -S size, rounded to whole units of what the target must write at once. */
+function sparseGrain(sparse: number, grain: number): number {
+  return sparse === 0 ? 0 : Math.ceil(sparse / grain) * grain;
+}
+
+async function zeroRange(dst: CopyTarget, offset: number, length: number, result: CopyResult): Promise<void> {
+  if (!dst.startsZero) await dst.zero(offset, length);
+  result.zeroed += length;
+}
+
+/** Writes a block read from the source: runs of all-zero `sparse`-sized pieces become holes (or zeroing); 0 writes it whole. */
+async function writeBlock(dst: CopyTarget, offset: number, data: Uint8Array, sparse: number, result: CopyResult): Promise<void> {
+  if (sparse === 0) {
+    await dst.write(offset, data);
+    result.written += data.length;
+    return;
+  }
+  let runStart = 0;
+  let runZero = false;
+  const flush = async (end: number) => {
+    if (end === runStart) return;
+    if (runZero) await zeroRange(dst, offset + runStart, end - runStart, result);
+    else {
+      await dst.write(offset + runStart, data.subarray(runStart, end));
+      result.written += end - runStart;
+    }
+    runStart = end;
+  };
+  for (let at = 0; at < data.length; at += sparse) {
+    const zero = isAllZero(data.subarray(at, Math.min(at + sparse, data.length)));
+    if (at === 0) runZero = zero;
+    else if (zero !== runZero) {
+      await flush(at);
+      runZero = zero;
+    }
+  }
+  await flush(data.length);
+}
+
 /** The operations in offset order: data ranges cut on the block grid, zero ranges between them. */
 function* operations(ranges: Array<[number, number]>, size: number, blockSize: number): Generator<Op> {
   let at = 0;
@@ -87,10 +128,7 @@ export async function copyDevice(src: BlockDevice, dst: CopyTarget, opts: CopyOp
     done += n;
     opts.onProgress?.(done, size);
   };
-  const zero = async (offset: number, length: number) => {
-    if (!dst.startsZero) await dst.zero(offset, length);
-    result.zeroed += length;
-  };
+  const zero = (offset: number, length: number) => zeroRange(dst, offset, length, result);
   const worker = async () => {
     const buf = new Uint8Array(blockSize);
     for (let op = ops.next(); !op.done; op = ops.next()) {
@@ -102,11 +140,7 @@ export async function copyDevice(src: BlockDevice, dst: CopyTarget, opts: CopyOp
         const data = buf.subarray(0, length);
         await src.readInto(offset, data);
         interrupted(opts.signal);
-        if (!opts.allocated && isAllZero(data)) await zero(offset, length);
-        else {
-          await dst.write(offset, data);
-          result.written += length;
-        }
+        await writeBlock(dst, offset, data, opts.allocated ? 0 : sparseGrain(opts.sparse, grain), result);
       }
       advance(length);
     }
@@ -134,13 +168,7 @@ export async function copyStream(input: AsyncIterable<Uint8Array>, dst: CopyTarg
     if (dst.fixedSize !== undefined && offset + data.length > dst.fixedSize) {
       throw new ImageError(dst.name, `the input is larger than the destination (${dst.fixedSize} bytes)`);
     }
-    if (!opts.allocated && isAllZero(data)) {
-      if (!dst.startsZero) await dst.zero(offset, data.length);
-      result.zeroed += data.length;
-    } else {
-      await dst.write(offset, data);
-      result.written += data.length;
-    }
+    await writeBlock(dst, offset, data, opts.allocated ? 0 : sparseGrain(opts.sparse, grain), result);
     offset += data.length;
     opts.onProgress?.(offset, 0);
   };

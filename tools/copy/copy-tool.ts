@@ -15,16 +15,29 @@ interface Flags {
   progress?: boolean | string;
   json?: boolean;
   requests: string;
+  requestSize: string;
+  sparse: string;
   connections?: string;
+  threads?: string;
+  queueSize?: string;
+  destinationIsZero?: boolean;
   flush?: boolean;
   synchronous?: boolean;
   targetIsZero?: boolean;
   extents: boolean;
 }
 
-function count(flag: string, v: string): number {
+function count(flag: string, v: string, min = 1, max = 1024): number {
   const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new ErrnoError('EINVAL', `${flag}: expected a number from 1 to 1024, got '${v}'`);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ErrnoError('EINVAL', `${flag}: expected a number from ${min} to ${max}, got '${v}'`);
+  return n;
+}
+
+/** A byte count with an optional k/M suffix (nbdcopy's --request-size and -S). */
+function bytes(flag: string, v: string, min: number, max: number): number {
+  const m = /^(\d+)([kKmM]?)$/.exec(v);
+  const n = m ? Number(m[1]) * (m[2] === '' ? 1 : /k/i.test(m[2]!) ? 1024 : 1024 * 1024) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) throw new ErrnoError('EINVAL', `${flag}: expected a size from ${min} to ${max} bytes, got '${v}'`);
   return n;
 }
 
@@ -35,7 +48,7 @@ async function openTarget(dst: string, o: Flags): Promise<CopyTarget> {
   }
   if (isNbdUri(dst)) {
     if (o.outputFormat !== 'raw') throw new ErrnoError('EINVAL', `-O ${o.outputFormat}: an NBD export receives raw data`);
-    return openNbdTarget(dst, !!o.targetIsZero);
+    return openNbdTarget(dst, !!(o.targetIsZero || o.destinationIsZero));
   }
   if (o.outputFormat === 'qcow2') return openQcow2FileTarget(dst);
   if (o.outputFormat === 'raw') return openRawFileTarget(dst);
@@ -66,10 +79,15 @@ export function copyCommand(): Command {
     .option('-p, --progress [fd]', 'progress bar on a terminal; with =FD, "N/100" lines to that file descriptor')
     .option('--json', 'progress as JSON lines on stderr ({"done","total","percent"})')
     .option('-R, --requests <n>', 'requests in flight', '8')
+    .option('--request-size <bytes>', 'bytes per request (k and M suffixes)', '256k')
+    .option('-S, --sparse <bytes>', 'zero runs of this size inside data are not written; 0 writes all data', '4096')
     .option('-C, --connections <n>', 'accepted for nbdcopy compatibility; one connection is used')
+    .option('-T, --threads <n>', 'accepted for nbdcopy compatibility; requests run on one thread')
+    .option('--queue-size <bytes>', 'accepted for nbdcopy compatibility; memory is --requests x --request-size')
     .option('--flush', 'flush the destination to stable storage at the end')
-    .option('-S, --synchronous', 'one request at a time')
+    .option('--synchronous', 'one request at a time')
     .option('--target-is-zero', 'the destination already reads as zeroes: do not zero it')
+    .option('--destination-is-zero', 'the same as --target-is-zero')
     .option('--no-extents', "do not read the source's allocation map (zero blocks are still detected)")
     .action(async (source: string, destination: string, o: Flags) => {
       await runTool('copy', async () => {
@@ -77,6 +95,10 @@ export function copyCommand(): Command {
         if (o.connections !== undefined && count('--connections', o.connections) > 1) {
           process.stderr.write('guestkit copy: note: --connections is ignored: one connection is used, with --requests in flight\n');
         }
+        if (o.threads !== undefined && count('--threads', o.threads, 0) > 1) {
+          process.stderr.write('guestkit copy: note: --threads is ignored: requests run on one thread, --requests at a time\n');
+        }
+        if (o.queueSize !== undefined) bytes('--queue-size', o.queueSize, 0, Number.MAX_SAFE_INTEGER);
         const progress = progressSink(o);
         const abort = new AbortController();
         const onSignal = () => abort.abort();
@@ -86,7 +108,8 @@ export function copyCommand(): Command {
           allocated: !!o.allocated,
           noExtents: !o.extents,
           requests,
-          blockSize: 256 * 1024,
+          blockSize: bytes('--request-size', o.requestSize, 512, 32 * 1024 * 1024),
+          sparse: bytes('--sparse', o.sparse, 0, 32 * 1024 * 1024),
           flush: !!o.flush,
           onProgress: progress.sink,
           signal: abort.signal,
