@@ -120,6 +120,10 @@ describe('guestkit copy', () => {
     const j = await runCli(['copy', '--json', images.sparse!, p('prog2.raw')]);
     const last = JSON.parse(j.err.trim().split('\n').pop()!);
     expect(last).toEqual({ done: 48 * MiB + 512, total: 48 * MiB + 512, percent: 100 });
+    // null: reads everything and writes nothing.
+    const nul = await runCli(['copy', '--progress=2', images.sparse!, 'null:']);
+    expect([nul.status, nul.err.trim().split('\n').pop()]).toEqual([0, '100/100']);
+    expect(leftovers('null')).toEqual([]);
     // -p on a pipe prints nothing.
     const quiet = await runCli(['copy', '-p', images.sparse!, p('prog3.raw')]);
     expect(quiet.err).toBe('');

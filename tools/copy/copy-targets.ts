@@ -168,6 +168,20 @@ export async function openNbdTarget(uri: string, targetIsZero: boolean): Promise
   };
 }
 
+/** nbdcopy's null: destination: everything is read and dropped (read speed, a source's readability). */
+export function nullTarget(): CopyTarget {
+  return {
+    name: 'null:',
+    sequential: false,
+    startsZero: true,
+    alignment: 1,
+    async write() {},
+    async zero() {},
+    async finish() {},
+    async abort() {},
+  };
+}
+
 /** Standard output: raw bytes in order, holes written as zeroes. */
 export function stdoutTarget(): CopyTarget {
   const zeroes = new Uint8Array(1 << 20);

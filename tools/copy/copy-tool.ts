@@ -6,7 +6,7 @@ import { ErrnoError } from '../../src/errors/index.js';
 import { runTool } from '../common/run-tool.js';
 import { copyDevice, copyStream, type CopyOptions, type CopyResult } from './copy-compute.js';
 import { jsonLines, percentLines, terminalBar, type ProgressSink } from './copy-output.js';
-import { openNbdTarget, openQcow2FileTarget, openRawFileTarget, stdoutTarget, type CopyTarget } from './copy-targets.js';
+import { nullTarget, openNbdTarget, openQcow2FileTarget, openRawFileTarget, stdoutTarget, type CopyTarget } from './copy-targets.js';
 
 interface Flags {
   outputFormat: string;
@@ -46,6 +46,7 @@ async function openTarget(dst: string, o: Flags): Promise<CopyTarget> {
     if (o.outputFormat !== 'raw') throw new ErrnoError('EINVAL', `-O ${o.outputFormat}: standard output can only receive raw data`);
     return stdoutTarget();
   }
+  if (dst === 'null:') return nullTarget();
   if (isNbdUri(dst)) {
     if (o.outputFormat !== 'raw') throw new ErrnoError('EINVAL', `-O ${o.outputFormat}: an NBD export receives raw data`);
     return openNbdTarget(dst, !!(o.targetIsZero || o.destinationIsZero));
@@ -72,7 +73,7 @@ export function copyCommand(): Command {
     .usage('[-O raw|qcow2] [--allocated] [-p] SOURCE DESTINATION')
     .helpOption('--help', 'display brief help')
     .argument('<source>', 'a disk image (any format), an NBD URI, or - for raw data on stdin')
-    .argument('<destination>', 'a new file, an NBD URI, or - for raw data on stdout')
+    .argument('<destination>', 'a new file, an NBD URI, - for raw data on stdout, or null: to read and drop everything')
     .addOption(new Option('-O, --output-format <format>', 'format of a destination file').choices(['raw', 'qcow2']).default('raw'))
     .option('-f, --format <format>', 'the source format (raw, qcow2, vmdk, ...); probed when absent')
     .option('--allocated', 'write every byte: zero ranges are written, not left as holes')
