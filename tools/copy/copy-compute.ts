@@ -40,8 +40,23 @@ interface Op {
   length: number;
 }
 
+const interruptedError = () => new ErrnoError('EINTR', 'interrupted', {});
+
 function interrupted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw new ErrnoError('EINTR', 'interrupted', {});
+  if (signal?.aborted) throw interruptedError();
+}
+
+/** `p`, or EINTR as soon as `signal` fires: Ctrl-C must not wait for a stalled source or destination. */
+function unlessInterrupted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  interrupted(signal);
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(interruptedError());
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  p.catch(() => {}); // its failure no longer matters once interrupted
+  return Promise.race([p, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 /** Data ranges of the source, widened to `grain` so that every write is aligned. */
@@ -135,12 +150,11 @@ export async function copyDevice(src: BlockDevice, dst: CopyTarget, opts: CopyOp
       interrupted(opts.signal);
       const { kind, offset, length } = op.value;
       if (kind === 'zero') {
-        await zero(offset, length);
+        await unlessInterrupted(zero(offset, length), opts.signal);
       } else {
         const data = buf.subarray(0, length);
-        await src.readInto(offset, data);
-        interrupted(opts.signal);
-        await writeBlock(dst, offset, data, opts.allocated ? 0 : sparseGrain(opts.sparse, grain), result);
+        await unlessInterrupted(src.readInto(offset, data), opts.signal);
+        await unlessInterrupted(writeBlock(dst, offset, data, opts.allocated ? 0 : sparseGrain(opts.sparse, grain), result), opts.signal);
       }
       advance(length);
     }
@@ -172,8 +186,11 @@ export async function copyStream(input: AsyncIterable<Uint8Array>, dst: CopyTarg
     offset += data.length;
     opts.onProgress?.(offset, 0);
   };
-  for await (const chunk of input) {
-    interrupted(opts.signal);
+  const chunks = input[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await unlessInterrupted(chunks.next(), opts.signal);
+    if (next.done) break;
+    const chunk = next.value;
     let at = 0;
     while (at < chunk.length) {
       const k = Math.min(chunk.length - at, blockSize - filled);
@@ -181,7 +198,7 @@ export async function copyStream(input: AsyncIterable<Uint8Array>, dst: CopyTarg
       filled += k;
       at += k;
       if (filled === blockSize) {
-        await emit(block);
+        await unlessInterrupted(emit(block), opts.signal);
         filled = 0;
       }
     }
