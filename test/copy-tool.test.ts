@@ -180,6 +180,15 @@ describe('guestkit copy: failures leave nothing behind', () => {
     expect(status).toBe(1);
     expect(err).toBe('guestkit copy: error: interrupted\n');
     expect(leftovers('interrupted')).toEqual([]);
+
+    // Standard input that stalls: Ctrl-C still ends the copy at once.
+    const stalled = spawn(process.execPath, [CLI, 'copy', '-', p('stalled.raw')], { stdio: ['pipe', 'ignore', 'pipe'] });
+    stalled.stdin!.write(Buffer.alloc(100000, 1));
+    await new Promise((r) => setTimeout(r, 700));
+    expect(leftovers('stalled.raw.tmp-')).toHaveLength(1);
+    stalled.kill('SIGINT');
+    expect(await new Promise<number | null>((r) => stalled.on('close', (c) => r(c)))).toBe(1);
+    expect(leftovers('stalled')).toEqual([]);
   });
 
   it('a destination that is full (nbdkit full): ENOSPC in one line', async () => {
