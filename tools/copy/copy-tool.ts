@@ -4,7 +4,7 @@ import { openDrive } from '../../src/block/open-drive.js';
 import { isNbdUri } from '../../src/block/nbd/uri.js';
 import { ErrnoError } from '../../src/errors/index.js';
 import { runTool } from '../common/run-tool.js';
-import { copyDevice, copyStream, type CopyOptions, type CopyResult } from './copy-compute.js';
+import { copyDevice, copyStream, type CopyOptions } from './copy-compute.js';
 import { jsonLines, percentLines, terminalBar, type ProgressSink } from './copy-output.js';
 import { nullTarget, openNbdTarget, openQcow2FileTarget, openRawFileTarget, stdoutTarget, type CopyTarget } from './copy-targets.js';
 
@@ -120,8 +120,9 @@ export function copyCommand(): Command {
         let dst: CopyTarget | undefined;
         try {
           dst = await openTarget(destination, o);
-          const result: CopyResult = src ? await copyDevice(src, dst, opts) : await copyStream(process.stdin, dst, opts);
-          void result;
+          // Like nbdcopy, a successful copy prints nothing.
+          if (src) await copyDevice(src, dst, opts);
+          else await copyStream(process.stdin, dst, opts);
         } catch (e) {
           await dst?.abort();
           throw e;
