@@ -1,12 +1,11 @@
-/** True when every byte of `b` is zero (eight bytes at a time where aligned). */
+/** Zero bytes to compare against: memcmp in native code beats any loop in JavaScript. */
+const ZEROES = Buffer.alloc(64 * 1024);
+
+/** True when every byte of `b` is zero. */
 export function isAllZero(b: Uint8Array): boolean {
-  const words = b.length >>> 3;
-  if (b.byteOffset % 8 === 0) {
-    const w = new BigUint64Array(b.buffer, b.byteOffset, words);
-    for (let i = 0; i < words; i++) if (w[i] !== 0n) return false;
-  } else {
-    for (let i = 0; i < words << 3; i++) if (b[i] !== 0) return false;
+  for (let at = 0; at < b.length; at += ZEROES.length) {
+    const n = Math.min(ZEROES.length, b.length - at);
+    if (Buffer.compare(b.subarray(at, at + n), ZEROES.subarray(0, n)) !== 0) return false;
   }
-  for (let i = words << 3; i < b.length; i++) if (b[i] !== 0) return false;
   return true;
 }
