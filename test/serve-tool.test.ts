@@ -8,6 +8,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -108,6 +109,25 @@ describe('guestkit serve', () => {
     server.kill('SIGINT');
     expect(await exited(server)).toBe(0);
     expect(fs.existsSync(sock)).toBe(false);
+  });
+
+  it('a client speaking garbage, or leaving mid-handshake, loses only its own connection', async () => {
+    const sock = p('garbage.sock');
+    const server = await serveOn(sock, '-t', '-e', '4', image);
+    const talk = (bytes: Buffer) =>
+      new Promise<void>((resolve) => {
+        const c = net.connect(sock, () => c.end(bytes));
+        c.on('data', () => {});
+        c.on('error', () => resolve());
+        c.on('close', () => resolve());
+      });
+    await talk(Buffer.from('GET / HTTP/1.1\r\n\r\n'));
+    await talk(Buffer.concat([Buffer.from([0, 0, 0, 3]), Buffer.from('IHAVEOPT'), Buffer.from([0, 0, 0, 7, 0xff, 0xff, 0xff, 0xff])]));
+    await talk(Buffer.from([0, 0]));
+    expect(sh(`nbdinfo --size 'nbd+unix:///?socket=${sock}'`)).toBe(`${40 * MiB}\n`);
+    expect(server.exitCode).toBe(null);
+    server.kill('SIGTERM');
+    expect(await exited(server)).toBe(0);
   });
 
   it('read-only by default: writes are refused; without -t it exits when the last client leaves', async () => {
