@@ -25,6 +25,9 @@ beforeAll(() => {
   images.sparse = path.join(dir, 'sparse.qcow2');
   qemuImg('create', '-q', '-f', 'qcow2', images.sparse, String(48 * MiB + 512));
   qemuIo(images.sparse, 'qcow2', 'write -P 0xab 1M 3M', 'write -P 0x11 40M 500k', 'write -z 2M 512k', 'write -P 0x5e 48M 512');
+  // Formats guestkit reads through qemu-nbd.
+  images.vmdk = path.join(dir, 'sparse.vmdk');
+  qemuImg('convert', '-O', 'vmdk', images.sparse, images.vmdk);
 });
 afterAll(() => {
   for (const s of servers) s.kill('SIGKILL');
@@ -49,7 +52,7 @@ async function copy(...args: string[]) {
 }
 
 describe('guestkit copy', () => {
-  for (const name of ['v2', 'v3zero', 'compressed', 'extL2', 'chainTop', 'sparse']) {
+  for (const name of ['v2', 'v3zero', 'compressed', 'extL2', 'chainTop', 'sparse', 'vmdk']) {
     it(`${name}: raw copy equals qemu-img convert -O raw; -O qcow2 is clean and identical`, async () => {
       const ref = qemuRaw(images[name]!, p(`${name}.ref.raw`));
       await copy(images[name]!, p(`${name}.raw`));
