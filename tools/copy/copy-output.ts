@@ -4,6 +4,7 @@
  * (--progress=FD), or one JSON object per line (--json).
  */
 import fs from 'node:fs';
+import { ErrnoError } from '../../src/errors/index.js';
 
 export type ProgressSink = (done: number, total: number) => void;
 
@@ -38,12 +39,21 @@ export function terminalBar(): { sink: ProgressSink; end: () => void } {
 
 /** nbdcopy --progress=FD: "N/100\n" each time the whole percentage changes. */
 export function percentLines(fd: number): ProgressSink {
+  try {
+    fs.fstatSync(fd);
+  } catch {
+    throw new ErrnoError('EBADF', `--progress=${fd}: file descriptor ${fd} is not open`);
+  }
   let lastPercent = -1;
   return (done, total) => {
     const p = total > 0 ? Math.floor((done * 100) / total) : 0;
     if (p === lastPercent) return;
     lastPercent = p;
-    fs.writeSync(fd, `${p}/100\n`);
+    try {
+      fs.writeSync(fd, `${p}/100\n`);
+    } catch (e) {
+      throw new ErrnoError((e as NodeJS.ErrnoException).code ?? 'EIO', `--progress=${fd}: cannot write to file descriptor ${fd}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
+    }
   };
 }
 
