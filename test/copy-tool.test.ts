@@ -194,6 +194,17 @@ describe('guestkit copy: failures leave nothing behind', () => {
     expect(leftovers('stalled')).toEqual([]);
   });
 
+  it('stdout on a full device, a bad --progress descriptor, an unknown -O: one line, exit 1', async () => {
+    const full = spawn(process.execPath, [CLI, 'copy', images.sparse!, '-'], { stdio: ['ignore', fs.openSync('/dev/full', 'w'), 'pipe'] });
+    let err = '';
+    full.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+    expect(await new Promise<number | null>((r) => full.on('close', (c) => r(c)))).toBe(1);
+    expect(err).toBe('guestkit: error: writing the output: ENOSPC: no space left on device, write\n');
+    await fails(['--progress=57', images.sparse!, p('badfd.raw')], /^guestkit copy: error: --progress=57: file descriptor 57 is not open$/m, 'badfd');
+    const vmdk = await runCli(['copy', '-O', 'vmdk', images.sparse!, p('o.vmdk')]);
+    expect([vmdk.status, vmdk.err]).toEqual([1, "error: option '-O, --output-format <format>' argument 'vmdk' is invalid. Allowed choices are raw, qcow2.\n"]);
+  });
+
   it('a destination that is full (nbdkit full): ENOSPC in one line', async () => {
     const sock = p('full.sock');
     servers.push(spawn('nbdkit', ['-f', '-U', sock, 'full', '64M'], { stdio: 'ignore' }));
