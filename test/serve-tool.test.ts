@@ -152,6 +152,15 @@ describe('guestkit serve', () => {
     expect(tcp.out.split('\n')[1]).toBe('same');
   });
 
+  it('-p 0 -b 127.0.0.1 --print-uri: a TCP port the system picks, printed once listening', async () => {
+    const c = spawn(process.execPath, [CLI, 'serve', '-p', '0', '-b', '127.0.0.1', '--print-uri', '-x', 'a b', image], { stdio: ['ignore', 'pipe', 'pipe'] });
+    children.push(c);
+    const uri = await new Promise<string>((resolve) => c.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim())));
+    expect(uri).toMatch(/^nbd:\/\/127\.0\.0\.1:\d+\/a%20b$/);
+    expect(sh(`nbdinfo --size '${uri}'`)).toBe(`${40 * MiB}\n`);
+    expect(await exited(c)).toBe(0); // not persistent: the last client left
+  });
+
   it('--rw: clients write to a throw-away overlay; --in-place writes the image', async () => {
     const before = sha(image);
     const rw = await runCli(['serve', '--rw', '--run', `printf hello | nbdcopy - "$uri" && nbdcopy "$uri" - | head -c 5; nbdinfo --can write "$uri" && echo writable`, image]);
