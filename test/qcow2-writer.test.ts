@@ -11,9 +11,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../util/seeded-random.js';
-import { Qcow2Device } from './qcow2-device.js';
-import { Qcow2Writer } from './qcow2-writer.js';
+import { seededRandom } from '../src/util/seeded-random.js';
+import { Qcow2Device } from '../src/block/qcow2/qcow2-device.js';
+import { Qcow2Writer } from '../src/block/qcow2/qcow2-writer.js';
 
 let dir: string;
 beforeAll(() => {
