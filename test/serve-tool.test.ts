@@ -188,10 +188,12 @@ describe('guestkit serve', () => {
       [['-k', p('x.sock'), p('missing.qcow2')], /missing\.qcow2/],
       [['-k', p('nodir/x.sock'), image], /cannot listen on .*nodir\/x\.sock: no such directory/],
       [['--rw', '--in-place', image], /--rw and --in-place cannot be used together/],
+      [['-k', p('ref.raw'), image], /ref\.raw: exists and is not a socket/],
     ] as const) {
       const r = await runCli(['serve', ...args]);
       expect(r.status).toBe(1);
       expect(r.err).toMatch(new RegExp(`^guestkit serve: error: .*${message.source}.*\\n$`));
     }
+    expect(fs.readFileSync(p('ref.raw')).equals(ref)).toBe(true); // a file named as the socket is left alone
   });
 });

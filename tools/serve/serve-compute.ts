@@ -68,6 +68,7 @@ export async function serve(o: ServeOptions, onListening?: (l: Listening) => voi
   let tmpDir: string | undefined;
   const server = net.createServer();
   const sockets = new Set<net.Socket>();
+  let bound: string | undefined; // the socket file this server made, the only one it removes
   try {
     // Captive mode without an address: a private socket in a new directory.
     let socketPath = o.socket;
@@ -109,6 +110,7 @@ export async function serve(o: ServeOptions, onListening?: (l: Listening) => voi
       }
     });
     const l = await listen(server, o, socketPath);
+    bound = socketPath;
     onListening?.(l);
     o.signal?.addEventListener('abort', () => finish());
     if (o.run === undefined) {
@@ -119,7 +121,7 @@ export async function serve(o: ServeOptions, onListening?: (l: Listening) => voi
   } finally {
     for (const s of sockets) s.destroy();
     await new Promise<void>((r) => server.close(() => r()));
-    if (o.socket) fs.rmSync(o.socket, { force: true });
+    if (bound) fs.rmSync(bound, { force: true });
     if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
     await device.close();
   }
