@@ -19,7 +19,7 @@ let dir: string;
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guestkit-qcow2-writer-'));
 });
-afterAll(() => { if (!process.env.KEEP) fs.rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
 const qemuImg = (...args: string[]) => execFileSync('qemu-img', args, { encoding: 'utf8' });
 
