@@ -25,6 +25,8 @@ const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['tar-out', async () => (await import('./tar-out/tar-out-tool.js')).tarOutCommand()],
   ['edit', async () => (await import('./edit/edit-tool.js')).editCommand()],
   ['get-kernel', async () => (await import('./get-kernel/get-kernel-tool.js')).getKernelCommand()],
+  ['copy', async () => (await import('./copy/copy-tool.js')).copyCommand()],
+  ['serve', async () => (await import('./serve/serve-tool.js')).serveCommand()],
 ];
 
 /** The tools `argv` (the words after the program name) needs registered. */

@@ -29,8 +29,18 @@ function leave(): void {
   process.exit(SIGPIPE_STATUS);
 }
 
+/** Any other failure to write the output (a full disk, /dev/full): one line and status 1, not a stack trace. */
+function failedOutput(e: NodeJS.ErrnoException): void {
+  const which = e.syscall === 'write' ? 'writing the output' : 'the output';
+  try {
+    process.stderr.write(`guestkit: error: ${which}: ${e.message.split('\n')[0]}\n`);
+  } finally {
+    process.exit(1);
+  }
+}
+
 function onOutputError(e: NodeJS.ErrnoException): void {
-  if (e.code !== 'EPIPE') throw e;
+  if (e.code !== 'EPIPE') return failedOutput(e);
   if (holds > 0) closedWhileHeld = true;
   else leave();
 }

@@ -1,0 +1,339 @@
+/**
+ * NBD server over any BlockDevice: the fixed newstyle handshake (EXPORT_NAME,
+ * ABORT, LIST, INFO, GO, STRUCTURED_REPLY, LIST/SET_META_CONTEXT with
+ * base:allocation), then transmission with requests handled concurrently:
+ * reads (structured: data and hole chunks from the device's extents()),
+ * block status, and writes/trim/write-zeroes/flush on writable exports.
+ * One NbdServer serves any number of connections (`serveConnection`).
+ */
+import type net from 'node:net';
+import type { BlockDevice, Extent } from '../block-device.js';
+import { GuestkitError } from '../../errors/index.js';
+import * as P from './protocol.js';
+import { allocationStates, parseMetaQuery, parseNameAndInfos, u32AndText, wireError } from './server-messages.js';
+import { StreamReader } from './stream.js';
+
+export interface NbdServerOptions {
+  device: BlockDevice;
+  /** The export's name ("" is qemu-nbd's default). */
+  exportName: string;
+  description?: string;
+  /** Refuse writes (the default for `guestkit serve`). */
+  readOnly: boolean;
+  /** Tell clients they may open several connections at once (only when the server will serve them). */
+  multiConn: boolean;
+}
+
+/** Requests in progress per connection before the server stops reading more. */
+const MAX_IN_FLIGHT = 64;
+const MAX_OPTION_LENGTH = 64 * 1024;
+/** Context id of base:allocation (the only context). */
+const ALLOCATION_CONTEXT = 1;
+const PREFERRED_BLOCK = 4096;
+
+class ClientGone extends Error {}
+
+export class NbdServer {
+  readonly maxPayload = P.DEFAULT_MAX_PAYLOAD;
+
+  constructor(private readonly opts: NbdServerOptions) {}
+
+  private get transmissionFlags(): number {
+    let f = P.TF_HAS_FLAGS | P.TF_SEND_FLUSH | P.TF_SEND_FUA | P.TF_SEND_DF | P.TF_SEND_CACHE;
+    if (this.opts.readOnly) f |= P.TF_READ_ONLY;
+    // Connections share one device (and one overlay), so they see each other's writes at once.
+    if (this.opts.multiConn) f |= P.TF_CAN_MULTI_CONN;
+    else f |= P.TF_SEND_TRIM | P.TF_SEND_WRITE_ZEROES;
+    return f;
+  }
+
+  /** Serves one client until it disconnects; never rejects (a broken client only ends its connection). */
+  async serveConnection(socket: net.Socket): Promise<void> {
+    const reader = new StreamReader(socket);
+    // Replies are written as soon as they are ready: Nagle would hold each behind the previous ACK.
+    if (typeof socket.setNoDelay === 'function' && socket.remoteAddress !== undefined) socket.setNoDelay(true);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    socket.on('error', () => reader.fail(new ClientGone('connection error')));
+    socket.on('close', () => reader.fail(new ClientGone('closed')));
+    try {
+      const state = await this.handshake(socket, reader);
+      if (state) await this.transmission(socket, reader, state);
+    } catch {
+      // A client that breaks the protocol or goes away just loses its connection.
+    }
+    socket.end();
+    const timer = setTimeout(() => socket.destroy(), 2000);
+    await closed;
+    clearTimeout(timer);
+  }
+
+  // ------------------------------------------------------------ handshake
+
+  private async handshake(socket: net.Socket, r: StreamReader): Promise<{ structured: boolean; allocation: boolean } | null> {
+    const greeting = Buffer.alloc(18);
+    greeting.writeBigUInt64BE(P.NBDMAGIC, 0);
+    greeting.writeBigUInt64BE(P.IHAVEOPT, 8);
+    greeting.writeUInt16BE(P.FLAG_FIXED_NEWSTYLE | P.FLAG_NO_ZEROES, 16);
+    socket.write(greeting);
+    const cflags = (await r.read(4)).readUInt32BE(0);
+    const noZeroes = (cflags & P.FLAG_C_NO_ZEROES) !== 0;
+    let structured = false;
+    let allocation = false;
+    const reply = (opt: number, type: number, data: Uint8Array = Buffer.alloc(0)) => {
+      const h = Buffer.alloc(20);
+      h.writeBigUInt64BE(P.OPT_REPLY_MAGIC, 0);
+      h.writeUInt32BE(opt, 8);
+      h.writeUInt32BE(type >>> 0, 12);
+      h.writeUInt32BE(data.length, 16);
+      socket.write(data.length ? Buffer.concat([h, data]) : h);
+    };
+    const errorReply = (opt: number, type: number, text: string) => reply(opt, type, Buffer.from(text, 'utf8'));
+    /** False (after the error reply) for a malformed request or another export's name. */
+    const knownExport = (opt: number, req: { name: string } | null): req is { name: string } => {
+      if (!req) errorReply(opt, P.REP_ERR_INVALID, 'malformed request');
+      else if (req.name !== this.opts.exportName) errorReply(opt, P.REP_ERR_UNKNOWN, `export '${req.name}' not present`);
+      else return true;
+      return false;
+    };
+    for (;;) {
+      const h = await r.read(16);
+      if (h.readBigUInt64BE(0) !== P.IHAVEOPT) return null;
+      const opt = h.readUInt32BE(8);
+      const len = h.readUInt32BE(12);
+      if (len > MAX_OPTION_LENGTH) {
+        // Too long to read: skip it and say so.
+        await r.skip(len);
+        errorReply(opt, P.REP_ERR_TOO_BIG, 'option too long');
+        continue;
+      }
+      const data = len ? await r.read(len) : Buffer.alloc(0);
+      switch (opt) {
+        case P.OPT_EXPORT_NAME: {
+          if (data.toString('utf8') !== this.opts.exportName) return null; // the protocol's only way to refuse
+          const b = Buffer.alloc(10 + (noZeroes ? 0 : 124));
+          b.writeBigUInt64BE(BigInt(this.opts.device.size), 0);
+          b.writeUInt16BE(this.transmissionFlags & (structured ? 0xffff : ~P.TF_SEND_DF), 8);
+          socket.write(b);
+          return { structured, allocation };
+        }
+        case P.OPT_ABORT:
+          reply(opt, P.REP_ACK);
+          return null;
+        case P.OPT_LIST: {
+          if (len !== 0) {
+            errorReply(opt, P.REP_ERR_INVALID, 'NBD_OPT_LIST takes no data');
+            break;
+          }
+          reply(opt, P.REP_SERVER, u32AndText(Buffer.byteLength(this.opts.exportName), this.opts.exportName));
+          reply(opt, P.REP_ACK);
+          break;
+        }
+        case P.OPT_INFO:
+        case P.OPT_GO: {
+          const parsed = parseNameAndInfos(data);
+          if (!knownExport(opt, parsed)) break;
+          const e = Buffer.alloc(12);
+          e.writeUInt16BE(P.INFO_EXPORT, 0);
+          e.writeBigUInt64BE(BigInt(this.opts.device.size), 2);
+          e.writeUInt16BE(this.transmissionFlags & (structured ? 0xffff : ~P.TF_SEND_DF), 10);
+          reply(opt, P.REP_INFO, e);
+          const bs = Buffer.alloc(14);
+          bs.writeUInt16BE(P.INFO_BLOCK_SIZE, 0);
+          bs.writeUInt32BE(1, 2);
+          bs.writeUInt32BE(PREFERRED_BLOCK, 6);
+          bs.writeUInt32BE(this.maxPayload, 10);
+          reply(opt, P.REP_INFO, bs);
+          if (parsed.infos.includes(P.INFO_DESCRIPTION) && this.opts.description) {
+            reply(opt, P.REP_INFO, Buffer.concat([Buffer.from([0, P.INFO_DESCRIPTION]), Buffer.from(this.opts.description, 'utf8')]));
+          }
+          reply(opt, P.REP_ACK);
+          if (opt === P.OPT_GO) return { structured, allocation };
+          break;
+        }
+        case P.OPT_STRUCTURED_REPLY:
+          if (len !== 0) errorReply(opt, P.REP_ERR_INVALID, 'NBD_OPT_STRUCTURED_REPLY takes no data');
+          else {
+            structured = true;
+            reply(opt, P.REP_ACK);
+          }
+          break;
+        case P.OPT_LIST_META_CONTEXT:
+        case P.OPT_SET_META_CONTEXT: {
+          const q = parseMetaQuery(data);
+          if (q && opt === P.OPT_SET_META_CONTEXT && !structured) {
+            errorReply(opt, P.REP_ERR_INVALID, 'structured replies must be negotiated first');
+            break;
+          }
+          if (!knownExport(opt, q)) break;
+          const listing = opt === P.OPT_LIST_META_CONTEXT;
+          const wanted = q.queries.some((s) => s === P.META_BASE_ALLOCATION || (listing && (s === 'base:' || s === 'base')));
+          if (opt === P.OPT_SET_META_CONTEXT) allocation = wanted;
+          if (wanted || (listing && q.queries.length === 0)) {
+            reply(opt, P.REP_META_CONTEXT, u32AndText(listing ? 0 : ALLOCATION_CONTEXT, P.META_BASE_ALLOCATION));
+          }
+          reply(opt, P.REP_ACK);
+          break;
+        }
+        default:
+          errorReply(opt, P.REP_ERR_UNSUP, `option ${opt} not supported`);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------ transmission
+
+  private async transmission(socket: net.Socket, r: StreamReader, st: { structured: boolean; allocation: boolean }): Promise<void> {
+    const inFlight = new Set<Promise<void>>();
+    const dev = this.opts.device;
+    let draining: Promise<void> | null = null;
+    const send = (...parts: Uint8Array[]) => {
+      let ok = true;
+      // One reply goes out in one piece (cork), header and payload together.
+      socket.cork();
+      for (const p of parts) ok = socket.write(p);
+      socket.uncork();
+      if (!ok && !draining) draining = new Promise<void>((res) => socket.once('drain', () => { draining = null; res(); }));
+    };
+    const simple = (cookie: bigint, errno: number, payload?: Uint8Array) => {
+      const h = Buffer.alloc(P.SIMPLE_REPLY_SIZE);
+      h.writeUInt32BE(P.SIMPLE_REPLY_MAGIC, 0);
+      h.writeUInt32BE(errno, 4);
+      h.writeBigUInt64BE(cookie, 8);
+      if (payload) send(h, payload);
+      else send(h);
+    };
+    const chunk = (cookie: bigint, flags: number, type: number, payload: Uint8Array[] = []) => {
+      const len = payload.reduce((n, p) => n + p.length, 0);
+      const h = Buffer.alloc(P.STRUCTURED_REPLY_HEADER_SIZE);
+      h.writeUInt32BE(P.STRUCTURED_REPLY_MAGIC, 0);
+      h.writeUInt16BE(flags, 4);
+      h.writeUInt16BE(type, 6);
+      h.writeBigUInt64BE(cookie, 8);
+      h.writeUInt32BE(len, 16);
+      send(h, ...payload);
+    };
+    const fail = (cookie: bigint, e: unknown) => {
+      const { errno, message } = wireError(e);
+      if (!st.structured) return simple(cookie, errno);
+      const text = Buffer.from(message.slice(0, 4096), 'utf8');
+      const p = Buffer.alloc(6 + text.length);
+      p.writeUInt32BE(errno, 0);
+      p.writeUInt16BE(text.length, 4);
+      text.copy(p, 6);
+      chunk(cookie, P.REPLY_FLAG_DONE, P.REPLY_TYPE_ERROR, [p]);
+    };
+    const ok = (cookie: bigint) => (st.structured ? chunk(cookie, P.REPLY_FLAG_DONE, P.REPLY_TYPE_NONE) : simple(cookie, 0));
+
+    const handle = async (cmd: number, flags: number, cookie: bigint, offset: number, length: number, payload?: Buffer): Promise<void> => {
+      const writing = cmd === P.CMD_WRITE || cmd === P.CMD_TRIM || cmd === P.CMD_WRITE_ZEROES;
+      if (writing && this.opts.readOnly) return fail(cookie, new GuestkitError('EPERM', 'the export is read-only'));
+      if (cmd !== P.CMD_FLUSH && offset + length > dev.size) {
+        return fail(cookie, new GuestkitError(writing ? 'ENOSPC' : 'EINVAL', `request at offset ${offset} length ${length} is beyond the end of the export (${dev.size})`));
+      }
+      try {
+        switch (cmd) {
+          case P.CMD_READ:
+            return await this.read(offset, length, flags, st.structured, cookie, simple, chunk);
+          case P.CMD_WRITE:
+            await dev.write(offset, payload!);
+            if (flags & P.CMD_FLAG_FUA) await dev.flush();
+            return ok(cookie);
+          case P.CMD_TRIM:
+          case P.CMD_WRITE_ZEROES:
+            await dev.zero(offset, length, cmd === P.CMD_TRIM || !(flags & P.CMD_FLAG_NO_HOLE));
+            if (flags & P.CMD_FLAG_FUA) await dev.flush();
+            return ok(cookie);
+          case P.CMD_FLUSH:
+            if (!this.opts.readOnly) await dev.flush();
+            return ok(cookie);
+          case P.CMD_CACHE:
+            return ok(cookie);
+          case P.CMD_BLOCK_STATUS: {
+            if (!st.allocation) return fail(cookie, new GuestkitError('EINVAL', 'no meta context was negotiated'));
+            let extents = length === 0 ? [] : allocationStates(await dev.extents(offset, length));
+            if (flags & P.CMD_FLAG_REQ_ONE) extents = extents.slice(0, 1);
+            const p = Buffer.alloc(4 + extents.length * 8);
+            p.writeUInt32BE(ALLOCATION_CONTEXT, 0);
+            extents.forEach((e, i) => {
+              p.writeUInt32BE(e.length, 4 + i * 8);
+              p.writeUInt32BE(e.flags, 8 + i * 8);
+            });
+            return chunk(cookie, P.REPLY_FLAG_DONE, P.REPLY_TYPE_BLOCK_STATUS, [p]);
+          }
+          default:
+            return fail(cookie, new GuestkitError('EINVAL', `unknown command ${cmd}`));
+        }
+      } catch (e) {
+        return fail(cookie, e);
+      }
+    };
+
+    for (;;) {
+      const h = await r.read(P.REQUEST_HEADER_SIZE);
+      if (h.readUInt32BE(0) !== P.REQUEST_MAGIC) return;
+      const flags = h.readUInt16BE(4);
+      const cmd = h.readUInt16BE(6);
+      const cookie = h.readBigUInt64BE(8);
+      const offsetBig = h.readBigUInt64BE(16);
+      const length = h.readUInt32BE(24);
+      if (cmd === P.CMD_DISC) {
+        await Promise.all(inFlight);
+        return;
+      }
+      let payload: Buffer | undefined;
+      if (cmd === P.CMD_WRITE) {
+        if (length > this.maxPayload) return; // cannot resynchronise: drop the client
+        payload = await r.read(length);
+      }
+      const offset = offsetBig > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(offsetBig);
+      if (cmd === P.CMD_READ && length > this.maxPayload) {
+        fail(cookie, new GuestkitError('EINVAL', `read of ${length} bytes is larger than the maximum ${this.maxPayload}`));
+        continue;
+      }
+      const job = handle(cmd, flags, cookie, offset, length, payload).finally(() => inFlight.delete(job));
+      inFlight.add(job);
+      if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+      if (draining) await draining;
+    }
+  }
+
+  /** A read: one data chunk per allocated run and hole chunks for zero runs (structured), or one simple reply. */
+  private async read(
+    offset: number,
+    length: number,
+    flags: number,
+    structured: boolean,
+    cookie: bigint,
+    simple: (cookie: bigint, errno: number, payload?: Uint8Array) => void,
+    chunk: (cookie: bigint, flags: number, type: number, payload?: Uint8Array[]) => void,
+  ): Promise<void> {
+    const dev = this.opts.device;
+    if (!structured) {
+      const data = Buffer.allocUnsafe(length); // every byte is read into it: no need to zero it first
+      await dev.readInto(offset, data);
+      return simple(cookie, 0, data);
+    }
+    const extents: Extent[] = flags & P.CMD_FLAG_DF || length === 0 ? [{ offset, length, zero: false, hole: false }] : await dev.extents(offset, length);
+    // Read every data run first: an error must not follow chunks already sent for this request.
+    const parts = await Promise.all(
+      extents.map(async (e) => {
+        if (e.zero) return null;
+        const data = Buffer.allocUnsafe(e.length);
+        await dev.readInto(e.offset, data);
+        return data;
+      }),
+    );
+    extents.forEach((e, i) => {
+      const done = i === extents.length - 1 ? P.REPLY_FLAG_DONE : 0;
+      const at = Buffer.alloc(8);
+      at.writeBigUInt64BE(BigInt(e.offset), 0);
+      const data = parts[i];
+      if (data) chunk(cookie, done, P.REPLY_TYPE_OFFSET_DATA, [at, data]);
+      else {
+        const len = Buffer.alloc(4);
+        len.writeUInt32BE(e.length, 0);
+        chunk(cookie, done, P.REPLY_TYPE_OFFSET_HOLE, [at, len]);
+      }
+    });
+  }
+}

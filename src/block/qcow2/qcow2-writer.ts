@@ -1,0 +1,152 @@
+/**
+ * Qcow2Writer: writes a NEW qcow2 (version 3, 64 KiB clusters by default, 16-bit
+ * refcounts, no backing file) from guest-offset writes that may arrive in any
+ * order. Data clusters are appended to the file as they come; all-zero clusters
+ * are left unallocated (they read as zeroes). The metadata (L2 tables, L1
+ * table, refcount blocks and table) is appended once, by finish(), which then
+ * writes the header into cluster 0: until then the file is not a valid image.
+ */
+import fs from 'node:fs';
+import { ErrnoError } from '../../errors/index.js';
+import { isAllZero } from '../../util/all-zero.js';
+
+const DEFAULT_CLUSTER_BITS = 16;
+const REFCOUNT_ORDER = 4; // 16-bit refcounts
+const HEADER_LENGTH = 104;
+/** Entry flag: the cluster's refcount is exactly one (may be written in place). */
+const COPIED = 1n << 63n;
+
+export const QCOW2_WRITER_CLUSTER_SIZE = 1 << DEFAULT_CLUSTER_BITS;
+
+export class Qcow2Writer {
+  /** Guest cluster index → host cluster index. */
+  private readonly map = new Map<number, number>();
+  /** Next free host cluster (cluster 0 holds the header). */
+  private nextHost = 1;
+  readonly clusterSize: number;
+
+  private constructor(
+    readonly name: string,
+    private readonly handle: fs.promises.FileHandle,
+    private readonly clusterBits: number,
+  ) {
+    this.clusterSize = 1 << clusterBits;
+  }
+
+  /**
+   * Opens `file` (created exclusively: a writer never overwrites an image).
+   * `clusterBits` 9 to 21 (512 B to 2 MiB clusters), 16 by default.
+   */
+  static async create(file: string, opts: { name?: string; clusterBits?: number } = {}): Promise<Qcow2Writer> {
+    const bits = opts.clusterBits ?? DEFAULT_CLUSTER_BITS;
+    if (!Number.isInteger(bits) || bits < 9 || bits > 21) throw new ErrnoError('EINVAL', `${file}: qcow2 cluster bits ${bits} out of range (9 to 21)`);
+    const handle = await fs.promises.open(file, 'wx', 0o644);
+    return new Qcow2Writer(opts.name ?? file, handle, bits);
+  }
+
+  /**
+   * Writes guest bytes at `offset`. Offsets must be cluster-aligned; a length
+   * that is not a whole number of clusters is only allowed at the image's end.
+   */
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    const CLUSTER = this.clusterSize;
+    if (offset % CLUSTER !== 0) throw new ErrnoError('EINVAL', `${this.name}: qcow2 write at unaligned offset ${offset}`, { disk: this.name });
+    const writes: Promise<unknown>[] = [];
+    for (let at = 0; at < data.length; at += CLUSTER) {
+      const guest = (offset + at) / CLUSTER;
+      let piece = data.subarray(at, Math.min(at + CLUSTER, data.length));
+      if (isAllZero(piece) && !this.map.has(guest)) continue;
+      if (piece.length < CLUSTER) {
+        const full = new Uint8Array(CLUSTER);
+        full.set(piece);
+        piece = full;
+      }
+      let host = this.map.get(guest);
+      if (host === undefined) {
+        host = this.nextHost++;
+        this.map.set(guest, host);
+      }
+      writes.push(this.handle.write(piece, 0, piece.length, host * CLUSTER));
+    }
+    await Promise.all(writes);
+  }
+
+  /** Appends the metadata for a guest of `size` bytes, writes the header and closes the file. */
+  async finish(guestSize: number, flush: boolean): Promise<void> {
+    // qemu sees whole 512-byte sectors only (it rounds a raw source's size up): so does the image.
+    const size = Math.ceil(guestSize / 512) * 512;
+    const CLUSTER = this.clusterSize;
+    const L2_ENTRIES = CLUSTER / 8;
+    const REFCOUNTS_PER_BLOCK = (CLUSTER * 8) / (1 << REFCOUNT_ORDER);
+    const guestClusters = Math.ceil(size / CLUSTER);
+    const l1Size = Math.max(1, Math.ceil(guestClusters / L2_ENTRIES));
+    for (const g of this.map.keys()) {
+      if (g >= guestClusters) throw new ErrnoError('EINVAL', `${this.name}: data written beyond the image size ${size}`, { disk: this.name });
+    }
+    const l2Used = [...new Set([...this.map.keys()].map((g) => Math.floor(g / L2_ENTRIES)))].sort((a, b) => a - b);
+    const l1Clusters = Math.ceil((l1Size * 8) / CLUSTER);
+    // Refcount blocks cover every cluster, themselves included: grow until the count settles.
+    const dataEnd = this.nextHost;
+    let rbCount = 1;
+    let rtClusters = 1;
+    for (;;) {
+      const total = dataEnd + l2Used.length + l1Clusters + rtClusters + rbCount;
+      const rb = Math.ceil(total / REFCOUNTS_PER_BLOCK);
+      const rt = Math.ceil((rb * 8) / CLUSTER);
+      if (rb === rbCount && rt === rtClusters) break;
+      rbCount = rb;
+      rtClusters = rt;
+    }
+    let next = dataEnd;
+    const l2Host = new Map<number, number>();
+    for (const i of l2Used) l2Host.set(i, next++);
+    const l1Host = next;
+    next += l1Clusters;
+    const rtHost = next;
+    next += rtClusters;
+    const rbHost = next;
+    next += rbCount;
+    const total = next;
+
+    const buf = Buffer.alloc((total - dataEnd) * CLUSTER);
+    const at = (hostCluster: number) => (hostCluster - dataEnd) * CLUSTER;
+    for (const [g, h] of this.map) {
+      const l2 = l2Host.get(Math.floor(g / L2_ENTRIES))!;
+      buf.writeBigUInt64BE(BigInt(h * CLUSTER) | COPIED, at(l2) + (g % L2_ENTRIES) * 8);
+    }
+    for (const [i, h] of l2Host) buf.writeBigUInt64BE(BigInt(h * CLUSTER) | COPIED, at(l1Host) + i * 8);
+    for (let b = 0; b < rbCount; b++) buf.writeBigUInt64BE(BigInt((rbHost + b) * CLUSTER), at(rtHost) + b * 8);
+    // Every cluster up to the end is in use exactly once (data clusters are never shared).
+    for (let c = 0; c < total; c++) {
+      const b = Math.floor(c / REFCOUNTS_PER_BLOCK);
+      buf.writeUInt16BE(1, at(rbHost + b) + (c % REFCOUNTS_PER_BLOCK) * 2);
+    }
+    await this.writeAll(buf, dataEnd * CLUSTER);
+
+    const h = Buffer.alloc(Math.max(CLUSTER, 512));
+    h.write('QFI\xfb', 0, 'latin1');
+    h.writeUInt32BE(3, 4); // version
+    h.writeUInt32BE(this.clusterBits, 20);
+    h.writeBigUInt64BE(BigInt(size), 24);
+    h.writeUInt32BE(l1Size, 36);
+    h.writeBigUInt64BE(BigInt(l1Host * CLUSTER), 40);
+    h.writeBigUInt64BE(BigInt(rtHost * CLUSTER), 48);
+    h.writeUInt32BE(rtClusters, 56);
+    h.writeUInt32BE(REFCOUNT_ORDER, 96);
+    h.writeUInt32BE(HEADER_LENGTH, 100);
+    // Header extensions start at HEADER_LENGTH; the zero bytes there are the end marker.
+    await this.writeAll(h, 0);
+    if (flush) await this.handle.sync();
+    await this.handle.close();
+  }
+
+  /** Closes the file without finishing it (the caller removes it). */
+  async abort(): Promise<void> {
+    await this.handle.close().catch(() => {});
+  }
+
+  private async writeAll(b: Uint8Array, position: number): Promise<void> {
+    let done = 0;
+    while (done < b.length) done += (await this.handle.write(b, done, b.length - done, position + done)).bytesWritten;
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * The copy itself (nbdcopy / qemu-img convert): what to read and write, with a
+ * few requests in flight. Sparse by default: ranges the source's allocation map
+ * reports as zero and blocks that read as all zeroes are not written (the new
+ * file keeps a hole) or are zeroed on targets that are not known to be zero.
+ */
+import type { BlockDevice } from '../../src/block/block-device.js';
+import { ErrnoError, ImageError } from '../../src/errors/index.js';
+import { isAllZero } from '../../src/util/all-zero.js';
+import type { CopyTarget } from './copy-targets.js';
+
+export interface CopyOptions {
+  /** Write every byte, zeroes included (no holes). */
+  allocated: boolean;
+  /** Do not ask the source for its allocation map (zero blocks are still detected). */
+  noExtents: boolean;
+  /** Requests in flight at once. */
+  requests: number;
+  /** Bytes per request. */
+  blockSize: number;
+  /** Zero runs of this many bytes inside data are not written (nbdcopy -S); 0 writes all data read. */
+  sparse: number;
+  flush: boolean;
+  /** Called after each request with bytes done (holes count as done) and the total. */
+  onProgress?: (done: number, total: number) => void;
+  signal?: AbortSignal;
+}
+
+export interface CopyResult {
+  size: number;
+  /** Bytes written as data. */
+  written: number;
+  /** Bytes skipped or zeroed as zeroes. */
+  zeroed: number;
+}
+
+interface Op {
+  kind: 'data' | 'zero';
+  offset: number;
+  length: number;
+}
+
+const interruptedError = () => new ErrnoError('EINTR', 'interrupted', {});
+
+function interrupted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw interruptedError();
+}
+
+/** `p`, or EINTR as soon as `signal` fires: Ctrl-C must not wait for a stalled source or destination. */
+function unlessInterrupted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
+  if (!signal) return p;
+  interrupted(signal);
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(interruptedError());
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  p.catch(() => {}); // its failure no longer matters once interrupted
+  return Promise.race([p, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+}
+
+/** Data ranges of the source, widened to `grain` so that every write is aligned. */
+async function dataRanges(src: BlockDevice, grain: number, noExtents: boolean): Promise<Array<[number, number]>> {
+  if (noExtents) return [[0, src.size]];
+  const out: Array<[number, number]> = [];
+  for (const e of await src.extents(0, src.size)) {
+    if (e.zero) continue;
+    const start = Math.floor(e.offset / grain) * grain;
+    const end = Math.min(src.size, Math.ceil((e.offset + e.length) / grain) * grain);
+    const last = out[out.length - 1];
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else out.push([start, end]);
+  }
+  return out;
+}
+
+/** The zero-detection unit: the -S size, rounded to whole units of what the target must write at once. */
+function sparseGrain(sparse: number, grain: number): number {
+  return sparse === 0 ? 0 : Math.ceil(sparse / grain) * grain;
+}
+
+async function zeroRange(dst: CopyTarget, offset: number, length: number, result: CopyResult): Promise<void> {
+  if (!dst.startsZero) await dst.zero(offset, length);
+  result.zeroed += length;
+}
+
+/** Writes a block read from the source: runs of all-zero `sparse`-sized pieces become holes (or zeroing); 0 writes it whole. */
+async function writeBlock(dst: CopyTarget, offset: number, data: Uint8Array, sparse: number, result: CopyResult): Promise<void> {
+  if (sparse === 0) {
+    await dst.write(offset, data);
+    result.written += data.length;
+    return;
+  }
+  let runStart = 0;
+  let runZero = false;
+  const flush = async (end: number) => {
+    if (end === runStart) return;
+    if (runZero) await zeroRange(dst, offset + runStart, end - runStart, result);
+    else {
+      await dst.write(offset + runStart, data.subarray(runStart, end));
+      result.written += end - runStart;
+    }
+    runStart = end;
+  };
+  for (let at = 0; at < data.length; at += sparse) {
+    const zero = isAllZero(data.subarray(at, Math.min(at + sparse, data.length)));
+    if (at === 0) runZero = zero;
+    else if (zero !== runZero) {
+      await flush(at);
+      runZero = zero;
+    }
+  }
+  await flush(data.length);
+}
+
+/** The operations in offset order: data ranges cut on the block grid, zero ranges between them. */
+function* operations(ranges: Array<[number, number]>, size: number, blockSize: number): Generator<Op> {
+  let at = 0;
+  for (const [start, end] of ranges) {
+    if (start > at) yield { kind: 'zero', offset: at, length: start - at };
+    for (let o = start; o < end; ) {
+      const next = Math.min(end, (Math.floor(o / blockSize) + 1) * blockSize);
+      yield { kind: 'data', offset: o, length: next - o };
+      o = next;
+    }
+    at = end;
+  }
+  if (size > at) yield { kind: 'zero', offset: at, length: size - at };
+}
+
+export async function copyDevice(src: BlockDevice, dst: CopyTarget, opts: CopyOptions): Promise<CopyResult> {
+  const size = src.size;
+  if (dst.fixedSize !== undefined && dst.fixedSize < size) {
+    throw new ImageError(dst.name, `the destination (${dst.fixedSize} bytes) is smaller than the source ${src.name} (${size} bytes)`);
+  }
+  const grain = Math.max(dst.alignment, 512);
+  const blockSize = Math.ceil(opts.blockSize / grain) * grain;
+  const ranges = opts.allocated ? [[0, size] as [number, number]] : await dataRanges(src, grain, opts.noExtents);
+  const ops = operations(ranges, size, blockSize);
+  const result: CopyResult = { size, written: 0, zeroed: 0 };
+  let done = 0;
+  const advance = (n: number) => {
+    done += n;
+    opts.onProgress?.(done, size);
+  };
+  const zero = (offset: number, length: number) => zeroRange(dst, offset, length, result);
+  const worker = async () => {
+    const buf = new Uint8Array(blockSize);
+    for (let op = ops.next(); !op.done; op = ops.next()) {
+      interrupted(opts.signal);
+      const { kind, offset, length } = op.value;
+      if (kind === 'zero') {
+        await unlessInterrupted(zero(offset, length), opts.signal);
+      } else {
+        const data = buf.subarray(0, length);
+        await unlessInterrupted(src.readInto(offset, data), opts.signal);
+        await unlessInterrupted(writeBlock(dst, offset, data, opts.allocated ? 0 : sparseGrain(opts.sparse, grain), result), opts.signal);
+      }
+      advance(length);
+    }
+  };
+  opts.onProgress?.(0, size);
+  const n = dst.sequential ? 1 : Math.max(1, opts.requests);
+  // Every worker stops at its next operation once one fails (they share the generator).
+  const workers = Array.from({ length: n }, () => worker());
+  const settled = await Promise.allSettled(workers);
+  const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+  if (failed) throw failed.reason;
+  await dst.finish(size, opts.flush);
+  return result;
+}
+
+/** A raw stream (stdin): read in order, zero blocks left as holes; the size is what the stream held. */
+export async function copyStream(input: AsyncIterable<Uint8Array>, dst: CopyTarget, opts: CopyOptions): Promise<CopyResult> {
+  const grain = Math.max(dst.alignment, 512);
+  const blockSize = Math.ceil(opts.blockSize / grain) * grain;
+  const result: CopyResult = { size: 0, written: 0, zeroed: 0 };
+  const block = new Uint8Array(blockSize);
+  let filled = 0;
+  let offset = 0;
+  const emit = async (data: Uint8Array) => {
+    if (dst.fixedSize !== undefined && offset + data.length > dst.fixedSize) {
+      throw new ImageError(dst.name, `the input is larger than the destination (${dst.fixedSize} bytes)`);
+    }
+    await writeBlock(dst, offset, data, opts.allocated ? 0 : sparseGrain(opts.sparse, grain), result);
+    offset += data.length;
+    opts.onProgress?.(offset, 0);
+  };
+  const chunks = input[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await unlessInterrupted(chunks.next(), opts.signal);
+    if (next.done) break;
+    const chunk = next.value;
+    let at = 0;
+    while (at < chunk.length) {
+      const k = Math.min(chunk.length - at, blockSize - filled);
+      block.set(chunk.subarray(at, at + k), filled);
+      filled += k;
+      at += k;
+      if (filled === blockSize) {
+        await unlessInterrupted(emit(block), opts.signal);
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) await emit(block.subarray(0, filled));
+  result.size = offset;
+  await dst.finish(offset, opts.flush);
+  return result;
+}
