@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from './fixtures.js';
 
-export const CLI = join(ROOT, 'dist', 'tools', 'guestkit.js');
+export const CLI = join(ROOT, 'dist', 'bundle', 'guestkit.js');
 
 export interface CliResult {
   status: number | null;
