@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { attachedOptionalValues } from './common/attached-values.js';
 import { timingMark } from '../src/util/timing-trace.js';
+import { VERSION } from './version.js';
 
 /** Each tool's Command, loaded on demand; the order is the help's order. */
 const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
@@ -30,7 +31,7 @@ function toolsFor(argv: readonly string[]): ReadonlyArray<readonly [string, () =
 
 const program = new Command('guestkit')
   .description('inspect and edit virtual-machine disk images without mounting them (libguestfs-compatible)')
-  .version('0.1.0')
+  .version(VERSION)
   .enablePositionalOptions();
 for (const cmd of await Promise.all(toolsFor(process.argv.slice(2)).map(([, load]) => load()))) program.addCommand(cmd);
 // Every tool: an optional option value only when attached (--checksum=sha256), as getopt_long.
