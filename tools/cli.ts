@@ -29,15 +29,18 @@ function toolsFor(argv: readonly string[]): ReadonlyArray<readonly [string, () =
   return named ? [named] : TOOLS;
 }
 
-const program = new Command('guestkit')
-  .description('inspect and edit virtual-machine disk images without mounting them (libguestfs-compatible)')
-  .version(VERSION)
-  .enablePositionalOptions();
-for (const cmd of await Promise.all(toolsFor(process.argv.slice(2)).map(([, load]) => load()))) program.addCommand(cmd);
-// Every tool: an optional option value only when attached (--checksum=sha256), as getopt_long.
-for (const c of program.commands) attachedOptionalValues(c);
-timingMark('cli modules loaded');
-program.exitOverride((err) => {
-  process.exit(err.exitCode === 0 ? 0 : 1);
-});
-await program.parseAsync(process.argv);
+/** Parses process.argv and runs the tool it names. */
+export async function runCli(): Promise<void> {
+  const program = new Command('guestkit')
+    .description('inspect and edit virtual-machine disk images without mounting them (libguestfs-compatible)')
+    .version(VERSION)
+    .enablePositionalOptions();
+  for (const cmd of await Promise.all(toolsFor(process.argv.slice(2)).map(([, load]) => load()))) program.addCommand(cmd);
+  // Every tool: an optional option value only when attached (--checksum=sha256), as getopt_long.
+  for (const c of program.commands) attachedOptionalValues(c);
+  timingMark('cli modules loaded');
+  program.exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : 1);
+  });
+  await program.parseAsync(process.argv);
+}

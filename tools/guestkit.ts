@@ -16,4 +16,5 @@ const wantsWasm = ['cat', 'ls', 'df', 'fish'].includes(argv[0] ?? '')
 if (wantsWasm) prestartFsWorker();
 // The version alone needs no command line parser: print it as Commander would.
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) process.stdout.write(`${VERSION}\n`);
-else await import('./cli.js');
+// No top-level await here or in cli.ts: the bundle (scripts/bundle.js) is CommonJS.
+else void import('./cli.js').then((cli) => cli.runCli());
