@@ -3,15 +3,18 @@
 // of the ~120 modules of dist/tools and dist/src, which is most of a cold start.
 // All are CommonJS: a CommonJS main or worker thread starts without setting up
 // Node's ESM loader, and loads each file with one synchronous read and one compile.
-//   guestkit.cjs   the bin: starts the fs worker, prints --version, requires cli.cjs
+//   guestkit.cjs   the bin: starts the fs worker, prints --version, loads cli.cjs
 //   fs-worker.cjs  spawning the fs worker (one module instance shared by the two above)
 //   cli.cjs        every tool (a tool's modules are evaluated only when it runs)
+//   cli.<hash>.v8cache  V8's code cache of cli.cjs (tools/common/code-cache.ts)
 //   worker.cjs     the fs worker thread
 // dist/src (tsc) stays what the library exports. Run by `npm run build`, and before
 // the tests (test/helpers/bundle-setup.ts), so the CLI tests always run the sources
 // as they are: each file is replaced whole (rename), a run in progress never sees half of one.
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -54,27 +57,81 @@ function shared(files) {
   };
 }
 
-const builds = [
-  { entryPoints: ['tools/guestkit.ts'], outfile: join(outdir, 'guestkit.cjs'), plugins: [shared({ 'cli.js': 'cli.cjs', 'fs-worker.js': 'fs-worker.cjs' })] },
+/** The launcher's import of cli.js: cli.cjs, loaded with its code cache. */
+function cliWithCodeCache(cacheName) {
+  return {
+    name: 'cli-with-code-cache',
+    setup(b) {
+      b.onResolve({ filter: /\/cli\.js$/ }, () => ({ path: 'cli', namespace: 'cli-with-code-cache' }));
+      b.onLoad({ filter: /.*/, namespace: 'cli-with-code-cache' }, () => ({
+        resolveDir: join(root, 'tools', 'common'),
+        loader: 'js',
+        contents: `const { join } = require('node:path');
+const { requireWithCodeCache } = require('./code-cache.ts');
+module.exports = requireWithCodeCache(join(__dirname, 'cli.cjs'), join(__dirname, ${JSON.stringify(cacheName)}));`,
+      }));
+    },
+  };
+}
+
+const parts = [
   { entryPoints: ['src/backend/wasm/fs-worker.ts'], outfile: join(outdir, 'fs-worker.cjs') },
   { entryPoints: ['tools/cli.ts'], outfile: join(outdir, 'cli.cjs'), plugins: [shared({ 'fs-worker.js': 'fs-worker.cjs' })] },
   { entryPoints: ['src/backend/wasm/worker.ts'], outfile: join(outdir, 'worker.cjs') },
 ];
-const outputs = (await Promise.all(builds.map((b) => build({ ...common, ...b, write: false })))).flatMap((r) => r.outputFiles);
+const outputs = (await Promise.all(parts.map((b) => build({ ...common, ...b, write: false })))).flatMap((r) => r.outputFiles);
+const cli = outputs.find((o) => basename(o.path) === 'cli.cjs');
+// Named by the bundle and the V8 that made it: a cache is only ever met with the code it was made from.
+const cacheName = `cli.${createHash('sha256').update(cli.contents).update(process.versions.v8).digest('hex').slice(0, 16)}.v8cache`;
+const launcher = await build({
+  ...common,
+  entryPoints: ['tools/guestkit.ts'],
+  outfile: join(outdir, 'guestkit.cjs'),
+  plugins: [cliWithCodeCache(cacheName), shared({ 'fs-worker.js': 'fs-worker.cjs' })],
+  write: false,
+});
+outputs.push(...launcher.outputFiles);
 
-mkdirSync(outdir, { recursive: true });
-const names = new Set(outputs.map((o) => basename(o.path)));
-for (const f of readdirSync(outdir)) if (!names.has(f) && !f.endsWith('.tmp')) rmSync(join(outdir, f), { recursive: true, force: true });
-for (const o of outputs) {
-  const mode = basename(o.path) === 'guestkit.cjs' ? 0o755 : 0o644;
-  let same = false;
+/** Replaces `path` whole (a rename), unless it holds `contents` already. */
+function writeWhole(path, contents, mode = 0o644) {
   try {
-    same = readFileSync(o.path).equals(o.contents);
+    if (readFileSync(path).equals(contents)) return;
   } catch {
     /* not there yet */
   }
-  if (same) continue;
-  const tmp = `${o.path}.${process.pid}.tmp`;
-  writeFileSync(tmp, o.contents, { mode });
-  renameSync(tmp, o.path);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, contents, { mode });
+  renameSync(tmp, path);
+}
+
+mkdirSync(outdir, { recursive: true });
+const names = new Set([...outputs.map((o) => basename(o.path)), cacheName]);
+for (const f of readdirSync(outdir)) if (!names.has(f) && !f.endsWith('.tmp')) rmSync(join(outdir, f), { recursive: true, force: true });
+for (const o of outputs) writeWhole(o.path, o.contents, basename(o.path) === 'guestkit.cjs' ? 0o755 : 0o644);
+
+// The code cache, made by a plain `node` (V8 takes a cache only under the flags
+// it was made with) from the text code-cache.ts compiles (its COMMONJS_WRAPPER),
+// after a run of `guestkit --help`, which loads every tool: the cache then holds
+// their compiled code too, not only the bundle's top level.
+const cachePath = join(outdir, cacheName);
+if (!existsSync(cachePath)) {
+  const makeCache = `
+const { readFileSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+const { Script } = require('node:vm');
+const [file, out] = process.argv.slice(1);
+const script = new Script('(function (exports, require, module, __filename, __dirname) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file });
+const cli = { exports: {} };
+script.runInThisContext().call(cli.exports, cli.exports, createRequire(file), cli, file, dirname(file));
+const exit = process.exit;
+process.exit = (status) => {
+  writeFileSync(out, script.createCachedData());
+  exit(status);
+};
+process.argv = [process.argv[0], 'guestkit', '--help'];
+cli.exports.runCli();`;
+  const tmp = `${cachePath}.${process.pid}.tmp`;
+  execFileSync(process.execPath, ['-e', makeCache, join(outdir, 'cli.cjs'), tmp], { stdio: ['ignore', 'ignore', 'inherit'] });
+  renameSync(tmp, cachePath);
 }

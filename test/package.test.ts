@@ -3,9 +3,9 @@
  * loads), the library (dist/src), the WebAssembly builds and what the appliance
  * is built from; no sources, tests or fixtures. The packed CLI, unpacked on its
  * own, reads a file from a guest image: the bundle finds its worker and the
- * .wasm files inside the package it came in.
+ * .wasm files inside the package it came in, and V8 takes its code cache.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,8 +31,8 @@ describe('npm pack', () => {
   afterAll(() => tmp.cleanup());
 
   it('ships the bundled CLI, the library and the WebAssembly builds', () => {
-    const bundle = files.filter((f) => f.startsWith('dist/bundle/'));
-    expect(bundle.sort()).toEqual(['dist/bundle/cli.cjs', 'dist/bundle/fs-worker.cjs', 'dist/bundle/guestkit.cjs', 'dist/bundle/worker.cjs']);
+    const bundle = files.filter((f) => f.startsWith('dist/bundle/')).map((f) => f.replace(/^(dist\/bundle\/cli\.)[0-9a-f]{16}(\.v8cache)$/, '$1HASH$2'));
+    expect(bundle.sort()).toEqual(['dist/bundle/cli.HASH.v8cache', 'dist/bundle/cli.cjs', 'dist/bundle/fs-worker.cjs', 'dist/bundle/guestkit.cjs', 'dist/bundle/worker.cjs']);
     expect(files).toContain(pkg.bin.guestkit);
     expect(files).toContain(pkg.main);
     for (const name of ['ext2fs', 'ntfs', 'augeas']) {
@@ -51,7 +51,14 @@ describe('npm pack', () => {
   it('the packed CLI prints its version and reads a guest file', () => {
     const bin = join(unpacked, pkg.bin.guestkit);
     expect(execFileSync(process.execPath, [bin, '--version'], { encoding: 'utf8' })).toBe(`${pkg.version}\n`);
-    const out = execFileSync(process.execPath, [bin, 'cat', '-a', fixture('ext4.img'), '-m', '/dev/sda', '/etc/hostname'], { encoding: 'utf8', cwd: tmp.dir });
-    expect(out).toBe('guestkit-test\n');
+    const r = spawnSync(process.execPath, [bin, 'cat', '-a', fixture('ext4.img'), '-m', '/dev/sda', '/etc/hostname'], {
+      encoding: 'utf8',
+      cwd: tmp.dir,
+      env: { ...process.env, GUESTKIT_TIMING: '1' },
+    });
+    expect(r.stdout).toBe('guestkit-test\n');
+    expect(r.status).toBe(0);
+    // The CLI bundle compiles from the V8 code cache shipped beside it.
+    expect(r.stderr).toContain('cli bundle compiled (code cache used)');
   });
 });
