@@ -4,6 +4,7 @@
  * so that the worker boots while the CLI's own modules load: on a cold process
  * that overlap is a large part of the time to the first answer.
  */
+import '../src/util/compile-cache.js';
 import { timingMark } from '../src/util/timing-trace.js';
 import { prestartFsWorker } from '../src/backend/wasm/fs-worker.js';
 import { VERSION } from './version.js';
