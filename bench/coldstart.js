@@ -3,8 +3,9 @@
 // `guestkit cat` of /etc/hostname from fixtures/out/ext4.img and libguestfs's
 // virt-cat on the same image, in alternating rounds; medians and ratios, then
 // where guestkit's cat time goes (medians of the GUESTKIT_TIMING=1 marks).
-// Usage: node bench/coldstart.js   (BENCH_RUNS=N rounds with virt-cat, default 3;
-// COLDSTART_RUNS=N rounds of the guestkit cases, default 21)
+// Usage: npm run bench:coldstart   (BENCH_RUNS=N rounds with virt-cat, default 3;
+// COLDSTART_RUNS=N rounds of the guestkit cases, default 21; COLDSTART_BASELINE=FILE
+// adds another build's bin, e.g. an older commit's, to the same rounds)
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,10 +31,17 @@ function run(cmd, args, env = {}) {
   return { s, stdout: String(r.stdout), stderr: String(r.stderr) };
 }
 
+const baseline = process.env.COLDSTART_BASELINE;
 const cases = [
   { label: 'node -e 0', cmd: 'node', args: ['-e', '0'] },
   { label: 'guestkit --version', cmd: 'node', args: [guestkit, '--version'] },
   { label: 'guestkit cat', cmd: 'node', args: [guestkit, 'cat', ...catArgs] },
+  ...(baseline
+    ? [
+        { label: 'baseline --version', cmd: 'node', args: [baseline, '--version'] },
+        { label: 'baseline cat', cmd: 'node', args: [baseline, 'cat', ...catArgs] },
+      ]
+    : []),
 ];
 const virtCat = have('virt-cat')
   ? { label: 'virt-cat', cmd: 'virt-cat', args: catArgs, env: { LIBGUESTFS_BACKEND: 'direct' } }
@@ -72,6 +80,10 @@ for (const [label, xs] of times) {
 console.log(`guestkit --version over node -e 0: +${(med('guestkit --version') - med('node -e 0')).toFixed(3)} s`);
 console.log(`guestkit cat over node -e 0:       +${(med('guestkit cat') - med('node -e 0')).toFixed(3)} s`);
 if (virtCat) console.log(`virt-cat / guestkit cat:            ${(med('virt-cat') / med('guestkit cat')).toFixed(1)}×`);
+if (baseline) {
+  console.log(`baseline (${baseline}) cat / guestkit cat: ${(med('baseline cat') / med('guestkit cat')).toFixed(2)}×`);
+  if (virtCat) console.log(`virt-cat / baseline cat:            ${(med('virt-cat') / med('baseline cat')).toFixed(1)}×`);
+}
 
 // Where the time goes: each GUESTKIT_TIMING mark's median, in ms since the process started.
 const marks = new Map();
