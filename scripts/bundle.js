@@ -6,8 +6,10 @@
 //   guestkit.cjs   the bin: starts the fs worker, prints --version, loads cli.cjs
 //   fs-worker.cjs  spawning the fs worker (one module instance shared by the two above)
 //   cli.cjs        every tool (a tool's modules are evaluated only when it runs)
-//   cli.<hash>.v8cache  V8's code cache of cli.cjs (tools/common/code-cache.ts)
-//   worker.cjs     the fs worker thread
+//   cli.<hash>.v8cache  V8's code cache of cli.cjs (src/util/code-cache.ts)
+//   worker-boot.cjs  the fs worker thread's entry: loads worker.cjs with its code cache
+//   worker.cjs     the fs worker
+//   worker.<hash>.v8cache
 // dist/src (tsc) stays what the library exports. Run by `npm run build`, and before
 // the tests (test/helpers/bundle-setup.ts), so the CLI tests always run the sources
 // as they are: each file is replaced whole (rename), a run in progress never sees half of one.
@@ -34,7 +36,7 @@ const common = {
   define: {
     'import.meta.url': '__gkImportMetaUrl',
     // fs-worker.ts starts this file, beside the bundle.
-    GUESTKIT_BUNDLED_WORKER: JSON.stringify('./worker.cjs'),
+    GUESTKIT_BUNDLED_WORKER: JSON.stringify('./worker-boot.cjs'),
   },
   banner: { js: "const __gkImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
   // import() of another bundle becomes require(): no ESM loader at all.
@@ -64,11 +66,11 @@ function cliWithCodeCache(cacheName) {
     setup(b) {
       b.onResolve({ filter: /\/cli\.js$/ }, () => ({ path: 'cli', namespace: 'cli-with-code-cache' }));
       b.onLoad({ filter: /.*/, namespace: 'cli-with-code-cache' }, () => ({
-        resolveDir: join(root, 'tools', 'common'),
+        resolveDir: join(root, 'src', 'util'),
         loader: 'js',
         contents: `const { join } = require('node:path');
 const { requireWithCodeCache } = require('./code-cache.ts');
-module.exports = requireWithCodeCache(join(__dirname, 'cli.cjs'), join(__dirname, ${JSON.stringify(cacheName)}));`,
+module.exports = requireWithCodeCache(join(__dirname, 'cli.cjs'), join(__dirname, ${JSON.stringify(cacheName)}), 'cli bundle');`,
       }));
     },
   };
@@ -80,17 +82,30 @@ const parts = [
   { entryPoints: ['src/backend/wasm/worker.ts'], outfile: join(outdir, 'worker.cjs') },
 ];
 const outputs = (await Promise.all(parts.map((b) => build({ ...common, ...b, write: false })))).flatMap((r) => r.outputFiles);
-const cli = outputs.find((o) => basename(o.path) === 'cli.cjs');
 // Named by the bundle and the V8 that made it: a cache is only ever met with the code it was made from.
-const cacheName = `cli.${createHash('sha256').update(cli.contents).update(process.versions.v8).digest('hex').slice(0, 16)}.v8cache`;
-const launcher = await build({
-  ...common,
-  entryPoints: ['tools/guestkit.ts'],
-  outfile: join(outdir, 'guestkit.cjs'),
-  plugins: [cliWithCodeCache(cacheName), shared({ 'fs-worker.js': 'fs-worker.cjs' })],
-  write: false,
-});
-outputs.push(...launcher.outputFiles);
+const cacheNameOf = (name) => {
+  const { contents } = outputs.find((o) => basename(o.path) === `${name}.cjs`);
+  return `${name}.${createHash('sha256').update(contents).update(process.versions.v8).digest('hex').slice(0, 16)}.v8cache`;
+};
+const cacheName = cacheNameOf('cli');
+const workerCacheName = cacheNameOf('worker');
+const entries = await Promise.all([
+  build({
+    ...common,
+    entryPoints: ['tools/guestkit.ts'],
+    outfile: join(outdir, 'guestkit.cjs'),
+    plugins: [cliWithCodeCache(cacheName), shared({ 'fs-worker.js': 'fs-worker.cjs' })],
+    write: false,
+  }),
+  build({
+    ...common,
+    entryPoints: ['src/backend/wasm/worker-boot.ts'],
+    outfile: join(outdir, 'worker-boot.cjs'),
+    define: { ...common.define, GUESTKIT_WORKER_CODE_CACHE: JSON.stringify(workerCacheName) },
+    write: false,
+  }),
+]);
+outputs.push(...entries.flatMap((r) => r.outputFiles));
 
 /** Replaces `path` whole (a rename), unless it holds `contents` already. */
 function writeWhole(path, contents, mode = 0o644) {
@@ -105,33 +120,39 @@ function writeWhole(path, contents, mode = 0o644) {
 }
 
 mkdirSync(outdir, { recursive: true });
-const names = new Set([...outputs.map((o) => basename(o.path)), cacheName]);
+const names = new Set([...outputs.map((o) => basename(o.path)), cacheName, workerCacheName]);
 for (const f of readdirSync(outdir)) if (!names.has(f) && !f.endsWith('.tmp')) rmSync(join(outdir, f), { recursive: true, force: true });
 for (const o of outputs) writeWhole(o.path, o.contents, basename(o.path) === 'guestkit.cjs' ? 0o755 : 0o644);
 
-// The code cache, made by a plain `node` (V8 takes a cache only under the flags
-// it was made with) from the text code-cache.ts compiles (its COMMONJS_WRAPPER),
-// after a run of `guestkit --help`, which loads every tool: the cache then holds
-// their compiled code too, not only the bundle's top level.
-const cachePath = join(outdir, cacheName);
-if (!existsSync(cachePath)) {
-  const makeCache = `
+// The code caches, made by a plain `node` (V8 takes a cache only under the flags
+// it was made with) from the text code-cache.ts compiles (its COMMONJS_WRAPPER).
+// The CLI's after a run of `guestkit --help`, which loads every tool: its cache then
+// holds their compiled code too, not only the bundle's top level. The worker's
+// right after compiling: its top level runs only inside a worker thread.
+const makeCache = `
 const { readFileSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
 const { dirname } = require('node:path');
 const { Script } = require('node:vm');
-const [file, out] = process.argv.slice(1);
+const [file, out, train] = process.argv.slice(1);
 const script = new Script('(function (exports, require, module, __filename, __dirname) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file });
-const cli = { exports: {} };
-script.runInThisContext().call(cli.exports, cli.exports, createRequire(file), cli, file, dirname(file));
-const exit = process.exit;
-process.exit = (status) => {
+if (train) {
+  const cli = { exports: {} };
+  script.runInThisContext().call(cli.exports, cli.exports, createRequire(file), cli, file, dirname(file));
+  const exit = process.exit;
+  process.exit = (status) => {
+    writeFileSync(out, script.createCachedData());
+    exit(status);
+  };
+  process.argv = [process.argv[0], 'guestkit', '--help'];
+  cli.exports.runCli();
+} else {
   writeFileSync(out, script.createCachedData());
-  exit(status);
-};
-process.argv = [process.argv[0], 'guestkit', '--help'];
-cli.exports.runCli();`;
+}`;
+for (const [name, cache, train] of [['cli.cjs', cacheName, 'train'], ['worker.cjs', workerCacheName, '']]) {
+  const cachePath = join(outdir, cache);
+  if (existsSync(cachePath)) continue;
   const tmp = `${cachePath}.${process.pid}.tmp`;
-  execFileSync(process.execPath, ['-e', makeCache, join(outdir, 'cli.cjs'), tmp], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, ['-e', makeCache, join(outdir, name), tmp, train], { stdio: ['ignore', 'ignore', 'inherit'] });
   renameSync(tmp, cachePath);
 }

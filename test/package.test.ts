@@ -31,8 +31,16 @@ describe('npm pack', () => {
   afterAll(() => tmp.cleanup());
 
   it('ships the bundled CLI, the library and the WebAssembly builds', () => {
-    const bundle = files.filter((f) => f.startsWith('dist/bundle/')).map((f) => f.replace(/^(dist\/bundle\/cli\.)[0-9a-f]{16}(\.v8cache)$/, '$1HASH$2'));
-    expect(bundle.sort()).toEqual(['dist/bundle/cli.HASH.v8cache', 'dist/bundle/cli.cjs', 'dist/bundle/fs-worker.cjs', 'dist/bundle/guestkit.cjs', 'dist/bundle/worker.cjs']);
+    const bundle = files.filter((f) => f.startsWith('dist/bundle/')).map((f) => f.replace(/^(dist\/bundle\/\w+\.)[0-9a-f]{16}(\.v8cache)$/, '$1HASH$2'));
+    expect(bundle.sort()).toEqual([
+      'dist/bundle/cli.HASH.v8cache',
+      'dist/bundle/cli.cjs',
+      'dist/bundle/fs-worker.cjs',
+      'dist/bundle/guestkit.cjs',
+      'dist/bundle/worker-boot.cjs',
+      'dist/bundle/worker.HASH.v8cache',
+      'dist/bundle/worker.cjs',
+    ]);
     expect(files).toContain(pkg.bin.guestkit);
     expect(files).toContain(pkg.main);
     for (const name of ['ext2fs', 'ntfs', 'augeas']) {
@@ -58,7 +66,8 @@ describe('npm pack', () => {
     });
     expect(r.stdout).toBe('guestkit-test\n');
     expect(r.status).toBe(0);
-    // The CLI bundle compiles from the V8 code cache shipped beside it.
+    // Both bundles compile from the V8 code caches shipped beside them.
     expect(r.stderr).toContain('cli bundle compiled (code cache used)');
+    expect(r.stderr).toContain('fs worker bundle compiled (code cache used)');
   });
 });

@@ -17,13 +17,14 @@ export interface FsWorker {
 }
 
 /**
- * The CLI bundle (scripts/bundle.js) defines this as its worker's file, worker.cjs:
- * a CommonJS worker starts without setting up Node's ESM loader in its thread.
+ * The CLI bundle (scripts/bundle.js) defines this as its worker's entry, worker-boot.cjs
+ * (which loads worker.cjs with its code cache): a CommonJS worker starts without
+ * setting up Node's ESM loader in its thread.
  */
 declare const GUESTKIT_BUNDLED_WORKER: string | undefined;
 
 /**
- * The worker's entry. From the build it is worker.js (the bundle's worker.cjs); when
+ * The worker's entry. From the build it is worker.js (the bundle's worker-boot.cjs); when
  * running from source (vitest, tsx) a small bootstrap registers tsx in the worker
  * before importing worker.ts.
  */
