@@ -82,10 +82,35 @@ const parts = [
   { entryPoints: ['src/backend/wasm/worker.ts'], outfile: join(outdir, 'worker.cjs') },
 ];
 const outputs = (await Promise.all(parts.map((b) => build({ ...common, ...b, write: false })))).flatMap((r) => r.outputFiles);
-// Named by the bundle and the V8 that made it: a cache is only ever met with the code it was made from.
+// The code caches, made by a plain `node` (V8 takes a cache only under the flags
+// it was made with) from the text code-cache.ts compiles (its COMMONJS_WRAPPER).
+// The CLI's after a run of `guestkit --help`, which loads every tool: its cache then
+// holds their compiled code too, not only the bundle's top level. The worker's
+// right after compiling: its top level runs only inside a worker thread.
+const makeCache = `
+const { readFileSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+const { Script } = require('node:vm');
+const [file, out, train] = process.argv.slice(1);
+const script = new Script('(function (exports, require, module, __filename, __dirname) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file });
+if (train) {
+  const cli = { exports: {} };
+  script.runInThisContext().call(cli.exports, cli.exports, createRequire(file), cli, file, dirname(file));
+  const exit = process.exit;
+  process.exit = (status) => {
+    writeFileSync(out, script.createCachedData());
+    exit(status);
+  };
+  process.argv = [process.argv[0], 'guestkit', '--help'];
+  cli.exports.runCli();
+} else {
+  writeFileSync(out, script.createCachedData());
+}`;
+// Named by the bundle, the V8 and the script that made it: a cache is only ever met with the code it was made from.
 const cacheNameOf = (name) => {
   const { contents } = outputs.find((o) => basename(o.path) === `${name}.cjs`);
-  return `${name}.${createHash('sha256').update(contents).update(process.versions.v8).digest('hex').slice(0, 16)}.v8cache`;
+  return `${name}.${createHash('sha256').update(contents).update(process.versions.v8).update(makeCache).digest('hex').slice(0, 16)}.v8cache`;
 };
 const cacheName = cacheNameOf('cli');
 const workerCacheName = cacheNameOf('worker');
@@ -124,31 +149,6 @@ const names = new Set([...outputs.map((o) => basename(o.path)), cacheName, worke
 for (const f of readdirSync(outdir)) if (!names.has(f) && !f.endsWith('.tmp')) rmSync(join(outdir, f), { recursive: true, force: true });
 for (const o of outputs) writeWhole(o.path, o.contents, basename(o.path) === 'guestkit.cjs' ? 0o755 : 0o644);
 
-// The code caches, made by a plain `node` (V8 takes a cache only under the flags
-// it was made with) from the text code-cache.ts compiles (its COMMONJS_WRAPPER).
-// The CLI's after a run of `guestkit --help`, which loads every tool: its cache then
-// holds their compiled code too, not only the bundle's top level. The worker's
-// right after compiling: its top level runs only inside a worker thread.
-const makeCache = `
-const { readFileSync, writeFileSync } = require('node:fs');
-const { createRequire } = require('node:module');
-const { dirname } = require('node:path');
-const { Script } = require('node:vm');
-const [file, out, train] = process.argv.slice(1);
-const script = new Script('(function (exports, require, module, __filename, __dirname) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file });
-if (train) {
-  const cli = { exports: {} };
-  script.runInThisContext().call(cli.exports, cli.exports, createRequire(file), cli, file, dirname(file));
-  const exit = process.exit;
-  process.exit = (status) => {
-    writeFileSync(out, script.createCachedData());
-    exit(status);
-  };
-  process.argv = [process.argv[0], 'guestkit', '--help'];
-  cli.exports.runCli();
-} else {
-  writeFileSync(out, script.createCachedData());
-}`;
 for (const [name, cache, train] of [['cli.cjs', cacheName, 'train'], ['worker.cjs', workerCacheName, '']]) {
   const cachePath = join(outdir, cache);
   if (existsSync(cachePath)) continue;
