@@ -229,7 +229,7 @@ describe('customize is atomic under signals', () => {
   it('a signal during the commit is held until the commit is complete', async () => {
     const marker = join(dir, 'commit-finished');
     const script = `
-      import { SignalGuard } from ${JSON.stringify(join(ROOT, 'dist', 'tools', 'customize', 'signal-guard.js'))};
+      import { SignalGuard } from ${JSON.stringify(join(ROOT, 'dist', 'tools', 'common', 'signal-guard.js'))};
       import { writeFileSync } from 'node:fs';
       const guard = new SignalGuard((l) => process.stderr.write(l + '\\n'));
       await guard.commit(async () => {

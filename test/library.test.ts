@@ -18,7 +18,7 @@ describe('devices and probing', () => {
     await g.close();
   });
 
-  it('names several drives sda, sdb and reads a qcow2 through qemu-nbd', async () => {
+  it('names several drives sda, sdb and reads a qcow2 (natively, read-only)', async () => {
     const g = new Guestfs();
     g.addDrive(fixture('ext4.img'), { readonly: true });
     g.addDrive(fixture('debian.qcow2'), { readonly: true });

@@ -19,6 +19,13 @@ const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['appliance', async () => (await import('./appliance/appliance-tool.js')).applianceCommand()],
   ['diff', async () => (await import('./diff/diff-tool.js')).diffCommand()],
   ['filesystems', async () => (await import('./filesystems/filesystems-tool.js')).filesystemsCommand()],
+  ['info', async () => (await import('./info/info-tool.js')).infoCommand()],
+  ['copy-in', async () => (await import('./copy-in/copy-in-tool.js')).copyInCommand()],
+  ['copy-out', async () => (await import('./copy-out/copy-out-tool.js')).copyOutCommand()],
+  ['tar-in', async () => (await import('./tar-in/tar-in-tool.js')).tarInCommand()],
+  ['tar-out', async () => (await import('./tar-out/tar-out-tool.js')).tarOutCommand()],
+  ['edit', async () => (await import('./edit/edit-tool.js')).editCommand()],
+  ['get-kernel', async () => (await import('./get-kernel/get-kernel-tool.js')).getKernelCommand()],
 ];
 
 /** The tools `argv` (the words after the program name) needs registered. */

@@ -21,7 +21,7 @@ export const inspectOsCommand = defineCommand({
     + 'Each filesystem is mounted read-only in turn and examined: /etc/os-release and the legacy release files, /etc/fstab, '
     + 'the ELF headers of its binaries and the package databases on Linux; the system root and the SOFTWARE and SYSTEM hives on Windows. '
     + 'Everything mounted beforehand is unmounted; nothing is written. Use the inspect-get-* commands to read the facts about each root.',
-  examples: ['inspect-os', 'inspect-get-distro /dev/sda2'],
+  examples: ['inspect-os'],
   impl: {
     any: async (ctx) => {
       const { inspectOs } = await inspection();

@@ -144,7 +144,8 @@ export const lvcreateFree = defineCommand({
 });
 
 export const lvremove = defineCommand({
-  name: 'lvremove', args: [{ name: 'device', kind: 'Device' }], ret: 'void',
+  // String, not Device: /dev/VG (a whole volume group) is no device node; lvm checks the name.
+  name: 'lvremove', args: [{ name: 'device', kind: 'String' }], ret: 'void',
   shortdesc: 'remove an LVM logical volume',
   longdesc: 'Removes the logical volume /dev/VG/LV; given a volume group as /dev/VG, removes all its logical volumes. Needs the appliance backend.',
   examples: ['lvremove /dev/VG/LV'],
@@ -252,22 +253,6 @@ export const vguuid = defineCommand({
   longdesc: 'The volume group\'s UUID, in LVM\'s dashed form.',
   examples: ['vguuid VG'],
   impl: { appliance: applianceOp('vguuid'), wasm: async (ctx, [vg]) => vgOf(ctx, vg).uuid },
-});
-
-export const lvuuid = defineCommand({
-  name: 'lvuuid', args: [{ name: 'device', kind: 'Device' }], ret: 'string',
-  shortdesc: 'get the UUID of a logical volume',
-  longdesc: 'The logical volume\'s UUID, in LVM\'s dashed form.',
-  examples: ['lvuuid /dev/VG/LV'],
-  impl: { appliance: applianceOp('lvuuid'), wasm: async (ctx, [dev]) => lvOf(ctx, dev).uuid },
-});
-
-export const vgpvuuids = defineCommand({
-  name: 'vgpvuuids', args: [{ name: 'vgname', kind: 'String' }], ret: 'strings',
-  shortdesc: 'get the PV UUIDs containing the volume group',
-  longdesc: 'The UUIDs of the volume group\'s physical volumes, to match against pvuuid.',
-  examples: ['vgpvuuids VG'],
-  impl: { appliance: applianceOp('vgpvuuids'), wasm: async (ctx, [vg]) => vgOf(ctx, vg).meta.pvs.map((p) => p.id) },
 });
 
 export const vglvuuids = defineCommand({

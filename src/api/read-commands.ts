@@ -1,5 +1,5 @@
 /** Reading files and metadata from mounted filesystems. */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, open as openFd } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { ErrnoError } from '../errors/index.js';
 import type { StatResult } from '../fs/vfs.js';
@@ -303,7 +303,11 @@ export function linuxFsid(type: string, uuid: string, device: string): string {
  */
 export async function toLocal(ctx: CallContext, local: string, produce: (out: Writable) => Promise<void>): Promise<void> {
   if (local === '-') return produce(ctx.handle.stdout as Writable);
-  const out = createWriteStream(local);
+  // Opened first, so a host path that cannot be written is one ErrnoError, not a stream 'error' event.
+  const fd = await new Promise<number>((res, rej) => openFd(local, 'w', (e, fd) => (e ? rej(e) : res(fd)))).catch((e: NodeJS.ErrnoException) => {
+    throw new ErrnoError(e.code ?? 'EIO', `${local}: ${e.code === 'ENOENT' ? 'No such file or directory' : e.code === 'EISDIR' ? 'Is a directory' : e.code === 'EACCES' ? 'Permission denied' : e.message}`, { cause: e });
+  });
+  const out = createWriteStream('', { fd });
   let ok = false;
   try {
     await produce(out);

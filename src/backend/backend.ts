@@ -15,6 +15,8 @@ export interface DriveConfig {
    * read-only until then.
    */
   transactional?: boolean;
+  /** false: write even though qemu's image locks say another process uses the image (--no-lock). */
+  locking?: boolean;
 }
 
 import type { BackendCapabilities } from './capabilities.js';

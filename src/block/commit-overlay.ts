@@ -8,10 +8,10 @@
 import { openDrive } from './open-drive.js';
 import type { OverlayDevice } from './overlay.js';
 
-export async function commitOverlay(overlay: OverlayDevice, image: { file: string; format?: string }): Promise<void> {
+export async function commitOverlay(overlay: OverlayDevice, image: { file: string; format?: string; locking?: boolean }): Promise<void> {
   // The overlay's chunks are complete copies: committing reads nothing from the base.
   await overlay.base.close();
-  const target = await openDrive({ file: image.file, format: image.format, readOnly: false, ownSession: true });
+  const target = await openDrive({ file: image.file, format: image.format, readOnly: false, ownSession: true, locking: image.locking });
   try {
     await overlay.commitTo(target);
   } finally {

@@ -6,6 +6,7 @@
 import type { BlockDevice } from './block-device.js';
 import { GuestkitError, ImageError } from '../errors/index.js';
 import { checkBackingChain } from './backing-chain.js';
+import { checkWritable } from './image-lock.js';
 import { probeBytes, qcow2ClusterProblem, qcow2Problem, readImageHead, validateFormat, type ProbedFormat } from './format.js';
 import { isNbdUri } from './nbd/uri.js';
 import { OverlayDevice } from './overlay.js';
@@ -21,6 +22,34 @@ export interface DriveOptions {
   timeoutMs?: number;
   /** A qemu-nbd started for the drive runs in its own session (see QemuNbdOptions.ownSession). */
   ownSession?: boolean;
+  /** false: skip the check of qemu's image locks before writing (--no-lock). */
+  locking?: boolean;
+}
+
+async function openWithQemuNbdFor(file: string, format: ProbedFormat, opts: DriveOptions): Promise<BlockDevice> {
+  const { openWithQemuNbd } = await import('./qemu-nbd.js');
+  return openWithQemuNbd({ file, format, readOnly: opts.readOnly, startTimeoutMs: opts.timeoutMs, ownSession: opts.ownSession });
+}
+
+/**
+ * A read-only qcow2 read in TypeScript. What the reader cannot do itself (zstd,
+ * backing files of other formats or behind protocols) falls back to qemu-nbd;
+ * without qemu-nbd that is the reader's one-line message.
+ */
+async function openQcow2Natively(file: string, viaQemuNbd: () => Promise<BlockDevice>): Promise<BlockDevice> {
+  const { Qcow2Device } = await import('./qcow2/qcow2-device.js');
+  const { Qcow2NeedsQemu } = await import('./qcow2/qcow2-header.js');
+  try {
+    return await Qcow2Device.open(file);
+  } catch (e) {
+    if (!(e instanceof Qcow2NeedsQemu)) throw e;
+    try {
+      return await viaQemuNbd();
+    } catch (q) {
+      if ((q as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') throw e;
+      throw q;
+    }
+  }
 }
 
 export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
@@ -36,6 +65,7 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
     dev = await NbdDevice.connect(file, { readOnly, connectTimeoutMs: opts.timeoutMs });
   } else {
     const h = await readImageHead(file); // one-line errors: missing, empty, a directory...
+    if (!readOnly && opts.locking !== false && h.isFile) checkWritable(file);
     let fmt: ProbedFormat;
     if (format !== undefined) {
       fmt = format;
@@ -49,8 +79,12 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
       if (problem) throw new ImageError(file, problem);
       await checkBackingChain(file);
     }
+    const viaQemuNbd = () => openWithQemuNbdFor(file, fmt, opts);
     if (fmt === 'raw') dev = await RawFileDevice.open(file, { readOnly });
-    else dev = await (await import('./qemu-nbd.js')).openWithQemuNbd({ file, format: fmt, readOnly, startTimeoutMs: opts.timeoutMs, ownSession: opts.ownSession });
+    // Writable qcow2 keeps qemu-nbd: there is no native write path (refcounts, allocation) yet, and
+    // qemu-nbd also takes qemu's image lock, which keeps a running VM's disk from being written twice.
+    else if (fmt === 'qcow2' && readOnly && h.isFile && probeBytes(h.head) === 'qcow2') dev = await openQcow2Natively(file, viaQemuNbd);
+    else dev = await viaQemuNbd();
   }
   return readOnly ? new OverlayDevice(dev) : dev;
 }

@@ -42,6 +42,29 @@ function blockDeviceSize(st: fs.Stats): number | null {
   }
 }
 
+/**
+ * Fills `into` from the file at `offset`, looping on short reads; `failed` makes
+ * the error for a failed read, `ended` the one for the end of the file.
+ */
+export async function readFileFully(
+  fh: fs.promises.FileHandle,
+  into: Uint8Array,
+  offset: number,
+  errors: { failed: (at: number, e: unknown) => Error; ended: (at: number) => Error },
+): Promise<void> {
+  let done = 0;
+  while (done < into.length) {
+    let n: number;
+    try {
+      ({ bytesRead: n } = await fh.read(into, done, into.length - done, offset + done));
+    } catch (e) {
+      throw errors.failed(offset + done, e);
+    }
+    if (n === 0) throw errors.ended(offset + done);
+    done += n;
+  }
+}
+
 export class RawFileDevice implements BlockDevice {
   readonly name: string;
   readonly size: number;
@@ -108,18 +131,10 @@ export class RawFileDevice implements BlockDevice {
 
   async readInto(offset: number, into: Uint8Array): Promise<void> {
     checkRange(this.name, this.size, offset, into.length, 'read');
-    const h = this.h('read');
-    let done = 0;
-    while (done < into.length) {
-      let n: number;
-      try {
-        ({ bytesRead: n } = await h.read(into, done, into.length - done, offset + done));
-      } catch (e) {
-        throw this.ioError('read', offset + done, e);
-      }
-      if (n === 0) throw new ErrnoError('EIO', `${this.name}: read at offset ${offset + done}: unexpected end of file (the file shrank?)`, { disk: this.name });
-      done += n;
-    }
+    await readFileFully(this.h('read'), into, offset, {
+      failed: (at, e) => this.ioError('read', at, e),
+      ended: (at) => new ErrnoError('EIO', `${this.name}: read at offset ${at}: unexpected end of file (the file shrank?)`, { disk: this.name }),
+    });
   }
 
   async write(offset: number, data: Uint8Array): Promise<void> {

@@ -15,6 +15,9 @@ import { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { ErrnoError, GuestkitError, NotSupportedError, StateError } from '../errors/index.js';
 import { validateArg, validateOptArg } from './arg-kinds.js';
 import { validateFormat } from '../block/format.js';
+import { checkWritable } from '../block/image-lock.js';
+import { isNbdUri } from '../block/nbd/uri.js';
+import { existsSync } from 'node:fs';
 import { HandleSettings } from './handle-settings.js';
 import { resolveBackendName } from './backend-name.js';
 import { MountLog, unmovableState } from './session-move.js';
@@ -77,17 +80,22 @@ class GuestfsBase implements HandleState {
    * `transactional`: writes stay in an overlay until commit() (see Backend.commit);
    * closing without commit() leaves the image as it was.
    */
-  addDrive(file: string, opts: { format?: string; readonly?: boolean; transactional?: boolean } = {}): void {
+  addDrive(file: string, opts: { format?: string; readonly?: boolean; transactional?: boolean; locking?: boolean } = {}): void {
     if (this.state !== 'config') throw new StateError('drives can only be added before launch');
     if (!file) throw new ErrnoError('EINVAL', 'empty drive name');
     if (opts.format !== undefined) validateFormat(opts.format);
-    this.drives.push({ file, format: opts.format, readonly: !!opts.readonly, ...(opts.transactional ? { transactional: true } : {}) });
+    this.drives.push({ file, format: opts.format, readonly: !!opts.readonly, ...(opts.transactional ? { transactional: true } : {}), ...(opts.locking === false ? { locking: false } : {}) });
   }
 
   async launch(): Promise<void> {
     if (this.state === 'launched') throw new StateError('the handle is already launched');
     if (this.state === 'closed') throw new StateError('the handle is closed');
     if (this.drives.length === 0) throw new StateError('no drives added: call add-drive (-a) before launch');
+    // A drive this session will write (now, or at a transactional commit) must not be in use by a
+    // qemu that writes it or forbids writes: refuse before any work is done on it.
+    for (const d of this.drives) {
+      if ((!d.readonly || d.transactional) && d.locking !== false && !isNbdUri(d.file) && existsSync(d.file)) checkWritable(d.file);
+    }
     const backend = await this.startBackend();
     this.backend = backend;
     this.state = 'launched';

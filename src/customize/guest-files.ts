@@ -1,11 +1,9 @@
 /**
  * File operations customize needs that the command table has no single
- * command for (libguestfs's ln-sf, cp-a, copy-in, glob-expand, scrub-file,
+ * command for (libguestfs's ln-sf, cp-a, glob-expand, scrub-file,
  * truncate), built from table commands so they work on every backend that
  * serves those.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import type { Guestfs } from '../core/guestfs.js';
 import { ErrnoError } from '../errors/index.js';
 import { componentRegExp } from '../augeas/guest-files.js';
@@ -50,29 +48,6 @@ export async function cpA(g: Guestfs, src: string, dest: string): Promise<void> 
     await g.chown(st.uid, st.gid, into);
   };
   await copy(src, to);
-}
-
-/** copy-in LOCALPATH REMOTEDIR: the local file or tree goes inside REMOTEDIR (which must exist). */
-export async function copyIn(g: Guestfs, local: string, remoteDir: string): Promise<void> {
-  if (!(await g.isDir(remoteDir, { followsymlinks: true }))) throw new ErrnoError('ENOTDIR', `${remoteDir}: target is not a directory`);
-  const copy = async (from: string, into: string): Promise<void> => {
-    const st = fs.lstatSync(from);
-    if (st.isDirectory()) {
-      if (!(await g.isDir(into))) await g.mkdir(into);
-      for (const name of fs.readdirSync(from).sort()) await copy(path.join(from, name), join(into, name));
-    } else if (st.isSymbolicLink()) {
-      await g.rmF(into);
-      await g.lnS(fs.readlinkSync(from), into);
-      return;
-    } else if (st.isFile()) {
-      await g.upload(from, into);
-    } else {
-      throw new ErrnoError('ENOTSUP', `${from}: special files (devices, fifos, sockets) cannot be copied in`);
-    }
-    await g.chmod(st.mode & 0o7777, into);
-    await g.chown(st.uid, st.gid, into);
-  };
-  await copy(local.replace(/\/+$/, '') || '/', join(remoteDir, basename(path.resolve(local))));
 }
 
 const hasGlob = (s: string) => /[*?[]/.test(s);

@@ -10,7 +10,8 @@ import type { BackendCapabilities } from '../backend/capabilities.js';
 import { ErrnoError, GuestkitError, formatError } from '../errors/index.js';
 import type { CustomizeContext } from './context.js';
 import { addFirstbootScript, findSrvany, type FirstbootState } from './firstboot.js';
-import { copyIn, cpA, globExpand, lnSf, scrubFile, shQuote, truncateFile, truncateRecursive } from './guest-files.js';
+import { copyIn } from '../copy/copy-in-out.js';
+import { cpA, globExpand, lnSf, scrubFile, shQuote, truncateFile, truncateRecursive } from './guest-files.js';
 import { setHostname } from './hostname.js';
 import { appendLine, scheduleSelinuxRelabel, setMachineIdIfEmpty, setRandomSeed, setTimezone, sshInject } from './linux-settings.js';
 import type { Op, ParsedOps } from './ops.js';
@@ -105,7 +106,7 @@ async function runOp(ctx: CustomizeContext, state: RunState, op: Op): Promise<vo
     case 'chmod': return void (await g.chmod(op.mode, op.path));
     case 'chown': return void (await g.chown(op.uid, op.gid, op.path));
     case 'copy': return cpA(g, op.src, op.dest);
-    case 'copy-in': return copyIn(g, op.local, op.remoteDir);
+    case 'copy-in': return copyIn(g, process.cwd(), [op.local], op.remoteDir); // through tar, as virt-customize's copy_in
     case 'delete':
       for (const p of await globExpand(g, op.path)) await g.rmRf(p);
       return;

@@ -4,12 +4,12 @@
  * Each is defined once here (name, aliases, usage, docs, arity and its run);
  * the dispatcher, `help` and `help -l` read this table beside the API's.
  */
-import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join, posix, resolve } from 'node:path';
+import { readFile, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import type { Guestfs } from '../core/guestfs.js';
 import { GuestkitError } from '../errors/index.js';
-import { copyIn, copyOut } from './copy.js';
+import { copyIn, copyOut } from '../copy/copy-in-out.js';
+import { withGuestFile } from '../edit/guest-file-edit.js';
 import { globCombinations } from './glob.js';
 import { commandHelp, helpIntro, helpList } from './help.js';
 import { runProgramOn, type HostContext } from './host-command.js';
@@ -48,18 +48,6 @@ export interface FishCommand {
 const words = (texts: string[]): Word[] => texts.map((text) => ({ text, quoted: true }));
 
 /** A guest file copied to a private host directory, removed afterwards. */
-async function withGuestFile<T>(g: Guestfs, path: string, f: (file: string, original: Uint8Array) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'guestkit-fish-'));
-  try {
-    const content = (await g.call('read-file', [path])) as Uint8Array;
-    const file = join(dir, posix.basename(path) || 'file');
-    await writeFile(file, content, { mode: 0o600 });
-    return await f(file, content);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 const EDITORS: Record<string, (env: NodeJS.ProcessEnv) => string> = { edit: (env) => env.EDITOR || 'vi', vi: () => 'vi', emacs: () => 'emacs' };
 
 const edit: FishCommand = {

@@ -68,6 +68,8 @@ const num = (v: CValue): number => {
 const truthy = (v: CValue): boolean => (v === null || v === undefined ? false : typeof v === 'string' || typeof v === 'object' ? true : num(v) !== 0);
 const bytes = (v: CValue): Uint8Array => (v instanceof Uint8Array ? v : v === null ? new Uint8Array() : Buffer.from(String(v), 'latin1'));
 const strings = (v: CValue): string[] => {
+  // An RHashtable is a flat key, value, key, value... list in C.
+  if (v !== null && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Uint8Array)) return Object.entries(v).flat().map(String);
   if (!Array.isArray(v)) throw new Error(`not a string list: ${JSON.stringify(v)}`);
   return v.map(String);
 };

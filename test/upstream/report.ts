@@ -35,7 +35,7 @@ export function formatReport(backend: string, outcomes: Outcome[], s: Summary, s
     `pass ${s.counts.pass}, fail ${s.counts.fail}, unknown-command ${s.counts['unknown-command']}, unsupported ${s.counts.unsupported}, skipped ${s.counts.skipped}`,
     `pass rate of the tests whose commands all exist: ${s.counts.pass}/${s.runnable} = ${s.passRate}%`,
     '',
-    ...outcomes.map((o) => `${o.status.padEnd(15)} ${o.id}${o.reason ? `  ${o.reason}` : ''}`),
+    ...outcomes.map((o) => `${o.status.padEnd(15)} ${o.id}${o.ms === undefined ? '' : ` (${o.ms} ms)`}${o.reason ? `  ${o.reason}` : ''}`),
     '',
     'missing commands (tests each blocks):',
     ...s.missing.map(([c, n]) => `  ${c} ${n}`),

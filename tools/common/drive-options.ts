@@ -39,6 +39,7 @@ export function addDriveOptions(cmd: Command, opts: { readOnlyDefault: boolean; 
   let format: string | undefined;
   let formatPending = false;
   let readonly = opts.readOnlyDefault;
+  let noLock = false;
   cmd.addOption(new Option('-a, --add <image>', 'add a disk image or NBD URI (repeatable)').argParser((file: string) => {
     state.drives.push({ file, format, readonly });
     formatPending = false;
@@ -65,6 +66,12 @@ export function addDriveOptions(cmd: Command, opts: { readOnlyDefault: boolean; 
   }
   cmd.addOption(new Option('-v, --verbose', 'verbose messages').argParser(() => { state.verbose = true; return true; }));
   cmd.addOption(new Option('-x', 'trace each command').argParser(() => { state.trace = true; return true; }));
+  if (!opts.readOnlyDefault) {
+    cmd.addOption(new Option('--no-lock', "write even when qemu's image locks say another process uses the image").argParser(() => {
+      noLock = true;
+      return true;
+    }));
+  }
   cmd.addOption(new Option('--backend <name>', 'auto, wasm or appliance (default: $GUESTKIT_BACKEND or auto)').argParser((b: string) => {
     state.backend = b;
     return b;
@@ -82,6 +89,7 @@ export function addDriveOptions(cmd: Command, opts: { readOnlyDefault: boolean; 
     if (formatPending && format !== undefined) {
       throw new GuestkitError('EINVAL', '--format parameter must appear before -a parameter');
     }
+    if (noLock) for (const d of [...state.drives, ...state.drives2]) d.locking = false;
     return state;
   };
 }

@@ -7,8 +7,19 @@ import { Guestfs } from '../../src/core/guestfs.js';
 import { GuestkitError } from '../../src/errors/index.js';
 import { timingMark } from '../../src/util/timing-trace.js';
 import { guestfsOptions, type DriveOptions, type MountSpec } from './drive-options.js';
+import { traceCalls } from './trace-calls.js';
 
-export async function openGuest(o: DriveOptions, opts: { tool: string; needMounts: boolean; readOnly: boolean }): Promise<Guestfs> {
+export interface OpenGuestOptions {
+  tool: string;
+  needMounts: boolean;
+  readOnly: boolean;
+  /** Writes stay in an overlay until g.commit() (tools that write: nothing reaches the image unless all went well). */
+  transactional?: boolean;
+  /** Commands the tool will call beyond the mounts (for --backend=auto). */
+  commands?: readonly string[];
+}
+
+export async function openGuest(o: DriveOptions, opts: OpenGuestOptions): Promise<Guestfs> {
   if (o.drives.length === 0) {
     throw new GuestkitError('EINVAL', `you must specify at least one -a option (a disk image or NBD URI)`);
   }
@@ -17,9 +28,17 @@ export async function openGuest(o: DriveOptions, opts: { tool: string; needMount
   }
   const inspect = o.inspect || (opts.needMounts && o.mounts.length === 0);
   // Only the -m devices count for auto's choice (df, with none, looks at every filesystem).
-  const g = new Guestfs(guestfsOptions(o, { devices: o.mounts.length ? o.mounts.map((m) => m.device) : undefined, commands: mountCommands(o.mounts) }));
+  const g = new Guestfs(guestfsOptions(o, {
+    devices: o.mounts.length ? o.mounts.map((m) => m.device) : undefined,
+    commands: [...mountCommands(o.mounts), ...(opts.commands ?? [])],
+    ...(opts.readOnly ? {} : { writes: true }),
+  }));
+  if (o.trace) traceCalls(g, `guestkit ${opts.tool}`);
   try {
-    for (const d of o.drives) g.addDrive(d.file, { format: d.format, readonly: opts.readOnly || d.readonly });
+    for (const d of o.drives) {
+      const readonly = opts.readOnly || d.readonly;
+      g.addDrive(d.file, { format: d.format, locking: d.locking, ...(readonly ? { readonly } : opts.transactional ? { transactional: true } : {}) });
+    }
     await g.launch();
     if (inspect) {
       await mountGuest(g, o, opts.tool, opts.readOnly || o.drives.every((d) => d.readonly));

@@ -7,7 +7,7 @@
 import { Command } from 'commander';
 import { runTool } from '../common/run-tool.js';
 import { buildCustomizeCommand, type CustomizeOptions } from './customize-options.js';
-import { SignalGuard } from './signal-guard.js';
+import { SignalGuard } from '../common/signal-guard.js';
 import { Guestfs } from '../../src/core/guestfs.js';
 import { GuestkitError } from '../../src/errors/index.js';
 import { inspectAndMount } from '../../src/inspect/mount-inspected.js';
@@ -16,6 +16,7 @@ import { preflight, runCustomize } from '../../src/customize/run.js';
 import type { ParsedOps } from '../../src/customize/ops.js';
 import type { BackendNeeds } from '../../src/core/backend-choice.js';
 import { guestfsOptions } from '../common/drive-options.js';
+import { traceCalls } from '../common/trace-calls.js';
 
 const PROG = 'guestkit customize';
 
@@ -31,16 +32,6 @@ function reporter(o: CustomizeOptions): CustomizeReporter {
     },
     warning: (text) => process.stdout.write(`${PROG}: warning: ${text}\n`),
     info: (text) => process.stdout.write(`${PROG}: ${text}\n`),
-  };
-}
-
-/** -x: each API call on standard error, as guestfish -x prints it. */
-function traceCalls(g: Guestfs): void {
-  const call = g.call.bind(g);
-  g.call = async (name, args, optargs) => {
-    const shown = args.map((a) => (a instanceof Uint8Array ? `<${a.length} bytes>` : JSON.stringify(a)));
-    process.stderr.write(`${PROG}: trace: ${[name, ...shown].join(' ')}\n`);
-    return call(name, args, optargs);
   };
 }
 
@@ -69,8 +60,8 @@ async function customize(o: CustomizeOptions): Promise<number> {
   report.message('Examining the guest ...');
   const g = new Guestfs(guestfsOptions(o.drive, customizeNeeds(o.parsed)));
   try {
-    for (const d of drives) g.addDrive(d.file, { format: d.format, ...(o.dryRun ? { readonly: true } : { transactional: true }) });
-    if (o.drive.trace) traceCalls(g);
+    for (const d of drives) g.addDrive(d.file, { format: d.format, locking: d.locking, ...(o.dryRun ? { readonly: true } : { transactional: true }) });
+    if (o.drive.trace) traceCalls(g, PROG);
     await g.launch();
     // Read-write mounts even for --dry-run: the writes land in the drives' throw-away overlays.
     const facts = await inspectAndMount(g, { readOnly: false, verbose });

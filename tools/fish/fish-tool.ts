@@ -28,7 +28,7 @@ export function fishCommand(): Command {
       const shell = new FishShell(g, { out: process.stdout, err: process.stderr }, { newHandle: () => new Guestfs(guestfsOptions(o, { commands: mountCommands(o.mounts) })) });
       shell.trace = o.trace;
       try {
-        for (const d of o.drives) g.addDrive(d.file, { format: d.format, readonly: d.readonly });
+        for (const d of o.drives) g.addDrive(d.file, { format: d.format, readonly: d.readonly, locking: d.locking });
         if (o.inspect && o.mounts.length > 0) throw new GuestkitError('EINVAL', 'cannot use -i and -m together: -i mounts the guest as inspection finds it');
         // -i and -m imply launch, as in guestfish.
         if (o.inspect || o.mounts.length > 0) {

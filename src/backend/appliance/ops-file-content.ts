@@ -9,7 +9,7 @@ import { sq, type ApplianceBackend } from './appliance-backend.js';
 function regularFile(path: string): string {
   return `rp ${sq(path)} || exit 1
 [ -e "$RP" ] || die ENOENT ${sq(`${path}: No such file or directory`)}
-[ -d "$RP" ] && die EISDIR ${sq(`${path}: Is a directory`)}`;
+[ ! -d "$RP" ] || die EISDIR ${sq(`${path}: Is a directory`)}`;
 }
 
 async function pread(b: ApplianceBackend, path: string, count: number, offset: number): Promise<Uint8Array> {

@@ -18,6 +18,15 @@ async function modprobe(b: ApplianceBackend, name: string): Promise<void> {
   const sysName = name.replace(/-/g, '_');
   await b.sh(`[ -d /sys/module/${sq(sysName)} ] && exit 0
 needmod ${sq(name)}; needmod ${sq(sysName)}
+# A dependency of a listed module (fat of vfat): load its order up to it.
+[ -d /sys/module/${sq(sysName)} ] || while read -r _m _order; do
+  case " $_order " in *" "${sq(sysName)}" "*) ;; *) continue ;; esac
+  for _x in $_order; do
+    [ -d "/sys/module/$_x" ] || insmod "/lib/modules/$_x.ko" 2>/dev/null
+    [ "$_x" = ${sq(sysName)} ] && break
+  done
+  break
+done < /lib/modules/lazy
 [ -d /sys/module/${sq(sysName)} ] || die ENOENT ${sq(`${name}: module not found in the appliance`)}`);
 }
 

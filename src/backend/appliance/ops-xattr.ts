@@ -75,6 +75,14 @@ getfacl -c -E -n -p ${type === 'default' ? '-d ' : ''}-- "$RP"`);
 
 async function aclSetFile(b: ApplianceBackend, path: string, type: string, acl: string): Promise<void> {
   const spec = acl.split(/[\n,]/).map((s) => s.trim()).filter(Boolean).join(',');
+  // acl_set_file(3) refuses an ACL with named entries and no mask; setfacl would add one.
+  const entries = spec.split(',');
+  const named = entries.some((e) => /^(u|user|g|group):[^:]+:/.test(e));
+  const mask = entries.some((e) => /^(m|mask):/.test(e));
+  if (named && !mask) {
+    await b.sh(`die EINVAL ${sq(`${path}: Invalid argument`)}`);
+    return;
+  }
   await b.sh(`${need('setfacl', 'acl')}
 ${existingPath(path)}
 ${type === 'default' ? '[ -d "$RP" ] || die EACCES ' + sq(`${path}: Permission denied`) + '\n' : ''}setfacl ${type === 'default' ? '-d ' : ''}--set ${sq(spec)} -- "$RP"`);
@@ -110,12 +118,24 @@ lsattr -d -- "$RP"`);
   return [...(out.split(' ')[0] ?? '').replace(/-/g, '')].sort().join('');
 }
 
+/** Why chattr must not get these flags: letters only, once each, none of chattr's own option letters (as libguestfs checks). */
+function e2attrsProblem(attrs: string): string | undefined {
+  const seen = new Set<string>();
+  for (const c of attrs) {
+    if (!/[a-zA-Z]/.test(c) || 'RVfv'.includes(c)) return `bad file attribute '${c}'`;
+    if (seen.has(c)) return `file attribute '${c}' given more than once`;
+    seen.add(c);
+  }
+  return undefined;
+}
+
 async function setE2attrs(b: ApplianceBackend, path: string, attrs: string, clear = false): Promise<void> {
-  if (!/^[a-zA-Z]*$/.test(attrs)) {
-    await b.sh(`die EINVAL ${sq(`${attrs}: unknown flag`)}`);
+  if (!attrs) return;
+  const problem = e2attrsProblem(attrs);
+  if (problem) {
+    await b.sh(`die EINVAL ${sq(problem)}`);
     return;
   }
-  if (!attrs) return;
   await b.sh(`${need('chattr', 'set-e2attrs')}
 ${existingPath(path)}
 chattr ${clear ? '-' : '+'}${attrs} -- "$RP"`);

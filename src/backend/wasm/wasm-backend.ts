@@ -45,7 +45,7 @@ export class WasmBackend implements Backend {
     try {
       // A transactional drive is opened read-only (openDrive puts its overlay on top);
       // commit() writes the overlay through a writable handle opened only then.
-      for (const d of drives) this.drives.push(await openDrive({ file: d.file, format: d.format, readOnly: d.readonly || !!d.transactional }));
+      for (const d of drives) this.drives.push(await openDrive({ file: d.file, format: d.format, readOnly: d.readonly || !!d.transactional, locking: d.locking }));
       this.devices = await DeviceMap.build(this.drives);
       timingMark('drives opened, partitions and LVM scanned');
     } catch (e) {
@@ -166,7 +166,7 @@ export class WasmBackend implements Backend {
       if (!d.transactional || d.readonly) continue;
       const dev = this.drives[i];
       if (!(dev instanceof OverlayDevice)) throw new GuestkitError('EINVAL', `${d.file}: not opened as a transactional drive`);
-      await commitOverlay(dev, { file: d.file, format: d.format });
+      await commitOverlay(dev, { file: d.file, format: d.format, locking: d.locking });
     }
   }
 

@@ -1,12 +1,12 @@
 /**
- * SIGINT/SIGTERM during customize. Before the commit a signal abandons the run:
+ * SIGINT/SIGTERM during a tool that writes (customize, edit, copy-in, tar-in). Before the commit a signal abandons the run:
  * nothing has reached the image (writes are in an overlay), so the process
  * simply leaves, and the exit hooks of qemu-nbd/qemu/overlays clean up. During
  * the commit the signal is held back until the commit finished, so an image is
  * never left half-committed; the process then leaves with the signal's status.
  * A standard output closed during the commit is likewise held back.
  */
-import { holdingClosedOutput } from '../common/closed-output.js';
+import { holdingClosedOutput } from './closed-output.js';
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
 type Sig = (typeof SIGNALS)[number];

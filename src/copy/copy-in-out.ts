@@ -7,7 +7,8 @@
  * refuses members that climb out of the directory or write through a symlink.
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdtemp, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -45,8 +46,8 @@ export async function copyIn(g: Guestfs, localDir: string, locals: string[], rem
   }
   for (const local of locals) {
     const path = resolve(localDir, local);
-    await stat(path).catch((e: NodeJS.ErrnoException) => {
-      throw new GuestkitError('ENOENT', `${local}: ${e.code === 'ENOENT' ? 'No such file or directory' : e.message}`, { cause: e });
+    await access(path, constants.R_OK).catch((e: NodeJS.ErrnoException) => {
+      throw new GuestkitError(e.code ?? 'ENOENT', `source ‘${local}’ does not exist (or cannot be read)`, { cause: e });
     });
     await withTempDir(async (tmp) => {
       const tarfile = join(tmp, 'in.tar');
@@ -74,17 +75,27 @@ export async function copyOut(g: Guestfs, localDir: string, remotes: string[], l
       }
     } else if (await g.call('is-dir', [remote])) {
       const dest = name === '' ? target : join(target, name);
-      if (name !== '') await mkdir(dest).catch((e: NodeJS.ErrnoException) => {
-        if (e.code !== 'EEXIST') throw e;
-      });
+      let created = false;
+      if (name !== '') {
+        created = await mkdir(dest).then(() => true, (e: NodeJS.ErrnoException) => {
+          if (e.code !== 'EEXIST') throw e;
+          return false;
+        });
+      }
       if (!(await isHostDir(dest))) throw new GuestkitError('ENOTDIR', `${dest}: not a directory`);
-      await withTempDir(async (tmp) => {
-        const tarfile = join(tmp, 'out.tar');
-        await g.call('tar-out', [remote, tarfile]);
-        await hostTar(['-C', dest, '-xf', tarfile]);
-      });
+      try {
+        await withTempDir(async (tmp) => {
+          const tarfile = join(tmp, 'out.tar');
+          await g.call('tar-out', [remote, tarfile]);
+          await hostTar(['-C', dest, '-xf', tarfile]);
+        });
+      } catch (e) {
+        // A directory this call made is removed again (links in it are removed, never followed).
+        if (created) await rm(dest, { recursive: true, force: true });
+        throw e;
+      }
     } else {
-      throw new GuestkitError('EINVAL', `‘${remote}’: is not a file or directory`);
+      throw new GuestkitError('EINVAL', `‘${remote}’ is not a file or directory`);
     }
   }
 }

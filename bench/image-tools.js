@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+// Side by side: guestkit copy-out, tar-out, copy-in and edit (wasm backend, a cold
+// process per run) against virt-copy-out, virt-tar-out, virt-copy-in and virt-edit
+// on the same guest (fixtures/out/fedora.img; writers on scratch copies), alternating
+// runs, medians. libguestfs runs with LIBGUESTFS_BACKEND=direct and force_tcg (this
+// host's qemu aborts on /dev/kvm).
+// Usage: npm run bench:image-tools  (BENCH_RUNS=N, default 3)
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { guestkit, have, median, root, runs } from './common.js';
+
+const guest = join(root, 'fixtures', 'out', 'fedora.img');
+const work = mkdtempSync(join(tmpdir(), 'guestkit-bench-'));
+const lgEnv = { LIBGUESTFS_BACKEND: 'direct', LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg' };
+const libguestfs = ['virt-copy-out', 'virt-tar-out', 'virt-copy-in', 'virt-edit'].every(have);
+
+function time(cmd, args, env = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
+  return s;
+}
+
+/** A fresh output directory or scratch image per run, so each run does the whole job. */
+let n = 0;
+const fresh = () => { const d = join(work, `r${n++}`); mkdirSync(d); return d; };
+const scratchImage = () => { const d = fresh(); copyFileSync(guest, join(d, 'g.img')); return join(d, 'g.img'); };
+const payload = join(work, 'payload');
+mkdirSync(payload);
+for (let i = 0; i < 200; i++) writeFileSync(join(payload, `f${i}`), `line ${i}\n`.repeat(50));
+
+const cases = [
+  ['copy-out /etc', (d) => ['copy-out', '-a', guest, '/etc', d], 'virt-copy-out', (d) => ['-a', guest, '/etc', d], fresh],
+  ['tar-out / (to a file)', (d) => ['tar-out', '-a', guest, '/', join(d, 'a.tar')], 'virt-tar-out', (d) => ['-a', guest, '/', join(d, 'a.tar')], fresh],
+  ['copy-in 200 files', (img) => ['copy-in', '-a', img, payload, '/root'], 'virt-copy-in', (img) => ['-a', img, payload, '/root'], scratchImage],
+  ['edit -e /etc/hostname', (img) => ['edit', '-a', img, '/etc/hostname', '-e', 's/^/x/'], 'virt-edit', (img) => ['-a', img, '/etc/hostname', '-e', 's/^/x/'], scratchImage],
+];
+
+console.log(`guestkit image tools bench: ${runs} runs each, alternating${libguestfs ? ' with libguestfs' : ' (libguestfs not installed: guestkit only)'}`);
+console.log(`${'case'.padEnd(26)}${'guestkit'.padStart(12)}${libguestfs ? 'libguestfs'.padStart(12) + 'ratio'.padStart(10) : ''}`);
+try {
+  for (const [label, gkArgs, lgCmd, lgArgs, target] of cases) {
+    const gk = [], lg = [];
+    for (let i = 0; i < runs; i++) {
+      gk.push(time('node', [guestkit, ...gkArgs(target())]));
+      if (libguestfs) lg.push(time(lgCmd, lgArgs(target()), lgEnv));
+    }
+    const g = median(gk);
+    let line = `${label.padEnd(26)}${(g.toFixed(3) + ' s').padStart(12)}`;
+    if (libguestfs) line += `${(median(lg).toFixed(2) + ' s').padStart(12)}${((median(lg) / g).toFixed(1) + '×').padStart(10)}`;
+    console.log(line);
+  }
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}

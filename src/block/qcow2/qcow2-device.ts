@@ -1,0 +1,367 @@
+/**
+ * Qcow2Device: a qcow2 image (versions 2 and 3) read in TypeScript, without
+ * qemu. Read-only: there is no native write path (refcounts), so writable qcow2
+ * drives still go through qemu-nbd (see open-drive.ts).
+ *
+ * Reads walk L1 → L2 (a small LRU cache of L2 tables) per cluster, or per
+ * subcluster with extended L2 entries; runs of host-contiguous data clusters
+ * are read with one call; compressed clusters are inflated with node:zlib;
+ * unallocated ranges come from the backing device (raw or qcow2, any depth)
+ * or read as zeroes.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import zlib from 'node:zlib';
+import type { BlockDevice, Extent } from '../block-device.js';
+import { ErrnoError, ImageError } from '../../errors/index.js';
+import { checkBackingChain, MAX_BACKING_DEPTH } from '../backing-chain.js';
+import { probeBytes } from '../format.js';
+import { RawFileDevice, readFileFully } from '../raw-file.js';
+import { checkRange } from '../slice.js';
+import { decodeL2, entryOffset, type Unit } from './l2-entry.js';
+import { l2EntryBytes, parseQcow2Header, Qcow2NeedsQemu, type Qcow2Header } from './qcow2-header.js';
+
+export interface Qcow2OpenOptions {
+  /** Name for messages (default: the path as given). */
+  name?: string;
+  /** Set when opened as a backing file: depth in the chain (the chain was checked by the top image). */
+  depth?: number;
+}
+
+/** One file of a backing chain, as `qemu-img info --backing-chain` lists them. */
+export interface ChainLink {
+  file: string;
+  format: 'qcow2' | 'raw';
+}
+
+/** Bytes of L2 tables kept in the cache (at least a few tables whatever the cluster size). */
+const L2_CACHE_BYTES = 4 * 1024 * 1024;
+
+/** A run of guest bytes that all map the same way. */
+interface Run {
+  kind: Unit['kind'];
+  length: number;
+  /** Host offset of the run's first byte ('data'), or the unit ('compressed'). */
+  host: number;
+  compressedLength: number;
+  /** Offset of the run's first byte inside its compressed cluster. */
+  within: number;
+}
+
+export class Qcow2Device implements BlockDevice {
+  readonly readOnly = true;
+  readonly size: number;
+  private readonly l2Span: number;
+  private readonly unitSize: number;
+  private readonly l2Cache = new Map<number, Promise<DataView>>();
+  private readonly l2CacheMax: number;
+  private lastInflated: { host: number; data: Uint8Array } | null = null;
+  private handle: fs.promises.FileHandle | null;
+
+  private constructor(
+    readonly name: string,
+    readonly file: string,
+    handle: fs.promises.FileHandle,
+    private readonly fileSize: number,
+    readonly header: Qcow2Header,
+    private readonly l1: DataView,
+    /** The backing device (a Qcow2Device or RawFileDevice), null without one. */
+    readonly backing: BlockDevice | null,
+    /** The backing file's path as resolved against this image's directory. */
+    readonly backingPath: string | null,
+  ) {
+    this.handle = handle;
+    this.size = header.size;
+    this.l2Span = header.clusterSize * (header.clusterSize / l2EntryBytes(header));
+    this.unitSize = header.extendedL2 ? header.clusterSize / 32 : header.clusterSize;
+    this.l2CacheMax = Math.max(4, Math.floor(L2_CACHE_BYTES / header.clusterSize));
+  }
+
+  static async open(file: string, opts: Qcow2OpenOptions = {}): Promise<Qcow2Device> {
+    const name = opts.name ?? file;
+    const depth = opts.depth ?? 0;
+    // Loops, missing links and over-deep chains: one line naming the top image, before any backing is opened.
+    if (depth === 0) await checkBackingChain(file, name);
+    let handle: fs.promises.FileHandle;
+    try {
+      handle = await fs.promises.open(file, fs.constants.O_RDONLY);
+    } catch (e) {
+      throw new ImageError(name, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message.split('\n')[0]!, { cause: e });
+    }
+    let backing: BlockDevice | null = null;
+    try {
+      const st = await handle.stat();
+      if (!st.isFile()) throw new ImageError(name, 'qcow2 images are read natively only from regular files');
+      const header = await readHeader(handle, name, st.size);
+      if (header.compression === 'zstd') throw new Qcow2NeedsQemu(name, 'zstd-compressed qcow2 needs qemu-nbd (install qemu-utils)');
+      const l1Bytes = await readAt(handle, name, header.l1Offset, header.l1Size * 8, st.size, 'its L1 table');
+      const l1 = new DataView(l1Bytes.buffer, l1Bytes.byteOffset, l1Bytes.length);
+      let backingPath: string | null = null;
+      if (header.backingName !== undefined) {
+        ({ backing, backingPath } = await openBacking(file, name, header, depth));
+      }
+      return new Qcow2Device(name, file, handle, st.size, header, l1, backing, backingPath);
+    } catch (e) {
+      await backing?.close().catch(() => {});
+      await handle.close().catch(() => {});
+      throw e;
+    }
+  }
+
+  /** The backing chain below this image, nearest first. */
+  backingChain(): ChainLink[] {
+    const out: ChainLink[] = [];
+    for (let d: BlockDevice | null = this.backing, p = this.backingPath; d && p; ) {
+      if (d instanceof Qcow2Device) {
+        out.push({ file: p, format: 'qcow2' });
+        p = d.backingPath;
+        d = d.backing;
+      } else {
+        out.push({ file: p, format: 'raw' });
+        break;
+      }
+    }
+    return out;
+  }
+
+  /** Actual size of the image file in bytes. */
+  get fileLength(): number {
+    return this.fileSize;
+  }
+
+  private corrupt(problem: string): ImageError {
+    return new ImageError(this.name, `qcow2 image is corrupt: ${problem}`);
+  }
+
+  private fh(what: string): fs.promises.FileHandle {
+    if (!this.handle) throw new ErrnoError('EBADF', `${this.name}: ${what}: the disk is closed`, { disk: this.name });
+    return this.handle;
+  }
+
+  /** The L2 table for L1 index `i`, or null when the whole range is unallocated. */
+  private l2Table(i: number): Promise<DataView> | null {
+    if (i >= this.header.l1Size) return null;
+    const hi = this.l1.getUint32(i * 8);
+    const lo = this.l1.getUint32(i * 8 + 4);
+    const offset = entryOffset(hi, lo);
+    if (offset === 0) return null;
+    const cached = this.l2Cache.get(offset);
+    if (cached) {
+      this.l2Cache.delete(offset); // most recently used last
+      this.l2Cache.set(offset, cached);
+      return cached;
+    }
+    const cs = this.header.clusterSize;
+    const load = (async () => {
+      if (offset % cs !== 0) throw this.corrupt(`an L1 entry points at an unaligned L2 table (offset ${offset})`);
+      if (offset + cs > this.fileSize) {
+        throw new ImageError(this.name, `qcow2 image is truncated: an L2 table (offset ${offset}) is past the end of the file (size ${this.fileSize})`);
+      }
+      const b = await readAt(this.fh('read'), this.name, offset, cs, this.fileSize, 'an L2 table');
+      return new DataView(b.buffer, b.byteOffset, b.length);
+    })();
+    load.catch(() => this.l2Cache.delete(offset));
+    this.l2Cache.set(offset, load);
+    if (this.l2Cache.size > this.l2CacheMax) this.l2Cache.delete(this.l2Cache.keys().next().value!);
+    return load;
+  }
+
+  private unit(table: DataView, index: number): Unit {
+    const perCluster = this.header.extendedL2 ? 32 : 1;
+    const cluster = Math.floor(index / perCluster);
+    const u = decodeL2(table, cluster * l2EntryBytes(this.header), index % perCluster, this.header);
+    if (typeof u === 'string') throw this.corrupt(u);
+    return u;
+  }
+
+  /** The longest run from `guest` (at most `max` bytes, inside one L2 table) that maps one way. */
+  private async run(guest: number, max: number): Promise<Run> {
+    const inTable = guest % this.l2Span;
+    const tableLeft = Math.min(max, this.l2Span - inTable);
+    const pending = this.l2Table(Math.floor(guest / this.l2Span));
+    if (!pending) return { kind: 'unallocated', length: tableLeft, host: 0, compressedLength: 0, within: 0 };
+    const table = await pending;
+    let index = Math.floor(inTable / this.unitSize);
+    const into = inTable % this.unitSize;
+    const first = this.unit(table, index);
+    if (first.kind === 'compressed') {
+      const inCluster = inTable % this.header.clusterSize;
+      return { ...first, length: Math.min(tableLeft, this.header.clusterSize - inCluster), within: inCluster };
+    }
+    let length = this.unitSize - into;
+    let nextHost = first.host + this.unitSize;
+    const units = this.l2Span / this.unitSize;
+    while (length < tableLeft && ++index < units) {
+      const u = this.unit(table, index);
+      if (u.kind !== first.kind || (u.kind === 'data' && u.host !== nextHost)) break;
+      length += this.unitSize;
+      nextHost += this.unitSize;
+    }
+    return { kind: first.kind, length: Math.min(length, tableLeft), host: first.host + into, compressedLength: 0, within: 0 };
+  }
+
+  private async inflate(r: Run): Promise<Uint8Array> {
+    if (this.lastInflated?.host === r.host) return this.lastInflated.data;
+    if (r.host >= this.fileSize) {
+      throw new ImageError(this.name, `qcow2 image is truncated: compressed data at offset ${r.host} is past the end of the file (size ${this.fileSize})`);
+    }
+    const stored = await readAt(this.fh('read'), this.name, r.host, Math.min(r.compressedLength, this.fileSize - r.host), this.fileSize, 'a compressed cluster');
+    let data: Uint8Array;
+    try {
+      data = zlib.inflateRawSync(stored, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: this.header.clusterSize });
+    } catch (e) {
+      throw new ImageError(this.name, `qcow2 image is corrupt: the compressed cluster at offset ${r.host} does not inflate (${(e as Error).message.split('\n')[0]})`, { cause: e });
+    }
+    if (data.length !== this.header.clusterSize) {
+      throw this.corrupt(`the compressed cluster at offset ${r.host} inflates to ${data.length} bytes, not ${this.header.clusterSize}`);
+    }
+    this.lastInflated = { host: r.host, data };
+    return data;
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const b = new Uint8Array(length);
+    await this.readInto(offset, b);
+    return b;
+  }
+
+  async readInto(offset: number, into: Uint8Array): Promise<void> {
+    checkRange(this.name, this.size, offset, into.length, 'read');
+    this.fh('read');
+    for (let pos = 0; pos < into.length; ) {
+      const r = await this.run(offset + pos, into.length - pos);
+      const dst = into.subarray(pos, pos + r.length);
+      if (r.kind === 'data') {
+        if (r.host + r.length > this.fileSize) {
+          throw new ImageError(this.name, `qcow2 image is truncated: data at offset ${r.host} is past the end of the file (size ${this.fileSize})`);
+        }
+        await readFully(this.fh('read'), this.name, dst, r.host);
+      } else if (r.kind === 'compressed') {
+        dst.set((await this.inflate(r)).subarray(r.within, r.within + r.length));
+      } else if (r.kind === 'zero' || !this.backing) {
+        dst.fill(0);
+      } else {
+        await readBacking(this.backing, offset + pos, dst);
+      }
+      pos += r.length;
+    }
+  }
+
+  async extents(offset: number, length: number): Promise<Extent[]> {
+    checkRange(this.name, this.size, offset, length, 'extents');
+    const out: Extent[] = [];
+    const push = (e: Extent) => {
+      const last = out[out.length - 1];
+      if (last && last.zero === e.zero && last.hole === e.hole && last.offset + last.length === e.offset) last.length += e.length;
+      else if (e.length > 0) out.push({ ...e });
+    };
+    for (let pos = 0; pos < length; ) {
+      const at = offset + pos;
+      const r = await this.run(at, length - pos);
+      if (r.kind === 'data' || r.kind === 'compressed') push({ offset: at, length: r.length, zero: false, hole: false });
+      else if (r.kind === 'zero') push({ offset: at, length: r.length, zero: true, hole: false });
+      else if (this.backing && at < this.backing.size) {
+        const inBacking = Math.min(r.length, this.backing.size - at);
+        for (const e of await this.backing.extents(at, inBacking)) push(e);
+        push({ offset: at + inBacking, length: r.length - inBacking, zero: true, hole: true });
+      } else push({ offset: at, length: r.length, zero: true, hole: true });
+      pos += r.length;
+    }
+    return out;
+  }
+
+  async write(): Promise<void> {
+    throw new ErrnoError('EROFS', `${this.name}: write: the disk is read-only`, { disk: this.name });
+  }
+
+  async zero(): Promise<void> {
+    throw new ErrnoError('EROFS', `${this.name}: zero: the disk is read-only`, { disk: this.name });
+  }
+
+  async flush(): Promise<void> {}
+
+  async close(): Promise<void> {
+    const h = this.handle;
+    this.handle = null;
+    this.l2Cache.clear();
+    this.lastInflated = null;
+    await this.backing?.close();
+    await h?.close();
+  }
+}
+
+/** Reads and checks the header of an open qcow2 file (its first cluster holds the header and its extensions). */
+async function readHeader(handle: fs.promises.FileHandle, name: string, fileSize: number): Promise<Qcow2Header> {
+  const first = await readAt(handle, name, 0, Math.min(fileSize, 512), fileSize, 'the header');
+  if (probeBytes(first) !== 'qcow2') throw new ImageError(name, 'is not a qcow2 image');
+  const clusterBits = first.length >= 24 ? new DataView(first.buffer, first.byteOffset, first.length).getUint32(20) : 0;
+  // Extensions and the backing name may fill the whole first cluster; a bad cluster size is parseQcow2Header's to report.
+  const headBytes = clusterBits >= 9 && clusterBits <= 21 ? Math.min(fileSize, 2 ** clusterBits) : first.length;
+  const head = headBytes > first.length ? await readAt(handle, name, 0, headBytes, fileSize, 'the header') : first;
+  return parseQcow2Header(head, fileSize, name);
+}
+
+/** The checked header of a qcow2 file, for images the reader hands to qemu (zstd) but whose header is still ours to show. */
+export async function readQcow2Header(file: string, name = file): Promise<Qcow2Header> {
+  const fh = await fs.promises.open(file, fs.constants.O_RDONLY).catch((e) => {
+    throw new ImageError(name, (e as Error).message.split('\n')[0]!, { cause: e });
+  });
+  try {
+    return await readHeader(fh, name, (await fh.stat()).size);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Reads guest bytes from a backing device that may be smaller than the image: past its end reads zeroes. */
+async function readBacking(backing: BlockDevice, offset: number, dst: Uint8Array): Promise<void> {
+  const inside = Math.max(0, Math.min(dst.length, backing.size - offset));
+  if (inside > 0) await backing.readInto(offset, dst.subarray(0, inside));
+  dst.fill(0, inside);
+}
+
+async function openBacking(file: string, name: string, header: Qcow2Header, depth: number): Promise<{ backing: BlockDevice; backingPath: string }> {
+  const ref = header.backingName!;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(ref) && !ref.startsWith('/')) {
+    throw new Qcow2NeedsQemu(name, `backing file ${ref} is opened through a protocol: it needs qemu-nbd`);
+  }
+  if (depth + 1 > MAX_BACKING_DEPTH) throw new ImageError(name, `backing chain is deeper than ${MAX_BACKING_DEPTH} images (at ${ref})`);
+  // qemu resolves a relative backing name against the directory of the image naming it.
+  const backingPath = path.isAbsolute(ref) ? ref : path.join(path.dirname(file), ref);
+  let format = header.backingFormat;
+  if (format === undefined) {
+    const fh = await fs.promises.open(backingPath, fs.constants.O_RDONLY).catch((e) => {
+      throw new ImageError(name, `backing file ${ref}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
+    });
+    try {
+      const head = new Uint8Array(512);
+      const { bytesRead } = await fh.read(head, 0, 512, 0);
+      format = probeBytes(head.subarray(0, bytesRead));
+    } finally {
+      await fh.close();
+    }
+  }
+  if (format === 'raw') return { backing: await RawFileDevice.open(backingPath, { readOnly: true, name: backingPath }), backingPath };
+  if (format === 'qcow2') return { backing: await Qcow2Device.open(backingPath, { name: backingPath, depth: depth + 1 }), backingPath };
+  throw new Qcow2NeedsQemu(name, `backing file ${ref} is in format ${format}: it needs qemu-nbd`);
+}
+
+/** Reads `length` bytes at `offset` of the file (metadata), refusing ranges past its end. */
+async function readAt(fh: fs.promises.FileHandle, name: string, offset: number, length: number, fileSize: number, what: string): Promise<Uint8Array> {
+  if (offset + length > fileSize) {
+    throw new ImageError(name, `qcow2 image is truncated: ${what} (offset ${offset}) is past the end of the file (size ${fileSize})`);
+  }
+  const b = new Uint8Array(length);
+  await readFully(fh, name, b, offset);
+  return b;
+}
+
+function readFully(fh: fs.promises.FileHandle, name: string, into: Uint8Array, offset: number): Promise<void> {
+  return readFileFully(fh, into, offset, {
+    failed: (at, e) => {
+      const err = e as NodeJS.ErrnoException;
+      return new ErrnoError(err.code ?? 'EIO', `${name}: read at offset ${at} failed: ${err.message.split('\n')[0]}`, { disk: name, cause: e });
+    },
+    ended: (at) => new ImageError(name, `qcow2 image is truncated: read at offset ${at} is past the end of the file (the file shrank?)`),
+  });
+}

@@ -1,0 +1,58 @@
+/**
+ * The command table is the single source: every command a module defines is in
+ * COMMANDS (a forgotten entry would be silently unused), names and aliases are
+ * unique, descriptions follow one style, every example parses with the shell's own
+ * tokenizer and converter and names its command, and the README's command index is
+ * what scripts/command-index.ts generates from the table.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { COMMANDS } from '../src/api/commands.js';
+import { convertArgs } from '../src/shell/convert.js';
+import { splitCommands, tokenize } from '../src/shell/tokenize.js';
+import { commandFamilies, README, renderCommandIndex, withIndex } from '../scripts/command-index.js';
+
+describe('the command table', () => {
+  it('lists every command the src/api modules define, and nothing else', async () => {
+    const defined = (await commandFamilies()).flatMap((f) => f.commands.map((c) => c.name)).sort();
+    const listed = COMMANDS.map((c) => c.name).sort();
+    expect(listed).toEqual(defined);
+  });
+
+  it('has unique names and aliases', () => {
+    const names = COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]);
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+    for (const n of names) expect(n).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
+  });
+
+  it('describes each command in guestfish style: short description lower-case, no trailing period; a long description', () => {
+    const bad = COMMANDS.filter((c) => !/^[a-z0-9]/.test(c.shortdesc) || /\.\s*$/.test(c.shortdesc) || c.longdesc.trim().length < 10);
+    expect(bad.map((c) => c.name)).toEqual([]);
+  });
+
+  it('has examples that parse with the shell and convert to the command\'s arguments', () => {
+    const problems: string[] = [];
+    for (const c of COMMANDS) {
+      for (const ex of c.examples ?? []) {
+        try {
+          for (const words of splitCommands(tokenize(ex))) {
+            const [head, ...rest] = words;
+            const name = head!.text.replace(/^-/, '');
+            const def = COMMANDS.find((d) => d.name === name || d.aliases?.includes(name));
+            if (!def) throw new Error(`unknown command ${name}`);
+            convertArgs(def, rest);
+          }
+          if (!ex.split(/\s+/).some((w) => w === c.name || c.aliases?.includes(w))) throw new Error('does not name the command');
+        } catch (e) {
+          problems.push(`${c.name}: ${JSON.stringify(ex)}: ${(e as Error).message.trim()}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('is what the README\'s command index says (npx tsx scripts/command-index.ts --write regenerates it)', async () => {
+    const readme = readFileSync(README, 'utf8');
+    expect(withIndex(readme, renderCommandIndex(await commandFamilies()))).toBe(readme);
+  });
+});
