@@ -8,6 +8,7 @@ export default defineConfig({
     // Much of the suite waits on qemu and child processes, so two run side by side.
     maxWorkers: 2,
     minWorkers: 1,
+    globalSetup: ['test/helpers/bundle-setup.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

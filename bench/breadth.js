@@ -20,7 +20,7 @@ import { buildLargeSoftwareHive } from '../dist/fixtures/hive/large-hive.js';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'bench', 'out');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
-const guestkit = join(root, 'dist', 'tools', 'guestkit.js');
+const guestkit = join(root, 'dist', 'bundle', 'guestkit.cjs');
 const BIG_MIB = 200;
 const MANY = 10000;
 const ntfsImg = join(out, 'ntfs.img');

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const out = join(root, 'bench', 'out');
-export const guestkit = join(root, 'dist', 'tools', 'guestkit.js');
+export const guestkit = join(root, 'dist', 'bundle', 'guestkit.cjs');
 /** BENCH_RUNS, default 3. */
 export const runs = Number(process.env.BENCH_RUNS ?? 3);
 

@@ -11,7 +11,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const out = join(root, 'bench', 'out');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
 const files = Number(process.env.BENCH_FILES ?? 20000);
-const guestkit = join(root, 'dist', 'tools', 'guestkit.js');
+const guestkit = join(root, 'dist', 'bundle', 'guestkit.cjs');
 const a = join(out, 'bench-diff-a.img'), b = join(out, 'bench-diff-b.img');
 
 execFileSync('bash', [join(root, 'bench', 'make-diff-images.sh'), out, String(files)], { stdio: 'inherit' });

@@ -46,4 +46,4 @@ bash wasm/ntfs/build.sh
 bash wasm/augeas/build.sh
 echo "setup: making fixtures"
 bash fixtures/make-all.sh
-echo "setup: done. Try: node dist/tools/guestkit.js cat -a fixtures/out/debian.qcow2 -m /dev/sda2 /etc/hostname"
+echo "setup: done. Try: node dist/bundle/guestkit.cjs cat -a fixtures/out/debian.qcow2 -m /dev/sda2 /etc/hostname"

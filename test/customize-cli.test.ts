@@ -10,7 +10,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CLI, runCli } from './helpers/cli.js';
-import { copyFixture, e2fsck, scratch, sha256 } from './helpers/fixtures.js';
+import { copyFixture, e2fsck, ROOT, scratch, sha256 } from './helpers/fixtures.js';
 import { makeLinuxGuest } from './helpers/customize-guest.js';
 import { debugfs } from './helpers/customize-lib.js';
 import { shaCryptVerify } from '../src/customize/sha-crypt.js';
@@ -229,7 +229,7 @@ describe('customize is atomic under signals', () => {
   it('a signal during the commit is held until the commit is complete', async () => {
     const marker = join(dir, 'commit-finished');
     const script = `
-      import { SignalGuard } from ${JSON.stringify(join(CLI, '..', 'common', 'signal-guard.js'))};
+      import { SignalGuard } from ${JSON.stringify(join(ROOT, 'dist', 'tools', 'common', 'signal-guard.js'))};
       import { writeFileSync } from 'node:fs';
       const guard = new SignalGuard((l) => process.stderr.write(l + '\\n'));
       await guard.commit(async () => {

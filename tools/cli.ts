@@ -6,6 +6,7 @@
 import { Command } from 'commander';
 import { attachedOptionalValues } from './common/attached-values.js';
 import { timingMark } from '../src/util/timing-trace.js';
+import { VERSION } from './version.js';
 
 /** Each tool's Command, loaded on demand; the order is the help's order. */
 const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
@@ -37,15 +38,18 @@ function toolsFor(argv: readonly string[]): ReadonlyArray<readonly [string, () =
   return named ? [named] : TOOLS;
 }
 
-const program = new Command('guestkit')
-  .description('inspect and edit virtual-machine disk images without mounting them (libguestfs-compatible)')
-  .version('0.1.0')
-  .enablePositionalOptions();
-for (const cmd of await Promise.all(toolsFor(process.argv.slice(2)).map(([, load]) => load()))) program.addCommand(cmd);
-// Every tool: an optional option value only when attached (--checksum=sha256), as getopt_long.
-for (const c of program.commands) attachedOptionalValues(c);
-timingMark('cli modules loaded');
-program.exitOverride((err) => {
-  process.exit(err.exitCode === 0 ? 0 : 1);
-});
-await program.parseAsync(process.argv);
+/** Parses process.argv and runs the tool it names. */
+export async function runCli(): Promise<void> {
+  const program = new Command('guestkit')
+    .description('inspect and edit virtual-machine disk images without mounting them (libguestfs-compatible)')
+    .version(VERSION)
+    .enablePositionalOptions();
+  for (const cmd of await Promise.all(toolsFor(process.argv.slice(2)).map(([, load]) => load()))) program.addCommand(cmd);
+  // Every tool: an optional option value only when attached (--checksum=sha256), as getopt_long.
+  for (const c of program.commands) attachedOptionalValues(c);
+  timingMark('cli modules loaded');
+  program.exitOverride((err) => {
+    process.exit(err.exitCode === 0 ? 0 : 1);
+  });
+  await program.parseAsync(process.argv);
+}

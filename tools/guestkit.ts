@@ -4,12 +4,18 @@
  * so that the worker boots while the CLI's own modules load: on a cold process
  * that overlap is a large part of the time to the first answer.
  */
+import '../src/util/compile-cache.js';
 import { timingMark } from '../src/util/timing-trace.js';
+import { prestartFsWorker } from '../src/backend/wasm/fs-worker.js';
+import { VERSION } from './version.js';
 
 timingMark('node started, entry module running');
 const argv = process.argv.slice(2);
 const wantsWasm = ['cat', 'ls', 'df', 'fish'].includes(argv[0] ?? '')
   && !argv.some((a) => a === '--help' || a === '--backend=appliance' || a === 'appliance')
   && (process.env.GUESTKIT_BACKEND ?? 'auto') !== 'appliance';
-if (wantsWasm) (await import('../src/backend/wasm/fs-worker.js')).prestartFsWorker();
-await import('./cli.js');
+if (wantsWasm) prestartFsWorker();
+// The version alone needs no command line parser: print it as Commander would.
+if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) process.stdout.write(`${VERSION}\n`);
+// No top-level await here or in cli.ts: the bundle (scripts/bundle.js) is CommonJS.
+else void import('./cli.js').then((cli) => cli.runCli());

@@ -1,9 +1,11 @@
 /** Runs the built guestkit CLI (dist/) as a user would. */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from './fixtures.js';
 
-export const CLI = join(ROOT, 'dist', 'tools', 'guestkit.js');
+/** The bin package.json names (the bundle scripts/bundle.js builds). */
+export const CLI = join(ROOT, JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).bin.guestkit as string);
 
 export interface CliResult {
   status: number | null;

@@ -17,11 +17,20 @@ export interface FsWorker {
 }
 
 /**
- * The worker's entry. From the build it is worker.js; when running from source
- * (vitest, tsx) a small bootstrap registers tsx in the worker before importing worker.ts.
+ * The CLI bundle (scripts/bundle.js) defines this as its worker's entry, worker-boot.cjs
+ * (which loads worker.cjs with its code cache): a CommonJS worker starts without
+ * setting up Node's ESM loader in its thread.
+ */
+declare const GUESTKIT_BUNDLED_WORKER: string | undefined;
+
+/**
+ * The worker's entry. From the build it is worker.js (the bundle's worker-boot.cjs); when
+ * running from source (vitest, tsx) a small bootstrap registers tsx in the worker
+ * before importing worker.ts.
  */
 function workerEntry(): { entry: string | URL; eval: boolean } {
   const here = import.meta.url;
+  if (typeof GUESTKIT_BUNDLED_WORKER === 'string') return { entry: new URL(GUESTKIT_BUNDLED_WORKER, here), eval: false };
   if (!here.endsWith('.ts')) return { entry: new URL('./worker.js', here), eval: false };
   // import.meta.resolve is not there under vitest's transform: find tsx's ESM entry by hand.
   const tsxRoot = dirname(createRequire(here).resolve('tsx/package.json'));

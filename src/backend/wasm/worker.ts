@@ -4,6 +4,7 @@
  * the synchronous bridge. Nothing here touches the host's filesystem except
  * loading the .wasm files.
  */
+import '../../util/compile-cache.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { BridgeClient } from './block-bridge.js';

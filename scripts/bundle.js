@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// The command line as a bundle (dist/bundle/): Node loads a few files instead
+// of the ~120 modules of dist/tools and dist/src, which is most of a cold start.
+// All are CommonJS: a CommonJS main or worker thread starts without setting up
+// Node's ESM loader, and loads each file with one synchronous read and one compile.
+//   guestkit.cjs   the bin: starts the fs worker, prints --version, loads cli.cjs
+//   fs-worker.cjs  spawning the fs worker (one module instance shared by the two above)
+//   cli.cjs        every tool (a tool's modules are evaluated only when it runs)
+//   cli.<hash>.v8cache  V8's code cache of cli.cjs (src/util/code-cache.ts)
+//   worker-boot.cjs  the fs worker thread's entry: loads worker.cjs with its code cache
+//   worker.cjs     the fs worker
+//   worker.<hash>.v8cache
+// dist/src (tsc) stays what the library exports. Run by `npm run build`, and before
+// the tests (test/helpers/bundle-setup.ts), so the CLI tests always run the sources
+// as they are: each file is replaced whole (rename), a run in progress never sees half of one.
+import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const outdir = join(root, 'dist', 'bundle');
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  // sql.js finds its .wasm beside its own file. js-fatfs is bundled in (it is ESM
+  // only); fatfs-module.ts still finds fatfs.wasm in the installed package.
+  external: ['sql.js'],
+  // import.meta.url as the bundle's own URL: the code finds the package root
+  // (wasm builds, appliance sources) by walking up from it.
+  define: {
+    'import.meta.url': '__gkImportMetaUrl',
+    // fs-worker.ts starts this file, beside the bundle.
+    GUESTKIT_BUNDLED_WORKER: JSON.stringify('./worker-boot.cjs'),
+  },
+  banner: { js: "const __gkImportMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  // import() of another bundle becomes require(): no ESM loader at all.
+  supported: { 'dynamic-import': false },
+  legalComments: 'none',
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+/** Imports of the modules other bundles hold, turned into requires of those bundles. */
+function shared(files) {
+  return {
+    name: 'shared-bundles',
+    setup(b) {
+      b.onResolve({ filter: /\.js$/ }, (args) => {
+        const file = Object.keys(files).find((f) => args.path.endsWith(`/${f}`));
+        return file ? { path: `./${files[file]}`, external: true } : undefined;
+      });
+    },
+  };
+}
+
+/** The launcher's import of cli.js: cli.cjs, loaded with its code cache. */
+function cliWithCodeCache(cacheName) {
+  return {
+    name: 'cli-with-code-cache',
+    setup(b) {
+      b.onResolve({ filter: /\/cli\.js$/ }, () => ({ path: 'cli', namespace: 'cli-with-code-cache' }));
+      b.onLoad({ filter: /.*/, namespace: 'cli-with-code-cache' }, () => ({
+        resolveDir: join(root, 'src', 'util'),
+        loader: 'js',
+        contents: `const { join } = require('node:path');
+const { requireWithCodeCache } = require('./code-cache.ts');
+module.exports = requireWithCodeCache(join(__dirname, 'cli.cjs'), join(__dirname, ${JSON.stringify(cacheName)}), 'cli bundle');`,
+      }));
+    },
+  };
+}
+
+const parts = [
+  { entryPoints: ['src/backend/wasm/fs-worker.ts'], outfile: join(outdir, 'fs-worker.cjs') },
+  { entryPoints: ['tools/cli.ts'], outfile: join(outdir, 'cli.cjs'), plugins: [shared({ 'fs-worker.js': 'fs-worker.cjs' })] },
+  { entryPoints: ['src/backend/wasm/worker.ts'], outfile: join(outdir, 'worker.cjs') },
+];
+const outputs = (await Promise.all(parts.map((b) => build({ ...common, ...b, write: false })))).flatMap((r) => r.outputFiles);
+// The code caches, made by a plain `node` (V8 takes a cache only under the flags
+// it was made with) from the text code-cache.ts compiles (its COMMONJS_WRAPPER).
+// The CLI's after a run of `guestkit --help`, which loads every tool: its cache then
+// holds their compiled code too, not only the bundle's top level. The worker's
+// right after compiling: its top level runs only inside a worker thread.
+const makeCache = `
+const { readFileSync, writeFileSync } = require('node:fs');
+const { createRequire } = require('node:module');
+const { dirname } = require('node:path');
+const { Script } = require('node:vm');
+const [file, out, train] = process.argv.slice(1);
+const script = new Script('(function (exports, require, module, __filename, __dirname) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file });
+if (train) {
+  const cli = { exports: {} };
+  script.runInThisContext().call(cli.exports, cli.exports, createRequire(file), cli, file, dirname(file));
+  const exit = process.exit;
+  process.exit = (status) => {
+    writeFileSync(out, script.createCachedData());
+    exit(status);
+  };
+  process.argv = [process.argv[0], 'guestkit', '--help'];
+  cli.exports.runCli();
+} else {
+  writeFileSync(out, script.createCachedData());
+}`;
+// Named by the bundle, the V8 and the script that made it: a cache is only ever met with the code it was made from.
+const cacheNameOf = (name) => {
+  const { contents } = outputs.find((o) => basename(o.path) === `${name}.cjs`);
+  return `${name}.${createHash('sha256').update(contents).update(process.versions.v8).update(makeCache).digest('hex').slice(0, 16)}.v8cache`;
+};
+const cacheName = cacheNameOf('cli');
+const workerCacheName = cacheNameOf('worker');
+const entries = await Promise.all([
+  build({
+    ...common,
+    entryPoints: ['tools/guestkit.ts'],
+    outfile: join(outdir, 'guestkit.cjs'),
+    plugins: [cliWithCodeCache(cacheName), shared({ 'fs-worker.js': 'fs-worker.cjs' })],
+    write: false,
+  }),
+  build({
+    ...common,
+    entryPoints: ['src/backend/wasm/worker-boot.ts'],
+    outfile: join(outdir, 'worker-boot.cjs'),
+    define: { ...common.define, GUESTKIT_WORKER_CODE_CACHE: JSON.stringify(workerCacheName) },
+    write: false,
+  }),
+]);
+outputs.push(...entries.flatMap((r) => r.outputFiles));
+
+/** Replaces `path` whole (a rename), unless it holds `contents` already. */
+function writeWhole(path, contents, mode = 0o644) {
+  try {
+    if (readFileSync(path).equals(contents)) return;
+  } catch {
+    /* not there yet */
+  }
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, contents, { mode });
+  renameSync(tmp, path);
+}
+
+mkdirSync(outdir, { recursive: true });
+const names = new Set([...outputs.map((o) => basename(o.path)), cacheName, workerCacheName]);
+for (const f of readdirSync(outdir)) if (!names.has(f) && !f.endsWith('.tmp')) rmSync(join(outdir, f), { recursive: true, force: true });
+for (const o of outputs) writeWhole(o.path, o.contents, basename(o.path) === 'guestkit.cjs' ? 0o755 : 0o644);
+
+for (const [name, cache, train] of [['cli.cjs', cacheName, 'train'], ['worker.cjs', workerCacheName, '']]) {
+  const cachePath = join(outdir, cache);
+  if (existsSync(cachePath)) continue;
+  const tmp = `${cachePath}.${process.pid}.tmp`;
+  execFileSync(process.execPath, ['-e', makeCache, join(outdir, name), tmp, train], { stdio: ['ignore', 'ignore', 'inherit'] });
+  renameSync(tmp, cachePath);
+}

@@ -1,0 +1,73 @@
+/**
+ * What `npm pack` ships: the bundled CLI (package.json's bin and the files it
+ * loads), the library (dist/src), the WebAssembly builds and what the appliance
+ * is built from; no sources, tests or fixtures. The packed CLI, unpacked on its
+ * own, reads a file from a guest image: the bundle finds its worker and the
+ * .wasm files inside the package it came in, and V8 takes its code cache.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readFileSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fixture, ROOT, scratch } from './helpers/fixtures.js';
+
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: { guestkit: string }; main: string };
+
+describe('npm pack', () => {
+  const tmp = scratch();
+  let files: string[] = [];
+  let unpacked = '';
+
+  beforeAll(() => {
+    // dist/ is built already (npm test builds first); prepack would build it again.
+    const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp.dir], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const [info] = JSON.parse(out) as { filename: string; files: { path: string }[] }[];
+    files = info!.files.map((f) => f.path);
+    execFileSync('tar', ['-xzf', join(tmp.dir, info!.filename), '-C', tmp.dir]);
+    unpacked = join(tmp.dir, 'package');
+    // The dependencies, as an install would put them.
+    symlinkSync(join(ROOT, 'node_modules'), join(unpacked, 'node_modules'));
+  }, 60_000);
+  afterAll(() => tmp.cleanup());
+
+  it('ships the bundled CLI, the library and the WebAssembly builds', () => {
+    const bundle = files.filter((f) => f.startsWith('dist/bundle/')).map((f) => f.replace(/^(dist\/bundle\/\w+\.)[0-9a-f]{16}(\.v8cache)$/, '$1HASH$2'));
+    expect(bundle.sort()).toEqual([
+      'dist/bundle/cli.HASH.v8cache',
+      'dist/bundle/cli.cjs',
+      'dist/bundle/fs-worker.cjs',
+      'dist/bundle/guestkit.cjs',
+      'dist/bundle/worker-boot.cjs',
+      'dist/bundle/worker.HASH.v8cache',
+      'dist/bundle/worker.cjs',
+    ]);
+    expect(files).toContain(pkg.bin.guestkit);
+    expect(files).toContain(pkg.main);
+    for (const name of ['ext2fs', 'ntfs', 'augeas']) {
+      expect(files).toContain(`wasm/${name}/build/${name}.cjs`);
+      expect(files).toContain(`wasm/${name}/build/${name}.wasm`);
+    }
+    expect(files).toContain('wasm/augeas/build/lenses/fstab.aug');
+    expect(files).toContain('appliance/init');
+  });
+
+  it('ships no sources, tests, fixtures or wasm build intermediates', () => {
+    const stray = files.filter((f) => /^(src|tools|test|fixtures|bench|scripts)\//.test(f) || /^wasm\/[^/]+\/build\/(obj|gen)\//.test(f) || f.startsWith('dist/tools/'));
+    expect(stray).toEqual([]);
+  });
+
+  it('the packed CLI prints its version and reads a guest file', () => {
+    const bin = join(unpacked, pkg.bin.guestkit);
+    expect(execFileSync(process.execPath, [bin, '--version'], { encoding: 'utf8' })).toBe(`${pkg.version}\n`);
+    const r = spawnSync(process.execPath, [bin, 'cat', '-a', fixture('ext4.img'), '-m', '/dev/sda', '/etc/hostname'], {
+      encoding: 'utf8',
+      cwd: tmp.dir,
+      env: { ...process.env, GUESTKIT_TIMING: '1' },
+    });
+    expect(r.stdout).toBe('guestkit-test\n');
+    expect(r.status).toBe(0);
+    // Both bundles compile from the V8 code caches shipped beside them.
+    expect(r.stderr).toContain('cli bundle compiled (code cache used)');
+    expect(r.stderr).toContain('fs worker bundle compiled (code cache used)');
+  });
+});
