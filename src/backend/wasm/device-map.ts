@@ -64,6 +64,8 @@ export class DeviceMap {
       this.byName.set(lv.path, entry);
       this.byName.set(`/dev/mapper/${dmName(lv.vg, lv.name)}`, entry);
     }
+    // In lvm's report order (by /dev/VG/LV, byte order), as libguestfs lists them, not metadata order.
+    this.lvs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   get(name: string): DeviceEntry | undefined {
