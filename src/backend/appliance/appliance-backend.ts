@@ -77,6 +77,15 @@ export function sq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
+/** The text of a small file, or undefined. */
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
 /** Why KVM failed in this process, once it has: later launches go straight to TCG. */
 let kvmFailure: string | undefined;
 
@@ -196,7 +205,14 @@ export class ApplianceBackend implements Backend {
     await Promise.all(waits);
     for (const srv of this.nbd) this.watchNbd(srv);
 
-    const wantKvm = !this.opts.noKvm && kvmUsable() && kvmFailure === undefined;
+    // A KVM failure is remembered beside the cached appliance too, so that later
+    // processes on this host (same kernel, same qemu) boot under TCG at once.
+    const qemuBin = this.opts.qemu ?? 'qemu-system-x86_64';
+    const marker = path.join(this.appliance!.dir, 'kvm-unusable');
+    const stamp = `${os.release()} ${qemuBin}\n`;
+    const knownBroken = kvmFailure !== undefined || readText(marker) === stamp;
+    const wantKvm = !this.opts.noKvm && kvmUsable() && !knownBroken;
+    if (knownBroken && kvmUsable()) log?.('appliance: KVM failed before on this host: using TCG');
     try {
       await this.bootQemu(dir, driveArgs, wantKvm, t0);
     } catch (e) {
@@ -206,6 +222,11 @@ export class ApplianceBackend implements Backend {
       if (!wantKvm || !(e instanceof GuestkitError) || e.code !== 'ECHILD_PROC' || !this.qemuDiedEarly) throw e;
       kvmFailure = e.message;
       log?.(`appliance: KVM did not work (${e.message}); using TCG`);
+      try {
+        fs.writeFileSync(marker, stamp);
+      } catch {
+        // a read-only cache only costs the failed KVM start again next time
+      }
       await this.resetBoot();
       await this.bootQemu(dir, driveArgs, false, t0);
     }
