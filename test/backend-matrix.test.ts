@@ -44,7 +44,7 @@ export const GUESTS: MatrixGuest[] = [
     fish: LINUX_FISH, customizeFile: '/etc/guestkit-matrix',
   },
   {
-    image: 'fedora-optxfs.img', wasm: true, auto: { backend: 'wasm', reason: /ext4, vfat, xfs are read in process/ },
+    image: 'fedora-optxfs.img', wasm: true, auto: { backend: 'wasm', reason: /ext4, xfs are read in process/ },
     skip: { customize: XFS_READ_ONLY },
     mounts: 'inspect', cat: ['/etc/hostname', '/opt/app/README'], ls: '/opt', lsChecksum: '/opt',
     fish: `${LINUX_FISH}lvs\nls /opt/app\nreadlink /opt/app/bin/current\n`, customizeFile: '/opt/guestkit-matrix',

@@ -219,7 +219,8 @@ export class ApplianceBackend implements Backend {
       // Some hosts expose /dev/kvm but qemu cannot run a vCPU on it (nested
       // virtualisation refusing an MSR: qemu aborts at once). TCG still works
       // there: retry once without KVM and remember it for this process.
-      if (!wantKvm || !(e instanceof GuestkitError) || e.code !== 'ECHILD_PROC' || !this.qemuDiedEarly) throw e;
+      // Only a qemu that died by itself naming KVM: one killed from outside is that fault, not KVM's.
+      if (!wantKvm || !(e instanceof GuestkitError) || e.code !== 'ECHILD_PROC' || !this.qemuDiedEarly || !/kvm/i.test(this.qemuStderr)) throw e;
       kvmFailure = e.message;
       log?.(`appliance: KVM did not work (${e.message}); using TCG`);
       try {
