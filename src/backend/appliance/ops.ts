@@ -25,6 +25,7 @@ import { infoOps } from './ops-info.js';
 import { lvmWriteOps } from './ops-lvm-write.js';
 import { blockdevOps } from './ops-blockdev.js';
 import { tarOps } from './ops-tar.js';
+import { fsAdminOps } from './ops-fs-admin.js';
 
 function parseExport(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -562,6 +563,7 @@ export const applianceOps = {
   ...infoOps,
   ...lvmWriteOps,
   ...blockdevOps,
+  ...fsAdminOps,
 };
 
 export type ApplianceOps = typeof applianceOps;
