@@ -1,7 +1,7 @@
 /**
  * Filesystem administration on the appliance (e2fsck, fsck, resize2fs*, tune2fs*,
  * labels and UUIDs, mke2fs, mkswap*, swapon/swapoff*, zerofree, filesystem-available,
- * vfs-minimum-size): one boot runs the script guestfish 1.48 ran once
+ * vfs-minimum-size, ntfsfix, ntfsresize, ntfs-3g-probe, mkfs-btrfs): one boot runs the scripts guestfish 1.48 ran once
  * (test/golden/fs-tune/) and must print what it printed.
  */
 import { spawnSync } from 'node:child_process';
@@ -42,9 +42,16 @@ describe.skipIf(!haveQemu)('filesystem administration (appliance)', () => {
     const disk = join(tmp.dir, 'a.img');
     writeFileSync(disk, '');
     truncateSync(disk, 64 * 1024 * 1024);
+    // A second disk for the NTFS/btrfs script (captured on /dev/sda): one boot serves both.
+    const disk2 = join(tmp.dir, 'b.img');
+    writeFileSync(disk2, '');
+    truncateSync(disk2, 320 * 1024 * 1024);
     const { script, filter } = unpipe(readFileSync(join(GOLDEN, 'script.gf'), 'utf8'));
-    const r = await runFish('appliance', `add-drive ${disk} format:raw\nrun\n${script}`);
-    expect(filter(r.out)).toBe(readFileSync(join(GOLDEN, 'guestfish.out'), 'utf8'));
+    const script2 = readFileSync(join(GOLDEN, 'script-ntfs-btrfs.gf'), 'utf8').replace(/\/dev\/sda/g, '/dev/sdb');
+    const r = await runFish('appliance', `add-drive ${disk} format:raw\nadd-drive ${disk2} format:raw\nrun\n${script}\necho @@split\n${script2}`);
+    const [out1, out2] = r.out.split('@@split\n');
+    expect(filter(out1!)).toBe(readFileSync(join(GOLDEN, 'guestfish.out'), 'utf8'));
+    expect(out2).toBe(readFileSync(join(GOLDEN, 'guestfish-ntfs-btrfs.out'), 'utf8'));
     // guestfish.err holds libguestfs's messages; ours carry the same program's words where it has them.
     const err = r.err.split('\n');
     expect(err[0]).toMatch(/^guestkit: error: e2fsck: .*need terminal for interactive repairs$/);
@@ -58,6 +65,13 @@ describe.skipIf(!haveQemu)('filesystem administration (appliance)', () => {
       expect.stringMatching(/^guestkit: error: swapon-label: .*cannot find the device for nosuch/),
       expect.stringMatching(/^guestkit: error: zerofree: .*failed to open filesystem \/dev\/sda3/),
       "guestkit: error: vfs-minimum-size: don't know how to get minimum size of 'swap' filesystems",
+      expect.stringMatching(/^guestkit: error: ntfsresize: .*ERROR: Volume is scheduled for check\.; Run chkdsk \/f and please try again, or see option -f\.$/),
+      'guestkit: error: mkfs-btrfs: metadata not one of the allowed values',
+      expect.stringMatching(/^guestkit: error: ntfsfix: .*NTFS signature is missing\..*Volume is corrupt\. You should run chkdsk\.$/),
+      expect.stringMatching(/^guestkit: error: ntfsresize: .*The device '\/dev\/sdb2' doesn't have a valid NTFS\./),
+      'guestkit: error: mkfs-btrfs: datatype not one of the allowed values',
+      'guestkit: error: mkfs-btrfs: nodesize must be > 0 and a power of two',
+      'guestkit: error: mkfs-btrfs: list of devices must be non-empty',
       '',
     ]);
     // The image is left consistent: e2fsck on the host finds the ext4 clean.

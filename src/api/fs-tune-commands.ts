@@ -316,3 +316,58 @@ export const FS_TUNE_COMMANDS = [
   swaponDevice, swapoffDevice, swaponFile, swapoffFile, swaponLabel, swapoffLabel, swaponUuid, swapoffUuid,
   zerofree, filesystemAvailable,
 ] as const;
+
+export const mkfsBtrfs = defineCommand({
+  name: 'mkfs-btrfs',
+  args: [{ name: 'devices', kind: 'StringList' }],
+  optargs: [
+    { name: 'allocstart', kind: 'Int64' }, { name: 'bytecount', kind: 'Int64' }, { name: 'datatype', kind: 'String' },
+    { name: 'leafsize', kind: 'Int' }, { name: 'label', kind: 'String' }, { name: 'metadata', kind: 'String' },
+    { name: 'nodesize', kind: 'Int' }, { name: 'sectorsize', kind: 'Int' },
+  ],
+  ret: 'void',
+  shortdesc: 'create a btrfs filesystem',
+  longdesc: `Makes a btrfs filesystem over one or more devices (mkfs.btrfs -f), the optional arguments being
+its options: allocstart (-A), bytecount (-b), datatype (-d: single, dup, raid0, ...), leafsize (-l), label
+(-L), metadata (-m), nodesize (-n), sectorsize (-s). ${APPLIANCE}`,
+  examples: ['mkfs-btrfs "/dev/sda1 /dev/sdb1" label:data datatype:raid1 metadata:raid1'],
+  impl: { appliance: withOptions('mkfsBtrfs') },
+});
+
+export const ntfs3gProbe = defineCommand({
+  name: 'ntfs-3g-probe',
+  args: [{ name: 'rw', kind: 'Bool' }, DEVICE],
+  ret: 'int',
+  shortdesc: 'probe NTFS volume',
+  longdesc: `Runs ntfs-3g.probe on the device: 0 when the volume could be mounted (read-write if rw is true,
+else read-only), otherwise the reason code of ntfs-3g.probe(8). ${APPLIANCE}`,
+  examples: ['ntfs-3g-probe true /dev/sda1'],
+  impl: { appliance: applianceOp('ntfs3gProbe') },
+});
+
+export const ntfsfix = defineCommand({
+  name: 'ntfsfix',
+  args: [DEVICE],
+  optargs: [{ name: 'clearbadsectors', kind: 'Bool' }],
+  ret: 'void',
+  shortdesc: 'fix common errors and force Windows to check NTFS',
+  longdesc: `Repairs some basic NTFS inconsistencies, resets the journal and marks the volume for a check at
+the next Windows boot (ntfsfix; not a chkdsk). clearbadsectors:true clears the bad sector list. ${APPLIANCE}`,
+  examples: ['ntfsfix /dev/sda1'],
+  impl: { appliance: withOptions('ntfsfix') },
+});
+
+export const ntfsresize = defineCommand({
+  name: 'ntfsresize',
+  args: [DEVICE],
+  optargs: [{ name: 'size', kind: 'Int64' }, { name: 'force', kind: 'Bool' }],
+  aliases: ['ntfsresize-opts'],
+  ret: 'void',
+  shortdesc: 'resize an NTFS filesystem',
+  longdesc: `Resizes the NTFS filesystem to its device's size, or to size bytes (ntfsresize). The volume is
+then marked for a check by Windows; without force:true a second resize before that check is refused. ${APPLIANCE}`,
+  examples: ['ntfsresize /dev/sda1 size:1073741824 force:true'],
+  impl: { appliance: withOptions('ntfsresize') },
+});
+
+export const NTFS_BTRFS_COMMANDS = [mkfsBtrfs, ntfs3gProbe, ntfsfix, ntfsresize] as const;

@@ -264,6 +264,35 @@ grep -q "^$d " /proc/mounts && die EBUSY ${sq(`${dev}: Device or resource busy (
 /usr/sbin/mke2fs ${args.map(sq).join(' ')} "$d"${count} </dev/null >/tmp/.out 2>&1 || { cat /tmp/.out >&2; exit 1; }`, LONG);
 }
 
+// ---------------------------------------------------------------- mkfs-btrfs
+
+const MKFS_BTRFS: Record<string, string> = {
+  allocstart: '-A', bytecount: '-b', datatype: '-d', leafsize: '-l', label: '-L', metadata: '-m', nodesize: '-n', sectorsize: '-s',
+};
+
+/** mkfs.btrfs -f over one or more devices, each optional argument being its option. */
+async function mkfsBtrfs(b: ApplianceBackend, devices: string[], o: Record<string, unknown> = {}): Promise<void> {
+  if (!devices.length) throw new ErrnoError('EINVAL', 'list of devices must be non-empty');
+  const args = ['-f'];
+  // libguestfs lets through only these profiles (not dup, raid5, raid6).
+  for (const k of ['datatype', 'metadata']) {
+    if (o[k] !== undefined && !['raid0', 'raid1', 'raid10', 'single'].includes(String(o[k]))) throw new ErrnoError('EINVAL', `${k} not one of the allowed values`);
+  }
+  for (const k of ['leafsize', 'nodesize', 'sectorsize']) {
+    const n = o[k] as number | undefined;
+    if (n !== undefined && (n <= 0 || (n & (n - 1)) !== 0)) throw new ErrnoError('EINVAL', `${k} must be > 0 and a power of two`);
+  }
+  for (const [k, v] of Object.entries(o)) {
+    if (v === undefined || !MKFS_BTRFS[k]) continue;
+    if (typeof v === 'number' && v < 0) throw new ErrnoError('EINVAL', `${k}: must be >= 0`);
+    args.push(MKFS_BTRFS[k]!, String(v));
+  }
+  const devs = devices.map((d, i) => `${devScript(d)}\nd${i}=$d`);
+  await b.sh(`${devs.join('\n')}
+[ -x /usr/sbin/mkfs.btrfs ] || die ENOTSUP 'mkfs.btrfs is not in the appliance'
+/usr/sbin/mkfs.btrfs ${args.map(sq).join(' ')} ${devices.map((_, i) => `"$d${i}"`).join(' ')} </dev/null >/tmp/.out 2>&1 || { cat /tmp/.out >&2; exit 1; }`, LONG);
+}
+
 // ---------------------------------------------------------------- zerofree
 
 async function zerofree(b: ApplianceBackend, dev: string): Promise<void> {
@@ -307,4 +336,5 @@ export const fsAdminOps = {
   zerofree,
   filesystemAvailable,
   mke2fs,
+  mkfsBtrfs,
 };

@@ -26,6 +26,7 @@ import { lvmWriteOps } from './ops-lvm-write.js';
 import { blockdevOps } from './ops-blockdev.js';
 import { tarOps } from './ops-tar.js';
 import { fsAdminOps } from './ops-fs-admin.js';
+import { ntfsOps } from './ops-ntfs.js';
 
 function parseExport(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -564,6 +565,7 @@ export const applianceOps = {
   ...lvmWriteOps,
   ...blockdevOps,
   ...fsAdminOps,
+  ...ntfsOps,
 };
 
 export type ApplianceOps = typeof applianceOps;
