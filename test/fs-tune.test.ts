@@ -4,13 +4,13 @@
  * vfs-minimum-size, ntfsfix, ntfsresize, ntfs-3g-probe, mkfs-btrfs): one boot runs the scripts guestfish 1.48 ran once
  * (test/golden/fs-tune/) and must print what it printed.
  */
-import { spawnSync } from 'node:child_process';
-import { readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { haveQemu } from './helpers/backends.js';
 import { runFish } from './helpers/fish-run.js';
-import { scratch } from './helpers/fixtures.js';
+import { fixture, scratch } from './helpers/fixtures.js';
 
 const GOLDEN = join(__dirname, 'golden', 'fs-tune');
 
@@ -48,8 +48,25 @@ describe.skipIf(!haveQemu)('filesystem administration (appliance)', () => {
     truncateSync(disk2, 320 * 1024 * 1024);
     const { script, filter } = unpipe(readFileSync(join(GOLDEN, 'script.gf'), 'utf8'));
     const script2 = readFileSync(join(GOLDEN, 'script-ntfs-btrfs.gf'), 'utf8').replace(/\/dev\/sda/g, '/dev/sdb');
-    const r = await runFish('appliance', `add-drive ${disk} format:raw\nadd-drive ${disk2} format:raw\nrun\n${script}\necho @@split\n${script2}`);
-    const [out1, out2] = r.out.split('@@split\n');
+    // The compat script (stat, findfs, mke2journal*, tgz-in, ...) ran on extra.img and a blank disk as sda, sdb.
+    const extra = join(tmp.dir, 'x.img');
+    copyFileSync(fixture('extra.img'), extra);
+    const disk4 = join(tmp.dir, 'd.img');
+    writeFileSync(disk4, '');
+    truncateSync(disk4, 128 * 1024 * 1024);
+    const t = join(tmp.dir, 't');
+    mkdirSync(join(t, 'sub'), { recursive: true });
+    writeFileSync(join(t, 'sub/f'), 'hi\n');
+    execFileSync('tar', ['-C', t, '-czf', join(tmp.dir, 'in.tgz'), '.']);
+    execFileSync('tar', ['-C', t, '-cJf', join(tmp.dir, 'in.txz'), '.']);
+    const sdX = (text: string) => text.replace(/\/dev\/sda/g, '/dev/sdc').replace(/\/dev\/sdb/g, '/dev/sdd');
+    const script3 = sdX(readFileSync(join(GOLDEN, 'script-compat.gf'), 'utf8')).replace(/^(t[gx]z-in) (in\.t[gx]z)/gm, `$1 ${tmp.dir}/$2`);
+    const r = await runFish('appliance', `add-drive ${disk} format:raw\nadd-drive ${disk2} format:raw
+add-drive ${extra} format:raw\nadd-drive ${disk4} format:raw\nrun\n${script}\necho @@split\n${script2}\necho @@split\n${script3}`);
+    const [out1, out2, out3] = r.out.split('@@split\n');
+    // st_dev depends on where the disk sits (sda there, sdc here) and on the backend's numbering.
+    const noDev = (text: string) => text.replace(/^(\s*dev: )\d+$/gm, '$1N');
+    expect(noDev(out3!)).toBe(noDev(sdX(readFileSync(join(GOLDEN, 'guestfish-compat.out'), 'utf8'))));
     expect(filter(out1!)).toBe(readFileSync(join(GOLDEN, 'guestfish.out'), 'utf8'));
     expect(out2).toBe(readFileSync(join(GOLDEN, 'guestfish-ntfs-btrfs.out'), 'utf8'));
     // guestfish.err holds libguestfs's messages; ours carry the same program's words where it has them.
@@ -72,6 +89,13 @@ describe.skipIf(!haveQemu)('filesystem administration (appliance)', () => {
       'guestkit: error: mkfs-btrfs: datatype not one of the allowed values',
       'guestkit: error: mkfs-btrfs: nodesize must be > 0 and a power of two',
       'guestkit: error: mkfs-btrfs: list of devices must be non-empty',
+      "guestkit: error: findfs-label: findfs: unable to resolve 'LABEL=nosuch'",
+      "guestkit: error: findfs-uuid: findfs: unable to resolve 'UUID=00000000-0000-0000-0000-000000000000'",
+      // With nothing mounted libguestfs says "call 'mount' first"; guestkit's statns answers for the empty root.
+      'guestkit: error: stat: statns: /nonexistent: No such file or directory',
+      expect.stringMatching(/^guestkit: error: mke2journal: .*invalid block size - 1000/),
+      expect.stringMatching(/^guestkit: error: mkfs-b: .*1000.*power of 2/),
+      'guestkit: error: zero-free-space: /nonexistent: No such file or directory',
       '',
     ]);
     // The image is left consistent: e2fsck on the host finds the ext4 clean.

@@ -299,6 +299,17 @@ image compresses or sparsifies well. ${APPLIANCE}`,
   impl: { appliance: applianceOp('zerofree') },
 });
 
+export const zeroFreeSpace = defineCommand({
+  name: 'zero-free-space',
+  args: [{ name: 'directory', kind: 'Pathname' }],
+  ret: 'void',
+  shortdesc: 'zero free space in a filesystem',
+  longdesc: `Fills the free space of the mounted filesystem holding directory with zeros (a file written until
+the filesystem is full, then deleted), so that the image sparsifies or compresses well. ${APPLIANCE}`,
+  examples: ['zero-free-space /'],
+  impl: { appliance: applianceOp('zeroFreeSpace') },
+});
+
 export const filesystemAvailable = defineCommand({
   name: 'filesystem-available',
   args: [{ name: 'filesystem', kind: 'String' }],
@@ -314,7 +325,7 @@ export const FS_TUNE_COMMANDS = [
   e2fsck, e2fsckF, fsck, resize2fs, resize2fsSize, resize2fsM, vfsMinimumSize, tune2fsL, tune2fs, setLabel, setUuid,
   setUuidRandom, setE2label, getE2label, setE2uuid, getE2uuid, mke2fs, mkswap, mkswapL, mkswapU, mkswapFile,
   swaponDevice, swapoffDevice, swaponFile, swapoffFile, swaponLabel, swapoffLabel, swaponUuid, swapoffUuid,
-  zerofree, filesystemAvailable,
+  zerofree, zeroFreeSpace, filesystemAvailable,
 ] as const;
 
 export const mkfsBtrfs = defineCommand({

@@ -6,7 +6,7 @@
  */
 import { ErrnoError } from '../../errors/index.js';
 import { sq, type ApplianceBackend } from './appliance-backend.js';
-import { devScript, lines } from './ops-common.js';
+import { devScript, lines, toGuestDev } from './ops-common.js';
 
 const LONG = { timeoutMs: 3_600_000 };
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -230,7 +230,7 @@ const MKE2FS_VALUE: Record<string, (v: string) => string[]> = {
   journalsize: (v) => ['-J', `size=${v}`], numberofinodes: (v) => ['-N', v], stridesize: (v) => ['-E', `stride=${v}`],
   stripewidth: (v) => ['-E', `stripe_width=${v}`], maxonlineresize: (v) => ['-E', `resize=${v}`],
   reservedblockspercentage: (v) => ['-m', v], mmpupdateinterval: (v) => ['-E', `mmp_update_interval=${v}`],
-  journaldevice: (v) => ['-J', `device=${v}`], label: (v) => ['-L', v], lastmounteddir: (v) => ['-M', v],
+  journaldevice: (v) => ['-J', `device=${toGuestDev(v)}`], label: (v) => ['-L', v], lastmounteddir: (v) => ['-M', v],
   creatoros: (v) => ['-o', v], fstype: (v) => ['-t', v], usagetype: (v) => ['-T', v], uuid: (v) => ['-U', v],
 };
 /** Boolean optional arguments: a flag when true, or a filesystem feature switched on (X) or off (^X). */
@@ -299,6 +299,18 @@ async function zerofree(b: ApplianceBackend, dev: string): Promise<void> {
   await run(b, dev, '/usr/sbin/zerofree', [], { unmounted: true });
 }
 
+/** Fills the free space of the filesystem holding the guest directory with a zero file, then removes it. */
+async function zeroFreeSpace(b: ApplianceBackend, dir: string): Promise<void> {
+  await b.sh(`rp ${sq(dir)}
+[ -e "$RP" ] || die ENOENT ${sq(`${dir}: No such file or directory`)}
+[ -d "$RP" ] || die ENOTDIR ${sq(`${dir}: Not a directory`)}
+f="$RP/.guestkit-zero.$$"
+# dd stops at ENOSPC: the filesystem is full of zeros, which is the point.
+dd if=/dev/zero of="$f" bs=1048576 2>/tmp/.dderr
+grep -q 'No space left' /tmp/.dderr || [ -z "$(grep -v records /tmp/.dderr)" ] || { rm -f "$f"; cat /tmp/.dderr >&2; exit 1; }
+sync; rm -f "$f"; sync`, LONG);
+}
+
 /** True when the appliance's kernel knows the filesystem type (/proc/filesystems, after loading its modules). */
 async function filesystemAvailable(b: ApplianceBackend, fstype: string): Promise<boolean> {
   const out = await b.shText(`needfs ${sq(fstype)} 2>/dev/null
@@ -337,4 +349,5 @@ export const fsAdminOps = {
   filesystemAvailable,
   mke2fs,
   mkfsBtrfs,
+  zeroFreeSpace,
 };
