@@ -39,6 +39,17 @@ describe('file questions (wasm backend)', () => {
     return runFish('wasm', `add-drive ${disk} format:raw\nrun\n${s}`);
   }
 
+  it('reads the primary volume descriptor of an ISO (isoinfo-device, isoinfo) as guestfish does', async () => {
+    const iso = fixture('upstream-test.iso');
+    const disk = join(tmp.dir, 'iso-host.img');
+    copyFileSync(fixture('ext4.img'), disk);
+    const r = await runFish('wasm', `add-drive-ro ${iso}\nadd-drive ${disk} format:raw\nrun\necho ISO\nisoinfo-device /dev/sda
+mount /dev/sdb /\nupload ${iso} /cd.iso\nisoinfo /cd.iso\n-isoinfo-device /dev/sdb\n`);
+    const one = golden('isoinfo.out');
+    expect(r.out).toBe(one + one.replace(/^ISO\n/, ''));
+    expect(r.err).toBe('guestkit: error: isoinfo-device: /dev/sdb: not an ISO file or CD-ROM\n');
+  });
+
   it('answers as guestfish does', async () => {
     makeInitrds(tmp.dir);
     const r1 = await run(golden('script1.gf'));

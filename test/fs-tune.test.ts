@@ -61,9 +61,19 @@ describe.skipIf(!haveQemu)('filesystem administration (appliance)', () => {
     execFileSync('tar', ['-C', t, '-cJf', join(tmp.dir, 'in.txz'), '.']);
     const sdX = (text: string) => text.replace(/\/dev\/sda/g, '/dev/sdc').replace(/\/dev\/sdb/g, '/dev/sdd');
     const script3 = sdX(readFileSync(join(GOLDEN, 'script-compat.gf'), 'utf8')).replace(/^(t[gx]z-in) (in\.t[gx]z)/gm, `$1 ${tmp.dir}/$2`);
+    // fstrim, mklost-and-found, xfs-repair, list-md-devices: captured on ext4.img and a blank disk as sda, sdb.
+    const ext4 = join(tmp.dir, 'e.img');
+    copyFileSync(fixture('ext4.img'), ext4);
+    const disk6 = join(tmp.dir, 'f.img');
+    writeFileSync(disk6, '');
+    truncateSync(disk6, 400 * 1024 * 1024);
+    const sdEF = (text: string) => text.replace(/\/dev\/sda/g, '/dev/sde').replace(/\/dev\/sdb/g, '/dev/sdf');
+    const script4 = sdEF(readFileSync(join(GOLDEN, 'script-extra.gf'), 'utf8'));
     const r = await runFish('appliance', `add-drive ${disk} format:raw\nadd-drive ${disk2} format:raw
-add-drive ${extra} format:raw\nadd-drive ${disk4} format:raw\nrun\n${script}\necho @@split\n${script2}\necho @@split\n${script3}`);
-    const [out1, out2, out3] = r.out.split('@@split\n');
+add-drive ${extra} format:raw\nadd-drive ${disk4} format:raw\nadd-drive ${ext4} format:raw\nadd-drive ${disk6} format:raw
+run\n${script}\necho @@split\n${script2}\necho @@split\n${script3}\necho @@split\n${script4}`);
+    const [out1, out2, out3, out4] = r.out.split('@@split\n');
+    expect(out4).toBe(readFileSync(join(GOLDEN, 'guestfish-extra.out'), 'utf8'));
     // st_dev depends on where the disk sits (sda there, sdc here) and on the backend's numbering.
     const noDev = (text: string) => text.replace(/^(\s*dev: )\d+$/gm, '$1N');
     expect(noDev(out3!)).toBe(noDev(sdX(readFileSync(join(GOLDEN, 'guestfish-compat.out'), 'utf8'))));
@@ -95,7 +105,8 @@ add-drive ${extra} format:raw\nadd-drive ${disk4} format:raw\nrun\n${script}\nec
       'guestkit: error: stat: statns: /nonexistent: No such file or directory',
       expect.stringMatching(/^guestkit: error: mke2journal: .*invalid block size - 1000/),
       expect.stringMatching(/^guestkit: error: mkfs-b: .*1000.*power of 2/),
-      'guestkit: error: zero-free-space: /nonexistent: No such file or directory',
+      "guestkit: error: zero-free-space: you must call 'mount' first to mount the root filesystem",
+      "guestkit: error: mklost-and-found: you must call 'mount' first to mount the root filesystem",
       '',
     ]);
     // The image is left consistent: e2fsck on the host finds the ext4 clean.

@@ -7,6 +7,7 @@
 import { ErrnoError } from '../../errors/index.js';
 import { sq, type ApplianceBackend } from './appliance-backend.js';
 import { devScript, lines, toGuestDev } from './ops-common.js';
+import { guestDirScript } from './ops-fs-extra.js';
 
 const LONG = { timeoutMs: 3_600_000 };
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -301,9 +302,7 @@ async function zerofree(b: ApplianceBackend, dev: string): Promise<void> {
 
 /** Fills the free space of the filesystem holding the guest directory with a zero file, then removes it. */
 async function zeroFreeSpace(b: ApplianceBackend, dir: string): Promise<void> {
-  await b.sh(`rp ${sq(dir)}
-[ -e "$RP" ] || die ENOENT ${sq(`${dir}: No such file or directory`)}
-[ -d "$RP" ] || die ENOTDIR ${sq(`${dir}: Not a directory`)}
+  await b.sh(`${guestDirScript(dir)}
 f="$RP/.guestkit-zero.$$"
 # dd stops at ENOSPC: the filesystem is full of zeros, which is the point.
 dd if=/dev/zero of="$f" bs=1048576 2>/tmp/.dderr

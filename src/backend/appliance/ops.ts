@@ -27,6 +27,7 @@ import { blockdevOps } from './ops-blockdev.js';
 import { tarOps } from './ops-tar.js';
 import { fsAdminOps } from './ops-fs-admin.js';
 import { ntfsOps } from './ops-ntfs.js';
+import { fsExtraOps } from './ops-fs-extra.js';
 
 function parseExport(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -566,6 +567,7 @@ export const applianceOps = {
   ...blockdevOps,
   ...fsAdminOps,
   ...ntfsOps,
+  ...fsExtraOps,
 };
 
 export type ApplianceOps = typeof applianceOps;
