@@ -34,6 +34,29 @@ function unpipe(script: string): { script: string; filter: (out: string) => stri
   return { script: lines.join('\n'), filter };
 }
 
+/** Partition edits on the appliance (test/part-edit.test.ts covers them against guestfish on wasm). */
+const PART_EDITS = `part-init /dev/sdf gpt
+part-add /dev/sdf p 2048 4095
+part-add /dev/sdf p 4096 8191
+part-add /dev/sdf p 8192 16383
+part-set-name /dev/sdf 1 boot
+part-set-gpt-attributes /dev/sdf 1 4
+part-set-bootable /dev/sdf 2 true
+part-del /dev/sdf 3
+part-resize /dev/sdf 2 -2048
+part-set-disk-guid /dev/sdf 01234567-89AB-CDEF-0123-456789ABCDEF
+part-get-name /dev/sdf 1
+part-get-gpt-attributes /dev/sdf 1
+part-get-bootable /dev/sdf 2
+part-get-disk-guid /dev/sdf
+part-get-mbr-part-type /dev/sdf 2
+list-partitions
+blockdev-getsize64 /dev/sdf2
+`;
+const PART_EDITS_OUT = ['boot', '4', 'true', '01234567-89AB-CDEF-0123-456789ABCDEF', 'primary',
+  '/dev/sda1', '/dev/sda2', '/dev/sda3', '/dev/sdb1', '/dev/sdb2', '/dev/sdd1', '/dev/sdd2', '/dev/sdf1', '/dev/sdf2',
+  String((819200 - 2048 - 4096 + 1) * 512), ''].join('\n');
+
 describe.skipIf(!haveQemu)('filesystem administration (appliance)', () => {
   const tmp = scratch();
   afterAll(() => tmp.cleanup());
@@ -71,8 +94,11 @@ describe.skipIf(!haveQemu)('filesystem administration (appliance)', () => {
     const script4 = sdEF(readFileSync(join(GOLDEN, 'script-extra.gf'), 'utf8'));
     const r = await runFish('appliance', `add-drive ${disk} format:raw\nadd-drive ${disk2} format:raw
 add-drive ${extra} format:raw\nadd-drive ${disk4} format:raw\nadd-drive ${ext4} format:raw\nadd-drive ${disk6} format:raw
-run\n${script}\necho @@split\n${script2}\necho @@split\n${script3}\necho @@split\n${script4}`);
-    const [out1, out2, out3, out4] = r.out.split('@@split\n');
+run\n${script}\necho @@split\n${script2}\necho @@split\n${script3}\necho @@split\n${script4}\necho @@split\n${PART_EDITS}`);
+    const [out1, out2, out3, out4, out5] = r.out.split('@@split\n');
+    // The partition editor through the agent, then the appliance kernel's view of the new table.
+    expect(out5).toBe(PART_EDITS_OUT);
+    expect(spawnSync('sgdisk', ['-v', disk6], { encoding: 'utf8' }).stdout).toMatch(/No problems found/);
     expect(out4).toBe(readFileSync(join(GOLDEN, 'guestfish-extra.out'), 'utf8'));
     // st_dev depends on where the disk sits (sda there, sdc here) and on the backend's numbering.
     const noDev = (text: string) => text.replace(/^(\s*dev: )\d+$/gm, '$1N');
