@@ -50,6 +50,36 @@ mount /dev/sdb /\nupload ${iso} /cd.iso\nisoinfo /cd.iso\n-isoinfo-device /dev/s
     expect(r.err).toBe('guestkit: error: isoinfo-device: /dev/sdb: not an ISO file or CD-ROM\n');
   });
 
+  it('copies byte ranges between files and devices (copy-{device,file}-to-{device,file})', async () => {
+    const disk = join(tmp.dir, 'copy.img');
+    copyFileSync(fixture('extra.img'), disk);
+    const blank = join(tmp.dir, 'blank.img');
+    writeFileSync(blank, Buffer.alloc(1024 * 1024));
+    const r = await runFish('wasm', `add-drive ${disk} format:raw\nadd-drive ${blank} format:raw\nrun\nmount /dev/sda /
+write /src 0123456789
+copy-file-to-file /src /d1 srcoffset:2 size:5
+cat /d1\necho
+copy-file-to-file /src /d1 append:true size:3
+cat /d1\necho
+copy-file-to-file /src /d2 destoffset:4
+filesize /d2
+copy-file-to-device /src /dev/sdb destoffset:512
+copy-device-to-file /dev/sdb /d3 srcoffset:512 size:10
+cat /d3\necho
+copy-device-to-device /dev/sdb /dev/sdb srcoffset:512 destoffset:1024 size:10 sparse:true
+-copy-file-to-file /src /d4 size:100
+-copy-file-to-device /src /dev/sdb append:true
+`);
+    expect(r.out).toBe('23456\n\n23456012\n\n14\n0123456789\n\n');
+    expect(r.err).toBe([
+      'guestkit: error: copy-file-to-file: /src: unexpected end of file (90 bytes short)',
+      'guestkit: error: copy-file-to-device: the append flag cannot be set for this call', ''].join('\n'));
+    const b = readFileSync(blank);
+    expect(b.subarray(512, 522).toString()).toBe('0123456789');
+    expect(b.subarray(1024, 1034).toString()).toBe('0123456789');
+    expect(b.subarray(522, 1024).every((x) => x === 0)).toBe(true);
+  });
+
   it('answers as guestfish does', async () => {
     makeInitrds(tmp.dir);
     const r1 = await run(golden('script1.gf'));
