@@ -8,6 +8,7 @@ import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } fro
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Guestfs } from '../src/index.js';
 import { runFish } from './helpers/fish-run.js';
 import { fixture, scratch } from './helpers/fixtures.js';
 
@@ -78,6 +79,28 @@ copy-device-to-device /dev/sdb /dev/sdb srcoffset:512 destoffset:1024 size:10 sp
     expect(b.subarray(512, 522).toString()).toBe('0123456789');
     expect(b.subarray(1024, 1034).toString()).toBe('0123456789');
     expect(b.subarray(522, 1024).every((x) => x === 0)).toBe(true);
+  });
+
+  it('lists applications in the first struct (inspect-list-applications) as applications2 does, less arch', async () => {
+    const g = new Guestfs();
+    g.addDrive(fixture('fedora.img'), { readonly: true });
+    await g.launch();
+    try {
+      const root = (await g.inspectOs())[0]!;
+      await g.mountRo(root, '/');
+      await g.mountRo('/dev/sda1', '/boot');
+      const v2 = await g.inspectListApplications2(root);
+      const v1 = await g.inspectListApplications(root);
+      expect(v1.length).toBeGreaterThan(0);
+      expect(v1).toEqual(v2.map((a) => ({
+        app_name: a.app2_name, app_display_name: a.app2_display_name, app_epoch: a.app2_epoch, app_version: a.app2_version,
+        app_release: a.app2_release, app_install_path: a.app2_install_path, app_trans_path: a.app2_trans_path,
+        app_publisher: a.app2_publisher, app_url: a.app2_url, app_source_package: a.app2_source_package,
+        app_summary: a.app2_summary, app_description: a.app2_description,
+      })));
+    } finally {
+      await g.close();
+    }
   });
 
   it('answers as guestfish does', async () => {

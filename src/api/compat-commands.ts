@@ -183,7 +183,29 @@ export const tgzOut = tarVia('tgz-out', 'out', 'gzip');
 export const txzIn = tarVia('txz-in', 'in', 'xz');
 export const txzOut = tarVia('txz-out', 'out', 'xz');
 
+
+/** The first application struct: applications2 without its arch and spare fields, app2_ → app_. */
+const APPLICATION_FIELDS = [
+  'app_name', 'app_display_name', 'app_epoch', 'app_version', 'app_release', 'app_install_path', 'app_trans_path',
+  'app_publisher', 'app_url', 'app_source_package', 'app_summary', 'app_description',
+] as const;
+
+export const inspectListApplications = defineCommand({
+  name: 'inspect-list-applications',
+  args: [{ name: 'root', kind: 'Device' }],
+  ret: 'structs',
+  fields: APPLICATION_FIELDS,
+  shortdesc: 'get list of applications installed in the operating system',
+  longdesc: `The applications of inspect-list-applications2 in libguestfs's first struct (no app2_arch).
+Deprecated in libguestfs: use inspect-list-applications2.`,
+  examples: ['inspect-list-applications /dev/sda2'],
+  impl: {
+    any: async (ctx, [root]) => ((await ctx.call('inspect-list-applications2', [root])) as Record<string, string | number>[])
+      .map((a) => Object.fromEntries(APPLICATION_FIELDS.map((f) => [f, a[f.replace(/^app_/, 'app2_')]!]))),
+  },
+});
+
 export const COMPAT_COMMANDS = [
   stat, lstat, lstatlist, findfsLabel, findfsUuid, echoDaemon, writeFile, mke2journal, mke2journalL, mke2journalU,
-  mke2fsJ, mke2fsJL, mke2fsJU, mkfsB, ntfsresizeSize, tgzIn, tgzOut, txzIn, txzOut,
+  mke2fsJ, mke2fsJL, mke2fsJU, mkfsB, ntfsresizeSize, tgzIn, tgzOut, txzIn, txzOut, inspectListApplications,
 ] as const;
