@@ -20,6 +20,12 @@ import { FILE_CONTENT_COMMANDS } from './file-content-commands.js';
 import { FILE_MAKE_COMMANDS } from './file-make-commands.js';
 import { XATTR_COMMANDS } from './xattr-commands.js';
 import { MOUNTABLE_COMMANDS } from './mountable-commands.js';
+import { PART_EDIT_COMMANDS } from './part-edit-commands.js';
+import { FS_TUNE_COMMANDS, NTFS_BTRFS_COMMANDS } from './fs-tune-commands.js';
+import { FILE_INFO_COMMANDS } from './file-info-commands.js';
+import { COMPAT_COMMANDS } from './compat-commands.js';
+import { FS_EXTRA_COMMANDS } from './fs-extra-commands.js';
+import { COPY_RANGE_COMMANDS } from './copy-range-commands.js';
 import * as settings from './handle-settings-commands.js';
 import * as info from './appliance-info-commands.js';
 import * as lvmWrite from './lvm-write-commands.js';
@@ -66,6 +72,7 @@ export const COMMANDS = [
   lvmWrite.pvcreate, lvmWrite.pvremove, lvmWrite.pvresize, lvmWrite.pvresizeSize, lvmWrite.pvchangeUuid, lvmWrite.pvchangeUuidAll, lvmWrite.vgcreate, lvmWrite.vgremove, lvmWrite.vgrename, lvmWrite.vgActivate, lvmWrite.vgActivateAll, lvmWrite.vgchangeUuid, lvmWrite.vgchangeUuidAll, lvmWrite.lvcreate, lvmWrite.lvcreateFree, lvmWrite.lvremove, lvmWrite.lvrename, lvmWrite.lvresize, lvmWrite.lvresizeFree, lvmWrite.lvmRemoveAll, lvmWrite.lvmScan, lvmWrite.vgscan, lvmWrite.lvmCanonicalLvName, lvmWrite.isLv, lvmWrite.listDmDevices, lvmWrite.vgmeta, lvmWrite.pvuuid, lvmWrite.vguuid, lvmWrite.vglvuuids,
   blockdev.blockdevGetss, blockdev.blockdevGetbsz, blockdev.blockdevSetbsz, blockdev.blockdevGetsz, blockdev.blockdevGetro, blockdev.blockdevSetro, blockdev.blockdevSetrw, blockdev.blockdevFlushbufs, blockdev.blockdevRereadpt, blockdev.blockdevSetra, blockdev.zeroDevice, blockdev.zero, blockdev.isZeroDevice, blockdev.pwriteDevice, blockdev.wipefs, blockdev.blkdiscard, blockdev.blkdiscardzeroes, blockdev.nrDevices, blockdev.deviceIndex, blockdev.isWholeDevice, blockdev.listDiskLabels,
   diskImage.diskFormat, diskImage.diskVirtualSize, diskImage.diskHasBackingFile, diskImage.diskCreate,
+  ...PART_EDIT_COMMANDS, ...FS_TUNE_COMMANDS, ...NTFS_BTRFS_COMMANDS, ...FILE_INFO_COMMANDS, ...COMPAT_COMMANDS, ...FS_EXTRA_COMMANDS, ...COPY_RANGE_COMMANDS,
 ] as const;
 
 export type CommandMethods = MethodsOf<typeof COMMANDS>;

@@ -14,7 +14,7 @@ import { defineCommand } from './types.js';
 import { wasm, type WasmContext } from './wasm-access.js';
 
 /** Wasm: runs a writer on a whole drive nothing of which is mounted, then re-reads the devices. */
-async function wasmRewrite(ctx: WasmContext, device: string, fn: (dev: BlockDevice) => Promise<void>): Promise<void> {
+export async function wasmRewrite<T>(ctx: WasmContext, device: string, fn: (dev: BlockDevice) => Promise<T>): Promise<T> {
   const b = wasm(ctx);
   const entry = b.device(device);
   if (entry.partition || entry.lv) throw new ErrnoError('EINVAL', `${device}: not a whole device (a partition)`);
@@ -22,8 +22,9 @@ async function wasmRewrite(ctx: WasmContext, device: string, fn: (dev: BlockDevi
   if (mounted.some((m) => b.devices.get(m.device)?.drive === entry.drive)) {
     throw new ErrnoError('EBUSY', `${device}: a partition of this device is mounted`);
   }
-  await fn(entry.dev);
+  const result = await fn(entry.dev);
   await b.rescanDevices();
+  return result;
 }
 
 export const partInit = defineCommand({

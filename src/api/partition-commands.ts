@@ -7,6 +7,9 @@ import { appliance, applianceOps, type ApplianceContext } from './appliance-acce
 import { defineCommand, type Impl } from './types.js';
 import { wasm, type WasmContext } from './wasm-access.js';
 
+/** parted reports its "boot" flag on GPT for this type: EFI System. */
+const ESP_GUID = 'C12A7328-F81F-11D2-BA4B-00A0C93EC93B';
+
 type Table = Awaited<ReturnType<typeof wasmTable>>;
 type TableOf = (device: string) => Promise<Table>;
 
@@ -132,9 +135,13 @@ export const partGetBootable = defineCommand({
   args: [{ name: 'device', kind: 'Device' }, { name: 'partnum', kind: 'Int' }],
   ret: 'bool',
   shortdesc: 'return true if a partition is bootable',
-  longdesc: 'True when the MBR partition has its boot flag set (for GPT: the legacy BIOS bootable attribute is not read; false).',
+  longdesc: `True when the MBR partition has its boot flag set; on GPT, parted's "boot" flag: the
+partition is an EFI System partition.`,
   examples: ['part-get-bootable /dev/sda 1'],
-  impl: both(async (tableOf, [dev, n]) => !!(await partitionOf(tableOf, dev, n)).bootable),
+  impl: both(async (tableOf, [dev, n]) => {
+    const p = await partitionOf(tableOf, dev, n);
+    return p.gptType !== undefined ? p.gptType === ESP_GUID : !!p.bootable;
+  }),
 });
 
 export const partToDev = defineCommand({

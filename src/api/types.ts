@@ -23,7 +23,8 @@ export type ArgKind =
   | 'FileIn' // host file to read ('-' = stdin)
   | 'FileOut' // host file to write ('-' = stdout)
   | 'BufferIn' // bytes (a string in fish)
-  | 'OptString'; // a string or null (NULL in fish)
+  | 'OptString' // a string or null (NULL in fish)
+  | 'GUID'; // a GUID, 8-4-4-4-12 hex digits
 
 export type OptArgKind = 'String' | 'Int' | 'Int64' | 'Bool' | 'StringList';
 

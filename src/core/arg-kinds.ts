@@ -65,6 +65,12 @@ export function validateArg(def: ArgDef, value: unknown): unknown {
       if (!d) throw new ErrnoError('EINVAL', `${value}: No such file or directory`);
       return d;
     }
+    case 'GUID':
+      // libguestfs checks the shape only (any case, no braces).
+      if (!/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(value)) {
+        throw new ErrnoError('EINVAL', `${def.name}: parameter is not a valid GUID`);
+      }
+      return value;
     case 'Dev_or_Path':
       if (value.startsWith('/dev/')) return normaliseDevice(value) ?? value;
       if (!value.startsWith('/')) throw new ErrnoError('EINVAL', `${value}: path must start with a / character`);

@@ -51,7 +51,7 @@ function get64(b: Uint8Array, o: number): number {
 }
 
 /** A GUID string → its 16 mixed-endian bytes on disk. */
-function guidBytes(g: string): Uint8Array {
+export function guidBytes(g: string): Uint8Array {
   const h = g.replace(/-/g, '');
   const b = Uint8Array.from(h.match(/../g)!.map((x) => parseInt(x, 16)));
   const order = [3, 2, 1, 0, 5, 4, 7, 6, 8, 9, 10, 11, 12, 13, 14, 15];
@@ -59,7 +59,7 @@ function guidBytes(g: string): Uint8Array {
 }
 
 /** A random (version 4) GUID, as bytes on disk. */
-function randomGuid(): Uint8Array {
+export function randomGuid(): Uint8Array {
   const b = randomBytes(16);
   // On disk the third group is little-endian: its high byte (version) is byte 7.
   b[7] = (b[7]! & 0x0f) | 0x40;
@@ -76,7 +76,7 @@ function chs(lba: number): number[] {
   return [h, s | ((c >> 2) & 0xc0), c & 0xff];
 }
 
-function mbrEntry(sector: Uint8Array, slot: number, type: number, lba: number, sectors: number): void {
+export function mbrEntry(sector: Uint8Array, slot: number, type: number, lba: number, sectors: number): void {
   const o = 446 + slot * 16;
   sector[o] = 0;
   sector.set(chs(lba), o + 1);

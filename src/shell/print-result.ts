@@ -14,7 +14,8 @@ export function formatResult(def: CommandDef, result: unknown): string | Uint8Ar
       return result ? 'true\n' : 'false\n';
     case 'int':
     case 'int64':
-      return def.fishOutput === 'hex' ? `0x${(result as number).toString(16)}\n` : `${result as number}\n`;
+      // An integer beyond 2^53 prints its exact value, as C's %ld would, not JS's rounded exponent-free form.
+      return def.fishOutput === 'hex' ? `0x${(result as number).toString(16)}\n` : `${Number.isInteger(result) ? BigInt(result as number) : result}\n`;
     case 'buffer':
       return result as Uint8Array;
     case 'struct': {

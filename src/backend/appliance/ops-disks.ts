@@ -121,15 +121,22 @@ done
 }
 
 /** Runs a partition-table writer on the disk, then has the kernel pick the new table up. */
-async function writeTable(b: ApplianceBackend, dev: string, fn: (d: BlockDevice) => Promise<void>): Promise<void> {
+async function writeTable<T>(b: ApplianceBackend, dev: string, fn: (d: BlockDevice) => Promise<T>): Promise<T> {
   wholeDevice(dev);
   const d = await AgentBlockDevice.open(b, dev);
   // Refuse while a partition is mounted: the kernel would keep the old table.
   const busy = await b.shText(`n=${sq(toGuestDev(dev).slice(5))}
 for m in $(cut -d' ' -f1 /proc/mounts); do case $m in /dev/$n*) echo "$m";; esac; done; :`);
   if (busy.trim()) throw new ErrnoError('EBUSY', `${dev}: a partition of this device is mounted`);
-  await fn(d);
+  const result = await fn(d);
   await rereadPartitions(b, dev);
+  return result;
+}
+
+/** Runs a partition-table reader on the whole device's bytes. */
+async function readTable<T>(b: ApplianceBackend, dev: string, fn: (d: BlockDevice) => Promise<T>): Promise<T> {
+  wholeDevice(dev);
+  return fn(await AgentBlockDevice.open(b, dev));
 }
 
 // ---------------------------------------------------------------- mkfs
@@ -217,6 +224,9 @@ export const diskOps = {
     const type = parsePartType(parttype);
     return writeTable(b, dev, (d) => partitionWholeDisk(d, type));
   },
+  /** Any in-place edit of the table (src/partition/partition-editor.ts), then the kernel re-reads it. */
+  partEdit: writeTable,
+  partRead: readTable,
   mkfs,
   blkid,
 };

@@ -25,6 +25,9 @@ import { infoOps } from './ops-info.js';
 import { lvmWriteOps } from './ops-lvm-write.js';
 import { blockdevOps } from './ops-blockdev.js';
 import { tarOps } from './ops-tar.js';
+import { fsAdminOps } from './ops-fs-admin.js';
+import { ntfsOps } from './ops-ntfs.js';
+import { fsExtraOps } from './ops-fs-extra.js';
 
 function parseExport(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -562,6 +565,9 @@ export const applianceOps = {
   ...infoOps,
   ...lvmWriteOps,
   ...blockdevOps,
+  ...fsAdminOps,
+  ...ntfsOps,
+  ...fsExtraOps,
 };
 
 export type ApplianceOps = typeof applianceOps;
