@@ -37,7 +37,8 @@ function locksOn(file: string, procLocks: string): LockRange[] {
 /** Why another process's locks forbid writing to `file`, or undefined when none do. */
 export function writeLockConflict(file: string, procLocks = readProcLocks()): string | undefined {
   if (procLocks === undefined) return undefined;
-  const held = (byte: number) => locksOn(file, procLocks).some((r) => r.start <= byte && byte <= r.end);
+  const ranges = locksOn(file, procLocks);
+  const held = (byte: number) => ranges.some((r) => r.start <= byte && byte <= r.end);
   if (held(WRITE_PERM_BYTE)) return 'another process (qemu, qemu-nbd or a VM) has it open for writing';
   if (held(WRITE_UNSHARED_BYTE)) return 'another process (qemu, qemu-nbd or a VM) has it open and does not allow writes';
   return undefined;

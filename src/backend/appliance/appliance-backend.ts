@@ -211,8 +211,9 @@ export class ApplianceBackend implements Backend {
     const marker = path.join(this.appliance!.dir, 'kvm-unusable');
     const stamp = `${os.release()} ${qemuBin}\n`;
     const knownBroken = kvmFailure !== undefined || readText(marker) === stamp;
-    const wantKvm = !this.opts.noKvm && kvmUsable() && !knownBroken;
-    if (knownBroken && kvmUsable()) log?.('appliance: KVM failed before on this host: using TCG');
+    const kvmPresent = kvmUsable();
+    const wantKvm = !this.opts.noKvm && kvmPresent && !knownBroken;
+    if (knownBroken && kvmPresent) log?.('appliance: KVM failed before on this host: using TCG');
     try {
       await this.bootQemu(dir, driveArgs, wantKvm, t0);
     } catch (e) {
