@@ -4,6 +4,7 @@
  * libcap's getcap/setcap and e2fsprogs' lsattr/chattr in the appliance. A tool
  * that is missing there is a one-line ENOTSUP naming it.
  */
+import { ErrnoError } from '../../errors/index.js';
 import { sq, type ApplianceBackend } from './appliance-backend.js';
 import { existingPath } from './ops-file-make.js';
 
@@ -79,10 +80,7 @@ async function aclSetFile(b: ApplianceBackend, path: string, type: string, acl: 
   const entries = spec.split(',');
   const named = entries.some((e) => /^(u|user|g|group):[^:]+:/.test(e));
   const mask = entries.some((e) => /^(m|mask):/.test(e));
-  if (named && !mask) {
-    await b.sh(`die EINVAL ${sq(`${path}: Invalid argument`)}`);
-    return;
-  }
+  if (named && !mask) throw new ErrnoError('EINVAL', `${path}: Invalid argument`);
   await b.sh(`${need('setfacl', 'acl')}
 ${existingPath(path)}
 ${type === 'default' ? '[ -d "$RP" ] || die EACCES ' + sq(`${path}: Permission denied`) + '\n' : ''}setfacl ${type === 'default' ? '-d ' : ''}--set ${sq(spec)} -- "$RP"`);
@@ -132,10 +130,7 @@ function e2attrsProblem(attrs: string): string | undefined {
 async function setE2attrs(b: ApplianceBackend, path: string, attrs: string, clear = false): Promise<void> {
   if (!attrs) return;
   const problem = e2attrsProblem(attrs);
-  if (problem) {
-    await b.sh(`die EINVAL ${sq(problem)}`);
-    return;
-  }
+  if (problem) throw new ErrnoError('EINVAL', problem);
   await b.sh(`${need('chattr', 'set-e2attrs')}
 ${existingPath(path)}
 chattr ${clear ? '-' : '+'}${attrs} -- "$RP"`);
