@@ -5,24 +5,15 @@
 // runs, medians. libguestfs runs with LIBGUESTFS_BACKEND=direct and force_tcg (this
 // host's qemu aborts on /dev/kvm).
 // Usage: npm run bench:image-tools  (BENCH_RUNS=N, default 3)
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { guestkit, have, median, root, runs } from './common.js';
+import { guestkit, have, median, root, runs, timeRun as time } from './common.js';
 
 const guest = join(root, 'fixtures', 'out', 'fedora.img');
 const work = mkdtempSync(join(tmpdir(), 'guestkit-bench-'));
 const lgEnv = { LIBGUESTFS_BACKEND: 'direct', LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg' };
 const libguestfs = ['virt-copy-out', 'virt-tar-out', 'virt-copy-in', 'virt-edit'].every(have);
-
-function time(cmd, args, env = {}) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } });
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return s;
-}
 
 /** A fresh output directory or scratch image per run, so each run does the whole job. */
 let n = 0;

@@ -3,10 +3,10 @@
 // libguestfs's virt-cat, virt-ls and virt-df on the same image, alternating runs,
 // medians and ratios. libguestfs columns appear only when it is installed.
 // Usage: npm run bench  (BENCH_RUNS=N to change the number of runs, default 3)
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { guestkit, have, median, out, runs } from './common.js';
+import { guestkit, have, median, out, runs, timeRun as time } from './common.js';
 
 const image = join(out, 'bench.img');
 const BIG_MIB = 200;
@@ -26,14 +26,6 @@ function makeImage() {
   execFileSync('truncate', ['-s', '512M', image]);
   execFileSync('mkfs.ext4', ['-q', '-F', '-d', tree, image]);
   rmSync(tree, { recursive: true, force: true });
-}
-
-function time(cmd, args, env = {}) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env }, maxBuffer: 1 << 30 });
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return s;
 }
 
 

@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, rmSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import { guestkit, have, median, out, root, runs } from './common.js';
+import { guestkit, have, median, out, root, runs, timeRun } from './common.js';
 
 const images = process.argv.slice(2).length ? process.argv.slice(2) : ['fedora-xfs.img', 'fedora-optxfs.img', 'ubuntu.img'].map((f) => join(root, 'fixtures', 'out', f));
 const libguestfs = have('virt-cat') && have('virt-customize');
@@ -16,13 +16,10 @@ const lgEnv = { LIBGUESTFS_BACKEND: 'direct' };
 mkdirSync(out, { recursive: true });
 const scratch = join(out, 'stock-copy.img');
 
+/** A timed run after its preparation (a fresh copy for customize), which is not timed. */
 function time(cmd, args, env = {}, prepare) {
   prepare?.();
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env }, maxBuffer: 1 << 30 });
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
-  return s;
+  return timeRun(cmd, args, env);
 }
 
 /** Which backend auto picks for a tool on the image, from -v. */
