@@ -40,7 +40,7 @@ export async function commandFamilies(): Promise<Family[]> {
   return families;
 }
 
-/** "wasm, appliance" / "appliance" / "wasm": where a command runs. */
+/** "both", "appliance" or "wasm": where a command runs. */
 export function backendsOf(def: CommandDef): string {
   if (def.impl.any || (def.impl.wasm && def.impl.appliance)) return 'both';
   return def.impl.appliance ? 'appliance' : 'wasm';
