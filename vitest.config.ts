@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'tools/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['test/**/*.test.ts'],
     pool: 'forks',
     // vitest's default is one fork per CPU but one: a single fork on a 2-core CI machine.
     // Much of the suite waits on qemu and child processes, so two run side by side.

@@ -101,7 +101,7 @@ async function makeFat() {
   renameSync(tmp, fatImg);
 }
 
-// The ~20 MB SOFTWARE-like hive src/hive/large.test.ts walks too.
+// The ~20 MB SOFTWARE-like hive test/unit/src/hive/large.test.ts walks too.
 function makeHive() {
   if (existsSync(hivePath)) return;
   const t0 = process.hrtime.bigint();

@@ -1,0 +1,202 @@
+/**
+ * Mutated FAT volumes (one small mkfs.vfat image with files, long names and
+ * nested subdirectories copied in by mcopy): the boot sector / BPB, the FAT
+ * tables and the directory entries (root and subdirectory clusters) get bits
+ * flipped, bytes set to 0x00/0xFF/random, extreme values in the entry
+ * fields (attributes, first cluster, size) and truncations. Each volume is
+ * opened read-only and walked (readdir, getattr, lookup, read): only
+ * FsError/GuestkitError may come out. A js-fatfs abort marks its instance
+ * dead (the next open gets a fresh one); it is counted.
+ *
+ * Seed: FAT_FUZZ_SEED (default below); iterations: FAT_FUZZ_ITERS.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { attempt, isTypedError, newWalkStats, seededRandom, walkFs, MemSyncDevice } from '../../../../helpers/fuzz-walk.js';
+import { GuestkitError } from '../../../../../src/errors/index.js';
+import { FsError, type FsDriver } from '../../../../../src/fs/fs-driver.js';
+import { hostToolEnv, makeTempDir, pattern, resolve, runTool } from '../../../../helpers/host-tools.js';
+import { openFat } from '../../../../../src/fs/fat/fat-driver.js';
+import { readGeometry } from '../../../../../src/fs/fat/fat-layout.js';
+
+const SEED = Number(process.env.FAT_FUZZ_SEED ?? 0xfa7);
+const ITERS = Number(process.env.FAT_FUZZ_ITERS ?? 2000);
+const env = hostToolEnv({ TZ: 'UTC', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', MTOOLS_SKIP_CHECK: '1' });
+const tmp = makeTempDir('gk-fat-fuzz-');
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+const MAX_STEPS = 200;
+const READ_CAP = 64 * 1024;
+const CHUNK = 16 * 1024;
+
+
+
+function buildImage(): Uint8Array {
+  const img = join(tmp, 'base.img');
+  rmSync(img, { force: true });
+  runTool(env, 'mkfs.vfat', ['-C', '-n', 'FUZZ', img, '1024']);
+  const src = join(tmp, 'tree');
+  mkdirSync(join(src, 'Sub Directory', 'nested'), { recursive: true });
+  writeFileSync(join(src, 'HELLO.TXT'), 'hello, fat\n');
+  writeFileSync(join(src, 'big.bin'), pattern(20_000, 7)); // several clusters
+  writeFileSync(join(src, 'A rather long file name.txt'), 'long\n');
+  writeFileSync(join(src, 'empty'), '');
+  for (let i = 0; i < 20; i++) writeFileSync(join(src, 'Sub Directory', `entry number ${i}.dat`), pattern(i * 100 + 1, i + 1));
+  writeFileSync(join(src, 'Sub Directory', 'nested', 'deep.txt'), 'deep\n');
+  runTool(env, 'mcopy', ['-i', img, '-s', '-m', join(src, 'HELLO.TXT'), join(src, 'big.bin'), join(src, 'A rather long file name.txt'),
+    join(src, 'empty'), join(src, 'Sub Directory'), '::/']);
+  return new Uint8Array(readFileSync(img));
+}
+
+interface Region {
+  offset: number;
+  size: number;
+  dir: boolean;
+}
+
+/** The boot sector, the FATs, the root directory and each subdirectory cluster. */
+function metadataRegions(img: Uint8Array): Region[] {
+  const geo = readGeometry(new MemSyncDevice(img, img.length));
+  const out: Region[] = [
+    { offset: 0, size: geo.ss, dir: false },
+    { offset: geo.fatOffset, size: geo.rootOffset - geo.fatOffset, dir: false },
+    { offset: geo.rootOffset, size: geo.rootBytes, dir: true },
+  ];
+  const dot = '.          ';
+  for (let o = geo.dataOffset; o + geo.clusterBytes <= img.length; o += geo.clusterBytes) {
+    if (String.fromCharCode(...img.subarray(o, o + 11)) === dot && (img[o + 11]! & 0x10) !== 0) {
+      out.push({ offset: o, size: geo.clusterBytes, dir: true });
+    }
+  }
+  return out;
+}
+
+const EXTREME32 = [0, 1, 2, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffff7, 0x0ffffff8, 0xff7, 0xfff8, 0x10000];
+const BPB_FIELDS: [number, number][] = [[11, 2], [13, 1], [14, 2], [16, 1], [17, 2], [19, 2], [21, 1], [22, 2], [28, 4], [32, 4], [36, 4], [44, 4], [48, 2]];
+
+function mutate(buf: Uint8Array, regions: Region[], r: () => number): { len: number; desc: string } {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const pick = (n: number) => Math.floor(r() * n);
+  let len = buf.length;
+  const ops: string[] = [];
+  const n = 1 + pick(4);
+  for (let i = 0; i < n; i++) {
+    const reg = regions[pick(regions.length)]!;
+    const kind = pick(8);
+    const at = reg.offset + pick(reg.size);
+    ops.push(`${kind}@${at}`);
+    if (kind === 0) buf[at] ^= 1 << pick(8);
+    else if (kind === 1) buf[at] = [0x00, 0xff, pick(256)][pick(3)]!;
+    else if (kind === 2) dv.setUint32(Math.min(at & ~3, reg.offset + reg.size - 4), EXTREME32[pick(EXTREME32.length)]!, true);
+    else if (kind === 3) {
+      // a BPB field
+      const [o, w] = BPB_FIELDS[pick(BPB_FIELDS.length)]!;
+      const v = r() < 0.5 ? EXTREME32[pick(EXTREME32.length)]! : [0, 1, 2, 3, 64, 128, 255, 512, 4096][pick(9)]!;
+      if (w === 1) buf[o] = v & 0xff;
+      else if (w === 2) dv.setUint16(o, v & 0xffff, true);
+      else dv.setUint32(o, v, true);
+    } else if (kind === 4 || kind === 5) {
+      // a directory entry field: name[0], attributes, first cluster hi/lo, size
+      const d = regions.filter((x) => x.dir)[pick(regions.filter((x) => x.dir).length)]!;
+      const e = d.offset + pick(d.size / 32) * 32;
+      const f = pick(6);
+      if (f === 0) buf[e] = [0x00, 0xe5, 0x05, 0x2e, 0x20, pick(256)][pick(6)]!;
+      else if (f === 1) buf[e + 11] = [0x0f, 0x10, 0x08, 0x3f, 0x00, 0x20, pick(256)][pick(7)]!;
+      else if (f === 2) dv.setUint16(e + 20, [0, 0xffff, 0x0fff, pick(0x10000)][pick(4)]!, true);
+      else if (f === 3) dv.setUint16(e + 26, [0, 1, 2, 0xffff, 0xfff7, 0xff8, pick(0x1000)][pick(7)]!, true);
+      else if (f === 4) dv.setUint32(e + 28, EXTREME32[pick(EXTREME32.length)]!, true);
+      else buf[e + 13] = pick(256); // LFN checksum / ordinal-ish bytes
+    } else if (kind === 6) {
+      // a FAT entry: free, bad, end of chain, a loop, out of range
+      const fat = regions[1]!;
+      const a = fat.offset + pick(Math.min(fat.size, 512));
+      buf[a] = [0x00, 0xff, 0xf7, 0x02, pick(256)][pick(5)]!;
+      if (r() < 0.5) buf[a + 1] = [0x00, 0xff, 0x0f, pick(256)][pick(4)]!;
+    } else if (r() < 0.5) {
+      len = pick(buf.length);
+    } else {
+      len = Math.min(buf.length, reg.offset + pick(reg.size + 4096));
+    }
+  }
+  return { len, desc: ops.join(',') };
+}
+
+
+function isAbort(e: unknown): boolean {
+  return e instanceof Error && /js-fatfs module (aborted|is unusable)/.test(e.message);
+}
+
+
+
+
+describe('FAT fuzz', () => {
+  it(`survives ${ITERS} mutated volumes opened read-only and walked, with only typed errors`, async () => {
+    const good = buildImage();
+    const regions = metadataRegions(good);
+    expect(regions.filter((x) => x.dir).length).toBeGreaterThanOrEqual(3); // root, Sub Directory, nested
+    {
+      const fs = await openFat(new MemSyncDevice(good, good.length), { readOnly: true });
+      const s = newWalkStats();
+      const c = new Map<string, number>();
+      walkFs(fs, s, c, { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK });
+      expect(c).toEqual(new Map());
+      expect(s.entries).toBe(27);
+      expect(resolve(fs, 'Sub Directory/nested/deep.txt')).toBeGreaterThan(0);
+      fs.close();
+    }
+
+    const r = seededRandom(SEED);
+    const buf = good.slice();
+    const stats = newWalkStats();
+    const codes = new Map<string, number>();
+    const openCodes = new Map<string, number>();
+    let openErrors = 0, aborts = 0, slowest = 0;
+    const abortSamples: string[] = [];
+    const t0 = performance.now();
+    for (let iter = 0; iter < ITERS; iter++) {
+      buf.set(good);
+      const { len, desc } = mutate(buf, regions, r);
+      const where = `seed ${SEED} iteration ${iter} (ops ${desc}, length ${len})`;
+      const ti = performance.now();
+      let fs: FsDriver | undefined;
+      try {
+        try {
+          fs = await openFat(new MemSyncDevice(buf, len), { readOnly: true });
+        } catch (e) {
+          if (!isTypedError(e)) throw e;
+          openErrors++;
+          const code = e instanceof FsError ? e.errno : (e as GuestkitError).code;
+          openCodes.set(code, (openCodes.get(code) ?? 0) + 1);
+        }
+        if (fs) {
+          stats.opened++;
+          walkFs(fs, stats, codes, { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK });
+          attempt(stats, codes, () => fs!.close());
+        }
+      } catch (e) {
+        if (!isAbort(e)) {
+          const stack = e instanceof Error ? e.stack : String(e);
+          throw new Error(`${where}: untyped error ${String(e)}\n${stack}`, { cause: e });
+        }
+        aborts++;
+        if (abortSamples.length < 5) abortSamples.push(`${iter}: ${(e as Error).message}`);
+        try {
+          fs?.close();
+        } catch {
+          /* dead instance */
+        }
+      }
+      slowest = Math.max(slowest, performance.now() - ti);
+    }
+    const secs = (performance.now() - t0) / 1000;
+    console.log(
+      `fat fuzz: seed ${SEED}, ${ITERS} iterations in ${secs.toFixed(2)} s (slowest ${slowest.toFixed(0)} ms); ` +
+        `opened ${stats.opened}, open errors ${openErrors} ${JSON.stringify(Object.fromEntries(openCodes))}, ` +
+        `walk: ${stats.entries} entries, ${stats.reads} reads, ${stats.opErrors} typed errors ` +
+        `${JSON.stringify(Object.fromEntries(codes))}; aborts ${aborts}${abortSamples.length ? ` ${JSON.stringify(abortSamples)}` : ''}`,
+    );
+    expect(slowest).toBeLessThan(5000);
+    expect(stats.opened).toBeGreaterThan(ITERS / 5);
+  }, 120_000);
+});
