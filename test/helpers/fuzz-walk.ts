@@ -7,7 +7,22 @@ import { expect } from 'vitest';
 import { GuestkitError } from '../../src/errors/index.js';
 import { DT_DIR, DT_LNK, DT_REG, FsError, type FsDriver, type SyncDevice } from '../../src/fs/fs-driver.js';
 
-export { seededRandom } from '../../src/util/seeded-random.js';
+import { seededRandom } from '../../src/util/seeded-random.js';
+
+export { seededRandom };
+
+/**
+ * How many mutated inputs a fuzz test runs: its own variable (e.g. NTFS_FUZZ_ITERS),
+ * else FUZZ_ITERS (`npm run fuzz` sets 10,000 for every parser), else the CI slice.
+ */
+export function fuzzIterations(ownVariable: string, ciSlice: number): number {
+  const v = process.env[ownVariable] ?? process.env.FUZZ_ITERS;
+  const n = Number(v);
+  return v !== undefined && Number.isSafeInteger(n) && n > 0 ? n : ciSlice;
+}
+
+/** A test timeout that grows with the iterations (ms per iteration, at least the floor). */
+export const fuzzTimeout = (iterations: number, msEach: number, floor = 120_000): number => Math.max(floor, iterations * msEach);
 
 /** A read-only SyncDevice over (a prefix of) a buffer: a mutated image, maybe truncated. */
 export class MemSyncDevice implements SyncDevice {
@@ -99,4 +114,84 @@ export function walkFs(fs: FsDriver, stats: WalkStats, codes: Map<string, number
       }
     }
   }
+}
+
+/** One filesystem fuzz run: what varies between the drivers. */
+export interface FsFuzzSpec {
+  /** Printed at the start of the summary line, e.g. "ntfs". */
+  name: string;
+  seed: number;
+  iterations: number;
+  /** The good image; each iteration mutates a copy of it. */
+  good: Uint8Array;
+  /** Mutates `buf` in place; returns the length to expose (a truncation) and a description. */
+  mutate: (buf: Uint8Array, r: () => number) => { len: number; desc: string };
+  /** Opens the (mutated) image read-only. */
+  open: (device: SyncDevice) => FsDriver | Promise<FsDriver>;
+  limits: WalkLimits;
+  /**
+   * For WASM drivers: true when an error came from an abort that killed the
+   * module (counted; `restart` loads a fresh one). Absent: every error must be typed.
+   */
+  aborted?: (e: unknown) => boolean;
+  restart?: () => Promise<void>;
+}
+
+export interface FsFuzzResult {
+  stats: WalkStats;
+  openErrors: number;
+  aborts: number;
+  slowestMs: number;
+}
+
+/**
+ * Runs `iterations` mutated images: each is opened and walked, and only typed
+ * errors (or counted module aborts) may come out. Prints one summary line
+ * ("NAME fuzz: ...", collected by `npm run fuzz`).
+ */
+export async function runFsFuzz(spec: FsFuzzSpec): Promise<FsFuzzResult> {
+  const r = seededRandom(spec.seed);
+  const buf = spec.good.slice();
+  const stats = newWalkStats();
+  const codes = new Map<string, number>();
+  const openCodes = new Map<string, number>();
+  let openErrors = 0, aborts = 0, slowest = 0;
+  const abortSamples: string[] = [];
+  const t0 = performance.now();
+  for (let iter = 0; iter < spec.iterations; iter++) {
+    buf.set(spec.good);
+    const { len, desc } = spec.mutate(buf, r);
+    const ti = performance.now();
+    let fs: FsDriver | undefined;
+    try {
+      try {
+        fs = await spec.open(new MemSyncDevice(buf, len));
+      } catch (e) {
+        countTypedError(e, openCodes);
+        openErrors++;
+      }
+      if (fs) {
+        stats.opened++;
+        walkFs(fs, stats, codes, spec.limits);
+        attempt(stats, codes, () => fs!.close());
+      }
+    } catch (e) {
+      if (!spec.aborted?.(e)) {
+        const where = `seed ${spec.seed} iteration ${iter} (ops ${desc}, length ${len})`;
+        throw new Error(`${where}: untyped error ${String(e)}\n${e instanceof Error ? e.stack : ''}`, { cause: e });
+      }
+      aborts++;
+      if (abortSamples.length < 5) abortSamples.push(`${iter}: ${e instanceof Error ? e.message : String(e)}`);
+      await spec.restart?.();
+    }
+    slowest = Math.max(slowest, performance.now() - ti);
+  }
+  const secs = (performance.now() - t0) / 1000;
+  console.log(
+    `${spec.name} fuzz: seed ${spec.seed}, ${spec.iterations} iterations in ${secs.toFixed(2)} s (slowest ${slowest.toFixed(0)} ms); ` +
+      `opened ${stats.opened}, open errors ${openErrors} ${JSON.stringify(Object.fromEntries(openCodes))}, ` +
+      `walk: ${stats.entries} entries, ${stats.reads} reads, ${stats.links} links, ${stats.opErrors} typed errors ` +
+      `${JSON.stringify(Object.fromEntries(codes))}; aborts ${aborts}${abortSamples.length ? ` ${JSON.stringify(abortSamples)}` : ''}`,
+  );
+  return { stats, openErrors, aborts, slowestMs: slowest };
 }

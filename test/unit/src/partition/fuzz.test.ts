@@ -13,14 +13,14 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../helpers/fuzz-walk.js';
+import { fuzzIterations, fuzzTimeout, seededRandom } from '../../../helpers/fuzz-walk.js';
 import { GuestkitError } from '../../../../src/errors/index.js';
 import { hostToolEnv, makeTempDir } from '../../../helpers/host-tools.js';
 import { MemoryDevice } from '../../../helpers/mem-device.js';
 import { readPartitionTable, SECTOR } from '../../../../src/partition/partition-table.js';
 
 const SEED = Number(process.env.PART_FUZZ_SEED ?? 0x9a27);
-const ITERS = Number(process.env.PART_FUZZ_ITERS ?? 3000);
+const ITERS = fuzzIterations('PART_FUZZ_ITERS', 3000);
 const env = hostToolEnv();
 const tmp = makeTempDir('gk-part-fuzz-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -183,5 +183,5 @@ describe('partition table fuzz', () => {
     // the mutations must reach the parsers, not just break the signatures
     expect(stats.msdos).toBeGreaterThan(ITERS / 10);
     expect(stats.gpt).toBeGreaterThan(ITERS / 10);
-  });
+  }, fuzzTimeout(ITERS, 20));
 });

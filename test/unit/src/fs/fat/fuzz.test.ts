@@ -13,7 +13,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attempt, isTypedError, newWalkStats, seededRandom, walkFs, MemSyncDevice } from '../../../../helpers/fuzz-walk.js';
+import { attempt, fuzzIterations, fuzzTimeout, isTypedError, newWalkStats, seededRandom, walkFs, MemSyncDevice } from '../../../../helpers/fuzz-walk.js';
 import { GuestkitError } from '../../../../../src/errors/index.js';
 import { FsError, type FsDriver } from '../../../../../src/fs/fs-driver.js';
 import { hostToolEnv, makeTempDir, pattern, resolve, runTool } from '../../../../helpers/host-tools.js';
@@ -21,7 +21,7 @@ import { openFat } from '../../../../../src/fs/fat/fat-driver.js';
 import { readGeometry } from '../../../../../src/fs/fat/fat-layout.js';
 
 const SEED = Number(process.env.FAT_FUZZ_SEED ?? 0xfa7);
-const ITERS = Number(process.env.FAT_FUZZ_ITERS ?? 2000);
+const ITERS = fuzzIterations('FAT_FUZZ_ITERS', 2000);
 const env = hostToolEnv({ TZ: 'UTC', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', MTOOLS_SKIP_CHECK: '1' });
 const tmp = makeTempDir('gk-fat-fuzz-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -198,5 +198,5 @@ describe('FAT fuzz', () => {
     );
     expect(slowest).toBeLessThan(5000);
     expect(stats.opened).toBeGreaterThan(ITERS / 5);
-  }, 120_000);
+  }, fuzzTimeout(ITERS, 60));
 });

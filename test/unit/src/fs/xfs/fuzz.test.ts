@@ -16,14 +16,14 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { countTypedError, MemSyncDevice, newWalkStats, seededRandom, walkFs } from '../../../../helpers/fuzz-walk.js';
+import { countTypedError, fuzzIterations, fuzzTimeout, MemSyncDevice, newWalkStats, seededRandom, walkFs } from '../../../../helpers/fuzz-walk.js';
 import { makeTempDir, pattern } from '../../../../helpers/host-tools.js';
 import type { FsDriver } from '../../../../../src/fs/fs-driver.js';
 import { crc32cWithHole } from '../../../../../src/fs/xfs/crc32c.js';
 import { openXfs } from '../../../../../src/fs/xfs/xfs-driver.js';
 
 const SEED = Number(process.env.XFS_FUZZ_SEED ?? 0x5f5e);
-const ITERS = Number(process.env.XFS_FUZZ_ITERS ?? 800);
+const ITERS = fuzzIterations('XFS_FUZZ_ITERS', 800);
 const tmp = makeTempDir('gk-xfs-fuzz-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const LIMITS = { maxSteps: 300, readCap: 64 * 1024, chunk: 16 * 1024 };
@@ -195,6 +195,6 @@ describe('XFS fuzz', () => {
       // the mutations must reach past the superblock checks
       expect(stats.opened).toBeGreaterThan(ITERS / 2);
       expect(stats.opErrors).toBeGreaterThan(0);
-    }, 120_000);
+    }, fuzzTimeout(ITERS, 150));
   }
 });
