@@ -9,12 +9,14 @@ import { GuestkitError } from '../../src/errors/index.js';
 import { Guestfs } from '../../src/core/guestfs.js';
 import { FishShell } from '../../src/shell/fish.js';
 import { splitCommands } from '../../src/shell/tokenize.js';
+import { examplesHelp } from '../common/tool-examples.js';
 
 export function fishCommand(): Command {
   const cmd = new Command('fish')
     .description('the guest filesystem shell (guestfish)')
     .argument('[command...]', "commands to run, chained with ' : '")
     .usage('[--options] [-a disk.img ...] [command [: command ...]]')
+    .addHelpText('after', examplesHelp('guestkit fish --ro -a disk.img run : list-filesystems : mount-ro /dev/sda2 / : cat /etc/hostname', 'guestkit fish -a disk.img -i -f script.gf'))
     .passThroughOptions()
     .allowUnknownOption(false);
   const driveOpts = addDriveOptions(cmd, { readOnlyDefault: false });
