@@ -83,8 +83,8 @@ describe('man pages', () => {
       const { examples } = splitAfterHelp(spec.afterHelp);
       if (examples.length === 0) problems.push(`${name}: no example`);
       for (const ex of examples) {
-        // The command line before a pipe or a comment, split as a shell splits these simple lines.
-        const line = ex.replace(/\s+(\||#).*$/, '');
+        // The command line before a pipe, a redirection or a comment, split as a shell splits these simple lines.
+        const line = ex.replace(/\s+(\||#|>|<).*$/, '');
         const words = [...line.matchAll(/'([^']*)'|"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2] ?? m[3]!);
         if (words[0] !== 'guestkit' || words[1] !== name) { problems.push(`${name}: ${ex}: not a guestkit ${name} command`); continue; }
         // A fresh definition whose actions do nothing: only the parse is checked.

@@ -28,6 +28,7 @@ export const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['get-kernel', async () => (await import('./get-kernel/get-kernel-tool.js')).getKernelCommand()],
   ['copy', async () => (await import('./copy/copy-tool.js')).copyCommand()],
   ['serve', async () => (await import('./serve/serve-tool.js')).serveCommand()],
+  ['completion', async () => (await import('./completion/completion-tool.js')).completionCommand()],
 ];
 
 /** The tools `argv` (the words after the program name) needs registered. */

@@ -1,0 +1,95 @@
+/**
+ * `guestkit completion bash|zsh`: the bash script, loaded into a real bash, completes
+ * tool names, a tool's options, file names after -a, and guestkit fish's command
+ * names where a fish command starts (after the options, after each ' : '), and
+ * nothing where a command's argument goes. Both scripts come from the live tools
+ * and command table.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COMMANDS } from '../src/api/commands.js';
+import { FISH_COMMANDS } from '../src/shell/fish-commands.js';
+import { TOOLS } from '../tools/cli.js';
+import { completionModel } from '../tools/completion/completion-compute.js';
+import { zshScript } from '../tools/completion/completion-output.js';
+import { runCli } from './helpers/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'guestkit-completion-'));
+const script = join(dir, 'guestkit.bash');
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+beforeAll(async () => {
+  const r = await runCli(['completion', 'bash']);
+  expect(r.err).toBe('');
+  expect(r.status).toBe(0);
+  writeFileSync(script, r.out);
+  writeFileSync(join(dir, 'disk.img'), '');
+  writeFileSync(join(dir, 'disk2.qcow2'), '');
+});
+
+const quote = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;
+
+/** What the completion function offers for the last word of `words` (split as bash splits them). */
+function complete(...words: string[]): string[] {
+  const body = [
+    `source ${quote(script)}`,
+    `COMP_WORDS=(${words.map(quote).join(' ')}); COMP_CWORD=${words.length - 1}; COMP_LINE=${quote(words.join(' '))}; COMP_POINT=\${#COMP_LINE}`,
+    '_guestkit',
+    'printf "%s\\n" "${COMPREPLY[@]}"',
+  ].join('\n');
+  const r = spawnSync('bash', ['--norc', '--noprofile', '-c', body], { encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  return r.stdout.split('\n').filter((l) => l !== '').sort();
+}
+
+describe('guestkit completion bash', () => {
+  it('registers the function for guestkit', () => {
+    const r = spawnSync('bash', ['--norc', '--noprofile', '-c', `source ${quote(script)}; complete -p guestkit`], { encoding: 'utf8' });
+    expect(r.stdout).toBe('complete -F _guestkit guestkit\n');
+  });
+
+  it('completes the tool names, every tool of the CLI', () => {
+    expect(complete('guestkit', 'co')).toEqual(['completion', 'copy', 'copy-in', 'copy-out']);
+    expect(complete('guestkit', '')).toEqual([...TOOLS.map(([n]) => n), '--help', '--version'].sort());
+  });
+
+  it("completes a tool's own options", () => {
+    const cat = complete('guestkit', 'cat', '--');
+    expect(cat).toContain('--add');
+    expect(cat).toContain('--mount');
+    expect(cat).not.toContain('--rw');
+    expect(complete('guestkit', 'fish', '-a', 'x.img', '--r')).toEqual(['--ro', '--rw']);
+    expect(complete('guestkit', 'diff', '--check')).toEqual(['--checksum']);
+    expect(complete('guestkit', 'appliance', 'b')).toEqual(['build']);
+  });
+
+  it('completes host file names after -a, --add=, and fish -f', () => {
+    expect(complete('guestkit', 'cat', '-a', join(dir, 'dis'))).toEqual([join(dir, 'disk.img'), join(dir, 'disk2.qcow2')]);
+    expect(complete('guestkit', 'inspect', '--add', '=', join(dir, 'disk2'))).toEqual([join(dir, 'disk2.qcow2')]);
+    expect(complete('guestkit', 'fish', '-f', join(dir, 'disk.'))).toEqual([join(dir, 'disk.img')]);
+    // --format takes a value that is not a file.
+    expect(complete('guestkit', 'cat', '--format', '')).toEqual([]);
+  });
+
+  it('completes fish command names where a command starts, and nothing where an argument goes', () => {
+    expect(complete('guestkit', 'fish', '-a', 'disk.img', '--ro', 'mount-r')).toEqual(['mount-ro']);
+    expect(complete('guestkit', 'fish', '-a', 'disk.img', 'run', ':', 'list-fi')).toEqual(['list-filesystems']);
+    expect(complete('guestkit', 'fish', '-a', 'disk.img', '-m', '/dev/sda1', 'run', ':', 'mount', '/dev/sda1', '/', ':', 'all')).toEqual(['alloc', 'allocate']);
+    expect(complete('guestkit', 'fish', '-a', 'disk.img', 'cat', '/etc/ho')).toEqual([]);
+    expect(complete('guestkit', 'fish', 'run', ':', 'mount', '/dev/sd')).toEqual([]);
+  });
+});
+
+describe('the completion model', () => {
+  it('has every table command, alias and shell command for guestkit fish', async () => {
+    const model = completionModel(await Promise.all(TOOLS.map(([, load]) => load())));
+    for (const c of [...COMMANDS, ...FISH_COMMANDS]) for (const n of [c.name, ...(c.aliases ?? [])]) expect(model.fishCommands).toContain(n);
+    const zsh = zshScript(model);
+    expect(zsh.startsWith('#compdef guestkit\n')).toBe(true);
+    for (const t of model.tools) expect(zsh).toContain(`\n    ${t.name})\n      opts=(${t.options.join(' ')})`);
+    expect(zsh).toContain(`fishcmds=(${model.fishCommands.join(' ')})`);
+  });
+});
