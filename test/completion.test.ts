@@ -83,13 +83,55 @@ describe('guestkit completion bash', () => {
   });
 });
 
+const hasZsh = spawnSync('zsh', ['-fc', 'true']).status === 0;
+
+/**
+ * What the zsh function offers: compadd and _files stubbed to print what they are
+ * given (compadd filters by the typed prefix itself, so the stub's list is filtered here).
+ */
+function completeZsh(zshFile: string, ...words: string[]): string[] {
+  const body = [
+    'compdef() { print -r -- "compdef $*"; }',
+    `source ${quote(zshFile)}`,
+    'compadd() { [[ $1 == -- ]] && shift; print -rl -- "$@"; }',
+    '_files() { print -r -- FILES; }',
+    `words=(${words.map(quote).join(' ')}); CURRENT=${words.length}`,
+    '_guestkit',
+  ].join('\n');
+  const r = spawnSync('zsh', ['-f', '-c', body], { encoding: 'utf8' });
+  expect(r.stderr).toBe('');
+  const prefix = words.at(-1)!;
+  return r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('compdef ') && (l === 'FILES' || l.startsWith(prefix))).sort();
+}
+
+describe.skipIf(!hasZsh)('guestkit completion zsh', () => {
+  const zshFile = join(dir, '_guestkit');
+  beforeAll(async () => {
+    const r = await runCli(['completion', 'zsh']);
+    expect(r.status).toBe(0);
+    writeFileSync(zshFile, r.out);
+    expect(spawnSync('zsh', ['-n', zshFile]).status).toBe(0);
+  });
+
+  it('registers itself with compdef when sourced, and completes like the bash script', () => {
+    const r = spawnSync('zsh', ['-f', '-c', `compdef() { print -r -- "compdef $*"; }; source ${quote(zshFile)}`], { encoding: 'utf8' });
+    expect(r.stdout).toBe('compdef _guestkit guestkit\n');
+    expect(completeZsh(zshFile, 'guestkit', 'co')).toEqual(['completion', 'copy', 'copy-in', 'copy-out']);
+    expect(completeZsh(zshFile, 'guestkit', 'cat', '--m')).toEqual(['--mount']);
+    expect(completeZsh(zshFile, 'guestkit', 'cat', '-a', '/tmp/d')).toEqual(['FILES']);
+    expect(completeZsh(zshFile, 'guestkit', 'fish', '-a', 'x.img', 'run', ':', 'list-fi')).toEqual(['list-filesystems']);
+    expect(completeZsh(zshFile, 'guestkit', 'fish', '-a', 'x.img', 'cat', '/etc/h')).toEqual([]);
+    expect(completeZsh(zshFile, 'guestkit', 'appliance', 'b')).toEqual(['build']);
+  });
+});
+
 describe('the completion model', () => {
-  it('has every table command, alias and shell command for guestkit fish', async () => {
+  it('has every table command, alias and shell command for guestkit fish, and every tool', async () => {
     const model = completionModel(await Promise.all(TOOLS.map(([, load]) => load())));
     for (const c of [...COMMANDS, ...FISH_COMMANDS]) for (const n of [c.name, ...(c.aliases ?? [])]) expect(model.fishCommands).toContain(n);
+    expect(model.tools.map((t) => t.name)).toEqual(TOOLS.map(([n]) => n));
     const zsh = zshScript(model);
     expect(zsh.startsWith('#compdef guestkit\n')).toBe(true);
     for (const t of model.tools) expect(zsh).toContain(`\n    ${t.name})\n      opts=(${t.options.join(' ')})`);
-    expect(zsh).toContain(`fishcmds=(${model.fishCommands.join(' ')})`);
   });
 });
