@@ -38,7 +38,7 @@ export const lstat = defineCommand({
 
 export const lstatlist = defineCommand({
   name: 'lstatlist',
-  args: [{ name: 'path', kind: 'Pathname' }, { name: 'names', kind: 'StringList' }],
+  args: [{ name: 'path', kind: 'Pathname' }, { name: 'names', kind: 'FilenameList' }],
   ret: 'structs',
   fields: STAT_FIELDS,
   shortdesc: 'lstat on multiple files',

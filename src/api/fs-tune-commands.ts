@@ -330,7 +330,7 @@ export const FS_TUNE_COMMANDS = [
 
 export const mkfsBtrfs = defineCommand({
   name: 'mkfs-btrfs',
-  args: [{ name: 'devices', kind: 'StringList' }],
+  args: [{ name: 'devices', kind: 'DeviceList' }],
   optargs: [
     { name: 'allocstart', kind: 'Int64' }, { name: 'bytecount', kind: 'Int64' }, { name: 'datatype', kind: 'String' },
     { name: 'leafsize', kind: 'Int' }, { name: 'label', kind: 'String' }, { name: 'metadata', kind: 'String' },

@@ -72,7 +72,7 @@ export const pvchangeUuidAll = defineCommand({
 });
 
 export const vgcreate = defineCommand({
-  name: 'vgcreate', args: [{ name: 'volgroup', kind: 'String' }, { name: 'physvols', kind: 'StringList' }], ret: 'void',
+  name: 'vgcreate', args: [{ name: 'volgroup', kind: 'String' }, { name: 'physvols', kind: 'DeviceList' }], ret: 'void',
   shortdesc: 'create an LVM volume group',
   longdesc: 'Creates the volume group volgroup from the physical volumes listed (made with pvcreate). Needs the appliance backend.',
   examples: ['vgcreate VG "/dev/sda1 /dev/sda2"'],
