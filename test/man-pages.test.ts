@@ -75,6 +75,8 @@ describe('man pages', () => {
     const cat = page.slice(page.indexOf('.SS cat\n'), page.indexOf('.SS', page.indexOf('.SS cat\n') + 4));
     expect(cat).toContain('Backends: wasm, appliance.');
     expect(cat).toContain('Example:');
+    const egrep = page.slice(page.indexOf('.SS egrep\n'), page.indexOf('.SS', page.indexOf('.SS egrep\n') + 4));
+    expect(egrep).toContain('In new code, use the "grep" call instead.');
   });
 
   it('gives every tool an example, and each parses with the tool\'s own options', async () => {

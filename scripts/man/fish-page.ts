@@ -6,7 +6,7 @@
  */
 import type { CommandDef } from '../../src/api/types.js';
 import type { FishCommand } from '../../src/shell/fish-commands.js';
-import { backendsOf } from '../../src/shell/help.js';
+import { backendsOf, deprecationNote } from '../../src/shell/help.js';
 import { synopsis } from '../../src/shell/synopsis.js';
 import { bold, esc, literal, paragraphs, section } from './roff.js';
 
@@ -30,6 +30,7 @@ export function returnText(def: CommandDef): string {
 function commandEntry(def: CommandDef): string[] {
   const lines = [`.SS ${esc(def.name)}`, ...literal([synopsis(def)]), '.PP', ...paragraphs(def.longdesc)];
   if (def.aliases?.length) lines.push('.PP', `Aliases: ${def.aliases.map(bold).join(', ')}.`);
+  for (const p of deprecationNote(def)) lines.push('.PP', esc(p));
   lines.push('.PP', `Returns: ${esc(returnText(def))}`);
   lines.push('.PP', def.phase === 'config'
     ? 'Backends: any; a handle setting, used before launch.'

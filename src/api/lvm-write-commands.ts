@@ -194,6 +194,7 @@ export const lvmScan = defineCommand({
 
 export const vgscan = defineCommand({
   name: 'vgscan', args: [], ret: 'void',
+  deprecatedBy: 'lvm-scan',
   shortdesc: 'rescan for LVM physical volumes, volume groups and logical volumes',
   longdesc: 'The same as lvm-scan false. Needs the appliance backend.',
   examples: ['vgscan'],

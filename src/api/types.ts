@@ -127,6 +127,8 @@ export interface CommandDef<
   readonly shortdesc: string;
   readonly longdesc: string;
   readonly examples?: readonly string[];
+  /** Deprecated in libguestfs: the command to use instead, or null when there is none (help and the man page say which). */
+  readonly deprecatedBy?: string | null;
   /** 'config' commands run before launch; the rest need a launched handle. */
   readonly phase?: 'config' | 'launched' | 'any';
   /** How fish prints an int result: guestfish shows some (part-get-mbr-id) in hex, "0x83". */
