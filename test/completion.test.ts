@@ -32,11 +32,18 @@ beforeAll(async () => {
 
 const quote = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;
 
-/** What the completion function offers for the last word of `words` (split as bash splits them). */
+/**
+ * What the completion function offers for the last word of `words` (split as bash splits them,
+ * at blanks and at '=' and ':'); `line` is the command line typed, when it is not the words joined by spaces.
+ */
 function complete(...words: string[]): string[] {
+  return completeLine(words.join(' '), words);
+}
+
+function completeLine(line: string, words: string[]): string[] {
   const body = [
     `source ${quote(script)}`,
-    `COMP_WORDS=(${words.map(quote).join(' ')}); COMP_CWORD=${words.length - 1}; COMP_LINE=${quote(words.join(' '))}; COMP_POINT=\${#COMP_LINE}`,
+    `COMP_WORDS=(${words.map(quote).join(' ')}); COMP_CWORD=${words.length - 1}; COMP_LINE=${quote(line)}; COMP_POINT=\${#COMP_LINE}`,
     '_guestkit',
     'printf "%s\\n" "${COMPREPLY[@]}"',
   ].join('\n');
@@ -80,6 +87,10 @@ describe('guestkit completion bash', () => {
     expect(complete('guestkit', 'fish', '-a', 'disk.img', '-m', '/dev/sda1', 'run', ':', 'mount', '/dev/sda1', '/', ':', 'all')).toEqual(['alloc', 'allocate']);
     expect(complete('guestkit', 'fish', '-a', 'disk.img', 'cat', '/etc/ho')).toEqual([]);
     expect(complete('guestkit', 'fish', 'run', ':', 'mount', '/dev/sd')).toEqual([]);
+    // bash splits -m /dev/sda1:/ at the colon; that colon does not start a command.
+    expect(completeLine('guestkit fish -a d.img -m /dev/sda1:/ mount-r', ['guestkit', 'fish', '-a', 'd.img', '-m', '/dev/sda1', ':', '/', 'mount-r'])).toEqual(['mount-ro']);
+    expect(completeLine('guestkit fish -m /dev/sda1:/ cat /etc/ho', ['guestkit', 'fish', '-m', '/dev/sda1', ':', '/', 'cat', '/etc/ho'])).toEqual([]);
+    expect(completeLine('guestkit fish --add=d.img mount-r', ['guestkit', 'fish', '--add', '=', 'd.img', 'mount-r'])).toEqual(['mount-ro']);
   });
 });
 

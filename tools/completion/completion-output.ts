@@ -44,14 +44,17 @@ ${cases.join('\n')}
   fi
   [[ "$valueopts" == *" $prev "* ]] && { COMPREPLY=(); return 0; }
   if [[ "$tool" == fish ]]; then
-    # Where does a fish command start? After the options (and their values), and after each ':'.
+    # Where does a fish command start? After the options (and their values), and after each ' : '.
+    # The line is split at blanks here: COMP_WORDS also splits at ':', inside -m /dev/sda1:/ too.
+    local -a ws
+    read -ra ws <<< "\${COMP_LINE:0:COMP_POINT}"
+    [[ "\${COMP_LINE:0:COMP_POINT}" =~ [[:space:]]$ ]] && ws+=("")
     start=1
-    for (( i = 2; i < COMP_CWORD; i++ )); do
-      w="\${COMP_WORDS[i]}"
+    for (( i = 2; i < \${#ws[@]} - 1; i++ )); do
+      w="\${ws[i]}"
       if [[ "$w" == : ]]; then start=1
       elif (( start )) && [[ "$w" == -* ]]; then
-        [[ "$fileopts$valueopts" == *" $w "* ]] && (( i++ ))
-      elif [[ "$w" == = ]]; then :
+        [[ "$w" != *=* && "$fileopts$valueopts" == *" $w "* ]] && (( i++ ))
       else start=0
       fi
     done
