@@ -105,6 +105,8 @@ function completeZsh(zshFile: string, ...words: string[]): string[] {
     'compdef() { print -r -- "compdef $*"; }',
     `source ${quote(zshFile)}`,
     'compadd() { [[ $1 == -- ]] && shift; print -rl -- "$@"; }',
+    // _describe's words are "name:description": the names are what it completes.
+    '_describe() { local -a pairs=("${(@P)4}"); print -rl -- "${pairs[@]%%:*}"; }',
     '_files() { print -r -- FILES; }',
     `words=(${words.map(quote).join(' ')}); CURRENT=${words.length}`,
     '_guestkit',
@@ -133,6 +135,17 @@ describe.skipIf(!hasZsh)('guestkit completion zsh', () => {
     expect(completeZsh(zshFile, 'guestkit', 'fish', '-a', 'x.img', 'run', ':', 'list-fi')).toEqual(['list-filesystems']);
     expect(completeZsh(zshFile, 'guestkit', 'fish', '-a', 'x.img', 'cat', '/etc/h')).toEqual([]);
     expect(completeZsh(zshFile, 'guestkit', 'appliance', 'b')).toEqual(['build']);
+    expect(completeZsh(zshFile, 'guestkit', '--v')).toEqual(['--version']);
+    // The descriptions go with the names (the table's short descriptions); quotes and colons survive zsh's quoting.
+    const described = spawnSync('zsh', ['-f', '-c', `compdef() { :; }; source ${quote(zshFile)}; _describe() { print -rl -- "\${(@P)4}"; }; words=(guestkit fish run : mount-r); CURRENT=5; _guestkit`], { encoding: 'utf8' });
+    const pairs = described.stdout.split('\n');
+    expect(pairs).toContain(`mount-ro:${COMMANDS.find((c) => c.name === 'mount-ro')!.shortdesc}`);
+    expect(pairs).toContain("add:alias for 'add-drive'");
+    const tools = spawnSync('zsh', ['-f', '-c', `compdef() { :; }; source ${quote(zshFile)}; _describe() { print -rl -- "\${(@P)4}"; }; words=(guestkit ''); CURRENT=2; _guestkit`], { encoding: 'utf8' });
+    expect(tools.stdout.split('\n')).toContain('appliance:the appliance backend\\: check it (like libguestfs-test-tool) or rebuild it');
+    // One line each, however long the tool's description.
+    expect(tools.stdout.split('\n').filter((l) => l !== '')).toHaveLength(TOOLS.length);
+    expect(described.stderr).toBe('');
   });
 });
 

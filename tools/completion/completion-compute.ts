@@ -11,6 +11,7 @@ import { toolSpec, type OptionSpec, type ToolSpec } from '../common/tool-specs.j
 
 export interface ToolCompletion {
   name: string;
+  description: string;
   /** Every option name (-a, --add, ...). */
   options: string[];
   /** The options whose value is a host file or directory: complete file names after them. */
@@ -24,6 +25,8 @@ export interface CompletionModel {
   tools: ToolCompletion[];
   /** guestkit fish's command names, aliases included, sorted. */
   fishCommands: string[];
+  /** Each fish command's short description (an alias's says whose), for shells that show them. */
+  fishDescriptions: Map<string, string>;
 }
 
 /**
@@ -39,6 +42,7 @@ function toolCompletion(spec: ToolSpec): ToolCompletion {
   const unique = (xs: string[]) => [...new Set(xs)];
   return {
     name: spec.name,
+    description: spec.description,
     options: unique(all.flatMap((o) => o.names)),
     fileOptions: unique(all.filter((o) => valued(o) && HOST_FILE_VALUE.test(o.valueName!)).flatMap((o) => o.names)),
     valueOptions: unique(all.filter((o) => valued(o) && !HOST_FILE_VALUE.test(o.valueName!)).flatMap((o) => o.names)),
@@ -47,9 +51,14 @@ function toolCompletion(spec: ToolSpec): ToolCompletion {
 }
 
 export function completionModel(tools: readonly Command[]): CompletionModel {
-  const names = [
-    ...COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]),
-    ...FISH_COMMANDS.flatMap((f) => [f.name, ...(f.aliases ?? [])]),
-  ];
-  return { tools: tools.map((t) => toolCompletion(toolSpec(t))), fishCommands: [...new Set(names)].sort() };
+  const fishDescriptions = new Map<string, string>();
+  for (const c of [...COMMANDS, ...FISH_COMMANDS]) {
+    fishDescriptions.set(c.name, c.shortdesc);
+    for (const a of c.aliases ?? []) if (!fishDescriptions.has(a)) fishDescriptions.set(a, `alias for '${c.name}'`);
+  }
+  return {
+    tools: tools.map((t) => toolCompletion(toolSpec(t))),
+    fishCommands: [...fishDescriptions.keys()].sort(),
+    fishDescriptions,
+  };
 }
