@@ -9,12 +9,20 @@ import { GuestkitError } from '../../src/errors/index.js';
 import { Guestfs } from '../../src/core/guestfs.js';
 import { FishShell } from '../../src/shell/fish.js';
 import { splitCommands } from '../../src/shell/tokenize.js';
+import { examplesHelp } from '../common/tool-examples.js';
 
 export function fishCommand(): Command {
   const cmd = new Command('fish')
     .description('the guest filesystem shell (guestfish)')
     .argument('[command...]', "commands to run, chained with ' : '")
     .usage('[--options] [-a disk.img ...] [command [: command ...]]')
+    .addHelpText('after', `
+Commands come from the command line (chained with ' : '), from -f FILE, or from standard input, one
+per line; each runs as soon as its line arrives. "Double quotes" interpret \\n \\t \\xHH escapes,
+'single quotes' do not; integers may be octal (0755) or hex (0x1ed); optional arguments are
+name:value words; a command written -cmd continues after an error, otherwise the first error
+stops the run with exit status 1. 'help' lists the commands, 'help CMD' documents one.`)
+    .addHelpText('after', examplesHelp('guestkit fish --ro -a disk.img run : list-filesystems : mount-ro /dev/sda2 / : cat /etc/hostname', 'guestkit fish -a disk.img -i -f script.gf'))
     .passThroughOptions()
     .allowUnknownOption(false);
   const driveOpts = addDriveOptions(cmd, { readOnlyDefault: false });
