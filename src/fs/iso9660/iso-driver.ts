@@ -7,8 +7,9 @@
  * deep directories (CL/RE) appear where they belong. Writes fail with EROFS.
  *
  * Inode numbers are the byte offset of the file's (first) directory record
- * divided by 32, which is how Linux numbers isofs inodes; the root's is that
- * of the '.' record of the root directory.
+ * divided by 32, which is how Linux numbers isofs inodes; a directory is its
+ * own '.' record (number, attributes and times), except a relocated one, which
+ * keeps its placeholder's number.
  */
 import { DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_SOCK, DT_UNKNOWN, FsError, type Attr, type DirEntry, type FsDriver, type StatVfs, type SyncDevice, type Timespec } from '../fs-driver.js';
 import { Lru } from '../../util/lru.js';
@@ -189,7 +190,9 @@ export class IsoDriver implements FsDriver {
       if (rr?.relocated) continue; // shown where its CL placeholder is
       const name = this.nameOf(recs[recs.length - 1]!, rr);
       if (!name || name === '.' || name === '..' || name.includes('/') || Buffer.byteLength(name) > NAME_MAX) continue;
-      const node = rr?.childLink !== undefined ? this.relocatedDir(recs[0]!, rr.childLink, at) : this.nodeOf(recs, rr);
+      const node = rr?.childLink !== undefined ? this.relocatedDir(recs[0]!, rr.childLink, at)
+        : recs[0]!.flags & FLAG_DIRECTORY ? this.dirNode(recs[0]!)
+        : this.nodeOf(recs, rr);
       if (idx.byName.has(name) || idx.nodes.has(node.ino)) continue;
       idx.entries.push({ name, ino: node.ino, type: dtOf(node.mode) });
       idx.byName.set(name, node.ino);
@@ -198,6 +201,12 @@ export class IsoDriver implements FsDriver {
     }
     this.dirs.set(dirIno, idx);
     return idx;
+  }
+
+  /** A directory is its '.' record, as in Linux: attributes, times and inode number come from there. */
+  private dirNode(rec: DirRecord): IsoNode {
+    const dot = this.firstRecord(rec);
+    return this.nodeOf([dot], this.rock(dot), dot);
   }
 
   /** A CL placeholder: the directory relocated to `extent`, with the attributes of its own '.' record. */
