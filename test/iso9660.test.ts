@@ -286,6 +286,15 @@ describe('iso9660 through the CLI (wasm backend)', () => {
     expect(ls.out).toBe(golden('virt-ls__seed__lR.out'));
     expect(sha256(img)).toBe(before);
   });
+
+  it('without -m, cat and ls fail as virt-cat and virt-ls do on a disk with no operating system', async () => {
+    for (const args of [['cat', '/user-data'], ['ls', '-lR', '/']]) {
+      const r = await runCli([args[0]!, '-a', fixture('seed.iso'), ...args.slice(1)]);
+      expect(r.status).toBe(1);
+      expect(r.out).toBe('');
+      expect(r.err).toMatch(/^guestkit \S+: error: no operating system was found on the disk/);
+    }
+  });
 });
 
 /** Everything ls -l shows (and more) of every file under /, through the command table: one line each. */
@@ -310,7 +319,7 @@ async function survey(backend: 'wasm' | 'appliance'): Promise<unknown> {
     await g.launch();
     const out: Record<string, unknown> = { filesystems: await g.call('list-filesystems', []) };
     for (const [dev, type] of Object.entries(out.filesystems as Record<string, string>)) {
-      out[dev] = { type, label: await g.call('vfs-label', [dev]), isoinfo: await g.call('isoinfo-device', [dev]) };
+      out[dev] = { type, label: await g.call('vfs-label', [dev]), uuid: await g.call('vfs-uuid', [dev]), isoinfo: await g.call('isoinfo-device', [dev]) };
       await g.call('mount-ro', [dev, '/']);
       (out[dev] as Record<string, unknown>).files = await listing(g);
       await g.call('umount', ['/']);
