@@ -1,0 +1,162 @@
+/**
+ * Mutated ISO 9660 volumes (fixtures/make-iso.sh's Rock Ridge + Joliet image, and
+ * the plain level 1 one): the volume descriptors, the directory sectors of both
+ * trees and their system use areas (SUSP/Rock Ridge entries, CE, CL, SL, NM, TF)
+ * get bits flipped, bytes set to 0x00/0xFF/random, extreme 32-bit values in the
+ * extent/size fields, record and entry lengths changed, and truncations. Each
+ * volume is opened and walked (readdir, getattr, lookup, read, readlink): only
+ * FsError/GuestkitError may come out, and no iteration may take long (every
+ * loop is bounded: CE chains, CL targets, record walks).
+ *
+ * Seed: ISO_FUZZ_SEED (default below); iterations: ISO_FUZZ_ITERS (per image).
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { countTypedError, MemSyncDevice, newWalkStats, seededRandom, walkFs } from '../../../../helpers/fuzz-walk.js';
+import { fixture } from '../../../../helpers/fixtures.js';
+import type { FsDriver } from '../../../../../src/fs/fs-driver.js';
+import { openIso9660 } from '../../../../../src/fs/iso9660/iso-driver.js';
+
+const SEED = Number(process.env.ISO_FUZZ_SEED ?? 0x1509);
+const ITERS = Number(process.env.ISO_FUZZ_ITERS ?? 1500);
+const LIMITS = { maxSteps: 300, readCap: 64 * 1024, chunk: 16 * 1024 };
+const SECTOR = 2048;
+
+interface Region {
+  kind: 'descriptor' | 'directory';
+  offset: number;
+  size: number;
+}
+
+const u32 = (b: Uint8Array, o: number) => new DataView(b.buffer, b.byteOffset).getUint32(o, true);
+
+/** The descriptor sectors and every directory sector of the primary and Joliet trees. */
+function metadataRegions(img: Uint8Array): Region[] {
+  const out: Region[] = [];
+  const seen = new Set<number>();
+  const queue: { extent: number; length: number }[] = [];
+  for (let s = 16; s < 32; s++) {
+    const at = s * SECTOR;
+    out.push({ kind: 'descriptor', offset: at, size: SECTOR });
+    if (img[at] === 255) break;
+    if (img[at] === 1 || img[at] === 2) queue.push({ extent: u32(img, at + 156 + 2), length: u32(img, at + 156 + 10) });
+  }
+  while (queue.length) {
+    const d = queue.shift()!;
+    if (seen.has(d.extent)) continue;
+    seen.add(d.extent);
+    for (let s = 0; s < d.length / SECTOR; s++) out.push({ kind: 'directory', offset: (d.extent + s) * SECTOR, size: SECTOR });
+    for (let pos = d.extent * SECTOR; pos < d.extent * SECTOR + d.length;) {
+      const len = img[pos]!;
+      if (len === 0) {
+        pos = (Math.floor(pos / SECTOR) + 1) * SECTOR;
+        continue;
+      }
+      const isDot = img[pos + 32] === 1 && img[pos + 33]! <= 1;
+      if (img[pos + 25]! & 2 && !isDot) queue.push({ extent: u32(img, pos + 2), length: u32(img, pos + 10) });
+      pos += len;
+    }
+  }
+  return out;
+}
+
+/** Directory record starts in a directory sector, for mutations aimed at their fields. */
+function recordStarts(img: Uint8Array, reg: Region): number[] {
+  const out: number[] = [];
+  for (let pos = reg.offset; pos < reg.offset + reg.size && img[pos]! > 0; pos += img[pos]!) out.push(pos);
+  return out;
+}
+
+const EXTREME32 = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffe, 0x10, 0x800, 0x100000];
+
+function mutate(buf: Uint8Array, regions: Region[], r: () => number, undo: [number, Uint8Array][]): { len: number; desc: string } {
+  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const pick = (n: number) => Math.floor(r() * n);
+  const save = (o: number, n: number) => undo.push([o, buf.slice(o, o + n)]);
+  let len = buf.length;
+  const ops: string[] = [];
+  const dirs = regions.filter((x) => x.kind === 'directory'), descs = regions.filter((x) => x.kind === 'descriptor');
+  for (let i = 0, n = 1 + pick(3); i < n; i++) {
+    const reg = r() < 0.2 ? descs[pick(descs.length)]! : dirs[pick(dirs.length)]!;
+    save(reg.offset, reg.size);
+    const recs = reg.kind === 'directory' ? recordStarts(buf, reg) : [reg.offset + 156];
+    const rec = recs.length ? recs[pick(recs.length)]! : reg.offset;
+    const recLen = Math.max(34, buf[rec]!);
+    const kind = pick(8);
+    ops.push(`${kind}@${rec}`);
+    const inRec = rec + pick(Math.min(recLen, reg.offset + reg.size - rec));
+    if (kind === 0) buf[inRec] ^= 1 << pick(8);
+    else if (kind === 1) buf[inRec] = [0x00, 0xff, pick(256)][pick(3)]!;
+    else if (kind === 2) dv.setUint32(rec + [2, 10][pick(2)]!, EXTREME32[pick(EXTREME32.length)]!, true); // extent or size
+    else if (kind === 3) buf[rec + [0, 32, 25][pick(3)]!] = [0, 1, 33, 34, 0xff, pick(256)][pick(6)]!; // record/name length, flags
+    else if (kind === 4) {
+      // a SUSP entry's length or a CE/CL field in the system use area
+      const su = rec + 33 + buf[rec + 32]! + 1;
+      const at = Math.min(su + pick(Math.max(1, recLen - 34)), reg.offset + reg.size - 4);
+      if (r() < 0.5) buf[at] = [0, 1, 3, 4, 0xff, pick(256)][pick(6)]!;
+      else dv.setUint32(at & ~3, EXTREME32[pick(EXTREME32.length)]!, true);
+    } else if (kind === 5) {
+      const end = Math.min(reg.offset + reg.size, inRec + 1 + pick(64));
+      const v = pick(3);
+      for (let j = inRec; j < end; j++) buf[j] = v === 0 ? 0 : v === 1 ? 0xff : pick(256);
+    } else if (kind === 6) buf[reg.offset + pick(reg.size)] = pick(256);
+    else len = r() < 0.5 ? pick(buf.length) : Math.min(buf.length, reg.offset + pick(reg.size + 4096));
+  }
+  return { len, desc: ops.join(',') };
+}
+
+describe('ISO 9660 fuzz', () => {
+  for (const image of ['iso-rock.iso', 'iso-l1.iso']) {
+    it(`survives ${ITERS} mutated copies of ${image} opened and walked, with only typed errors`, () => {
+      const good = new Uint8Array(readFileSync(fixture(image)));
+      const regions = metadataRegions(good);
+      expect(regions.filter((x) => x.kind === 'directory').length).toBeGreaterThan(image === 'iso-rock.iso' ? 30 : 2);
+      {
+        const fs = openIso9660(new MemSyncDevice(good, good.length), { readOnly: true });
+        const s = newWalkStats();
+        walkFs(fs, s, new Map(), { ...LIMITS, maxSteps: 5000 });
+        expect(s.opErrors).toBe(0);
+        expect(s.entries).toBe(image === 'iso-rock.iso' ? 28 : 7);
+        fs.close();
+      }
+      const r = seededRandom(SEED + (image === 'iso-rock.iso' ? 0 : 1));
+      const buf = good.slice();
+      const stats = newWalkStats();
+      const codes = new Map<string, number>(), openCodes = new Map<string, number>();
+      let openErrors = 0, slowest = 0;
+      const t0 = performance.now();
+      for (let iter = 0; iter < ITERS; iter++) {
+        const undo: [number, Uint8Array][] = [];
+        const { len, desc } = mutate(buf, regions, r, undo);
+        const ti = performance.now();
+        let fs: FsDriver | undefined;
+        try {
+          try {
+            fs = openIso9660(new MemSyncDevice(buf, len), { readOnly: true });
+          } catch (e) {
+            countTypedError(e, openCodes);
+            openErrors++;
+          }
+          if (fs) {
+            stats.opened++;
+            walkFs(fs, stats, codes, LIMITS);
+            fs.close();
+          }
+        } catch (e) {
+          throw new Error(`seed ${SEED} ${image} iteration ${iter} (ops ${desc}, length ${len}): untyped error ${String(e)}\n${(e as Error)?.stack}`, { cause: e });
+        }
+        slowest = Math.max(slowest, performance.now() - ti);
+        for (let k = undo.length - 1; k >= 0; k--) buf.set(undo[k]![1], undo[k]![0]);
+      }
+      const secs = (performance.now() - t0) / 1000;
+      console.log(
+        `iso9660 ${image} fuzz: seed ${SEED}, ${ITERS} iterations in ${secs.toFixed(2)} s (slowest ${slowest.toFixed(0)} ms); ` +
+          `opened ${stats.opened}, open errors ${openErrors} ${JSON.stringify(Object.fromEntries(openCodes))}, ` +
+          `walk: ${stats.entries} entries, ${stats.reads} reads, ${stats.links} links, ${stats.opErrors} typed errors ${JSON.stringify(Object.fromEntries(codes))}`,
+      );
+      expect(slowest).toBeLessThan(5000);
+      expect(stats.opened).toBeGreaterThan(ITERS / 2);
+      expect(stats.opErrors).toBeGreaterThan(0);
+    }, 120_000);
+  }
+});
