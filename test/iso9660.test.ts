@@ -16,7 +16,7 @@ import { DT_DIR, FsError, type FsDriver, type SyncDevice } from '../src/fs/fs-dr
 import { openIso9660 } from '../src/fs/iso9660/iso-driver.js';
 import { runCli } from './helpers/cli.js';
 import { GOLDEN, fixture, sha256 } from './helpers/fixtures.js';
-import { FileDevice } from './helpers/host-tools.js';
+import { FileDevice, fsErrorOf } from './helpers/host-tools.js';
 import { MemSyncDevice } from './helpers/fuzz-walk.js';
 import { Guestfs } from '../src/index.js';
 
@@ -60,16 +60,6 @@ function sourceTree(root: string, rel = '', out: string[] = []): string[] {
 }
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-function errOf(fn: () => unknown): FsError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FsError);
-    return e as FsError;
-  }
-  throw new Error('expected an FsError');
-}
 
 function withIso<T>(name: string, fn: (fs: FsDriver, dev: FileDevice) => T): T {
   const dev = new FileDevice(fixture(name), true);
@@ -135,7 +125,7 @@ describe('iso9660 read by the wasm driver, against the source trees', () => {
       expect(fs.getattr(fs.lookup(fs.rootIno, long)).size).toBe(5);
       const deep = Array.from({ length: 12 }, (_, i) => `level${i + 1}`).reduce((d, n) => fs.lookup(d, n), fs.rootIno);
       expect(Buffer.from(fs.read(fs.lookup(deep, 'bottom.txt'), 0, 100)).toString()).toBe('bottom\n');
-      expect(errOf(() => fs.lookup(fs.rootIno, 'HELLO.TXT;1')).errno).toBe('ENOENT');
+      expect(fsErrorOf(() => fs.lookup(fs.rootIno, 'HELLO.TXT;1')).errno).toBe('ENOENT');
     });
     withIso('iso-joliet.iso', (fs) => {
       expect(fs.readdir(fs.rootIno).map((e) => e.name).sort()).toEqual(['A Long File Name With Spaces.txt', 'Mixed Case Directory', 'name.with.dots.tar.gz']);
@@ -154,14 +144,14 @@ describe('iso9660 read by the wasm driver, against the source trees', () => {
   it('refuses every write with EROFS, and a read-write open', () => {
     withIso('iso-rock.iso', (fs, dev) => {
       const root = fs.rootIno, f = fs.lookup(root, 'hello.txt');
-      expect(errOf(() => fs.write(f, 0, new Uint8Array(1))).errno).toBe('EROFS');
-      expect(errOf(() => fs.create(root, 'x', 0o644, 0, 0)).errno).toBe('EROFS');
-      expect(errOf(() => fs.mkdir(root, 'x', 0o755, 0, 0)).errno).toBe('EROFS');
-      expect(errOf(() => fs.unlink(root, 'hello.txt')).errno).toBe('EROFS');
-      expect(errOf(() => fs.setattr(f, { mode: 0o600 })).errno).toBe('EROFS');
-      expect(errOf(() => openIso9660(dev, { readOnly: false })).errno).toBe('EROFS');
-      expect(errOf(() => fs.read(fs.lookup(root, 'bin'), 0, 1)).errno).toBe('EISDIR');
-      expect(errOf(() => fs.readlink(f)).errno).toBe('EINVAL');
+      expect(fsErrorOf(() => fs.write(f, 0, new Uint8Array(1))).errno).toBe('EROFS');
+      expect(fsErrorOf(() => fs.create(root, 'x', 0o644, 0, 0)).errno).toBe('EROFS');
+      expect(fsErrorOf(() => fs.mkdir(root, 'x', 0o755, 0, 0)).errno).toBe('EROFS');
+      expect(fsErrorOf(() => fs.unlink(root, 'hello.txt')).errno).toBe('EROFS');
+      expect(fsErrorOf(() => fs.setattr(f, { mode: 0o600 })).errno).toBe('EROFS');
+      expect(fsErrorOf(() => openIso9660(dev, { readOnly: false })).errno).toBe('EROFS');
+      expect(fsErrorOf(() => fs.read(fs.lookup(root, 'bin'), 0, 1)).errno).toBe('EISDIR');
+      expect(fsErrorOf(() => fs.readlink(f)).errno).toBe('EINVAL');
     });
   });
 });
@@ -215,27 +205,27 @@ describe('iso9660 structures the fixtures cannot make, and corruption', () => {
     const good = load('iso-rock.iso');
     const open = (img: Uint8Array, len = img.length) => openIso9660(new MemSyncDevice(img, len), { readOnly: true });
     const ext4 = load('ext2.img');
-    expect(errOf(() => open(ext4)).errno).toBe('EINVAL');
-    expect(errOf(() => open(good, 16 * 2048 + 100)).message).toMatch(/^iso9660: volume descriptor 0 lies beyond the end of the device .*: the image is truncated$/);
+    expect(fsErrorOf(() => open(ext4)).errno).toBe('EINVAL');
+    expect(fsErrorOf(() => open(good, 16 * 2048 + 100)).message).toMatch(/^iso9660: volume descriptor 0 lies beyond the end of the device .*: the image is truncated$/);
     const root = rootExtent(good, 16);
     // the image cut inside the file data: the directory reads, the file does not
     const hello = records(good, root.extent, root.length).find((r) => Buffer.from(r.id).toString('latin1') === 'HELLO.TXT;1')!;
     const helloData = u32le(good, hello.at + 2) * 2048;
     const cut = open(good, helloData + 4);
-    const e = errOf(() => cut.read(cut.lookup(cut.rootIno, 'hello.txt'), 0, 100));
+    const e = fsErrorOf(() => cut.read(cut.lookup(cut.rootIno, 'hello.txt'), 0, 100));
     expect(e.errno).toBe('EIO');
     expect(e.message).toMatch(/beyond the end of the device .*: the image is truncated/);
     // a record length shorter than its identifier
     const bad = good.slice();
     bad[hello.at] = 34;
-    expect(errOf(() => open(bad).readdir(open(bad).rootIno)).errno).toBe('EUCLEAN');
+    expect(fsErrorOf(() => open(bad).readdir(open(bad).rootIno)).errno).toBe('EUCLEAN');
     // a CE entry pointing at itself: the record's system use area, continued into itself
     const loop = good.slice();
     const su = hello.at + 33 + hello.id.length + (hello.id.length % 2 === 0 ? 1 : 0);
     const ce = new Uint8Array([0x43, 0x45, 28, 1, ...le733(Math.floor(su / 2048)), ...le733(su % 2048), ...le733(28)]);
     loop.set(ce, su);
     const lf = open(loop);
-    const le = errOf(() => lf.readdir(lf.rootIno));
+    const le = fsErrorOf(() => lf.readdir(lf.rootIno));
     expect(le.errno).toBe('EUCLEAN');
     expect(le.message).toMatch(/continuation area chain \(CE\) loops/);
     // a CL placeholder pointing back at the root
@@ -256,7 +246,7 @@ describe('iso9660 structures the fixtures cannot make, and corruption', () => {
     cl.set(le733(root.extent), pSu + clAt + 4);
     const cf = open(cl);
     const deepIno = Array.from({ length: 7 }, (_, i) => `level${i + 1}`).reduce((d, n) => cf.lookup(d, n), cf.rootIno);
-    const ce2 = errOf(() => cf.readdir(deepIno));
+    const ce2 = fsErrorOf(() => cf.readdir(deepIno));
     expect(ce2.errno).toBe('EUCLEAN');
     expect(ce2.message).toMatch(/relocated directory .* points back at its parent or the root/);
   });
@@ -284,6 +274,17 @@ describe('iso9660 through the CLI (wasm backend)', () => {
     expect(ls.status, ls.err).toBe(0);
     expect(ls.err).toMatch(/^backend: wasm /m);
     expect(ls.out).toBe(golden('virt-ls__seed__lR.out'));
+    expect(sha256(img)).toBe(before);
+  });
+
+  it('a read-write mount of an ISO on a writable drive stays on wasm and is read-only, as with libguestfs (mount falls back to read-only)', async () => {
+    const img = fixture('seed.iso');
+    const before = sha256(img);
+    const r = await runCli(['fish', '-v', '-a', img, 'run', ':', 'mount', '/dev/sda', '/', ':', 'cat', '/meta-data', ':', 'touch', '/x']);
+    expect(r.status).toBe(1);
+    expect(r.err).toMatch(/^backend: wasm \(auto: iso9660 is read in process\)$/m);
+    expect(r.out).toBe('instance-id: iid-local01\nlocal-hostname: cloudimg\n\n'); // (fish's cat adds a newline)
+    expect(r.err).toMatch(/touch: .*\/x: Read-only file system$/m);
     expect(sha256(img)).toBe(before);
   });
 

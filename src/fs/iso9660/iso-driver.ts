@@ -13,6 +13,7 @@
  */
 import { DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_SOCK, DT_UNKNOWN, FsError, type Attr, type DirEntry, type FsDriver, type StatVfs, type SyncDevice, type Timespec } from '../fs-driver.js';
 import { Lru } from '../../util/lru.js';
+import { ReadOnlyDriver } from '../read-only-driver.js';
 import { corrupt, dirRecords, FLAG_ASSOCIATED, FLAG_DIRECTORY, FLAG_MULTI_EXTENT, shortDate, type DirRecord } from './dir-record.js';
 import { jolietName, plainName, rockName } from './names.js';
 import { parseRockRidge, suspSkip, type RockInfo } from './rock-ridge.js';
@@ -31,17 +32,8 @@ interface Section {
   length: number;
 }
 
-interface IsoNode {
-  ino: number;
-  mode: number;
-  nlink: number;
-  uid: number;
-  gid: number;
-  size: number;
-  rdev: number;
-  atime: Timespec;
-  mtime: Timespec;
-  ctime: Timespec;
+/** A file as Linux's isofs builds its inode: the stat fields, and where its data lies. */
+interface IsoNode extends Pick<Attr, 'ino' | 'mode' | 'nlink' | 'uid' | 'gid' | 'size' | 'rdev' | 'atime' | 'mtime' | 'ctime'> {
   /** File data, or the directory's own extent (one section). */
   sections: Section[];
   symlink?: string;
@@ -71,9 +63,8 @@ const dtOf = (mode: number): number => {
 };
 const isSelfOrParent = (rec: DirRecord) => rec.name.length === 1 && rec.name[0]! <= 1;
 
-export class IsoDriver implements FsDriver {
+export class IsoDriver extends ReadOnlyDriver implements FsDriver {
   readonly type = 'iso9660';
-  readonly readOnly = true;
   readonly rootIno: number;
   /** -1 without Rock Ridge, else the SUSP skip length. */
   private readonly rockSkip: number;
@@ -85,6 +76,7 @@ export class IsoDriver implements FsDriver {
   private closed = false;
 
   constructor(private readonly device: SyncDevice, readonly volume: IsoVolume) {
+    super();
     const primaryDot = this.firstRecord(volume.root);
     this.rockSkip = suspSkip(primaryDot.systemUse);
     // Rock Ridge wins over Joliet (Linux's choice when a disc has both).
@@ -277,20 +269,9 @@ export class IsoDriver implements FsDriver {
     return n.symlink;
   }
 
-  private refuse(op: string): never {
-    throw new FsError('EROFS', `iso9660: ${op}: an ISO 9660 filesystem is read-only`);
+  protected refusal(op: string): string {
+    return `iso9660: ${op}: an ISO 9660 filesystem is read-only`;
   }
-  write(): void { this.refuse('write'); }
-  truncate(): void { this.refuse('truncate'); }
-  create(): number { this.refuse('create'); }
-  mkdir(): number { this.refuse('mkdir'); }
-  symlink(): number { this.refuse('symlink'); }
-  link(): void { this.refuse('link'); }
-  unlink(): void { this.refuse('unlink'); }
-  rmdir(): void { this.refuse('rmdir'); }
-  rename(): void { this.refuse('rename'); }
-  setattr(): void { this.refuse('setattr'); }
-  flush(): void {}
   close(): void {
     this.closed = true;
   }

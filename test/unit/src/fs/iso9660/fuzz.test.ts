@@ -12,9 +12,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { countTypedError, MemSyncDevice, newWalkStats, seededRandom, walkFs } from '../../../../helpers/fuzz-walk.js';
+import { fuzzRounds, fuzzSummary, MemSyncDevice, newWalkStats, seededRandom, walkFs } from '../../../../helpers/fuzz-walk.js';
 import { fixture } from '../../../../helpers/fixtures.js';
-import type { FsDriver } from '../../../../../src/fs/fs-driver.js';
 import { openIso9660 } from '../../../../../src/fs/iso9660/iso-driver.js';
 
 const SEED = Number(process.env.ISO_FUZZ_SEED ?? 0x1509);
@@ -121,42 +120,12 @@ describe('ISO 9660 fuzz', () => {
       }
       const r = seededRandom(SEED + (image === 'iso-rock.iso' ? 0 : 1));
       const buf = good.slice();
-      const stats = newWalkStats();
-      const codes = new Map<string, number>(), openCodes = new Map<string, number>();
-      let openErrors = 0, slowest = 0;
-      const t0 = performance.now();
-      for (let iter = 0; iter < ITERS; iter++) {
-        const undo: [number, Uint8Array][] = [];
-        const { len, desc } = mutate(buf, regions, r, undo);
-        const ti = performance.now();
-        let fs: FsDriver | undefined;
-        try {
-          try {
-            fs = openIso9660(new MemSyncDevice(buf, len), { readOnly: true });
-          } catch (e) {
-            countTypedError(e, openCodes);
-            openErrors++;
-          }
-          if (fs) {
-            stats.opened++;
-            walkFs(fs, stats, codes, LIMITS);
-            fs.close();
-          }
-        } catch (e) {
-          throw new Error(`seed ${SEED} ${image} iteration ${iter} (ops ${desc}, length ${len}): untyped error ${String(e)}\n${(e as Error)?.stack}`, { cause: e });
-        }
-        slowest = Math.max(slowest, performance.now() - ti);
-        for (let k = undo.length - 1; k >= 0; k--) buf.set(undo[k]![1], undo[k]![0]);
-      }
-      const secs = (performance.now() - t0) / 1000;
-      console.log(
-        `iso9660 ${image} fuzz: seed ${SEED}, ${ITERS} iterations in ${secs.toFixed(2)} s (slowest ${slowest.toFixed(0)} ms); ` +
-          `opened ${stats.opened}, open errors ${openErrors} ${JSON.stringify(Object.fromEntries(openCodes))}, ` +
-          `walk: ${stats.entries} entries, ${stats.reads} reads, ${stats.links} links, ${stats.opErrors} typed errors ${JSON.stringify(Object.fromEntries(codes))}`,
-      );
-      expect(slowest).toBeLessThan(5000);
-      expect(stats.opened).toBeGreaterThan(ITERS / 2);
-      expect(stats.opErrors).toBeGreaterThan(0);
+      const label = `iso9660 ${image} fuzz: seed ${SEED}`;
+      const res = fuzzRounds({ label, iters: ITERS, buf, mutate: (undo) => mutate(buf, regions, r, undo), open: (dev) => openIso9660(dev, { readOnly: true }), limits: LIMITS });
+      console.log(fuzzSummary(label, ITERS, res));
+      expect(res.slowestMs).toBeLessThan(5000);
+      expect(res.stats.opened).toBeGreaterThan(ITERS / 2);
+      expect(res.stats.opErrors).toBeGreaterThan(0);
     }, 120_000);
   }
 });
