@@ -129,6 +129,13 @@ describe('iso9660 read by the wasm driver, against the source trees', () => {
     });
     withIso('iso-joliet.iso', (fs) => {
       expect(fs.readdir(fs.rootIno).map((e) => e.name).sort()).toEqual(['A Long File Name With Spaces.txt', 'Mixed Case Directory', 'name.with.dots.tar.gz']);
+      // Joliet lookups ignore case, as in the appliance's kernel; plain names' do not
+      const dir = fs.lookup(fs.lookup(fs.rootIno, 'mixed case DIRECTORY'), 'nested');
+      expect(fs.lookup(dir, 'README.MD')).toBe(fs.lookup(dir, 'ReadMe.md'));
+    });
+    withIso('iso-l1.iso', (fs) => {
+      expect(fs.getattr(fs.lookup(fs.rootIno, 'readme.txt')).size).toBe(16);
+      for (const name of ['README.TXT', 'readme.txt;1', 'readme.txt.']) expect(fsErrorOf(() => fs.lookup(fs.rootIno, name)).errno).toBe('ENOENT');
     });
   });
 

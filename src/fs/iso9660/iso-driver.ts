@@ -45,6 +45,8 @@ interface DirIndex {
   entries: DirEntry[];
   byName: Map<string, number>;
   nodes: Map<number, IsoNode>;
+  /** Joliet: names with ASCII letters lower-cased, the first of equal ones kept. */
+  folded?: Map<string, number>;
 }
 
 const linuxDev = (major: number, minor: number) => (minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xff) << 12);
@@ -61,6 +63,7 @@ const dtOf = (mode: number): number => {
     default: return DT_UNKNOWN;
   }
 };
+const foldCase = (name: string) => name.replace(/[A-Z]+/g, (m) => m.toLowerCase());
 const isSelfOrParent = (rec: DirRecord) => rec.name.length === 1 && rec.name[0]! <= 1;
 
 export class IsoDriver extends ReadOnlyDriver implements FsDriver {
@@ -235,7 +238,13 @@ export class IsoDriver extends ReadOnlyDriver implements FsDriver {
   }
 
   lookup(dir: number, name: string): number {
-    const ino = this.dirIndex(dir).byName.get(name);
+    const idx = this.dirIndex(dir);
+    let ino = idx.byName.get(name);
+    // Linux looks Joliet names up case-insensitively (its default check=relaxed there).
+    if (ino === undefined && this.joliet) {
+      idx.folded ??= new Map([...idx.byName].reverse().map(([n, i]) => [foldCase(n), i]));
+      ino = idx.folded.get(foldCase(name));
+    }
     if (ino === undefined) throw new FsError('ENOENT', `${name}: No such file or directory`);
     return ino;
   }
