@@ -143,7 +143,11 @@ export class IsoDriver extends ReadOnlyDriver implements FsDriver {
       if (rr.nlink !== undefined) node.nlink = rr.nlink;
       if (rr.uid !== undefined) node.uid = rr.uid;
       if (rr.gid !== undefined) node.gid = rr.gid;
-      if (rr.rdev) node.rdev = linuxDev(rr.rdev.major, rr.rdev.minor);
+      if (rr.rdev) {
+        // PN's high word is 0 when the low one holds an old-style major << 8 | minor (what genisoimage writes).
+        const { major: high, minor: low } = rr.rdev;
+        node.rdev = high === 0 && low & ~0xff ? linuxDev(low >>> 8, low & 0xff) : linuxDev(high, low);
+      }
       if (rr.atime) node.atime = rr.atime;
       if (rr.mtime) node.mtime = rr.mtime;
       if (rr.ctime) node.ctime = rr.ctime;
