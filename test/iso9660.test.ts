@@ -2,8 +2,8 @@
  * The in-process ISO 9660 reader (src/fs/iso9660) against the trees its
  * fixtures were made from (fixtures/make-iso.sh keeps them in
  * fixtures/out/iso-src/): plain level 1/2/3, Joliet only, Rock Ridge with
- * symlinks, hard links, a fifo, long names and a tree deep enough to be
- * relocated, a cloud-init seed and an isohybrid-style image. Then a
+ * symlinks, hard links, a fifo, devices, long names and a tree deep enough to be
+ * relocated, zisofs-compressed files, a cloud-init seed and an isohybrid-style image. Then a
  * multi-extent file and corrupt volumes made by patching the images in memory,
  * and the CLI on the seed: on the wasm backend, printing what libguestfs prints.
  */
@@ -33,6 +33,7 @@ const IMAGES: [string, string, Kind][] = [
   ['iso-l3.iso', 'l3', 'joliet'],
   ['iso-joliet.iso', 'joliet', 'joliet'],
   ['iso-rock.iso', 'rock', 'rock'],
+  ['iso-zisofs.iso', 'zisofs', 'rock'],
   ['seed.iso', 'seed', 'rock'],
   ['iso-hybrid.iso', 'seed', 'rock'],
 ];
@@ -136,6 +137,18 @@ describe('iso9660 read by the wasm driver, against the source trees', () => {
     withIso('iso-l1.iso', (fs) => {
       expect(fs.getattr(fs.lookup(fs.rootIno, 'readme.txt')).size).toBe(16);
       for (const name of ['README.TXT', 'readme.txt;1', 'readme.txt.']) expect(fsErrorOf(() => fs.lookup(fs.rootIno, name)).errno).toBe('ENOENT');
+    });
+  });
+
+  it('zisofs: reads across compressed blocks and all-zero blocks at any offset', () => {
+    withIso('iso-zisofs.iso', (fs) => {
+      for (const name of ['text.txt', 'zeroes.bin']) {
+        const src = readFileSync(fixture(`iso-src/zisofs/${name}`));
+        const ino = fs.lookup(fs.rootIno, name);
+        for (const [at, n] of [[0, 10], [32760, 20], [65530, 70_000], [src.length - 5, 100]] as const) {
+          expect(Buffer.from(fs.read(ino, at, n)), `${name} ${at}`).toEqual(src.subarray(at, at + n));
+        }
+      }
     });
   });
 
@@ -305,14 +318,15 @@ describe('iso9660 through the CLI (wasm backend)', () => {
   });
 });
 
-/** Everything ls -l shows (and more) of every file under /, through the command table: one line each. */
+/** Everything ls -l shows (and more) of every file under /, and its contents' checksum, through the command table: one line each. */
 async function listing(g: Guestfs): Promise<string[]> {
   const paths = ((await g.call('find', ['/'])) as string[]).map((p) => `/${p}`);
   const st = (await g.call('lstatnslist', ['/', paths.map((p) => p.slice(1))])) as Record<string, number>[];
   const out: string[] = [];
   for (let i = 0; i < paths.length; i++) {
     const s = st[i]!;
-    const link = (s.st_mode! & S_IFMT) === 0o120000 ? ` -> ${await g.call('readlink', [paths[i]])}` : '';
+    const fmt = s.st_mode! & S_IFMT;
+    const link = fmt === 0o120000 ? ` -> ${await g.call('readlink', [paths[i]])}` : fmt === S_IFREG ? ` sha256=${await g.call('checksum', ['sha256', paths[i]])}` : '';
     out.push(`${paths[i]} ino=${s.st_ino} mode=${s.st_mode!.toString(8)} nlink=${s.st_nlink} uid=${s.st_uid} gid=${s.st_gid} size=${s.st_size} ` +
       `rdev=${s.st_rdev} atime=${s.st_atime_sec} mtime=${s.st_mtime_sec} ctime=${s.st_ctime_sec}${link}`);
   }
@@ -339,7 +353,7 @@ async function survey(backend: 'wasm' | 'appliance'): Promise<unknown> {
 }
 
 describe.skipIf(!haveQemu)('iso9660: the wasm backend shows what the appliance (Linux isofs) shows', () => {
-  it('every fixture: filesystems, type, label, primary volume descriptor, names, modes, owners, sizes, times, link counts, targets', async () => {
+  it('every fixture: filesystems, type, label, UUID, primary volume descriptor, names, modes, owners, sizes, times, link counts, targets, contents', async () => {
     const wasm = await survey('wasm');
     const appliance = await survey('appliance');
     expect(wasm).toEqual(appliance);

@@ -18,6 +18,7 @@ import { corrupt, dirRecords, FLAG_ASSOCIATED, FLAG_DIRECTORY, FLAG_MULTI_EXTENT
 import { jolietName, plainName, rockName } from './names.js';
 import { parseRockRidge, suspSkip, type RockInfo } from './rock-ridge.js';
 import { readVolume, type IsoVolume } from './volume.js';
+import { readZisofs, type ZisofsParams } from './zisofs.js';
 
 const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFLNK = 0o120000;
 /** Linux's defaults without Rock Ridge: r-x for everyone, owned by root. */
@@ -37,7 +38,7 @@ interface IsoNode extends Pick<Attr, 'ino' | 'mode' | 'nlink' | 'uid' | 'gid' | 
   /** File data, or the directory's own extent (one section). */
   sections: Section[];
   symlink?: string;
-  zisofs: boolean;
+  zisofs?: ZisofsParams;
   interleaved: boolean;
 }
 
@@ -134,7 +135,6 @@ export class IsoDriver extends ReadOnlyDriver implements FsDriver {
       mtime: t,
       ctime: t,
       sections: (dirExtent ? [dirExtent] : recs).map((r) => ({ at: this.extentStart(r), length: r.dataLength })),
-      zisofs: false,
       interleaved: recs.some((r) => r.interleaved),
     };
     node.size = node.sections.reduce((a, s) => a + s.length, 0);
@@ -155,9 +155,9 @@ export class IsoDriver extends ReadOnlyDriver implements FsDriver {
         node.symlink = rr.symlink;
         node.size = Buffer.byteLength(rr.symlink);
       }
-      if (rr.zisofsSize !== undefined) {
-        node.zisofs = true;
-        node.size = rr.zisofsSize;
+      if (rr.zisofs && !isDir) {
+        node.zisofs = rr.zisofs;
+        node.size = rr.zisofs.realSize;
       }
     }
     return node;
@@ -262,9 +262,16 @@ export class IsoDriver extends ReadOnlyDriver implements FsDriver {
     const fmt = n.mode & S_IFMT;
     if (fmt === S_IFDIR) throw new FsError('EISDIR', `iso9660: inode ${ino} is a directory`);
     if (fmt !== S_IFREG) throw new FsError('EINVAL', `iso9660: inode ${ino} is not a regular file`);
-    if (n.zisofs) throw new FsError('ENOTSUP', `iso9660: inode ${ino} is zisofs-compressed, which is not supported by the wasm backend: use --backend=appliance`);
     if (n.interleaved) throw new FsError('ENOTSUP', `iso9660: inode ${ino} is recorded interleaved, which is not supported by the wasm backend: use --backend=appliance`);
-    const want = Math.max(0, Math.min(length, n.size - offset));
+    if (n.zisofs) {
+      const stored = n.sections.reduce((a, s) => a + s.length, 0);
+      return readZisofs((o, l) => this.readSections(n, o, l), stored, n.zisofs, offset, length, `inode ${ino}`);
+    }
+    return this.readSections(n, offset, Math.max(0, Math.min(length, n.size - offset)));
+  }
+
+  /** `want` bytes at `offset` of a file's stored data, across its sections (multi-extent). */
+  private readSections(n: IsoNode, offset: number, want: number): Uint8Array {
     const out = new Uint8Array(want);
     let fileAt = 0;
     for (const s of n.sections) {

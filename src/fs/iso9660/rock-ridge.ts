@@ -8,6 +8,7 @@
  */
 import type { Timespec } from '../fs-driver.js';
 import { corrupt, longDate, shortDate } from './dir-record.js';
+import type { ZisofsParams } from './zisofs.js';
 
 const MAX_CONTINUATIONS = 32;
 const TF_LONG_FORM = 0x80;
@@ -31,8 +32,8 @@ export interface RockInfo {
   childLink?: number;
   /** RE: this directory was relocated here; its entry is hidden. */
   relocated: boolean;
-  /** ZF: zisofs-compressed, with this uncompressed size. */
-  zisofsSize?: number;
+  /** ZF: zisofs-compressed (algorithm "pz"). */
+  zisofs?: ZisofsParams;
 }
 
 /** Reads `length` bytes at a device byte offset (bounds-checked by the caller's reader). */
@@ -157,7 +158,7 @@ export function parseRockRidge(systemUse: Uint8Array, skip: number, read: ByteRe
           break;
         case 'ZF':
           if (len < 16) break;
-          if (sig(e, 4) === 'pz') info.zisofsSize = u32(e, 8);
+          if (sig(e, 4) === 'pz') info.zisofs = { headerBytes: e[6]! * 4, blockLog2: e[7]!, realSize: u32(e, 8) };
           break;
       }
     }

@@ -1,7 +1,8 @@
 /**
- * Mutated ISO 9660 volumes (fixtures/make-iso.sh's Rock Ridge + Joliet image, and
- * the plain level 1 one): the volume descriptors, the directory sectors of both
- * trees and their system use areas (SUSP/Rock Ridge entries, CE, CL, SL, NM, TF)
+ * Mutated ISO 9660 volumes (fixtures/make-iso.sh's Rock Ridge + Joliet image, the
+ * plain level 1 one and the zisofs one): the volume descriptors, the directory sectors of both
+ * trees and their system use areas (SUSP/Rock Ridge entries, CE, CL, SL, NM, TF, ZF),
+ * the first sector of each file (a zisofs header and block table)
  * get bits flipped, bytes set to 0x00/0xFF/random, extreme 32-bit values in the
  * extent/size fields, record and entry lengths changed, and truncations. Each
  * volume is opened and walked (readdir, getattr, lookup, read, readlink): only
@@ -22,7 +23,7 @@ const LIMITS = { maxSteps: 300, readCap: 64 * 1024, chunk: 16 * 1024 };
 const SECTOR = 2048;
 
 interface Region {
-  kind: 'descriptor' | 'directory';
+  kind: 'descriptor' | 'directory' | 'data';
   offset: number;
   size: number;
 }
@@ -53,6 +54,8 @@ function metadataRegions(img: Uint8Array): Region[] {
       }
       const isDot = img[pos + 32] === 1 && img[pos + 33]! <= 1;
       if (img[pos + 25]! & 2 && !isDot) queue.push({ extent: u32(img, pos + 2), length: u32(img, pos + 10) });
+      // a file's first sector: where a zisofs file keeps its header and block table
+      else if (!isDot && u32(img, pos + 10) > 0) out.push({ kind: 'data', offset: u32(img, pos + 2) * SECTOR, size: Math.min(SECTOR, u32(img, pos + 10)) });
       pos += len;
     }
   }
@@ -75,8 +78,10 @@ function mutate(buf: Uint8Array, regions: Region[], r: () => number, undo: [numb
   let len = buf.length;
   const ops: string[] = [];
   const dirs = regions.filter((x) => x.kind === 'directory'), descs = regions.filter((x) => x.kind === 'descriptor');
+  const data = regions.filter((x) => x.kind === 'data');
   for (let i = 0, n = 1 + pick(3); i < n; i++) {
-    const reg = r() < 0.2 ? descs[pick(descs.length)]! : dirs[pick(dirs.length)]!;
+    const x = r();
+    const reg = x < 0.15 ? descs[pick(descs.length)]! : x < 0.3 && data.length ? data[pick(data.length)]! : dirs[pick(dirs.length)]!;
     save(reg.offset, reg.size);
     const recs = reg.kind === 'directory' ? recordStarts(buf, reg) : [reg.offset + 156];
     const rec = recs.length ? recs[pick(recs.length)]! : reg.offset;
@@ -105,22 +110,23 @@ function mutate(buf: Uint8Array, regions: Region[], r: () => number, undo: [numb
 }
 
 describe('ISO 9660 fuzz', () => {
-  for (const image of ['iso-rock.iso', 'iso-l1.iso']) {
+  for (const image of ['iso-rock.iso', 'iso-l1.iso', 'iso-zisofs.iso']) {
     it(`survives ${ITERS} mutated copies of ${image} opened and walked, with only typed errors`, () => {
       const good = new Uint8Array(readFileSync(fixture(image)));
       const regions = metadataRegions(good);
-      expect(regions.filter((x) => x.kind === 'directory').length).toBeGreaterThan(image === 'iso-rock.iso' ? 30 : 2);
+      expect(regions.filter((x) => x.kind === 'directory').length).toBeGreaterThan(image === 'iso-rock.iso' ? 30 : 0);
+      expect(regions.filter((x) => x.kind === 'data').length).toBeGreaterThan(2);
       {
         const fs = openIso9660(new MemSyncDevice(good, good.length), { readOnly: true });
         const s = newWalkStats();
         walkFs(fs, s, new Map(), { ...LIMITS, maxSteps: 5000 });
         expect(s.opErrors).toBe(0);
         // every file of the source tree (make-iso.sh keeps it), and the Rock Ridge image's rr_moved
-        const tree = fixture(`iso-src/${image === 'iso-rock.iso' ? 'rock' : 'l1'}`);
+        const tree = fixture(`iso-src/${image.replace(/^iso-|\.iso$/g, '')}`);
         expect(s.entries).toBe(readdirSync(tree, { recursive: true }).length + (image === 'iso-rock.iso' ? 1 : 0));
         fs.close();
       }
-      const r = seededRandom(SEED + (image === 'iso-rock.iso' ? 0 : 1));
+      const r = seededRandom(SEED + image.length);
       const buf = good.slice();
       const label = `iso9660 ${image} fuzz: seed ${SEED}`;
       const res = fuzzRounds({ label, iters: ITERS, buf, mutate: (undo) => mutate(buf, regions, r, undo), open: (dev) => openIso9660(dev, { readOnly: true }), limits: LIMITS });
