@@ -221,7 +221,7 @@ describe('iso9660 structures the fixtures cannot make, and corruption', () => {
     expect(Buffer.from(fs.read(ino, 6140, 8)).toString()).toBe('AAAABBBB');
   });
 
-  it('not an ISO, a truncated image, a broken record, a CE loop and a CL loop: typed errors naming what is wrong', () => {
+  it('not an ISO, a truncated image, a broken record, a CE loop, a CL loop and a directory loop: typed errors naming what is wrong', () => {
     const good = load('iso-rock.iso');
     const open = (img: Uint8Array, len = img.length) => openIso9660(new MemSyncDevice(img, len), { readOnly: true });
     const ext4 = load('ext2.img');
@@ -268,7 +268,12 @@ describe('iso9660 structures the fixtures cannot make, and corruption', () => {
     const deepIno = Array.from({ length: 7 }, (_, i) => `level${i + 1}`).reduce((d, n) => cf.lookup(d, n), cf.rootIno);
     const ce2 = fsErrorOf(() => cf.readdir(deepIno));
     expect(ce2.errno).toBe('EUCLEAN');
-    expect(ce2.message).toMatch(/relocated directory .* points back at its parent or the root/);
+    // a plain directory record pointing at the root's extent
+    const dirLoop = good.slice();
+    dirLoop.set(le733(root.extent), level1.at + 2);
+    const df = open(dirLoop);
+    expect(fsErrorOf(() => df.readdir(df.rootIno)).message).toBe(`iso9660: directory 'level1' (record at byte ${level1.at}) is its own ancestor: the directory tree loops: the filesystem is corrupt`);
+    expect(ce2.message).toBe(`iso9660: directory 'level8' (record at byte ${placeholder.at}) is its own ancestor: the directory tree loops: the filesystem is corrupt`);
   });
 });
 

@@ -27,6 +27,8 @@ const DEFAULT_PERMS = 0o555;
 const MAX_DIR_BYTES = 256 << 20;
 const DIR_CACHE = 64;
 const NAME_MAX = 255;
+/** Deeper than any path a tool can name (PATH_MAX 4096, two bytes a level). */
+const MAX_DEPTH = 2048;
 
 interface Section {
   at: number;
@@ -176,6 +178,7 @@ export class IsoDriver extends ReadOnlyDriver implements FsDriver {
     const { at, length } = dir.sections[0]!;
     if (length > MAX_DIR_BYTES) throw corrupt(`directory inode ${dirIno} is ${length} bytes long`);
     const idx: DirIndex = { entries: [], byName: new Map(), nodes: new Map() };
+    const ancestors = this.ancestorExtents(dirIno);
     let group: DirRecord[] = [];
     for (const rec of dirRecords(this.readBytes(at, length), at, this.volume.blockSize)) {
       if (isSelfOrParent(rec)) continue;
@@ -189,9 +192,13 @@ export class IsoDriver extends ReadOnlyDriver implements FsDriver {
       if (rr?.relocated) continue; // shown where its CL placeholder is
       const name = this.nameOf(recs[recs.length - 1]!, rr);
       if (!name || name === '.' || name === '..' || name.includes('/') || Buffer.byteLength(name) > NAME_MAX) continue;
-      const node = rr?.childLink !== undefined ? this.relocatedDir(recs[0]!, rr.childLink, at)
+      const node = rr?.childLink !== undefined ? this.relocatedDir(recs[0]!, rr.childLink)
         : recs[0]!.flags & FLAG_DIRECTORY ? this.dirNode(recs[0]!)
         : this.nodeOf(recs, rr);
+      // A corrupt record pointing back up would make every tree walk endless.
+      if ((node.mode & S_IFMT) === S_IFDIR && ancestors.has(node.sections[0]!.at)) {
+        throw corrupt(`directory '${name}' (record at byte ${recs[0]!.offset}) is its own ancestor: the directory tree loops`);
+      }
       if (idx.byName.has(name) || idx.nodes.has(node.ino)) continue;
       idx.entries.push({ name, ino: node.ino, type: dtOf(node.mode) });
       idx.byName.set(name, node.ino);
@@ -208,10 +215,20 @@ export class IsoDriver extends ReadOnlyDriver implements FsDriver {
     return this.nodeOf([dot], this.rock(dot), dot);
   }
 
+  /** Where the directory and each of its ancestors (up to the root) keep their records. */
+  private ancestorExtents(dirIno: number): Set<number> {
+    const out = new Set<number>();
+    for (let ino: number | undefined = dirIno, steps = 0; ino !== undefined && steps < MAX_DEPTH; steps++) {
+      const at = this.node(ino).sections[0]!.at;
+      if (out.has(at)) break;
+      out.add(at);
+      ino = ino === this.rootIno ? undefined : this.parentOf.get(ino);
+    }
+    return out;
+  }
+
   /** A CL placeholder: the directory relocated to `extent`, with the attributes of its own '.' record. */
-  private relocatedDir(placeholder: DirRecord, extent: number, parentAt: number): IsoNode {
-    const bs = this.volume.blockSize;
-    if (extent * bs === parentAt || extent * bs === this.root.sections[0]!.at) throw corrupt(`a relocated directory (CL at byte ${placeholder.offset}) points back at its parent or the root`);
+  private relocatedDir(placeholder: DirRecord, extent: number): IsoNode {
     const dot = this.firstRecord({ ...placeholder, extent, xarBlocks: 0 });
     if (!(dot.flags & FLAG_DIRECTORY)) throw corrupt(`the relocated directory at block ${extent} is not a directory`);
     const node = this.nodeOf([dot], this.rock(dot), dot);
