@@ -288,7 +288,7 @@ function findSig(area: Uint8Array, sig: string): number {
 }
 
 describe('iso9660 through the CLI (wasm backend)', () => {
-  it('cat -m and ls -lR on the cloud-init seed stay on wasm and print what virt-cat and virt-ls print', async () => {
+  it('cat -m, ls -lR and df on the cloud-init seed stay on wasm and print what virt-cat, virt-ls and virt-df print', async () => {
     const img = fixture('seed.iso');
     const before = sha256(img);
     const cat = await runCli(['cat', '-v', '-a', img, '-m', '/dev/sda', '/user-data']);
@@ -299,6 +299,10 @@ describe('iso9660 through the CLI (wasm backend)', () => {
     expect(ls.status, ls.err).toBe(0);
     expect(ls.err).toMatch(/^backend: wasm /m);
     expect(ls.out).toBe(golden('virt-ls__seed__lR.out'));
+    const df = await runCli(['df', '-v', '-a', img]);
+    expect(df.status, df.err).toBe(0);
+    expect(df.err).toMatch(/^backend: wasm /m);
+    expect(df.out).toBe(golden('virt-df__seed.out'));
     expect(sha256(img)).toBe(before);
   });
 
