@@ -6,7 +6,8 @@
  */
 import { FsError } from '../fs-driver.js';
 
-export const FLAG_HIDDEN = 0x01, FLAG_DIRECTORY = 0x02, FLAG_ASSOCIATED = 0x04, FLAG_MULTI_EXTENT = 0x80;
+/** Record flags (the hidden bit, 0x01, changes nothing: Linux lists hidden files by default). */
+export const FLAG_DIRECTORY = 0x02, FLAG_ASSOCIATED = 0x04, FLAG_MULTI_EXTENT = 0x80;
 const HEAD = 33;
 
 export interface DirRecord {
