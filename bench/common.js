@@ -21,3 +21,31 @@ export function timeRun(cmd, args, env = {}) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   return s;
 }
+
+/**
+ * Times guestkit cases on the wasm backend (--backend=auto) and the appliance beside
+ * their libguestfs peer, alternating runs, and prints medians and ratios. A case is
+ * [label, guestkit args, libguestfs command, its args]; the peer runs with
+ * LIBGUESTFS_BACKEND=direct (and whatever LIBGUESTFS_BACKEND_SETTINGS the caller exported).
+ */
+export function sideBySide(title, cases) {
+  const libguestfs = cases.every(([, , cmd]) => have(cmd));
+  const lgEnv = { LIBGUESTFS_BACKEND: 'direct' };
+  console.log(`${title}: ${runs} runs each, alternating${libguestfs ? ' with libguestfs (LIBGUESTFS_BACKEND=direct)' : ' (libguestfs not installed)'}`);
+  console.log(`${'case'.padEnd(20)}${'wasm'.padStart(10)}${'appliance'.padStart(11)}${libguestfs ? 'libguestfs'.padStart(12) + 'lg/wasm'.padStart(9) + 'lg/appl'.padStart(9) : ''}`);
+  for (const [label, gkArgs, lgCmd, lgArgs] of cases) {
+    const wasm = [], appl = [], lg = [];
+    for (let i = 0; i < runs; i++) {
+      wasm.push(timeRun('node', [guestkit, ...gkArgs]));
+      appl.push(timeRun('node', [guestkit, ...gkArgs, '--backend=appliance']));
+      if (libguestfs) lg.push(timeRun(lgCmd, lgArgs, lgEnv));
+    }
+    const w = median(wasm), a = median(appl);
+    let line = `${label.padEnd(20)}${(w.toFixed(3) + ' s').padStart(10)}${(a.toFixed(2) + ' s').padStart(11)}`;
+    if (libguestfs) {
+      const l = median(lg);
+      line += `${(l.toFixed(2) + ' s').padStart(12)}${((l / w).toFixed(1) + '×').padStart(9)}${((l / a).toFixed(1) + '×').padStart(9)}`;
+    }
+    console.log(line);
+  }
+}

@@ -195,3 +195,64 @@ export async function runFsFuzz(spec: FsFuzzSpec): Promise<FsFuzzResult> {
   );
   return { stats, openErrors, aborts, slowestMs: slowest };
 }
+
+export interface FuzzResult {
+  stats: WalkStats;
+  /** Typed errors of the walks, and of the opens, by code. */
+  codes: Map<string, number>;
+  openCodes: Map<string, number>;
+  openErrors: number;
+  slowestMs: number;
+  seconds: number;
+}
+
+/**
+ * `iters` rounds on `buf`: `mutate` changes it in place (saving what it overwrote in
+ * `undo`, and saying which device length to expose), the volume is opened and
+ * walked, the bytes are restored. An untyped error fails naming the round.
+ */
+export function fuzzRounds(opts: {
+  label: string;
+  iters: number;
+  buf: Uint8Array;
+  mutate: (undo: [number, Uint8Array][]) => { len: number; desc: string };
+  open: (dev: SyncDevice) => FsDriver;
+  limits: WalkLimits;
+}): FuzzResult {
+  const stats = newWalkStats();
+  const codes = new Map<string, number>(), openCodes = new Map<string, number>();
+  let openErrors = 0, slowestMs = 0;
+  const t0 = performance.now();
+  for (let iter = 0; iter < opts.iters; iter++) {
+    const undo: [number, Uint8Array][] = [];
+    const { len, desc } = opts.mutate(undo);
+    const ti = performance.now();
+    let fs: FsDriver | undefined;
+    try {
+      try {
+        fs = opts.open(new MemSyncDevice(opts.buf, len));
+      } catch (e) {
+        countTypedError(e, openCodes);
+        openErrors++;
+      }
+      if (fs) {
+        stats.opened++;
+        walkFs(fs, stats, codes, opts.limits);
+        fs.close();
+      }
+    } catch (e) {
+      throw new Error(`${opts.label} iteration ${iter} (ops ${desc}, length ${len}): untyped error ${String(e)}\n${(e as Error)?.stack}`, { cause: e });
+    }
+    slowestMs = Math.max(slowestMs, performance.now() - ti);
+    for (let k = undo.length - 1; k >= 0; k--) opts.buf.set(undo[k]![1], undo[k]![0]);
+  }
+  return { stats, codes, openCodes, openErrors, slowestMs, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** One line saying what a fuzz run did. */
+export function fuzzSummary(label: string, iters: number, r: FuzzResult): string {
+  const s = r.stats;
+  return `${label}: ${iters} iterations in ${r.seconds.toFixed(2)} s (slowest ${r.slowestMs.toFixed(0)} ms); ` +
+    `opened ${s.opened}, open errors ${r.openErrors} ${JSON.stringify(Object.fromEntries(r.openCodes))}, ` +
+    `walk: ${s.entries} entries, ${s.reads} reads, ${s.links} links, ${s.opErrors} typed errors ${JSON.stringify(Object.fromEntries(r.codes))}`;
+}

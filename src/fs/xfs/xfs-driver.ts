@@ -17,6 +17,7 @@ import { DIR2_LEAF_OFFSET, dataBlockEntries, shortformEntries } from './dir.js';
 import { FMT_BTREE, FMT_EXTENTS, FMT_LOCAL, inodeAttr, parseInode, type XfsInode } from './inode.js';
 import { xfsStatfs } from './statfs.js';
 import { Lru } from '../../util/lru.js';
+import { ReadOnlyDriver } from '../read-only-driver.js';
 import { corrupt, parseSuperblock, type XfsGeometry } from './superblock.js';
 
 const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFLNK = 0o120000;
@@ -29,9 +30,8 @@ interface DirIndex {
   byName: Map<string, number>;
 }
 
-export class XfsDriver implements FsDriver {
+export class XfsDriver extends ReadOnlyDriver implements FsDriver {
   readonly type = 'xfs';
-  readonly readOnly = true;
   readonly rootIno: number;
   private readonly inodes = new Lru<number, XfsInode>(INODE_CACHE);
   private readonly extents = new Lru<number, Extent[]>(INODE_CACHE);
@@ -40,6 +40,7 @@ export class XfsDriver implements FsDriver {
   private closed = false;
 
   constructor(private readonly device: SyncDevice, readonly geo: XfsGeometry) {
+    super();
     this.rootIno = geo.rootIno;
   }
 
@@ -229,20 +230,9 @@ export class XfsDriver implements FsDriver {
     return out;
   }
 
-  private refuse(op: string): never {
-    throw new FsError('EROFS', `xfs: ${op}: the wasm backend reads xfs only: use --backend=appliance to write`);
+  protected refusal(op: string): string {
+    return `xfs: ${op}: the wasm backend reads xfs only: use --backend=appliance to write`;
   }
-  write(): void { this.refuse('write'); }
-  truncate(): void { this.refuse('truncate'); }
-  create(): number { this.refuse('create'); }
-  mkdir(): number { this.refuse('mkdir'); }
-  symlink(): number { this.refuse('symlink'); }
-  link(): void { this.refuse('link'); }
-  unlink(): void { this.refuse('unlink'); }
-  rmdir(): void { this.refuse('rmdir'); }
-  rename(): void { this.refuse('rename'); }
-  setattr(): void { this.refuse('setattr'); }
-  flush(): void {}
   close(): void {
     this.closed = true;
   }
