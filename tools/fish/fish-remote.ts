@@ -1,0 +1,37 @@
+/**
+ * `guestkit fish --remote[=PID]`: commands from the command line (split at ':')
+ * or from stdin run in the listening fish. As with guestfish, lines are parsed
+ * here (so `!cmd`, `<!cmd` and `| cmd` run on this side) and each command is
+ * sent with its exit-on-error flag: a failure ends this run and, unless the
+ * command was written `-cmd`, the server too.
+ */
+import { createInterface } from 'node:readline';
+import { Guestfs } from '../../src/core/guestfs.js';
+import { FishShell } from '../../src/shell/fish.js';
+import { FishRemoteClient } from '../../src/shell/remote/client.js';
+import { splitCommands, type Word } from '../../src/shell/tokenize.js';
+
+export async function runRemote(pid: number, words: Word[], opts: { pipeError: boolean; interactive: (shell: FishShell) => Promise<number> }): Promise<number> {
+  const client = await FishRemoteClient.connect(pid);
+  const io = { out: process.stdout, err: process.stderr };
+  try {
+    if (words.length > 0) {
+      for (const command of splitCommands(words)) {
+        let name = command[0]!.text;
+        const exitOnError = !(name.startsWith('-') && name.length > 1);
+        if (!exitOnError) name = name.slice(1);
+        const ok = await client.call(name, command.slice(1).map((w) => w.text), exitOnError, io);
+        if (!ok && exitOnError) return 1;
+      }
+      return 0;
+    }
+    // Nothing runs on this handle: every command is forwarded.
+    const shell = new FishShell(new Guestfs(), io);
+    shell.pipeError = opts.pipeError;
+    shell.forward = (name, args, exitOnError) => client.call(name, args, exitOnError, shell.io);
+    if (process.stdin.isTTY) return await opts.interactive(shell);
+    return await shell.runLines(createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false }));
+  } finally {
+    client.close();
+  }
+}
