@@ -126,6 +126,8 @@ export class FishShell implements FishContext {
     const def = findCommand(name);
     if (!def) throw new UsageError(`${name}: unknown command\n`);
     const { args: typed, optargs } = convertArgs(def, args);
+    // A download to '-' writes where this command's output goes now (a remote client, a | pipe).
+    this.g.stdout = this.io.out;
     const result = await this.g.call(def.name, typed, optargs);
     await this.write(formatResult(def, result));
   }

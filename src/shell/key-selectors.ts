@@ -38,11 +38,6 @@ export type KeyReader = (prompt: string) => Promise<string>;
 export class KeyStore {
   constructor(readonly selectors: readonly KeySelector[], private readonly read: KeyReader) {}
 
-  /** Clevis unlocks over the network, so a clevis selector turns networking on (as guestfish does). */
-  get needsNetwork(): boolean {
-    return this.selectors.some((s) => s.type === 'clevis');
-  }
-
   /**
    * The key for DEVICE (known also by UUID): the selectors naming it or `all`, in
    * order, else one read from stdin or the terminal. A clevis selector yields no

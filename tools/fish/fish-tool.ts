@@ -86,7 +86,7 @@ async function session(o: DriveOptions, flags: FishFlags, words: Word[]): Promis
     for (const p of flags.prepared) await createPreparedFile(p, process.cwd());
     for (const d of o.drives) g.addDrive(d.file, { format: d.format, readonly: d.readonly, locking: d.locking });
     if (!flags.sync) await g.call('set-autosync', [false]);
-    if (flags.network || flags.keys.some((k) => k.type === 'clevis')) await g.call('set-network', [true]);
+    if (flags.network) await g.call('set-network', [true]);
     // -i, -m and -N imply launch, as in guestfish.
     if (o.inspect || o.mounts.length > 0 || flags.prepared.length > 0) {
       await g.launch();
