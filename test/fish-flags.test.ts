@@ -117,8 +117,7 @@ describe('other flags', () => {
     expect(r.err).toMatch(/^guestkit fish: error: no operating system was found on the disk/);
   });
 
-  // Independent one-flag runs: concurrently, to keep the file short.
-  it.concurrent.each([
+  it.each([
     ['live', ['--live']],
     ['listen-and-remote', ['--listen', '--remote=1']],
     ['listen-extra', ['--listen', 'echo', 'hi']],
