@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { haveQemu, TEST_BACKENDS } from './helpers/backends.js';
 import { runCli } from './helpers/cli.js';
-import { fixture, GOLDEN, scratch } from './helpers/fixtures.js';
+import { copyFixture, fixture, GOLDEN, scratch } from './helpers/fixtures.js';
 
 const golden = (name: string) => {
   const read = (ext: string) => { const f = join(GOLDEN, 'fish-flags', `${name}.${ext}`); return existsSync(f) ? readFileSync(f, 'utf8') : ''; };
@@ -43,7 +43,7 @@ describe('-N prepared disks', () => {
   });
 
   it('names disks test1.img, test2.img... or as told, sparse, in the order given with -a', async () => {
-    const r = await fish(['-N', 'disk:4M', '-a', fixture('ext4.img'), '-N', 'x.img=part:6M', 'list-devices', ':', 'list-partitions', ':', 'blockdev-getsize64', '/dev/sdc']);
+    const r = await fish(['-N', 'disk:4M', '-a', copyFixture('ext4.img', tmp.dir), '-N', 'x.img=part:6M', 'list-devices', ':', 'list-partitions', ':', 'blockdev-getsize64', '/dev/sdc']);
     expect(r).toMatchObject({ status: 0, out: '/dev/sda\n/dev/sdb\n/dev/sdc\n/dev/sdc1\n6291456\n', err: '' });
     expect(statSync(join(tmp.dir, 'test1.img')).size).toBe(4 << 20);
     expect(statSync(join(tmp.dir, 'x.img')).blocks * 512).toBeLessThan(1 << 20);
@@ -75,10 +75,10 @@ describe('pipes', () => {
   it('--pipe-error fails a command whose output the host command did not read; without it the script goes on', async () => {
     // 4 MiB of output into a command that reads nothing and exits.
     const script = 'fill 0x41 4194304 /big\ndownload /big - | true\necho after\n';
-    const args = ['-N', 'fs.img=disk:8M', '-a', fixture('ext4.img'), '-m', '/dev/sdb'];
     const copy = scratch();
+    const args = ['-a', copyFixture('ext4.img', copy.dir), '-m', '/dev/sda'];
     try {
-      const plain = await runCli(['fish', '--rw', ...args], { cwd: copy.dir, input: script, env: { GUESTKIT_BACKEND: 'wasm' } });
+      const plain = await runCli(['fish', ...args], { cwd: copy.dir, input: script, env: { GUESTKIT_BACKEND: 'wasm' } });
       expect(plain.out).toBe('after\n');
       expect(plain.status).toBe(0);
       const strict = await runCli(['fish', '--pipe-error', ...args], { cwd: copy.dir, input: script, env: { GUESTKIT_BACKEND: 'wasm' } });
@@ -140,10 +140,10 @@ describe('other flags', () => {
   });
 
   it('--blocksize=4096 is refused (512-byte sectors only); a bad size is refused as guestfish does', async () => {
-    expect((await fish(['--blocksize=4096', '-a', fixture('ext4.img'), 'echo', 'ok'])).err).toBe('guestkit fish: error: --blocksize=4096: disks with 4096-byte sectors are not supported: guestkit presents 512-byte sectors\n');
-    expect((await fish(['--blocksize=1000', '-a', fixture('ext4.img')])).err).toBe('guestkit fish: error: blocksize parameter is invalid\n');
+    expect((await fish(['--ro', '--blocksize=4096', '-a', fixture('ext4.img'), 'echo', 'ok'])).err).toBe('guestkit fish: error: --blocksize=4096: disks with 4096-byte sectors are not supported: guestkit presents 512-byte sectors\n');
+    expect((await fish(['--ro', '--blocksize=1000', '-a', fixture('ext4.img')])).err).toBe('guestkit fish: error: blocksize parameter is invalid\n');
     expect(golden('blocksize-bad').err).toBe('libguestfs: error: blocksize parameter is invalid\n');
-    expect((await fish(['--blocksize=512', '-a', fixture('ext4.img'), 'echo', 'ok'])).out).toBe('ok\n');
+    expect((await fish(['--ro', '--blocksize=512', '-a', fixture('ext4.img'), 'echo', 'ok'])).out).toBe('ok\n');
   });
 
   it('-d and -i GUEST name libvirt in a one-line error, exit 1', async () => {

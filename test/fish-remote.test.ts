@@ -110,7 +110,11 @@ describe('fish --listen / --remote', () => {
     expect((await remote(l1.pid, ['list-devices'])).out).toBe('/dev/sda\n');
     expect((await remote(l2.pid, ['add-drive-ro', a, ':', 'run', ':', 'list-devices', ':', 'echo', 'two'])).out).toBe('/dev/sda\ntwo\n');
     expect((await remote(l1.pid, ['--', '-mkdir', '/nope'])).err).toMatch(/read-only|Read-only/);
-    for (const pid of [l1.pid, l2.pid]) expect((await remote(pid, ['quit'])).status).toBe(0);
+    expect((await remote(l1.pid, ['quit'])).status).toBe(0);
+    // A signal ends a listener cleanly too: its socket is removed.
+    process.kill(l2.pid, 'SIGTERM');
+    expect(await gone(l2.pid)).toBe(true);
+    expect(existsSync(join(sockDir(), `socket-${l2.pid}`))).toBe(false);
   }, 30_000);
 
   it('a listener that cannot set up says why and exits 1, printing no PID', async () => {
