@@ -133,6 +133,7 @@ describe('other flags', () => {
     ['keys-from-stdin', ['--keys-from-stdin', 'echo', 'ok']],
     ['blocksize-bare', ['--blocksize', 'echo', 'ok']],
     ['connect-alone', ['-c', 'qemu:///system', 'echo', 'ok']],
+    ['f-missing', ['-f', '/nonexistent/script.gf']],
   ])('%s: as guestfish', async (name, args) => {
     const r = await runCli(['fish', ...args], { cwd: tmp.dir, env: { GUESTFISH_PID: '' } });
     const g = golden(name);

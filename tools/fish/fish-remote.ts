@@ -1,17 +1,17 @@
 /**
- * `guestkit fish --remote[=PID]`: commands from the command line (split at ':')
- * or from stdin run in the listening fish. As with guestfish, lines are parsed
+ * `guestkit fish --remote[=PID]`: commands from the command line (split at ':'),
+ * from -f FILE or from stdin run in the listening fish. As with guestfish, lines are parsed
  * here (so `!cmd`, `<!cmd` and `| cmd` run on this side) and each command is
  * sent with its exit-on-error flag: a failure ends this run and, unless the
  * command was written `-cmd`, the server too.
  */
-import { createInterface } from 'node:readline';
 import { Guestfs } from '../../src/core/guestfs.js';
 import { FishShell } from '../../src/shell/fish.js';
 import { FishRemoteClient } from '../../src/shell/remote/client.js';
 import { splitCommands, type Word } from '../../src/shell/tokenize.js';
+import { scriptLines } from './script-input.js';
 
-export async function runRemote(pid: number, words: Word[], opts: { pipeError: boolean; interactive: (shell: FishShell) => Promise<number> }): Promise<number> {
+export async function runRemote(pid: number, words: Word[], opts: { file?: string; pipeError: boolean; interactive: (shell: FishShell) => Promise<number> }): Promise<number> {
   const client = await FishRemoteClient.connect(pid);
   const io = { out: process.stdout, err: process.stderr };
   try {
@@ -29,8 +29,8 @@ export async function runRemote(pid: number, words: Word[], opts: { pipeError: b
     const shell = new FishShell(new Guestfs(), io);
     shell.pipeError = opts.pipeError;
     shell.forward = (name, args, exitOnError) => client.call(name, args, exitOnError, shell.io);
-    if (process.stdin.isTTY) return await opts.interactive(shell);
-    return await shell.runLines(createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false }));
+    if (opts.file === undefined && process.stdin.isTTY) return await opts.interactive(shell);
+    return await shell.runLines(scriptLines(opts.file));
   } finally {
     client.close();
   }

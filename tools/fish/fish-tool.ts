@@ -3,7 +3,7 @@
  * from -f FILE, on stdin, from --remote clients (--listen), or sent to a
  * listening fish (--remote).
  */
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { addDriveOptions, guestfsOptions, type DriveOptions } from '../common/drive-options.js';
@@ -20,6 +20,7 @@ import { splitCommands, type Word } from '../../src/shell/tokenize.js';
 import { addFishOptions, libvirtError, newFishFlags, preparedDriveOption, type FishFlags } from './fish-options.js';
 import { isListenerProcess, serve, startListener } from './fish-listen.js';
 import { runRemote } from './fish-remote.js';
+import { scriptLines } from './script-input.js';
 
 export function fishCommand(): Command {
   const cmd = new Command('fish')
@@ -56,7 +57,7 @@ async function earlyExit(flags: FishFlags, words: Word[]): Promise<number | unde
   if (flags.listen && flags.remote !== undefined) throw new GuestkitError('EINVAL', 'cannot use --listen and --remote options at the same time');
   if (flags.listen && words.length > 0) throw new GuestkitError('EINVAL', 'extra parameters on the command line with --listen flag');
   if (flags.listen && flags.file !== undefined) throw new GuestkitError('EINVAL', 'cannot use --listen and --file options at the same time');
-  if (flags.remote !== undefined) return runRemote(flags.remote, words, { pipeError: flags.pipeError, interactive });
+  if (flags.remote !== undefined) return runRemote(flags.remote, words, { file: flags.file, pipeError: flags.pipeError, interactive });
   if (flags.listen && !isListenerProcess()) return startListener(flags.csh);
   return undefined;
 }
@@ -95,9 +96,9 @@ async function session(o: DriveOptions, flags: FishFlags, words: Word[]): Promis
       for (const m of o.mounts) await mountSpec(g, m, o.drives.every((d) => d.readonly));
     }
     if (isListenerProcess()) return await serve(shell);
-    if (flags.file) return await shell.runLines(lines(createReadStream(flags.file)));
+    if (flags.file !== undefined) return await shell.runLines(scriptLines(flags.file));
     if (words.length > 0) return await shell.runCommands(splitCommands(words));
-    if (!process.stdin.isTTY) return await shell.runLines(lines(process.stdin));
+    if (!process.stdin.isTTY) return await shell.runLines(scriptLines(undefined));
     return await interactive(shell);
   } finally {
     await shell.g.close();
@@ -107,11 +108,6 @@ async function session(o: DriveOptions, flags: FishFlags, words: Word[]): Promis
 /** The device a drive has: /dev/sda for the first added, /dev/sdb for the second... */
 function deviceOf(o: DriveOptions, path: string): string {
   return driveName(o.drives.findIndex((d) => d.file === path));
-}
-
-/** Lines as they arrive: each is handed over as soon as its newline (or the end) is read. */
-function lines(input: NodeJS.ReadableStream): AsyncIterable<string> {
-  return createInterface({ input, crlfDelay: Infinity, terminal: false });
 }
 
 async function interactive(shell: FishShell): Promise<number> {

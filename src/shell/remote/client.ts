@@ -6,6 +6,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { GuestkitError } from '../../errors/index.js';
+import { strerror } from '../../errors/errno.js';
 import { FrameReader, FrameType, frame, parseJson, PROTOCOL_VERSION, ProtocolError, type Reply } from './protocol.js';
 import { checkSocketOwner, socketPath } from './socket-path.js';
 
@@ -91,6 +92,5 @@ export class FishRemoteClient {
 
 /** The system's wording of a connect error, as perror prints it. */
 function describe(e: NodeJS.ErrnoException): string {
-  const words: Record<string, string> = { ENOENT: 'No such file or directory', ECONNREFUSED: 'Connection refused', EACCES: 'Permission denied', ENOTSOCK: 'Socket operation on non-socket' };
-  return words[e.code ?? ''] ?? e.message;
+  return e.code ? strerror(e.code) : e.message;
 }

@@ -66,3 +66,4 @@ cap connect-alone guestfish -c qemu:///system echo ok
 cap remote-pid-junk guestfish --remote=123x echo
 cap i-domain guestfish -i nosuchguest
 cap keys-from-stdin guestfish --keys-from-stdin echo ok
+cap f-missing guestfish -f /nonexistent/script.gf
