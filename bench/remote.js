@@ -2,6 +2,7 @@
 // warm session, on each backend, beside guestfish's own --listen/--remote.
 //   library: FishRemoteClient.call on an open connection (what a program embedding guestkit pays)
 //   library+connect: a new connection per command
+//   in-process: the same call on a handle in this process (no remote control), to show what the socket adds
 //   cli: a whole `guestkit fish --remote cat /etc/hostname` process; guestfish: the same with guestfish
 // Medians of BENCH_RUNS (default 3; the library rows take 20 samples per run); cli and guestfish alternate.
 // Usage: node bench/remote.js [disk.img] (default fixtures/out/ext4.img, mounted at /)
@@ -13,6 +14,7 @@ import { Writable } from 'node:stream';
 import { guestkit, have, median, root, runs, timeRun } from './common.js';
 
 const { FishRemoteClient } = await import(join(root, 'dist', 'src', 'shell', 'remote', 'client.js'));
+const { Guestfs } = await import(join(root, 'dist', 'src', 'core', 'guestfs.js'));
 const work = mkdtempSync(join(tmpdir(), 'bench-remote-'));
 const disk = join(work, 'disk.img');
 copyFileSync(process.argv[2] ?? join(root, 'fixtures', 'out', 'ext4.img'), disk);
@@ -50,6 +52,15 @@ for (const backend of ['wasm', 'appliance']) {
     }));
   }
   client.close();
+  const g = new Guestfs({ backend });
+  g.addDrive(disk, { readonly: true });
+  await g.launch();
+  await g.call('mount-ro', ['/dev/sda', '/']);
+  await g.call('cat', ['/etc/hostname']);
+  const direct = [];
+  for (let i = 0; i < runs * 20; i++) direct.push(await time(() => g.call('cat', ['/etc/hostname'])));
+  await g.close();
+  rows.push([`guestkit ${backend}: in-process call (no remote)`, median(direct)]);
   rows.push([`guestkit ${backend}: library call, open connection`, median(open)]);
   rows.push([`guestkit ${backend}: library call, new connection`, median(fresh)]);
   const cli = [];
