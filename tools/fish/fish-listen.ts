@@ -44,9 +44,10 @@ export async function startListener(csh: boolean): Promise<number> {
 }
 
 /** The background process, once set up: serves until quit/exit, a failed command, or a signal. */
-export async function serve(shell: FishShell): Promise<number> {
+export async function serve(shell: FishShell, verbose: boolean): Promise<number> {
   delete shell.env[LISTENER_ENV];
-  const server = new FishServer(shell, socketPath(process.pid), (line) => process.stderr.write(`guestkit fish: ${line}\n`));
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const server = new FishServer(shell, socketPath(process.pid), (line) => say(`guestkit fish: ${line}`), verbose ? say : undefined);
   await server.listen();
   for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sig, () => void server.stop(1));
   writeSync(READY_FD, 'ready\n');

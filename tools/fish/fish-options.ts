@@ -93,7 +93,7 @@ export function addFishOptions(cmd: Command, flags: FishFlags): void {
   // No tab completion of guest paths exists to switch off: accepted for guestfish scripts.
   cmd.addOption(new Option('--no-dest-paths', "don't tab-complete paths from the guest filesystem"));
   cmd.addOption(new Option('--pipe-error', 'a failed write to a | pipe command fails the command').argParser(set(() => { flags.pipeError = true; })));
-  cmd.addOption(new Option('--network', 'enable the network in the appliance').argParser(set(() => { flags.network = true; })));
+  cmd.addOption(new Option('--network', 'enable the network in the appliance (refused: it has no network device)').argParser(set(() => { flags.network = true; })));
   cmd.addOption(new Option('--selinux', 'for backwards compatibility only, does nothing'));
   cmd.addOption(new Option('--progress-bars', 'enable progress bars even when not interactive').argParser(set(() => { flags.progressBars = true; })));
   cmd.addOption(new Option('--no-progress-bars', 'disable progress bars').argParser(set(() => { flags.progressBars = false; })));

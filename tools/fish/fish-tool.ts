@@ -95,7 +95,7 @@ async function session(o: DriveOptions, flags: FishFlags, words: Word[]): Promis
       for (const p of flags.prepared) await buildPreparedDisk(g, p, deviceOf(o, p.path));
       for (const m of o.mounts) await mountSpec(g, m, o.drives.every((d) => d.readonly));
     }
-    if (isListenerProcess()) return await serve(shell);
+    if (isListenerProcess()) return await serve(shell, o.verbose);
     if (flags.file !== undefined) return await shell.runLines(scriptLines(flags.file));
     if (words.length > 0) return await shell.runCommands(splitCommands(words));
     if (!process.stdin.isTTY) return await shell.runLines(scriptLines(undefined));

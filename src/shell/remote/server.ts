@@ -33,7 +33,11 @@ export class FishServer {
   private finished!: (r: ListenResult) => void;
   readonly done = new Promise<ListenResult>((resolve) => { this.finished = resolve; });
 
-  constructor(private readonly shell: FishShell, readonly socketPath: string, private readonly say: (line: string) => void = () => {}) {}
+  /**
+   * say: protocol problems (on the listener's stderr); trace: each command as it
+   * arrives (-v: "guestfish(PID): cmd args", as guestfish's listener prints it).
+   */
+  constructor(private readonly shell: FishShell, readonly socketPath: string, private readonly say: (line: string) => void = () => {}, private readonly trace?: (line: string) => void) {}
 
   /** Binds the socket (a stale one of the same name is replaced, as guestfish does) and starts accepting. */
   listen(): Promise<void> {
@@ -78,6 +82,7 @@ export class FishServer {
 
   private async run(socket: Socket, call: Call): Promise<void> {
     if (socket.destroyed) return;
+    this.trace?.(`guestfish(${process.pid}): ${[call.cmd, ...(call.args ?? [])].join(' ')}`);
     const io = this.shell.io;
     this.shell.io = { out: frameStream(socket, FrameType.Out), err: frameStream(socket, FrameType.Err) };
     let ok = true;
