@@ -23,7 +23,7 @@ export class FishRemoteClient {
   private closed = false;
 
   private constructor(private readonly socket: Socket) {
-    const reader = new FrameReader((type, payload) => this.onFrame(type, payload));
+    const reader = new FrameReader([FrameType.Out, FrameType.Err, FrameType.Reply], (type, payload) => this.onFrame(type, payload));
     socket.on('data', (chunk: Buffer) => {
       try {
         reader.push(chunk);

@@ -41,11 +41,14 @@ export class ProtocolError extends Error {}
 export class FrameReader {
   private buf: Buffer = Buffer.alloc(0);
 
-  constructor(private readonly onFrame: (type: number, payload: Buffer) => void) {}
+  /** types: the frames this side may receive; anything else (another program's protocol) fails at once instead of waiting for a length it made up. */
+  constructor(private readonly types: readonly number[], private readonly onFrame: (type: number, payload: Buffer) => void) {}
 
   push(chunk: Buffer): void {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    while (this.buf.length >= 5) {
+    while (this.buf.length > 0) {
+      if (!this.types.includes(this.buf[0]!)) throw new ProtocolError('not a guestkit fish message (another program, or another version?)');
+      if (this.buf.length < 5) return;
       const len = this.buf.readUInt32BE(1);
       if (len > MAX_FRAME) throw new ProtocolError(`frame of ${len} bytes is too large`);
       if (this.buf.length < 5 + len) return;

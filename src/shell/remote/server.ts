@@ -55,7 +55,7 @@ export class FishServer {
 
   private accept(socket: Socket): void {
     let greeted = false;
-    const reader = new FrameReader((type, payload) => {
+    const reader = new FrameReader([FrameType.Hello, FrameType.Call], (type, payload) => {
       if (!greeted) {
         const hello = type === FrameType.Hello ? parseJson<Hello>(payload, "'hello' message") : undefined;
         if (!hello) throw new ProtocolError("could not read 'hello' message");
@@ -73,8 +73,10 @@ export class FishServer {
       try {
         reader.push(chunk);
       } catch (e) {
-        this.say(`protocol error: ${(e as Error).message}`);
-        socket.destroy();
+        const msg = `protocol error: ${(e as Error).message}`;
+        this.say(msg);
+        // The client hears why (a version mismatch above all) and sees its command fail.
+        socket.end(Buffer.concat([frame(FrameType.Err, `guestkit fish: ${msg}\n`), frame(FrameType.Reply, { ok: false })]));
       }
     });
     socket.on('error', () => socket.destroy());
