@@ -8,10 +8,11 @@
  * error on stderr and exit status 1 here.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, writeSync } from 'node:fs';
+import { closeSync, rmSync, writeSync } from 'node:fs';
 import type { FishShell } from '../../src/shell/fish.js';
 import { FishServer } from '../../src/shell/remote/server.js';
 import { socketPath } from '../../src/shell/remote/socket-path.js';
+import { addExitCleanup } from '../../src/util/process-cleanup.js';
 
 /** Set in the background process's environment; the fd it reports readiness on. */
 const LISTENER_ENV = 'GUESTKIT_FISH_LISTENER';
@@ -47,9 +48,11 @@ export async function startListener(csh: boolean): Promise<number> {
 export async function serve(shell: FishShell, verbose: boolean): Promise<number> {
   delete shell.env[LISTENER_ENV];
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  const server = new FishServer(shell, socketPath(process.pid), (line) => say(`guestkit fish: ${line}`), verbose ? say : undefined);
+  const path = socketPath(process.pid);
+  const server = new FishServer(shell, path, (line) => say(`guestkit fish: ${line}`), verbose ? say : undefined);
   await server.listen();
-  for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.once(sig, () => void server.stop(1));
+  // Killed (SIGTERM, SIGINT, SIGHUP) or exiting: the socket goes with the helpers the handle started.
+  addExitCleanup(() => rmSync(path, { force: true }));
   writeSync(READY_FD, 'ready\n');
   closeSync(READY_FD);
   return (await server.done).status;
