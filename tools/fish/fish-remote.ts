@@ -5,13 +5,11 @@
  * sent with its exit-on-error flag: a failure ends this run and, unless the
  * command was written `-cmd`, the server too.
  */
-import { Guestfs } from '../../src/core/guestfs.js';
-import { FishShell } from '../../src/shell/fish.js';
 import { FishRemoteClient } from '../../src/shell/remote/client.js';
 import { splitCommands, type Word } from '../../src/shell/tokenize.js';
 import { scriptLines } from './script-input.js';
 
-export async function runRemote(pid: number, words: Word[], opts: { file?: string; pipeError: boolean; interactive: (shell: FishShell) => Promise<number> }): Promise<number> {
+export async function runRemote(pid: number, words: Word[], opts: { file?: string; pipeError: boolean }): Promise<number> {
   const client = await FishRemoteClient.connect(pid);
   const io = { out: process.stdout, err: process.stderr };
   try {
@@ -25,11 +23,14 @@ export async function runRemote(pid: number, words: Word[], opts: { file?: strin
       }
       return 0;
     }
-    // Nothing runs on this handle: every command is forwarded.
+    // A script: parsed by a shell here whose handle runs nothing (every command is forwarded).
+    const [{ Guestfs }, { FishShell }, { interactive }] = await Promise.all([
+      import('../../src/core/guestfs.js'), import('../../src/shell/fish.js'), import('./fish-session.js'),
+    ]);
     const shell = new FishShell(new Guestfs(), io);
     shell.pipeError = opts.pipeError;
     shell.forward = (name, args, exitOnError) => client.call(name, args, exitOnError, shell.io);
-    if (opts.file === undefined && process.stdin.isTTY) return await opts.interactive(shell);
+    if (opts.file === undefined && process.stdin.isTTY) return await interactive(shell);
     return await shell.runLines(scriptLines(opts.file));
   } finally {
     client.close();

@@ -3,24 +3,15 @@
  * from -f FILE, on stdin, from --remote clients (--listen), or sent to a
  * listening fish (--remote).
  */
-import { existsSync } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { Command } from 'commander';
-import { addDriveOptions, guestfsOptions, type DriveOptions } from '../common/drive-options.js';
+import { addDriveOptions } from '../common/drive-options.js';
 import { runTool } from '../common/run-tool.js';
-import { mountCommands, mountGuest, mountSpec } from '../common/open-guest.js';
 import { VERSION } from '../version.js';
-import { driveName } from '../../src/backend/backend.js';
 import { GuestkitError } from '../../src/errors/index.js';
-import { Guestfs } from '../../src/core/guestfs.js';
-import { FishShell } from '../../src/shell/fish.js';
-import { commandHelp, helpList } from '../../src/shell/help.js';
-import { buildPreparedDisk, createPreparedFile, preparedHelp } from '../../src/shell/prepared-disks.js';
-import { splitCommands, type Word } from '../../src/shell/tokenize.js';
-import { addFishOptions, libvirtError, newFishFlags, preparedDriveOption, type FishFlags } from './fish-options.js';
-import { isListenerProcess, serve, startListener } from './fish-listen.js';
-import { runRemote } from './fish-remote.js';
-import { scriptLines } from './script-input.js';
+import { preparedHelp } from '../../src/shell/prepared-disks.js';
+import type { Word } from '../../src/shell/tokenize.js';
+import { addFishOptions, newFishFlags, preparedDriveOption, type FishFlags } from './fish-options.js';
+import { isListenerProcess, startListener } from './fish-listen.js';
 
 export function fishCommand(): Command {
   const cmd = new Command('fish')
@@ -37,7 +28,8 @@ export function fishCommand(): Command {
       const o = driveOpts();
       if (flags.error) throw flags.error;
       const words = args.map((text): Word => ({ text, quoted: false }));
-      return (await earlyExit(flags, words)) ?? (await session(o, flags, words));
+      // The command table and the handle are loaded only when a session needs them: a --remote client stays light.
+      return (await earlyExit(flags, words)) ?? (await (await import('./fish-session.js')).session(o, flags, words));
     });
   });
   return cmd;
@@ -48,6 +40,7 @@ async function earlyExit(flags: FishFlags, words: Word[]): Promise<number | unde
   if (flags.version) return print(`guestkit fish ${VERSION}\n`);
   if (flags.cmdHelp !== undefined) {
     const name = flags.cmdHelp === true ? (words[0] && !words[0].text.startsWith('-') ? words[0].text : undefined) : flags.cmdHelp;
+    const { commandHelp, helpList } = await import('../../src/shell/help.js');
     if (name === undefined) return print(helpList());
     const text = commandHelp(name);
     if (!text) throw new GuestkitError('EINVAL', `${name}: command not known, use -h to list all commands`);
@@ -57,7 +50,10 @@ async function earlyExit(flags: FishFlags, words: Word[]): Promise<number | unde
   if (flags.listen && flags.remote !== undefined) throw new GuestkitError('EINVAL', 'cannot use --listen and --remote options at the same time');
   if (flags.listen && words.length > 0) throw new GuestkitError('EINVAL', 'extra parameters on the command line with --listen flag');
   if (flags.listen && flags.file !== undefined) throw new GuestkitError('EINVAL', 'cannot use --listen and --file options at the same time');
-  if (flags.remote !== undefined) return runRemote(flags.remote, words, { file: flags.file, pipeError: flags.pipeError, interactive });
+  if (flags.remote !== undefined) {
+    const { runRemote } = await import('./fish-remote.js');
+    return runRemote(flags.remote, words, { file: flags.file, pipeError: flags.pipeError });
+  }
   if (flags.listen && !isListenerProcess()) return startListener(flags.csh);
   return undefined;
 }
@@ -67,58 +63,3 @@ async function print(text: string): Promise<number> {
   return 0;
 }
 
-async function session(o: DriveOptions, flags: FishFlags, words: Word[]): Promise<number> {
-  // guestfish's old syntax `-i disk.img` (or `-i guest`): the words are the disks, not commands.
-  if (o.inspect && o.drives.length === 0 && words.length > 0) {
-    for (const w of words.splice(0)) {
-      if (!w.text.includes('/') && !existsSync(w.text)) throw libvirtError(`-i ${w.text}`);
-      o.drives.push({ file: w.text, readonly: false });
-    }
-  }
-  const needs = { commands: [...mountCommands(o.mounts), ...flags.prepared.flatMap((p) => p.type.commands)] };
-  // Nothing is read ahead: auto decides at launch from the drives, and the
-  // handle moves to the appliance if a later command needs it.
-  const g = new Guestfs(guestfsOptions(o, needs));
-  const shell = new FishShell(g, { out: process.stdout, err: process.stderr }, { newHandle: () => new Guestfs(guestfsOptions(o, needs)) });
-  shell.trace = o.trace;
-  shell.pipeError = flags.pipeError;
-  try {
-    if (o.inspect && o.mounts.length > 0) throw new GuestkitError('EINVAL', 'cannot use -i and -m together: -i mounts the guest as inspection finds it');
-    for (const p of flags.prepared) await createPreparedFile(p, process.cwd());
-    for (const d of o.drives) g.addDrive(d.file, { format: d.format, readonly: d.readonly, locking: d.locking });
-    if (!flags.sync) await g.call('set-autosync', [false]);
-    if (flags.network) await g.call('set-network', [true]);
-    // -i, -m and -N imply launch, as in guestfish.
-    if (o.inspect || o.mounts.length > 0 || flags.prepared.length > 0) {
-      await g.launch();
-      if (o.inspect) await mountGuest(g, o, 'fish', o.drives.every((d) => d.readonly));
-      for (const p of flags.prepared) await buildPreparedDisk(g, p, deviceOf(o, p.path));
-      for (const m of o.mounts) await mountSpec(g, m, o.drives.every((d) => d.readonly));
-    }
-    if (isListenerProcess()) return await serve(shell, o.verbose);
-    if (flags.file !== undefined) return await shell.runLines(scriptLines(flags.file));
-    if (words.length > 0) return await shell.runCommands(splitCommands(words));
-    if (!process.stdin.isTTY) return await shell.runLines(scriptLines(undefined));
-    return await interactive(shell);
-  } finally {
-    await shell.g.close();
-  }
-}
-
-/** The device a drive has: /dev/sda for the first added, /dev/sdb for the second... */
-function deviceOf(o: DriveOptions, path: string): string {
-  return driveName(o.drives.findIndex((d) => d.file === path));
-}
-
-async function interactive(shell: FishShell): Promise<number> {
-  process.stdout.write("\nWelcome to guestkit fish, the guest filesystem shell.\n\nType: 'help' for help on commands\n      'quit' to quit the shell\n\n");
-  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: '><fs> ' });
-  rl.prompt();
-  for await (const line of rl) {
-    // Interactive: an error is reported and the session goes on.
-    if ((await shell.runLine(line)) === 'quit') break;
-    rl.prompt();
-  }
-  rl.close();
-  return 0;
-}
