@@ -74,12 +74,19 @@ export class FishRemoteClient {
   private onFrame(type: number, payload: Buffer): void {
     const p = this.pending;
     if (!p) throw new ProtocolError('unexpected message from server');
-    if (type === FrameType.Out) p.io.out.write(payload);
-    else if (type === FrameType.Err) p.io.err.write(payload);
+    if (type === FrameType.Out) this.relay(p.io.out, payload);
+    else if (type === FrameType.Err) this.relay(p.io.err, payload);
     else if (type === FrameType.Reply) {
       this.pending = undefined;
       p.resolve(parseJson<Reply>(payload, 'reply from server').ok === true);
     } else throw new ProtocolError('could not decode reply from server');
+  }
+
+  /** A slow reader of our output holds the server back (through the socket), instead of output piling up here. */
+  private relay(to: NodeJS.WritableStream, payload: Buffer): void {
+    if (to.write(payload)) return;
+    this.socket.pause();
+    to.once('drain', () => this.socket.resume());
   }
 
   private fail(e: Error): void {
