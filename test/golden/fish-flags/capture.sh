@@ -46,7 +46,7 @@ cap remote-session sh -c '
   printf "echo from stdin\nversion-bogus\necho not reached\n" | guestfish --remote; echo "rc=$?"
   guestfish --remote echo still; echo "rc=$?"
   guestfish --remote exit; echo "rc=$?"'
-cap listen-csh sh -c 'guestfish --listen --csh | sed "s/[0-9][0-9]*/PID/"; sleep 1'
+cap listen-csh sh -c 'out=$(guestfish --listen --csh); echo "$out" | sed "s/[0-9][0-9]*/PID/"; guestfish --remote="${out##* }" exit'
 # Prepared disks: what each type makes (launches the appliance).
 cap N-disk guestfish -N disk:20M blockdev-getsize64 /dev/sda : list-partitions
 cap N-part guestfish -N p.img=part:20M part-get-parttype /dev/sda : part-list /dev/sda
