@@ -26,6 +26,29 @@ operation fails, or the run is interrupted (Ctrl-C, SIGTERM), the image is left
 byte-for-byte as it was. A signal during the final commit is held until the
 commit is complete.`;
 
+/**
+ * Every customize operation as an option of `cmd` (guestkit sysprep takes them
+ * too), recorded into `parsed` in command-line order through `record`; the
+ * options named in `skip` are left for the caller to define.
+ */
+export function addOperationOptions(cmd: Command, parsed: ParsedOps, record: (fn: () => void) => void, skip: ReadonlySet<string> = new Set()): void {
+  for (const spec of OP_SPECS) {
+    if (skip.has(spec.name)) continue;
+    const flags = spec.arg === undefined ? `--${spec.name}` : `--${spec.name} <${spec.arg.replace(/[<>]/g, '')}>`;
+    cmd.addOption(new Option(flags, spec.help).argParser((value: string | undefined) => {
+      record(() => applyOption(parsed, spec.name, spec.arg === undefined ? undefined : value));
+      return value ?? true;
+    }));
+  }
+  for (const u of UNSUPPORTED_OPS) {
+    const flags = u.arg === undefined ? `--${u.name}` : `--${u.name} <${u.arg}>`;
+    cmd.addOption(new Option(flags).hideHelp().argParser((value: string | undefined) => {
+      record(() => applyOption(parsed, u.name, value));
+      return value ?? true;
+    }));
+  }
+}
+
 export function buildCustomizeCommand(): { cmd: Command; options: () => CustomizeOptions } {
   const cmd = new Command('customize')
     .description(CUSTOMIZE_DESCRIPTION)
@@ -45,20 +68,7 @@ export function buildCustomizeCommand(): { cmd: Command; options: () => Customiz
   cmd.addOption(new Option('-q, --quiet', 'no progress messages').argParser(() => { state.quiet = true; return true; }));
   cmd.addOption(new Option('--network', 'enable the appliance network (default; the appliance has none)').argParser(() => { state.network = true; return true; }));
   cmd.addOption(new Option('--no-network', 'disable the appliance network').argParser(() => { state.network = false; return false; }));
-  for (const spec of OP_SPECS) {
-    const flags = spec.arg === undefined ? `--${spec.name}` : `--${spec.name} <${spec.arg.replace(/[<>]/g, '')}>`;
-    cmd.addOption(new Option(flags, spec.help).argParser((value: string | undefined) => {
-      record(() => applyOption(state.parsed, spec.name, spec.arg === undefined ? undefined : value));
-      return value ?? true;
-    }));
-  }
-  for (const u of UNSUPPORTED_OPS) {
-    const flags = u.arg === undefined ? `--${u.name}` : `--${u.name} <${u.arg}>`;
-    cmd.addOption(new Option(flags).hideHelp().argParser((value: string | undefined) => {
-      record(() => applyOption(state.parsed, u.name, value));
-      return value ?? true;
-    }));
-  }
+  addOperationOptions(cmd, state.parsed, record);
   cmd.addHelpText('after', `
 Operations run in command-line order; passwords are set after the others.
 Examples:

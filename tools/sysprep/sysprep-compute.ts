@@ -1,0 +1,113 @@
+/**
+ * One guestkit sysprep run: chooses the backend (the operations say which
+ * appliance-only commands they call), opens the disks transactionally, inspects
+ * and mounts the guest (with --mount-options), runs the filesystem then the
+ * device operations, and commits only when all of them succeeded.
+ */
+import { Guestfs } from '../../src/core/guestfs.js';
+import { resolveBackendName } from '../../src/core/backend-name.js';
+import type { BackendNeeds } from '../../src/core/backend-choice.js';
+import { GuestkitError } from '../../src/errors/index.js';
+import type { CustomizeReporter } from '../../src/customize/context.js';
+import { preflight } from '../../src/customize/run.js';
+import { mountOrder } from '../../src/inspect/mount-inspected.js';
+import { inspectedRoot } from '../../src/inspect/session.js';
+import type { OsFacts } from '../../src/inspect/types.js';
+import type { SysprepOperation } from '../../src/sysprep/operation.js';
+import { performOnDevices, performOnFilesystems } from '../../src/sysprep/run.js';
+import { guestfsOptions } from '../common/drive-options.js';
+import { SignalGuard } from '../common/signal-guard.js';
+import { traceCalls } from '../common/trace-calls.js';
+import { customizeNeeds } from '../customize/customize-tool.js';
+import type { SysprepOptions } from './sysprep-options.js';
+
+const PROG = 'guestkit sysprep';
+
+/** Checks virt-sysprep makes before opening anything. */
+export function checkOptions(o: SysprepOptions): void {
+  if (o.error) throw o.error;
+  if (o.domain !== undefined) {
+    if (o.drive.drives.length > 0) throw new GuestkitError('EINVAL', 'you cannot give -a and -d options together.  Read virt-sysprep(1) man page for further information.');
+    throw new GuestkitError('ENOTSUP', `-d ${o.domain}: libvirt domains are not supported: give the guest's disk images with -a`);
+  }
+  if (o.drive.drives.length === 0) throw new GuestkitError('EINVAL', 'you must give either -a or -d options.  Read virt-sysprep(1) man page for further information.');
+  if (!o.selection.has('user-account')) {
+    if (o.settings.users.keep.size > 0) throw new GuestkitError('EINVAL', 'user-accounts: --keep-user-accounts parameter was used, but the "user-account" operation is not enabled');
+    if (o.settings.users.remove.size > 0) throw new GuestkitError('EINVAL', 'user-accounts: --remove-user-accounts parameter was used, but the "user-account" operation is not enabled');
+  }
+  if (o.scriptdir !== undefined && !o.scriptdir.startsWith('/')) throw new GuestkitError('EINVAL', '--scriptdir: SCRIPTDIR must be an absolute path');
+}
+
+/** --mount-options: "MP:OPTS;MP:OPTS" → the options for one mountpoint ('' when none). */
+export function mountOptionsFor(spec: string): (mountpoint: string) => string {
+  const map = new Map<string, string>();
+  for (const item of spec.split(';')) {
+    const i = item.indexOf(':');
+    if (i >= 0 && !map.has(item.slice(0, i))) map.set(item.slice(0, i), item.slice(i + 1));
+  }
+  return (mp) => map.get(mp) ?? '';
+}
+
+/** Whether the drives hold LVM physical volumes (a quick in-process look, for the backend choice). */
+async function drivesHaveLvm(o: SysprepOptions): Promise<boolean> {
+  const g = new Guestfs({ backend: 'wasm' });
+  try {
+    for (const d of o.drive.drives) g.addDrive(d.file, { format: d.format, readonly: true });
+    await g.launch();
+    return ((await g.pvs()) as string[]).length > 0;
+  } finally {
+    await g.close().catch(() => undefined);
+  }
+}
+
+/** What the selected operations tell the backend choice. */
+async function sysprepNeeds(o: SysprepOptions, ops: readonly SysprepOperation[]): Promise<BackendNeeds> {
+  const commands = [...(customizeNeeds(o.settings.customize).commands ?? [])];
+  if (ops.some((op) => op.name === 'customize') === false) commands.length = 0;
+  const lvmMatters = ops.some((op) => op.applianceCommands?.({ hasLvm: true }).length);
+  const hasLvm = lvmMatters && resolveBackendName(o.drive.backend) === 'auto' ? await drivesHaveLvm(o) : false;
+  for (const op of ops) commands.push(...(op.applianceCommands?.({ hasLvm }) ?? []));
+  return { commands, writes: true };
+}
+
+/** Inspects the one OS and mounts its filesystems, shortest mountpoint first, with --mount-options. */
+async function inspectAndMountWith(g: Guestfs, optionsFor: (mp: string) => string, verbose?: (m: string) => void): Promise<OsFacts> {
+  const roots = (await g.call('inspect-os', [])) as string[];
+  if (roots.length === 0) throw new GuestkitError('ENOENT', 'no operating systems were found in the guest image');
+  if (roots.length > 1) throw new GuestkitError('ENOTSUP', `multi-boot guests are not supported: found ${roots.length} operating systems (${roots.join(', ')})`);
+  const facts = inspectedRoot(g, roots[0]!);
+  verbose?.(`inspection found ${facts.root}: ${facts.type} ${facts.distro} ${facts.majorVersion}.${facts.minorVersion}`);
+  for (const [mountpoint, device] of mountOrder(facts.mountpoints)) {
+    try {
+      await g.mountOptions(optionsFor(mountpoint), device, mountpoint);
+    } catch (e) {
+      if (mountpoint === '/') throw e;
+      verbose?.(`cannot mount ${device} on ${mountpoint}: ${(e as Error).message}`); // as libguestfs's inspect_mount_root: other mounts are best effort
+    }
+  }
+  return facts;
+}
+
+export async function runSysprep(o: SysprepOptions, report: CustomizeReporter): Promise<void> {
+  const ops = o.selection.selected();
+  const verbose = o.drive.verbose ? (m: string) => process.stderr.write(`${PROG}: ${m}\n`) : undefined;
+  report.message('Examining the guest ...');
+  const g = new Guestfs(guestfsOptions(o.drive, await sysprepNeeds(o, ops)));
+  const guard = new SignalGuard((line) => process.stderr.write(`${PROG}: ${line}\n`));
+  try {
+    for (const d of o.drive.drives) g.addDrive(d.file, { format: d.format, locking: d.locking, ...(o.dryRun ? { readonly: true } : { transactional: true }) });
+    if (o.drive.trace) traceCalls(g, PROG);
+    await g.launch();
+    verbose?.(`backend: ${g.backendName}${g.backendChoice ? ` (${g.backendChoice.reason})` : ''}`);
+    const facts = await inspectAndMountWith(g, mountOptionsFor(o.mountOptions), verbose);
+    if (ops.some((op) => op.name === 'customize')) preflight(o.settings.customize, facts, g.capabilities);
+    const ctx = { g, facts, ...report, effects: { updateSystemCaStore: false }, settings: o.settings };
+    await performOnFilesystems(ctx, ops);
+    await g.umountAll();
+    await performOnDevices(ctx, ops);
+    if (!o.dryRun) await guard.commit(() => g.commit());
+  } finally {
+    await g.close().catch(() => undefined);
+    guard.dispose();
+  }
+}
