@@ -62,8 +62,9 @@ async function drivesHaveLvm(o: SysprepOptions): Promise<boolean> {
 
 /** What the selected operations tell the backend choice. */
 async function sysprepNeeds(o: SysprepOptions, ops: readonly SysprepOperation[]): Promise<BackendNeeds> {
-  const commands = [...(customizeNeeds(o.settings.customize).commands ?? [])];
-  if (ops.some((op) => op.name === 'customize') === false) commands.length = 0;
+  const customizing = ops.some((op) => op.name === 'customize');
+  const commands = customizing ? [...(customizeNeeds(o.settings.customize).commands ?? [])] : [];
+  if (o.mountOptions !== '') commands.push('mount-options'); // mounts with options only in the appliance
   const lvmMatters = ops.some((op) => op.applianceCommands?.({ hasLvm: true }).length);
   const hasLvm = lvmMatters && resolveBackendName(o.drive.backend) === 'auto' ? await drivesHaveLvm(o) : false;
   for (const op of ops) commands.push(...(op.applianceCommands?.({ hasLvm }) ?? []));
@@ -79,7 +80,9 @@ async function inspectAndMountWith(g: Guestfs, optionsFor: (mp: string) => strin
   verbose?.(`inspection found ${facts.root}: ${facts.type} ${facts.distro} ${facts.majorVersion}.${facts.minorVersion}`);
   for (const [mountpoint, device] of mountOrder(facts.mountpoints)) {
     try {
-      await g.mountOptions(optionsFor(mountpoint), device, mountpoint);
+      const options = optionsFor(mountpoint);
+      if (options === '') await g.mount(device, mountpoint);
+      else await g.mountOptions(options, device, mountpoint);
     } catch (e) {
       if (mountpoint === '/') throw e;
       verbose?.(`cannot mount ${device} on ${mountpoint}: ${(e as Error).message}`); // as libguestfs's inspect_mount_root: other mounts are best effort
