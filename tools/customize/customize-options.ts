@@ -26,6 +26,18 @@ operation fails, or the run is interrupted (Ctrl-C, SIGTERM), the image is left
 byte-for-byte as it was. A signal during the final commit is held until the
 commit is complete.`;
 
+/** Runs option handlers until one throws; that first error is kept in state.error (reported before anything is opened). */
+export function firstErrorRecorder(state: { error?: unknown }): (fn: () => void) => void {
+  return (fn) => {
+    if (state.error) return;
+    try {
+      fn();
+    } catch (e) {
+      state.error = e;
+    }
+  };
+}
+
 /**
  * Every customize operation as an option of `cmd` (guestkit sysprep takes them
  * too), recorded into `parsed` in command-line order through `record`; the
@@ -55,14 +67,7 @@ export function buildCustomizeCommand(): { cmd: Command; options: () => Customiz
     .usage('[--options] -a disk.img [-a disk.img ...]');
   const drive = addDriveOptions(cmd, { readOnlyDefault: true, mounts: false });
   const state: Omit<CustomizeOptions, 'drive'> = { parsed: emptyParsedOps(), dryRun: false, quiet: false, network: true };
-  const record = (fn: () => void) => {
-    if (state.error) return;
-    try {
-      fn();
-    } catch (e) {
-      state.error = e;
-    }
-  };
+  const record = firstErrorRecorder(state);
   cmd.addOption(new Option('-n, --dry-run', 'perform a dry run: check and apply everything to a throw-away overlay, change nothing').argParser(() => { state.dryRun = true; return true; }));
   cmd.addOption(new Option('--dryrun').hideHelp().argParser(() => { state.dryRun = true; return true; }));
   cmd.addOption(new Option('-q, --quiet', 'no progress messages').argParser(() => { state.quiet = true; return true; }));

@@ -5,11 +5,13 @@
  */
 import { Command, Option } from 'commander';
 import { addDriveOptions, type DriveOptions } from '../common/drive-options.js';
-import { addOperationOptions } from '../customize/customize-options.js';
+import { addOperationOptions, firstErrorRecorder } from '../customize/customize-options.js';
 import { emptyParsedOps } from '../../src/customize/ops.js';
 import { OperationSelection } from '../../src/sysprep/operation-set.js';
 import { addUsers } from '../../src/sysprep/user-account.js';
 import type { SysprepSettings } from '../../src/sysprep/operation.js';
+import { OPERATIONS } from '../../src/sysprep/operations.js';
+import { operationsList } from './sysprep-output.js';
 
 export interface SysprepOptions {
   drive: DriveOptions;
@@ -52,14 +54,7 @@ export function buildSysprepCommand(): { cmd: Command; options: () => SysprepOpt
   const state: Omit<SysprepOptions, 'drive'> = {
     selection: new OperationSelection(), settings, dryRun: false, quiet: false, network: false, listOperations: false, mountOptions: '',
   };
-  const record = (fn: () => void) => {
-    if (state.error) return;
-    try {
-      fn();
-    } catch (e) {
-      state.error = e;
-    }
-  };
+  const record = firstErrorRecorder(state);
   const flag = (flags: string, help: string, set: () => void, hidden = false) => {
     const o = new Option(flags, help).argParser(() => { set(); return true; });
     cmd.addOption(hidden ? o.hideHelp() : o);
@@ -88,7 +83,9 @@ export function buildSysprepCommand(): { cmd: Command; options: () => SysprepOpt
   valued('--scriptdir <dir>', 'script: mount point on the host (not supported)', (v) => { state.scriptdir = v; });
   addOperationOptions(cmd, settings.customize, record, new Set(['selinux-relabel', 'no-selinux-relabel']));
   cmd.addHelpText('after', `
-Operations run in name order (customize last), then the block device ones
+Operations (* = run by default; --list-operations prints this list):
+${operationsList(OPERATIONS).replace(/^/gm, '  ')}
+They run in name order (customize last), then the block device ones
 (lvm-uuids, fs-uuids) after the filesystems are unmounted.
 Examples:
   guestkit sysprep -a disk.img
