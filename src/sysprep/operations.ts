@@ -1,7 +1,8 @@
 /**
- * virt-sysprep's operations (guestfs-tools 1.48), sorted by name as
- * --list-operations prints them. Globs, guards and the order of removals are
- * those of guestfs-tools' sysprep/sysprep_operation_*.ml.
+ * virt-sysprep's operations (guestfs-tools 1.50: those of 1.48 plus
+ * lvm-system-devices), sorted by name as --list-operations prints them. Globs,
+ * guards and the order of removals are those of guestfs-tools'
+ * sysprep/sysprep_operation_*.ml.
  */
 import { ErrnoError } from '../errors/index.js';
 import { globExpand } from '../customize/guest-files.js';
@@ -174,6 +175,11 @@ export const OPERATIONS: readonly SysprepOperation[] = [
   },
   { name: 'kerberos-hostkeytab', enabledByDefault: true, heading: 'Remove the Kerberos host keytab file in the guest', globs: { when: 'not-windows', rmQuiet: ['/etc/krb5.keytab'] } },
   { name: 'logfiles', enabledByDefault: true, heading: 'Remove many log files from the guest', globs: { when: 'linux', rmRf: LOGFILE_GLOBS } },
+  {
+    name: 'lvm-system-devices', enabledByDefault: true, heading: 'Remove LVM2 system.devices file',
+    // LVM may scan only the devices whose WWIDs this file lists: a clone's WWIDs differ
+    globs: { when: 'linux', rmF: ['/etc/lvm/devices/system.devices'] },
+  },
   {
     name: 'lvm-uuids', enabledByDefault: true, heading: 'Change LVM2 PV and VG UUIDs', onDevices: lvmUuids,
     applianceCommands: ({ hasLvm }) => (hasLvm ? ['pvchange-uuid-all', 'vgchange-uuid-all'] : []),

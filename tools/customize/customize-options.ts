@@ -40,12 +40,10 @@ export function firstErrorRecorder(state: { error?: unknown }): (fn: () => void)
 
 /**
  * Every customize operation as an option of `cmd` (guestkit sysprep takes them
- * too), recorded into `parsed` in command-line order through `record`; the
- * options named in `skip` are left for the caller to define.
+ * too), recorded into `parsed` in command-line order through `record`.
  */
-export function addOperationOptions(cmd: Command, parsed: ParsedOps, record: (fn: () => void) => void, skip: ReadonlySet<string> = new Set()): void {
+export function addOperationOptions(cmd: Command, parsed: ParsedOps, record: (fn: () => void) => void): void {
   for (const spec of OP_SPECS) {
-    if (skip.has(spec.name)) continue;
     const flags = spec.arg === undefined ? `--${spec.name}` : `--${spec.name} <${spec.arg.replace(/[<>]/g, '')}>`;
     cmd.addOption(new Option(flags, spec.help).argParser((value: string | undefined) => {
       record(() => applyOption(parsed, spec.name, spec.arg === undefined ? undefined : value));

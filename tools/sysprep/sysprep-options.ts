@@ -49,8 +49,6 @@ export function buildSysprepCommand(): { cmd: Command; options: () => SysprepOpt
     .usage('[--options] -a disk.img [-a disk.img ...]');
   const drive = addDriveOptions(cmd, { readOnlyDefault: true, mounts: false });
   const settings: SysprepSettings = { customize: emptyParsedOps(), users: { remove: new Set(), keep: new Set() }, scripts: [] };
-  // virt-sysprep 1.48 relabels SELinux guests only when --selinux-relabel asks.
-  settings.customize.flags.noSelinuxRelabel = true;
   const state: Omit<SysprepOptions, 'drive'> = {
     selection: new OperationSelection(), settings, dryRun: false, quiet: false, network: false, listOperations: false, mountOptions: '',
   };
@@ -72,8 +70,6 @@ export function buildSysprepCommand(): { cmd: Command; options: () => SysprepOpt
   valued('--mount-options <opts>', 'mount options per mountpoint (e.g. "/:noatime;/var:rw,noatime")', (v) => { state.mountOptions = v; });
   flag('--network', 'enable the appliance network (the appliance has none)', () => { state.network = true; });
   flag('--no-network', 'disable the appliance network (default)', () => { state.network = false; });
-  flag('--no-selinux-relabel', 'compatibility option, does nothing', () => undefined);
-  flag('--selinux-relabel', 'relabel files with their SELinux labels at the next boot (SELinux guests)', () => { settings.customize.flags.noSelinuxRelabel = false; });
   valued('--operations <operations>', 'enable/disable operations: NAME, -NAME, defaults, all (comma list, repeatable)', (v) => state.selection.operations(v));
   valued('--operation <operations>', '', (v) => state.selection.operations(v), true);
   flag('-q, --quiet', 'no progress messages', () => { state.quiet = true; });
@@ -81,7 +77,7 @@ export function buildSysprepCommand(): { cmd: Command; options: () => SysprepOpt
   valued('--keep-user-accounts <users>', 'user-account: keep these users (comma list, repeatable)', (v) => addUsers(settings.users.keep, v));
   valued('--script <script>', 'script: run a host program against the guest (not supported: it needs a host mount)', (v) => { settings.scripts.push(v); });
   valued('--scriptdir <dir>', 'script: mount point on the host (not supported)', (v) => { state.scriptdir = v; });
-  addOperationOptions(cmd, settings.customize, record, new Set(['selinux-relabel', 'no-selinux-relabel']));
+  addOperationOptions(cmd, settings.customize, record);
   cmd.addHelpText('after', `
 Operations (* = run by default; --list-operations prints this list):
 ${operationsList(OPERATIONS).replace(/^/gm, '  ')}
