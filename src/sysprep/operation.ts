@@ -69,8 +69,10 @@ export interface SysprepOperation {
   onFilesystems?: (ctx: SysprepContext) => Promise<void>;
   /** Work on the block devices, after everything is unmounted. */
   onDevices?: (ctx: SysprepContext) => Promise<void>;
-  /** Commands (fish names) only the appliance may have that the operation calls, for the backend choice. */
-  applianceCommands?: (facts: { hasLvm: boolean }) => readonly string[];
+  /** Commands (fish names) it calls that only the appliance may have, for the backend choice. */
+  applianceCommands?: readonly string[];
+  /** The same, called only when the drives hold LVM physical volumes. */
+  applianceCommandsWithLvm?: readonly string[];
 }
 
 export const REDHAT_DISTROS = ['fedora', 'rhel', 'centos', 'scientificlinux', 'oraclelinux', 'redhat-based'];

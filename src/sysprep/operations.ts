@@ -167,7 +167,7 @@ export const OPERATIONS: readonly SysprepOperation[] = [
       if (ctx.facts.type !== 'windows') await ctx.g.touch('/.unconfigured');
     },
   },
-  { name: 'fs-uuids', enabledByDefault: false, heading: 'Change filesystem UUIDs', onDevices: fsUuids, applianceCommands: () => ['set-uuid'] },
+  { name: 'fs-uuids', enabledByDefault: false, heading: 'Change filesystem UUIDs', onDevices: fsUuids, applianceCommands: ['set-uuid'] },
   { name: 'ipa-client', enabledByDefault: true, heading: 'Remove the IPA files', onFilesystems: ipaClient },
   {
     name: 'kerberos-data', enabledByDefault: false, heading: 'Remove Kerberos data in the guest',
@@ -182,7 +182,7 @@ export const OPERATIONS: readonly SysprepOperation[] = [
   },
   {
     name: 'lvm-uuids', enabledByDefault: true, heading: 'Change LVM2 PV and VG UUIDs', onDevices: lvmUuids,
-    applianceCommands: ({ hasLvm }) => (hasLvm ? ['pvchange-uuid-all', 'vgchange-uuid-all'] : []),
+    applianceCommandsWithLvm: ['pvchange-uuid-all', 'vgchange-uuid-all'],
   },
   { name: 'machine-id', enabledByDefault: true, heading: 'Remove the local machine ID', onFilesystems: machineId },
   { name: 'mail-spool', enabledByDefault: true, heading: 'Remove email from the local mail spool directory', globs: { when: 'any', rmRf: ['/var/spool/mail/*', '/var/mail/*'] } },

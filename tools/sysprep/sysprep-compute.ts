@@ -5,7 +5,6 @@
  * device operations, and commits only when all of them succeeded.
  */
 import { Guestfs } from '../../src/core/guestfs.js';
-import { resolveBackendName } from '../../src/core/backend-name.js';
 import type { BackendNeeds } from '../../src/core/backend-choice.js';
 import { GuestkitError } from '../../src/errors/index.js';
 import type { CustomizeReporter } from '../../src/customize/context.js';
@@ -48,27 +47,17 @@ export function mountOptionsFor(spec: string): (mountpoint: string) => string {
   return (mp) => map.get(mp) ?? '';
 }
 
-/** Whether the drives hold LVM physical volumes (a quick in-process look, for the backend choice). */
-async function drivesHaveLvm(o: SysprepOptions): Promise<boolean> {
-  const g = new Guestfs({ backend: 'wasm' });
-  try {
-    for (const d of o.drive.drives) g.addDrive(d.file, { format: d.format, readonly: true });
-    await g.launch();
-    return ((await g.pvs()) as string[]).length > 0;
-  } finally {
-    await g.close().catch(() => undefined);
-  }
-}
-
 /** What the selected operations tell the backend choice. */
-async function sysprepNeeds(o: SysprepOptions, ops: readonly SysprepOperation[]): Promise<BackendNeeds> {
+function sysprepNeeds(o: SysprepOptions, ops: readonly SysprepOperation[]): BackendNeeds {
   const customizing = ops.some((op) => op.name === 'customize');
   const commands = customizing ? [...(customizeNeeds(o.settings.customize).commands ?? [])] : [];
   if (o.mountOptions !== '') commands.push('mount-options'); // mounts with options only in the appliance
-  const lvmMatters = ops.some((op) => op.applianceCommands?.({ hasLvm: true }).length);
-  const hasLvm = lvmMatters && resolveBackendName(o.drive.backend) === 'auto' ? await drivesHaveLvm(o) : false;
-  for (const op of ops) commands.push(...(op.applianceCommands?.({ hasLvm }) ?? []));
-  return { commands, writes: true };
+  const lvmCommands: string[] = [];
+  for (const op of ops) {
+    commands.push(...(op.applianceCommands ?? []));
+    lvmCommands.push(...(op.applianceCommandsWithLvm ?? []));
+  }
+  return { commands, lvmCommands, writes: true };
 }
 
 /** Inspects the one OS and mounts its filesystems, shortest mountpoint first, with --mount-options. */
@@ -95,7 +84,7 @@ export async function runSysprep(o: SysprepOptions, report: CustomizeReporter): 
   const ops = o.selection.selected();
   const verbose = o.drive.verbose ? (m: string) => process.stderr.write(`${PROG}: ${m}\n`) : undefined;
   report.message('Examining the guest ...');
-  const g = new Guestfs(guestfsOptions(o.drive, await sysprepNeeds(o, ops)));
+  const g = new Guestfs(guestfsOptions(o.drive, sysprepNeeds(o, ops)));
   const guard = new SignalGuard((line) => process.stderr.write(`${PROG}: ${line}\n`));
   try {
     for (const d of o.drive.drives) g.addDrive(d.file, { format: d.format, locking: d.locking, ...(o.dryRun ? { readonly: true } : { transactional: true }) });
