@@ -13,6 +13,8 @@ import { join } from 'node:path';
 import { runCli } from './helpers/cli.js';
 import { fixture, GOLDEN, scratch, sha256 } from './helpers/fixtures.js';
 import { OperationSelection } from '../src/sysprep/operation-set.js';
+import { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
+import { chooseBackend } from '../src/core/backend-choice.js';
 
 const G = join(GOLDEN, 'sysprep');
 const golden = (name: string) => readFileSync(join(G, name), 'utf8');
@@ -189,6 +191,22 @@ describe('sysprep: operation selection (virt-sysprep rules)', () => {
     const s = new OperationSelection();
     s.operations('utmp');
     expect(() => s.enable('tmp-files')).toThrow('--enable option can only be given once');
+  });
+});
+
+describe('sysprep: the backend choice', () => {
+  const choose = async (name: string) => {
+    const w = new WasmBackend();
+    await w.launch([{ file: fixture(name), readonly: true }]);
+    try {
+      return (await chooseBackend(w, { writes: true, lvmCommands: ['pvchange-uuid-all', 'vgchange-uuid-all'] })).name;
+    } finally {
+      await w.shutdown();
+    }
+  };
+  it('lvm-uuids\' commands send a guest with LVM PVs to the appliance, and count for nothing without', async () => {
+    expect(await choose('fedora.img')).toBe('appliance');
+    expect(await choose('ubuntu.img')).toBe('wasm');
   });
 });
 
