@@ -134,6 +134,18 @@ describe('sysprep: options', () => {
     expect(r.out).toBe('');
   });
 
+  it('an IPA CA certificate removed on wasm: rebuilding the CA store needs the appliance; the image untouched', async () => {
+    const img = copyOf('ubuntu');
+    const gf = join(dir, 'ipa-ca.gf');
+    writeFileSync(gf, 'mkdir-p /usr/local/share/ca-certificates\nwrite /usr/local/share/ca-certificates/ipa-ca.crt "cert"\n');
+    expect((await cli(['fish', '-a', img, '-i', '-f', gf])).err).toBe('');
+    const before = sha256(img);
+    const r = await cli(['sysprep', '-q', '-a', img, '--enable', 'ipa-client']);
+    expect(r.status).toBe(1);
+    expect(r.err).toBe("guestkit sysprep: error: updating the guest's CA store (update-ca-certificates) after removing certificates is not supported by the wasm backend: use --backend=appliance\n");
+    expect(sha256(img)).toBe(before);
+  });
+
   it('--script is refused (it would need the guest mounted on the host): the image untouched', async () => {
     const img = copyOf('ubuntu');
     const before = sha256(img);

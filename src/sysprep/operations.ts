@@ -31,12 +31,10 @@ async function blkidTab(ctx: SysprepContext): Promise<void> {
 /** rm each match; a removed one means the CA store must be rebuilt. */
 async function removeCerts(ctx: SysprepContext, paths: readonly string[]): Promise<void> {
   for (const p of paths) {
-    try {
+    await ignoringGuestErrors(async () => {
       await ctx.g.rm(p);
       ctx.effects.updateSystemCaStore = true;
-    } catch {
-      // as virt-sysprep: a file that cannot be removed is left alone
-    }
+    });
   }
 }
 
