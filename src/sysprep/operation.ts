@@ -75,6 +75,7 @@ export interface SysprepOperation {
   applianceCommandsWithLvm?: readonly string[];
 }
 
+/** sysprep's own distro lists (narrower than customize's families in src/customize/context.ts). */
 export const REDHAT_DISTROS = ['fedora', 'rhel', 'centos', 'scientificlinux', 'oraclelinux', 'redhat-based'];
 export const DEBIAN_DISTROS = ['debian', 'ubuntu', 'kalilinux'];
 

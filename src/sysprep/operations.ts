@@ -6,7 +6,7 @@
  */
 import { ErrnoError } from '../errors/index.js';
 import { globExpand } from '../customize/guest-files.js';
-import { DEBIAN_DISTROS, REDHAT_DISTROS, type SysprepContext, type SysprepOperation } from './operation.js';
+import { DEBIAN_DISTROS, guardHolds, REDHAT_DISTROS, type SysprepContext, type SysprepOperation } from './operation.js';
 import { dropLines, ignoringGuestErrors, removeMatchingFiles, rmRfOnlyFiles } from './file-actions.js';
 import { LOGFILE_GLOBS } from './logfile-globs.js';
 import { userAccountOperation } from './user-account.js';
@@ -79,7 +79,7 @@ async function machineId(ctx: SysprepContext): Promise<void> {
   }
 }
 
-const isRedhat = (ctx: SysprepContext) => ctx.facts.type === 'linux' && REDHAT_DISTROS.includes(ctx.facts.distro);
+const isRedhat = (ctx: SysprepContext) => guardHolds('redhat', ctx.facts);
 
 async function pacctLog(ctx: SysprepContext): Promise<void> {
   if (ctx.facts.type !== 'linux') return;
