@@ -146,7 +146,7 @@ describe('sysprep: options', () => {
     expect(sha256(img)).toBe(before);
   });
 
-  it('--script is refused (it would need the guest mounted on the host): the image untouched', async () => {
+  it('--script is refused before the image is opened (it would need the guest mounted on the host)', async () => {
     const img = copyOf('ubuntu');
     const before = sha256(img);
     const r = await cli(['sysprep', '-a', img, '--script', '/bin/true']);

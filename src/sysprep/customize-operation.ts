@@ -5,7 +5,7 @@
  */
 import { ErrnoError } from '../errors/index.js';
 import { CustomizeRun } from '../customize/run.js';
-import type { SysprepOperation } from './operation.js';
+import type { SysprepOperation, SysprepSettings } from './operation.js';
 
 export const customizeOperation: SysprepOperation = {
   name: 'customize',
@@ -20,6 +20,13 @@ export const customizeOperation: SysprepOperation = {
   },
 };
 
+/** The refusal of --script, when scripts were given (see scriptOperation). */
+export function refuseScripts(settings: SysprepSettings): void {
+  if (settings.scripts.length > 0) {
+    throw new ErrnoError('ENOTSUP', 'script: --script is not supported: it runs host programs in a mount of the guest on the host, and guestkit never mounts a guest on the host (use --run/--run-command to run commands inside the guest, or --firstboot)');
+  }
+}
+
 /**
  * virt-sysprep runs --script programs on the host with their current
  * directory in a FUSE mount of the guest. guestkit never mounts a guest on the
@@ -30,9 +37,5 @@ export const scriptOperation: SysprepOperation = {
   name: 'script',
   enabledByDefault: true,
   heading: 'Run arbitrary scripts against the guest',
-  onFilesystems: async (ctx) => {
-    if (ctx.settings.scripts.length > 0) {
-      throw new ErrnoError('ENOTSUP', 'script: --script is not supported: it runs host programs in a mount of the guest on the host, and guestkit never mounts a guest on the host (use --run/--run-command to run commands inside the guest, or --firstboot)');
-    }
-  },
+  onFilesystems: async (ctx) => refuseScripts(ctx.settings),
 };

@@ -14,6 +14,7 @@ import { inspectedRoot } from '../../src/inspect/session.js';
 import type { OsFacts } from '../../src/inspect/types.js';
 import type { SysprepOperation } from '../../src/sysprep/operation.js';
 import { performOnDevices, performOnFilesystems } from '../../src/sysprep/run.js';
+import { refuseScripts } from '../../src/sysprep/customize-operation.js';
 import { guestfsOptions } from '../common/drive-options.js';
 import { SignalGuard } from '../common/signal-guard.js';
 import { traceCalls } from '../common/trace-calls.js';
@@ -34,6 +35,7 @@ export function checkOptions(o: SysprepOptions): void {
     if (o.settings.users.keep.size > 0) throw new GuestkitError('EINVAL', 'user-accounts: --keep-user-accounts parameter was used, but the "user-account" operation is not enabled');
     if (o.settings.users.remove.size > 0) throw new GuestkitError('EINVAL', 'user-accounts: --remove-user-accounts parameter was used, but the "user-account" operation is not enabled');
   }
+  if (o.selection.has('script')) refuseScripts(o.settings); // refused before the image is opened
   if (o.scriptdir !== undefined && !o.scriptdir.startsWith('/')) throw new GuestkitError('EINVAL', '--scriptdir: SCRIPTDIR must be an absolute path');
 }
 
