@@ -87,6 +87,17 @@ describe('sysprep: a default run matches virt-sysprep 1.48.2', () => {
     });
   }
 
+  it('two guests on two drives: each in turn, each disk changed as virt-sysprep changed it alone', async () => {
+    const [ubuntu, windows] = [copyOf('ubuntu'), copyOf('windows')];
+    const r = await cli(['sysprep', '-a', ubuntu, '-a', windows]);
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    const alone = (name: string) => since150.messages(goldenBody(`${name}.messages`));
+    expect(asVirtSysprep(r.out)).toBe(alone('ubuntu') + alone('windows').replace('[TIME] Examining the guest ...\n', ''));
+    expect(await diffAgainstSeed('ubuntu', ubuntu)).toBe(goldenBody('ubuntu.diff'));
+    expect(await diffAgainstSeed('windows', windows)).toBe(goldenBody('windows.diff'));
+  });
+
   it('fedora (LVM) without lvm-uuids on wasm: the same files as virt-sysprep', async () => {
     const img = copyOf('fedora');
     const r = await cli(['sysprep', '-a', img, '--operations', 'defaults,-lvm-uuids']);

@@ -1,8 +1,9 @@
 /**
  * One guestkit sysprep run: chooses the backend (the operations say which
  * appliance-only commands they call), opens the disks transactionally, inspects
- * and mounts the guest (with --mount-options), runs the filesystem then the
- * device operations, and commits only when all of them succeeded.
+ * them, and for each operating system found mounts it (with --mount-options),
+ * runs the filesystem then the device operations; commits only when all of them
+ * succeeded.
  */
 import { Guestfs } from '../../src/core/guestfs.js';
 import type { BackendNeeds } from '../../src/core/backend-choice.js';
@@ -62,13 +63,8 @@ function sysprepNeeds(o: SysprepOptions, ops: readonly SysprepOperation[]): Back
   return { commands, lvmCommands, writes: true };
 }
 
-/** Inspects the one OS and mounts its filesystems, shortest mountpoint first, with --mount-options. */
-async function inspectAndMountWith(g: Guestfs, optionsFor: (mp: string) => string, verbose?: (m: string) => void): Promise<OsFacts> {
-  const roots = (await g.call('inspect-os', [])) as string[];
-  if (roots.length === 0) throw new GuestkitError('ENOENT', 'no operating systems were found in the guest image');
-  if (roots.length > 1) throw new GuestkitError('ENOTSUP', `multi-boot guests are not supported: found ${roots.length} operating systems (${roots.join(', ')})`);
-  const facts = inspectedRoot(g, roots[0]!);
-  verbose?.(`inspection found ${facts.root}: ${facts.type} ${facts.distro} ${facts.majorVersion}.${facts.minorVersion}`);
+/** Mounts one inspected OS's filesystems, shortest mountpoint first, with --mount-options ('/' must mount; the others are best effort, as libguestfs's inspect_mount_root). */
+async function mountWith(g: Guestfs, facts: OsFacts, optionsFor: (mp: string) => string, verbose?: (m: string) => void): Promise<void> {
   for (const [mountpoint, device] of mountOrder(facts.mountpoints)) {
     try {
       const options = optionsFor(mountpoint);
@@ -76,10 +72,9 @@ async function inspectAndMountWith(g: Guestfs, optionsFor: (mp: string) => strin
       else await g.mountOptions(options, device, mountpoint);
     } catch (e) {
       if (mountpoint === '/') throw e;
-      verbose?.(`cannot mount ${device} on ${mountpoint}: ${(e as Error).message}`); // as libguestfs's inspect_mount_root: other mounts are best effort
+      verbose?.(`cannot mount ${device} on ${mountpoint}: ${(e as Error).message}`);
     }
   }
-  return facts;
 }
 
 export async function runSysprep(o: SysprepOptions, report: CustomizeReporter): Promise<void> {
@@ -93,12 +88,19 @@ export async function runSysprep(o: SysprepOptions, report: CustomizeReporter): 
     if (o.drive.trace) traceCalls(g, PROG);
     await g.launch();
     verbose?.(`backend: ${g.backendName}${g.backendChoice ? ` (${g.backendChoice.reason})` : ''}`);
-    const facts = await inspectAndMountWith(g, mountOptionsFor(o.mountOptions), verbose);
-    if (ops.some((op) => op.name === 'customize')) preflight(o.settings.customize, facts, g.capabilities);
-    const ctx = { g, facts, ...report, effects: { updateSystemCaStore: false }, settings: o.settings };
-    await performOnFilesystems(ctx, ops);
-    await g.umountAll();
-    await performOnDevices(ctx, ops);
+    const roots = (await g.call('inspect-os', [])) as string[];
+    if (roots.length === 0) throw new GuestkitError('ENOENT', 'no operating systems were found in the guest image');
+    const all = roots.map((r) => inspectedRoot(g, r));
+    if (ops.some((op) => op.name === 'customize')) for (const facts of all) preflight(o.settings.customize, facts, g.capabilities);
+    // Each OS in turn, as virt-sysprep: its filesystems mounted, the filesystem operations, unmounted, the device operations.
+    for (const facts of all) {
+      verbose?.(`inspection found ${facts.root}: ${facts.type} ${facts.distro} ${facts.majorVersion}.${facts.minorVersion}`);
+      await mountWith(g, facts, mountOptionsFor(o.mountOptions), verbose);
+      const ctx = { g, facts, ...report, effects: { updateSystemCaStore: false }, settings: o.settings };
+      await performOnFilesystems(ctx, ops);
+      await g.umountAll();
+      await performOnDevices(ctx, ops);
+    }
     if (!o.dryRun) await guard.commit(() => g.commit());
   } finally {
     await g.close().catch(() => undefined);
