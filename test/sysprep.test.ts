@@ -69,7 +69,7 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => cleanup());
 
-describe('sysprep: a default run matches virt-sysprep 1.48.2', () => {
+describe.concurrent('sysprep: a default run matches virt-sysprep 1.48.2', () => {
   it('--list-operations is virt-sysprep\'s, byte for byte (plus 1.50\'s lvm-system-devices)', async () => {
     const r = await cli(['sysprep', '--list-operations']);
     expect(r.status).toBe(0);
@@ -117,7 +117,7 @@ describe('sysprep: a default run matches virt-sysprep 1.48.2', () => {
   });
 });
 
-describe('sysprep: options', () => {
+describe.concurrent('sysprep: options', () => {
   it('--dry-run changes nothing', async () => {
     const img = copyOf('ubuntu');
     const before = sha256(img);
@@ -233,7 +233,7 @@ describe('sysprep: the backend choice', () => {
   });
 });
 
-describe('sysprep: user-account and customize', () => {
+describe.concurrent('sysprep: user-account and customize', () => {
   it('user-account (keeping bob) and customize options: what virt-sysprep did', async () => {
     const img = join(dir, 'users.img');
     copyFileSync(seeded.ubuntu!, img);
