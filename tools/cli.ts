@@ -16,6 +16,7 @@ export const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['fish', async () => (await import('./fish/fish-tool.js')).fishCommand()],
   ['inspect', async () => (await import('./inspect/inspect-tool.js')).inspectCommand()],
   ['customize', async () => (await import('./customize/customize-tool.js')).customizeCommand()],
+  ['sysprep', async () => (await import('./sysprep/sysprep-tool.js')).sysprepCommand()],
   ['appliance', async () => (await import('./appliance/appliance-tool.js')).applianceCommand()],
   ['diff', async () => (await import('./diff/diff-tool.js')).diffCommand()],
   ['filesystems', async () => (await import('./filesystems/filesystems-tool.js')).filesystemsCommand()],

@@ -29,6 +29,8 @@ export interface BackendNeeds {
   devices?: readonly string[];
   /** Whether it mounts read-write even on read-only drives (the wasm backend's read-write list then counts everywhere). */
   writes?: boolean;
+  /** Commands it will call only when the drives hold LVM physical volumes (sysprep's lvm-uuids). */
+  lvmCommands?: readonly string[];
 }
 
 export interface BackendChoice {
@@ -52,7 +54,8 @@ export function applianceOnlyCommands(names: readonly string[]): string[] {
 
 /** Decides between the two backends with the wasm backend already launched on the drives. */
 export async function chooseBackend(wasm: WasmBackend, needs: BackendNeeds = {}): Promise<BackendChoice> {
-  const cmds = applianceOnlyCommands(needs.commands ?? []);
+  const hasLvm = wasm.devices.lvm.pvs.length > 0;
+  const cmds = applianceOnlyCommands([...(needs.commands ?? []), ...(hasLvm ? needs.lvmCommands ?? [] : [])]);
   if (cmds.length) return { name: 'appliance', reason: `${cmds.join(', ')} ${cmds.length === 1 ? 'runs' : 'run'} only in the appliance` };
 
   const unmappable = wasm.devices.lvm.lvs.filter((lv) => lv.unsupported && lv.visible);
