@@ -28,6 +28,7 @@ const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['get-kernel', async () => (await import('./get-kernel/get-kernel-tool.js')).getKernelCommand()],
   ['copy', async () => (await import('./copy/copy-tool.js')).copyCommand()],
   ['serve', async () => (await import('./serve/serve-tool.js')).serveCommand()],
+  ['make-fs', async () => (await import('./make-fs/make-fs-tool.js')).makeFsCommand()],
 ];
 
 /** The tools `argv` (the words after the program name) needs registered. */
