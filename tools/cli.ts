@@ -29,6 +29,7 @@ const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['copy', async () => (await import('./copy/copy-tool.js')).copyCommand()],
   ['serve', async () => (await import('./serve/serve-tool.js')).serveCommand()],
   ['make-fs', async () => (await import('./make-fs/make-fs-tool.js')).makeFsCommand()],
+  ['sparsify', async () => (await import('./sparsify/sparsify-tool.js')).sparsifyCommand()],
 ];
 
 /** The tools `argv` (the words after the program name) needs registered. */
