@@ -30,6 +30,7 @@ const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['serve', async () => (await import('./serve/serve-tool.js')).serveCommand()],
   ['make-fs', async () => (await import('./make-fs/make-fs-tool.js')).makeFsCommand()],
   ['sparsify', async () => (await import('./sparsify/sparsify-tool.js')).sparsifyCommand()],
+  ['resize', async () => (await import('./resize/resize-tool.js')).resizeCommand()],
 ];
 
 /** The tools `argv` (the words after the program name) needs registered. */
