@@ -2,9 +2,9 @@
  * What sparsify can do to a disk in process: for each filesystem device (the
  * partitions, or the whole disk when it has no table), the byte ranges that
  * may read as zeroes in the output: an ext filesystem's free blocks (from its
- * bitmaps), a Linux swap area after its header page (label, UUID and version
+ * bitmaps), a FAT filesystem's free clusters (from its FAT), a Linux swap area after its header page (label, UUID and version
  * kept, as virt-sparsify keeps them), a --zero device whole. Devices holding
- * something only the appliance can zero (LVM, ntfs, xfs, btrfs, vfat, an ext
+ * something only the appliance can zero (LVM, ntfs, xfs, btrfs, an ext
  * journal awaiting recovery) are listed with the reason.
  */
 import type { BlockDevice } from '../block/block-device.js';
@@ -13,6 +13,7 @@ import { probeDevice } from '../probe/probe.js';
 import { readPartitionTable } from '../partition/partition-table.js';
 import { mergeRanges, shiftRanges, type ByteRange } from './free-space/byte-ranges.js';
 import { extFreeRanges, ExtFreeSpaceRefused } from './free-space/ext-free.js';
+import { fatFreeRanges } from './free-space/fat-free.js';
 
 export interface SparsifyStep {
   device: string;
@@ -65,6 +66,8 @@ export async function planSparsify(disk: BlockDevice, o: { ignore: readonly stri
         if (!(e instanceof ExtFreeSpaceRefused)) throw e;
         needsAppliance.push(`${device}: ${e.message.slice(device.length + 2)}`);
       }
+    } else if (type === 'vfat') {
+      steps.push({ device, action: 'fill', ranges: shiftRanges(await fatFreeRanges(part), start) });
     } else if (type === 'swap' || (await isLinuxSwap(part))) {
       if (await isLinuxSwap(part)) steps.push({ device, action: 'swap', ranges: [[start + SWAP_HEADER, start + size]] });
     } else if (type !== '' && type !== 'unknown' && type !== 'iso9660' && type !== 'squashfs') {

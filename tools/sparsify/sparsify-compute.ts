@@ -1,8 +1,8 @@
 /**
  * virt-sparsify. Copy mode reads the source through a view in which the free
  * space it found reads as zeroes and copies it sparsely to a new raw or qcow2
- * file (in process: ext bitmaps, swap, --zero); what only the appliance can
- * zero (LVM, ntfs, xfs, btrfs, vfat) goes the upstream way: a qcow2 overlay
+ * file (in process: ext bitmaps, FAT tables, swap, --zero); what only the
+ * appliance can zero (LVM, ntfs, xfs, btrfs) goes the upstream way: a qcow2 overlay
  * backed by the source, zero-free-space in the appliance, then the copy.
  * In-place mode punches the same ranges out of a raw file (fallocate), or
  * trims (fstrim, blkdiscard) in the appliance.

@@ -57,9 +57,9 @@ export function sparsifyCommand(): Command {
   cmd.addHelpText('after', `
 Copy mode writes a new disk in which the free space of each filesystem reads as
 zeroes and is left unallocated; the input is only read. In process (no VM):
-ext2/3/4 free blocks from the block bitmaps, Linux swap areas (cleared after
-their header, so label and UUID stay), --zero devices. LVM, ntfs, xfs, btrfs
-and vfat are zeroed in the appliance through a qcow2 overlay, as virt-sparsify
+ext2/3/4 free blocks from the block bitmaps, FAT free clusters, Linux swap
+areas (cleared after their header, so label and UUID stay), --zero devices.
+LVM, ntfs, xfs and btrfs are zeroed in the appliance through a qcow2 overlay, as virt-sparsify
 does. --in-place punches holes in a raw file (fallocate), or trims each
 filesystem in the appliance (fstrim; other formats).
 Examples:
