@@ -6,9 +6,11 @@
  * holes. Progress lines are checked against virt-sparsify's (times masked).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { haveQemu } from './helpers/backends.js';
 import { runCli } from './helpers/cli.js';
 import { makeDirtyDisk, SWAP_UUID } from './helpers/dirty-disk.js';
 import { e2fsck, fixture, GOLDEN, scratch } from './helpers/fixtures.js';
@@ -84,6 +86,28 @@ describe('sparsify', () => {
     expect(e2fsck(img, MiB).status).toBe(0);
     await sameContent(disk, img);
   });
+
+  it.runIf(haveQemu)('ntfs goes the virt-sparsify way: overlay, zero-free-space in the appliance, sparse qcow2 copy', async () => {
+    const img = join(tmp.dir, 'ntfs.img');
+    copyFileSync(fixture('windows.img'), img);
+    const junk = join(tmp.dir, 'junk.bin');
+    writeFileSync(junk, randomBytes(3 * MiB));
+    // dirty free space: a file written and deleted through the wasm backend's NTFS driver
+    const dirty = await runCli(['fish', '--backend=wasm', '-a', img, '-m', '/dev/sda1', 'upload', junk, '/junk.bin', ':', 'rm', '/junk.bin']);
+    expect(dirty.err).toBe('');
+    const out = join(tmp.dir, 'ntfs.qcow2');
+    const r = await runCli(['sparsify', '--convert', 'qcow2', '--tmp', tmp.dir, img, out], { timeoutMs: 90000 });
+    expect(r.err).toBe('');
+    expect(maskTimes(r.out).split('\n').slice(0, 3)).toEqual([
+      `[TIME] Create overlay file in ${tmp.dir} to protect source disk`, '[TIME] Examine source disk', '[TIME] Fill free space in /dev/sda1 with zero',
+    ]);
+    expect(readdirSync(tmp.dir).filter((n) => n.startsWith('sparsify'))).toEqual([]); // the overlay is gone
+    const info = JSON.parse(execFileSync('qemu-img', ['info', '--output=json', out], { encoding: 'utf8' })) as Record<string, number>;
+    expect(info['virtual-size']).toBe(statSync(img).size);
+    expect(info['actual-size']).toBeLessThan(allocated(img) - 2 * MiB);
+    const list = async (f: string) => (await runCli(['fish', '--ro', '-a', f, '-m', '/dev/sda1', 'find', '/'])).out;
+    expect(await list(out)).toBe(await list(img));
+  }, 120000);
 
   it('--machine-readable lists the features as virt-sparsify does; bad uses fail in one line, leaving nothing', async () => {
     expect((await runCli(['sparsify', '--machine-readable'])).out).toBe(golden('sparsify-mr.out'));
