@@ -109,6 +109,15 @@ describe('make-fs', () => {
     expect(tooSmall.status).toBe(1);
     expect(tooSmall.err.trim().split('\n')).toHaveLength(1);
     expect(left('junk.img')).toEqual([]);
+    // vfat holds no symlinks: virt-make-fs fails there too (test/golden/imgtools/make-fs.json)
+    const vfat = await runCli(['make-fs', '--type=vfat', '--partition=gpt', src, join(tmp.dir, 'junk.img')]);
+    expect(vfat.status).toBe(1);
+    expect(vfat.err).toBe('guestkit make-fs: error: ln-s: /link: Operation not permitted\n');
+    expect(left('junk.img')).toEqual([]);
+    const floppy = join(tmp.dir, 'floppy.img');
+    expect((await runCli(['make-fs', '--floppy', join(src, 'sub'), floppy])).status).toBe(0);
+    expect(statSync(floppy).size).toBe(1474560);
+    expect(execFileSync('sfdisk', ['-d', floppy], { encoding: 'utf8' })).toMatch(/start= +128, size= +2625, type=b$/m);
     const noArgs = await runCli(['make-fs', src]);
     expect(noArgs.status).toBe(1);
   });
