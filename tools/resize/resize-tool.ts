@@ -13,20 +13,20 @@ interface Flags {
   alignment: string;
   copyBootLoader: boolean;
   debug?: boolean;
-  delete: string[];
+  delete?: string[];
   dryRun?: boolean;
   expand?: string;
   expandContent: boolean;
   extraPartition: boolean;
   format?: string;
-  ignore: string[];
-  lvExpand: string[];
+  ignore?: string[];
+  lvExpand?: string[];
   machineReadable?: boolean | string;
   ntfsresizeForce?: boolean;
   outputFormat?: string;
   quiet?: boolean;
-  resize: string[];
-  resizeForce: string[];
+  resize?: string[];
+  resizeForce?: string[];
   shrink?: string;
   sparse: boolean;
   unknownFilesystems: string;
@@ -35,7 +35,7 @@ interface Flags {
   backend?: string;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 function once(flag: string) {
   return (v: string, prev: string | undefined) => {
@@ -56,20 +56,20 @@ export function resizeCommand(): Command {
     .option('--alignment <sectors>', 'partition alignment', '128')
     .option('--no-copy-boot-loader', "don't copy the boot loader")
     .option('-d, --debug', 'debugging messages (as -v)')
-    .option('--delete <part>', 'delete the partition (repeatable)', collect, [])
+    .option('--delete <part>', 'delete the partition (repeatable)', collect)
     .option('--expand <part>', 'expand the partition into the surplus space', once('--expand'))
     .option('--no-expand-content', "don't grow the content (filesystem, PV, swap) of resized partitions")
     .option('--no-extra-partition', "don't create an extra partition for the surplus")
     .option('--format <format>', 'format of the input disk (default: probed)')
-    .option('--ignore <part>', 'create the partition but do not copy its content (repeatable)', collect, [])
-    .option('--lv-expand <lv>', 'expand the logical volume (and its content) to fill its volume group (repeatable; appliance)', collect, [])
+    .option('--ignore <part>', 'create the partition but do not copy its content (repeatable)', collect)
+    .option('--lv-expand <lv>', 'expand the logical volume (and its content) to fill its volume group (repeatable; appliance)', collect)
     .option('-n, --dry-run', 'print the summary and make no changes')
     .addOption(new Option('--machine-readable [format]', 'print the features this tool has (with no disks), for programs'))
     .option('--ntfsresize-force', 'pass --force to ntfsresize (a filesystem marked for chkdsk)')
     .option('--output-format <format>', 'format of the output disk: raw or qcow2 (default: probed)')
     .option('-q, --quiet', "don't print the summary and progress messages")
-    .option('--resize <part=size>', 'resize the partition: N[bKMG], +N, -N, N%, +N%, -N% (repeatable)', collect, [])
-    .option('--resize-force <part=size>', 'like --resize, also when shrinking may destroy data (repeatable)', collect, [])
+    .option('--resize <part=size>', 'resize the partition: N[bKMG], +N, -N, N%, +N%, -N% (repeatable)', collect)
+    .option('--resize-force <part=size>', 'like --resize, also when shrinking may destroy data (repeatable)', collect)
     .option('--shrink <part>', 'shrink the partition to leave no deficit', once('--shrink'))
     .option('--no-sparse', 'write zeroes too (a target that is not known to read as zeroes)')
     .addOption(new Option('--unknown-filesystems <mode>', 'resizing a partition whose content cannot be grown').choices(['ignore', 'warn', 'error']).default('warn'))
@@ -107,11 +107,11 @@ Examples:
         outputFormat: f.outputFormat,
         expand: f.expand,
         shrink: f.shrink,
-        resize: f.resize,
-        resizeForce: f.resizeForce,
-        ignore: f.ignore,
-        delete: f.delete,
-        lvExpand: f.lvExpand,
+        resize: f.resize ?? [],
+        resizeForce: f.resizeForce ?? [],
+        ignore: f.ignore ?? [],
+        delete: f.delete ?? [],
+        lvExpand: f.lvExpand ?? [],
         alignment,
         alignFirst: f.alignFirst as ResizeOptions['alignFirst'],
         extraPartition: f.extraPartition,

@@ -13,7 +13,7 @@ interface Flags {
   compress?: boolean;
   convert?: string;
   format?: string;
-  ignore: string[];
+  ignore?: string[];
   inPlace?: boolean;
   machineReadable?: boolean | string;
   o?: string;
@@ -21,11 +21,11 @@ interface Flags {
   tmp?: string;
   verbose?: boolean;
   x?: boolean;
-  zero: string[];
+  zero?: string[];
   backend?: string;
 }
 
-const collect = (v: string, prev: string[]) => [...prev, v];
+const collect = (v: string, prev: string[] | undefined) => [...(prev ?? []), v];
 
 function backendOf(flag: string | undefined): Backend {
   const b = flag ?? process.env.GUESTKIT_BACKEND ?? 'auto';
@@ -44,7 +44,7 @@ export function sparsifyCommand(): Command {
     .option('--compress', 'compressed qcow2 output (not supported by the qcow2 writer: refused)')
     .option('--convert <format>', 'output format: raw or qcow2 (default: the input format)')
     .option('--format <format>', 'format of the input disk (default: probed)')
-    .option('--ignore <filesystem|volgroup>', 'leave this filesystem or volume group alone (repeatable)', collect, [])
+    .option('--ignore <filesystem|volgroup>', 'leave this filesystem or volume group alone (repeatable)', collect)
     .option('--in-place', 'sparsify the disk itself: punch holes for its free space')
     .addOption(new Option('--machine-readable [format]', 'print the features this tool has (with no disks), for programs'))
     .addOption(new Option('-o <option>', 'qcow2 output options (compat=1.1)'))
@@ -52,7 +52,7 @@ export function sparsifyCommand(): Command {
     .option('--tmp <dir>', 'directory for the overlay of the appliance route (default: $TMPDIR or /tmp)')
     .option('-v, --verbose', 'verbose messages')
     .option('-x', 'trace each command run on the disk')
-    .option('--zero <filesystem>', 'zero this whole filesystem or device (repeatable)', collect, [])
+    .option('--zero <filesystem>', 'zero this whole filesystem or device (repeatable)', collect)
     .option('--backend <name>', 'auto, wasm or appliance (default: $GUESTKIT_BACKEND or auto)');
   cmd.addHelpText('after', `
 Copy mode writes a new disk in which the free space of each filesystem reads as
@@ -86,8 +86,8 @@ Examples:
         convert: f.convert,
         compress: !!f.compress,
         option: f.o,
-        ignore: f.ignore,
-        zero: f.zero,
+        ignore: f.ignore ?? [],
+        zero: f.zero ?? [],
         checkTmpdir: f.checkTmpdir as CheckTmpdir,
         tmp: f.tmp,
         backend: backendOf(f.backend),
