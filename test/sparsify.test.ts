@@ -11,7 +11,7 @@ import { copyFileSync, readFileSync, readdirSync, statSync, writeFileSync } from
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveQemu } from './helpers/backends.js';
-import { runCli } from './helpers/cli.js';
+import { CLI, runCli } from './helpers/cli.js';
 import { makeDirtyDisk, SWAP_UUID } from './helpers/dirty-disk.js';
 import { e2fsck, fixture, GOLDEN, scratch } from './helpers/fixtures.js';
 
@@ -85,6 +85,16 @@ describe('sparsify', () => {
     expect(statSync(img).size).toBe(statSync(disk).size);
     expect(e2fsck(img, MiB).status).toBe(0);
     await sameContent(disk, img);
+  });
+
+  it('reads an NBD URI as its input (guestkit serve --run)', async () => {
+    const out = join(tmp.dir, 'from-nbd.img');
+    const r = await runCli(['serve', '--run', `node ${CLI} sparsify -q "$uri" ${out}`, disk]);
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    expect(statSync(out).size).toBe(statSync(disk).size);
+    expect(allocated(out)).toBeLessThan(allocated(disk) - 18 * MiB);
+    await sameContent(disk, out);
   });
 
   it.runIf(haveQemu)('ntfs goes the virt-sparsify way: overlay, zero-free-space in the appliance, sparse qcow2 copy', async () => {
