@@ -8,6 +8,7 @@ import { chownSync, lutimesSync, mkdirSync, readdirSync, statSync, symlinkSync, 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { estimateSize } from '../src/imgtools/make-fs-size.js';
+import { haveQemu } from './helpers/backends.js';
 import { runCli } from './helpers/cli.js';
 import { e2fsck, scratch } from './helpers/fixtures.js';
 
@@ -94,6 +95,19 @@ describe('make-fs', () => {
     const parts = await runCli(['fish', '--ro', '-a', ntfs, 'run', ':', 'part-get-mbr-id', '/dev/sda', '1']);
     expect(parts.out).toBe('0x7\n');
   });
+
+  it.runIf(haveQemu)('xfs goes through the appliance (mkfs, tar-in), read back in process', async () => {
+    const out = join(tmp.dir, 'xfs.img');
+    // mkfs.xfs wants 300 MB at least; the file stays sparse
+    const r = await runCli(['make-fs', '-t', 'xfs', '--size=320M', '--label=XD', src, out], { timeoutMs: 90000 });
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    expect(statSync(out).size).toBe(320 * 1048576);
+    const ls = await runCli(['ls', '-a', out, '-m', '/dev/sda', '--time-t', '-lR', '--uids', '/']);
+    expect(ls.out).toMatch(new RegExp(`^- 0640 +6 +${isRoot ? '1000 1000' : '\\d+ +\\d+'} +\\d+ 1577934245 \\d+ /hello.txt$`, 'm'));
+    expect(ls.out).toMatch(/^l 0777 .* \/link -> hello.txt$/m);
+    expect((await runCli(['filesystems', '-a', out, '-l'])).out).toMatch(/\/dev\/sda +filesystem +xfs +XD /);
+  }, 120000);
 
   it('bad input: one line, exit 1, no output and no temp file left', async () => {
     const junk = join(tmp.dir, 'junk.txt');
