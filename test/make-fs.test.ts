@@ -96,6 +96,18 @@ describe('make-fs', () => {
     expect(parts.out).toBe('0x7\n');
   });
 
+  it('a tar.xz into ext3 in a GPT partition: unpacked by the wasm backend, owners and times kept', async () => {
+    const txz = join(tmp.dir, 'src.tar.xz');
+    execFileSync('tar', ['-C', src, '-cJf', txz, '.']);
+    const out = join(tmp.dir, 'ext3.img');
+    const r = await runCli(['make-fs', '-t', 'ext3', '--partition=gpt', txz, out]);
+    expect(r.err).toBe('');
+    expect(e2fsck(out, 128 * 512).status).toBe(0);
+    const ls = await runCli(['ls', '-a', out, '-m', '/dev/sda1', '--time-t', '-lR', '--uids', '/']);
+    expect(ls.out).toMatch(new RegExp(`^- 0640 +6 +${isRoot ? '1000 1000' : '\\d+ +\\d+'} +\\d+ 1577934245 \\d+ /hello.txt$`, 'm'));
+    expect(ls.out).toMatch(/^l 0777 .* \/link -> hello.txt$/m);
+  });
+
   it.runIf(haveQemu)('xfs goes through the appliance (mkfs, tar-in), read back in process', async () => {
     const out = join(tmp.dir, 'xfs.img');
     // mkfs.xfs wants 300 MB at least; the file stays sparse
