@@ -7,7 +7,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, readdirSync, statfsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { haveQemu } from './helpers/backends.js';
@@ -130,6 +130,13 @@ describe('sparsify', () => {
     expect(junk.err.trim().split('\n')).toHaveLength(1);
     const wasmOnly = await runCli(['sparsify', '--backend=wasm', join(tmp.dir, '..', 'nope.img'), join(tmp.dir, 'x.img')]);
     expect(wasmOnly.status).toBe(1);
-    expect(readdirSync(tmp.dir).filter((n) => n.startsWith('x.img'))).toEqual([]);
+    // --check-tmpdir=fail: an overlay could outgrow --tmp (a sparse disk twice the free space there); status 2, no VM started
+    const st = statfsSync(tmp.dir);
+    const huge = join(tmp.dir, 'huge.img');
+    execFileSync('truncate', ['-s', String(Math.ceil((2 * st.bavail * st.bsize) / 512) * 512), huge]);
+    const fail = await runCli(['sparsify', '--backend=appliance', '--check-tmpdir=fail', '--tmp', tmp.dir, '--format', 'raw', huge, join(tmp.dir, 'x.img')]);
+    expect(fail.status).toBe(2);
+    expect(fail.err).toMatch(/^guestkit sparsify: warning: There may not be enough free space on .*\nExiting because --check-tmpdir=fail was set\.\n$/s);
+    expect(readdirSync(tmp.dir).filter((n) => n.startsWith('x.img') || n.startsWith('sparsify'))).toEqual([]);
   });
 });

@@ -5,7 +5,8 @@
  * Pure computation over facts read from the source; nothing is written.
  */
 import { ErrnoError } from '../errors/index.js';
-import { humanSize, parseResize } from './resize-size.js';
+import { humanSize } from './human-size.js';
+import { parseResize } from './resize-size.js';
 
 const SECTOR = 512;
 /** The boot loader area virt-resize copies and keeps free before the first partition. */

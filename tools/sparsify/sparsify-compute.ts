@@ -19,6 +19,7 @@ import { Guestfs } from '../../src/core/guestfs.js';
 import { ErrnoError, GuestkitError, NotSupportedError } from '../../src/errors/index.js';
 import { rangesBytes } from '../../src/imgtools/free-space/byte-ranges.js';
 import { runHostProgram } from '../../src/imgtools/host-program.js';
+import { humanSize } from '../../src/imgtools/human-size.js';
 import { planSparsify, type SparsifyPlan, type SparsifyStep } from '../../src/imgtools/sparsify-plan.js';
 import { ZeroMaskDevice } from '../../src/imgtools/zero-mask-device.js';
 import { copyDevice } from '../copy/copy-compute.js';
@@ -46,6 +47,8 @@ export interface SparsifyOptions {
   backend: Backend;
   message: MessageSink;
   warn: (text: string) => void;
+  /** --check-tmpdir=warn after its warning: waits for RETURN (or fails on end of input). */
+  confirm: () => Promise<void>;
   verbose?: (line: string) => void;
   trace?: (g: Guestfs) => void;
 }
@@ -109,14 +112,21 @@ async function copyOut(src: BlockDevice, o: SparsifyOptions, format: string): Pr
 }
 
 /** virt-sparsify's --check-tmpdir: the overlay may grow up to the virtual size. */
-function checkTmpdir(dir: string, virtualSize: number, o: SparsifyOptions): void {
+/** --check-tmpdir=fail found too little room: virt-sparsify exits with status 2. */
+export class TmpdirCheckFailed extends GuestkitError {
+  constructor() {
+    super('ENOSPC', 'Exiting because --check-tmpdir=fail was set.');
+  }
+}
+
+async function checkTmpdir(dir: string, virtualSize: number, o: SparsifyOptions): Promise<void> {
   if (o.checkTmpdir === 'ignore') return;
   const st = fs.statfsSync(dir);
   const free = st.bavail * st.bsize;
   if (virtualSize <= free) return;
-  const human = (n: number) => `${(n / 1024 / 1024).toFixed(1)}M`;
-  o.warn(`There may not be enough free space on ${dir}.\nYou may need to set TMPDIR to point to a directory with more free space.\n\nMax needed: ${human(virtualSize)}.  Free: ${human(free)}.  May need another ${human(virtualSize - free)}.\n\nNote this is an overestimate.  If the guest disk is full of data\nthen not as much free space would be required.\n\nYou can ignore this warning or change it to a hard failure using the\n--check-tmpdir=(ignore|continue|warn|fail) option.  See virt-sparsify(1).\n`);
-  if (o.checkTmpdir === 'fail') throw new GuestkitError('ENOSPC', 'Exiting because --check-tmpdir=fail was set.');
+  o.warn(`There may not be enough free space on ${dir}.\nYou may need to set TMPDIR to point to a directory with more free space.\n\nMax needed: ${humanSize(virtualSize)}.  Free: ${humanSize(free)}.  May need another ${humanSize(virtualSize - free)}.\n\nNote this is an overestimate.  If the guest disk is full of data\nthen not as much free space would be required.\n\nYou can ignore this warning or change it to a hard failure using the\n--check-tmpdir=(ignore|continue|warn|fail) option.  See virt-sparsify(1).\n`);
+  if (o.checkTmpdir === 'fail') throw new TmpdirCheckFailed();
+  if (o.checkTmpdir === 'warn') await o.confirm();
 }
 
 function tmpPlace(o: SparsifyOptions): string {
@@ -179,7 +189,7 @@ async function openAppliance(file: string, format: string, o: SparsifyOptions): 
 
 async function copyViaAppliance(o: SparsifyOptions, inFormat: string, outFormat: string, virtualSize: number): Promise<void> {
   const dir = tmpPlace(o);
-  checkTmpdir(dir, virtualSize, o);
+  await checkTmpdir(dir, virtualSize, o);
   o.message(`Create overlay file in ${dir} to protect source disk`);
   const overlay = path.join(dir, `sparsify${Math.random().toString(36).slice(2, 8)}.qcow2`);
   try {

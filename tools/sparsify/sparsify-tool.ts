@@ -33,6 +33,22 @@ function backendOf(flag: string | undefined): Backend {
   throw new ErrnoError('EINVAL', `--backend=${b}: expected auto, wasm or appliance`);
 }
 
+/** "Press RETURN to continue or ^C to quit." and one line of standard input. */
+async function pressReturn(): Promise<void> {
+  process.stderr.write('Press RETURN to continue or ^C to quit.\n');
+  const { createInterface } = await import('node:readline');
+  const rl = createInterface({ input: process.stdin });
+  try {
+    const answered = await new Promise<boolean>((resolve) => {
+      rl.once('line', () => resolve(true));
+      rl.once('close', () => resolve(false));
+    });
+    if (!answered) throw new ErrnoError('EINTR', '--check-tmpdir=warn: no answer on standard input');
+  } finally {
+    rl.close();
+  }
+}
+
 export function sparsifyCommand(): Command {
   const cmd = new Command('sparsify')
     .description('make a virtual machine disk sparse (virt-sparsify)')
@@ -93,11 +109,19 @@ Examples:
         backend: backendOf(f.backend),
         message: timedMessages(!!f.quiet),
         warn: (t) => process.stderr.write(`guestkit sparsify: warning: ${t}`),
+        confirm: pressReturn,
         verbose: f.verbose ? (l) => process.stderr.write(`${l}\n`) : undefined,
         trace: f.x ? (g) => traceCalls(g, 'guestkit sparsify') : undefined,
       };
-      const { sparsify } = await import('./sparsify-compute.js');
-      const r = await sparsify(o);
+      const { sparsify, TmpdirCheckFailed } = await import('./sparsify-compute.js');
+      let r;
+      try {
+        r = await sparsify(o);
+      } catch (e) {
+        if (!(e instanceof TmpdirCheckFailed)) throw e;
+        process.stderr.write(`${e.message}\n`);
+        return 2;
+      }
       if (f.verbose) process.stderr.write(`sparsify: ${r.route}, ${r.zeroedBytes} bytes found free\n`);
       if (!o.inPlace && !f.quiet) await writeOut(`guestkit sparsify: ${CHECK_TARGET_ADVICE}\n`);
     });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planResize, type ResizeRequest, type SourcePartition } from '../../../../src/imgtools/resize-plan.js';
-import { humanSize, parseResize } from '../../../../src/imgtools/resize-size.js';
+import { humanSize } from '../../../../src/imgtools/human-size.js';
+import { parseResize } from '../../../../src/imgtools/resize-size.js';
 
 const MiB = 1024 * 1024;
 const req = (o: Partial<ResizeRequest> = {}): ResizeRequest => ({
