@@ -49,3 +49,24 @@ export function sideBySide(title, cases) {
     console.log(line);
   }
 }
+
+/**
+ * Runs each case [label, guestkitArgs(target), peerCmd, peerArgs(target), makeTarget]
+ * `runs` times, guestkit and its libguestfs peer alternating (a fresh target per run),
+ * and prints the medians side by side.
+ */
+export function sideBySideTargets(title, cases, { peers, peerEnv }) {
+  console.log(`${title}: ${runs} runs each, alternating${peers ? ' with libguestfs' : ' (libguestfs not installed: guestkit only)'}`);
+  console.log(`${'case'.padEnd(26)}${'guestkit'.padStart(12)}${peers ? 'libguestfs'.padStart(12) + 'ratio'.padStart(10) : ''}`);
+  for (const [label, gkArgs, peerCmd, peerArgs, target] of cases) {
+    const gk = [], peer = [];
+    for (let i = 0; i < runs; i++) {
+      gk.push(timeRun('node', [guestkit, ...gkArgs(target())]));
+      if (peers) peer.push(timeRun(peerCmd, peerArgs(target()), peerEnv));
+    }
+    const g = median(gk);
+    let line = `${label.padEnd(26)}${(g.toFixed(3) + ' s').padStart(12)}`;
+    if (peers) line += `${(median(peer).toFixed(2) + ' s').padStart(12)}${((median(peer) / g).toFixed(1) + '×').padStart(10)}`;
+    console.log(line);
+  }
+}

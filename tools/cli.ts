@@ -29,6 +29,9 @@ export const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['get-kernel', async () => (await import('./get-kernel/get-kernel-tool.js')).getKernelCommand()],
   ['copy', async () => (await import('./copy/copy-tool.js')).copyCommand()],
   ['serve', async () => (await import('./serve/serve-tool.js')).serveCommand()],
+  ['make-fs', async () => (await import('./make-fs/make-fs-tool.js')).makeFsCommand()],
+  ['sparsify', async () => (await import('./sparsify/sparsify-tool.js')).sparsifyCommand()],
+  ['resize', async () => (await import('./resize/resize-tool.js')).resizeCommand()],
   ['completion', async () => (await import('./completion/completion-tool.js')).completionCommand()],
 ];
 
