@@ -68,7 +68,7 @@ describe('guestkit completion bash', () => {
     expect(cat).toContain('--add');
     expect(cat).toContain('--mount');
     expect(cat).not.toContain('--rw');
-    expect(complete('guestkit', 'fish', '-a', 'x.img', '--r')).toEqual(['--ro', '--rw']);
+    expect(complete('guestkit', 'fish', '-a', 'x.img', '--r')).toEqual(['--remote', '--ro', '--rw']);
     expect(complete('guestkit', 'diff', '--check')).toEqual(['--checksum']);
     expect(complete('guestkit', 'appliance', 'b')).toEqual(['build']);
   });

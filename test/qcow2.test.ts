@@ -16,7 +16,7 @@ import type { BlockDevice } from '../src/block/block-device.js';
 import { NbdDevice } from '../src/block/nbd/client.js';
 import { buildQcow2Images, mergeExtents, MiB, qemuImg, qemuMap, qemuRaw, type TypedExtent } from './helpers/qcow2-images.js';
 import { FIXTURES } from './helpers/fixtures.js';
-import { fuzzIterations } from './helpers/fuzz-walk.js';
+import { fuzzIterations, fuzzTimeout } from './helpers/fuzz-walk.js';
 import { runCli } from './helpers/cli.js';
 
 let dir: string;
@@ -340,5 +340,5 @@ describe('fuzz: mutated qcow2 headers and tables give only typed errors', () => 
     // The mutations must reach both outcomes: images that still open, and refusals.
     expect(opened).toBeGreaterThan(rounds / 10);
     expect([...codes.values()].reduce((x, y) => x + y, 0)).toBeGreaterThan(rounds / 10);
-  }, Math.max(120_000, rounds * 30));
+  }, fuzzTimeout(rounds, 100));
 });

@@ -21,6 +21,13 @@ export function fuzzIterations(ownVariable: string, ciSlice: number): number {
   return v !== undefined && Number.isSafeInteger(n) && n > 0 ? n : ciSlice;
 }
 
+/**
+ * The longest one fuzz input (an open and its bounded walk) may take before it
+ * counts as a hang. Generous: a loaded machine stalls single inputs for
+ * seconds; an unbounded loop never ends.
+ */
+export const FUZZ_HANG_MS = 20_000;
+
 /** A test timeout that grows with the iterations (ms per iteration, at least the floor). */
 export const fuzzTimeout = (iterations: number, msEach: number, floor = 120_000): number => Math.max(floor, iterations * msEach);
 

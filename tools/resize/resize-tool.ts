@@ -1,4 +1,5 @@
 /** guestkit resize: virt-resize. Copies a disk into a larger (or smaller) pre-created disk, resizing partitions and their content. */
+import { examplesHelp } from '../common/tool-examples.js';
 import { Command, Option } from 'commander';
 import { ErrnoError } from '../../src/errors/index.js';
 import { runTool } from '../common/run-tool.js';
@@ -83,11 +84,12 @@ by guestkit's writer). Partitions are laid out as virt-resize lays them out
 the block layer, and the new table written in process (a GPT's backup header
 at the new end). Growing content (resize2fs, ntfsresize, pvresize, mkswap with
 the same label and UUID, --lv-expand) runs in the appliance; with nothing to
-grow no VM starts. OUTDISK is only replaced once everything succeeded.
-Examples:
-  qemu-img create -f raw out.img 20G
-  guestkit resize --expand /dev/sda2 in.img out.img
-  guestkit resize --dry-run --resize /dev/sda1=+200M --delete /dev/sda3 in.img out.img`);
+grow no VM starts. OUTDISK is only replaced once everything succeeded. Make
+OUTDISK first, e.g. qemu-img create -f raw out.img 20G.`);
+  cmd.addHelpText('after', examplesHelp(
+    'guestkit resize --expand /dev/sda2 in.img out.img',
+    'guestkit resize --dry-run --resize /dev/sda1=+200M --delete /dev/sda3 in.img out.img',
+  ));
   return cmd.action(async (indisk: string | undefined, outdisk: string | undefined, f: Flags) => {
     await runTool('resize', async () => {
       if (f.machineReadable !== undefined && indisk === undefined) {

@@ -4,7 +4,7 @@
  * and only ever raise typed errors.
  */
 import { describe, expect, it } from 'vitest';
-import { fuzzIterations, fuzzTimeout, seededRandom } from '../../../helpers/fuzz-walk.js';
+import { fuzzIterations, fuzzTimeout, seededRandom, FUZZ_HANG_MS } from '../../../helpers/fuzz-walk.js';
 
 const ITERS = fuzzIterations('LVM_FUZZ_ITERS', 1000);
 import { GuestkitError } from '../../../../src/errors/index.js';
@@ -143,7 +143,7 @@ describe('LVM fuzz', () => {
     }
     console.log(`lvm fuzz: ${ITERS} iterations, ${mapped} LVs mapped, ${kinds.size} kinds of warning, slowest ${slowest} ms`);
     // No hang: every iteration (two scans and a few reads) ends well within this budget.
-    expect(slowest).toBeLessThan(5000);
+    expect(slowest).toBeLessThan(FUZZ_HANG_MS);
     expect(mapped).toBeGreaterThan(100);
     expect(kinds.size).toBeGreaterThan(10);
   }, fuzzTimeout(ITERS, 40));

@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fuzzIterations, fuzzTimeout, newWalkStats, runFsFuzz, walkFs, MemSyncDevice } from '../../../../helpers/fuzz-walk.js';
+import { fuzzIterations, fuzzTimeout, newWalkStats, runFsFuzz, walkFs, MemSyncDevice, FUZZ_HANG_MS } from '../../../../helpers/fuzz-walk.js';
 import { FileDevice, hostToolEnv, makeTempDir, pattern, resolve, runTool } from '../../../../helpers/host-tools.js';
 import { loadNtfsModule, openNtfs, type NtfsModule } from '../../../../../src/fs/ntfs/ntfs-driver.js';
 
@@ -189,7 +189,7 @@ describe('NTFS fuzz', () => {
         mod = await loadNtfsModule();
       },
     });
-    expect(res.slowestMs).toBeLessThan(5000);
+    expect(res.slowestMs).toBeLessThan(FUZZ_HANG_MS);
     // the mutations must reach past the boot sector checks
     expect(res.stats.opened).toBeGreaterThan(ITERS / 5);
   }, fuzzTimeout(ITERS, 100));
