@@ -19,6 +19,10 @@ import { fileContentOps } from './ops-file-content.js';
 import { fileMakeOps } from './ops-file-make.js';
 import { xattrOps } from './ops-xattr.js';
 import { lvmOps } from './ops-lvm.js';
+import { btrfsAdminOps } from './ops-btrfs-admin.js';
+import { xfsOps } from './ops-xfs.js';
+import { mdLuksOps } from './ops-md-luks.js';
+import { blockToolOps } from './ops-block-tools.js';
 import { btrfsOps } from './ops-btrfs.js';
 import { splitBtrfsvol } from '../../core/mountable.js';
 import { infoOps } from './ops-info.js';
@@ -561,6 +565,10 @@ export const applianceOps = {
   ...diskOps,
   ...lvmOps,
   ...btrfsOps,
+  ...btrfsAdminOps,
+  ...xfsOps,
+  ...mdLuksOps,
+  ...blockToolOps,
   ...tarOps,
   ...infoOps,
   ...lvmWriteOps,
