@@ -1,12 +1,13 @@
 /**
  * Linux software RAID (mdadm) and LUKS encrypted devices (cryptsetup), in the
- * appliance. Keys are passed as arguments (guestfish asks for them instead).
+ * appliance. Key arguments are strings in the library; fish reads them from standard
+ * input (--keys-from-stdin) or the terminal, as guestfish does.
  */
 import { appliance, applianceOp, applianceOps } from './appliance-access.js';
 import { defineCommand } from './types.js';
 
 const DEVICE = { name: 'device', kind: 'Device' } as const;
-const KEY = { name: 'key', kind: 'String' } as const;
+const KEY = { name: 'key', kind: 'Key' } as const;
 const KEYSLOT = { name: 'keyslot', kind: 'Int' } as const;
 
 export const mdCreate = defineCommand({
@@ -59,7 +60,7 @@ export const luksFormat = defineCommand({
   name: 'luks-format', args: [DEVICE, KEY, KEYSLOT], ret: 'void',
   shortdesc: 'format a block device as a LUKS encrypted device',
   longdesc: 'Makes device a LUKS encrypted device (destroying what it held) with key in key slot keyslot (0 to 7).',
-  examples: ['luks-format /dev/sdb secret 0'],
+  examples: ['luks-format /dev/sdb 0'],
   impl: { appliance: applianceOp('luksFormat') },
 });
 
@@ -67,15 +68,15 @@ export const luksFormatCipher = defineCommand({
   name: 'luks-format-cipher', args: [DEVICE, KEY, KEYSLOT, { name: 'cipher', kind: 'String' }], ret: 'void',
   shortdesc: 'format a block device as a LUKS encrypted device',
   longdesc: 'Like luks-format, with the cipher given (as cryptsetup names it, e.g. aes-xts-plain64).',
-  examples: ['luks-format-cipher /dev/sdb secret 0 aes-xts-plain64'],
+  examples: ['luks-format-cipher /dev/sdb 0 aes-xts-plain64'],
   impl: { appliance: applianceOp('luksFormatCipher') },
 });
 
 export const luksAddKey = defineCommand({
-  name: 'luks-add-key', args: [DEVICE, KEY, { name: 'newkey', kind: 'String' }, KEYSLOT], ret: 'void',
+  name: 'luks-add-key', args: [DEVICE, KEY, { name: 'newkey', kind: 'Key' }, KEYSLOT], ret: 'void',
   shortdesc: 'add a key on a LUKS encrypted device',
   longdesc: 'Adds newkey in key slot keyslot (which must be free) of the LUKS device, unlocking it with key.',
-  examples: ['luks-add-key /dev/sdb secret other 1'],
+  examples: ['luks-add-key /dev/sdb 1'],
   impl: { appliance: applianceOp('luksAddKey') },
 });
 
@@ -83,7 +84,7 @@ export const luksKillSlot = defineCommand({
   name: 'luks-kill-slot', args: [DEVICE, KEY, KEYSLOT], ret: 'void',
   shortdesc: 'remove a key from a LUKS encrypted device',
   longdesc: 'Empties key slot keyslot of the LUKS device; key must unlock a slot other than the one removed.',
-  examples: ['luks-kill-slot /dev/sdb secret 1'],
+  examples: ['luks-kill-slot /dev/sdb 1'],
   impl: { appliance: applianceOp('luksKillSlot') },
 });
 
@@ -103,7 +104,7 @@ export const cryptsetupOpen = defineCommand({
   longdesc: `Unlocks the encrypted device with key and makes its plain contents /dev/mapper/MAPNAME.
 crypttype (luks or bitlk) is found from the device when not given; readonly:true maps it read-only;
 cipher is for types that do not record theirs.`,
-  examples: ['cryptsetup-open /dev/sdb secret luksdev', 'cryptsetup-open /dev/sda2 secret win readonly:true crypttype:bitlk'],
+  examples: ['cryptsetup-open /dev/sdb luksdev', 'cryptsetup-open /dev/sda2 win readonly:true crypttype:bitlk'],
   impl: {
     appliance: async (ctx, [device, key, mapname], o) =>
       (await applianceOps()).cryptsetupOpen(appliance(ctx), device, key, mapname, { readonly: o.readonly, crypttype: o.crypttype, cipher: o.cipher }),

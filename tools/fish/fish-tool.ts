@@ -8,6 +8,7 @@ import { mountCommands, mountGuest, mountSpec } from '../common/open-guest.js';
 import { GuestkitError } from '../../src/errors/index.js';
 import { Guestfs } from '../../src/core/guestfs.js';
 import { FishShell } from '../../src/shell/fish.js';
+import { stdinKeyReader } from '../../src/shell/key-reader.js';
 import { splitCommands } from '../../src/shell/tokenize.js';
 
 export function fishCommand(): Command {
@@ -19,13 +20,14 @@ export function fishCommand(): Command {
     .allowUnknownOption(false);
   const driveOpts = addDriveOptions(cmd, { readOnlyDefault: false });
   cmd.addOption(new Option('-f, --file <script>', 'read commands from the file'));
-  cmd.action(async (words: string[], options: { file?: string }) => {
+  cmd.addOption(new Option('--keys-from-stdin', 'read keys and passphrases (luks-format, cryptsetup-open...) from standard input, one a line'));
+  cmd.action(async (words: string[], options: { file?: string; keysFromStdin?: boolean }) => {
     await runTool('fish', async () => {
       const o = driveOpts();
       // Nothing is read ahead: auto decides at launch from the drives, and the
       // handle moves to the appliance if a later command needs it.
       const g = new Guestfs(guestfsOptions(o, { commands: mountCommands(o.mounts) }));
-      const shell = new FishShell(g, { out: process.stdout, err: process.stderr }, { newHandle: () => new Guestfs(guestfsOptions(o, { commands: mountCommands(o.mounts) })) });
+      const shell = new FishShell(g, { out: process.stdout, err: process.stderr }, { newHandle: () => new Guestfs(guestfsOptions(o, { commands: mountCommands(o.mounts) })), readKey: options.keysFromStdin ? stdinKeyReader() : undefined });
       shell.trace = o.trace;
       try {
         for (const d of o.drives) g.addDrive(d.file, { format: d.format, readonly: d.readonly, locking: d.locking });

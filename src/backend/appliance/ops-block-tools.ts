@@ -8,7 +8,7 @@ import { ErrnoError } from '../../errors/index.js';
 import { readHostChunks } from '../../util/host-chunks.js';
 import { sq, type ApplianceBackend } from './appliance-backend.js';
 import { UPLOAD_CHUNK } from './ops-files.js';
-import { deviceInto, devicesInto, LONG, pathInto, toolScript, v, type Word } from './ops-tool.js';
+import { deviceInto, devicesInto, LONG, pathInto, TOOL_OUTPUT, toolScript, v, type Word } from './ops-tool.js';
 
 async function mksquashfs(b: ApplianceBackend, path: string, sink: Writable, compress?: string, excludes?: string[]): Promise<void> {
   const args: Word[] = ['mksquashfs', v('p'), v('f'), '-noappend', '-root-becomes', v('p'), '-wildcards', '-no-recovery'];
@@ -19,7 +19,7 @@ async function mksquashfs(b: ApplianceBackend, path: string, sink: Writable, com
   await b.get(`${pathInto('p', path)}
 f=/tmp/.stream.squashfs
 ${ex}
-${toolScript({ argv: args, label: path }).replace(/\ncat \/tmp\/\.tool\.out$/, '')}
+${toolScript({ argv: args, label: path }).slice(0, -TOOL_OUTPUT.length)}
 echo "$f"`, sink, LONG.timeoutMs);
 }
 
@@ -102,7 +102,7 @@ async function ntfscloneOut(b: ApplianceBackend, device: string, sink: Writable,
   if (o.force) flags.push('--force');
   await b.get(`${deviceInto('d', device)}
 f=/tmp/.stream.ntfsclone
-${toolScript({ argv: ['ntfsclone', '-o', v('f'), '--save-image', ...flags, v('d')] }).replace(/\ncat \/tmp\/\.tool\.out$/, '')}
+${toolScript({ argv: ['ntfsclone', '-o', v('f'), '--save-image', ...flags, v('d')] }).slice(0, -TOOL_OUTPUT.length)}
 echo "$f"`, sink, LONG.timeoutMs);
 }
 

@@ -264,6 +264,15 @@ async function tune(b: ApplianceBackend, device: string, args: string[]): Promis
   await onDevice(b, device, ['btrfstune', ...args]);
 }
 
+/**
+ * btrfs-set-seeding runs btrfstune -S without -f and, as libguestfs's daemon does
+ * (it only checks that the program ran), does not fail on btrfstune's exit status:
+ * clearing the flag asks for a confirmation that never comes, so only setting it acts.
+ */
+async function setSeeding(b: ApplianceBackend, dev: string, seeding: boolean): Promise<void> {
+  await b.sh(toolScript({ pre: `${PRE}\n${deviceInto('d', dev)}`, argv: ['btrfstune', '-S', seeding ? '1' : '0', v('d')], label: dev, okStatus: 'any' }), LONG);
+}
+
 export const btrfsAdminOps = {
   btrfsBalanceCancel: (b: ApplianceBackend, path: string) => onPath(b, path, ['balance', 'cancel']).then(() => undefined),
   btrfsBalancePause: (b: ApplianceBackend, path: string) => onPath(b, path, ['balance', 'pause']).then(() => undefined),
@@ -293,7 +302,7 @@ export const btrfsAdminOps = {
   btrfsScrubResume: (b: ApplianceBackend, path: string) => onPath(b, path, ['scrub', 'resume']).then(() => undefined),
   btrfsScrubStart: (b: ApplianceBackend, path: string) => onPath(b, path, ['scrub', 'start']).then(() => undefined),
   btrfsScrubStatus: scrubStatus,
-  btrfsSetSeeding: (b: ApplianceBackend, dev: string, seeding: boolean) => tune(b, dev, ['-S', seeding ? '1' : '0']),
+  btrfsSetSeeding: setSeeding,
   btrfsSubvolumeDelete: (b: ApplianceBackend, subvolume: string) => onPath(b, subvolume, ['subvolume', 'delete']).then(() => undefined),
   btrfsSubvolumeShow: subvolumeShow,
   btrfsSubvolumeSnapshot: subvolumeSnapshot,

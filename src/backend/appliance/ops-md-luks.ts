@@ -38,7 +38,7 @@ async function mdCreate(b: ApplianceBackend, name: string, devices: string[], o:
     throw new ErrnoError('EINVAL', `devices (${devices.length}) + bits set in missingbitmap (${popcount(missing)}) is not equal to nrdevices (${nrdevices}) + spare (${spare})`);
   }
   const { pre, words } = devicesInto('md', devices);
-  const args: Word[] = ['mdadm', '--create', '--run', name.startsWith('/') ? name : `/dev/${name}`, '--level', level, '--raid-devices', String(nrdevices)];
+  const args: Word[] = ['mdadm', '--create', '--run', name, '--level', level, '--raid-devices', String(nrdevices)];
   if (o.spare !== undefined) args.push('--spare-devices', String(spare));
   if (o.chunk !== undefined) args.push('--chunk', String(Math.trunc(o.chunk / 1024)));
   let j = 0;

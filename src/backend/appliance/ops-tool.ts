@@ -23,23 +23,27 @@ export interface ToolRun {
   readonly argv: readonly Word[];
   /** What the error message starts with (the daemon's first %s); none: the tool's stderr alone. */
   readonly label?: string;
-  /** Send the tool's stdout to the error too (the daemon's COMMAND_FLAG_FOLD_STDOUT_ON_STDERR). */
+  /** The tool's stdout goes with its stderr, in order, into the error (the daemon's COMMAND_FLAG_FOLD_STDOUT_ON_STDERR); nothing is returned. */
   readonly foldStdout?: boolean;
-  /** Exit statuses that count as success besides 0. */
-  readonly okStatus?: readonly number[];
+  /** Exit statuses that count as success besides 0 ('any': the daemon's commandr, which only checks the program ran). */
+  readonly okStatus?: readonly number[] | 'any';
 }
+
+/** The last line of a tool script: it prints the tool's standard output (none when folded into errors). */
+export const TOOL_OUTPUT = 'cat /tmp/.tool.out 2>/dev/null; :';
 
 /** The script for one tool run; it prints the tool's standard output. */
 export function toolScript(t: ToolRun): string {
   const prog = word(t.argv[0]!);
-  const ok = (t.okStatus ?? []).map((s) => ` && [ $rc -ne ${s} ]`).join('');
+  const ok = t.okStatus === 'any' ? ' && [ $rc -eq 127 ]' : (t.okStatus ?? []).map((s) => ` && [ $rc -ne ${s} ]`).join('');
   const prefix = t.label === undefined ? '' : `printf '%s: ' ${sq(t.label)} >&2; `;
   return `${t.pre ?? ''}
 export PATH=/usr/sbin:/usr/bin:/sbin:/bin:$PATH
+rm -f /tmp/.tool.out /tmp/.tool.err
 command -v ${prog} >/dev/null || die ENOTSUP ${sq(`${String(t.argv[0])}: the program is not in the appliance`)}
-${t.argv.map(word).join(' ')} </dev/null >/tmp/.tool.out 2>/tmp/.tool.err; rc=$?
-if [ $rc -ne 0 ]${ok}; then ${prefix}cat /tmp/.tool.err${t.foldStdout ? ' /tmp/.tool.out' : ''} >&2; exit 1; fi
-cat /tmp/.tool.out`;
+${t.argv.map(word).join(' ')} </dev/null >/tmp/.tool.${t.foldStdout ? 'err 2>&1' : 'out 2>/tmp/.tool.err'}; rc=$?
+if [ $rc -ne 0 ]${ok}; then ${prefix}cat /tmp/.tool.err >&2; exit 1; fi
+${TOOL_OUTPUT}`;
 }
 
 /** Script lines that resolve a guest path (symlinks followed inside the guest) into shell variable `v`. */
