@@ -56,7 +56,8 @@ async function mdDetail(b: ApplianceBackend, md: string): Promise<Record<string,
   for (const l of lines(out.trim())) {
     const eq = l.indexOf('=');
     const rawKey = eq < 0 ? l : l.slice(0, eq);
-    const key = (rawKey.startsWith('MD_') ? rawKey.slice(3) : rawKey).toLowerCase();
+    // MD_DEVICE_dev_vdb_ROLE names the member as the guest kernel does: say /dev/sdb, as callers do.
+    const key = (rawKey.startsWith('MD_') ? rawKey.slice(3) : rawKey).toLowerCase().replace(/_dev_vd([a-z]+\d*)_/, '_dev_sd$1_');
     let value = eq < 0 ? '' : l.slice(eq + 1);
     if (/^\/dev\/vd[a-z]+\d*$/.test(value)) value = fromGuestDev(value);
     res[key] = value;
