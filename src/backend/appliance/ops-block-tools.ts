@@ -7,6 +7,7 @@ import type { Writable } from 'node:stream';
 import { ErrnoError } from '../../errors/index.js';
 import { readHostChunks } from '../../util/host-chunks.js';
 import { sq, type ApplianceBackend } from './appliance-backend.js';
+import { lines } from './ops-common.js';
 import { UPLOAD_CHUNK } from './ops-files.js';
 import { deviceInto, devicesInto, LONG, pathInto, TOOL_OUTPUT, toolScript, v, type Word } from './ops-tool.js';
 
@@ -27,29 +28,39 @@ async function f2fsExpand(b: ApplianceBackend, device: string): Promise<void> {
   await b.sh(toolScript({ pre: `needmod f2fs\n${deviceInto('d', device)}`, argv: ['resize.f2fs', v('d')], foldStdout: true }), LONG);
 }
 
-/** The LVM configuration the appliance's lvm reads, with only these devices accepted (or all). */
+/**
+ * Writes the LVM configuration the appliance's lvm reads, accepting only these
+ * filters, around a deactivation and a rescan as libguestfs does. Every lvm call
+ * takes the agent's $LVM_CONFIG (no udev in the appliance: without it lvm waits for udev).
+ */
 function lvmFilterScript(filters: string[]): string {
   const list = filters.map((f) => `"${f}"`).join(',\n        ');
   const conf = `devices {\n    use_devicesfile = 0\n${['filter', 'global_filter'].map((t) => `    ${t} = [\n        ${list}\n    ]\n`).join('')}}\n`;
-  return `mkdir -p /etc/lvm
-lvm vgchange -an >/dev/null 2>&1
+  return `command -v lvm >/dev/null || die ENOTSUP 'lvm: the program is not in the appliance'
+lvmup
+mkdir -p /etc/lvm
+lvm vgchange -an --config "$LVM_CONFIG" >/dev/null 2>&1
 printf '%s' ${sq(conf)} >/etc/lvm/lvm.conf
-rm -f /etc/lvm/cache/.cache
-lvm vgscan --cache >/tmp/.tool.out 2>/tmp/.tool.err || { printf 'vgscan: ' >&2; cat /tmp/.tool.err >&2; exit 1; }
-lvm vgchange -ay >/dev/null 2>&1; :`;
+rm -f /etc/lvm/cache/.cache /run/lvm/hints
+lvm vgscan --cache --config "$LVM_CONFIG" >/tmp/.tool.out 2>/tmp/.tool.err || { printf 'vgscan: ' >&2; cat /tmp/.tool.err >&2; exit 1; }
+lvm vgchange -ay --config "$LVM_CONFIG" >/dev/null 2>&1
+lvm vgmknodes --config "$LVM_CONFIG" >/dev/null 2>&1; :`;
+}
+
+/** libguestfs's filter strings: the device itself, a whole disk also its partitions, nothing else. */
+export function lvmFilters(devices: string[]): string[] {
+  return devices.flatMap((d) => (/\d$/.test(d) ? [`a|^${d}$|`] : [`a|^${d}$|`, `a|^${d}[0-9]|`])).concat('r|.*|');
 }
 
 async function lvmSetFilter(b: ApplianceBackend, devices: string[]): Promise<void> {
   const { pre } = devicesInto('f', devices);
-  // A filter accepts the device itself (a whole disk also its partitions), and rejects the rest.
+  // The filters name the devices as the appliance's kernel does (/dev/vdX).
   const out = await b.shText(`${pre}\n${devices.map((_, i) => `printf '%s\\n' "$f${i}"`).join('\n')}`);
-  const accept = out.split('\n').filter(Boolean).map((d) => (/^\/dev\/[a-z]+$/.test(d) ? `a|^${d}$|", "a|^${d}[0-9]+$|` : `a|^${d}$|`));
-  const filters = accept.flatMap((a) => a.split('", "')).concat('r|.*|');
-  await b.sh(`command -v lvm >/dev/null || die ENOTSUP 'lvm: the program is not in the appliance'\n${lvmFilterScript(filters)}`);
+  await b.sh(lvmFilterScript(lvmFilters(lines(out))));
 }
 
 async function lvmClearFilter(b: ApplianceBackend): Promise<void> {
-  await b.sh(`command -v lvm >/dev/null || die ENOTSUP 'lvm: the program is not in the appliance'\n${lvmFilterScript(['a/.*/'])}`);
+  await b.sh(lvmFilterScript(['a/.*/']));
 }
 
 async function mountLoop(b: ApplianceBackend, file: string, mountpoint: string): Promise<void> {
