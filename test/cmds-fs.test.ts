@@ -22,6 +22,7 @@ import {
 } from '../src/backend/appliance/ops-btrfs-admin.js';
 import { parseXfsInfo } from '../src/backend/appliance/ops-xfs.js';
 import { parseMdstatLine } from '../src/backend/appliance/ops-md-luks.js';
+import { ldmObjectString, ldmObjectStringList, ldmStringList } from '../src/backend/appliance/ops-ldm.js';
 import { haveQemu } from './helpers/backends.js';
 import { GOLDEN, scratch } from './helpers/fixtures.js';
 
@@ -85,6 +86,17 @@ realtime =none                   extsz=4096   blocks=0, rtextents=0
       { mdstat_device: '/dev/sdb', mdstat_index: 0, mdstat_flags: 'WF' },
       { mdstat_device: '/dev/sdd', mdstat_index: 2, mdstat_flags: 'S' },
     ]);
+  });
+
+  it('ldmtool JSON: string lists and object members, as libguestfs reads them', () => {
+    expect(ldmStringList('["6bd6b7ea-aa74-11e2-9b4d-525400b0fe4f"]', 'ldmtool scan')).toEqual(['6bd6b7ea-aa74-11e2-9b4d-525400b0fe4f']);
+    expect(() => ldmStringList('{"a":1}', 'ldmtool scan')).toThrow("output of 'ldmtool scan' was not a JSON array of strings");
+    const vol = '{"name":"Volume1","type":"spanned","hint":null,"partitions":["/dev/vda1","/dev/vdb1"]}';
+    expect(ldmObjectString(vol, 'type', 'ldmtool show volume')).toBe('spanned');
+    expect(ldmObjectString(vol, 'hint', 'ldmtool show volume', true)).toBe('');
+    expect(() => ldmObjectString(vol, 'hint', 'ldmtool show volume')).toThrow("containing a key 'hint' of type string");
+    expect(ldmObjectStringList(vol, 'partitions', 'ldmtool show volume')).toEqual(['/dev/vda1', '/dev/vdb1']);
+    expect(() => ldmStringList('not json', 'ldmtool scan')).toThrow(/^parse error: /);
   });
 
   it('fish takes Key arguments from the key reader, never from the words, as guestfish does', () => {
@@ -159,6 +171,15 @@ describe.skipIf(!haveQemu)('cmds-fs on the appliance', () => {
       const detail = await g.mdDetail(md!);
       expect(detail).toMatchObject({ level: 'raid1', devices: '2', metadata: '1.2', devname: 'md0', device_dev_sdd_dev: '/dev/sdd' });
       await g.mdStop(md!);
+
+      // LDM: no Windows dynamic disks here.
+      expect(await g.ldmtoolScan()).toEqual([]);
+      expect(await g.ldmtoolScanDevices(['/dev/sda'])).toEqual([]);
+      await g.ldmtoolCreateAll();
+      expect(await g.listLdmVolumes()).toEqual([]);
+      expect(await g.listLdmPartitions()).toEqual([]);
+      await g.ldmtoolRemoveAll();
+      expect(await g.featureAvailable(['ldm', 'mdadm', 'luks', 'squashfs', 'btrfs', 'xfs'])).toBe(true);
 
       // mksquashfs to a host file, then mounted back through a loop device.
       await g.mount('/dev/sda1', '/');

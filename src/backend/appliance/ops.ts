@@ -23,6 +23,7 @@ import { btrfsAdminOps } from './ops-btrfs-admin.js';
 import { xfsOps } from './ops-xfs.js';
 import { mdLuksOps } from './ops-md-luks.js';
 import { blockToolOps } from './ops-block-tools.js';
+import { ldmOps } from './ops-ldm.js';
 import { btrfsOps } from './ops-btrfs.js';
 import { splitBtrfsvol } from '../../core/mountable.js';
 import { infoOps } from './ops-info.js';
@@ -569,6 +570,7 @@ export const applianceOps = {
   ...xfsOps,
   ...mdLuksOps,
   ...blockToolOps,
+  ...ldmOps,
   ...tarOps,
   ...infoOps,
   ...lvmWriteOps,
