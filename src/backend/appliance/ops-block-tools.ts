@@ -125,7 +125,7 @@ async function ntfscloneIn(b: ApplianceBackend, local: string, device: string): 
     });
     await b.sh(`${deviceInto('d', device)}
 command -v ntfsclone >/dev/null || die ENOTSUP 'ntfsclone: the program is not in the appliance'
-ntfsclone -O "$d" --restore-image /tmp/.ntfsclone.in >/dev/null 2>/tmp/.tool.err || { printf '%s' ${sq(`ntfsclone subcommand failed on device: ${device}: `)} >&2; cat /tmp/.tool.err >&2; exit 1; }`, LONG);
+ntfsclone -O "$d" --restore-image /tmp/.ntfsclone.in </dev/null >/dev/null 2>/tmp/.tool.err || { printf '%s' ${sq(`ntfsclone subcommand failed on device: ${device}: `)} >&2; cat /tmp/.tool.err >&2; exit 1; }`, LONG);
   } finally {
     await b.sh('rm -f /tmp/.ntfsclone.in').catch(() => undefined);
   }
