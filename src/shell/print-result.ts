@@ -15,7 +15,10 @@ export function formatResult(def: CommandDef, result: unknown): string | Uint8Ar
     case 'int':
     case 'int64':
       // An integer beyond 2^53 prints its exact value, as C's %ld would, not JS's rounded exponent-free form.
-      return def.fishOutput === 'hex' ? `0x${(result as number).toString(16)}\n` : `${Number.isInteger(result) ? BigInt(result as number) : result}\n`;
+      if (def.fishOutput === 'hex') return `0x${(result as number).toString(16)}\n`;
+      // C's %#o: a leading 0 unless the value is 0.
+      if (def.fishOutput === 'octal') return `${result ? '0' : ''}${(result as number).toString(8)}\n`;
+      return `${Number.isInteger(result) ? BigInt(result as number) : result}\n`;
     case 'buffer':
       return result as Uint8Array;
     case 'struct': {

@@ -18,7 +18,7 @@ export interface WorkerInit {
 /** The Vfs methods the worker serves as they are. */
 export const VFS_OPS = ['stat', 'exists', 'readdir', 'readdirTyped', 'readdirPlus', 'read', 'readlink', 'statvfs',
   'writeFile', 'writeAt', 'truncate', 'touch', 'mkdir', 'mkdirP', 'rm', 'rmdir', 'rmRf', 'chmod', 'chown',
-  'setTimes', 'symlink', 'link', 'cp', 'mv'] as const;
+  'setTimes', 'symlink', 'link', 'cp', 'mv', 'umask'] as const;
 
 /** Arguments of the worker's 'mount' op. */
 export interface MountRequest {

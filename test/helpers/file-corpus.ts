@@ -1,0 +1,102 @@
+/**
+ * A small corpus of typical guest files, made byte for byte the same on every run:
+ * the goldens in test/golden/cmds-host/ are what guestfish's `file` and
+ * `file-architecture` said about these bytes.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { deflateSync, gzipSync } from 'node:zlib';
+
+/** A minimal ELF header (no sections) for the given class, byte order and machine. */
+function elf(bits: 32 | 64, little: boolean, machine: number, type = 2): Buffer {
+  const b = Buffer.alloc(bits === 64 ? 64 : 52);
+  b.write('\x7fELF', 0, 'latin1');
+  b[4] = bits === 64 ? 2 : 1;
+  b[5] = little ? 1 : 2;
+  b[6] = 1;
+  const u16 = (v: number, o: number) => (little ? b.writeUInt16LE(v, o) : b.writeUInt16BE(v, o));
+  const u32 = (v: number, o: number) => (little ? b.writeUInt32LE(v, o) : b.writeUInt32BE(v, o));
+  u16(type, 16);
+  u16(machine, 18);
+  u32(1, 20);
+  u16(b.length, bits === 64 ? 52 : 40); // e_ehsize
+  return b;
+}
+
+/** A minimal PE image: MZ stub, PE signature, COFF header and the optional header's magic. */
+function pe(machine: number, magic: number): Buffer {
+  const b = Buffer.alloc(0x200);
+  b.write('MZ', 0, 'latin1');
+  b.writeUInt32LE(0x80, 0x3c);
+  b.write('PE\0\0', 0x80, 'latin1');
+  b.writeUInt16LE(machine, 0x84);
+  b.writeUInt16LE(0, 0x86);
+  b.writeUInt16LE(magic === 0x20b ? 240 : 224, 0x94);
+  b.writeUInt16LE(0x0102, 0x96);
+  b.writeUInt16LE(magic, 0x98);
+  return b;
+}
+
+function crc32(buf: Buffer): number {
+  let c = ~0;
+  for (const byte of buf) {
+    c ^= byte;
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+/** A 2x3 RGB PNG. */
+function png(): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(2, 0); ihdr.writeUInt32BE(3, 4); ihdr[8] = 8; ihdr[9] = 2;
+  const raw = Buffer.alloc(3 * (1 + 2 * 3));
+  return Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/** name → bytes: text of several kinds, scripts, markup, data, compressed data, images, ELF and PE headers. */
+export function fileCorpus(): Record<string, Buffer> {
+  const passwd = 'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\n';
+  return {
+    'empty': Buffer.alloc(0),
+    'known-1': Buffer.from('abc\n'),
+    'passwd': Buffer.from(passwd),
+    'utf8.txt': Buffer.from('h\u00e9llo w\u00f6rld\n'),
+    'crlf.txt': Buffer.from('one\r\ntwo\r\n'),
+    'noeol.txt': Buffer.from('no newline at the end'),
+    'script.sh': Buffer.from('#!/bin/sh\necho hello\n'),
+    'script.py': Buffer.from('#!/usr/bin/python3\nprint("hello")\n'),
+    'page.html': Buffer.from('<!DOCTYPE html>\n<html><head><title>x</title></head><body>x</body></html>\n'),
+    'doc.xml': Buffer.from('<?xml version="1.0"?>\n<a><b/></a>\n'),
+    'zeros': Buffer.alloc(4096),
+    'binary': Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 7919 + 13) & 0xff)),
+    'passwd.gz': gzipSync(Buffer.from(passwd)),
+    'image.png': png(),
+    'x86_64.bin': elf(64, true, 62),
+    'i386.so': elf(32, true, 3, 3),
+    'aarch64.bin': elf(64, true, 183),
+    'ppc64.bin': elf(64, false, 21),
+    'ppc64le.bin': elf(64, true, 21),
+    's390x.bin': elf(64, false, 22),
+    'riscv64.bin': elf(64, true, 243),
+    'arm.bin': elf(32, true, 40),
+    'x86_64.bin.gz': gzipSync(elf(64, true, 62)),
+    'win32.exe': pe(0x14c, 0x10b),
+    'win64.exe': pe(0x8664, 0x20b),
+  };
+}
+
+export function writeFileCorpus(dir: string): string[] {
+  mkdirSync(dir, { recursive: true });
+  const files = fileCorpus();
+  for (const [name, data] of Object.entries(files)) writeFileSync(join(dir, name), data);
+  return Object.keys(files);
+}
+
+if (process.argv[1]?.endsWith('file-corpus.ts') && process.argv[2]) console.log(writeFileCorpus(process.argv[2]).join('\n'));
