@@ -101,4 +101,30 @@ echo after
     await g.close();
     expect(existsSync(file!)).toBe(false);
   });
+
+  it('file and file-architecture answer as guestfish; ELF, PE and compressed files are left to the appliance', async () => {
+    const disk = join(tmp.dir, 'f.img');
+    copyFileSync(fixture('extra.img'), disk);
+    const corpus = join(tmp.dir, 'fcorpus');
+    const { writeFileCorpus } = await import('./helpers/file-corpus.js');
+    writeFileCorpus(corpus);
+    const refused = /^file \/c\/.*\.(bin|so|exe|gz)$/;
+    const script = golden('file.gf').split('echo UMASK')[0]!.replace(/upload corpus\//g, `upload ${corpus}/`)
+      .split('\n').map((l) => (refused.test(l) ? `-${l}` : l)).join('\n');
+    const r = await runFish('wasm', `add-drive ${disk} format:raw\n${script}`);
+    const gf = golden('file.gf').split('\n');
+    const fileLines = gf.slice(gf.indexOf('echo FILE') + 1).filter((l) => /^-?file /.test(l));
+    const answers = golden('file.out').split('ARCH\n')[0]!.split('\n').slice(1);
+    // The device is described mounted by the appliance's kernel in guestfish's run ("needs journal
+    // recovery" is set while the kernel has the journal); the wasm backend's mount leaves it clear.
+    const want = ['FILE', ...answers.filter((_, i) => !refused.test(fileLines.filter((l) => !l.startsWith('-'))[i] ?? ''))]
+      .join('\n').replaceAll(' (needs journal recovery)', '') + 'ARCH\n' + golden('file.out').split('ARCH\n')[1]!.split('UMASK')[0];
+    expect(r.out).toBe(want);
+    const refusedNames = fileLines.filter((l) => refused.test(l)).map((l) => l.slice(5));
+    expect(refusedNames).toHaveLength(12);
+    for (const n of refusedNames) expect(r.err).toContain(`guestkit: error: file: ${n}: ELF, PE and compressed data: not supported by the wasm backend: use --backend=appliance\n`);
+    for (const l of golden('file.err').split('\n').filter((x) => x.includes('libguestfs: error:'))) {
+      expect(r.err).toContain(l.replace(/^\*stdin\*:\d+: libguestfs: error: (\w+): /, (_, c: string) => `guestkit: error: ${c.replace(/_/g, '-')}: `));
+    }
+  });
 });

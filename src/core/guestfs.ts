@@ -244,9 +244,14 @@ class GuestfsBase implements HandleState {
     try {
       return await impl(typed, typedOpt);
     } catch (e) {
+      if (this.requestedBackend !== 'auto' || this.backend?.name !== 'wasm') throw e;
       // A read-write mount of a filesystem the wasm backend only reads (xfs): the session moves, as libguestfs would just mount it.
-      if (!(e instanceof ReadOnlyInWasmError) || this.requestedBackend !== 'auto') throw e;
-      await this.moveToAppliance(def.name, `${def.name}: ${e.fsType} is written only by the appliance`, e);
+      if (e instanceof ReadOnlyInWasmError) {
+        await this.moveToAppliance(def.name, `${def.name}: ${e.fsType} is written only by the appliance`, e);
+      } else if (e instanceof NotSupportedError && implementsCommand(def, 'appliance')) {
+        // The wasm implementation met a case only the appliance answers (file on an ELF binary).
+        await this.moveToAppliance(def.name, e.message, e);
+      } else throw e;
       return implementationFor(def, this.backend, base)!(typed, typedOpt);
     }
   }

@@ -28,6 +28,7 @@ import { tarOps } from './ops-tar.js';
 import { fsAdminOps } from './ops-fs-admin.js';
 import { ntfsOps } from './ops-ntfs.js';
 import { fsExtraOps } from './ops-fs-extra.js';
+import { fileTypeOps } from './ops-file-type.js';
 
 function parseExport(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -568,6 +569,7 @@ export const applianceOps = {
   ...fsAdminOps,
   ...ntfsOps,
   ...fsExtraOps,
+  ...fileTypeOps,
 };
 
 export type ApplianceOps = typeof applianceOps;
