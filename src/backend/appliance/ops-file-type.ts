@@ -8,17 +8,17 @@ import { sq, type ApplianceBackend } from './appliance-backend.js';
 import { devScript } from './ops-common.js';
 import { existingPath } from './ops-file-make.js';
 
-const NO_FILE = 'ENOTSUP file(1) is not in the appliance: install the Debian packages file and libmagic-mgc, then rebuild it';
+const NO_FILE = `ENOTSUP ${sq('file(1) is not in the appliance: install the Debian packages file and libmagic-mgc')}`;
 
 /** `file -zb` on a regular guest file (path already known to be one). */
 async function fileRegular(b: ApplianceBackend, path: string): Promise<string> {
-  const out = await b.shText(`${existingPath(path, 0)}\ncommand -v file >/dev/null || die ${NO_FILE}\nfile -zb -- "$RP"`);
+  const out = await b.shText(`${existingPath(path, 0)}\n[ -f /usr/lib/file/magic.mgc ] && command -v file >/dev/null || die ${NO_FILE}\nfile -m /usr/lib/file/magic.mgc -zb -- "$RP"`);
   return out.replace(/\n$/, '');
 }
 
 /** `file -zbsL` on a device: its contents described, as libguestfs does for a device argument. */
 async function fileDevice(b: ApplianceBackend, dev: string): Promise<string> {
-  const out = await b.shText(`${devScript(dev)}\ncommand -v file >/dev/null || die ${NO_FILE}\nfile -zbsL -- "$d"`);
+  const out = await b.shText(`${devScript(dev)}\n[ -f /usr/lib/file/magic.mgc ] && command -v file >/dev/null || die ${NO_FILE}\nfile -m /usr/lib/file/magic.mgc -zbsL -- "$d"`);
   return out.replace(/\n$/, '');
 }
 
