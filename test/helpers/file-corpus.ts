@@ -6,36 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync, gzipSync } from 'node:zlib';
-
-/** A minimal ELF header (no sections) for the given class, byte order and machine. */
-function elf(bits: 32 | 64, little: boolean, machine: number, type = 2): Buffer {
-  const b = Buffer.alloc(bits === 64 ? 64 : 52);
-  b.write('\x7fELF', 0, 'latin1');
-  b[4] = bits === 64 ? 2 : 1;
-  b[5] = little ? 1 : 2;
-  b[6] = 1;
-  const u16 = (v: number, o: number) => (little ? b.writeUInt16LE(v, o) : b.writeUInt16BE(v, o));
-  const u32 = (v: number, o: number) => (little ? b.writeUInt32LE(v, o) : b.writeUInt32BE(v, o));
-  u16(type, 16);
-  u16(machine, 18);
-  u32(1, 20);
-  u16(b.length, bits === 64 ? 52 : 40); // e_ehsize
-  return b;
-}
-
-/** A minimal PE image: MZ stub, PE signature, COFF header and the optional header's magic. */
-function pe(machine: number, magic: number): Buffer {
-  const b = Buffer.alloc(0x200);
-  b.write('MZ', 0, 'latin1');
-  b.writeUInt32LE(0x80, 0x3c);
-  b.write('PE\0\0', 0x80, 'latin1');
-  b.writeUInt16LE(machine, 0x84);
-  b.writeUInt16LE(0, 0x86);
-  b.writeUInt16LE(magic === 0x20b ? 240 : 224, 0x94);
-  b.writeUInt16LE(0x0102, 0x96);
-  b.writeUInt16LE(magic, 0x98);
-  return b;
-}
+import { elfHeader as elf, peHeader as pe } from '../../fixtures/foreign-binaries.js';
 
 function crc32(buf: Buffer): number {
   let c = ~0;
