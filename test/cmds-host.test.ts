@@ -127,4 +127,11 @@ echo after
       expect(r.err).toContain(l.replace(/^\*stdin\*:\d+: libguestfs: error: (\w+): /, (_, c: string) => `guestkit: error: ${c.replace(/_/g, '-')}: `));
     }
   });
+
+  it('help -l lists the API commands\' aliases, as guestfish does', async () => {
+    const r = await runFish('wasm', 'help -l\n');
+    expect(r.out).toMatch(/^run +alias for 'launch'$/m);
+    expect(r.out).toMatch(/^path +alias for 'set-path'$/m);
+    expect(r.out).toMatch(/^glob-expand-opts +alias for 'glob-expand'$/m);
+  });
 });
