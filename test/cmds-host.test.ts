@@ -134,4 +134,26 @@ echo after
     expect(r.out).toMatch(/^path +alias for 'set-path'$/m);
     expect(r.out).toMatch(/^glob-expand-opts +alias for 'glob-expand'$/m);
   });
+
+  it('hexedit edits a file, a byte range and a device range through $HEXEDITOR', async () => {
+    const disk = join(tmp.dir, 'x.img');
+    copyFileSync(fixture('extra.img'), disk);
+    const r = await runFish('wasm', `add-drive ${disk} format:raw\nrun\nmount /dev/sda /
+write /f "hello world\\n"
+setenv HEXEDITOR "sed -i s/hello/HELLO/"
+hexedit /f
+cat /f
+setenv HEXEDITOR "sed -i s/o/0/g"
+hexedit /f 6 5
+cat /f
+setenv HEXEDITOR true
+hexedit /dev/sda 0x400 0x400
+-hexedit /sizes/s1100000
+hexedit /sizes/s1100000 1M
+`);
+    // cat prints the file (ending in a newline) and then fish's own newline.
+    expect(r.out).toBe('HELLO world\n\nHELLO w0rld\n\n');
+    expect(r.err).toBe("hexedit: /sizes/s1100000 is larger than 1M. You must supply a limit using\n  'hexedit /sizes/s1100000 <max>' (eg. 'hexedit /sizes/s1100000 1M') or a range using\n  'hexedit /sizes/s1100000 <start> <max>'.\nSee the guestfish manual page for more information.\n");
+    expect(r.status).toBe(0);
+  });
 });

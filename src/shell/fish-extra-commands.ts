@@ -1,13 +1,14 @@
 /**
  * Fish-only commands about the handle rather than the guest: event handlers
- * (event, list-events, delete-event), the optional groups (supported) and the
- * manual (man). Worded as guestfish 1.48 words them.
+ * (event, list-events, delete-event), the optional groups (supported), the
+ * manual (man) and the hex editor (hexedit). Worded as guestfish 1.48 words them.
  */
 import { spawn } from 'node:child_process';
 import type { Guestfs, HandleEvent } from '../core/guestfs.js';
 import { GuestkitError } from '../errors/index.js';
 import type { FishCommand, FishContext } from './fish-commands.js';
 import { runShell } from './host-command.js';
+import { hexedit } from './hexedit.js';
 import { UsageError } from './usage-error.js';
 
 /** libguestfs's events in bit order: an event set prints in this order. */
@@ -151,4 +152,4 @@ where the documentation is: \`help\`, \`help CMD\` and the README of the guestki
   },
 };
 
-export const FISH_EXTRA_COMMANDS: readonly FishCommand[] = [event, listEvents, deleteEvent, supported, man];
+export const FISH_EXTRA_COMMANDS: readonly FishCommand[] = [event, listEvents, deleteEvent, supported, man, hexedit];
