@@ -4,7 +4,8 @@
  * the .out and .err beside each are guestfish's). Where guestkit answers differently
  * on purpose (max-disks, get-path's default, c-pointer), the test says so and why.
  */
-import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Guestfs } from '../src/index.js';
@@ -155,5 +156,41 @@ hexedit /sizes/s1100000 1M
     expect(r.out).toBe('HELLO world\n\nHELLO w0rld\n\n');
     expect(r.err).toBe("hexedit: /sizes/s1100000 is larger than 1M. You must supply a limit using\n  'hexedit /sizes/s1100000 <max>' (eg. 'hexedit /sizes/s1100000 1M') or a range using\n  'hexedit /sizes/s1100000 <start> <max>'.\nSee the guestfish manual page for more information.\n");
     expect(r.status).toBe(0);
+  });
+
+  it('compress-out, compress-device-out and cpio-out write what the host tools read back; errors as guestfish words them', async () => {
+    const disk = join(tmp.dir, 'c.img');
+    copyFileSync(fixture('extra.img'), disk);
+    const out = join(tmp.dir, 'co');
+    mkdirSync(out);
+    // guestfish's script up to its LSTAT section (test/golden/cmds-host/compress-tsk.gf).
+    const script = golden('compress-tsk.gf').split('echo LSTAT')[0]!.replace(/ co\//g, ` ${out}/`);
+    const r = await runFish('wasm', `add-drive ${disk} format:raw\n${script}`);
+    expect(r.status).toBe(0);
+    const un = (prog: string, f: string) => execFileSync(prog, ['-dc', join(out, f)]).toString();
+    expect(un('gzip', 'hello.gz')).toBe('hello world\n');
+    expect(un('gzip', 'hello9.gz')).toBe('hello world\n');
+    expect(un('bzip2', 'hello.bz2')).toBe('hello world\n');
+    expect(un('xz', 'hello.xz')).toBe('hello world\n');
+    expect(un('xz', 'hl0.xz')).toBe('hello world\n');
+    expect(execFileSync('gzip', ['-dc', join(out, 'sda.gz')], { maxBuffer: 1 << 30 }).length).toBe(statSync(disk).size);
+    for (const f of ['sub.cpio', 'subcrc.cpio']) {
+      expect(statSync(join(out, f)).size % 512).toBe(0);
+      const list = execFileSync('cpio', ['--quiet', '-itv'], { input: readFileSync(join(out, f)) }).toString();
+      expect(list.split('\n').filter(Boolean).map((l) => l.replace(/^(\S+)\s+\d+\s+\S+\s+\S+\s+(\d+)\s+\w+\s+\d+\s+[\d:]+\s+/, '$1 $2 '))).toEqual(
+        ['drwxr-xr-x 0 .', 'lrwxrwxrwx 5 link -> hello', '-rw-r--r-- 2 x']);
+    }
+    // cpio checks the crc format's checksums as it extracts.
+    const x = join(tmp.dir, 'x');
+    mkdirSync(x);
+    execFileSync('cpio', ['--quiet', '-id'], { cwd: x, input: readFileSync(join(out, 'subcrc.cpio')) });
+    expect(readFileSync(join(x, 'x'), 'utf8')).toBe('x\n');
+    for (const l of golden('compress-tsk.err').split('\n').filter((e) => /error: (compress_out|cpio_out): /.test(e) && !e.includes("'compress'"))) {
+      expect(r.err).toContain(l.replace(/^\*stdin\*:\d+: libguestfs: error: (\w+): /, (_, c: string) => `guestkit: error: ${c.replace(/_/g, '-')}: `));
+    }
+    // Where guestfish's daemon only says "file receive cancelled by daemon", the cause is named.
+    expect(r.err).toContain('guestkit: error: compress-out: stat: /nosuch: No such file or directory\n');
+    expect(r.err).toContain('guestkit: error: compress-out: /sub: Is a directory\n');
+    expect(existsSync(join(out, 'n.gz'))).toBe(false);
   });
 });
