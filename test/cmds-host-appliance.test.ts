@@ -2,8 +2,10 @@
  * The file-reading and umask commands of issue #10 on one appliance boot, against
  * what guestfish 1.48 printed for the same script (test/golden/cmds-host/): file(1)
  * in the appliance describes ELF and PE binaries and looks inside compressed files,
- * file-architecture reads them, and the umask set by one request holds for the next.
+ * file-architecture reads them, the umask set by one request holds for the next, and
+ * inotify's watches (one inotifywait each) report what guestfish's did.
  */
+import { execFileSync } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,24 +18,30 @@ const GOLDEN = join(__dirname, 'golden', 'cmds-host');
 const golden = (name: string) => readFileSync(join(GOLDEN, name), 'utf8');
 const between = (s: string, from: string, to: string) => s.slice(s.indexOf(from), s.indexOf(to));
 
-describe.skipIf(!haveQemu)('file, file-architecture and umask on the appliance', () => {
+describe.skipIf(!haveQemu)('file, file-architecture, umask and inotify on the appliance', () => {
   const tmp = scratch();
   afterAll(() => tmp.cleanup());
 
-  it('one boot: file and file-architecture on the corpus, umask on new files, glob-expand', async () => {
+  it('one boot: file and file-architecture on the corpus, umask on new files, glob-expand, inotify', async () => {
     const disk = join(tmp.dir, 'a.img');
     copyFileSync(fixture('extra.img'), disk);
     const corpus = join(tmp.dir, 'corpus');
     writeFileCorpus(corpus);
     const fileScript = golden('file.gf');
     const umaskScript = golden('umask-glob.gf');
-    const script = (fileScript.slice(0, fileScript.indexOf('echo UMASK')) + between(umaskScript, 'echo UMASK', 'echo SUPPORTED'))
+    // Then guestfish's inotify script, on the same mounted filesystem (its run and mount left out).
+    const inotifyScript = golden('inotify.gf').replace(/^run\nmount \/dev\/sda \/\n/, '');
+    // The corpus goes in with one tar-in rather than guestfish's 25 uploads (one round trip, same files).
+    const tar = join(tmp.dir, 'corpus.tar');
+    execFileSync('tar', ['-C', corpus, '-cf', tar, '.']);
+    const script = (fileScript.slice(0, fileScript.indexOf('echo UMASK')) + between(umaskScript, 'echo UMASK', 'echo SUPPORTED') + inotifyScript)
+      .replace(/^upload corpus\/\S+ \/c\/\S+\n/gm, (l, off: number, all: string) => (all.indexOf('upload corpus/') === off ? `tar-in ${tar} /c\n` : ''))
       .replace(/upload corpus\//g, `upload ${corpus}/`);
     const r = await runFish('appliance', `add-drive ${disk} format:raw\n${script}`);
     const dates = (s: string) => s.replace(/ [A-Z][a-z]{2} [ \d]\d \d\d:\d\d /g, ' DATE ');
-    const want = golden('file.out').slice(0, golden('file.out').indexOf('UMASK')) + between(golden('umask-glob.out'), 'UMASK', 'SUPPORTED');
+    const want = golden('file.out').slice(0, golden('file.out').indexOf('UMASK')) + between(golden('umask-glob.out'), 'UMASK', 'SUPPORTED') + golden('inotify.out');
     expect(dates(r.out)).toBe(dates(want));
-    for (const l of [...golden('file.err').split('\n'), ...golden('umask-glob.err').split('\n')].filter((x) => x.includes('libguestfs: error:') && !x.includes('glob_expand_stub'))) {
+    for (const l of [...golden('file.err').split('\n'), ...golden('umask-glob.err').split('\n'), ...golden('inotify.err').split('\n')].filter((x) => x.includes('libguestfs: error:') && !x.includes('glob_expand_stub'))) {
       expect(r.err).toContain(l.replace(/^\*stdin\*:\d+: libguestfs: error: (\w+): /, (_, c: string) => `guestkit: error: ${c.replace(/_/g, '-')}: `));
     }
   }, 120_000);
