@@ -193,4 +193,23 @@ hexedit /sizes/s1100000 1M
     expect(r.err).toContain('guestkit: error: compress-out: /sub: Is a directory\n');
     expect(existsSync(join(out, 'n.gz'))).toBe(false);
   });
+
+  it('filesystem-walk, find-inode and download-inode read an unmounted ext4 as guestfish\'s sleuthkit does', async () => {
+    const disk = join(tmp.dir, 'w.img');
+    copyFileSync(fixture('extra.img'), disk);
+    const got = join(tmp.dir, 'ino45');
+    const r = await runFish('wasm', `add-drive ${disk} readonly:true format:raw\nrun\necho FIND\nfind-inode /dev/sda 12\necho WALK\nfilesystem-walk /dev/sda\ndownload-inode /dev/sda 45 ${got}\n`);
+    expect(r.err).toBe('');
+    const gold = golden('compress-tsk.out');
+    expect(r.out.split('WALK\n')[0]).toBe(`FIND\n${gold.split('FIND\n')[1]!.split('DLI\n')[0]}`);
+    const entries = (text: string) => text.split(/^\[\d+\] = /m).slice(1).map((e) => e.trim());
+    const ours = entries(r.out.split('WALK\n')[1]!);
+    // guestfish walked the image after its session wrote /hello, /sub...: compare the entries that were
+    // there before (the root's times and link count changed with them).
+    const theirs = entries(gold.split('WALK\n')[1]!.split('BLOCKS')[0]!);
+    const before = theirs.filter((e) => !/tsk_name: (\.|hello|sub.*)\n/.test(e + '\n'));
+    expect(ours.filter((e) => !/tsk_name: \.\n/.test(e + '\n'))).toEqual(before);
+    expect(ours.at(-1)).toContain('tsk_name: $OrphanFiles');
+    expect(readFileSync(got, 'utf8')).toBe('x\n');
+  });
 });
