@@ -212,4 +212,22 @@ hexedit /sizes/s1100000 1M
     expect(ours.at(-1)).toContain('tsk_name: $OrphanFiles');
     expect(readFileSync(got, 'utf8')).toBe('x\n');
   });
+
+  it('download-blocks copies ext blocks, all or only the unallocated ones (as dumpe2fs counts them)', async () => {
+    const disk = join(tmp.dir, 'b.img');
+    copyFileSync(fixture('extra.img'), disk);
+    const [first, free0, freeAll] = ['first', 'free0', 'freeAll'].map((n) => join(tmp.dir, n));
+    const r = await runFish('wasm', `add-drive ${disk} readonly:true format:raw\nrun
+download-blocks /dev/sda 0 2 ${first}
+download-blocks /dev/sda 0 100 ${free0} unallocated:true
+download-blocks /dev/sda 0 65535 ${freeAll} unallocated:true
+-download-blocks /dev/sda 5 65536 ${join(tmp.dir, 'bad')}
+`);
+    // guestfish wrote 3072 bytes (blocks 0-2) and nothing for the allocated blocks 0-100.
+    expect(readFileSync(first)).toEqual(readFileSync(disk).subarray(0, 3072));
+    expect(statSync(free0).size).toBe(0);
+    const free = Number(/Free blocks:\s+(\d+)/.exec(execFileSync('dumpe2fs', ['-h', disk], { stdio: ['ignore', 'pipe', 'ignore'] }).toString())![1]);
+    expect(statSync(freeAll).size).toBe(free * 1024);
+    expect(r.err).toBe('guestkit: error: download-blocks: 5-65536: blocks out of the range 0-65535\n');
+  });
 });

@@ -7,6 +7,7 @@
  */
 import { ErrnoError } from '../errors/index.js';
 import { TSK_FIELDS, type TskDirent } from '../backend/wasm/inode-ops.js';
+import { readExtBlockMap } from '../fs/ext2/ext-block-map.js';
 import { toLocal } from './read-commands.js';
 import { defineCommand } from './types.js';
 import { wasm, type WasmContext } from './wasm-access.js';
@@ -58,4 +59,41 @@ host file ("-" for standard output): files that no path reaches too. ext2/3/4 on
   },
 });
 
-export const INODE_COMMANDS = [filesystemWalk, findInode, downloadInode] as const;
+export const downloadBlocks = defineCommand({
+  name: 'download-blocks',
+  args: [{ name: 'device', kind: 'Mountable' }, { name: 'start', kind: 'Int64' }, { name: 'stop', kind: 'Int64' }, { name: 'filename', kind: 'FileOut' }],
+  optargs: [{ name: 'unallocated', kind: 'Bool' }],
+  ret: 'void',
+  shortdesc: 'download the given data units from the disk',
+  longdesc: `Writes the filesystem's data units (ext2/3/4 blocks) start to stop, both included, to the host file
+("-" for standard output); with unallocated:true only the ones the block bitmap marks free (where deleted
+data may remain). Read from the device by both backends; the filesystem need not be mounted.`,
+  examples: ['download-blocks /dev/sda1 0 7 first-blocks.bin', 'download-blocks /dev/sda1 0 100000 free.bin unallocated:true'],
+  impl: {
+    any: async (ctx, [device, start, stop, local], o) => {
+      const read = async (offset: number, length: number) => (await ctx.call('pread-device', [device, length, offset])) as Uint8Array;
+      const map = await readExtBlockMap(read);
+      if (!map) throw new ErrnoError('ENOTSUP', `${device}: download-blocks reads ext2/3/4 filesystems only`);
+      if (start < 0 || stop < start || stop >= map.blocksCount) throw new ErrnoError('EINVAL', `${start}-${stop}: blocks out of the range 0-${map.blocksCount - 1}`);
+      // Consecutive blocks to copy are read as one run (pread-device answers at most 2 MiB).
+      const runMax = Math.max(1, Math.floor((2 << 20) / map.blockSize));
+      await toLocal(ctx, local, async (out) => {
+        const emit = async (from: number, count: number) => {
+          const data = await read(from * map.blockSize, count * map.blockSize);
+          await new Promise<void>((res, rej) => out.write(data, (e) => (e ? rej(e) : res())));
+        };
+        let runStart = -1;
+        for (let b = start; b <= stop + 1; b++) {
+          const take = b <= stop && !(o.unallocated && (await map.isAllocated(b)));
+          if (take && runStart < 0) runStart = b;
+          if (runStart >= 0 && (!take || b - runStart === runMax)) {
+            await emit(runStart, b - runStart);
+            runStart = take ? b : -1;
+          }
+        }
+      });
+    },
+  },
+});
+
+export const INODE_COMMANDS = [filesystemWalk, findInode, downloadInode, downloadBlocks] as const;
