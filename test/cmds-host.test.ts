@@ -230,4 +230,20 @@ download-blocks /dev/sda 0 65535 ${freeAll} unallocated:true
     expect(statSync(freeAll).size).toBe(free * 1024);
     expect(r.err).toBe('guestkit: error: download-blocks: 5-65536: blocks out of the range 0-65535\n');
   });
+
+  it('ntfscat-i writes an NTFS file by its MFT record number, the bytes guestfish wrote', async () => {
+    const got = join(tmp.dir, 'cmd.exe');
+    const r = await runFish('wasm', `add-drive ${fixture('windows.img')} readonly:true format:raw\nrun\nntfscat-i /dev/sda1 69 ${got}\n-ntfscat-i /dev/sda1 5 ${join(tmp.dir, 'root')}\nmount-ro /dev/sda1 /\nlstatns /Windows/System32/cmd.exe\n-ntfscat-i /dev/sda1 69 ${got}\n`);
+    // guestfish 1.48 wrote 1024 bytes for record 69, the fixture's cmd.exe (test/golden/cmds-host/NOTES.md).
+    expect(r.out).toContain('st_ino: 69\n');
+    expect(readFileSync(got)).toEqual(Buffer.from((await (async () => {
+      const g = new Guestfs({ backend: 'wasm' });
+      g.addDrive(fixture('windows.img'), { readonly: true, format: 'raw' });
+      await g.launch();
+      await g.mountRo('/dev/sda1', '/');
+      try { return await g.readFile('/Windows/System32/cmd.exe'); } finally { await g.close(); }
+    })())));
+    expect(statSync(got).size).toBe(1024);
+    expect(r.err).toBe('guestkit: error: ntfscat-i: Is a directory\nguestkit: error: ntfscat-i: /dev/sda1: the filesystem is mounted: unmount it first\n');
+  });
 });

@@ -12,8 +12,21 @@ import { toLocal } from './read-commands.js';
 import { defineCommand } from './types.js';
 import { wasm, type WasmContext } from './wasm-access.js';
 
+const EXT = ['ext2', 'ext3', 'ext4'];
+
 const walk = (ctx: WasmContext, device: string): Promise<TskDirent[]> =>
-  wasm(ctx).withDeviceRequest(device, (req) => wasm(ctx).rpc('walkFs', req));
+  wasm(ctx).withDeviceRequest(device, EXT, (req) => wasm(ctx).rpc('walkFs', req));
+
+/** The bytes of one inode (ext) or MFT record's file (ntfs), written to the host file. */
+async function inodeOut(ctx: WasmContext, device: string, types: readonly string[], inode: number, local: string): Promise<void> {
+  if (!Number.isSafeInteger(inode) || inode < 0) throw new ErrnoError('EINVAL', `${inode}: invalid inode number`);
+  // One libntfs-3g instance serves the worker: a mounted NTFS is not opened a second time (ntfscat -i refuses too).
+  if (types.includes('ntfs') && (await wasm(ctx).rpc('mounts')).some((m) => m.device === device)) {
+    throw new ErrnoError('EBUSY', `${device}: the filesystem is mounted: unmount it first`);
+  }
+  const data = await wasm(ctx).withDeviceRequest(device, types, (req) => wasm(ctx).rpc('readInode', req, inode));
+  await toLocal(ctx, local, (out) => new Promise<void>((res, rej) => out.write(data, (e) => (e ? rej(e) : res()))));
+}
 
 export const filesystemWalk = defineCommand({
   name: 'filesystem-walk',
@@ -50,13 +63,19 @@ export const downloadInode = defineCommand({
   longdesc: `Writes the contents of the inode of the filesystem on the device (which need not be mounted) to the
 host file ("-" for standard output): files that no path reaches too. ext2/3/4 only.`,
   examples: ['download-inode /dev/sda1 12 file.bin'],
-  impl: {
-    wasm: async (ctx, [device, inode, local]) => {
-      if (!Number.isSafeInteger(inode) || inode < 1) throw new ErrnoError('EINVAL', `${inode}: invalid inode number`);
-      const data = await wasm(ctx).withDeviceRequest(device, (req) => wasm(ctx).rpc('readInode', req, inode));
-      await toLocal(ctx, local, (out) => new Promise<void>((res, rej) => out.write(data, (e) => (e ? rej(e) : res()))));
-    },
-  },
+  impl: { wasm: async (ctx, [device, inode, local]) => inodeOut(ctx, device, EXT, inode, local) },
+});
+
+export const ntfscatI = defineCommand({
+  name: 'ntfscat-i',
+  args: [{ name: 'device', kind: 'Mountable' }, { name: 'inode', kind: 'Int64' }, { name: 'filename', kind: 'FileOut' }],
+  ret: 'void',
+  shortdesc: 'download a file to the local machine given its inode',
+  longdesc: `Writes the file whose MFT record number is inode, on the NTFS filesystem of the device, to the host file
+("-" for standard output), as ntfscat -i does: files no path reaches too. Read in process by guestkit's
+libntfs-3g build; the filesystem need not be unmounted.`,
+  examples: ['ntfscat-i /dev/sda2 64 file.bin'],
+  impl: { wasm: async (ctx, [device, inode, local]) => inodeOut(ctx, device, ['ntfs'], inode, local) },
 });
 
 export const downloadBlocks = defineCommand({
@@ -96,4 +115,4 @@ data may remain). Read from the device by both backends; the filesystem need not
   },
 });
 
-export const INODE_COMMANDS = [filesystemWalk, findInode, downloadInode, downloadBlocks] as const;
+export const INODE_COMMANDS = [filesystemWalk, findInode, downloadInode, ntfscatI, downloadBlocks] as const;

@@ -164,11 +164,11 @@ export class WasmBackend implements Backend {
    * The request that opens the filesystem on a device by itself (not mounted), for
    * the worker's inode-level reads; the device is registered with the bridge for the call.
    */
-  async withDeviceRequest<T>(device: string, run: (req: MountRequest) => Promise<T>): Promise<T> {
+  async withDeviceRequest<T>(device: string, types: readonly string[], run: (req: MountRequest) => Promise<T>): Promise<T> {
     const entry = this.device(device);
     const probe = await this.probe(device);
-    if (!probe.type || !['ext2', 'ext3', 'ext4'].includes(probe.type)) {
-      throw new NotSupportedError(`${device}: ${probe.type || 'no filesystem'}: inode-level reads of anything but ext2/3/4`, 'wasm');
+    if (!probe.type || !types.includes(probe.type)) {
+      throw new NotSupportedError(`${device}: ${probe.type || 'no filesystem'}: inode-level reads of anything but ${types.join(', ')}`, 'wasm');
     }
     const deviceId = this.nextDeviceId++;
     this.startWorker();
