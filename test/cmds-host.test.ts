@@ -246,4 +246,32 @@ download-blocks /dev/sda 0 65535 ${freeAll} unallocated:true
     expect(statSync(got).size).toBe(1024);
     expect(r.err).toBe('guestkit: error: ntfscat-i: Is a directory\nguestkit: error: ntfscat-i: /dev/sda1: the filesystem is mounted: unmount it first\n');
   });
+
+  it('inspect-get-icon: the favicon first, then the distro\'s logo, only reasonable PNGs', async () => {
+    const { png } = await import('./helpers/file-corpus.js');
+    const disk = join(tmp.dir, 'deb.img');
+    copyFileSync(fixture('debian-efi.img'), disk);
+    const g = new Guestfs({ backend: 'wasm' });
+    g.addDrive(disk, { format: 'raw' });
+    await g.launch();
+    try {
+      const [root] = await g.inspectOs();
+      await g.mount(root!, '/');
+      expect((await g.inspectGetIcon(root!)).length).toBe(0);
+      const logo = png(32, 32), fav = png(16, 16);
+      await g.mkdirP('/usr/share/pixmaps');
+      await g.write('/usr/share/pixmaps/debian-logo.png', logo);
+      expect(Buffer.from(await g.inspectGetIcon(root!))).toEqual(logo);
+      await g.write('/etc/favicon.png', fav);
+      expect(Buffer.from(await g.inspectGetIcon(root!))).toEqual(fav);
+      expect(Buffer.from(await g.inspectGetIcon(root!, { favicon: false }))).toEqual(logo);
+      expect(Buffer.from(await g.inspectGetIcon(root!, { highquality: true }))).toEqual(logo);
+      // Too small a side, and not a PNG: neither counts.
+      await g.write('/etc/favicon.png', png(8, 8));
+      await g.write('/usr/share/pixmaps/debian-logo.png', 'GIF89a not a png');
+      expect((await g.inspectGetIcon(root!)).length).toBe(0);
+    } finally {
+      await g.close();
+    }
+  });
 });
