@@ -274,4 +274,16 @@ download-blocks /dev/sda 0 65535 ${freeAll} unallocated:true
       await g.close();
     }
   });
+
+  it('journal-open/next/skip/get read a systemd journal as guestfish does', async () => {
+    const disk = join(tmp.dir, 'j.img');
+    copyFileSync(fixture('extra.img'), disk);
+    // fixtures/make-journal.sh wrote the same entries guestfish read (test/golden/cmds-host/journal.gf).
+    const script = golden('journal.gf').replace(/^upload j\/test\.journal /m, `upload ${fixture('journal/system.journal')} `);
+    const r = await runFish('wasm', `add-drive ${disk} format:raw\n${script}`);
+    expect(r.out).toBe(golden('journal.out'));
+    const want = golden('journal.err').split('\n').filter(Boolean)
+      .map((l) => l.replace(/^\*stdin\*:\d+: libguestfs: error: (\w+): /, (_, c: string) => `guestkit: error: ${c === 'internal_journal_get' ? 'journal-get' : c.replace(/_/g, '-')}: `));
+    expect(r.err.split('\n').filter(Boolean)).toEqual(want);
+  });
 });

@@ -24,15 +24,24 @@ export function formatResult(def: CommandDef, result: unknown): string | Uint8Ar
     case 'struct': {
       const r = result as Record<string, unknown>;
       const keys = def.fields ?? Object.keys(r);
-      return keys.map((k) => `${k}: ${r[k]}\n`).join('');
+      return keys.map((k) => `${k}: ${field(k, r[k])}\n`).join('');
     }
     case 'structs': {
       const keysOf = (r: Record<string, unknown>) => def.fields ?? Object.keys(r);
       return (result as Record<string, unknown>[])
-        .map((r, i) => `[${i}] = {\n${keysOf(r).map((k) => `  ${k}: ${r[k]}\n`).join('')}}\n`)
+        .map((r, i) => `[${i}] = {\n${keysOf(r).map((k) => `  ${k}: ${field(k, r[k])}\n`).join('')}}\n`)
         .join('');
     }
     case 'hash':
       return Object.entries(result as Record<string, string>).map(([k, v]) => `${k}: ${v}\n`).join('');
   }
+}
+
+/**
+ * A struct field as guestfish prints it: xattr's attrval is a byte buffer (FBuffer), printed with
+ * what is not printable ASCII as \xNN; every other field as it is.
+ */
+function field(key: string, value: unknown): unknown {
+  if (key !== 'attrval' || typeof value !== 'string') return value;
+  return value.replace(/[^\x20-\x7e]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
