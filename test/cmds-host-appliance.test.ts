@@ -34,14 +34,16 @@ describe.skipIf(!haveQemu)('file, file-architecture, umask and inotify on the ap
     // The corpus goes in with one tar-in rather than guestfish's 25 uploads (one round trip, same files).
     const tar = join(tmp.dir, 'corpus.tar');
     execFileSync('tar', ['-C', corpus, '-cf', tar, '.']);
-    const script = (fileScript.slice(0, fileScript.indexOf('echo UMASK')) + between(umaskScript, 'echo UMASK', 'echo SUPPORTED') + inotifyScript)
+    // And debug's print and sh, as guestfish printed them (debug.gf: "ok", "hi").
+    const debugScript = 'echo DEBUG\ndebug print "a b"\ndebug sh "echo hi"\n-debug nosuch ""\n';
+    const script = (fileScript.slice(0, fileScript.indexOf('echo UMASK')) + between(umaskScript, 'echo UMASK', 'echo SUPPORTED') + inotifyScript + debugScript)
       .replace(/^upload corpus\/\S+ \/c\/\S+\n/gm, (l, off: number, all: string) => (all.indexOf('upload corpus/') === off ? `tar-in ${tar} /c\n` : ''))
       .replace(/upload corpus\//g, `upload ${corpus}/`);
     const r = await runFish('appliance', `add-drive ${disk} format:raw\n${script}`);
     const dates = (s: string) => s.replace(/ [A-Z][a-z]{2} [ \d]\d \d\d:\d\d /g, ' DATE ');
-    const want = golden('file.out').slice(0, golden('file.out').indexOf('UMASK')) + between(golden('umask-glob.out'), 'UMASK', 'SUPPORTED') + golden('inotify.out');
+    const want = golden('file.out').slice(0, golden('file.out').indexOf('UMASK')) + between(golden('umask-glob.out'), 'UMASK', 'SUPPORTED') + golden('inotify.out') + 'DEBUG\nok\nhi\n';
     expect(dates(r.out)).toBe(dates(want));
-    for (const l of [...golden('file.err').split('\n'), ...golden('umask-glob.err').split('\n'), ...golden('inotify.err').split('\n')].filter((x) => x.includes('libguestfs: error:') && !x.includes('glob_expand_stub'))) {
+    for (const l of [...golden('file.err').split('\n'), ...golden('umask-glob.err').split('\n'), ...golden('inotify.err').split('\n'), ...golden('debug.err').split('\n')].filter((x) => x.includes('libguestfs: error:') && !x.includes('glob_expand_stub'))) {
       expect(r.err).toContain(l.replace(/^\*stdin\*:\d+: libguestfs: error: (\w+): /, (_, c: string) => `guestkit: error: ${c.replace(/_/g, '-')}: `));
     }
   }, 120_000);

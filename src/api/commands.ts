@@ -38,6 +38,7 @@ import { INOTIFY_COMMANDS } from './inotify-commands.js';
 import { INODE_COMMANDS } from './inode-commands.js';
 import { INSPECT_ICON_COMMANDS } from './inspect-icon-commands.js';
 import { JOURNAL_COMMANDS } from './journal-commands.js';
+import { DEBUG_COMMANDS } from './debug-commands.js';
 import type { CommandDef, MethodsOf } from './types.js';
 
 export const COMMANDS = [
@@ -80,7 +81,7 @@ export const COMMANDS = [
   blockdev.blockdevGetss, blockdev.blockdevGetbsz, blockdev.blockdevSetbsz, blockdev.blockdevGetsz, blockdev.blockdevGetro, blockdev.blockdevSetro, blockdev.blockdevSetrw, blockdev.blockdevFlushbufs, blockdev.blockdevRereadpt, blockdev.blockdevSetra, blockdev.zeroDevice, blockdev.zero, blockdev.isZeroDevice, blockdev.pwriteDevice, blockdev.wipefs, blockdev.blkdiscard, blockdev.blkdiscardzeroes, blockdev.nrDevices, blockdev.deviceIndex, blockdev.isWholeDevice, blockdev.listDiskLabels,
   diskImage.diskFormat, diskImage.diskVirtualSize, diskImage.diskHasBackingFile, diskImage.diskCreate,
   ...PART_EDIT_COMMANDS, ...FS_TUNE_COMMANDS, ...NTFS_BTRFS_COMMANDS, ...FILE_INFO_COMMANDS, ...COMPAT_COMMANDS, ...FS_EXTRA_COMMANDS, ...COPY_RANGE_COMMANDS,
-  ...HANDLE_EXTRA_COMMANDS, ...FILE_TYPE_COMMANDS, ...COMPRESS_COMMANDS, ...INOTIFY_COMMANDS, ...INODE_COMMANDS, ...INSPECT_ICON_COMMANDS, ...JOURNAL_COMMANDS,
+  ...HANDLE_EXTRA_COMMANDS, ...FILE_TYPE_COMMANDS, ...COMPRESS_COMMANDS, ...INOTIFY_COMMANDS, ...INODE_COMMANDS, ...INSPECT_ICON_COMMANDS, ...JOURNAL_COMMANDS, ...DEBUG_COMMANDS,
 ] as const;
 
 export type CommandMethods = MethodsOf<typeof COMMANDS>;
