@@ -11,7 +11,7 @@ import { readCpio } from '../archive/cpio-reader.js';
 import { ErrnoError, GuestkitError, NotSupportedError } from '../errors/index.js';
 import { elfArchitecture } from '../inspect/linux/elf-arch.js';
 import { peArch } from '../inspect/windows/pe-arch.js';
-import { describeBytes, MAGIC_BYTES_MAX } from '../magic/libmagic.js';
+import { describeBytes, MAGIC_BYTES_MAX, refusedByHead } from '../magic/libmagic.js';
 import { applianceOp } from './appliance-access.js';
 import { withSyscall } from './syscall-errors.js';
 import { defineCommand, type CallContext } from './types.js';
@@ -48,6 +48,9 @@ async function lstatMode(ctx: CallContext, path: string): Promise<number> {
 }
 
 async function readHead(ctx: CallContext, call: 'pread' | 'pread-device', what: string): Promise<Uint8Array> {
+  // A binary is refused from its first bytes: no need to read 7 MiB of it first.
+  const first = (await ctx.call(call, [what, 64, 0])) as Uint8Array;
+  if (refusedByHead(first)) return first;
   const parts: Uint8Array[] = [];
   let got = 0;
   // pread answers at most 2 MiB a call on both backends.

@@ -36,12 +36,17 @@ function load(): Promise<{ plain: WASMagic; compress: WASMagic }> {
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 const startsWith = (bytes: Uint8Array, magic: number[]) => magic.every((b, i) => bytes[i] === b);
 
+/** True when the first bytes already show a kind describeBytes refuses (ELF, DOS/PE), so a caller need not read more. */
+export function refusedByHead(head: Uint8Array): boolean {
+  return startsWith(head, ELF_MAGIC) || startsWith(head, [0x4d, 0x5a]);
+}
+
 /**
  * What `file -zb` says about these bytes (the first MAGIC_BYTES_MAX of the file),
  * or undefined for the kinds the WebAssembly build cannot describe as file(1) does.
  */
 export async function describeBytes(bytes: Uint8Array): Promise<string | undefined> {
-  if (startsWith(bytes, ELF_MAGIC) || startsWith(bytes, [0x4d, 0x5a])) return undefined;
+  if (refusedByHead(bytes)) return undefined;
   const { plain, compress } = await load();
   const answer = plain.detect(bytes);
   // -z changes the answer only for compressed data, and then needs a decompressor process.
