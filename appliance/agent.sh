@@ -92,6 +92,13 @@ lvmup() {
   return 0
 }
 
+# setumask: the `umask` command's mask (kept in /run/umask, as each script runs in
+# a fresh subshell) applies to every later script; 022 until it is set.
+setumask() {
+  [ -f /run/umask ] && read -r _u < /run/umask && umask "$_u"
+  return 0
+}
+
 # ------------------------------------------------- main loop
 
 reply() { # ID RC: send the captured output
@@ -115,11 +122,11 @@ while read -r id type l1 l2 <&3; do
   readn "${l2:-0}" /tmp/.in
   case $type in
     sh)
-      ( . /tmp/.req ) < /tmp/.in > /tmp/.out 2> /tmp/.err 3>&-
+      ( setumask; . /tmp/.req ) < /tmp/.in > /tmp/.out 2> /tmp/.err 3>&-
       reply "$id" $?
       ;;
     get)
-      ( . /tmp/.req ) < /tmp/.in > /tmp/.out 2> /tmp/.err 3>&-
+      ( setumask; . /tmp/.req ) < /tmp/.in > /tmp/.out 2> /tmp/.err 3>&-
       rc=$?
       if [ $rc != 0 ]; then
         reply "$id" $rc

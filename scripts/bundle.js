@@ -28,9 +28,9 @@ const common = {
   platform: 'node',
   target: 'node20',
   format: 'cjs',
-  // sql.js finds its .wasm beside its own file. js-fatfs is bundled in (it is ESM
+  // sql.js and wasmagic find their .wasm beside their own files. js-fatfs is bundled in (it is ESM
   // only); fatfs-module.ts still finds fatfs.wasm in the installed package.
-  external: ['sql.js'],
+  external: ['sql.js', 'wasmagic'],
   // import.meta.url as the bundle's own URL: the code finds the package root
   // (wasm builds, appliance sources) by walking up from it.
   define: {

@@ -36,6 +36,14 @@ import * as info from './appliance-info-commands.js';
 import * as lvmWrite from './lvm-write-commands.js';
 import * as blockdev from './blockdev-commands.js';
 import * as diskImage from './disk-image-commands.js';
+import { HANDLE_EXTRA_COMMANDS } from './handle-extra-commands.js';
+import { FILE_TYPE_COMMANDS } from './file-type-commands.js';
+import { COMPRESS_COMMANDS } from './compress-commands.js';
+import { INOTIFY_COMMANDS } from './inotify-commands.js';
+import { INODE_COMMANDS } from './inode-commands.js';
+import { INSPECT_ICON_COMMANDS } from './inspect-icon-commands.js';
+import { JOURNAL_COMMANDS } from './journal-commands.js';
+import { DEBUG_COMMANDS } from './debug-commands.js';
 import type { CommandDef, MethodsOf } from './types.js';
 
 export const COMMANDS = [
@@ -79,6 +87,7 @@ export const COMMANDS = [
   diskImage.diskFormat, diskImage.diskVirtualSize, diskImage.diskHasBackingFile, diskImage.diskCreate,
   ...PART_EDIT_COMMANDS, ...FS_TUNE_COMMANDS, ...NTFS_BTRFS_COMMANDS, ...FILE_INFO_COMMANDS, ...COMPAT_COMMANDS, ...FS_EXTRA_COMMANDS, ...COPY_RANGE_COMMANDS,
   ...BTRFS_ADMIN_COMMANDS, ...XFS_COMMANDS, ...MD_LUKS_COMMANDS, ...BLOCK_TOOL_COMMANDS, ...LDM_COMMANDS,
+  ...HANDLE_EXTRA_COMMANDS, ...FILE_TYPE_COMMANDS, ...COMPRESS_COMMANDS, ...INOTIFY_COMMANDS, ...INODE_COMMANDS, ...INSPECT_ICON_COMMANDS, ...JOURNAL_COMMANDS, ...DEBUG_COMMANDS,
 ] as const;
 
 export type CommandMethods = MethodsOf<typeof COMMANDS>;

@@ -22,7 +22,7 @@ export const FEATURE_GROUPS: Readonly<Record<string, FeatureGroup>> = {
   gdisk: { commands: ['part-get-gpt-type', 'part-set-gpt-type', 'part-get-gpt-guid', 'part-set-gpt-guid', 'part-get-disk-guid', 'part-expand-gpt'], programs: [] },
   grub: { commands: ['grub-install'], programs: ['grub-install'] },
   hivex: { commands: ['hivex-open', 'hivex-root', 'hivex-commit'], programs: [] },
-  inotify: { commands: ['inotify-init', 'inotify-read'], programs: [] },
+  inotify: { commands: ['inotify-init', 'inotify-read'], programs: ['inotifywait'] },
   journal: { commands: ['journal-open', 'journal-next'], programs: [] },
   ldm: { commands: ['ldmtool-scan', 'ldmtool-create-all', 'list-ldm-volumes'], programs: ['ldmtool'] },
   libtsk: { commands: ['filesystem-walk', 'find-inode'], programs: [] },

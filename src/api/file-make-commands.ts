@@ -15,8 +15,10 @@ import type { ApplianceBackend } from '../backend/appliance/appliance-backend.js
 import { GuestkitError } from '../errors/index.js';
 import { wasm, workerOp } from './wasm-access.js';
 
-/** The daemon's umask: new files 0644, new directories 0755 unless asked otherwise. */
-export const DAEMON_UMASK = 0o022;
+/** The daemon's umask in force (022 unless the `umask` command changed it). */
+async function umaskOf(ctx: CallContext): Promise<number> {
+  return (await ctx.call('get-umask', [])) as number;
+}
 
 const TEMPLATE_CHARS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -44,11 +46,11 @@ export const mkdirMode = defineCommand({
   args: [{ name: 'path', kind: 'Pathname' }, { name: 'mode', kind: 'Int' }],
   ret: 'void',
   shortdesc: 'create a directory with a particular mode',
-  longdesc: 'Creates a directory with the permission bits mode, less the umask (022). The parent must exist; the name must not.',
+  longdesc: 'Creates a directory with the permission bits mode, less the umask (022 unless `umask` changed it). The parent must exist; the name must not.',
   examples: ['mkdir-mode /srv/private 0700'],
   impl: {
-    wasm: async (ctx, [path, mode]) => wasm(ctx).rpc('mkdir', path, mode & 0o7777 & ~DAEMON_UMASK),
-    appliance: async (ctx, [path, mode]) => applianceOp('mkdirMode')(ctx, [path, mode & 0o7777 & ~DAEMON_UMASK], {}),
+    wasm: async (ctx, [path, mode]) => wasm(ctx).rpc('mkdir', path, mode & 0o7777 & ~(await umaskOf(ctx))),
+    appliance: async (ctx, [path, mode]) => applianceOp('mkdirMode')(ctx, [path, mode & 0o7777 & ~(await umaskOf(ctx))], {}),
   },
 });
 
@@ -103,7 +105,7 @@ devmajor/devminor apply to devices.`,
   impl: {
     appliance: async (ctx, [mode, major, minor, path]) => {
       if (mode < 0) throw new ErrnoError('EINVAL', `${path}: mode is negative`);
-      return applianceOp('mknod')(ctx, [mode & ~DAEMON_UMASK, major, minor, path], {});
+      return applianceOp('mknod')(ctx, [mode & ~(await umaskOf(ctx)), major, minor, path], {});
     },
   },
 });

@@ -36,7 +36,7 @@ export const getMemsize = defineCommand({
 });
 
 export const setMemsize = defineCommand({
-  name: 'set-memsize', args: [{ name: 'memsize', kind: 'Int' }], ret: 'void', phase: 'any',
+  name: 'set-memsize', aliases: ['memsize'], args: [{ name: 'memsize', kind: 'Int' }], ret: 'void', phase: 'any',
   shortdesc: 'set memory allocated to the appliance',
   longdesc: 'Sets the appliance\'s RAM in megabytes, from the next launch. At least 128.',
   examples: ['set-memsize 1024'],
@@ -57,7 +57,7 @@ export const getSmp = defineCommand({
 });
 
 export const setSmp = defineCommand({
-  name: 'set-smp', args: [{ name: 'smp', kind: 'Int' }], ret: 'void', phase: 'any',
+  name: 'set-smp', aliases: ['smp'], args: [{ name: 'smp', kind: 'Int' }], ret: 'void', phase: 'any',
   shortdesc: 'set number of virtual CPUs in appliance',
   longdesc: 'Sets the number of virtual CPUs of the appliance, from the next launch (1 to 255).',
   examples: ['set-smp 2'],
@@ -78,7 +78,7 @@ export const getAppend = defineCommand({
 });
 
 export const setAppend = defineCommand({
-  name: 'set-append', args: [{ name: 'append', kind: 'OptString' }], ret: 'void', phase: 'any',
+  name: 'set-append', aliases: ['append'], args: [{ name: 'append', kind: 'OptString' }], ret: 'void', phase: 'any',
   shortdesc: 'add options to kernel command line',
   longdesc: 'Words added to the appliance kernel\'s command line at the next launch; NULL removes them.',
   examples: ['set-append "console=ttyS0 debug"', 'set-append NULL'],
@@ -94,7 +94,7 @@ export const getHv = defineCommand({
 });
 
 export const setHv = defineCommand({
-  name: 'set-hv', args: [{ name: 'hv', kind: 'String' }], ret: 'void', phase: 'any',
+  name: 'set-hv', aliases: ['hv'], args: [{ name: 'hv', kind: 'String' }], ret: 'void', phase: 'any',
   shortdesc: 'set the hypervisor binary',
   longdesc: 'Sets the qemu program the appliance runs under, from the next launch.',
   examples: ['set-hv /usr/local/bin/qemu-system-x86_64'],
@@ -111,7 +111,7 @@ export const getQemu = defineCommand({
 });
 
 export const setQemu = defineCommand({
-  name: 'set-qemu', args: [{ name: 'hv', kind: 'OptString' }], ret: 'void', phase: 'any',
+  name: 'set-qemu', aliases: ['qemu'], args: [{ name: 'hv', kind: 'OptString' }], ret: 'void', phase: 'any',
   deprecatedBy: 'set-hv',
   shortdesc: 'set the hypervisor binary (usually qemu)',
   longdesc: 'The same as set-hv (the older name); NULL restores the default, qemu-system-x86_64.',
@@ -132,7 +132,7 @@ const setBackendImpl: Impl = async (ctx, [name]) => {
 };
 
 export const setBackend = defineCommand({
-  name: 'set-backend', args: [{ name: 'backend', kind: 'String' }], ret: 'void', phase: 'config',
+  name: 'set-backend', aliases: ['backend'], args: [{ name: 'backend', kind: 'String' }], ret: 'void', phase: 'config',
   shortdesc: 'set the backend',
   longdesc: 'Chooses the backend before launch: "auto", "wasm" or "appliance" (see --backend).',
   examples: ['set-backend appliance'],
@@ -149,7 +149,7 @@ export const getAttachMethod = defineCommand({
 });
 
 export const setAttachMethod = defineCommand({
-  name: 'set-attach-method', args: [{ name: 'backend', kind: 'String' }], ret: 'void', phase: 'config',
+  name: 'set-attach-method', aliases: ['attach-method'], args: [{ name: 'backend', kind: 'String' }], ret: 'void', phase: 'config',
   deprecatedBy: 'set-backend',
   shortdesc: 'set the backend',
   longdesc: 'The same as set-backend (the older name).',
@@ -229,7 +229,7 @@ export const getCachedir = defineCommand({
 });
 
 export const setCachedir = defineCommand({
-  name: 'set-cachedir', args: [{ name: 'cachedir', kind: 'OptString' }], ret: 'void', phase: 'any',
+  name: 'set-cachedir', aliases: ['cachedir'], args: [{ name: 'cachedir', kind: 'OptString' }], ret: 'void', phase: 'any',
   shortdesc: 'set the appliance cache directory',
   longdesc: 'Sets where the appliance is built and kept, from the next launch; NULL restores the default.',
   examples: ['set-cachedir /var/cache/guestkit'],
@@ -245,7 +245,7 @@ export const getTmpdir = defineCommand({
 });
 
 export const setTmpdir = defineCommand({
-  name: 'set-tmpdir', args: [{ name: 'tmpdir', kind: 'OptString' }], ret: 'void', phase: 'any',
+  name: 'set-tmpdir', aliases: ['tmpdir'], args: [{ name: 'tmpdir', kind: 'OptString' }], ret: 'void', phase: 'any',
   shortdesc: 'set the temporary directory',
   longdesc: 'Sets the temporary directory, from the next launch; NULL restores the default ($TMPDIR, else /tmp).',
   examples: ['set-tmpdir /var/tmp'],
@@ -269,7 +269,7 @@ export const getIdentifier = defineCommand({
 });
 
 export const setIdentifier = defineCommand({
-  name: 'set-identifier', args: [{ name: 'identifier', kind: 'String' }], ret: 'void', phase: 'any',
+  name: 'set-identifier', aliases: ['identifier'], args: [{ name: 'identifier', kind: 'String' }], ret: 'void', phase: 'any',
   shortdesc: 'set the handle identifier',
   longdesc: 'Names the handle, for programs that run several; letters, digits, "_" and "-" only.',
   examples: ['set-identifier main'],
@@ -290,7 +290,7 @@ export const getProgram = defineCommand({
 });
 
 export const setProgram = defineCommand({
-  name: 'set-program', args: [{ name: 'program', kind: 'String' }], ret: 'void', phase: 'any',
+  name: 'set-program', aliases: ['program'], args: [{ name: 'program', kind: 'String' }], ret: 'void', phase: 'any',
   shortdesc: 'set the program name',
   longdesc: 'Sets the program name.',
   examples: ['set-program mytool'],
@@ -307,7 +307,7 @@ export const getTrace = defineCommand({
 });
 
 export const setTrace = defineCommand({
-  name: 'set-trace', args: [{ name: 'trace', kind: 'Bool' }], ret: 'void', phase: 'any',
+  name: 'set-trace', aliases: ['trace'], args: [{ name: 'trace', kind: 'Bool' }], ret: 'void', phase: 'any',
   shortdesc: 'enable or disable command traces',
   longdesc: 'Sets the trace flag (kept, not acted on: guestkit prints no call trace).',
   examples: ['set-trace true'],
@@ -323,7 +323,7 @@ export const getVerbose = defineCommand({
 });
 
 export const setVerbose = defineCommand({
-  name: 'set-verbose', args: [{ name: 'verbose', kind: 'Bool' }], ret: 'void', phase: 'any',
+  name: 'set-verbose', aliases: ['verbose'], args: [{ name: 'verbose', kind: 'Bool' }], ret: 'void', phase: 'any',
   shortdesc: 'set verbose mode',
   longdesc: 'Sets the verbose flag (kept, not acted on: use -v or the log option for messages).',
   examples: ['set-verbose true'],
@@ -339,7 +339,7 @@ export const getAutosync = defineCommand({
 });
 
 export const setAutosync = defineCommand({
-  name: 'set-autosync', args: [{ name: 'autosync', kind: 'Bool' }], ret: 'void', phase: 'any',
+  name: 'set-autosync', aliases: ['autosync'], args: [{ name: 'autosync', kind: 'Bool' }], ret: 'void', phase: 'any',
   shortdesc: 'set autosync mode',
   longdesc: 'Sets the autosync flag (kept, not acted on: guestkit always syncs at shutdown so no write is lost).',
   examples: ['set-autosync true'],
@@ -356,7 +356,7 @@ export const getDirect = defineCommand({
 });
 
 export const setDirect = defineCommand({
-  name: 'set-direct', args: [{ name: 'direct', kind: 'Bool' }], ret: 'void', phase: 'any',
+  name: 'set-direct', aliases: ['direct'], args: [{ name: 'direct', kind: 'Bool' }], ret: 'void', phase: 'any',
   deprecatedBy: 'internal-get-console-socket',
   shortdesc: 'enable or disable direct appliance mode',
   longdesc: 'Sets the direct flag (kept, not acted on).',
@@ -373,7 +373,7 @@ export const getRecoveryProc = defineCommand({
 });
 
 export const setRecoveryProc = defineCommand({
-  name: 'set-recovery-proc', args: [{ name: 'recoveryproc', kind: 'Bool' }], ret: 'void', phase: 'any',
+  name: 'set-recovery-proc', aliases: ['recovery-proc'], args: [{ name: 'recoveryproc', kind: 'Bool' }], ret: 'void', phase: 'any',
   shortdesc: 'enable or disable the recovery process',
   longdesc: 'Sets the recovery-process flag (kept, not acted on).',
   examples: ['set-recovery-proc false'],
@@ -390,7 +390,7 @@ export const getSelinux = defineCommand({
 });
 
 export const setSelinux = defineCommand({
-  name: 'set-selinux', args: [{ name: 'selinux', kind: 'Bool' }], ret: 'void', phase: 'any',
+  name: 'set-selinux', aliases: ['selinux'], args: [{ name: 'selinux', kind: 'Bool' }], ret: 'void', phase: 'any',
   deprecatedBy: 'selinux-relabel',
   shortdesc: 'set SELinux enabled or disabled at appliance boot',
   longdesc: 'Sets the SELinux flag (kept, not acted on).',
@@ -407,7 +407,7 @@ export const getPgroup = defineCommand({
 });
 
 export const setPgroup = defineCommand({
-  name: 'set-pgroup', args: [{ name: 'pgroup', kind: 'Bool' }], ret: 'void', phase: 'any',
+  name: 'set-pgroup', aliases: ['pgroup'], args: [{ name: 'pgroup', kind: 'Bool' }], ret: 'void', phase: 'any',
   shortdesc: 'set process group flag',
   longdesc: 'Sets the process-group flag (kept, not acted on).',
   examples: ['set-pgroup true'],
@@ -423,7 +423,7 @@ export const getNetwork = defineCommand({
 });
 
 export const setNetwork = defineCommand({
-  name: 'set-network', args: [{ name: 'network', kind: 'Bool' }], ret: 'void', phase: 'any',
+  name: 'set-network', aliases: ['network'], args: [{ name: 'network', kind: 'Bool' }], ret: 'void', phase: 'any',
   shortdesc: 'set enable network flag',
   longdesc: 'set-network false is accepted; true is refused (ENOTSUP): the guestkit appliance has no network device.',
   examples: ['set-network false'],
@@ -435,7 +435,7 @@ export const setNetwork = defineCommand({
 });
 
 export const getPid = defineCommand({
-  name: 'get-pid', args: [], ret: 'int', phase: 'launched',
+  name: 'get-pid', aliases: ['pid'], args: [], ret: 'int', phase: 'launched',
   shortdesc: 'get PID of hypervisor',
   longdesc: 'The process id of the appliance\'s qemu. The wasm backend runs in process and has none.',
   examples: ['get-pid'],

@@ -101,6 +101,12 @@ export interface HandleState {
   readonly sessions: Map<string, unknown>;
   /** The handle's verbose log (GuestfsOptions.log), if it has one. */
   readonly log?: (line: string) => void;
+  /** Runs fn when the handle is closed (scratch drives are removed so). */
+  onClose(fn: () => void | Promise<void>): void;
+  /** user-cancel: the upload or download in progress stops at its next chunk. */
+  cancelTransfer(): void;
+  /** For transfers: true once user-cancel was called since `begin` was last true. */
+  transferCancelled(begin?: boolean): boolean;
 }
 
 export type Impl<B extends Backend = Backend> = (ctx: CallContext<B>, args: any[], optargs: Record<string, any>) => Promise<unknown>;
@@ -132,8 +138,8 @@ export interface CommandDef<
   readonly deprecatedBy?: string | null;
   /** 'config' commands run before launch; the rest need a launched handle. */
   readonly phase?: 'config' | 'launched' | 'any';
-  /** How fish prints an int result: guestfish shows some (part-get-mbr-id) in hex, "0x83". */
-  readonly fishOutput?: 'hex';
+  /** How fish prints an int result: guestfish shows some in hex (part-get-mbr-id, "0x83") or octal (umask, "022"). */
+  readonly fishOutput?: 'hex' | 'octal';
   /** For struct and structs returns: field order for printing. */
   readonly fields?: readonly string[];
   /** Implementations: `any` serves every backend (built on other commands or the handle). */

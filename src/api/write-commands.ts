@@ -40,8 +40,10 @@ export const upload = defineCommand({
     appliance: applianceOp('upload'),
     wasm: async (ctx, [local, remote]) => {
       const b = wasm(ctx);
+      ctx.handle.transferCancelled(true);
       await b.rpc('writeFile', remote, new Uint8Array(0), false);
       await readHostChunks(local, CHUNK, async (chunk, offset) => {
+        if (ctx.handle.transferCancelled()) throw new ErrnoError('EINTR', 'operation cancelled by user');
         if (chunk.length) await b.rpc('writeAt', remote, offset, chunk);
       });
     },

@@ -45,6 +45,10 @@ async function createAppliance(settings: HandleSettings, log?: (line: string) =>
   return new ApplianceBackend({ ...settings.applianceOptions(), log });
 }
 
+/** The handle events guestkit raises (libguestfs's names). */
+export type HandleEvent = 'close' | 'launch_done' | 'enter';
+export type HandleEventListener = (event: HandleEvent, message: string) => void | Promise<void>;
+
 class GuestfsBase implements HandleState {
   state: 'config' | 'launched' | 'closed' = 'config';
   readonly drives: DriveConfig[] = [];
@@ -58,6 +62,9 @@ class GuestfsBase implements HandleState {
   private readonly mountLog = new MountLog();
   private readonly needs: BackendNeeds;
   readonly log?: (line: string) => void;
+  private readonly closeHooks: (() => void | Promise<void>)[] = [];
+  private readonly eventListeners = new Set<HandleEventListener>();
+  private cancelRequested = false;
 
   constructor(opts: GuestfsOptions = {}) {
     this.settings = new HandleSettings(resolveBackendName(opts.backend));
@@ -99,6 +106,30 @@ class GuestfsBase implements HandleState {
     const backend = await this.startBackend();
     this.backend = backend;
     this.state = 'launched';
+    await this.emit('launch_done');
+  }
+
+  /** Listens to the handle's events (close, launch_done, enter); returns the function that stops listening. */
+  onEvent(listener: HandleEventListener): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  private async emit(event: HandleEvent, message = ''): Promise<void> {
+    for (const l of [...this.eventListeners]) await l(event, message);
+  }
+
+  onClose(fn: () => void | Promise<void>): void {
+    this.closeHooks.push(fn);
+  }
+
+  cancelTransfer(): void {
+    this.cancelRequested = true;
+  }
+
+  transferCancelled(begin = false): boolean {
+    if (begin) this.cancelRequested = false;
+    return this.cancelRequested;
   }
 
   private choose(c: BackendChoice): void {
@@ -156,13 +187,20 @@ class GuestfsBase implements HandleState {
 
   /** Shuts down (if launched) and releases everything. */
   async close(): Promise<void> {
-    if (this.state !== 'closed') await this.shutdown();
+    await this.emit('close');
+    this.eventListeners.clear();
+    try {
+      if (this.state !== 'closed') await this.shutdown();
+    } finally {
+      for (const fn of this.closeHooks.splice(0)) await fn();
+    }
   }
 
   /** Calls a command by its fish name with typed arguments. */
   async call(name: string, args: unknown[], optargs: Record<string, unknown> = {}): Promise<unknown> {
     const def = findCommand(name);
     if (!def) throw new ErrnoError('EINVAL', `${name}: unknown command`);
+    if (this.eventListeners.size) await this.emit('enter', def.name.replace(/-/g, '_'));
     try {
       const result = await this.invoke(def, args, optargs);
       this.mountLog.record(def.name, args, optargs);
@@ -206,9 +244,14 @@ class GuestfsBase implements HandleState {
     try {
       return await impl(typed, typedOpt);
     } catch (e) {
+      if (this.requestedBackend !== 'auto' || this.backend?.name !== 'wasm') throw e;
       // A read-write mount of a filesystem the wasm backend only reads (xfs): the session moves, as libguestfs would just mount it.
-      if (!(e instanceof ReadOnlyInWasmError) || this.requestedBackend !== 'auto') throw e;
-      await this.moveToAppliance(def.name, `${def.name}: ${e.fsType} is written only by the appliance`, e);
+      if (e instanceof ReadOnlyInWasmError) {
+        await this.moveToAppliance(def.name, `${def.name}: ${e.fsType} is written only by the appliance`, e);
+      } else if (e instanceof NotSupportedError && implementsCommand(def, 'appliance')) {
+        // The wasm implementation met a case only the appliance answers (file on an ELF binary).
+        await this.moveToAppliance(def.name, e.message, e);
+      } else throw e;
       return implementationFor(def, this.backend, base)!(typed, typedOpt);
     }
   }

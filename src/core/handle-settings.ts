@@ -33,11 +33,17 @@ export class HandleSettings {
   tmpdir = process.env.TMPDIR || '/tmp';
   /** "name" or "name=value" words for the backend (libguestfs's backend settings). */
   backendSettings: string[] = [];
+  /** Where the appliance's sources are (set-path); null: the package's appliance/ directory. */
+  path: string | null = null;
+  /** qemu parameters added by `config`, in order. */
+  readonly qemuParams: [string, string | null][] = [];
+  /** The credential types the program can answer (set-libvirt-supported-credentials). */
+  libvirtSupportedCredentials: string[] = [];
 
   constructor(public backend: RequestedBackend) {}
 
   /** What the appliance takes from the settings. force_tcg is libguestfs's backend setting for "no KVM". */
-  applianceOptions(): Pick<ApplianceOptions, 'memoryMiB' | 'smp' | 'append' | 'qemu' | 'cacheDir' | 'tmpDir' | 'noKvm'> {
+  applianceOptions(): Pick<ApplianceOptions, 'memoryMiB' | 'smp' | 'append' | 'qemu' | 'cacheDir' | 'tmpDir' | 'noKvm' | 'sourceDir' | 'qemuParams'> {
     return {
       memoryMiB: this.memsize,
       smp: this.smp,
@@ -46,6 +52,8 @@ export class HandleSettings {
       cacheDir: this.cachedir ?? undefined,
       tmpDir: this.tmpdir,
       noKvm: this.backendSettings.includes('force_tcg'),
+      sourceDir: this.path ?? undefined,
+      qemuParams: this.qemuParams,
     };
   }
 }

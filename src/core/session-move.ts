@@ -50,7 +50,7 @@ export class MountLog {
  * backend (inspection's facts, keyed by device names). Every other family
  * (hivex, augeas) holds open objects bound to the backend's files.
  */
-const PORTABLE_SESSIONS = new Set(['inspect', 'inspect-filesystems']);
+const PORTABLE_SESSIONS = new Set(['inspect', 'inspect-filesystems', 'journal']);
 
 /** Why the session cannot leave this backend, or undefined when it can. */
 export async function unmovableState(backend: Backend, sessions: ReadonlyMap<string, unknown>): Promise<string | undefined> {

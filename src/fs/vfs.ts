@@ -16,8 +16,9 @@ export const isLnk = (mode: number) => (mode & S_IFMT) === S_IFLNK;
 
 const MAX_SYMLINK_HOPS = 40;
 const ST_RDONLY = 1, ST_RELATIME = 4096;
-const DEFAULT_FILE_MODE = 0o644; // 0666 & ~022, as the appliance's umask gives
-const DEFAULT_DIR_MODE = 0o755;
+/** New files and directories get these less the umask (libguestfs's daemon: 022 until `umask` changes it). */
+const NEW_FILE_MODE = 0o666;
+const NEW_DIR_MODE = 0o777;
 
 export interface Mount {
   id: number;
@@ -73,6 +74,15 @@ function fail(errno: string, path: string): FsError {
 export class Vfs {
   private readonly mounts = new Map<string, Mount>(); // by mountpoint
   private nextId = 1;
+  /** The file mode creation mask (the `umask` command's). */
+  private mask = 0o022;
+
+  /** Sets the umask when given one; returns the umask that was in force. */
+  umask(mask?: number): number {
+    const old = this.mask;
+    if (mask !== undefined) this.mask = mask & 0o777;
+    return old;
+  }
 
   mount(mountpoint: string, device: string, driver: FsDriver, readOnly: boolean): Mount {
     let mp = '/';
@@ -297,7 +307,7 @@ export class Vfs {
       const existing = this.lookupOpt(dir, name);
       if (existing === undefined) {
         const driver = this.writable(dir, path);
-        ino = driver.create(dir.ino, name, DEFAULT_FILE_MODE, 0, 0);
+        ino = driver.create(dir.ino, name, NEW_FILE_MODE & ~this.mask, 0, 0);
         mount = dir.mount;
       } else {
         const loc = this.resolve(path, true);
@@ -335,7 +345,7 @@ export class Vfs {
     this.guard(path, () => {
       const { dir, name } = this.parentOf(path);
       if (this.lookupOpt(dir, name) === undefined) {
-        this.writable(dir, path).create(dir.ino, name, DEFAULT_FILE_MODE, 0, 0);
+        this.writable(dir, path).create(dir.ino, name, NEW_FILE_MODE & ~this.mask, 0, 0);
         return;
       }
       const loc = this.resolve(path, true);
@@ -344,7 +354,7 @@ export class Vfs {
     });
   }
 
-  mkdir(path: string, mode = DEFAULT_DIR_MODE): void {
+  mkdir(path: string, mode = NEW_DIR_MODE & ~this.mask): void {
     this.guard(path, () => {
       const { dir, name } = this.parentOf(path);
       if (this.lookupOpt(dir, name) !== undefined) throw fail('EEXIST', path);

@@ -14,6 +14,7 @@ import { globCombinations } from './glob.js';
 import { commandHelp, helpIntro, helpList } from './help.js';
 import { runProgramOn, type HostContext } from './host-command.js';
 import { createDiskFile, parseSize } from './local-disk.js';
+import { FISH_EXTRA_COMMANDS } from './fish-extra-commands.js';
 import type { Word } from './tokenize.js';
 import { UsageError } from './usage-error.js';
 
@@ -241,6 +242,7 @@ must exist. Symlinks stay symlinks; nothing is written outside the directory.`,
       ctx.g = create();
     },
   },
+  ...FISH_EXTRA_COMMANDS,
 ];
 
 const byName = new Map<string, FishCommand>();

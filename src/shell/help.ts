@@ -62,7 +62,10 @@ export function commandHelp(name: string): string | undefined {
 }
 
 export function helpList(): string {
-  const all = [...(COMMANDS as readonly CommandDef[]).map((c) => [c.name, c.shortdesc] as const), ...FISH_COMMANDS.flatMap((f) => [[f.name, f.shortdesc] as const, ...(f.aliases ?? []).map((a) => [a, `alias for '${f.name}'`] as const)])]
+  // Aliases are listed too, as guestfish lists them ("run   alias for 'launch'").
+  const withAliases = (c: { name: string; shortdesc: string; aliases?: readonly string[] }) =>
+    [[c.name, c.shortdesc] as const, ...(c.aliases ?? []).map((a) => [a, `alias for '${c.name}'`] as const)];
+  const all = [...(COMMANDS as readonly CommandDef[]).flatMap(withAliases), ...FISH_COMMANDS.flatMap(withAliases)]
     .sort((a, b) => (a[0] < b[0] ? -1 : 1));
   const width = Math.max(...all.map(([n]) => n.length));
   return all.map(([n, d]) => `${n.padEnd(width)} ${d}\n`).join('');

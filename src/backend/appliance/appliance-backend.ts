@@ -61,6 +61,10 @@ export interface ApplianceOptions {
   log?: (line: string) => void;
   /** Let the guest print its kernel messages and init progress to the console log. */
   verbose?: boolean;
+  /** Where the appliance's sources are read from (set-path); default: the package's appliance/. */
+  sourceDir?: string;
+  /** qemu parameters added by `config`, as -param [value] pairs, after guestkit's own. */
+  qemuParams?: readonly (readonly [string, string | null])[];
 }
 
 export interface ApplianceTimings {
@@ -177,7 +181,7 @@ export class ApplianceBackend implements Backend {
 
   private async doLaunch(drives: DriveConfig[], t0: number): Promise<void> {
     const log = this.opts.log;
-    this.appliance = this.opts.appliance ?? buildAppliance({ cacheDir: this.opts.cacheDir, compress: this.opts.compress, log });
+    this.appliance = this.opts.appliance ?? buildAppliance({ cacheDir: this.opts.cacheDir, compress: this.opts.compress, log, sourceDir: this.opts.sourceDir });
 
     this.dir = await fs.promises.mkdtemp(path.join(this.opts.tmpDir ?? os.tmpdir(), 'guestkit-appliance-'));
     trackDir(this.dir);
@@ -282,6 +286,7 @@ export class ApplianceBackend implements Backend {
       append: this.opts.append ?? [],
       tcgCpu: this.opts.tcgCpu ?? TCG_CPU,
     });
+    for (const [param, value] of this.opts.qemuParams ?? []) args.push(param, ...(value === null ? [] : [value]));
     const qemuBin = this.opts.qemu ?? 'qemu-system-x86_64';
     const tq = Date.now();
     // TMPDIR: qemu's snapshot=on overlays (vl.XXXXXX) land in our private dir, which is

@@ -35,6 +35,8 @@ export interface Appliance {
 }
 
 export interface BuildOptions {
+  /** Where init, agent.sh, binaries.txt and modules.txt are read from (set-path); default: the package's appliance/. */
+  sourceDir?: string;
   /** Cache root (default ~/.cache/guestkit/appliance, or $GUESTKIT_APPLIANCE_CACHE). */
   cacheDir?: string;
   /** Gzip the initramfs (default false: uncompressed boots faster under TCG). */
@@ -355,7 +357,7 @@ interface Quick {
 
 /** The inputs that are cheap to collect (everything but the shared libraries). */
 function quickInputs(root: string, opts: BuildOptions): Quick {
-  const src = applianceSourceDir();
+  const src = opts.sourceDir ?? applianceSourceDir();
   const kernel = findKernel(opts);
   const modList = readList(path.join(src, 'modules.txt')).map((l) => ({ when: l.kind as 'boot' | 'lazy', name: l.value }));
   const modules = resolveModules(kernel.modules, modList);

@@ -33,6 +33,8 @@ import { tarOps } from './ops-tar.js';
 import { fsAdminOps } from './ops-fs-admin.js';
 import { ntfsOps } from './ops-ntfs.js';
 import { fsExtraOps } from './ops-fs-extra.js';
+import { fileTypeOps } from './ops-file-type.js';
+import { inotifyOps } from './ops-inotify.js';
 
 function parseExport(text: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -475,7 +477,9 @@ async function rmdir(b: ApplianceBackend, path: string): Promise<void> {
 }
 
 async function touch(b: ApplianceBackend, path: string): Promise<void> {
-  await b.sh(`${parentScript(path, 1)}\ntouch "$RP"`);
+  // As the daemon does it: open (creating), set the times on the open file, close; inotify sees
+  // CREATE, OPEN, ATTRIB, CLOSE_WRITE in that order.
+  await b.sh(`${parentScript(path, 1)}\nexec 4>>"$RP" && touch -c "$RP" && exec 4>&-`);
 }
 
 async function sync(b: ApplianceBackend): Promise<void> {
@@ -578,6 +582,8 @@ export const applianceOps = {
   ...fsAdminOps,
   ...ntfsOps,
   ...fsExtraOps,
+  ...fileTypeOps,
+  ...inotifyOps,
 };
 
 export type ApplianceOps = typeof applianceOps;

@@ -8,7 +8,7 @@ import type { BlockDevice } from '../../block/block-device.js';
 import { openDrive } from '../../block/open-drive.js';
 import { commitOverlay } from '../../block/commit-overlay.js';
 import { OverlayDevice } from '../../block/overlay.js';
-import { ErrnoError, GuestkitError, ReadOnlyInWasmError } from '../../errors/index.js';
+import { ErrnoError, GuestkitError, NotSupportedError, ReadOnlyInWasmError } from '../../errors/index.js';
 import { probeDevice, type Probe } from '../../probe/probe.js';
 import type { Backend, DriveConfig } from '../backend.js';
 import { BridgeServer } from './block-bridge.js';
@@ -159,6 +159,26 @@ export class WasmBackend implements Backend {
         throw new GuestkitError(e.code, `${device} (${disk}): ${e.message}`, { cause: e, disk });
       }
       throw e;
+    }
+  }
+
+  /**
+   * The request that opens the filesystem on a device by itself (not mounted), for
+   * the worker's inode-level reads; the device is registered with the bridge for the call.
+   */
+  async withDeviceRequest<T>(device: string, types: readonly string[], run: (req: MountRequest) => Promise<T>): Promise<T> {
+    const entry = this.device(device);
+    const probe = await this.probe(device);
+    if (!probe.type || !types.includes(probe.type)) {
+      throw new NotSupportedError(`${device}: ${probe.type || 'no filesystem'}: inode-level reads of anything but ${types.join(', ')}`, 'wasm');
+    }
+    const deviceId = this.nextDeviceId++;
+    this.startWorker();
+    this.bridge!.register(deviceId, entry.dev);
+    try {
+      return await run({ deviceId, device, size: entry.dev.size, fsType: probe.type, deviceReadOnly: true, mountReadOnly: true, mountpoint: '' });
+    } finally {
+      this.bridge!.unregister(deviceId);
     }
   }
 

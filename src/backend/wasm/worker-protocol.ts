@@ -8,6 +8,7 @@ import type { BridgeBuffers } from './block-bridge.js';
 import type { Vfs } from '../../fs/vfs.js';
 import type { BulkOps } from './bulk-ops.js';
 import type { FileOps } from './file-ops.js';
+import type { TskDirent } from './inode-ops.js';
 
 export interface WorkerInit {
   bridge: BridgeBuffers;
@@ -18,7 +19,7 @@ export interface WorkerInit {
 /** The Vfs methods the worker serves as they are. */
 export const VFS_OPS = ['stat', 'exists', 'readdir', 'readdirTyped', 'readdirPlus', 'read', 'readlink', 'statvfs',
   'writeFile', 'writeAt', 'truncate', 'touch', 'mkdir', 'mkdirP', 'rm', 'rmdir', 'rmRf', 'chmod', 'chown',
-  'setTimes', 'symlink', 'link', 'cp', 'mv'] as const;
+  'setTimes', 'symlink', 'link', 'cp', 'mv', 'umask'] as const;
 
 /** Arguments of the worker's 'mount' op. */
 export interface MountRequest {
@@ -43,6 +44,10 @@ export interface OwnOps {
   find(dir: string): string[];
   checksum(type: string, path: string): string;
   sync(): void;
+  /** filesystem-walk: the filesystem on the device, opened read-only for the call. */
+  walkFs(req: MountRequest): Promise<TskDirent[]>;
+  /** download-inode: the bytes of one inode of the filesystem on the device. */
+  readInode(req: MountRequest, ino: number): Promise<Uint8Array>;
 }
 
 export type WorkerOps = OwnOps & Pick<Vfs, (typeof VFS_OPS)[number]> & BulkOps & FileOps;

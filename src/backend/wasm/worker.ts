@@ -18,6 +18,7 @@ import { byteOrder } from '../../util/byte-order.js';
 import { bulkOps } from './bulk-ops.js';
 import { setTimingOrigin, timingMark } from '../../util/timing-trace.js';
 import { fileOps } from './file-ops.js';
+import { walkFilesystem } from './inode-ops.js';
 
 const init = workerData as WorkerInit;
 setTimingOrigin(init.timeOrigin);
@@ -128,7 +129,23 @@ const own = {
   find,
   checksum,
   sync: () => vfs.flushAll(),
+  walkFs: (req: MountRequest) => withDeviceFs(req, (driver, device) => walkFilesystem(driver, device)),
+  readInode: (req: MountRequest, ino: number) => withDeviceFs(req, (driver) => {
+    const a = driver.getattr(ino);
+    return driver.read(ino, 0, a.size);
+  }),
 };
+
+/** Runs `f` on the device's filesystem opened read-only (what a mount of it has written is flushed first). */
+async function withDeviceFs<T>(req: MountRequest, f: (driver: FsDriver, device: ReturnType<typeof bridge.device>) => T): Promise<T> {
+  vfs.flushAll();
+  const driver = await openDriver({ ...req, mountReadOnly: true });
+  try {
+    return f(driver, bridge.device(req.deviceId, req.size, true));
+  } finally {
+    driver.close();
+  }
+}
 
 const vfsOps = Object.fromEntries(VFS_OPS.map((name) => [name, (vfs[name] as (...a: unknown[]) => unknown).bind(vfs)])) as Pick<Vfs, (typeof VFS_OPS)[number]>;
 
