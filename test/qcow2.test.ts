@@ -17,6 +17,7 @@ import { NbdDevice } from '../src/block/nbd/client.js';
 import { buildQcow2Images, mergeExtents, MiB, qemuImg, qemuMap, qemuRaw, type TypedExtent } from './helpers/qcow2-images.js';
 import { FIXTURES } from './helpers/fixtures.js';
 import { fuzzIterations, fuzzTimeout } from './helpers/fuzz-walk.js';
+import { JournaledDevice } from '../src/block/journaled-device.js';
 import { runCli } from './helpers/cli.js';
 
 let dir: string;
@@ -125,9 +126,13 @@ describe('openDrive and qcow2', () => {
     expect([...(await ro.read(0, 3))]).toEqual([1, 2, 0x44]);
     await ro.close();
     const before = fs.readFileSync(images.v3zero!);
-    const rw = await openDrive({ file: images.v3zero!, readOnly: false });
+    const rw = await openDrive({ file: images.v3zero!, readOnly: false, journaled: false });
     expect(rw).toBeInstanceOf(NbdDevice);
     await rw.close();
+    // By default writes go through the commit journal, over the same qemu-nbd.
+    const journaled = await openDrive({ file: images.v3zero!, readOnly: false });
+    expect(journaled).toBeInstanceOf(JournaledDevice);
+    await journaled.close();
     expect(fs.readFileSync(images.v3zero!).equals(before)).toBe(true);
   });
 
