@@ -20,7 +20,7 @@ export interface BackendCapabilities {
 
 const WASM_RW = ['ext2', 'ext3', 'ext4', 'ntfs', 'vfat'];
 /** Read in process but never written: a session that writes to these goes to the appliance. */
-const WASM_RO_ONLY = ['xfs'];
+const WASM_RO_ONLY = ['xfs', 'btrfs'];
 /** The appliance kernel's filesystem modules (appliance/modules.txt). */
 const APPLIANCE_RW = ['ext2', 'ext3', 'ext4', 'vfat', 'ntfs', 'xfs', 'btrfs'];
 

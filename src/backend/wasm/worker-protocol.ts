@@ -29,6 +29,8 @@ export interface MountRequest {
   deviceReadOnly: boolean;
   mountReadOnly: boolean;
   mountpoint: string;
+  /** mount(8) options the driver acts on (btrfs: subvol=, subvolid=). */
+  options?: string;
 }
 
 /** Operations of the worker's own (not the Vfs's). */

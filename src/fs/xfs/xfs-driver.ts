@@ -17,6 +17,7 @@ import { DIR2_LEAF_OFFSET, dataBlockEntries, shortformEntries } from './dir.js';
 import { FMT_BTREE, FMT_EXTENTS, FMT_LOCAL, inodeAttr, parseInode, type XfsInode } from './inode.js';
 import { xfsStatfs } from './statfs.js';
 import { Lru } from '../../util/lru.js';
+import { ReadOnlyDriver, indexDirectory, type DirIndex } from '../read-only-driver.js';
 import { corrupt, parseSuperblock, type XfsGeometry } from './superblock.js';
 
 const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFLNK = 0o120000;
@@ -24,14 +25,8 @@ const XSLM_MAGIC = 0x58534c4d, SYMLINK_HDR_V5 = 56, SYMLINK_CRC_OFFSET = 12;
 const MAXPATHLEN = 1024;
 const INODE_CACHE = 4096, DIR_CACHE = 64, INODE_BLOCK_CACHE = 256;
 
-interface DirIndex {
-  entries: DirEntry[];
-  byName: Map<string, number>;
-}
-
-export class XfsDriver implements FsDriver {
+export class XfsDriver extends ReadOnlyDriver implements FsDriver {
   readonly type = 'xfs';
-  readonly readOnly = true;
   readonly rootIno: number;
   private readonly inodes = new Lru<number, XfsInode>(INODE_CACHE);
   private readonly extents = new Lru<number, Extent[]>(INODE_CACHE);
@@ -40,6 +35,7 @@ export class XfsDriver implements FsDriver {
   private closed = false;
 
   constructor(private readonly device: SyncDevice, readonly geo: XfsGeometry) {
+    super();
     this.rootIno = geo.rootIno;
   }
 
@@ -104,7 +100,7 @@ export class XfsDriver implements FsDriver {
     return inodeAttr(this.inode(ino), this.geo);
   }
 
-  private dirIndex(dir: number): DirIndex {
+  protected dirIndex(dir: number): DirIndex {
     const hit = this.dirs.get(dir);
     if (hit) return hit;
     const ip = this.inode(dir);
@@ -130,21 +126,9 @@ export class XfsDriver implements FsDriver {
         }
       }
     }
-    const byName = new Map<string, number>();
-    for (const e of entries) byName.set(e.name, e.ino);
-    const idx = { entries, byName };
+    const idx = indexDirectory(entries);
     this.dirs.set(dir, idx);
     return idx;
-  }
-
-  lookup(dir: number, name: string): number {
-    const ino = this.dirIndex(dir).byName.get(name);
-    if (ino === undefined) throw new FsError('ENOENT', `${name}: No such file or directory`);
-    return ino;
-  }
-
-  readdir(dir: number): DirEntry[] {
-    return this.dirIndex(dir).entries.map((e) => ({ ...e }));
   }
 
   /** `length` bytes of a file from file block `fb`, holes and unwritten extents as zeroes. */
@@ -229,20 +213,6 @@ export class XfsDriver implements FsDriver {
     return out;
   }
 
-  private refuse(op: string): never {
-    throw new FsError('EROFS', `xfs: ${op}: the wasm backend reads xfs only: use --backend=appliance to write`);
-  }
-  write(): void { this.refuse('write'); }
-  truncate(): void { this.refuse('truncate'); }
-  create(): number { this.refuse('create'); }
-  mkdir(): number { this.refuse('mkdir'); }
-  symlink(): number { this.refuse('symlink'); }
-  link(): void { this.refuse('link'); }
-  unlink(): void { this.refuse('unlink'); }
-  rmdir(): void { this.refuse('rmdir'); }
-  rename(): void { this.refuse('rename'); }
-  setattr(): void { this.refuse('setattr'); }
-  flush(): void {}
   close(): void {
     this.closed = true;
   }
