@@ -12,7 +12,7 @@ import type { ApplianceBackend } from '../backend/appliance/appliance-backend.js
 import { implementationFor, implementsCommand, type KnownBackend } from './dispatch.js';
 import { chooseBackend, type BackendChoice, type BackendNeeds } from './backend-choice.js';
 import { WasmBackend } from '../backend/wasm/wasm-backend.js';
-import { ErrnoError, GuestkitError, NotSupportedError, ReadOnlyInWasmError, StateError } from '../errors/index.js';
+import { ErrnoError, GuestkitError, MountOptionsInWasmError, NotSupportedError, ReadOnlyInWasmError, StateError } from '../errors/index.js';
 import { validateArg, validateOptArg } from './arg-kinds.js';
 import { validateFormat } from '../block/format.js';
 import { checkWritable } from '../block/image-lock.js';
@@ -206,9 +206,12 @@ class GuestfsBase implements HandleState {
     try {
       return await impl(typed, typedOpt);
     } catch (e) {
-      // A read-write mount of a filesystem the wasm backend only reads (xfs): the session moves, as libguestfs would just mount it.
-      if (!(e instanceof ReadOnlyInWasmError) || this.requestedBackend !== 'auto') throw e;
-      await this.moveToAppliance(def.name, `${def.name}: ${e.fsType} is written only by the appliance`, e);
+      // A read-write mount of a filesystem the wasm backend only reads (xfs, btrfs), or mount options
+      // it does not act on: the session moves, as libguestfs would just mount it.
+      const why = e instanceof ReadOnlyInWasmError ? `${e.fsType} is written only by the appliance`
+        : e instanceof MountOptionsInWasmError ? `options "${e.options}" on ${e.fsType} are served only by the appliance` : undefined;
+      if (!why || this.requestedBackend !== 'auto') throw e;
+      await this.moveToAppliance(def.name, `${def.name}: ${why}`, e as GuestkitError);
       return implementationFor(def, this.backend, base)!(typed, typedOpt);
     }
   }

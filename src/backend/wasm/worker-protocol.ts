@@ -8,6 +8,7 @@ import type { BridgeBuffers } from './block-bridge.js';
 import type { Vfs } from '../../fs/vfs.js';
 import type { BulkOps } from './bulk-ops.js';
 import type { FileOps } from './file-ops.js';
+import type { BtrfsOps } from './btrfs-ops.js';
 
 export interface WorkerInit {
   bridge: BridgeBuffers;
@@ -47,7 +48,7 @@ export interface OwnOps {
   sync(): void;
 }
 
-export type WorkerOps = OwnOps & Pick<Vfs, (typeof VFS_OPS)[number]> & BulkOps & FileOps;
+export type WorkerOps = OwnOps & Pick<Vfs, (typeof VFS_OPS)[number]> & BulkOps & FileOps & BtrfsOps;
 export type WorkerOpName = keyof WorkerOps;
 export type WorkerArgs<K extends WorkerOpName> = Parameters<WorkerOps[K]>;
 export type WorkerResult<K extends WorkerOpName> = Awaited<ReturnType<WorkerOps[K]>>;

@@ -18,6 +18,7 @@ import { byteOrder } from '../../util/byte-order.js';
 import { bulkOps } from './bulk-ops.js';
 import { setTimingOrigin, timingMark } from '../../util/timing-trace.js';
 import { fileOps } from './file-ops.js';
+import { btrfsOps } from './btrfs-ops.js';
 
 const init = workerData as WorkerInit;
 setTimingOrigin(init.timeOrigin);
@@ -133,7 +134,7 @@ const own = {
 const vfsOps = Object.fromEntries(VFS_OPS.map((name) => [name, (vfs[name] as (...a: unknown[]) => unknown).bind(vfs)])) as Pick<Vfs, (typeof VFS_OPS)[number]>;
 
 /** Every operation, checked against the protocol's WorkerOps. */
-const ops: WorkerOps = { ...own, ...vfsOps, ...bulkOps(vfs), ...fileOps(vfs) };
+const ops: WorkerOps = { ...own, ...vfsOps, ...bulkOps(vfs), ...fileOps(vfs), ...btrfsOps(vfs, (id, size) => bridge.device(id, size, true)) };
 
 /** The op a message names, if the worker has it (messages come from another thread: checked at run time too). */
 function opOf(req: WorkerRequest): ((...args: unknown[]) => unknown) | undefined {

@@ -58,6 +58,7 @@ export function btrfsStatfs(drv: BtrfsDriver): StatVfs {
     files: 0,
     ffree: 0,
     favail: 0,
+    // the low word only (the full 64-bit value, with the subvolume id, is linuxFsid's in src/api)
     fsid: (w(0) ^ w(8)) >>> 0,
     flag: ST_RDONLY,
     namemax: NAME_MAX,
@@ -66,11 +67,13 @@ export function btrfsStatfs(drv: BtrfsDriver): StatVfs {
 
 /**
  * The global block reserve: what the extent, checksum and free-space trees (and the
- * block group tree) use, at least enough for an unlink and its delayed refs, at most 512 MiB.
+ * block group tree) use, at least enough to change those trees and the root tree for an
+ * unlink and its delayed refs, at most 512 MiB.
  */
 function globalReserve(drv: BtrfsDriver): number {
   const { sb } = drv;
-  let bytes = 0, items = 0;
+  // one item for the root tree itself, then one per tree counted
+  let bytes = 0, items = 1;
   const trees: number[] = [OBJ.EXTENT_TREE, OBJ.CSUM_TREE, OBJ.FREE_SPACE_TREE];
   if (sb.compatRo & COMPAT_RO_BLOCK_GROUP_TREE) trees.push(OBJ.BLOCK_GROUP_TREE);
   for (const id of trees) {

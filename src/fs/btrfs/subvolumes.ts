@@ -76,8 +76,12 @@ export class Subvolumes {
     return r.dirid === dirid && Buffer.compare(Buffer.from(r.name), Buffer.from(name)) === 0;
   }
 
-  /** Every subvolume and snapshot (not the top level), in ID order. */
-  list(): SubvolumeInfo[] {
+  /**
+   * Every subvolume and snapshot (not the top level), in ID order, with paths as
+   * `btrfs subvolume list` prints them on a mount of subvolume `mounted`: relative to
+   * it for the subvolumes below it, from the top level for the others.
+   */
+  list(mounted: number = OBJ.FS_TREE): SubvolumeInfo[] {
     const refs: SubvolumeRef[] = [];
     this.reader.walk(this.rootTree, { objectid: OBJ.FIRST_FREE, type: 0, offset: 0 }, (key, data) => {
       if (key.objectid > OBJ.LAST_FREE) return false;
@@ -88,7 +92,7 @@ export class Subvolumes {
     const byId = new Map(refs.map((r) => [r.id, r]));
     const paths = new Map<number, string>();
     const pathOf = (id: number, depth: number): string => {
-      if (id === OBJ.FS_TREE) return '';
+      if (id === OBJ.FS_TREE || (id === mounted && depth > 0)) return '';
       const known = paths.get(id);
       if (known !== undefined) return known;
       const r = byId.get(id);
