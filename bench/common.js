@@ -21,3 +21,27 @@ export function timeRun(cmd, args, env = {}) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr}`);
   return s;
 }
+
+/**
+ * The side-by-side table of the filesystem benches: each case's guestkit arguments run on
+ * the wasm backend and on the appliance, and the libguestfs tool beside them (when
+ * `libguestfs`), alternating; medians and ratios, one line per case.
+ */
+export function compareBackends(cases, libguestfs, lgEnv) {
+  console.log(`${'case'.padEnd(20)}${'wasm'.padStart(10)}${'appliance'.padStart(11)}${libguestfs ? 'libguestfs'.padStart(12) + 'lg/wasm'.padStart(9) + 'lg/appl'.padStart(9) : ''}`);
+  for (const [label, gkArgs, lgCmd, lgArgs] of cases) {
+    const wasm = [], appl = [], lg = [];
+    for (let i = 0; i < runs; i++) {
+      wasm.push(timeRun('node', [guestkit, ...gkArgs, '--backend=wasm']));
+      appl.push(timeRun('node', [guestkit, ...gkArgs, '--backend=appliance']));
+      if (libguestfs) lg.push(timeRun(lgCmd, lgArgs, lgEnv));
+    }
+    const w = median(wasm), a = median(appl);
+    let line = `${label.padEnd(20)}${(w.toFixed(3) + ' s').padStart(10)}${(a.toFixed(2) + ' s').padStart(11)}`;
+    if (libguestfs) {
+      const l = median(lg);
+      line += `${(l.toFixed(2) + ' s').padStart(12)}${((l / w).toFixed(1) + '×').padStart(9)}${((l / a).toFixed(1) + '×').padStart(9)}`;
+    }
+    console.log(line);
+  }
+}

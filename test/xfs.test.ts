@@ -7,17 +7,18 @@
  * stay on the wasm backend and print what the appliance prints.
  */
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOLES, TIMES, type ManifestEntry as Expected } from '../fixtures/xfs-layout.js';
-import { DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_UNKNOWN, FsError, type FsDriver, type SyncDevice } from '../src/fs/fs-driver.js';
+import { DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_UNKNOWN, type FsDriver } from '../src/fs/fs-driver.js';
 import { crc32cWithHole } from '../src/fs/xfs/crc32c.js';
 import { openXfs } from '../src/fs/xfs/xfs-driver.js';
 import { runCli } from './helpers/cli.js';
 import { GOLDEN, fixture, sha256 } from './helpers/fixtures.js';
 import { FileDevice, pattern } from './helpers/host-tools.js';
+import { PatchedDevice } from './helpers/patched-device.js';
+import { errOf, md5Of } from './helpers/fs-driver-checks.js';
 
 const haveQemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0;
 /** The guestfish words of test/golden/xfs/guestfish__xfs-v4_xfs-v5.out (v4 is /dev/sda, v5 /dev/sdb). */
@@ -28,45 +29,12 @@ const IFMT: Record<Expected['type'], number> = { dir: 0o040000, reg: 0o100000, l
 const DT: Record<Expected['type'], number> = { dir: DT_DIR, reg: DT_REG, lnk: DT_LNK, fifo: DT_FIFO, chr: DT_CHR, blk: DT_BLK };
 const linuxDev = (major: number, minor: number) => (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12);
 
-/** A read-only view of a device with some bytes replaced (corruption without copying the image). */
-class PatchedDevice implements SyncDevice {
-  readonly readOnly = true;
-  constructor(private readonly base: SyncDevice, private readonly patches: Map<number, number>) {}
-  get size(): number {
-    return this.base.size;
-  }
-  read(offset: number, into: Uint8Array): void {
-    this.base.read(offset, into);
-    for (const [at, v] of this.patches) if (at >= offset && at < offset + into.length) into[at - offset] = v;
-  }
-  write(): void {
-    throw new Error('read-only');
-  }
-  flush(): void {}
-}
-
 function walk(fs: FsDriver, dir: number, path: string, out: Map<string, { ino: number; type: number }>): void {
   for (const e of fs.readdir(dir)) {
     const p = `${path}/${e.name}`;
     out.set(p, { ino: e.ino, type: e.type });
     if ((fs.getattr(e.ino).mode & 0o170000) === 0o040000) walk(fs, e.ino, p, out);
   }
-}
-
-function md5Of(fs: FsDriver, ino: number, size: number): string {
-  const h = createHash('md5');
-  for (let off = 0; off < size; off += 1 << 20) h.update(fs.read(ino, off, 1 << 20));
-  return h.digest('hex');
-}
-
-function errOf(fn: () => unknown): FsError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(FsError);
-    return e as FsError;
-  }
-  throw new Error('expected an FsError');
 }
 
 for (const v of ['v5', 'v4'] as const) {

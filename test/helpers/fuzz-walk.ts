@@ -100,3 +100,59 @@ export function walkFs(fs: FsDriver, stats: WalkStats, codes: Map<string, number
     }
   }
 }
+
+export interface FuzzRun {
+  stats: WalkStats;
+  openErrors: number;
+  slowest: number;
+}
+
+/**
+ * Runs `iters` rounds over `buf`: mutate (recording undo entries), open the mutated
+ * image read-only, walk it, undo. Anything but a typed error fails with the round's
+ * seed, number and mutations; the summary line names `label`.
+ */
+export function fuzzRounds(o: {
+  label: string;
+  seed: number;
+  iters: number;
+  buf: Uint8Array;
+  limits: WalkLimits;
+  mutate: (undo: [number, Uint8Array][]) => { len: number; desc: string };
+  open: (dev: SyncDevice) => FsDriver;
+}): FuzzRun {
+  const stats = newWalkStats();
+  const codes = new Map<string, number>(), openCodes = new Map<string, number>();
+  let openErrors = 0, slowest = 0;
+  const t0 = performance.now();
+  for (let iter = 0; iter < o.iters; iter++) {
+    const undo: [number, Uint8Array][] = [];
+    const { len, desc } = o.mutate(undo);
+    const ti = performance.now();
+    let fs: FsDriver | undefined;
+    try {
+      try {
+        fs = o.open(new MemSyncDevice(o.buf, len));
+      } catch (e) {
+        countTypedError(e, openCodes);
+        openErrors++;
+      }
+      if (fs) {
+        stats.opened++;
+        walkFs(fs, stats, codes, o.limits);
+        fs.close();
+      }
+    } catch (e) {
+      throw new Error(`seed ${o.seed} ${o.label} iteration ${iter} (ops ${desc}, length ${len}): untyped error ${String(e)}\n${(e as Error)?.stack}`, { cause: e });
+    }
+    slowest = Math.max(slowest, performance.now() - ti);
+    for (let k = undo.length - 1; k >= 0; k--) o.buf.set(undo[k]![1], undo[k]![0]);
+  }
+  const secs = (performance.now() - t0) / 1000;
+  console.log(
+    `${o.label} fuzz: seed ${o.seed}, ${o.iters} iterations in ${secs.toFixed(2)} s (slowest ${slowest.toFixed(0)} ms); ` +
+      `opened ${stats.opened}, open errors ${openErrors} ${JSON.stringify(Object.fromEntries(openCodes))}, ` +
+      `walk: ${stats.entries} entries, ${stats.reads} reads, ${stats.links} links, ${stats.opErrors} typed errors ${JSON.stringify(Object.fromEntries(codes))}`,
+  );
+  return { stats, openErrors, slowest };
+}

@@ -16,9 +16,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { countTypedError, MemSyncDevice, newWalkStats, seededRandom, walkFs } from '../../../../helpers/fuzz-walk.js';
+import { fuzzRounds, MemSyncDevice, newWalkStats, seededRandom, walkFs } from '../../../../helpers/fuzz-walk.js';
 import { makeTempDir, pattern } from '../../../../helpers/host-tools.js';
-import type { FsDriver } from '../../../../../src/fs/fs-driver.js';
 import { crc32cWithHole } from '../../../../../src/fs/xfs/crc32c.js';
 import { openXfs } from '../../../../../src/fs/xfs/xfs-driver.js';
 
@@ -158,39 +157,11 @@ describe('XFS fuzz', () => {
       }
       const r = seededRandom(SEED + (v5 ? 0 : 1));
       const buf = good.slice();
-      const stats = newWalkStats();
-      const codes = new Map<string, number>(), openCodes = new Map<string, number>();
-      let openErrors = 0, slowest = 0;
-      const t0 = performance.now();
-      for (let iter = 0; iter < ITERS; iter++) {
-        const undo: [number, Uint8Array][] = [];
-        const { len, desc } = mutate(buf, byKind, r, undo);
-        const ti = performance.now();
-        let fs: FsDriver | undefined;
-        try {
-          try {
-            fs = openXfs(new MemSyncDevice(buf, len), { readOnly: true });
-          } catch (e) {
-            countTypedError(e, openCodes);
-            openErrors++;
-          }
-          if (fs) {
-            stats.opened++;
-            walkFs(fs, stats, codes, LIMITS);
-            fs.close();
-          }
-        } catch (e) {
-          throw new Error(`seed ${SEED} ${v5 ? 'v5' : 'v4'} iteration ${iter} (ops ${desc}, length ${len}): untyped error ${String(e)}\n${(e as Error)?.stack}`, { cause: e });
-        }
-        slowest = Math.max(slowest, performance.now() - ti);
-        for (let k = undo.length - 1; k >= 0; k--) buf.set(undo[k]![1], undo[k]![0]);
-      }
-      const secs = (performance.now() - t0) / 1000;
-      console.log(
-        `xfs ${v5 ? 'v5' : 'v4'} fuzz: seed ${SEED}, ${ITERS} iterations in ${secs.toFixed(2)} s (slowest ${slowest.toFixed(0)} ms); ` +
-          `opened ${stats.opened}, open errors ${openErrors} ${JSON.stringify(Object.fromEntries(openCodes))}, ` +
-          `walk: ${stats.entries} entries, ${stats.reads} reads, ${stats.links} links, ${stats.opErrors} typed errors ${JSON.stringify(Object.fromEntries(codes))}`,
-      );
+      const { stats, slowest } = fuzzRounds({
+        label: `xfs ${v5 ? 'v5' : 'v4'}`, seed: SEED, iters: ITERS, buf, limits: LIMITS,
+        mutate: (undo) => mutate(buf, byKind, r, undo),
+        open: (dev) => openXfs(dev, { readOnly: true }),
+      });
       expect(slowest).toBeLessThan(5000);
       // the mutations must reach past the superblock checks
       expect(stats.opened).toBeGreaterThan(ITERS / 2);
