@@ -11,8 +11,6 @@ export interface BtrfsMountOptions {
   subvolid?: number;
 }
 
-const TOP_LEVEL = 5;
-
 export function parseMountOptions(options: string): BtrfsMountOptions {
   const out: BtrfsMountOptions = {};
   for (const opt of options.split(',')) {
@@ -23,7 +21,7 @@ export function parseMountOptions(options: string): BtrfsMountOptions {
       if (!/^\d+$/.test(value)) throw new FsError('EINVAL', `btrfs: subvolid=${value}: not a subvolume id`);
       // subvolid=0 means the default, as for the kernel
       const id = Number(value);
-      if (id !== 0) out.subvolid = id === TOP_LEVEL ? TOP_LEVEL : id;
+      if (id !== 0) out.subvolid = id;
     } else if (name === 'rw') {
       throw new FsError('EROFS', 'btrfs: the wasm backend mounts btrfs read-only only: use --backend=appliance to write');
     }
