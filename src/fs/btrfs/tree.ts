@@ -44,6 +44,11 @@ export function compareKey(a: Key, b: Key): number {
 
 const keyAt = (dv: DataView, o: number): Key => ({ objectid: u64(dv, o), type: dv.getUint8(o + 8), offset: u64(dv, o + 9) });
 
+/** compareKey(keyAt(dv, o), k) without building the key: searches run this in their inner loop. */
+function compareKeyAt(dv: DataView, o: number, k: Key): number {
+  return u64(dv, o) - k.objectid || dv.getUint8(o + 8) - k.type || u64(dv, o + 9) - k.offset;
+}
+
 export class TreeReader {
   private readonly cache = new Lru<number, Block>(BLOCK_CACHE);
 
@@ -114,7 +119,7 @@ export class TreeReader {
     let lo = 0, hi = b.nritems;
     while (lo < hi) {
       const mid = (lo + hi) >>> 1;
-      const c = compareKey(keyAt(b.dv, HEADER + mid * stride), from);
+      const c = compareKeyAt(b.dv, HEADER + mid * stride, from);
       if (lastAtMost ? c <= 0 : c < 0) lo = mid + 1;
       else hi = mid;
     }
