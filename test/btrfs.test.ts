@@ -6,9 +6,11 @@
  * appliance adds zlib/LZO/zstd-compressed files, a sparse file past 4 GiB and a
  * preallocated one. Subvolumes, the default subvolume and subvol=/subvolid= are
  * checked on opensuse.img's btrfs root (@, @/home, @/var, @/.snapshots, a nested one);
- * inspection of the Arch Linux btrfs guest through the CLI against virt-inspector's output.
+ * inspection of the Arch Linux btrfs guest through the CLI against virt-inspector's output;
+ * RAID0, DUP and SINGLE profiles on small images made at test time.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COMPRESSED, INLINE_SIZE, PREALLOC, SPARSE, TIMES, compressibleText, type ManifestEntry as Expected } from '../fixtures/btrfs-layout.js';
@@ -18,7 +20,7 @@ import { ITEM } from '../src/fs/btrfs/items.js';
 import { crc32c } from '../src/fs/xfs/crc32c.js';
 import { GOLDEN, fixture, sha256 } from './helpers/fixtures.js';
 import { runCli } from './helpers/cli.js';
-import { FileDevice } from './helpers/host-tools.js';
+import { FileDevice, makeTempDir, pattern } from './helpers/host-tools.js';
 import { PatchedDevice } from './helpers/patched-device.js';
 import { errOf, md5Of } from './helpers/fs-driver-checks.js';
 
@@ -212,5 +214,33 @@ describe('btrfs guests through the CLI (auto stays on wasm)', () => {
     expect(r.err).toMatch(/^backend: wasm \(auto: btrfs(, vfat)? (is|are) read in process\)/m);
     expect(r.out).toBe(readFileSync(join(GOLDEN, 'inspect', 'archlinux.xml'), 'utf8'));
     expect(sha256(image)).toBe(before);
+  });
+});
+
+describe('btrfs data and metadata profiles on one device', () => {
+  const tmp = makeTempDir('gk-btrfs-profiles-');
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const data = pattern(3_000_000, 17);
+  mkdirSync(join(tmp, 'tree'));
+  writeFileSync(join(tmp, 'tree', 'big.bin'), data);
+  writeFileSync(join(tmp, 'tree', 'small'), 'small\n');
+
+  // (raid1 and raid10 need two devices: mkfs.btrfs refuses them on one)
+  it.each([['raid0', 0x8], ['dup', 0x20], ['single', 0]])('reads a filesystem made with -d %s -m %s', (profile, bit) => {
+    const img = join(tmp, `${profile}.img`);
+    writeFileSync(img, '');
+    truncateSync(img, 300 << 20);
+    execFileSync('mkfs.btrfs', ['-q', '-f', '-d', profile, '-m', profile, '-r', join(tmp, 'tree'), img], { stdio: 'ignore' });
+    const dev = new FileDevice(img, true);
+    try {
+      const fs = openBtrfs(dev, { readOnly: true });
+      const dataChunks = fs.chunks.all.filter((c) => c.type & 0x1);
+      expect(dataChunks.length).toBeGreaterThan(0);
+      expect(dataChunks.every((c) => (c.type & 0x28) === bit)).toBe(true);
+      expect(Buffer.from(fs.read(resolve(fs, '/big.bin'), 0, data.length)).equals(data)).toBe(true);
+      expect(Buffer.from(fs.read(resolve(fs, '/small'), 0, 100)).toString()).toBe('small\n');
+    } finally {
+      dev.close();
+    }
   });
 });
