@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // btrfs read in process: guestkit cat / ls -lR / df / inspect on the openSUSE-shaped guest
 // (fixtures/out/opensuse.img: GPT, btrfs root with subvolumes @, @/home, @/var, @/.snapshots)
-// on the wasm backend (what auto now picks) and on the appliance, beside virt-cat / virt-ls /
+// on the wasm backend (auto: it now stays in process) and on the appliance, beside virt-cat / virt-ls /
 // virt-df / virt-inspector (LIBGUESTFS_BACKEND=direct), alternating runs, medians and ratios.
 // Then the read throughput of a 1 GiB file stored zstd-compressed (made once in bench/out by
 // the appliance with compress-force=zstd): the driver alone, and `guestkit cat` to /dev/null.
@@ -10,15 +10,13 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readSync, fstatSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareBackends, guestkit, have, median, out, root, runs, timeRun } from './common.js';
+import { guestkit, median, out, root, runs, sideBySide, timeRun } from './common.js';
 
 const image = join(root, 'fixtures', 'out', 'opensuse.img');
 if (!existsSync(image)) {
   console.error(`bench/btrfs.js: ${image} is missing: run fixtures/make-all.sh`);
   process.exit(1);
 }
-const libguestfs = have('virt-cat') && have('virt-ls') && have('virt-df') && have('virt-inspector');
-const lgEnv = { LIBGUESTFS_BACKEND: 'direct' };
 const cases = [
   ['cat /etc/hostname', ['cat', '-a', image, '/etc/hostname'], 'virt-cat', ['-a', image, '/etc/hostname']],
   ['ls -lR /', ['ls', '-lR', '-a', image, '/'], 'virt-ls', ['-lR', '-a', image, '/']],
@@ -30,10 +28,7 @@ const cases = [
 const only = process.env.BENCH_ONLY;
 const picked = process.env.BENCH_CASES?.split(',');
 
-if (only !== 'zstd') {
-  console.log(`guestkit btrfs bench (${image}): ${runs} runs each, alternating${libguestfs ? ' with libguestfs (LIBGUESTFS_BACKEND=direct)' : ' (libguestfs not installed)'}`);
-  compareBackends(picked ? cases.filter(([label]) => picked.some((p) => label.startsWith(p))) : cases, libguestfs, lgEnv);
-}
+if (only !== 'zstd') sideBySide(`guestkit btrfs bench (${image})`, picked ? cases.filter(([label]) => picked.some((p) => label.startsWith(p))) : cases);
 if (only === 'table') process.exit(0);
 
 // --- 1 GiB zstd-compressed file ---

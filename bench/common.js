@@ -23,16 +23,20 @@ export function timeRun(cmd, args, env = {}) {
 }
 
 /**
- * The side-by-side table of the filesystem benches: each case's guestkit arguments run on
- * the wasm backend and on the appliance, and the libguestfs tool beside them (when
- * `libguestfs`), alternating; medians and ratios, one line per case.
+ * Times guestkit cases on the wasm backend (--backend=auto) and the appliance beside
+ * their libguestfs peer, alternating runs, and prints medians and ratios. A case is
+ * [label, guestkit args, libguestfs command, its args]; the peer runs with
+ * LIBGUESTFS_BACKEND=direct (and whatever LIBGUESTFS_BACKEND_SETTINGS the caller exported).
  */
-export function compareBackends(cases, libguestfs, lgEnv) {
+export function sideBySide(title, cases) {
+  const libguestfs = cases.every(([, , cmd]) => have(cmd));
+  const lgEnv = { LIBGUESTFS_BACKEND: 'direct' };
+  console.log(`${title}: ${runs} runs each, alternating${libguestfs ? ' with libguestfs (LIBGUESTFS_BACKEND=direct)' : ' (libguestfs not installed)'}`);
   console.log(`${'case'.padEnd(20)}${'wasm'.padStart(10)}${'appliance'.padStart(11)}${libguestfs ? 'libguestfs'.padStart(12) + 'lg/wasm'.padStart(9) + 'lg/appl'.padStart(9) : ''}`);
   for (const [label, gkArgs, lgCmd, lgArgs] of cases) {
     const wasm = [], appl = [], lg = [];
     for (let i = 0; i < runs; i++) {
-      wasm.push(timeRun('node', [guestkit, ...gkArgs, '--backend=wasm']));
+      wasm.push(timeRun('node', [guestkit, ...gkArgs]));
       appl.push(timeRun('node', [guestkit, ...gkArgs, '--backend=appliance']));
       if (libguestfs) lg.push(timeRun(lgCmd, lgArgs, lgEnv));
     }
@@ -42,6 +46,27 @@ export function compareBackends(cases, libguestfs, lgEnv) {
       const l = median(lg);
       line += `${(l.toFixed(2) + ' s').padStart(12)}${((l / w).toFixed(1) + '×').padStart(9)}${((l / a).toFixed(1) + '×').padStart(9)}`;
     }
+    console.log(line);
+  }
+}
+
+/**
+ * Runs each case [label, guestkitArgs(target), peerCmd, peerArgs(target), makeTarget]
+ * `runs` times, guestkit and its libguestfs peer alternating (a fresh target per run),
+ * and prints the medians side by side.
+ */
+export function sideBySideTargets(title, cases, { peers, peerEnv }) {
+  console.log(`${title}: ${runs} runs each, alternating${peers ? ' with libguestfs' : ' (libguestfs not installed: guestkit only)'}`);
+  console.log(`${'case'.padEnd(26)}${'guestkit'.padStart(12)}${peers ? 'libguestfs'.padStart(12) + 'ratio'.padStart(10) : ''}`);
+  for (const [label, gkArgs, peerCmd, peerArgs, target] of cases) {
+    const gk = [], peer = [];
+    for (let i = 0; i < runs; i++) {
+      gk.push(timeRun('node', [guestkit, ...gkArgs(target())]));
+      if (peers) peer.push(timeRun(peerCmd, peerArgs(target()), peerEnv));
+    }
+    const g = median(gk);
+    let line = `${label.padEnd(26)}${(g.toFixed(3) + ' s').padStart(12)}`;
+    if (peers) line += `${(median(peer).toFixed(2) + ' s').padStart(12)}${((median(peer) / g).toFixed(1) + '×').padStart(10)}`;
     console.log(line);
   }
 }

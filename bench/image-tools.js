@@ -8,7 +8,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { guestkit, have, median, root, runs, timeRun as time } from './common.js';
+import { have, root, sideBySideTargets } from './common.js';
 
 const guest = join(root, 'fixtures', 'out', 'fedora.img');
 const work = mkdtempSync(join(tmpdir(), 'guestkit-bench-'));
@@ -30,20 +30,8 @@ const cases = [
   ['edit -e /etc/hostname', (img) => ['edit', '-a', img, '/etc/hostname', '-e', 's/^/x/'], 'virt-edit', (img) => ['-a', img, '/etc/hostname', '-e', 's/^/x/'], scratchImage],
 ];
 
-console.log(`guestkit image tools bench: ${runs} runs each, alternating${libguestfs ? ' with libguestfs' : ' (libguestfs not installed: guestkit only)'}`);
-console.log(`${'case'.padEnd(26)}${'guestkit'.padStart(12)}${libguestfs ? 'libguestfs'.padStart(12) + 'ratio'.padStart(10) : ''}`);
 try {
-  for (const [label, gkArgs, lgCmd, lgArgs, target] of cases) {
-    const gk = [], lg = [];
-    for (let i = 0; i < runs; i++) {
-      gk.push(time('node', [guestkit, ...gkArgs(target())]));
-      if (libguestfs) lg.push(time(lgCmd, lgArgs(target()), lgEnv));
-    }
-    const g = median(gk);
-    let line = `${label.padEnd(26)}${(g.toFixed(3) + ' s').padStart(12)}`;
-    if (libguestfs) line += `${(median(lg).toFixed(2) + ' s').padStart(12)}${((median(lg) / g).toFixed(1) + '×').padStart(10)}`;
-    console.log(line);
-  }
+  sideBySideTargets('guestkit image tools bench', cases, { peers: libguestfs, peerEnv: lgEnv });
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

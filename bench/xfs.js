@@ -1,26 +1,23 @@
 #!/usr/bin/env node
 // xfs read in process: guestkit cat / ls -lR / df on the stock Fedora-shaped guest
-// (fixtures/out/fedora-xfs.img: LVM, xfs root) with --backend=wasm (what auto now
-// picks) and with --backend=appliance, beside virt-cat / virt-ls / virt-df
+// (fixtures/out/fedora-xfs.img: LVM, xfs root) with --backend=auto (which now stays
+// on wasm) and with --backend=appliance, beside virt-cat / virt-ls / virt-df
 // (LIBGUESTFS_BACKEND=direct), alternating runs, medians and ratios.
 // Usage: npm run bench:xfs  (BENCH_RUNS=N, default 3; where KVM does not work,
 // LIBGUESTFS_BACKEND_SETTINGS=force_tcg makes libguestfs use TCG as guestkit's appliance does)
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { compareBackends, have, root } from './common.js';
+import { root, sideBySide } from './common.js';
 
 const image = join(root, 'fixtures', 'out', 'fedora-xfs.img');
 if (!existsSync(image)) {
   console.error(`bench/xfs.js: ${image} is missing: run fixtures/make-all.sh`);
   process.exit(1);
 }
-const libguestfs = have('virt-cat') && have('virt-ls') && have('virt-df');
-const lgEnv = { LIBGUESTFS_BACKEND: 'direct' };
 const cases = [
   ['cat /etc/hostname', ['cat', '-a', image, '/etc/hostname'], 'virt-cat', ['-a', image, '/etc/hostname']],
   ['ls -lR /', ['ls', '-lR', '-a', image, '/'], 'virt-ls', ['-lR', '-a', image, '/']],
   ['df', ['df', '-a', image], 'virt-df', ['-a', image]],
 ];
 
-console.log(`guestkit xfs bench (${image}): ${runs} runs each, alternating${libguestfs ? ' with libguestfs (LIBGUESTFS_BACKEND=direct)' : ' (libguestfs not installed)'}`);
-compareBackends(cases, libguestfs, lgEnv);
+sideBySide(`guestkit xfs bench (${image})`, cases);

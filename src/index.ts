@@ -5,3 +5,4 @@ export type { CommandDef, ArgDef, OptArgDef, RetKind } from './api/types.js';
 export { GuestkitError, NotSupportedError, ImageError, NbdError, StateError, ErrnoError, formatError } from './errors/index.js';
 export type { BlockDevice, Extent } from './block/block-device.js';
 export type { Backend, DriveConfig } from './backend/backend.js';
+export { FishRemoteClient } from './shell/remote/client.js';

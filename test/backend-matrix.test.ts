@@ -27,7 +27,7 @@ export const GUESTS: MatrixGuest[] = [
     mounts: [['/dev/sda', '/']], cat: ['/etc/hostname', '/home/user/hello.txt'], ls: '/', lsChecksum: '/home',
     fish: 'list-filesystems\nls /home/user\nreadlink /home/user/link-relative\nstatvfs /\n', customizeFile: '/x',
     goldens: { df: 'virt-df__ext4', cat: 'virt-cat__ext4__hostname_hello', 'ls -lR': 'virt-ls__ext4__lR_root', 'ls -lR --checksum': 'virt-ls__ext4__checksum_lR_home' },
-    skip: { inspect: NO_OS, customize: NO_OS },
+    skip: { inspect: NO_OS, customize: NO_OS, sysprep: NO_OS },
   },
   {
     image: 'fedora.img', wasm: true, auto: { backend: 'wasm', reason: /ext4 is read in process/ },
@@ -46,13 +46,13 @@ export const GUESTS: MatrixGuest[] = [
   },
   {
     image: 'fedora-optxfs.img', wasm: true, auto: { backend: 'wasm', reason: /ext4, xfs are read in process/ },
-    skip: { customize: XFS_READ_ONLY },
+    skip: { customize: XFS_READ_ONLY, sysprep: XFS_READ_ONLY },
     mounts: 'inspect', cat: ['/etc/hostname', '/opt/app/README'], ls: '/opt', lsChecksum: '/opt',
     fish: `${LINUX_FISH}lvs\nls /opt/app\nreadlink /opt/app/bin/current\n`, customizeFile: '/opt/guestkit-matrix',
   },
   {
     image: 'fedora-xfs.img', wasm: true, auto: { backend: 'wasm', reason: /ext4, vfat, xfs are read in process/ },
-    skip: { customize: XFS_READ_ONLY },
+    skip: { customize: XFS_READ_ONLY, sysprep: XFS_READ_ONLY },
     mounts: 'inspect', cat: ['/etc/hostname', '/etc/fstab'], ls: '/etc', lsChecksum: '/boot',
     fish: `${LINUX_FISH}lvs\nls /boot/efi\n`, customizeFile: '/etc/guestkit-matrix',
   },

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../src/api/commands.js';
 import { convertArgs } from '../src/shell/convert.js';
+import { commandHelp } from '../src/shell/help.js';
 import { splitCommands, tokenize } from '../src/shell/tokenize.js';
 import { commandFamilies, README, renderCommandIndex, withIndex } from '../scripts/command-index.js';
 
@@ -29,6 +30,26 @@ describe('the command table', () => {
   it('describes each command in guestfish style: short description lower-case, no trailing period; a long description', () => {
     const bad = COMMANDS.filter((c) => !/^[a-z0-9]/.test(c.shortdesc) || /\.\s*$/.test(c.shortdesc) || c.longdesc.trim().length < 10);
     expect(bad.map((c) => c.name)).toEqual([]);
+  });
+
+  it('names existing commands as the replacements of deprecated ones (or libguestfs calls it has not)', () => {
+    // libguestfs names these two, which guestkit does not have.
+    const elsewhere = new Set(['internal-get-console-socket', 'selinux-relabel']);
+    const bad = COMMANDS.filter((c) => typeof c.deprecatedBy === 'string' && !COMMANDS.some((d) => d.name === c.deprecatedBy) && !elsewhere.has(c.deprecatedBy));
+    expect(bad.map((c) => `${c.name} -> ${c.deprecatedBy}`)).toEqual([]);
+    // help CMD words the note as guestfish 1.48 does (captured from `guestfish help get-direct`).
+    expect(commandHelp('get-direct')).toContain([
+      '    *This function is deprecated.* In new code, use the',
+      '    "internal-get-console-socket" call instead.',
+      '',
+      '    Deprecated functions will not be removed from the API, but the fact that',
+      '    they are deprecated indicates that there are problems with correct use',
+      '    of these functions.',
+      '',
+    ].join('\n'));
+    expect(commandHelp('blockdev-setbsz')).toContain('    *This function is deprecated.* There is no replacement. Consult the API\n    documentation in guestfs(3) for further information.\n');
+    // The note is rendered from the field, never written into the description as well.
+    expect(COMMANDS.filter((c) => /deprecated/i.test(c.longdesc)).map((c) => c.name)).toEqual([]);
   });
 
   it('has examples that parse with the shell and convert to the command\'s arguments', () => {

@@ -94,6 +94,8 @@ describe('reading a mounted ext4 filesystem', () => {
     await expect(g.cat('/etc')).rejects.toMatchObject({ code: 'EISDIR' });
     await expect(g.ls('/etc/hostname')).rejects.toMatchObject({ code: 'ENOTDIR' });
     await expect(g.cat('relative')).rejects.toMatchObject({ code: 'EINVAL', message: 'relative: path must start with a / character' });
+    // A list of names in a directory is checked element by element, as libguestfs's StringList (Filename, _).
+    await expect(g.lstatnslist('/etc', ['hostname', 'a/b'])).rejects.toMatchObject({ code: 'EINVAL', command: 'lstatnslist', message: "names: 'a/b' is not a file name" });
     await expect(g.write('/x', 'y')).rejects.toMatchObject({ code: 'EROFS' });
   });
 });

@@ -10,6 +10,7 @@ import { readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, ROOT, scratch } from './helpers/fixtures.js';
+import { writeManPages } from '../scripts/man-pages.js';
 
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; bin: { guestkit: string }; main: string };
 
@@ -18,8 +19,9 @@ describe('npm pack', () => {
   let files: string[] = [];
   let unpacked = '';
 
-  beforeAll(() => {
-    // dist/ is built already (npm test builds first); prepack would build it again.
+  beforeAll(async () => {
+    // dist/ is built already (npm test builds first); prepack would build it again, man pages included.
+    await writeManPages();
     const out = execFileSync('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', tmp.dir], { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
     const [info] = JSON.parse(out) as { filename: string; files: { path: string }[] }[];
     files = info!.files.map((f) => f.path);
@@ -49,6 +51,8 @@ describe('npm pack', () => {
     }
     expect(files).toContain('wasm/augeas/build/lenses/fstab.aug');
     expect(files).toContain('appliance/init');
+    expect(files).toContain('man/guestkit.1');
+    expect(files).toContain('man/guestkit-fish.1');
   });
 
   it('ships no sources, tests, fixtures or wasm build intermediates', () => {

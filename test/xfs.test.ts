@@ -7,18 +7,17 @@
  * stay on the wasm backend and print what the appliance prints.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HOLES, TIMES, type ManifestEntry as Expected } from '../fixtures/xfs-layout.js';
-import { DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_UNKNOWN, type FsDriver } from '../src/fs/fs-driver.js';
+import { DT_BLK, DT_CHR, DT_DIR, DT_FIFO, DT_LNK, DT_REG, DT_UNKNOWN, FsError, type FsDriver, type SyncDevice } from '../src/fs/fs-driver.js';
 import { crc32cWithHole } from '../src/fs/xfs/crc32c.js';
 import { openXfs } from '../src/fs/xfs/xfs-driver.js';
 import { runCli } from './helpers/cli.js';
 import { GOLDEN, fixture, sha256 } from './helpers/fixtures.js';
-import { FileDevice, pattern } from './helpers/host-tools.js';
-import { PatchedDevice } from './helpers/patched-device.js';
-import { errOf, md5Of } from './helpers/fs-driver-checks.js';
+import { FileDevice, fsErrorOf, pattern } from './helpers/host-tools.js';
 
 const haveQemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0;
 /** The guestfish words of test/golden/xfs/guestfish__xfs-v4_xfs-v5.out (v4 is /dev/sda, v5 /dev/sdb). */
@@ -29,12 +28,35 @@ const IFMT: Record<Expected['type'], number> = { dir: 0o040000, reg: 0o100000, l
 const DT: Record<Expected['type'], number> = { dir: DT_DIR, reg: DT_REG, lnk: DT_LNK, fifo: DT_FIFO, chr: DT_CHR, blk: DT_BLK };
 const linuxDev = (major: number, minor: number) => (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12);
 
+/** A read-only view of a device with some bytes replaced (corruption without copying the image). */
+class PatchedDevice implements SyncDevice {
+  readonly readOnly = true;
+  constructor(private readonly base: SyncDevice, private readonly patches: Map<number, number>) {}
+  get size(): number {
+    return this.base.size;
+  }
+  read(offset: number, into: Uint8Array): void {
+    this.base.read(offset, into);
+    for (const [at, v] of this.patches) if (at >= offset && at < offset + into.length) into[at - offset] = v;
+  }
+  write(): void {
+    throw new Error('read-only');
+  }
+  flush(): void {}
+}
+
 function walk(fs: FsDriver, dir: number, path: string, out: Map<string, { ino: number; type: number }>): void {
   for (const e of fs.readdir(dir)) {
     const p = `${path}/${e.name}`;
     out.set(p, { ino: e.ino, type: e.type });
     if ((fs.getattr(e.ino).mode & 0o170000) === 0o040000) walk(fs, e.ino, p, out);
   }
+}
+
+function md5Of(fs: FsDriver, ino: number, size: number): string {
+  const h = createHash('md5');
+  for (let off = 0; off < size; off += 1 << 20) h.update(fs.read(ino, off, 1 << 20));
+  return h.digest('hex');
 }
 
 for (const v of ['v5', 'v4'] as const) {
@@ -105,8 +127,8 @@ for (const v of ['v5', 'v4'] as const) {
           expect(at(p), p).toBe(seen.get(p)!.ino);
         }
       }
-      expect(errOf(() => fs.lookup(at('/node'), 'node-directory-entry-with-a-longer-name-3000')).errno).toBe('ENOENT');
-      expect(errOf(() => fs.lookup(root, 'no-such')).errno).toBe('ENOENT');
+      expect(fsErrorOf(() => fs.lookup(at('/node'), 'node-directory-entry-with-a-longer-name-3000')).errno).toBe('ENOENT');
+      expect(fsErrorOf(() => fs.lookup(root, 'no-such')).errno).toBe('ENOENT');
     });
 
     it('reads holes and unwritten extents as zeroes, and data past 4 GiB', () => {
@@ -149,13 +171,13 @@ for (const v of ['v5', 'v4'] as const) {
 
     it('refuses every write with EROFS, and a read-write open', () => {
       const root = fs.rootIno, f = seen.get('/hello.txt')!.ino;
-      expect(errOf(() => fs.write(f, 0, new Uint8Array(1))).errno).toBe('EROFS');
-      expect(errOf(() => fs.create(root, 'x', 0o644, 0, 0)).errno).toBe('EROFS');
-      expect(errOf(() => fs.mkdir(root, 'x', 0o755, 0, 0)).errno).toBe('EROFS');
-      expect(errOf(() => fs.unlink(root, 'hello.txt')).errno).toBe('EROFS');
-      expect(errOf(() => fs.rename(root, 'hello.txt', root, 'y')).errno).toBe('EROFS');
-      expect(errOf(() => fs.setattr(f, { mode: 0o600 })).errno).toBe('EROFS');
-      expect(errOf(() => openXfs(dev, { readOnly: false })).errno).toBe('EROFS');
+      expect(fsErrorOf(() => fs.write(f, 0, new Uint8Array(1))).errno).toBe('EROFS');
+      expect(fsErrorOf(() => fs.create(root, 'x', 0o644, 0, 0)).errno).toBe('EROFS');
+      expect(fsErrorOf(() => fs.mkdir(root, 'x', 0o755, 0, 0)).errno).toBe('EROFS');
+      expect(fsErrorOf(() => fs.unlink(root, 'hello.txt')).errno).toBe('EROFS');
+      expect(fsErrorOf(() => fs.rename(root, 'hello.txt', root, 'y')).errno).toBe('EROFS');
+      expect(fsErrorOf(() => fs.setattr(f, { mode: 0o600 })).errno).toBe('EROFS');
+      expect(fsErrorOf(() => openXfs(dev, { readOnly: false })).errno).toBe('EROFS');
     });
   });
 }
@@ -173,14 +195,14 @@ describe('xfs corruption is reported, never read past', () => {
   it('a superblock CRC mismatch (v5) and a realtime device (v4) are refused at open', () => {
     const d5 = v5(), d4 = v4();
     try {
-      const e = errOf(() => openXfs(new PatchedDevice(d5, new Map([[108, 0x41]])), { readOnly: true }));
+      const e = fsErrorOf(() => openXfs(new PatchedDevice(d5, new Map([[108, 0x41]])), { readOnly: true }));
       expect(e.errno).toBe('EUCLEAN');
       expect(e.message).toBe('xfs: superblock checksum mismatch: filesystem is corrupt');
       // sb_rblocks = 1
-      const rt = errOf(() => openXfs(new PatchedDevice(d4, new Map([[23, 1]])), { readOnly: true }));
+      const rt = fsErrorOf(() => openXfs(new PatchedDevice(d4, new Map([[23, 1]])), { readOnly: true }));
       expect(rt.errno).toBe('ENOTSUP');
       expect(rt.message).toMatch(/realtime device .* use --backend=appliance/);
-      expect(errOf(() => openXfs(new PatchedDevice(d4, new Map([[0, 0]])), { readOnly: true })).errno).toBe('EINVAL');
+      expect(fsErrorOf(() => openXfs(new PatchedDevice(d4, new Map([[0, 0]])), { readOnly: true })).errno).toBe('EINVAL');
     } finally {
       d5.close();
       d4.close();
@@ -204,7 +226,7 @@ describe('xfs corruption is reported, never read past', () => {
       };
       // a bit of the file's uid flipped
       const badInode = openXfs(new PatchedDevice(d, new Map([[inodeByte(hello) + 11, 1]])), { readOnly: true });
-      const e = errOf(() => badInode.getattr(hello));
+      const e = fsErrorOf(() => badInode.getattr(hello));
       expect(e.errno).toBe('EUCLEAN');
       expect(e.message).toBe(`xfs: inode ${hello}: checksum mismatch: filesystem is corrupt`);
       // the directory's data block: find it through its extent (the inode's first record)
@@ -214,7 +236,7 @@ describe('xfs corruption is reported, never read past', () => {
       const agno = Math.floor(fsb / 2 ** agBlkLog);
       const at = (agno * agBlocks + (fsb % 2 ** agBlkLog)) * 4096;
       const badDir = openXfs(new PatchedDevice(d, new Map([[at + 200, 0x5a]])), { readOnly: true });
-      const de = errOf(() => badDir.readdir(block));
+      const de = fsErrorOf(() => badDir.readdir(block));
       expect(de.errno).toBe('EUCLEAN');
       expect(de.message).toBe(`xfs: directory ${block}: data block checksum mismatch: filesystem is corrupt`);
       // a label change with its CRC recomputed is a valid superblock

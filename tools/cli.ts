@@ -9,13 +9,14 @@ import { timingMark } from '../src/util/timing-trace.js';
 import { VERSION } from './version.js';
 
 /** Each tool's Command, loaded on demand; the order is the help's order. */
-const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
+export const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['cat', async () => (await import('./cat/cat-tool.js')).catCommand()],
   ['ls', async () => (await import('./ls/ls-tool.js')).lsCommand()],
   ['df', async () => (await import('./df/df-tool.js')).dfCommand()],
   ['fish', async () => (await import('./fish/fish-tool.js')).fishCommand()],
   ['inspect', async () => (await import('./inspect/inspect-tool.js')).inspectCommand()],
   ['customize', async () => (await import('./customize/customize-tool.js')).customizeCommand()],
+  ['sysprep', async () => (await import('./sysprep/sysprep-tool.js')).sysprepCommand()],
   ['appliance', async () => (await import('./appliance/appliance-tool.js')).applianceCommand()],
   ['diff', async () => (await import('./diff/diff-tool.js')).diffCommand()],
   ['filesystems', async () => (await import('./filesystems/filesystems-tool.js')).filesystemsCommand()],
@@ -28,6 +29,10 @@ const TOOLS: ReadonlyArray<readonly [string, () => Promise<Command>]> = [
   ['get-kernel', async () => (await import('./get-kernel/get-kernel-tool.js')).getKernelCommand()],
   ['copy', async () => (await import('./copy/copy-tool.js')).copyCommand()],
   ['serve', async () => (await import('./serve/serve-tool.js')).serveCommand()],
+  ['make-fs', async () => (await import('./make-fs/make-fs-tool.js')).makeFsCommand()],
+  ['sparsify', async () => (await import('./sparsify/sparsify-tool.js')).sparsifyCommand()],
+  ['resize', async () => (await import('./resize/resize-tool.js')).resizeCommand()],
+  ['completion', async () => (await import('./completion/completion-tool.js')).completionCommand()],
 ];
 
 /** The tools `argv` (the words after the program name) needs registered. */
@@ -38,12 +43,17 @@ function toolsFor(argv: readonly string[]): ReadonlyArray<readonly [string, () =
   return named ? [named] : TOOLS;
 }
 
-/** Parses process.argv and runs the tool it names. */
-export async function runCli(): Promise<void> {
-  const program = new Command('guestkit')
+/** The top-level command, without its tools. */
+export function guestkitProgram(): Command {
+  return new Command('guestkit')
     .description('inspect and edit virtual-machine disk images without mounting them (libguestfs-compatible)')
     .version(VERSION)
     .enablePositionalOptions();
+}
+
+/** Parses process.argv and runs the tool it names. */
+export async function runCli(): Promise<void> {
+  const program = guestkitProgram();
   for (const cmd of await Promise.all(toolsFor(process.argv.slice(2)).map(([, load]) => load()))) program.addCommand(cmd);
   // Every tool: an optional option value only when attached (--checksum=sha256), as getopt_long.
   for (const c of program.commands) attachedOptionalValues(c);

@@ -11,7 +11,13 @@ import { VERSION } from './version.js';
 
 timingMark('node started, entry module running');
 const argv = process.argv.slice(2);
+const options = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
+// fish flags that answer without a handle: a --remote client, -V, -h, and --listen's parent (its child sets the variable).
+const fishWithoutHandle = argv[0] === 'fish' && options.some((a) =>
+  a.startsWith('--remote') || a === '-V' || a === '--version' || a === '-h' || a.startsWith('--cmd-help')
+  || (a === '--listen' && process.env.GUESTKIT_FISH_LISTENER === undefined));
 const wantsWasm = ['cat', 'ls', 'df', 'fish'].includes(argv[0] ?? '')
+  && !fishWithoutHandle
   && !argv.some((a) => a === '--help' || a === '--backend=appliance' || a === 'appliance')
   && (process.env.GUESTKIT_BACKEND ?? 'auto') !== 'appliance';
 if (wantsWasm) prestartFsWorker();

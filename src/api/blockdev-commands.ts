@@ -82,6 +82,7 @@ export const blockdevGetbsz = defineCommand({
 
 export const blockdevSetbsz = defineCommand({
   name: 'blockdev-setbsz', args: [...dev, { name: 'blocksize', kind: 'Int' }], ret: 'void',
+  deprecatedBy: null,
   shortdesc: 'set blocksize of block device',
   longdesc: 'Kept for old scripts: Linux no longer lets a program set a device\'s block size, so this only checks the device exists (as in libguestfs).',
   examples: ['blockdev-setbsz /dev/sda 4096'],

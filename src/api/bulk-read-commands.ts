@@ -45,7 +45,7 @@ file, s socket, u unknown, ? anything else. One request for the whole directory.
 
 export const lstatnslist = defineCommand({
   name: 'lstatnslist',
-  args: [{ name: 'path', kind: 'Pathname' }, { name: 'names', kind: 'StringList' }],
+  args: [{ name: 'path', kind: 'Pathname' }, { name: 'names', kind: 'FilenameList' }],
   ret: 'structs',
   fields: STATNS_FIELDS,
   shortdesc: 'lstat on multiple files',
@@ -61,7 +61,7 @@ and returns the results in the same order. A name whose lstat fails gets st_ino 
 
 export const readlinklist = defineCommand({
   name: 'readlinklist',
-  args: [{ name: 'path', kind: 'Pathname' }, { name: 'names', kind: 'StringList' }],
+  args: [{ name: 'path', kind: 'Pathname' }, { name: 'names', kind: 'FilenameList' }],
   ret: 'strings',
   shortdesc: 'readlink on multiple files',
   longdesc: `Reads the target of each of the names, which are entries of the directory path, in one
@@ -84,7 +84,7 @@ export const lgetxattrs = defineCommand({
 
 export const lxattrlist = defineCommand({
   name: 'lxattrlist',
-  args: [{ name: 'path', kind: 'Pathname' }, { name: 'names', kind: 'StringList' }],
+  args: [{ name: 'path', kind: 'Pathname' }, { name: 'names', kind: 'FilenameList' }],
   ret: 'structs',
   fields: ['attrname', 'attrval'],
   shortdesc: 'lgetxattr on multiple files',

@@ -16,34 +16,36 @@ function oldStat(s: Record<string, number>): Record<string, number> {
 
 export const stat = defineCommand({
   name: 'stat',
+  deprecatedBy: 'statns',
   args: [{ name: 'path', kind: 'Pathname' }],
   ret: 'struct',
   fields: STAT_FIELDS,
   shortdesc: 'get file information',
-  longdesc: 'Returns the stat(2) of the file, following symlinks; times in whole seconds. Deprecated in libguestfs: use statns.',
+  longdesc: 'Returns the stat(2) of the file, following symlinks; times in whole seconds.',
   examples: ['stat /etc/passwd'],
   impl: { any: async (ctx, [path]) => oldStat((await ctx.call('statns', [path])) as Record<string, number>) },
 });
 
 export const lstat = defineCommand({
   name: 'lstat',
+  deprecatedBy: 'lstatns',
   args: [{ name: 'path', kind: 'Pathname' }],
   ret: 'struct',
   fields: STAT_FIELDS,
   shortdesc: 'get file information for a symbolic link',
-  longdesc: 'Like stat, but a symlink describes itself. Deprecated in libguestfs: use lstatns.',
+  longdesc: 'Like stat, but a symlink describes itself.',
   examples: ['lstat /bin'],
   impl: { any: async (ctx, [path]) => oldStat((await ctx.call('lstatns', [path])) as Record<string, number>) },
 });
 
 export const lstatlist = defineCommand({
   name: 'lstatlist',
-  args: [{ name: 'path', kind: 'Pathname' }, { name: 'names', kind: 'StringList' }],
+  deprecatedBy: 'lstatnslist',
+  args: [{ name: 'path', kind: 'Pathname' }, { name: 'names', kind: 'FilenameList' }],
   ret: 'structs',
   fields: STAT_FIELDS,
   shortdesc: 'lstat on multiple files',
-  longdesc: `lstat on each of the names, entries of the directory path, in order (a failed one has ino -1).
-Deprecated in libguestfs: use lstatnslist.`,
+  longdesc: `lstat on each of the names, entries of the directory path, in order (a failed one has ino -1).`,
   examples: ['lstatlist /etc "passwd group"'],
   impl: {
     any: async (ctx, [path, names]) => ((await ctx.call('lstatnslist', [path, names])) as Record<string, number>[]).map(oldStat),
@@ -92,11 +94,12 @@ export const echoDaemon = defineCommand({
 
 export const writeFile = defineCommand({
   name: 'write-file',
+  deprecatedBy: 'write',
   args: [{ name: 'path', kind: 'Pathname' }, { name: 'content', kind: 'String' }, { name: 'size', kind: 'Int' }],
   ret: 'void',
   shortdesc: 'create a file',
   longdesc: `Writes the first size bytes of content to the file (all of it when size is 0), creating or
-truncating it. Deprecated in libguestfs: use write.`,
+truncating it.`,
   examples: ['write-file /etc/hostname "guest\\n" 0'],
   impl: {
     any: async (ctx, [path, content, size]) => {
@@ -115,8 +118,9 @@ function mke2fsVia<N extends string>(name: N, args: readonly { name: string; kin
     args,
     ret: 'void',
     shortdesc,
-    longdesc: `${longdesc} Deprecated in libguestfs: use mke2fs. Needs the appliance backend.`,
+    longdesc: `${longdesc} Needs the appliance backend.`,
     examples: [example],
+    deprecatedBy: 'mke2fs',
     impl: { any: async (ctx, a) => { const [dev, o] = opts(a); await ctx.call('mke2fs', [dev], o); } },
   });
 }
@@ -145,20 +149,22 @@ export const mke2fsJU = mke2fsVia('mke2fs-JU', [{ name: 'fstype', kind: 'String'
 
 export const mkfsB = defineCommand({
   name: 'mkfs-b',
+  deprecatedBy: 'mkfs',
   args: [{ name: 'fstype', kind: 'String' }, BLOCKSIZE, DEVICE],
   ret: 'void',
   shortdesc: 'make a filesystem with block size',
-  longdesc: 'mkfs with a block size. Deprecated in libguestfs: use mkfs blocksize:... Needs the appliance backend.',
+  longdesc: 'mkfs with a block size, as mkfs blocksize:N does. Needs the appliance backend.',
   examples: ['mkfs-b ext4 4096 /dev/sda1'],
   impl: { any: async (ctx, [t, bs, dev]) => { await ctx.call('mkfs', [t, dev], { blocksize: bs }); } },
 });
 
 export const ntfsresizeSize = defineCommand({
   name: 'ntfsresize-size',
+  deprecatedBy: 'ntfsresize',
   args: [DEVICE, { name: 'size', kind: 'Int64' }],
   ret: 'void',
   shortdesc: 'resize an NTFS filesystem (with size)',
-  longdesc: 'ntfsresize to size bytes. Deprecated in libguestfs: use ntfsresize size:... Needs the appliance backend.',
+  longdesc: 'ntfsresize to size bytes, as ntfsresize size:N does. Needs the appliance backend.',
   examples: ['ntfsresize-size /dev/sda1 1073741824'],
   impl: { any: async (ctx, [dev, size]) => { await ctx.call('ntfsresize', [dev], { size }); } },
 });
@@ -172,8 +178,9 @@ function tarVia<N extends string>(name: N, dir: 'in' | 'out', compress: 'gzip' |
       : [{ name: 'directory', kind: 'String' }, { name: 'tarball', kind: 'FileOut' }] as const,
     ret: 'void',
     shortdesc: dir === 'in' ? `unpack compressed tarball to directory` : `pack directory into compressed tarball`,
-    longdesc: `tar-${dir} with compress:${compress}. Deprecated in libguestfs: use tar-${dir}.`,
+    longdesc: `tar-${dir} with compress:${compress}.`,
     examples: [dir === 'in' ? `${name} data.${ext} /srv` : `${name} /etc etc.${ext}`],
+    deprecatedBy: `tar-${dir}`,
     impl: { any: async (ctx, args) => { await ctx.call(`tar-${dir}`, args, { compress }); } },
   });
 }
@@ -192,12 +199,12 @@ const APPLICATION_FIELDS = [
 
 export const inspectListApplications = defineCommand({
   name: 'inspect-list-applications',
+  deprecatedBy: 'inspect-list-applications2',
   args: [{ name: 'root', kind: 'Device' }],
   ret: 'structs',
   fields: APPLICATION_FIELDS,
   shortdesc: 'get list of applications installed in the operating system',
-  longdesc: `The applications of inspect-list-applications2 in libguestfs's first struct (no app2_arch).
-Deprecated in libguestfs: use inspect-list-applications2.`,
+  longdesc: `The applications of inspect-list-applications2 in libguestfs's first struct (no app2_arch).`,
   examples: ['inspect-list-applications /dev/sda2'],
   impl: {
     any: async (ctx, [root]) => ((await ctx.call('inspect-list-applications2', [root])) as Record<string, string | number>[])

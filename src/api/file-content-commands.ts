@@ -102,6 +102,7 @@ function grepVariant<N extends string>(name: N, flags: GrepFlags, how: string) {
     longdesc: `Returns the lines of the file that match regex, like grep with ${how}. Equivalent to grep with
 the optional arguments ${Object.keys(flags).map((k) => `${k}:true`).join(' ')}.`,
     examples: [`${name} root /etc/passwd`],
+    deprecatedBy: 'grep',
     impl: { any: async (ctx, [regex, path]) => grepFile(ctx, regex, path, flags) },
   });
 }

@@ -34,11 +34,12 @@ Without either, a filesystem that needs repairs is an error. ${APPLIANCE}`,
 
 export const e2fsckF = defineCommand({
   name: 'e2fsck-f',
+  deprecatedBy: 'e2fsck',
   args: [DEVICE],
   ret: 'void',
   shortdesc: 'check an ext2/ext3 filesystem',
-  longdesc: `Runs e2fsck -p -f: checks the filesystem even if it looks clean, fixing what is safe to fix.
-Deprecated in libguestfs: use e2fsck correct:true. ${APPLIANCE}`,
+  longdesc: `Runs e2fsck -p -f: checks the filesystem even if it looks clean, fixing what is safe to fix (e2fsck correct:true).
+${APPLIANCE}`,
   examples: ['e2fsck-f /dev/sda1'],
   impl: { appliance: applianceOp('e2fsckF') },
 });
@@ -162,42 +163,46 @@ export const setUuidRandom = defineCommand({
 
 export const setE2label = defineCommand({
   name: 'set-e2label',
+  deprecatedBy: 'set-label',
   args: [DEVICE, { name: 'label', kind: 'String' }],
   ret: 'void',
   shortdesc: 'set the ext2/3/4 filesystem label',
-  longdesc: `Sets the label of an ext2/3/4 filesystem with e2label (at most 16 bytes). Deprecated in libguestfs: use
-set-label. ${APPLIANCE}`,
+  longdesc: `Sets the label of an ext2/3/4 filesystem with e2label (at most 16 bytes).
+${APPLIANCE}`,
   examples: ['set-e2label /dev/sda1 root'],
   impl: { appliance: applianceOp('setE2label') },
 });
 
 export const getE2label = defineCommand({
   name: 'get-e2label',
+  deprecatedBy: 'vfs-label',
   args: [DEVICE],
   ret: 'string',
   shortdesc: 'get the ext2/3/4 filesystem label',
-  longdesc: 'Returns the label of the filesystem, as vfs-label does (any type, like libguestfs). Deprecated in libguestfs: use vfs-label.',
+  longdesc: 'Returns the label of the filesystem, as vfs-label does (any type, like libguestfs).',
   examples: ['get-e2label /dev/sda1'],
   impl: { any: (ctx, [dev]) => ctx.call('vfs-label', [dev]) as Promise<string> },
 });
 
 export const setE2uuid = defineCommand({
   name: 'set-e2uuid',
+  deprecatedBy: 'set-uuid',
   args: [DEVICE, { name: 'uuid', kind: 'String' }],
   ret: 'void',
   shortdesc: 'set the ext2/3/4 filesystem UUID',
   longdesc: `Sets the UUID of an ext2/3/4 filesystem: a UUID, or "clear", "random" or "time" as tune2fs -U
-takes them. Deprecated in libguestfs: use set-uuid. ${APPLIANCE}`,
+takes them. ${APPLIANCE}`,
   examples: ['set-e2uuid /dev/sda1 random'],
   impl: { appliance: applianceOp('setE2uuid') },
 });
 
 export const getE2uuid = defineCommand({
   name: 'get-e2uuid',
+  deprecatedBy: 'vfs-uuid',
   args: [DEVICE],
   ret: 'string',
   shortdesc: 'get the ext2/3/4 filesystem UUID',
-  longdesc: 'Returns the UUID of the filesystem, as vfs-uuid does (any type, like libguestfs). Deprecated in libguestfs: use vfs-uuid.',
+  longdesc: 'Returns the UUID of the filesystem, as vfs-uuid does (any type, like libguestfs).',
   examples: ['get-e2uuid /dev/sda1'],
   impl: { any: (ctx, [dev]) => ctx.call('vfs-uuid', [dev]) as Promise<string> },
 });
@@ -237,20 +242,22 @@ export const mkswap = defineCommand({
 
 export const mkswapL = defineCommand({
   name: 'mkswap-L',
+  deprecatedBy: 'mkswap',
   args: [{ name: 'label', kind: 'String' }, DEVICE],
   ret: 'void',
   shortdesc: 'create a swap partition with a label',
-  longdesc: `Makes a swap area with a label. Deprecated in libguestfs: use mkswap label:... ${APPLIANCE}`,
+  longdesc: `Makes a swap area with a label, as mkswap label:LABEL does. ${APPLIANCE}`,
   examples: ['mkswap-L swap /dev/sda2'],
   impl: { appliance: applianceOp('mkswapL') },
 });
 
 export const mkswapU = defineCommand({
   name: 'mkswap-U',
+  deprecatedBy: 'mkswap',
   args: [{ name: 'uuid', kind: 'String' }, DEVICE],
   ret: 'void',
   shortdesc: 'create a swap partition with an explicit UUID',
-  longdesc: `Makes a swap area with a UUID. Deprecated in libguestfs: use mkswap uuid:... ${APPLIANCE}`,
+  longdesc: `Makes a swap area with a UUID, as mkswap uuid:UUID does. ${APPLIANCE}`,
   examples: ['mkswap-U 12345678-1234-1234-1234-123456789abc /dev/sda2'],
   impl: { appliance: applianceOp('mkswapU') },
 });
@@ -330,7 +337,7 @@ export const FS_TUNE_COMMANDS = [
 
 export const mkfsBtrfs = defineCommand({
   name: 'mkfs-btrfs',
-  args: [{ name: 'devices', kind: 'StringList' }],
+  args: [{ name: 'devices', kind: 'DeviceList' }],
   optargs: [
     { name: 'allocstart', kind: 'Int64' }, { name: 'bytecount', kind: 'Int64' }, { name: 'datatype', kind: 'String' },
     { name: 'leafsize', kind: 'Int' }, { name: 'label', kind: 'String' }, { name: 'metadata', kind: 'String' },

@@ -103,6 +103,7 @@ export const setHv = defineCommand({
 
 export const getQemu = defineCommand({
   name: 'get-qemu', args: [], ret: 'string', phase: 'any',
+  deprecatedBy: 'get-hv',
   shortdesc: 'get the hypervisor binary (usually qemu)',
   longdesc: 'The same as get-hv (the older name).',
   examples: ['get-qemu'],
@@ -111,6 +112,7 @@ export const getQemu = defineCommand({
 
 export const setQemu = defineCommand({
   name: 'set-qemu', args: [{ name: 'hv', kind: 'OptString' }], ret: 'void', phase: 'any',
+  deprecatedBy: 'set-hv',
   shortdesc: 'set the hypervisor binary (usually qemu)',
   longdesc: 'The same as set-hv (the older name); NULL restores the default, qemu-system-x86_64.',
   examples: ['set-qemu NULL'],
@@ -139,6 +141,7 @@ export const setBackend = defineCommand({
 
 export const getAttachMethod = defineCommand({
   name: 'get-attach-method', args: [], ret: 'string', phase: 'any',
+  deprecatedBy: 'get-backend',
   shortdesc: 'get the backend',
   longdesc: 'The same as get-backend (the older name).',
   examples: ['get-attach-method'],
@@ -147,6 +150,7 @@ export const getAttachMethod = defineCommand({
 
 export const setAttachMethod = defineCommand({
   name: 'set-attach-method', args: [{ name: 'backend', kind: 'String' }], ret: 'void', phase: 'config',
+  deprecatedBy: 'set-backend',
   shortdesc: 'set the backend',
   longdesc: 'The same as set-backend (the older name).',
   examples: ['set-attach-method wasm'],
@@ -344,6 +348,7 @@ export const setAutosync = defineCommand({
 
 export const getDirect = defineCommand({
   name: 'get-direct', args: [], ret: 'bool', phase: 'any',
+  deprecatedBy: 'internal-get-console-socket',
   shortdesc: 'get direct appliance mode flag',
   longdesc: 'The direct flag (default false; kept, not acted on: the appliance\'s console goes to its log file).',
   examples: ['get-direct'],
@@ -352,6 +357,7 @@ export const getDirect = defineCommand({
 
 export const setDirect = defineCommand({
   name: 'set-direct', args: [{ name: 'direct', kind: 'Bool' }], ret: 'void', phase: 'any',
+  deprecatedBy: 'internal-get-console-socket',
   shortdesc: 'enable or disable direct appliance mode',
   longdesc: 'Sets the direct flag (kept, not acted on).',
   examples: ['set-direct false'],
@@ -376,6 +382,7 @@ export const setRecoveryProc = defineCommand({
 
 export const getSelinux = defineCommand({
   name: 'get-selinux', args: [], ret: 'bool', phase: 'any',
+  deprecatedBy: 'selinux-relabel',
   shortdesc: 'get SELinux enabled flag',
   longdesc: 'The SELinux flag (default false; kept, not acted on, as in libguestfs 1.48).',
   examples: ['get-selinux'],
@@ -384,6 +391,7 @@ export const getSelinux = defineCommand({
 
 export const setSelinux = defineCommand({
   name: 'set-selinux', args: [{ name: 'selinux', kind: 'Bool' }], ret: 'void', phase: 'any',
+  deprecatedBy: 'selinux-relabel',
   shortdesc: 'set SELinux enabled or disabled at appliance boot',
   longdesc: 'Sets the SELinux flag (kept, not acted on).',
   examples: ['set-selinux false'],

@@ -159,6 +159,7 @@ export const hivexValueString = defineCommand({
 
 export const hivexValueUtf8 = defineCommand({
   name: 'hivex-value-utf8',
+  deprecatedBy: 'hivex-value-string',
   args: [{ name: 'valueh', kind: 'Int64' }],
   ret: 'string',
   shortdesc: 'return the data field as a UTF-8 string',

@@ -72,7 +72,7 @@ export const pvchangeUuidAll = defineCommand({
 });
 
 export const vgcreate = defineCommand({
-  name: 'vgcreate', args: [{ name: 'volgroup', kind: 'String' }, { name: 'physvols', kind: 'StringList' }], ret: 'void',
+  name: 'vgcreate', args: [{ name: 'volgroup', kind: 'String' }, { name: 'physvols', kind: 'DeviceList' }], ret: 'void',
   shortdesc: 'create an LVM volume group',
   longdesc: 'Creates the volume group volgroup from the physical volumes listed (made with pvcreate). Needs the appliance backend.',
   examples: ['vgcreate VG "/dev/sda1 /dev/sda2"'],
@@ -194,6 +194,7 @@ export const lvmScan = defineCommand({
 
 export const vgscan = defineCommand({
   name: 'vgscan', args: [], ret: 'void',
+  deprecatedBy: 'lvm-scan',
   shortdesc: 'rescan for LVM physical volumes, volume groups and logical volumes',
   longdesc: 'The same as lvm-scan false. Needs the appliance backend.',
   examples: ['vgscan'],

@@ -20,6 +20,10 @@ export type ArgKind =
   | 'Int64'
   | 'Bool'
   | 'StringList'
+  // Lists whose elements validate as their single kinds (libguestfs's StringList (Device|Filename|Pathname, _)):
+  | 'DeviceList' // each a Device
+  | 'FilenameList' // each a name in a directory: no '/'
+  | 'PathnameList' // each an absolute guest path
   | 'FileIn' // host file to read ('-' = stdin)
   | 'FileOut' // host file to write ('-' = stdout)
   | 'BufferIn' // bytes (a string in fish)
@@ -27,6 +31,9 @@ export type ArgKind =
   | 'GUID'; // a GUID, 8-4-4-4-12 hex digits
 
 export type OptArgKind = 'String' | 'Int' | 'Int64' | 'Bool' | 'StringList';
+
+/** The argument kinds that take a list of strings (a space-separated word in fish). */
+export type ListKind = 'StringList' | 'DeviceList' | 'FilenameList' | 'PathnameList';
 
 export type RetKind = 'void' | 'string' | 'strings' | 'bool' | 'int' | 'int64' | 'buffer' | 'struct' | 'structs' | 'hash';
 
@@ -42,7 +49,7 @@ export interface OptArgDef {
 
 type ArgType<K extends ArgKind> = K extends 'Int' | 'Int64' ? number
   : K extends 'Bool' ? boolean
-  : K extends 'StringList' ? string[]
+  : K extends ListKind ? string[]
   : K extends 'BufferIn' ? Uint8Array | string
   : K extends 'OptString' ? string | null
   : string;
@@ -120,6 +127,8 @@ export interface CommandDef<
   readonly shortdesc: string;
   readonly longdesc: string;
   readonly examples?: readonly string[];
+  /** Deprecated in libguestfs: the command to use instead, or null when there is none (help and the man page say which). */
+  readonly deprecatedBy?: string | null;
   /** 'config' commands run before launch; the rest need a launched handle. */
   readonly phase?: 'config' | 'launched' | 'any';
   /** How fish prints an int result: guestfish shows some (part-get-mbr-id) in hex, "0x83". */

@@ -20,7 +20,12 @@ export interface BackendCapabilities {
 
 const WASM_RW = ['ext2', 'ext3', 'ext4', 'ntfs', 'vfat'];
 /** Read in process but never written: a session that writes to these goes to the appliance. */
-const WASM_RO_ONLY = ['xfs', 'btrfs'];
+const WASM_RO_ONLY = ['xfs', 'btrfs', 'iso9660'];
+/**
+ * Formats no backend writes: a read-write mount of one mounts it read-only, as Linux's
+ * mount(8) falls back to read-only for them, so a writable drive holding one needs no appliance.
+ */
+export const READ_ONLY_FORMATS: ReadonlySet<string> = new Set(['iso9660', 'squashfs']);
 /** The appliance kernel's filesystem modules (appliance/modules.txt). */
 const APPLIANCE_RW = ['ext2', 'ext3', 'ext4', 'vfat', 'ntfs', 'xfs', 'btrfs'];
 

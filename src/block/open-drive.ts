@@ -10,6 +10,9 @@ import { checkWritable } from './image-lock.js';
 import { probeBytes, qcow2ClusterProblem, qcow2Problem, readImageHead, validateFormat, type ProbedFormat } from './format.js';
 import { isNbdUri } from './nbd/uri.js';
 import { OverlayDevice } from './overlay.js';
+import { JournaledDevice } from './journaled-device.js';
+import { applyJournal } from './commit-journal.js';
+import { finishInterruptedCommit } from './journaled-commit.js';
 import { RawFileDevice } from './raw-file.js';
 
 export interface DriveOptions {
@@ -24,6 +27,12 @@ export interface DriveOptions {
   ownSession?: boolean;
   /** false: skip the check of qemu's image locks before writing (--no-lock). */
   locking?: boolean;
+  /**
+   * false: writes go straight to the image instead of through the journal at
+   * each flush (for callers that journal themselves, and NBD serving, where a
+   * client's flushes are its own business).
+   */
+  journaled?: boolean;
 }
 
 async function openWithQemuNbdFor(file: string, format: ProbedFormat, opts: DriveOptions): Promise<BlockDevice> {
@@ -49,6 +58,25 @@ async function openQcow2Natively(file: string, viaQemuNbd: () => Promise<BlockDe
       if ((q as { cause?: NodeJS.ErrnoException }).cause?.code === 'ENOENT') throw e;
       throw q;
     }
+  }
+}
+
+/**
+ * A commit that was interrupted after its commit point is finished here: on a
+ * writable handle it is replayed onto the image; a read-only handle reads
+ * the journal's ranges over the image instead (writing nothing), so both see
+ * the image as after the commit.
+ */
+async function withInterruptedCommit(file: string, dev: BlockDevice): Promise<BlockDevice> {
+  try {
+    const journal = await finishInterruptedCommit(file, dev);
+    if (!journal) return dev;
+    const view = new OverlayDevice(dev);
+    await applyJournal(journal, view, file, { check: true });
+    return view;
+  } catch (e) {
+    await dev.close();
+    throw e;
   }
 }
 
@@ -85,6 +113,9 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
     // qemu-nbd also takes qemu's image lock, which keeps a running VM's disk from being written twice.
     else if (fmt === 'qcow2' && readOnly && h.isFile && probeBytes(h.head) === 'qcow2') dev = await openQcow2Natively(file, viaQemuNbd);
     else dev = await viaQemuNbd();
+    dev = await withInterruptedCommit(file, dev);
   }
-  return readOnly ? new OverlayDevice(dev) : dev;
+  if (readOnly) return new OverlayDevice(dev);
+  // Local images are written through the journal; an NBD server's storage is its own to keep consistent.
+  return isNbdUri(file) || opts.journaled === false ? dev : new JournaledDevice(file, dev);
 }

@@ -1,29 +1,32 @@
 /**
- * Copy-on-write overlay over any BlockDevice: writes land in memory, in
- * 64 KiB chunks; reads merge them over the base. The base is never written
+ * Copy-on-write overlay over any BlockDevice: writes land in 64 KiB chunks
+ * (in memory, then past a bound in a temporary file: chunk-store.ts); reads
+ * merge them over the base. The base is never written
  * (except by commitTo), so a read-only handle cannot change the image.
  */
 import type { BlockDevice, Extent } from './block-device.js';
 import { ErrnoError } from '../errors/index.js';
 import { checkRange } from './slice.js';
+import { ChunkStore } from './chunk-store.js';
+import type { CommitRecord } from './commit-journal.js';
 
 export const OVERLAY_CHUNK = 64 * 1024;
 
-/** A dirty chunk: its bytes, or null when it reads as zeroes. */
-type Chunk = Uint8Array | null;
 
 export class OverlayDevice implements BlockDevice {
   readonly name: string;
   readonly size: number;
   readonly readOnly = false;
-  private readonly chunks = new Map<number, Chunk>();
+  private readonly chunks: ChunkStore;
   private closed = false;
+  private lastWrite: Promise<void> = Promise.resolve();
   private readonly ownsBase: boolean;
 
   constructor(
     readonly base: BlockDevice,
-    opts: { name?: string; ownsBase?: boolean } = {},
+    opts: { name?: string; ownsBase?: boolean; memoryLimit?: number } = {},
   ) {
+    this.chunks = new ChunkStore(OVERLAY_CHUNK, opts.memoryLimit);
     this.name = opts.name ?? base.name;
     this.size = base.size;
     this.ownsBase = opts.ownsBase ?? true;
@@ -36,9 +39,12 @@ export class OverlayDevice implements BlockDevice {
 
   /** Bytes of memory held by dirty chunks. */
   get memoryBytes(): number {
-    let n = 0;
-    for (const c of this.chunks.values()) if (c) n += c.length;
-    return n;
+    return this.chunks.memoryBytes;
+  }
+
+  /** Bytes of dirty chunks moved out of memory into the spill file. */
+  get spilledBytes(): number {
+    return this.chunks.spilledBytes;
   }
 
   private check(): void {
@@ -88,44 +94,28 @@ export class OverlayDevice implements BlockDevice {
     await Promise.all(reads);
   }
 
-  /** The chunk's bytes, materialized (from the base when clean). */
+  /** The chunk's bytes, materialized (from the base when clean); store them back after changing them. */
   private async materialize(idx: number): Promise<Uint8Array> {
     const c = this.chunks.get(idx);
     if (c) return c;
     const buf = new Uint8Array(this.chunkLength(idx));
     if (c === undefined) await this.base.readInto(idx * OVERLAY_CHUNK, buf);
-    // Another write may have materialized it meanwhile: keep theirs.
-    const again = this.chunks.get(idx);
-    if (again) return again;
-    this.chunks.set(idx, buf);
     return buf;
   }
 
-  async write(offset: number, data: Uint8Array): Promise<void> {
-    this.check();
-    checkRange(this.name, this.size, offset, data.length, 'write');
-    const end = offset + data.length;
-    let pos = offset;
-    while (pos < end) {
-      const idx = Math.floor(pos / OVERLAY_CHUNK);
-      const cStart = idx * OVERLAY_CHUNK;
-      const cLen = this.chunkLength(idx);
-      const segEnd = Math.min(end, cStart + cLen);
-      let buf: Uint8Array;
-      if (pos === cStart && segEnd === cStart + cLen) {
-        buf = this.chunks.get(idx) ?? new Uint8Array(cLen);
-        this.chunks.set(idx, buf);
-      } else {
-        buf = await this.materialize(idx);
-      }
-      buf.set(data.subarray(pos - offset, segEnd - offset), pos - cStart);
-      pos = segEnd;
-    }
+  /**
+   * Runs one write or zero after the ones before it: a chunk is read, changed
+   * and stored back, and a chunk in the spill file comes back as a copy, so two
+   * at once could each lose the other's change.
+   */
+  private serialized(op: () => Promise<void>): Promise<void> {
+    const run = this.lastWrite.then(op, op);
+    this.lastWrite = run.catch(() => undefined);
+    return run;
   }
 
-  async zero(offset: number, length: number, _trim?: boolean): Promise<void> {
-    this.check();
-    checkRange(this.name, this.size, offset, length, 'zero');
+  /** Calls `fn` for each chunk [offset, offset+length) touches, with the touched part's bounds in the chunk. */
+  private async eachChunk(offset: number, length: number, fn: (idx: number, from: number, to: number, whole: boolean) => Promise<void>): Promise<void> {
     const end = offset + length;
     let pos = offset;
     while (pos < end) {
@@ -133,17 +123,41 @@ export class OverlayDevice implements BlockDevice {
       const cStart = idx * OVERLAY_CHUNK;
       const cLen = this.chunkLength(idx);
       const segEnd = Math.min(end, cStart + cLen);
-      if (pos === cStart && segEnd === cStart + cLen) {
-        this.chunks.set(idx, null);
-      } else if (this.chunks.get(idx) !== null) {
-        const buf = await this.materialize(idx);
-        buf.fill(0, pos - cStart, segEnd - cStart);
-      }
+      await fn(idx, pos - cStart, segEnd - cStart, pos === cStart && segEnd === cStart + cLen);
       pos = segEnd;
     }
   }
 
-  /** Nothing to do: the overlay lives in memory and the base is never written. */
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    this.check();
+    checkRange(this.name, this.size, offset, data.length, 'write');
+    return this.serialized(() =>
+      this.eachChunk(offset, data.length, async (idx, from, to, whole) => {
+        const buf = whole ? (this.chunks.get(idx) ?? new Uint8Array(to)) : await this.materialize(idx);
+        const at = idx * OVERLAY_CHUNK + from - offset;
+        buf.set(data.subarray(at, at + to - from), from);
+        this.chunks.set(idx, buf);
+      }),
+    );
+  }
+
+  async zero(offset: number, length: number, _trim?: boolean): Promise<void> {
+    this.check();
+    checkRange(this.name, this.size, offset, length, 'zero');
+    return this.serialized(() =>
+      this.eachChunk(offset, length, async (idx, from, to, whole) => {
+        if (whole) {
+          this.chunks.set(idx, null);
+        } else if (this.chunks.state(idx) !== 'zero') {
+          const buf = await this.materialize(idx);
+          buf.fill(0, from, to);
+          this.chunks.set(idx, buf);
+        }
+      }),
+    );
+  }
+
+  /** Nothing to do: the overlay's chunks are not durable anyway, and the base is never written. */
   async flush(): Promise<void> {
     this.check();
   }
@@ -167,12 +181,12 @@ export class OverlayDevice implements BlockDevice {
     while (pos < end) {
       const idx = Math.floor(pos / OVERLAY_CHUNK);
       const segEnd = Math.min(end, idx * OVERLAY_CHUNK + OVERLAY_CHUNK);
-      const c = this.chunks.get(idx);
+      const c = this.chunks.state(idx);
       if (c === undefined) {
         if (cleanStart < 0) cleanStart = pos;
       } else {
         await flushClean(pos);
-        push({ offset: pos, length: segEnd - pos, zero: c === null, hole: false });
+        push({ offset: pos, length: segEnd - pos, zero: c === 'zero', hole: false });
       }
       pos = segEnd;
     }
@@ -181,48 +195,70 @@ export class OverlayDevice implements BlockDevice {
   }
 
   /**
-   * Writes every dirty chunk to `target` (a writable handle on the same image,
-   * usually) and flushes it. The overlay keeps its chunks.
+   * The dirty ranges in offset order: runs of adjacent data chunks merged (up
+   * to 16 MiB) with their bytes, runs of zeroed chunks as zero ranges.
    */
-  async commitTo(target: BlockDevice): Promise<void> {
+  async *dirtyRanges(): AsyncGenerator<CommitRecord> {
     this.check();
-    if (target.readOnly) throw new ErrnoError('EROFS', `${target.name}: cannot commit the overlay: the disk is read-only`, { disk: target.name });
-    if (target.size < this.size) {
-      throw new ErrnoError('EINVAL', `${target.name}: cannot commit the overlay: the disk is smaller (${target.size} < ${this.size})`, { disk: target.name });
-    }
     const indexes = [...this.chunks.keys()].sort((a, b) => a - b);
-    // Merge runs of adjacent data chunks into larger writes; zero runs become zero().
     let i = 0;
     while (i < indexes.length) {
       const first = indexes[i]!;
-      const isZero = this.chunks.get(first) === null;
+      const isZero = this.chunks.state(first) === 'zero';
       let j = i + 1;
       while (
         j < indexes.length &&
         indexes[j] === indexes[j - 1]! + 1 &&
-        (this.chunks.get(indexes[j]!) === null) === isZero &&
+        (this.chunks.state(indexes[j]!) === 'zero') === isZero &&
         j - i < 256
       ) j++;
       const start = first * OVERLAY_CHUNK;
       const last = indexes[j - 1]!;
       const end = last * OVERLAY_CHUNK + this.chunkLength(last);
       if (isZero) {
-        await target.zero(start, end - start);
+        yield { offset: start, length: end - start };
       } else {
         const buf = new Uint8Array(end - start);
         for (let k = i; k < j; k++) buf.set(this.chunks.get(indexes[k]!)!, (indexes[k]! - first) * OVERLAY_CHUNK);
-        await target.write(start, buf);
+        yield { offset: start, length: end - start, data: buf };
       }
       i = j;
     }
+  }
+
+  /**
+   * Writes every dirty chunk to `target` (a writable handle on the same image,
+   * usually) and flushes it, with no journal. The overlay keeps its chunks.
+   */
+  async commitTo(target: BlockDevice): Promise<void> {
+    this.checkTarget(target);
+    for await (const r of this.dirtyRanges()) {
+      if (r.data) await target.write(r.offset, r.data);
+      else await target.zero(r.offset, r.length);
+    }
     await target.flush();
+  }
+
+  /** Refuses a commit target that cannot take the overlay's chunks. */
+  checkTarget(target: BlockDevice): void {
+    this.check();
+    if (target.readOnly) throw new ErrnoError('EROFS', `${target.name}: cannot commit the overlay: the disk is read-only`, { disk: target.name });
+    if (target.size < this.size) {
+      throw new ErrnoError('EINVAL', `${target.name}: cannot commit the overlay: the disk is smaller (${target.size} < ${this.size})`, { disk: target.name });
+    }
+  }
+
+  /** Forgets every dirty chunk (they were committed to the base): reads go to the base again. */
+  discardChunks(): void {
+    this.check();
+    this.chunks.clear();
   }
 
   /** Drops the overlay's data and closes the base (when the overlay owns it). */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.chunks.clear();
+    this.chunks.close();
     if (this.ownsBase) await this.base.close();
   }
 }

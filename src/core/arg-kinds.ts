@@ -3,7 +3,7 @@
  * re-check: a Pathname is absolute, a Device names /dev/sdX[N], and so on.
  */
 import { ErrnoError } from '../errors/index.js';
-import type { ArgDef, ArgKind, OptArgDef } from '../api/types.js';
+import type { ArgDef, ArgKind, ListKind, OptArgDef } from '../api/types.js';
 import { btrfsvol, splitBtrfsvol } from './mountable.js';
 
 const DEVICE_RE = /^\/dev\/(?:sd|vd|hd|xvd)([a-z]+)(\d*)$/;
@@ -24,6 +24,9 @@ function typeError(arg: string, expected: string, value: unknown): ErrnoError {
   return new ErrnoError('EINVAL', `${arg}: expecting ${expected}, got ${JSON.stringify(value)}`);
 }
 
+/** The element kind of each list kind whose elements validate one by one. */
+const LIST_ELEMENT: Partial<Record<ListKind, ArgKind>> = { DeviceList: 'Device', PathnameList: 'Pathname' };
+
 export function validateArg(def: ArgDef, value: unknown): unknown {
   const k: ArgKind = def.kind;
   switch (k) {
@@ -36,8 +39,11 @@ export function validateArg(def: ArgDef, value: unknown): unknown {
       if (typeof value !== 'boolean') throw typeError(def.name, 'a boolean', value);
       return value;
     case 'StringList':
+    case 'DeviceList':
+    case 'FilenameList':
+    case 'PathnameList':
       if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw typeError(def.name, 'a list of strings', value);
-      return value;
+      return validateList(def.name, k, value as string[]);
     case 'OptString':
       if (value !== null && typeof value !== 'string') throw typeError(def.name, 'a string or null', value);
       return value;
@@ -48,10 +54,25 @@ export function validateArg(def: ArgDef, value: unknown): unknown {
       break;
   }
   if (typeof value !== 'string') throw typeError(def.name, 'a string', value);
+  return validateString(def.name, k, value);
+}
+
+/** Each element as its single kind; a FilenameList's as libguestfs checks names in a directory. */
+function validateList(name: string, kind: ListKind, list: string[]): string[] {
+  if (kind === 'FilenameList') {
+    const bad = list.find((n) => n.includes('/'));
+    if (bad !== undefined) throw new ErrnoError('EINVAL', `${name}: '${bad}' is not a file name`);
+    return list;
+  }
+  const element = LIST_ELEMENT[kind];
+  return element ? list.map((v) => validateString(name, element, v) as string) : list;
+}
+
+function validateString(name: string, k: ArgKind, value: string): unknown {
   switch (k) {
     case 'Pathname':
       if (!value.startsWith('/')) throw new ErrnoError('EINVAL', `${value}: path must start with a / character`);
-      if (value.includes('\0')) throw new ErrnoError('EINVAL', `${def.name}: path contains a NUL byte`);
+      if (value.includes('\0')) throw new ErrnoError('EINVAL', `${name}: path contains a NUL byte`);
       return value;
     case 'Device':
     case 'Mountable': {
@@ -68,7 +89,7 @@ export function validateArg(def: ArgDef, value: unknown): unknown {
     case 'GUID':
       // libguestfs checks the shape only (any case, no braces).
       if (!/^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/.test(value)) {
-        throw new ErrnoError('EINVAL', `${def.name}: parameter is not a valid GUID`);
+        throw new ErrnoError('EINVAL', `${name}: parameter is not a valid GUID`);
       }
       return value;
     case 'Dev_or_Path':

@@ -12,14 +12,14 @@
  *   means the appliance. On a writable device (a drive added without
  *   readonly, transactional ones included) or when the caller says it writes,
  *   the type must be one the wasm backend also writes: xfs is read in process
- *   but written only by the appliance. Devices with no filesystem, swap, LVM PVs and LUKS
+ *   but written only by the appliance (iso9660, which nobody writes, mounts read-only anyway). Devices with no filesystem, swap, LVM PVs and LUKS
  *   (which neither backend opens) do not count.
  */
 import { findCommand } from '../api/commands.js';
 import type { BackendName } from '../backend/backend.js';
 import { dmName } from '../lvm/report.js';
 import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
-import { CAPABILITIES } from '../backend/capabilities.js';
+import { CAPABILITIES, READ_ONLY_FORMATS } from '../backend/capabilities.js';
 
 /** What a caller knows in advance about its use of the handle. */
 export interface BackendNeeds {
@@ -29,6 +29,8 @@ export interface BackendNeeds {
   devices?: readonly string[];
   /** Whether it mounts read-write even on read-only drives (the wasm backend's read-write list then counts everywhere). */
   writes?: boolean;
+  /** Commands it will call only when the drives hold LVM physical volumes (sysprep's lvm-uuids). */
+  lvmCommands?: readonly string[];
 }
 
 export interface BackendChoice {
@@ -52,7 +54,8 @@ export function applianceOnlyCommands(names: readonly string[]): string[] {
 
 /** Decides between the two backends with the wasm backend already launched on the drives. */
 export async function chooseBackend(wasm: WasmBackend, needs: BackendNeeds = {}): Promise<BackendChoice> {
-  const cmds = applianceOnlyCommands(needs.commands ?? []);
+  const hasLvm = wasm.devices.lvm.pvs.length > 0;
+  const cmds = applianceOnlyCommands([...(needs.commands ?? []), ...(hasLvm ? needs.lvmCommands ?? [] : [])]);
   if (cmds.length) return { name: 'appliance', reason: `${cmds.join(', ')} ${cmds.length === 1 ? 'runs' : 'run'} only in the appliance` };
 
   const unmappable = wasm.devices.lvm.lvs.filter((lv) => lv.unsupported && lv.visible);
@@ -67,7 +70,6 @@ export async function chooseBackend(wasm: WasmBackend, needs: BackendNeeds = {})
   for (const name of candidates) {
     // (read-only drives take writes too, into an overlay: their config says what the caller meant)
     const writable = needs.writes || !wasm.drive(wasm.devices.get(name)!.drive)?.readonly;
-    const mountable = writable ? CAPABILITIES.wasm.mountsReadWrite : CAPABILITIES.wasm.mountsReadOnly;
     let type = '';
     try {
       type = (await wasm.probe(name)).type;
@@ -76,6 +78,7 @@ export async function chooseBackend(wasm: WasmBackend, needs: BackendNeeds = {})
     }
     if (NOT_A_MOUNT.has(type)) continue;
     seen.add(type);
+    const mountable = writable && !READ_ONLY_FORMATS.has(type) ? CAPABILITIES.wasm.mountsReadWrite : CAPABILITIES.wasm.mountsReadOnly;
     if (!mountable.has(type)) {
       const how = CAPABILITIES.wasm.mountsReadOnly.has(type) ? 'write to' : 'read';
       return { name: 'appliance', reason: `${name} is ${type}, which the wasm backend does not ${how}` };

@@ -93,7 +93,9 @@ export async function readPartitionTable(dev: BlockDevice): Promise<PartitionTab
   const sectors = Math.floor(dev.size / SECTOR);
   const plausible = [0, 1, 2, 3].every((i) => mbr[446 + i * 16] === 0 || mbr[446 + i * 16] === 0x80);
   if (!plausible || used.length === 0) return null;
-  if (used.some((e) => e.lbaStart === 0 || e.lbaStart >= sectors)) return null;
+  // A partition starting at sector 0 is what isohybrid writes (the ISO 9660 volume is the
+  // whole disk and partition 1): Linux accepts it, but on a FAT/NTFS boot sector it is noise.
+  if (used.some((e) => e.lbaStart >= sectors || (e.lbaStart === 0 && looksLikeBootSector(mbr)))) return null;
   const partitions: Partition[] = [];
   entries.forEach((e, i) => {
     if (e.type === 0 || e.sectors === 0) return;

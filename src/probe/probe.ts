@@ -106,9 +106,21 @@ export async function probeDevice(dev: BlockDevice): Promise<Probe> {
   }
   const iso = at(0x8000, 2048);
   if (iso && ascii(iso, 1, 5) === 'CD001') {
-    return { type: 'iso9660', label: ascii(iso, 40, 32).trimEnd(), uuid: '' };
+    return { type: 'iso9660', label: ascii(iso, 40, 32).trimEnd(), uuid: isoUuid(iso) };
   }
   return EMPTY;
+}
+
+/**
+ * The UUID blkid gives an ISO 9660 volume: its modification date (or, when unset, its
+ * creation date) from the primary volume descriptor, as YYYY-MM-DD-HH-MM-SS-cc.
+ */
+function isoUuid(pvd: Uint8Array): string {
+  for (const at of [830, 813]) {
+    const d = ascii(pvd, at, 16);
+    if (/^\d{16}$/.test(d) && !/^0+$/.test(d)) return d.replace(/^(\d{4})(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)(\d\d)$/, '$1-$2-$3-$4-$5-$6-$7');
+  }
+  return '';
 }
 
 /**

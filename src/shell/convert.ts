@@ -40,6 +40,9 @@ function convert(kind: ArgKind | OptArgKind, text: string, command: string, arg:
     case 'Bool':
       return parseBool(text);
     case 'StringList':
+    case 'DeviceList':
+    case 'FilenameList':
+    case 'PathnameList':
       return text.split(/\s+/).filter((s) => s !== '');
     case 'OptString':
       return text === 'NULL' || text === '' ? null : text;

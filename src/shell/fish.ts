@@ -10,9 +10,9 @@ import type { Guestfs } from '../core/guestfs.js';
 import { formatError } from '../errors/index.js';
 import { convertArgs } from './convert.js';
 import { findFishCommand, type FishContext } from './fish-commands.js';
-import { HostCommandFailed, hostCommandOutput, runHostCommand } from './host-command.js';
+import { HostCommandFailed, hostCommandOutput, openPipe, runHostCommand } from './host-command.js';
 import { formatResult } from './print-result.js';
-import { ParseError, tokenize, type Word } from './tokenize.js';
+import { ParseError, tokenize, tokenizeLine, type Word } from './tokenize.js';
 import { UsageError } from './usage-error.js';
 
 export interface FishIo {
@@ -24,6 +24,12 @@ export interface FishShellOptions {
   /** A fresh handle like the first one (for `reopen`). */
   newHandle?: () => Guestfs;
 }
+
+/**
+ * Runs a command somewhere else (`--remote`): returns whether it succeeded.
+ * exitOnError is false for a command written `-cmd`.
+ */
+export type CommandForwarder = (name: string, args: string[], exitOnError: boolean) => Promise<boolean>;
 
 export class QuitSignal extends Error {}
 
@@ -37,8 +43,13 @@ export class FishShell implements FishContext {
   localDir = process.cwd();
   /** The environment host commands, editors and pagers run with (`setenv`, `unsetenv`). */
   readonly env: NodeJS.ProcessEnv = { ...process.env };
+  /** Set by --pipe-error: a failed write to a `| command` fails the command. */
+  pipeError = false;
+  /** Set by --remote: commands run in the listening shell instead of here. */
+  forward: CommandForwarder | undefined;
 
-  constructor(public g: Guestfs, readonly io: FishIo, readonly options: FishShellOptions = {}) {}
+  /** io changes per remote call (each client's output goes back to that client) and during a `| command`. */
+  constructor(public g: Guestfs, public io: FishIo, readonly options: FishShellOptions = {}) {}
 
   write(s: string | Uint8Array): Promise<void> {
     if (s.length === 0) return Promise.resolve();
@@ -67,6 +78,12 @@ export class FishShell implements FishContext {
       ignoreErrors = true;
       name = name.slice(1);
     }
+    if (this.forward) return (await this.forward(name, args.map((a) => a.text), !ignoreErrors)) || ignoreErrors;
+    return (await this.runCommand(name, args)) || ignoreErrors;
+  }
+
+  /** Runs one command here, its error reported; returns whether it succeeded (QuitSignal passes through). */
+  async runCommand(name: string, args: Word[]): Promise<boolean> {
     if (this.trace) this.io.err.write(`${[name, ...args.map((a) => a.text)].join(' ')}\n`);
     try {
       await this.dispatch(name, args);
@@ -74,8 +91,27 @@ export class FishShell implements FishContext {
     } catch (e) {
       if (e instanceof QuitSignal) throw e;
       this.error(name, e);
-      return ignoreErrors;
+      return false;
     }
+  }
+
+  /** Runs the command with its output going into a host command's input (`cmd | host-command`). */
+  private async runPiped(words: Word[], script: string): Promise<boolean> {
+    const io = this.io;
+    const pipe = openPipe(this, script);
+    this.io = { out: pipe.sink, err: io.err };
+    let ok: boolean;
+    try {
+      ok = await this.runWords(words);
+    } finally {
+      this.io = io;
+      await pipe.finish();
+    }
+    if (pipe.writeFailed && this.pipeError) {
+      io.err.write('guestfish: write error on pipe\n');
+      return false;
+    }
+    return ok;
   }
 
   /** Runs a command by name: the shell's own commands first, then the API's. */
@@ -90,6 +126,8 @@ export class FishShell implements FishContext {
     const def = findCommand(name);
     if (!def) throw new UsageError(`${name}: unknown command\n`);
     const { args: typed, optargs } = convertArgs(def, args);
+    // A download to '-' writes where this command's output goes now (a remote client, a | pipe).
+    this.g.stdout = this.io.out;
     const result = await this.g.call(def.name, typed, optargs);
     await this.write(formatResult(def, result));
   }
@@ -112,15 +150,16 @@ export class FishShell implements FishContext {
       if (!(e instanceof HostCommandFailed && line.startsWith('!'))) this.error(line.startsWith('<!') ? '<!' : '!', e);
       return 'failed';
     }
-    let words: Word[];
+    let parsed: ReturnType<typeof tokenizeLine>;
     try {
-      words = tokenize(line);
+      parsed = tokenizeLine(line);
     } catch (e) {
       this.io.err.write(`guestfish: ${(e as ParseError).message}\n`);
       return 'failed';
     }
     try {
-      return (await this.runWords(words)) ? 'ok' : 'failed';
+      const ok = parsed.pipe === undefined ? await this.runWords(parsed.words) : await this.runPiped(parsed.words, parsed.pipe);
+      return ok ? 'ok' : 'failed';
     } catch (e) {
       if (e instanceof QuitSignal) return 'quit';
       throw e;

@@ -8,6 +8,31 @@ function indent(text: string, by: string): string {
   return text.split('\n').map((l) => (l ? by + l : '')).join('\n');
 }
 
+/** Words filled into lines of at most `width` columns (with the indent), as guestfish's help wraps its text. */
+function fill(text: string, by: string, width = 76): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const w of text.split(' ')) {
+    if (line && by.length + line.length + 1 + w.length > width) {
+      lines.push(by + line);
+      line = w;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  if (line) lines.push(by + line);
+  return lines;
+}
+
+/** guestfish's note on a deprecated command, paragraphs of text. */
+export function deprecationNote(def: CommandDef): string[] {
+  if (def.deprecatedBy === undefined) return [];
+  return [
+    def.deprecatedBy === null
+      ? '*This function is deprecated.* There is no replacement. Consult the API documentation in guestfs(3) for further information.'
+      : `*This function is deprecated.* In new code, use the "${def.deprecatedBy}" call instead.`,
+    'Deprecated functions will not be removed from the API, but the fact that they are deprecated indicates that there are problems with correct use of these functions.',
+  ];
+}
+
 /** Which backends implement the command, from its record: "any" is every backend. */
 export function backendsOf(def: CommandDef): string {
   if (def.impl.any) return 'wasm, appliance';
@@ -20,6 +45,7 @@ export function commandHelp(name: string): string | undefined {
     const lines = [
       'NAME', `    ${def.name} - ${def.shortdesc}`, '', 'SYNOPSIS', `     ${synopsis(def)}`, '',
       'DESCRIPTION', indent(def.longdesc, '    '), '',
+      ...deprecationNote(def).flatMap((p) => [...fill(p, '    '), '']),
     ];
     if (def.aliases?.length) lines.push(`    You can use '${def.aliases.join("' or '")}' as an alias for this command.`, '');
     if (def.phase !== 'config') lines.push('BACKENDS', `    ${backendsOf(def)}`, '');

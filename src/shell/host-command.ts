@@ -5,6 +5,7 @@
  * sees it too; on a terminal they own the terminal, as a pager or editor must.
  */
 import { spawn, type StdioOptions } from 'node:child_process';
+import { Writable } from 'node:stream';
 import { GuestkitError } from '../errors/index.js';
 
 export interface HostContext {
@@ -67,4 +68,47 @@ export class HostCommandFailed extends GuestkitError {
     super('EIO', `${script}: ${r.status === null ? `killed by ${r.signal}` : `exit status ${r.status}`}`);
     this.name = 'HostCommandFailed';
   }
+}
+
+/** `command | host-command`: a sink for the command's output, and the host command's end. */
+export interface HostPipe {
+  sink: NodeJS.WritableStream;
+  /** A write to the host command failed (it exited without reading everything). */
+  readonly writeFailed: boolean;
+  /** Closes the host command's input and waits for it to finish. */
+  finish(): Promise<HostRun>;
+}
+
+export function openPipe(ctx: HostContext, script: string): HostPipe {
+  const terminal = ctx.io.out === process.stdout && process.stdout.isTTY;
+  const child = spawn('/bin/sh', ['-c', script], { cwd: ctx.localDir, env: ctx.env, stdio: ['pipe', terminal ? 'inherit' : 'pipe', 'inherit'] });
+  const out = ctx.io.out;
+  child.stdout?.on('data', (c: Buffer) => out.write(c));
+  let failed = false;
+  // A reader that went away is the host command's business; --pipe-error makes it the command's failure.
+  child.stdin!.on('error', () => { failed = true; });
+  const ended = new Promise<HostRun>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (status, signal) => resolve({ status, signal, stdout: Buffer.alloc(0) }));
+  });
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      if (failed || child.stdin!.destroyed) {
+        failed = true;
+        return cb();
+      }
+      child.stdin!.write(chunk, (e) => {
+        if (e) failed = true;
+        cb();
+      });
+    },
+  });
+  return {
+    sink,
+    get writeFailed() { return failed; },
+    finish: () => {
+      child.stdin!.end();
+      return ended;
+    },
+  };
 }

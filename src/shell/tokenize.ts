@@ -47,18 +47,30 @@ function doubleQuoted(line: string, start: number): [string, number] {
   }
 }
 
+/** A line's words and, after an argument that starts with '|', the host command its output is piped to. */
+export interface ParsedLine {
+  words: Word[];
+  pipe?: string;
+}
+
 export function tokenize(line: string): Word[] {
+  return tokenizeLine(line).words;
+}
+
+export function tokenizeLine(line: string): ParsedLine {
   const words: Word[] = [];
   let i = 0;
   const n = line.length;
   const blank = (c: string | undefined) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
   while (i < n && blank(line[i])) i++;
   // Only a whole line is a comment: a '#' later on is an ordinary word, as in guestfish.
-  if (line[i] === '#') return [];
+  if (line[i] === '#') return { words };
   while (i < n) {
     while (i < n && blank(line[i])) i++;
     if (i >= n) break;
     const c = line[i]!;
+    // As guestfish: only an argument (not the command name) may start the pipe, and the rest of the line is the host command.
+    if (c === '|' && words.length > 0) return { words, pipe: line.slice(i + 1) };
     if (c === '"' || c === "'") {
       let text: string;
       if (c === '"') [text, i] = doubleQuoted(line, i + 1);
@@ -76,7 +88,7 @@ export function tokenize(line: string): Word[] {
       words.push({ text: line.slice(start, i), quoted: false });
     }
   }
-  return words;
+  return { words };
 }
 
 /** Splits a word list at unquoted ':' words (guestfish's command-line chaining). */

@@ -7,7 +7,29 @@ import { expect } from 'vitest';
 import { GuestkitError } from '../../src/errors/index.js';
 import { DT_DIR, DT_LNK, DT_REG, FsError, type FsDriver, type SyncDevice } from '../../src/fs/fs-driver.js';
 
-export { seededRandom } from '../../src/util/seeded-random.js';
+import { seededRandom } from '../../src/util/seeded-random.js';
+
+export { seededRandom };
+
+/**
+ * How many mutated inputs a fuzz test runs: its own variable (e.g. NTFS_FUZZ_ITERS),
+ * else FUZZ_ITERS (`npm run fuzz` sets 10,000 for every parser), else the CI slice.
+ */
+export function fuzzIterations(ownVariable: string, ciSlice: number): number {
+  const v = process.env[ownVariable] ?? process.env.FUZZ_ITERS;
+  const n = Number(v);
+  return v !== undefined && Number.isSafeInteger(n) && n > 0 ? n : ciSlice;
+}
+
+/**
+ * The longest one fuzz input (an open and its bounded walk) may take before it
+ * counts as a hang. Generous: a loaded machine stalls single inputs for
+ * seconds; an unbounded loop never ends.
+ */
+export const FUZZ_HANG_MS = 20_000;
+
+/** A test timeout that grows with the iterations (ms per iteration, at least the floor). */
+export const fuzzTimeout = (iterations: number, msEach: number, floor = 120_000): number => Math.max(floor, iterations * msEach);
 
 /** A read-only SyncDevice over (a prefix of) a buffer: a mutated image, maybe truncated. */
 export class MemSyncDevice implements SyncDevice {
@@ -101,58 +123,143 @@ export function walkFs(fs: FsDriver, stats: WalkStats, codes: Map<string, number
   }
 }
 
-export interface FuzzRun {
+/** One filesystem fuzz run: what varies between the drivers. */
+export interface FsFuzzSpec {
+  /** Printed at the start of the summary line, e.g. "ntfs". */
+  name: string;
+  seed: number;
+  iterations: number;
+  /** The good image; each iteration mutates a copy of it. */
+  good: Uint8Array;
+  /** Mutates `buf` in place; returns the length to expose (a truncation) and a description. */
+  mutate: (buf: Uint8Array, r: () => number) => { len: number; desc: string };
+  /** Opens the (mutated) image read-only. */
+  open: (device: SyncDevice) => FsDriver | Promise<FsDriver>;
+  limits: WalkLimits;
+  /**
+   * For WASM drivers: true when an error came from an abort that killed the
+   * module (counted; `restart` loads a fresh one). Absent: every error must be typed.
+   */
+  aborted?: (e: unknown) => boolean;
+  restart?: () => Promise<void>;
+}
+
+export interface FsFuzzResult {
   stats: WalkStats;
   openErrors: number;
-  slowest: number;
+  aborts: number;
+  slowestMs: number;
 }
 
 /**
- * Runs `iters` rounds over `buf`: mutate (recording undo entries), open the mutated
- * image read-only, walk it, undo. Anything but a typed error fails with the round's
- * seed, number and mutations; the summary line names `label`.
+ * Runs `iterations` mutated images: each is opened and walked, and only typed
+ * errors (or counted module aborts) may come out. Prints one summary line
+ * ("NAME fuzz: ...", collected by `npm run fuzz`).
  */
-export function fuzzRounds(o: {
-  label: string;
-  seed: number;
-  iters: number;
-  buf: Uint8Array;
-  limits: WalkLimits;
-  mutate: (undo: [number, Uint8Array][]) => { len: number; desc: string };
-  open: (dev: SyncDevice) => FsDriver;
-}): FuzzRun {
+export async function runFsFuzz(spec: FsFuzzSpec): Promise<FsFuzzResult> {
+  const r = seededRandom(spec.seed);
+  const buf = spec.good.slice();
   const stats = newWalkStats();
-  const codes = new Map<string, number>(), openCodes = new Map<string, number>();
-  let openErrors = 0, slowest = 0;
+  const codes = new Map<string, number>();
+  const openCodes = new Map<string, number>();
+  let openErrors = 0, aborts = 0, slowest = 0;
+  const abortSamples: string[] = [];
   const t0 = performance.now();
-  for (let iter = 0; iter < o.iters; iter++) {
-    const undo: [number, Uint8Array][] = [];
-    const { len, desc } = o.mutate(undo);
+  for (let iter = 0; iter < spec.iterations; iter++) {
+    buf.set(spec.good);
+    const { len, desc } = spec.mutate(buf, r);
     const ti = performance.now();
     let fs: FsDriver | undefined;
     try {
       try {
-        fs = o.open(new MemSyncDevice(o.buf, len));
+        fs = await spec.open(new MemSyncDevice(buf, len));
       } catch (e) {
         countTypedError(e, openCodes);
         openErrors++;
       }
       if (fs) {
         stats.opened++;
-        walkFs(fs, stats, codes, o.limits);
-        fs.close();
+        walkFs(fs, stats, codes, spec.limits);
+        attempt(stats, codes, () => fs!.close());
       }
     } catch (e) {
-      throw new Error(`seed ${o.seed} ${o.label} iteration ${iter} (ops ${desc}, length ${len}): untyped error ${String(e)}\n${(e as Error)?.stack}`, { cause: e });
+      if (!spec.aborted?.(e)) {
+        const where = `seed ${spec.seed} iteration ${iter} (ops ${desc}, length ${len})`;
+        throw new Error(`${where}: untyped error ${String(e)}\n${e instanceof Error ? e.stack : ''}`, { cause: e });
+      }
+      aborts++;
+      if (abortSamples.length < 5) abortSamples.push(`${iter}: ${e instanceof Error ? e.message : String(e)}`);
+      await spec.restart?.();
     }
     slowest = Math.max(slowest, performance.now() - ti);
-    for (let k = undo.length - 1; k >= 0; k--) o.buf.set(undo[k]![1], undo[k]![0]);
   }
   const secs = (performance.now() - t0) / 1000;
   console.log(
-    `${o.label} fuzz: seed ${o.seed}, ${o.iters} iterations in ${secs.toFixed(2)} s (slowest ${slowest.toFixed(0)} ms); ` +
+    `${spec.name} fuzz: seed ${spec.seed}, ${spec.iterations} iterations in ${secs.toFixed(2)} s (slowest ${slowest.toFixed(0)} ms); ` +
       `opened ${stats.opened}, open errors ${openErrors} ${JSON.stringify(Object.fromEntries(openCodes))}, ` +
-      `walk: ${stats.entries} entries, ${stats.reads} reads, ${stats.links} links, ${stats.opErrors} typed errors ${JSON.stringify(Object.fromEntries(codes))}`,
+      `walk: ${stats.entries} entries, ${stats.reads} reads, ${stats.links} links, ${stats.opErrors} typed errors ` +
+      `${JSON.stringify(Object.fromEntries(codes))}; aborts ${aborts}${abortSamples.length ? ` ${JSON.stringify(abortSamples)}` : ''}`,
   );
-  return { stats, openErrors, slowest };
+  return { stats, openErrors, aborts, slowestMs: slowest };
+}
+
+export interface FuzzResult {
+  stats: WalkStats;
+  /** Typed errors of the walks, and of the opens, by code. */
+  codes: Map<string, number>;
+  openCodes: Map<string, number>;
+  openErrors: number;
+  slowestMs: number;
+  seconds: number;
+}
+
+/**
+ * `iters` rounds on `buf`: `mutate` changes it in place (saving what it overwrote in
+ * `undo`, and saying which device length to expose), the volume is opened and
+ * walked, the bytes are restored. An untyped error fails naming the round.
+ */
+export function fuzzRounds(opts: {
+  label: string;
+  iters: number;
+  buf: Uint8Array;
+  mutate: (undo: [number, Uint8Array][]) => { len: number; desc: string };
+  open: (dev: SyncDevice) => FsDriver;
+  limits: WalkLimits;
+}): FuzzResult {
+  const stats = newWalkStats();
+  const codes = new Map<string, number>(), openCodes = new Map<string, number>();
+  let openErrors = 0, slowestMs = 0;
+  const t0 = performance.now();
+  for (let iter = 0; iter < opts.iters; iter++) {
+    const undo: [number, Uint8Array][] = [];
+    const { len, desc } = opts.mutate(undo);
+    const ti = performance.now();
+    let fs: FsDriver | undefined;
+    try {
+      try {
+        fs = opts.open(new MemSyncDevice(opts.buf, len));
+      } catch (e) {
+        countTypedError(e, openCodes);
+        openErrors++;
+      }
+      if (fs) {
+        stats.opened++;
+        walkFs(fs, stats, codes, opts.limits);
+        fs.close();
+      }
+    } catch (e) {
+      throw new Error(`${opts.label} iteration ${iter} (ops ${desc}, length ${len}): untyped error ${String(e)}\n${(e as Error)?.stack}`, { cause: e });
+    }
+    slowestMs = Math.max(slowestMs, performance.now() - ti);
+    for (let k = undo.length - 1; k >= 0; k--) opts.buf.set(undo[k]![1], undo[k]![0]);
+  }
+  return { stats, codes, openCodes, openErrors, slowestMs, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** One line saying what a fuzz run did. */
+export function fuzzSummary(label: string, iters: number, r: FuzzResult): string {
+  const s = r.stats;
+  return `${label}: ${iters} iterations in ${r.seconds.toFixed(2)} s (slowest ${r.slowestMs.toFixed(0)} ms); ` +
+    `opened ${s.opened}, open errors ${r.openErrors} ${JSON.stringify(Object.fromEntries(r.openCodes))}, ` +
+    `walk: ${s.entries} entries, ${s.reads} reads, ${s.links} links, ${s.opErrors} typed errors ${JSON.stringify(Object.fromEntries(r.codes))}`;
 }

@@ -68,15 +68,20 @@ export function checkTool(env: NodeJS.ProcessEnv, cmd: string, args: string[]): 
   return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 
-/** The errno of the FsError `fn` throws (any other outcome fails). */
-export function errno(fn: () => unknown): string {
+/** The FsError `fn` throws (any other outcome fails). */
+export function fsErrorOf(fn: () => unknown): FsError {
   try {
     fn();
   } catch (e) {
-    if (e instanceof FsError) return e.errno;
+    if (e instanceof FsError) return e;
     throw e;
   }
   throw new Error('expected an FsError');
+}
+
+/** The errno of the FsError `fn` throws (any other outcome fails). */
+export function errno(fn: () => unknown): string {
+  return fsErrorOf(fn).errno;
 }
 
 /** errno() for a function that may return a promise. */

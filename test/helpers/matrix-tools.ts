@@ -19,6 +19,8 @@ import { inspectionXml } from '../../tools/inspect/inspect-output.js';
 import { walkTree } from '../../tools/ls/ls-compute.js';
 import { formatRecord, type LsFormat } from '../../tools/ls/ls-output.js';
 import { walkGuest } from '../../tools/diff/diff-walk.js';
+import { OperationSelection } from '../../src/sysprep/operation-set.js';
+import { performOnFilesystems } from '../../src/sysprep/run.js';
 import { fileLine } from '../../tools/diff/diff-output.js';
 
 /** A fixture guest of the matrix. */
@@ -61,6 +63,9 @@ export interface MatrixTool {
   phase: 'bare' | 'mounted';
   run(ctx: MatrixContext): Promise<string>;
 }
+
+/** Files the sysprep tool seeds before running the default operations; which of them survive is its output. */
+const SYSPREP_SEEDS = ['/var/spool/mail/matrix', '/etc/matrix.bak', '/var/log/matrix.log', '/tmp/matrix/x', '/etc/ssh/ssh_host_matrix_key', '/etc/matrix-kept'];
 
 const lsFormat = (checksum: boolean): LsFormat => ({
   csv: false, human: false, uids: false, times: false, extraStats: false, checksum, now: 0,
@@ -149,6 +154,25 @@ export const MATRIX_TOOLS: MatrixTool[] = [
       await runCustomize({ g, facts: facts!, message: quiet, warning: quiet, info: quiet }, parsed);
       const st = (await g.lstatns(guest.customizeFile)) as Record<string, number>;
       return `${(st.st_mode! & 0o7777).toString(8)} ${Buffer.from(await g.readFile(guest.customizeFile)).toString('utf8')}\n${(await g.ls('/guestkit-matrix')).join(' ')}\n`;
+    },
+  },
+  {
+    // After customize (it writes too, into the same throw-away overlays): sysprep's default filesystem
+    // operations but customize (random seed and machine id are random), on a few seeded files.
+    name: 'sysprep',
+    phase: 'mounted',
+    run: async ({ g, facts }) => {
+      for (const p of SYSPREP_SEEDS) {
+        await g.mkdirP(p.slice(0, p.lastIndexOf('/')) || '/');
+        await g.write(p, 'seed');
+      }
+      const lines: string[] = [];
+      const note = (t: string) => { lines.push(t); };
+      const ops = new OperationSelection().selected().filter((op) => op.name !== 'customize');
+      const settings = { customize: emptyParsedOps(), users: { remove: new Set<string>(), keep: new Set<string>() }, scripts: [] };
+      await performOnFilesystems({ g, facts: facts!, message: note, warning: note, info: note, effects: { updateSystemCaStore: false }, settings }, ops);
+      for (const p of SYSPREP_SEEDS) lines.push(`${p}: ${(await g.exists(p)) ? 'kept' : 'removed'}`);
+      return `${lines.join('\n')}\n`;
     },
   },
 ];

@@ -8,6 +8,7 @@ import { Command, Option } from 'commander';
 import { buildAppliance } from '../../src/backend/appliance/build.js';
 import { runTool } from '../common/run-tool.js';
 import { hostFacts, missingProgram, testRun, type HostFacts, type HostProgram, type TestRun } from './appliance-check.js';
+import { examplesHelp } from '../common/tool-examples.js';
 
 const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 const words = (xs: string[]) => (xs.length ? xs.join(' ') : '(none)');
@@ -109,6 +110,7 @@ function buildCommand(): Command {
 export function applianceCommand(): Command {
   return new Command('appliance')
     .description('the appliance backend: check it (like libguestfs-test-tool) or rebuild it')
+    .addHelpText('after', examplesHelp('guestkit appliance check', 'guestkit appliance build'))
     .addCommand(checkCommand())
     .addCommand(buildCommand());
 }

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { addDriveOptions } from '../common/drive-options.js';
 import { openGuest } from '../common/open-guest.js';
 import { runTool } from '../common/run-tool.js';
+import { examplesHelp } from '../common/tool-examples.js';
 import { formatError } from '../../src/errors/index.js';
 import { guestPathResolver } from '../../src/inspect/windows-path.js';
 
@@ -10,7 +11,8 @@ export function catCommand(): Command {
   const cmd = new Command('cat')
     .description('display files in a virtual machine (virt-cat)')
     .argument('<files...>', 'guest paths to print')
-    .usage('[--options] -a disk.img file [file ...]');
+    .usage('[--options] -a disk.img file [file ...]')
+    .addHelpText('after', examplesHelp('guestkit cat -a disk.img -m /dev/sda1 /etc/os-release', "guestkit cat -a windows.img 'C:\\Windows\\win.ini'"));
   const driveOpts = addDriveOptions(cmd, { readOnlyDefault: true });
   cmd.action(async (files: string[]) => {
     await runTool('cat', async () => {

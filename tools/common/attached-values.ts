@@ -11,6 +11,9 @@ import type { Command, Option } from 'commander';
 /** Cannot occur in a real argument (argv strings have no NUL). */
 const BARE = '\u0000bare';
 
+/** An argParser sees this marker for a bare use (the flag without a value) before it is turned back. */
+export const isBareValue = (v: unknown) => v === BARE || v === undefined;
+
 export function attachedOptionalValues(cmd: Command): Command {
   // Commander marks a flag optional when its value placeholder has "[" — even inside "<dev[:mnt]>", which is required.
   const optional = () => cmd.options.filter((o: Option) => o.optional && !o.required);

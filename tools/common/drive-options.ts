@@ -9,6 +9,7 @@ import type { DriveConfig } from '../../src/backend/backend.js';
 import type { BackendNeeds } from '../../src/core/backend-choice.js';
 import type { GuestfsOptions } from '../../src/core/guestfs.js';
 import { GuestkitError } from '../../src/errors/index.js';
+import { isBareValue } from './attached-values.js';
 
 export interface MountSpec {
   device: string;
@@ -34,17 +35,45 @@ export function parseMountSpec(spec: string): MountSpec {
 }
 
 /** Adds the shared options to a command; returns a getter for their parsed values. */
-export function addDriveOptions(cmd: Command, opts: { readOnlyDefault: boolean; mounts?: boolean; secondGuest?: boolean }): () => DriveOptions {
+/** A tool's own option that adds a drive in command-line order with -a (fish's -N). */
+export interface ExtraDriveOption {
+  option: Option;
+  /** The drive the option's value stands for, or undefined when it adds none. */
+  toDrive(value: string, readonly: boolean): DriveConfig | undefined;
+}
+
+export function addDriveOptions(cmd: Command, opts: { readOnlyDefault: boolean; mounts?: boolean; secondGuest?: boolean; blocksize?: boolean; extraDrive?: ExtraDriveOption }): () => DriveOptions {
   const state: DriveOptions = { drives: [], drives2: [], mounts: [], inspect: false, verbose: false, trace: false };
   let format: string | undefined;
   let formatPending = false;
+  let blocksizePending = false;
+  let blocksizeError: GuestkitError | undefined;
   let readonly = opts.readOnlyDefault;
   let noLock = false;
   cmd.addOption(new Option('-a, --add <image>', 'add a disk image or NBD URI (repeatable)').argParser((file: string) => {
     state.drives.push({ file, format, readonly });
     formatPending = false;
+    blocksizePending = false;
     return file;
   }));
+  if (opts.extraDrive) {
+    const extra = opts.extraDrive;
+    cmd.addOption(extra.option.argParser((value: string) => {
+      const drive = extra.toDrive(value, readonly);
+      if (drive) state.drives.push(drive);
+      return value;
+    }));
+  }
+  if (opts.blocksize) {
+    // guestkit presents 512-byte sectors only: 512 is what every drive gets; 4096 cannot be honoured.
+    cmd.addOption(new Option('--blocksize [512|4096]', 'sector size of the disks of the following -a options (only 512 is supported)').argParser((v: string) => {
+      const size = isBareValue(v) ? 512 : Number(v);
+      if (size !== 512 && size !== 4096) blocksizeError ??= new GuestkitError('EINVAL', 'blocksize parameter is invalid');
+      else if (size !== 512) blocksizeError ??= new GuestkitError('ENOTSUP', `--blocksize=${v}: disks with ${size}-byte sectors are not supported: guestkit presents 512-byte sectors`);
+      blocksizePending = true;
+      return v;
+    }));
+  }
   if (opts.secondGuest) {
     cmd.addOption(new Option('-A, --add-second <image>', "add a disk image or NBD URI of the second guest (repeatable)").argParser((file: string) => {
       state.drives2.push({ file, format, readonly });
@@ -89,6 +118,8 @@ export function addDriveOptions(cmd: Command, opts: { readOnlyDefault: boolean; 
     if (formatPending && format !== undefined) {
       throw new GuestkitError('EINVAL', '--format parameter must appear before -a parameter');
     }
+    if (blocksizeError) throw blocksizeError;
+    if (blocksizePending) throw new GuestkitError('EINVAL', '--blocksize parameter must appear before -a parameter');
     if (noLock) for (const d of [...state.drives, ...state.drives2]) d.locking = false;
     return state;
   };

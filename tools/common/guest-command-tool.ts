@@ -13,6 +13,7 @@ import { addDriveOptions } from './drive-options.js';
 import { openGuest } from './open-guest.js';
 import { runTool } from './run-tool.js';
 import { SignalGuard } from './signal-guard.js';
+import { examplesHelp } from './tool-examples.js';
 import { GuestkitError } from '../../src/errors/index.js';
 import { FishShell } from '../../src/shell/fish.js';
 import { UsageError } from '../../src/shell/usage-error.js';
@@ -26,6 +27,8 @@ export interface GuestCommandSpec {
   writes: boolean;
   /** Commands it calls, for --backend=auto's choice. */
   commands: readonly string[];
+  /** Whole command lines, shown by --help and guestkit-TOOL(1). */
+  examples: readonly string[];
 }
 
 /** -d/-c name libvirt guests; guestkit has no libvirt connection, and says so rather than guessing. */
@@ -44,7 +47,8 @@ export function guestCommandTool(spec: GuestCommandSpec): Command {
   const cmd = new Command(spec.name)
     .description(spec.description)
     .argument('[words...]', spec.usage)
-    .usage(`[--options] -a disk.img ${spec.usage}`);
+    .usage(`[--options] -a disk.img ${spec.usage}`)
+    .addHelpText('after', examplesHelp(...spec.examples));
   const driveOpts = addDriveOptions(cmd, { readOnlyDefault: !spec.writes });
   const refuseLibvirt = addLibvirtRefusal(cmd);
   cmd.action(async (words: string[]) => {

@@ -9,5 +9,6 @@ export function copyInCommand(): Command {
     usage: 'file|dir [file|dir ...] /destination',
     writes: true,
     commands: ['tar-in'],
+    examples: ['guestkit copy-in -a disk.img ./hosts ./srv-tree /etc'],
   });
 }

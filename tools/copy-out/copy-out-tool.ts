@@ -9,5 +9,6 @@ export function copyOutCommand(): Command {
     usage: '/file|/dir [/file|/dir ...] localdir',
     writes: false,
     commands: ['tar-out'],
+    examples: ['guestkit copy-out -a disk.img /etc /tmp/out'],
   });
 }

@@ -7,6 +7,7 @@ import { runTool } from '../common/run-tool.js';
 import { copyDevice, copyStream, type CopyOptions } from './copy-compute.js';
 import { jsonLines, percentLines, terminalBar, type ProgressSink } from './copy-output.js';
 import { nullTarget, openNbdTarget, openQcow2FileTarget, openRawFileTarget, stdoutTarget, type CopyTarget } from './copy-targets.js';
+import { examplesHelp } from '../common/tool-examples.js';
 
 interface Flags {
   outputFormat: string;
@@ -71,6 +72,7 @@ export function copyCommand(): Command {
   return new Command('copy')
     .description('copy a disk image to a file, an NBD export or stdout, keeping it sparse (nbdcopy, qemu-img convert)')
     .usage('[-O raw|qcow2] [--allocated] [-p] SOURCE DESTINATION')
+    .addHelpText('after', examplesHelp('guestkit copy -O qcow2 -p disk.qcow2 /tmp/disk-copy.qcow2'))
     .helpOption('--help', 'display brief help')
     .argument('<source>', 'a disk image (any format), an NBD URI, or - for raw data on stdin')
     .argument('<destination>', 'a new file, an NBD URI, - for raw data on stdout, or null: to read and drop everything')

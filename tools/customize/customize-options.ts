@@ -26,13 +26,9 @@ operation fails, or the run is interrupted (Ctrl-C, SIGTERM), the image is left
 byte-for-byte as it was. A signal during the final commit is held until the
 commit is complete.`;
 
-export function buildCustomizeCommand(): { cmd: Command; options: () => CustomizeOptions } {
-  const cmd = new Command('customize')
-    .description(CUSTOMIZE_DESCRIPTION)
-    .usage('[--options] -a disk.img [-a disk.img ...]');
-  const drive = addDriveOptions(cmd, { readOnlyDefault: true, mounts: false });
-  const state: Omit<CustomizeOptions, 'drive'> = { parsed: emptyParsedOps(), dryRun: false, quiet: false, network: true };
-  const record = (fn: () => void) => {
+/** Runs option handlers until one throws; that first error is kept in state.error (reported before anything is opened). */
+export function firstErrorRecorder(state: { error?: unknown }): (fn: () => void) => void {
+  return (fn) => {
     if (state.error) return;
     try {
       fn();
@@ -40,25 +36,42 @@ export function buildCustomizeCommand(): { cmd: Command; options: () => Customiz
       state.error = e;
     }
   };
-  cmd.addOption(new Option('-n, --dry-run', 'perform a dry run: check and apply everything to a throw-away overlay, change nothing').argParser(() => { state.dryRun = true; return true; }));
-  cmd.addOption(new Option('--dryrun').hideHelp().argParser(() => { state.dryRun = true; return true; }));
-  cmd.addOption(new Option('-q, --quiet', 'no progress messages').argParser(() => { state.quiet = true; return true; }));
-  cmd.addOption(new Option('--network', 'enable the appliance network (default; the appliance has none)').argParser(() => { state.network = true; return true; }));
-  cmd.addOption(new Option('--no-network', 'disable the appliance network').argParser(() => { state.network = false; return false; }));
+}
+
+/**
+ * Every customize operation as an option of `cmd` (guestkit sysprep takes them
+ * too), recorded into `parsed` in command-line order through `record`.
+ */
+export function addOperationOptions(cmd: Command, parsed: ParsedOps, record: (fn: () => void) => void): void {
   for (const spec of OP_SPECS) {
     const flags = spec.arg === undefined ? `--${spec.name}` : `--${spec.name} <${spec.arg.replace(/[<>]/g, '')}>`;
     cmd.addOption(new Option(flags, spec.help).argParser((value: string | undefined) => {
-      record(() => applyOption(state.parsed, spec.name, spec.arg === undefined ? undefined : value));
+      record(() => applyOption(parsed, spec.name, spec.arg === undefined ? undefined : value));
       return value ?? true;
     }));
   }
   for (const u of UNSUPPORTED_OPS) {
     const flags = u.arg === undefined ? `--${u.name}` : `--${u.name} <${u.arg}>`;
     cmd.addOption(new Option(flags).hideHelp().argParser((value: string | undefined) => {
-      record(() => applyOption(state.parsed, u.name, value));
+      record(() => applyOption(parsed, u.name, value));
       return value ?? true;
     }));
   }
+}
+
+export function buildCustomizeCommand(): { cmd: Command; options: () => CustomizeOptions } {
+  const cmd = new Command('customize')
+    .description(CUSTOMIZE_DESCRIPTION)
+    .usage('[--options] -a disk.img [-a disk.img ...]');
+  const drive = addDriveOptions(cmd, { readOnlyDefault: true, mounts: false });
+  const state: Omit<CustomizeOptions, 'drive'> = { parsed: emptyParsedOps(), dryRun: false, quiet: false, network: true };
+  const record = firstErrorRecorder(state);
+  cmd.addOption(new Option('-n, --dry-run', 'perform a dry run: check and apply everything to a throw-away overlay, change nothing').argParser(() => { state.dryRun = true; return true; }));
+  cmd.addOption(new Option('--dryrun').hideHelp().argParser(() => { state.dryRun = true; return true; }));
+  cmd.addOption(new Option('-q, --quiet', 'no progress messages').argParser(() => { state.quiet = true; return true; }));
+  cmd.addOption(new Option('--network', 'enable the appliance network (default; the appliance has none)').argParser(() => { state.network = true; return true; }));
+  cmd.addOption(new Option('--no-network', 'disable the appliance network').argParser(() => { state.network = false; return false; }));
+  addOperationOptions(cmd, state.parsed, record);
   cmd.addHelpText('after', `
 Operations run in command-line order; passwords are set after the others.
 Examples:

@@ -6,11 +6,13 @@ import { runTool } from '../common/run-tool.js';
 import { GuestkitError } from '../../src/errors/index.js';
 import { dfRows, displayName } from './df-compute.js';
 import { dfLine, dfTitle, type DfFormat } from './df-output.js';
+import { examplesHelp } from '../common/tool-examples.js';
 
 export function dfCommand(): Command {
   const cmd = new Command('df')
     .description('display free space on virtual filesystems (virt-df)')
     .usage('[--options] -a disk.img [-a disk.img ...]')
+    .addHelpText('after', examplesHelp('guestkit df -a disk.img -h'))
     .helpOption('--help', 'display help')
     .option('--csv', 'comma-separated values')
     .option('-h, --human-readable', 'human-readable sizes')

@@ -17,6 +17,7 @@ import { parsePerlEdit, type PerlEdit } from '../../src/customize/perl-subst.js'
 import { replaceGuestFile, withGuestFile } from '../../src/edit/guest-file-edit.js';
 import { guestPathResolver } from '../../src/inspect/windows-path.js';
 import { runProgramOn } from '../../src/shell/host-command.js';
+import { examplesHelp } from '../common/tool-examples.js';
 
 const PROG = 'guestkit edit';
 
@@ -44,7 +45,8 @@ export function editCommand(): Command {
   const cmd = new Command('edit')
     .description('edit a file in a virtual machine (virt-edit)')
     .argument('[files...]', 'guest paths to edit, in turn')
-    .usage('[--options] -a disk.img [-e EXPR] [-b EXT] file [file ...]');
+    .usage('[--options] -a disk.img [-e EXPR] [-b EXT] file [file ...]')
+    .addHelpText('after', examplesHelp("guestkit edit -a disk.img /etc/hostname -e 's/^debian/web1/'"));
   const driveOpts = addDriveOptions(cmd, { readOnlyDefault: false });
   const refuseLibvirt = addLibvirtRefusal(cmd);
   cmd.addOption(new Option('-b, --backup <extension>', 'keep the original under its name plus this extension (e.g. .orig)'));

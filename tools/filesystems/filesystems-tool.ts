@@ -7,6 +7,7 @@ import { runTool } from '../common/run-tool.js';
 import { writeOut } from '../common/tool-output.js';
 import { computeRows, type Selection } from './filesystems-compute.js';
 import { formatRows, type OutputFormat } from './filesystems-output.js';
+import { examplesHelp } from '../common/tool-examples.js';
 
 interface Flags {
   all?: boolean;
@@ -36,6 +37,7 @@ export function filesystemsCommand(): Command {
   const cmd = new Command('filesystems')
     .description('list filesystems, partitions, block devices, LVM in a VM (virt-filesystems)')
     .usage('[--options] -a disk.img [-a disk.img ...]')
+    .addHelpText('after', examplesHelp('guestkit filesystems -a disk.img --all --long -h'))
     .helpOption('--help', 'display brief help')
     .option('--all', 'display everything')
     .option('--filesystems', 'display mountable filesystems')

@@ -1,67 +1,73 @@
-/** guestkit fish: guestfish. Commands on the command line (chained with ':'), from -f FILE, or on stdin. */
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
-import { Command, Option } from 'commander';
-import { addDriveOptions, guestfsOptions } from '../common/drive-options.js';
+/**
+ * guestkit fish: guestfish. Commands on the command line (chained with ':'),
+ * from -f FILE, on stdin, from --remote clients (--listen), or sent to a
+ * listening fish (--remote).
+ */
+import { Command } from 'commander';
+import { addDriveOptions } from '../common/drive-options.js';
 import { runTool } from '../common/run-tool.js';
-import { mountCommands, mountGuest, mountSpec } from '../common/open-guest.js';
+import { VERSION } from '../version.js';
 import { GuestkitError } from '../../src/errors/index.js';
-import { Guestfs } from '../../src/core/guestfs.js';
-import { FishShell } from '../../src/shell/fish.js';
-import { splitCommands } from '../../src/shell/tokenize.js';
+import { examplesHelp } from '../common/tool-examples.js';
+import { preparedHelp } from '../../src/shell/prepared-disks.js';
+import type { Word } from '../../src/shell/tokenize.js';
+import { addFishOptions, newFishFlags, preparedDriveOption, type FishFlags } from './fish-options.js';
+import { isListenerProcess, startListener } from './fish-listen.js';
 
 export function fishCommand(): Command {
   const cmd = new Command('fish')
     .description('the guest filesystem shell (guestfish)')
     .argument('[command...]', "commands to run, chained with ' : '")
     .usage('[--options] [-a disk.img ...] [command [: command ...]]')
+    .addHelpText('after', `
+Commands come from the command line (chained with ' : '), from -f FILE, or from standard input, one
+per line; each runs as soon as its line arrives. "Double quotes" interpret \\n \\t \\xHH escapes,
+'single quotes' do not; integers may be octal (0755) or hex (0x1ed); optional arguments are
+name:value words; a command written -cmd continues after an error, otherwise the first error
+stops the run with exit status 1. 'help' lists the commands, 'help CMD' documents one.`)
+    .addHelpText('after', examplesHelp('guestkit fish --ro -a disk.img run : list-filesystems : mount-ro /dev/sda2 / : cat /etc/hostname', 'guestkit fish -a disk.img -i -f script.gf'))
     .passThroughOptions()
     .allowUnknownOption(false);
-  const driveOpts = addDriveOptions(cmd, { readOnlyDefault: false });
-  cmd.addOption(new Option('-f, --file <script>', 'read commands from the file'));
-  cmd.action(async (words: string[], options: { file?: string }) => {
+  const flags = newFishFlags();
+  const driveOpts = addDriveOptions(cmd, { readOnlyDefault: false, blocksize: true, extraDrive: preparedDriveOption(flags) });
+  addFishOptions(cmd, flags);
+  cmd.action(async (args: string[]) => {
     await runTool('fish', async () => {
       const o = driveOpts();
-      // Nothing is read ahead: auto decides at launch from the drives, and the
-      // handle moves to the appliance if a later command needs it.
-      const g = new Guestfs(guestfsOptions(o, { commands: mountCommands(o.mounts) }));
-      const shell = new FishShell(g, { out: process.stdout, err: process.stderr }, { newHandle: () => new Guestfs(guestfsOptions(o, { commands: mountCommands(o.mounts) })) });
-      shell.trace = o.trace;
-      try {
-        for (const d of o.drives) g.addDrive(d.file, { format: d.format, readonly: d.readonly, locking: d.locking });
-        if (o.inspect && o.mounts.length > 0) throw new GuestkitError('EINVAL', 'cannot use -i and -m together: -i mounts the guest as inspection finds it');
-        // -i and -m imply launch, as in guestfish.
-        if (o.inspect || o.mounts.length > 0) {
-          await g.launch();
-          if (o.inspect) await mountGuest(g, o, 'fish', o.drives.every((d) => d.readonly));
-          for (const m of o.mounts) await mountSpec(g, m, o.drives.every((d) => d.readonly));
-        }
-        if (options.file) return await shell.runLines(lines(createReadStream(options.file)));
-        if (words.length > 0) return await shell.runCommands(splitCommands(words.map((w) => ({ text: w, quoted: false }))));
-        if (!process.stdin.isTTY) return await shell.runLines(lines(process.stdin));
-        return await interactive(shell);
-      } finally {
-        await shell.g.close();
-      }
+      if (flags.error) throw flags.error;
+      const words = args.map((text): Word => ({ text, quoted: false }));
+      // The command table and the handle are loaded only when a session needs them: a --remote client stays light.
+      return (await earlyExit(flags, words)) ?? (await (await import('./fish-session.js')).session(o, flags, words));
     });
   });
   return cmd;
 }
 
-/** Lines as they arrive: each is handed over as soon as its newline (or the end) is read. */
-function lines(input: NodeJS.ReadableStream): AsyncIterable<string> {
-  return createInterface({ input, crlfDelay: Infinity, terminal: false });
+/** The flags that answer without a handle: -V, -h, -N help, --remote, --listen's parent. */
+async function earlyExit(flags: FishFlags, words: Word[]): Promise<number | undefined> {
+  if (flags.version) return print(`guestkit fish ${VERSION}\n`);
+  if (flags.cmdHelp !== undefined) {
+    const name = flags.cmdHelp === true ? (words[0] && !words[0].text.startsWith('-') ? words[0].text : undefined) : flags.cmdHelp;
+    const { commandHelp, helpList } = await import('../../src/shell/help.js');
+    if (name === undefined) return print(helpList());
+    const text = commandHelp(name);
+    if (!text) throw new GuestkitError('EINVAL', `${name}: command not known, use -h to list all commands`);
+    return print(text);
+  }
+  if (flags.preparedHelp) return print(preparedHelp());
+  if (flags.listen && flags.remote !== undefined) throw new GuestkitError('EINVAL', 'cannot use --listen and --remote options at the same time');
+  if (flags.listen && words.length > 0) throw new GuestkitError('EINVAL', 'extra parameters on the command line with --listen flag');
+  if (flags.listen && flags.file !== undefined) throw new GuestkitError('EINVAL', 'cannot use --listen and --file options at the same time');
+  if (flags.remote !== undefined) {
+    const { runRemote } = await import('./fish-remote.js');
+    return runRemote(flags.remote, words, { file: flags.file, pipeError: flags.pipeError });
+  }
+  if (flags.listen && !isListenerProcess()) return startListener(flags.csh);
+  return undefined;
 }
 
-async function interactive(shell: FishShell): Promise<number> {
-  process.stdout.write("\nWelcome to guestkit fish, the guest filesystem shell.\n\nType: 'help' for help on commands\n      'quit' to quit the shell\n\n");
-  const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: '><fs> ' });
-  rl.prompt();
-  for await (const line of rl) {
-    // Interactive: an error is reported and the session goes on.
-    if ((await shell.runLine(line)) === 'quit') break;
-    rl.prompt();
-  }
-  rl.close();
+async function print(text: string): Promise<number> {
+  await new Promise<void>((r) => process.stdout.write(text, () => r()));
   return 0;
 }
+

@@ -14,6 +14,7 @@ import { GuestkitError } from '../../src/errors/index.js';
 import { inspectedRoot } from '../../src/inspect/session.js';
 import { mountOs } from '../../src/inspect/mount-inspected.js';
 import { kernelDestName, pickKernelFiles } from '../../src/inspect/kernel-files.js';
+import { examplesHelp } from '../common/tool-examples.js';
 
 interface GetKernelFlags {
   output?: string;
@@ -25,7 +26,8 @@ interface GetKernelFlags {
 export function getKernelCommand(): Command {
   const cmd = new Command('get-kernel')
     .description('extract kernel and ramdisk from a guest (virt-get-kernel)')
-    .usage('[--options] -a disk.img [-o DIR]');
+    .usage('[--options] -a disk.img [-o DIR]')
+    .addHelpText('after', examplesHelp('guestkit get-kernel -a disk.img -o /tmp/kernels --unversioned-names'));
   const driveOpts = addDriveOptions(cmd, { readOnlyDefault: true, mounts: false });
   const refuseLibvirt = addLibvirtRefusal(cmd);
   cmd.addOption(new Option('-o, --output <directory>', 'output directory (default: the current directory)'));

@@ -4,6 +4,7 @@ import { runTool } from '../common/run-tool.js';
 import { writeOut } from '../common/tool-output.js';
 import { computeInfo } from './info-compute.js';
 import { formatInfoJson, formatInfoText } from './info-output.js';
+import { examplesHelp } from '../common/tool-examples.js';
 
 interface Flags {
   json?: boolean;
@@ -15,6 +16,7 @@ export function infoCommand(): Command {
   return new Command('info')
     .description('describe a disk image: format, sizes, backing chain, partitions, filesystems (qemu-img info, nbdinfo)')
     .usage('[--json] [--map] [--format=FMT] DRIVE')
+    .addHelpText('after', examplesHelp('guestkit info disk.qcow2', 'guestkit info --map --json nbd://localhost:10809/disk'))
     .helpOption('--help', 'display brief help')
     .argument('<drive>', 'a disk image or an NBD URI')
     .option('--json', 'machine-readable output')

@@ -6,11 +6,13 @@ import { addDriveOptions, guestfsOptions } from '../common/drive-options.js';
 import { runTool } from '../common/run-tool.js';
 import { computeInspection } from './inspect-compute.js';
 import { inspectionJson, inspectionXml } from './inspect-output.js';
+import { examplesHelp } from '../common/tool-examples.js';
 
 export function inspectCommand(): Command {
   const cmd = new Command('inspect')
     .description('display information about a virtual machine (virt-inspector)')
-    .usage('[--options] -a disk.img [-a disk.img ...]');
+    .usage('[--options] -a disk.img [-a disk.img ...]')
+    .addHelpText('after', examplesHelp('guestkit inspect -a disk.img', 'guestkit inspect --json --no-applications -a disk.img'));
   const driveOpts = addDriveOptions(cmd, { readOnlyDefault: true, mounts: false });
   cmd.addOption(new Option('--json', 'print JSON instead of XML'));
   cmd.addOption(new Option('--no-applications', 'do not list the installed applications'));

@@ -9,6 +9,7 @@ import type { Guestfs } from '../../src/core/guestfs.js';
 import { guestPathResolver } from '../../src/inspect/windows-path.js';
 import { walkTree } from './ls-compute.js';
 import { formatRecord, type LsFormat } from './ls-output.js';
+import { examplesHelp } from '../common/tool-examples.js';
 
 interface LsOptions extends ListingFlags {
   long?: boolean;
@@ -20,6 +21,7 @@ export function lsCommand(): Command {
     .description('list files in a virtual machine (virt-ls)')
     .argument('<directories...>', 'guest directories to list')
     .usage('[--options] -a disk.img directory [directory ...]')
+    .addHelpText('after', examplesHelp('guestkit ls -a disk.img -m /dev/sda1 -lR --uids /home', 'guestkit ls -a disk.img /etc'))
     .helpOption('--help', 'display help')
     .option('-l, --long', 'long listing (the guest\'s ls -la); with -R, one line per file')
     .option('-R, --recursive', 'recursive listing')

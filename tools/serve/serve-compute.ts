@@ -64,7 +64,7 @@ async function listen(server: net.Server, o: ServeOptions, socketPath: string | 
 
 /** Serves until done; returns the exit status (the captive command's, or 0). */
 export async function serve(o: ServeOptions, onListening?: (l: Listening) => void): Promise<number> {
-  const device: BlockDevice = await openDrive({ file: o.drive, format: o.format, readOnly: o.mode !== 'in-place' });
+  const device: BlockDevice = await openDrive({ file: o.drive, format: o.format, readOnly: o.mode !== 'in-place', journaled: false });
   let tmpDir: string | undefined;
   const server = net.createServer();
   const sockets = new Set<net.Socket>();

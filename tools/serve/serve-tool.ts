@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { ErrnoError } from '../../src/errors/index.js';
 import { runTool } from '../common/run-tool.js';
 import { serve, type WriteMode } from './serve-compute.js';
+import { examplesHelp } from '../common/tool-examples.js';
 
 interface Flags {
   readOnly?: boolean;
@@ -29,6 +30,7 @@ export function serveCommand(): Command {
   return new Command('serve')
     .description('export a disk image over NBD (qemu-nbd, nbdkit): read-only unless --rw or --in-place')
     .usage('[-k SOCKET | -p PORT [-b ADDR]] [-x NAME] [--rw | --in-place] [--run CMD] DRIVE')
+    .addHelpText('after', examplesHelp("guestkit serve --run 'nbdinfo --map \"$uri\"' disk.qcow2", 'guestkit serve -k /tmp/nbd.sock --rw disk.img'))
     .helpOption('--help', 'display brief help')
     .argument('<drive>', 'a disk image (any format) or an NBD URI')
     .option('-r, --read-only', 'export read-only (the default)')

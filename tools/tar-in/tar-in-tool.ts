@@ -9,5 +9,6 @@ export function tarInCommand(): Command {
     usage: 'data.tar /destination [compress:gzip|xz|...]',
     writes: true,
     commands: ['tar-in'],
+    examples: ['guestkit tar-in -a disk.img homes.tar.gz /home compress:gzip'],
   });
 }

@@ -9,5 +9,6 @@ export function tarOutCommand(): Command {
     usage: '/dir files.tar [compress:gzip|xz|...] [numericowner:true] [excludes:"PATTERN ..."]',
     writes: false,
     commands: ['tar-out'],
+    examples: ['guestkit tar-out -a disk.img /etc - | tar -tvf -'],
   });
 }

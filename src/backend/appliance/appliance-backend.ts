@@ -27,6 +27,7 @@ import { ErrnoError, GuestkitError, ImageError } from '../../errors/index.js';
 import type { Backend, DriveConfig } from '../backend.js';
 import { CAPABILITIES } from '../capabilities.js';
 import { Qcow2Overlay } from '../../block/qcow2-overlay.js';
+import { settleInterruptedCommit } from '../../block/external-open.js';
 import { AgentClient, type AgentReply, type RequestType } from './agent-client.js';
 import { AGENT_PORT_NAME, buildAppliance, type Appliance } from './build.js';
 import { hasExited, removeDir, spawnTracked, stopChild, trackDir, waitExit } from './children.js';
@@ -165,6 +166,7 @@ export class ApplianceBackend implements Backend {
     const t0 = Date.now();
     this.configs = drives;
     try {
+      for (const d of drives) await settleInterruptedCommit(d);
       await this.doLaunch(await this.overlayTransactional(drives), t0);
     } catch (e) {
       await this.teardown(false);
@@ -506,7 +508,7 @@ export class ApplianceBackend implements Backend {
         served.push(d);
         continue;
       }
-      const ov = await Qcow2Overlay.create(d.file, d.format);
+      const ov = await Qcow2Overlay.create(d.file, d.format, d.locking);
       this.overlays.push(ov);
       served.push({ file: ov.path, format: 'qcow2', readonly: false });
     }

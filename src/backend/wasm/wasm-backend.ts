@@ -18,7 +18,7 @@ import { BridgeServer } from './block-bridge.js';
 import { takeFsWorker } from './fs-worker.js';
 import { DeviceMap, type DeviceEntry } from './device-map.js';
 import type { MountRequest, WorkerArgs, WorkerOpName, WorkerRequest, WorkerResponse, WorkerResult } from './worker-protocol.js';
-import { CAPABILITIES } from '../capabilities.js';
+import { CAPABILITIES, READ_ONLY_FORMATS } from '../capabilities.js';
 import { timingMark } from '../../util/timing-trace.js';
 
 interface Pending {
@@ -164,6 +164,8 @@ export class WasmBackend implements Backend {
       const disk = this.configs[entry.drive]?.file ?? device;
       throw new ErrnoError('EINVAL', `${device} (${disk}): no filesystem found on this device: wrong device, or not a disk image`, { disk });
     }
+    // An ISO mounted read-write is mounted read-only, as mount(8) does with it.
+    if (READ_ONLY_FORMATS.has(probe.type)) readOnly = true;
     const serves = readOnly ? this.capabilities.mountsReadOnly : this.capabilities.mountsReadWrite;
     if (!serves.has(probe.type)) {
       if (this.capabilities.mountsReadOnly.has(probe.type)) throw new ReadOnlyInWasmError(device, probe.type);

@@ -37,7 +37,7 @@ async function openDriver(req: MountRequest): Promise<FsDriver> {
       // A module that aborted stays unusable: mount with a fresh instance.
       if (!ext2Module || ext2Module.dead) ext2Module = await loadExt2Module();
       return openExt2(ext2Module, device, { readOnly: req.mountReadOnly });
-    // NTFS, FAT, XFS and btrfs load on first use: the worker boots faster for the common ext case.
+    // NTFS, FAT, XFS, btrfs and ISO 9660 load on first use: the worker boots faster for the common ext case.
     case 'vfat': {
       const { openFat } = await import('../../fs/fat/fat-driver.js');
       return openFat(device, { readOnly: req.mountReadOnly });
@@ -54,6 +54,10 @@ async function openDriver(req: MountRequest): Promise<FsDriver> {
     case 'btrfs': {
       const { openBtrfs } = await import('../../fs/btrfs/btrfs-driver.js');
       return openBtrfs(device, { readOnly: req.mountReadOnly, options: req.options });
+    }
+    case 'iso9660': {
+      const { openIso9660 } = await import('../../fs/iso9660/iso-driver.js');
+      return openIso9660(device, { readOnly: req.mountReadOnly });
     }
     default:
       throw new FsError('ENOTSUP', `${req.device}: filesystem type '${req.fsType}' is not supported by the wasm backend: use --backend=appliance`);

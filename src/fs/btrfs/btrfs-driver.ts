@@ -12,7 +12,7 @@
  */
 import { FsError, type Attr, type DirEntry, type FsDriver, type StatVfs, type SyncDevice } from '../fs-driver.js';
 import { Lru } from '../../util/lru.js';
-import { ReadOnlyDriver, indexDirectory, type DirIndex } from '../read-only-driver.js';
+import { ReadOnlyDriver } from '../read-only-driver.js';
 import { ChunkMap, parseChunk, readMapped, sysChunks } from './chunks.js';
 import { decompress } from './compression.js';
 import {
@@ -32,6 +32,12 @@ const EMPTY_SUBVOL_DIR = 2;
 const MAXPATHLEN = 4096;
 const FT_TO_DT = [0, 8, 4, 2, 6, 1, 12, 10];
 const INODE_CACHE = 8192, DIR_CACHE = 64, EXTENT_CACHE = 1024, DECODED_CACHE = 16;
+
+/** A directory's entries in readdir order, with a name index for lookup. */
+interface DirIndex {
+  entries: DirEntry[];
+  byName: Map<string, number>;
+}
 
 interface Slot {
   /** Subvolume id, or 0 for an empty placeholder directory. */
@@ -140,7 +146,7 @@ export class BtrfsDriver extends ReadOnlyDriver implements FsDriver {
     };
   }
 
-  protected dirIndex(h: number): DirIndex {
+  private dirIndex(h: number): DirIndex {
     const hit = this.dirs.get(h);
     if (hit) return hit;
     const ip = this.inode(h);
@@ -166,9 +172,21 @@ export class BtrfsDriver extends ReadOnlyDriver implements FsDriver {
         }
       });
     }
-    const idx = indexDirectory(entries);
+    const byName = new Map<string, number>();
+    for (const e of entries) byName.set(e.name, e.ino);
+    const idx = { entries, byName };
     this.dirs.set(h, idx);
     return idx;
+  }
+
+  lookup(dir: number, name: string): number {
+    const ino = this.dirIndex(dir).byName.get(name);
+    if (ino === undefined) throw new FsError('ENOENT', `${name}: No such file or directory`);
+    return ino;
+  }
+
+  readdir(dir: number): DirEntry[] {
+    return this.dirIndex(dir).entries.map((e) => ({ ...e }));
   }
 
   /** The handle of a subvolume's root directory as it appears inside its parent. */
@@ -267,6 +285,9 @@ export class BtrfsDriver extends ReadOnlyDriver implements FsDriver {
     return hit.id;
   }
 
+  protected refusal(op: string): string {
+    return `btrfs: ${op}: the wasm backend reads btrfs only: use --backend=appliance to write`;
+  }
   close(): void {
     this.closed = true;
   }

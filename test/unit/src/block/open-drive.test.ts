@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuestkitError, ImageError } from '../../../../src/errors/index.js';
 import { NbdDevice } from '../../../../src/block/nbd/client.js';
 import { openDrive } from '../../../../src/block/open-drive.js';
+import { JournaledDevice } from '../../../../src/block/journaled-device.js';
 import { OverlayDevice } from '../../../../src/block/overlay.js';
 import { liveQemuNbdCount } from '../../../../src/block/qemu-nbd.js';
 import { RawFileDevice } from '../../../../src/block/raw-file.js';
@@ -67,9 +68,11 @@ describe('openDrive', () => {
   it('qcow2 read-write', async () => {
     const p = makeQcow2('rw.qcow2');
     const d = await openDrive({ file: p, readOnly: false, format: 'qcow2' });
-    expect(d).toBeInstanceOf(NbdDevice);
+    // Writes reach the image through the journal at each flush (and at close).
+    expect(d).toBeInstanceOf(JournaledDevice);
     await d.write(2 * MiB, new Uint8Array([9, 8, 7]));
     await d.close();
+    expect(fs.existsSync(`${p}.guestkit-journal`)).toBe(false);
     const out = execFileSync('qemu-io', ['-f', 'qcow2', '-r', '-c', 'read -v 2M 3', p], { encoding: 'utf8' });
     expect(out).toMatch(/00200000:\s+09 08 07/);
   });
@@ -78,10 +81,17 @@ describe('openDrive', () => {
     const p = path.join(dir, 'disk.img');
     fs.writeFileSync(p, Buffer.alloc(MiB, 0x11));
     const rw = await openDrive({ file: p, readOnly: false });
-    expect(rw).toBeInstanceOf(RawFileDevice);
+    expect(rw).toBeInstanceOf(JournaledDevice);
     await rw.write(0, new Uint8Array([0x22]));
-    await rw.close();
+    expect(fs.readFileSync(p)[0]).toBe(0x11); // not before a flush
+    await rw.flush();
     expect(fs.readFileSync(p)[0]).toBe(0x22);
+    await rw.write(1, new Uint8Array([0x33]));
+    await rw.close();
+    expect([...fs.readFileSync(p).subarray(0, 3)]).toEqual([0x22, 0x33, 0x11]);
+    const direct = await openDrive({ file: p, readOnly: false, journaled: false });
+    expect(direct).toBeInstanceOf(RawFileDevice);
+    await direct.close();
     const before = sha(p);
     const ro = await openDrive({ file: p, readOnly: true });
     expect(ro).toBeInstanceOf(OverlayDevice);

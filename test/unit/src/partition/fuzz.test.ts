@@ -13,14 +13,14 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { seededRandom } from '../../../helpers/fuzz-walk.js';
+import { fuzzIterations, fuzzTimeout, seededRandom, FUZZ_HANG_MS } from '../../../helpers/fuzz-walk.js';
 import { GuestkitError } from '../../../../src/errors/index.js';
 import { hostToolEnv, makeTempDir } from '../../../helpers/host-tools.js';
 import { MemoryDevice } from '../../../helpers/mem-device.js';
 import { readPartitionTable, SECTOR } from '../../../../src/partition/partition-table.js';
 
 const SEED = Number(process.env.PART_FUZZ_SEED ?? 0x9a27);
-const ITERS = Number(process.env.PART_FUZZ_ITERS ?? 3000);
+const ITERS = fuzzIterations('PART_FUZZ_ITERS', 3000);
 const env = hostToolEnv();
 const tmp = makeTempDir('gk-part-fuzz-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -179,9 +179,9 @@ describe('partition table fuzz', () => {
       `partition fuzz: seed ${SEED}, ${ITERS} iterations in ${secs.toFixed(2)} s (slowest ${slowest.toFixed(1)} ms); ` +
         `${JSON.stringify(stats)}; typed errors by code ${JSON.stringify(Object.fromEntries(codes))}`,
     );
-    expect(slowest).toBeLessThan(2000);
+    expect(slowest).toBeLessThan(FUZZ_HANG_MS);
     // the mutations must reach the parsers, not just break the signatures
     expect(stats.msdos).toBeGreaterThan(ITERS / 10);
     expect(stats.gpt).toBeGreaterThan(ITERS / 10);
-  });
+  }, fuzzTimeout(ITERS, 20));
 });

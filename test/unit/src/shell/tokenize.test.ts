@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitCommands, tokenize } from '../../../../src/shell/tokenize.js';
+import { splitCommands, tokenize, tokenizeLine } from '../../../../src/shell/tokenize.js';
 import { parseBool, parseInteger, convertArgs } from '../../../../src/shell/convert.js';
 import { findCommand } from '../../../../src/api/commands.js';
 
@@ -57,5 +57,18 @@ describe('fish argument conversion', () => {
     expect(() => convertArgs(findCommand('chmod')!, tokenize('0755'))).toThrow(
       "error: incorrect number of arguments\nusage: chmod mode path\ntype 'help chmod' for more help on chmod\n",
     );
+  });
+});
+
+describe('fish pipes', () => {
+  it("takes the rest of the line after an argument starting with '|' as the host command", () => {
+    expect(tokenizeLine('cat /etc/passwd | grep root | wc -l')).toEqual({ words: [{ text: 'cat', quoted: false }, { text: '/etc/passwd', quoted: false }], pipe: ' grep root | wc -l' });
+    expect(tokenizeLine('echo a |tr a b').pipe).toBe('tr a b');
+  });
+
+  it("leaves '|' inside a word, in quotes, or as the command name alone", () => {
+    expect(tokenizeLine('echo a|b').pipe).toBeUndefined();
+    expect(tokenizeLine('echo "|x"')).toEqual({ words: [{ text: 'echo', quoted: false }, { text: '|x', quoted: true }] });
+    expect(tokenizeLine('|echo').pipe).toBeUndefined();
   });
 });

@@ -17,14 +17,14 @@ import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'nod
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fuzzRounds, isTypedError, MemSyncDevice, newWalkStats, seededRandom, walkFs } from '../../../../helpers/fuzz-walk.js';
+import { FUZZ_HANG_MS, fuzzIterations, fuzzRounds, fuzzSummary, fuzzTimeout, isTypedError, MemSyncDevice, newWalkStats, seededRandom, walkFs } from '../../../../helpers/fuzz-walk.js';
 import { makeTempDir, pattern } from '../../../../helpers/host-tools.js';
 import { openBtrfs } from '../../../../../src/fs/btrfs/btrfs-driver.js';
 import { decompress } from '../../../../../src/fs/btrfs/compression.js';
 import { crc32c } from '../../../../../src/fs/xfs/crc32c.js';
 
 const SEED = Number(process.env.BTRFS_FUZZ_SEED ?? 0xb7f5);
-const ITERS = Number(process.env.BTRFS_FUZZ_ITERS ?? 600);
+const ITERS = fuzzIterations('BTRFS_FUZZ_ITERS', 600);
 const tmp = makeTempDir('gk-btrfs-fuzz-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const LIMITS = { maxSteps: 300, readCap: 64 * 1024, chunk: 16 * 1024 };
@@ -113,15 +113,17 @@ describe('btrfs fuzz', () => {
     }
     const r = seededRandom(SEED);
     const buf = good.slice();
-    const { stats, slowest } = fuzzRounds({
-      label: 'btrfs', seed: SEED, iters: ITERS, buf, limits: LIMITS,
+    const res = fuzzRounds({
+      label: 'btrfs', iters: ITERS, buf, limits: LIMITS,
       mutate: (undo) => mutate(buf, regions, r, undo),
       open: (dev) => openBtrfs(dev, { readOnly: true }),
     });
-    expect(slowest).toBeLessThan(5000);
-    expect(stats.opened).toBeGreaterThan(ITERS / 3);
-    expect(stats.opErrors).toBeGreaterThan(0);
-  }, 120_000);
+    console.log(fuzzSummary(`btrfs (seed ${SEED})`, ITERS, res));
+    expect(res.slowestMs).toBeLessThan(FUZZ_HANG_MS);
+    // the mutations must reach past the superblock checks
+    expect(res.stats.opened).toBeGreaterThan(ITERS / 3);
+    expect(res.stats.opErrors).toBeGreaterThan(0);
+  }, fuzzTimeout(ITERS, 150));
 
   it('the zlib, LZO and zstd decoders give only typed errors on mutated and random streams', () => {
     const text = Buffer.from('a compressible line of text, again and again\n'.repeat(3000)).subarray(0, 128 * 1024);

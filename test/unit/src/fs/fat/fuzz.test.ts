@@ -13,15 +13,13 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attempt, isTypedError, newWalkStats, seededRandom, walkFs, MemSyncDevice } from '../../../../helpers/fuzz-walk.js';
-import { GuestkitError } from '../../../../../src/errors/index.js';
-import { FsError, type FsDriver } from '../../../../../src/fs/fs-driver.js';
+import { fuzzIterations, fuzzTimeout, newWalkStats, runFsFuzz, walkFs, MemSyncDevice, FUZZ_HANG_MS } from '../../../../helpers/fuzz-walk.js';
 import { hostToolEnv, makeTempDir, pattern, resolve, runTool } from '../../../../helpers/host-tools.js';
 import { openFat } from '../../../../../src/fs/fat/fat-driver.js';
 import { readGeometry } from '../../../../../src/fs/fat/fat-layout.js';
 
 const SEED = Number(process.env.FAT_FUZZ_SEED ?? 0xfa7);
-const ITERS = Number(process.env.FAT_FUZZ_ITERS ?? 2000);
+const ITERS = fuzzIterations('FAT_FUZZ_ITERS', 2000);
 const env = hostToolEnv({ TZ: 'UTC', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', MTOOLS_SKIP_CHECK: '1' });
 const tmp = makeTempDir('gk-fat-fuzz-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -146,57 +144,15 @@ describe('FAT fuzz', () => {
       fs.close();
     }
 
-    const r = seededRandom(SEED);
-    const buf = good.slice();
-    const stats = newWalkStats();
-    const codes = new Map<string, number>();
-    const openCodes = new Map<string, number>();
-    let openErrors = 0, aborts = 0, slowest = 0;
-    const abortSamples: string[] = [];
-    const t0 = performance.now();
-    for (let iter = 0; iter < ITERS; iter++) {
-      buf.set(good);
-      const { len, desc } = mutate(buf, regions, r);
-      const where = `seed ${SEED} iteration ${iter} (ops ${desc}, length ${len})`;
-      const ti = performance.now();
-      let fs: FsDriver | undefined;
-      try {
-        try {
-          fs = await openFat(new MemSyncDevice(buf, len), { readOnly: true });
-        } catch (e) {
-          if (!isTypedError(e)) throw e;
-          openErrors++;
-          const code = e instanceof FsError ? e.errno : (e as GuestkitError).code;
-          openCodes.set(code, (openCodes.get(code) ?? 0) + 1);
-        }
-        if (fs) {
-          stats.opened++;
-          walkFs(fs, stats, codes, { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK });
-          attempt(stats, codes, () => fs!.close());
-        }
-      } catch (e) {
-        if (!isAbort(e)) {
-          const stack = e instanceof Error ? e.stack : String(e);
-          throw new Error(`${where}: untyped error ${String(e)}\n${stack}`, { cause: e });
-        }
-        aborts++;
-        if (abortSamples.length < 5) abortSamples.push(`${iter}: ${(e as Error).message}`);
-        try {
-          fs?.close();
-        } catch {
-          /* dead instance */
-        }
-      }
-      slowest = Math.max(slowest, performance.now() - ti);
-    }
-    const secs = (performance.now() - t0) / 1000;
-    console.log(
-      `fat fuzz: seed ${SEED}, ${ITERS} iterations in ${secs.toFixed(2)} s (slowest ${slowest.toFixed(0)} ms); ` +
-        `opened ${stats.opened}, open errors ${openErrors} ${JSON.stringify(Object.fromEntries(openCodes))}, ` +
-        `walk: ${stats.entries} entries, ${stats.reads} reads, ${stats.opErrors} typed errors ` +
-        `${JSON.stringify(Object.fromEntries(codes))}; aborts ${aborts}${abortSamples.length ? ` ${JSON.stringify(abortSamples)}` : ''}`,
-    );
-    expect(slowest).toBeLessThan(5000);
-    expect(stats.opened).toBeGreaterThan(ITERS / 5);
-  }, 120_000);
+    const res = await runFsFuzz({
+      name: 'fat', seed: SEED, iterations: ITERS, good,
+      mutate: (buf, r) => mutate(buf, regions, r),
+      open: (dev) => openFat(dev, { readOnly: true }),
+      limits: { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK },
+      // js-fatfs aborts kill only the instance: the next open gets a fresh one
+      aborted: isAbort,
+    });
+    expect(res.slowestMs).toBeLessThan(FUZZ_HANG_MS);
+    expect(res.stats.opened).toBeGreaterThan(ITERS / 5);
+  }, fuzzTimeout(ITERS, 60));
 });

@@ -15,14 +15,12 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { attempt, isTypedError, newWalkStats, seededRandom, walkFs, MemSyncDevice } from '../../../../helpers/fuzz-walk.js';
-import { GuestkitError } from '../../../../../src/errors/index.js';
-import { FsError, type FsDriver } from '../../../../../src/fs/fs-driver.js';
+import { fuzzIterations, fuzzTimeout, newWalkStats, runFsFuzz, walkFs, MemSyncDevice, FUZZ_HANG_MS } from '../../../../helpers/fuzz-walk.js';
 import { FileDevice, hostToolEnv, makeTempDir, pattern, resolve, runTool } from '../../../../helpers/host-tools.js';
 import { loadNtfsModule, openNtfs, type NtfsModule } from '../../../../../src/fs/ntfs/ntfs-driver.js';
 
 const SEED = Number(process.env.NTFS_FUZZ_SEED ?? 0x7f5e);
-const ITERS = Number(process.env.NTFS_FUZZ_ITERS ?? 3000);
+const ITERS = fuzzIterations('NTFS_FUZZ_ITERS', 3000);
 const env = hostToolEnv();
 const tmp = makeTempDir('gk-ntfs-fuzz-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -180,61 +178,19 @@ describe('NTFS fuzz', () => {
       fs.close();
     }
 
-    const r = seededRandom(SEED);
-    const buf = good.slice();
-    const stats = newWalkStats();
-    const codes = new Map<string, number>();
-    const openCodes = new Map<string, number>();
-    let openErrors = 0, aborts = 0, slowest = 0;
-    const abortSamples: string[] = [];
-    const t0 = performance.now();
-    for (let iter = 0; iter < ITERS; iter++) {
-      buf.set(good);
-      const { len, desc } = mutate(buf, regions, r);
-      const where = `seed ${SEED} iteration ${iter} (ops ${desc}, length ${len})`;
-      const ti = performance.now();
-      let fs: FsDriver | undefined;
-      try {
-        try {
-          fs = openNtfs(mod, new MemSyncDevice(buf, len), { readOnly: true });
-        } catch (e) {
-          if (!isTypedError(e)) throw e;
-          openErrors++;
-          const code = e instanceof FsError ? e.errno : (e as GuestkitError).code;
-          openCodes.set(code, (openCodes.get(code) ?? 0) + 1);
-        }
-        if (fs) {
-          stats.opened++;
-          walkFs(fs, stats, codes, { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK });
-          attempt(stats, codes, () => fs!.close());
-        }
-      } catch (e) {
-        if (mod.dead) {
-          // an abort/trap: the module refuses further calls; count it, start afresh
-          aborts++;
-          if (abortSamples.length < 5) abortSamples.push(`${iter}: ${e instanceof Error ? e.message : String(e)}`);
-          try {
-            fs?.close();
-          } catch {
-            /* dead module */
-          }
-          mod = await loadNtfsModule();
-        } else {
-          const stack = e instanceof Error ? e.stack : String(e);
-          throw new Error(`${where}: untyped error ${String(e)}\n${stack}`, { cause: e });
-        }
-      }
-      slowest = Math.max(slowest, performance.now() - ti);
-    }
-    const secs = (performance.now() - t0) / 1000;
-    console.log(
-      `ntfs fuzz: seed ${SEED}, ${ITERS} iterations in ${secs.toFixed(2)} s (slowest ${slowest.toFixed(0)} ms); ` +
-        `opened ${stats.opened}, open errors ${openErrors} ${JSON.stringify(Object.fromEntries(openCodes))}, ` +
-        `walk: ${stats.entries} entries, ${stats.reads} reads, ${stats.links} links, ${stats.opErrors} typed errors ` +
-        `${JSON.stringify(Object.fromEntries(codes))}; aborts ${aborts}${abortSamples.length ? ` ${JSON.stringify(abortSamples)}` : ''}`,
-    );
-    expect(slowest).toBeLessThan(5000);
+    const res = await runFsFuzz({
+      name: 'ntfs', seed: SEED, iterations: ITERS, good,
+      mutate: (buf, r) => mutate(buf, regions, r),
+      open: (dev) => openNtfs(mod, dev, { readOnly: true }),
+      limits: { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK },
+      // an abort/trap: the module refuses further calls; counted, and a fresh one loaded
+      aborted: () => mod.dead,
+      restart: async () => {
+        mod = await loadNtfsModule();
+      },
+    });
+    expect(res.slowestMs).toBeLessThan(FUZZ_HANG_MS);
     // the mutations must reach past the boot sector checks
-    expect(stats.opened).toBeGreaterThan(ITERS / 5);
-  }, 120_000);
+    expect(res.stats.opened).toBeGreaterThan(ITERS / 5);
+  }, fuzzTimeout(ITERS, 100));
 });

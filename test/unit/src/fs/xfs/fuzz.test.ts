@@ -16,13 +16,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fuzzRounds, MemSyncDevice, newWalkStats, seededRandom, walkFs } from '../../../../helpers/fuzz-walk.js';
+import { fuzzIterations, fuzzRounds, fuzzSummary, fuzzTimeout, MemSyncDevice, newWalkStats, seededRandom, walkFs, FUZZ_HANG_MS } from '../../../../helpers/fuzz-walk.js';
 import { makeTempDir, pattern } from '../../../../helpers/host-tools.js';
 import { crc32cWithHole } from '../../../../../src/fs/xfs/crc32c.js';
 import { openXfs } from '../../../../../src/fs/xfs/xfs-driver.js';
 
 const SEED = Number(process.env.XFS_FUZZ_SEED ?? 0x5f5e);
-const ITERS = Number(process.env.XFS_FUZZ_ITERS ?? 800);
+const ITERS = fuzzIterations('XFS_FUZZ_ITERS', 800);
 const tmp = makeTempDir('gk-xfs-fuzz-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const LIMITS = { maxSteps: 300, readCap: 64 * 1024, chunk: 16 * 1024 };
@@ -157,15 +157,13 @@ describe('XFS fuzz', () => {
       }
       const r = seededRandom(SEED + (v5 ? 0 : 1));
       const buf = good.slice();
-      const { stats, slowest } = fuzzRounds({
-        label: `xfs ${v5 ? 'v5' : 'v4'}`, seed: SEED, iters: ITERS, buf, limits: LIMITS,
-        mutate: (undo) => mutate(buf, byKind, r, undo),
-        open: (dev) => openXfs(dev, { readOnly: true }),
-      });
-      expect(slowest).toBeLessThan(5000);
+      const label = `xfs ${v5 ? 'v5' : 'v4'} fuzz: seed ${SEED}`;
+      const res = fuzzRounds({ label, iters: ITERS, buf, mutate: (undo) => mutate(buf, byKind, r, undo), open: (dev) => openXfs(dev, { readOnly: true }), limits: LIMITS });
+      console.log(fuzzSummary(label, ITERS, res));
+      expect(res.slowestMs).toBeLessThan(FUZZ_HANG_MS);
       // the mutations must reach past the superblock checks
-      expect(stats.opened).toBeGreaterThan(ITERS / 2);
-      expect(stats.opErrors).toBeGreaterThan(0);
-    }, 120_000);
+      expect(res.stats.opened).toBeGreaterThan(ITERS / 2);
+      expect(res.stats.opErrors).toBeGreaterThan(0);
+    }, fuzzTimeout(ITERS, 150));
   }
 });

@@ -1,0 +1,36 @@
+#!/usr/bin/env node
+// Side-by-side benchmark of guestkit sysprep (auto backend: wasm for this guest)
+// against virt-sysprep, a default run on a fresh copy of fixtures/out/ubuntu.img
+// seeded with the files the sysprep goldens use (test/golden/sysprep/seed-*.gf).
+// Alternating runs, medians, ratio. Usage: node bench/sysprep.js (BENCH_RUNS=N, default 3)
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { guestkit, have, median, out, root, runs, timeRun } from './common.js';
+
+const golden = join(root, 'test', 'golden', 'sysprep');
+mkdirSync(out, { recursive: true });
+const seeded = join(out, 'bench-sysprep-seeded.img');
+copyFileSync(join(root, 'fixtures', 'out', 'ubuntu.img'), seeded);
+for (const s of ['seed-linux-common.gf', 'seed-ubuntu.gf']) {
+  execFileSync('node', [guestkit, 'fish', '-a', seeded, '-i', '-f', join(golden, s)], { stdio: 'inherit', env: { ...process.env, GUESTKIT_BACKEND: 'wasm' } });
+}
+const work = join(out, 'bench-sysprep-work.img');
+const haveVirt = have('virt-sysprep');
+const libguestfsEnv = { LIBGUESTFS_BACKEND: 'direct', LIBGUESTFS_BACKEND_SETTINGS: 'force_tcg' };
+
+console.log(`guestkit sysprep bench: seeded ubuntu.img, default operations, ${runs} runs each, alternating` +
+  (haveVirt ? ' with virt-sysprep (LIBGUESTFS_BACKEND=direct, force_tcg)' : ' (virt-sysprep not installed: guestkit only)'));
+const gk = [], lg = [];
+for (let i = 0; i < runs; i++) {
+  copyFileSync(seeded, work);
+  gk.push(timeRun('node', [guestkit, 'sysprep', '-q', '-a', work]));
+  if (haveVirt) {
+    copyFileSync(seeded, work);
+    lg.push(timeRun('virt-sysprep', ['-q', '-a', work], libguestfsEnv));
+  }
+  console.log(`  run ${i + 1}: guestkit ${gk[i].toFixed(2)} s${haveVirt ? `, virt-sysprep ${lg[i].toFixed(2)} s` : ''}`);
+}
+let line = `median: guestkit sysprep ${median(gk).toFixed(2)} s`;
+if (haveVirt) line += `, virt-sysprep ${median(lg).toFixed(2)} s, ratio ${(median(lg) / median(gk)).toFixed(1)}× (virt-sysprep / guestkit)`;
+console.log(line);

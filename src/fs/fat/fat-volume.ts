@@ -1,0 +1,237 @@
+/** A mounted FAT volume's open files and directory-entry cache. */
+import { FsError } from '../fs-driver.js';
+import { ATTR_DIR, ATTR_RO, FatReader, type RawEntry } from './fat-layout.js';
+import { FF, FR } from './fatfs-module.js';
+import { foldKey } from './fat-names.js';
+import { FatInodes } from './fat-inodes.js';
+
+/** FatFs files held open at once (the least recently used is closed first). */
+export const MAX_OPEN_FILES = 16;
+const MAX_CACHED_DIRS = 64;
+
+export interface OpenFile {
+  fp: number;
+  writable: boolean;
+}
+
+interface Listing {
+  byKey: Map<string, RawEntry>;
+  byUpper: Map<string, RawEntry>;
+  bySfn: Map<string, RawEntry>;
+  nClusters: number;
+  subdirs: number;
+  /** first cluster (0 = root) */
+  cluster: number;
+}
+
+/**
+ * What is open and cached on a mounted volume, kept in step with the device:
+ * FatFs files (a few, least recently used closed first; dirty ones synced
+ * before the device is read directly), the parsed short directory entries of
+ * directories, in-place edits of those entries, and the free cluster count.
+ */
+export abstract class FatVolume extends FatInodes {
+  protected readonly reader = new FatReader(this.geo, this.device);
+  /** Open FatFs files by ino, least recently used first. */
+  protected readonly files = new Map<number, OpenFile>();
+  protected readonly dirty = new Set<number>();
+  protected readonly listings = new Map<number, Listing>();
+  private freeChecked = false;
+  protected roFree: number | undefined;
+
+  protected nodeRemoved(ino: number): void {
+    this.dropFile(ino);
+    this.listings.delete(ino);
+  }
+
+  /** The FatFs file of `ino`, opened read-write on a writable volume. */
+  protected file(ino: number, forWrite: boolean): OpenFile {
+    const f = this.files.get(ino);
+    if (f && (f.writable || !forWrite)) {
+      this.files.delete(ino);
+      this.files.set(ino, f);
+      return f;
+    }
+    if (f) this.dropFile(ino);
+    while (this.files.size >= MAX_OPEN_FILES) this.dropFile(this.files.keys().next().value as number);
+    const fp = this.ff._malloc(FF.sizeof_FIL);
+    if (!fp) throw new FsError('ENOMEM', 'js-fatfs: out of memory');
+    try {
+      const path = this.fullPath(ino);
+      let writable = !this.readOnly;
+      let res = this.try(() => this.ff._f_open(fp, this.path(0, path), FF.FA_READ | (writable ? FF.FA_WRITE : 0)));
+      if (res === FR.DENIED && writable) {
+        // the read-only attribute: root may still write (CAP_DAC_OVERRIDE) — see withRoCleared()
+        if (forWrite) throw new FsError('EACCES', 'read-only attribute');
+        writable = false;
+        res = this.try(() => this.ff._f_open(fp, this.path(0, path), FF.FA_READ));
+      }
+      if (res !== FR.OK) throw this.frError(res, `open ${path}`);
+      const of = { fp, writable };
+      this.files.set(ino, of);
+      return of;
+    } catch (e) {
+      this.ff._free(fp);
+      throw e;
+    }
+  }
+
+  /** Closes (and so syncs) the FatFs file of `ino`, if open. */
+  protected dropFile(ino: number): void {
+    const f = this.files.get(ino);
+    if (!f) return;
+    this.files.delete(ino);
+    const wasDirty = this.dirty.delete(ino);
+    try {
+      const res = this.inst.invoke(() => this.ff._f_close(f.fp));
+      if (res !== FR.OK && wasDirty) throw this.frError(res, 'close');
+    } finally {
+      this.ff._free(f.fp);
+      if (wasDirty) this.invalidateParentOf(ino);
+    }
+  }
+
+  protected dropAllFiles(): void {
+    let first: unknown;
+    for (const ino of [...this.files.keys()]) {
+      try {
+        this.dropFile(ino);
+      } catch (e) {
+        first ??= e;
+      }
+    }
+    if (first) throw first;
+  }
+
+  /** Makes FatFs write dirty file data and directory entries to the device. */
+  protected syncDirty(): void {
+    for (const ino of [...this.dirty]) {
+      const f = this.files.get(ino);
+      this.dirty.delete(ino);
+      this.invalidateParentOf(ino);
+      if (f) this.call('sync', () => this.ff._f_sync(f.fp));
+    }
+  }
+
+  protected invalidateParentOf(ino: number): void {
+    const n = this.nodes.get(ino);
+    if (n) this.listings.delete(n.parent);
+  }
+
+  /** Runs `fn` with the file's read-only attribute cleared (root writes anyway, as on Linux). */
+  protected withRoCleared<T>(ino: number, fn: () => T): T {
+    const e = this.entry(ino);
+    if (!e || !(e.attr & ATTR_RO)) return fn();
+    this.editEntry(ino, (b) => { b[11] = b[11]! & ~ATTR_RO; });
+    try {
+      return fn();
+    } finally {
+      if (this.nodes.has(ino)) this.editEntry(ino, (b) => { b[11] = b[11]! | ATTR_RO; });
+    }
+  }
+
+  /** Drops a file after an error without letting a second error hide the first. */
+  protected forgetFile(ino: number): void {
+    try {
+      this.dropFile(ino);
+    } catch {
+      /* the first error is what matters */
+    }
+  }
+
+  protected listing(dir: number): Listing {
+    let l = this.listings.get(dir);
+    if (l) {
+      this.listings.delete(dir);
+      this.listings.set(dir, l);
+      return l;
+    }
+    this.syncDirty();
+    let cluster = 0;
+    if (dir !== 1) {
+      const e = this.entry(dir);
+      if (!e) throw new FsError('ENOENT', `directory inode ${dir} no longer exists`);
+      cluster = e.cluster;
+    }
+    const raw = cluster === 0 && dir !== 1 ? { entries: [], nClusters: 0 } : this.reader.readDir(cluster);
+    const byKey = new Map<string, RawEntry>();
+    const byUpper = new Map<string, RawEntry>();
+    const bySfn = new Map<string, RawEntry>();
+    let subdirs = 0;
+    for (const e of raw.entries) {
+      const k = foldKey(e.name);
+      if (!byKey.has(k)) byKey.set(k, e);
+      const u = e.name.toUpperCase();
+      if (!byUpper.has(u)) byUpper.set(u, e);
+      if (!bySfn.has(e.sfn)) bySfn.set(e.sfn, e);
+      if (e.attr & ATTR_DIR) subdirs++;
+    }
+    l = { byKey, byUpper, bySfn, nClusters: raw.nClusters, subdirs, cluster };
+    while (this.listings.size >= MAX_CACHED_DIRS) this.listings.delete(this.listings.keys().next().value as number);
+    this.listings.set(dir, l);
+    return l;
+  }
+
+  /** The short directory entry of a non-root inode, or undefined. */
+  protected entry(ino: number): RawEntry | undefined {
+    const n = this.node(ino);
+    return this.listing(n.parent).byKey.get(foldKey(n.name));
+  }
+
+  /** Edits the 32-byte short entry of `ino` on the device, then re-mounts FatFs (its window may hold the old sector). */
+  protected editEntry(ino: number, edit: (b: Uint8Array) => void): void {
+    this.dropAllFiles();
+    const e = this.entry(ino);
+    if (!e) throw new FsError('EIO', `cannot find the directory entry of inode ${ino}`);
+    const b = new Uint8Array(32);
+    this.device.read(e.offset, b);
+    edit(b);
+    this.device.write(e.offset, b);
+    this.reader.invalidate(e.offset, 32);
+    this.inst.invalidate(this.pdrv, e.offset, 32);
+    this.invalidateParentOf(ino);
+    this.remount();
+  }
+
+  /** FatFs's free cluster count (from FSInfo on FAT32 when valid, else counted). */
+  protected fatfsFree(): number {
+    this.call('statfs', () => this.ff._f_getfree(this.path(0, this.drive), this.word, this.word + 4));
+    return new DataView(this.ff.HEAPU8.buffer).getUint32(this.word, true);
+  }
+
+  /**
+   * FatFs trusts FSInfo's free count (and refuses to allocate when it says
+   * 0); Linux recounts. Counted once per mount: on the first statfs, or at
+   * mount when FSInfo claims no free space. A writable mount corrects FSInfo.
+   */
+  protected checkFreeCount(): number {
+    const g = this.geo;
+    const free = this.fatfsFree();
+    if (this.freeChecked || g.fatType !== 32) return free;
+    this.freeChecked = true;
+    const counted = this.reader.countFree();
+    if (counted === free) return free;
+    if (this.readOnly) {
+      this.roFree = counted;
+    } else if (g.fsInfoSector === 1) {
+      this.dropAllFiles();
+      const fsi = new Uint8Array(4);
+      new DataView(fsi.buffer).setUint32(0, counted, true);
+      this.device.write(g.ss + 488, fsi);
+      this.reader.invalidate(g.ss + 488, 4);
+      this.inst.invalidate(this.pdrv, g.ss + 488, 4);
+      this.remount();
+    }
+    return counted;
+  }
+
+  /** @internal called once after mount */
+  checkFsInfoAtMount(): void {
+    const g = this.geo;
+    if (this.readOnly || g.fatType !== 32 || g.fsInfoSector !== 1) return;
+    const b = new Uint8Array(4);
+    this.device.read(g.ss + 488, b);
+    const claimed = new DataView(b.buffer).getUint32(0, true);
+    if (claimed === 0) this.checkFreeCount();
+  }
+}

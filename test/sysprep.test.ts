@@ -1,0 +1,283 @@
+/**
+ * guestkit sysprep end to end (built CLI, wasm backend): the effect of a default
+ * run on seeded copies of the fixture guests, compared (through guestkit diff)
+ * with what virt-sysprep 1.48.2 did to the same seeded images
+ * (test/golden/sysprep/, see NOTES.md there); its progress messages; the
+ * --list-operations golden; operation selection; the refusals (LVM UUIDs on
+ * wasm, --script, -d) leaving the image untouched; user-account; customize
+ * options run by the customize operation.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli } from './helpers/cli.js';
+import { fixture, GOLDEN, scratch, sha256 } from './helpers/fixtures.js';
+import { OperationSelection } from '../src/sysprep/operation-set.js';
+import { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
+import { chooseBackend } from '../src/core/backend-choice.js';
+
+const G = join(GOLDEN, 'sysprep');
+const golden = (name: string) => readFileSync(join(G, name), 'utf8');
+/** A golden without its first (## note) line. */
+const goldenBody = (name: string) => golden(name).replace(/^##[^\n]*\n/, '');
+
+let dir: string, cleanup: () => void;
+const seeded: Record<string, string> = {};
+const env = { GUESTKIT_BACKEND: 'wasm' };
+const cli = (args: string[]) => runCli(args, { timeoutMs: 60_000, env });
+
+async function seed(name: string, scripts: string[]): Promise<string> {
+  const img = join(dir, `${name}-seeded.img`);
+  copyFileSync(fixture(`${name}.img`), img);
+  for (const s of scripts) {
+    const r = await cli(['fish', '-a', img, '-i', '-f', join(G, s)]);
+    expect(r.err).toBe('');
+  }
+  return img;
+}
+
+let n = 0;
+function copyOf(name: string): string {
+  const p = join(dir, `${name}-${n++}.img`);
+  copyFileSync(seeded[name]!, p);
+  return p;
+}
+
+/**
+ * The goldens are virt-sysprep 1.48.2's; guestkit has 1.50's operations, which
+ * add lvm-system-devices (run by default) to them: its line, where it belongs.
+ */
+const since150 = {
+  list: (g: string) => g.replace(/^lvm-uuids /m, 'lvm-system-devices * Remove LVM2 system.devices file\nlvm-uuids '),
+  messages: (g: string) => g.replace('[TIME] Performing "machine-id" ...\n', '[TIME] Performing "lvm-system-devices" ...\n[TIME] Performing "machine-id" ...\n'),
+};
+
+const maskMachineId = (diff: string) => diff.replace(/^\+[0-9a-f]{32}$/gm, '+<random machine id>');
+const asVirtSysprep = (out: string) => out.replace(/^\[ *[0-9.]+\] /gm, '[TIME] ').replace(/^guestkit sysprep:/gm, 'virt-sysprep:');
+
+async function diffAgainstSeed(name: string, after: string): Promise<string> {
+  const r = await cli(['diff', '-a', seeded[name]!, '-A', after]);
+  expect(r.err).toBe('');
+  return maskMachineId(r.out);
+}
+
+beforeAll(async () => {
+  ({ dir, cleanup } = scratch());
+  seeded.ubuntu = await seed('ubuntu', ['seed-linux-common.gf', 'seed-ubuntu.gf']);
+  seeded.fedora = await seed('fedora', ['seed-linux-common.gf', 'seed-fedora.gf']);
+  seeded.windows = await seed('windows', ['seed-windows.gf']);
+}, 60_000);
+afterAll(() => cleanup());
+
+describe.concurrent('sysprep: a default run matches virt-sysprep 1.48.2', () => {
+  it('--list-operations is virt-sysprep\'s, byte for byte (plus 1.50\'s lvm-system-devices)', async () => {
+    const r = await cli(['sysprep', '--list-operations']);
+    expect(r.status).toBe(0);
+    expect(r.out).toBe(since150.list(golden('list-operations.out')));
+  });
+
+  for (const name of ['ubuntu', 'windows']) {
+    it(`${name}: the files removed and changed, and the messages`, async () => {
+      const img = copyOf(name);
+      const r = await cli(['sysprep', '-a', img]);
+      expect(r.err).toBe('');
+      expect(r.status).toBe(0);
+      expect(asVirtSysprep(r.out)).toBe(since150.messages(goldenBody(`${name}.messages`)));
+      expect(await diffAgainstSeed(name, img)).toBe(goldenBody(`${name}.diff`));
+    });
+  }
+
+  it('two guests on two drives: each in turn, each disk changed as virt-sysprep changed it alone', async () => {
+    const [ubuntu, windows] = [copyOf('ubuntu'), copyOf('windows')];
+    const r = await cli(['sysprep', '-a', ubuntu, '-a', windows]);
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    const alone = (name: string) => since150.messages(goldenBody(`${name}.messages`));
+    expect(asVirtSysprep(r.out)).toBe(alone('ubuntu') + alone('windows').replace('[TIME] Examining the guest ...\n', ''));
+    expect(await diffAgainstSeed('ubuntu', ubuntu)).toBe(goldenBody('ubuntu.diff'));
+    expect(await diffAgainstSeed('windows', windows)).toBe(goldenBody('windows.diff'));
+  });
+
+  it('fedora (LVM) without lvm-uuids on wasm: the same files as virt-sysprep', async () => {
+    const img = copyOf('fedora');
+    const r = await cli(['sysprep', '-a', img, '--operations', 'defaults,-lvm-uuids']);
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    expect(asVirtSysprep(r.out)).toBe(since150.messages(goldenBody('fedora.messages')).replace('[TIME] Performing "lvm-uuids" ...\n', ''));
+    expect(await diffAgainstSeed('fedora', img)).toBe(goldenBody('fedora.diff'));
+  });
+
+  it('fedora (LVM) with lvm-uuids forced onto wasm: a clear error, the image untouched', async () => {
+    const img = copyOf('fedora');
+    const before = sha256(img);
+    const r = await runCli(['sysprep', '-a', img, '--backend', 'wasm'], { timeoutMs: 60_000 });
+    expect(r.status).toBe(1);
+    expect(r.err).toBe('guestkit sysprep: error: lvm-uuids: changing LVM PV and VG UUIDs is not supported by the wasm backend: use --backend=appliance\n');
+    expect(sha256(img)).toBe(before);
+  });
+});
+
+describe.concurrent('sysprep: options', () => {
+  it('--dry-run changes nothing', async () => {
+    const img = copyOf('ubuntu');
+    const before = sha256(img);
+    const r = await cli(['sysprep', '-n', '-a', img]);
+    expect(r.status).toBe(0);
+    expect(r.out).toContain('Performing "ssh-hostkeys" ...');
+    expect(sha256(img)).toBe(before);
+  });
+
+  it('--enable runs only the operations named, in name order', async () => {
+    const img = copyOf('ubuntu');
+    const r = await cli(['sysprep', '-a', img, '--enable', 'tmp-files,bash-history']);
+    expect(r.status).toBe(0);
+    expect(asVirtSysprep(r.out)).toBe('[TIME] Examining the guest ...\n[TIME] Performing "bash-history" ...\n[TIME] Performing "tmp-files" ...\n');
+    const diff = await diffAgainstSeed('ubuntu', img);
+    expect(diff.split('\n').filter((l) => l.startsWith('- ')).map((l) => l.split(' ').pop())).toEqual([
+      '/home/alice/.bash_history', '/root/.bash_history', '/tmp/.X0-lock', '/tmp/session', '/tmp/session/x', '/var/tmp/cache',
+    ]);
+  });
+
+  it('-q silences the progress messages', async () => {
+    const img = copyOf('ubuntu');
+    const r = await cli(['sysprep', '-q', '-a', img, '--enable', 'utmp']);
+    expect(r.status).toBe(0);
+    expect(r.out).toBe('');
+  });
+
+  it('an IPA CA certificate removed on wasm: rebuilding the CA store needs the appliance; the image untouched', async () => {
+    const img = copyOf('ubuntu');
+    const gf = join(dir, 'ipa-ca.gf');
+    writeFileSync(gf, 'mkdir-p /usr/local/share/ca-certificates\nwrite /usr/local/share/ca-certificates/ipa-ca.crt "cert"\n');
+    expect((await cli(['fish', '-a', img, '-i', '-f', gf])).err).toBe('');
+    const before = sha256(img);
+    const r = await cli(['sysprep', '-q', '-a', img, '--enable', 'ipa-client']);
+    expect(r.status).toBe(1);
+    expect(r.err).toBe("guestkit sysprep: error: updating the guest's CA store (update-ca-certificates) after removing certificates is not supported by the wasm backend: use --backend=appliance\n");
+    expect(sha256(img)).toBe(before);
+  });
+
+  it('--script is refused before the image is opened (it would need the guest mounted on the host)', async () => {
+    const img = copyOf('ubuntu');
+    const before = sha256(img);
+    const r = await cli(['sysprep', '-a', img, '--script', '/bin/true']);
+    expect(r.status).toBe(1);
+    expect(r.err).toMatch(/^guestkit sysprep: error: script: --script is not supported: .*never mounts a guest on the host/);
+    expect(sha256(img)).toBe(before);
+  });
+});
+
+describe('sysprep: bad options are refused before anything is opened', () => {
+  const refused: [string, string[], string][] = [
+    ['no -a', [], 'you must give either -a or -d options.  Read virt-sysprep(1) man page for further information.'],
+    ['-d', ['-d', 'guest1'], "-d guest1: libvirt domains are not supported: give the guest's disk images with -a"],
+    ['an unknown --enable', ['-a', 'X', '--enable', 'bogus'], '--enable: ‘bogus’ is not a known operation'],
+    ['--enable twice', ['-a', 'X', '--enable', 'utmp', '--enable', 'tmp-files'], '--enable option can only be given once'],
+    ['an empty --enable', ['-a', 'X', '--enable', ''], 'you cannot pass an empty argument to --enable'],
+    ['an unknown --operations', ['-a', 'X', '--operations', 'utmp,-nope'], '--operations: ‘nope’ is not a known operation'],
+    ['an empty --operations name', ['-a', 'X', '--operations', 'utmp,'], '--operations: empty operation name'],
+    ['--keep-user-accounts without user-account', ['-a', 'X', '--keep-user-accounts', 'bob'], 'user-accounts: --keep-user-accounts parameter was used, but the "user-account" operation is not enabled'],
+    ['an empty user name', ['-a', 'X', '--enable', 'user-account', '--remove-user-accounts', 'bob,'], 'user-accounts: empty user name'],
+    ['a bad customize option', ['-a', 'X', '--chmod', 'rwx:/etc/motd'], "--chmod: invalid permissions 'rwx': expected a number (octal with a leading 0, e.g. 0755)"],
+    ['--format after the last -a', ['-a', 'X', '--format', 'raw'], '--format parameter must appear before -a parameter'],
+  ];
+  for (const [what, args, message] of refused) {
+    it.concurrent(`${what}`, async () => {
+      const r = await cli(['sysprep', ...args.map((a) => (a === 'X' ? join(dir, 'does-not-exist.img') : a))]);
+      expect(r.status).toBe(1);
+      expect(r.err).toBe(`guestkit sysprep: error: ${message}\n`);
+    });
+  }
+
+});
+
+describe('sysprep: operation selection (virt-sysprep rules)', () => {
+  const names = (s: OperationSelection) => s.selected().map((o) => o.name);
+  it('defaults: customize last, no non-default operation', () => {
+    const s = names(new OperationSelection());
+    expect(s.at(-1)).toBe('customize');
+    expect(s).not.toContain('user-account');
+    expect(s).toContain('lvm-uuids');
+    expect(s).toHaveLength(38);
+  });
+  it('--operations: groups, prefixes, accumulation', () => {
+    const s = new OperationSelection();
+    s.operations('defaults,-ssh-userdir');
+    s.operations('user-account');
+    expect(names(s)).toContain('user-account');
+    expect(names(s)).not.toContain('ssh-userdir');
+    const t = new OperationSelection();
+    t.operations('all,-defaults');
+    expect(names(t)).toEqual(['ca-certificates', 'firewall-rules', 'flag-reconfiguration', 'fs-uuids', 'kerberos-data', 'user-account']);
+  });
+  it('--enable after --operations is refused', () => {
+    const s = new OperationSelection();
+    s.operations('utmp');
+    expect(() => s.enable('tmp-files')).toThrow('--enable option can only be given once');
+  });
+});
+
+describe('sysprep: the backend choice', () => {
+  const choose = async (name: string) => {
+    const w = new WasmBackend();
+    await w.launch([{ file: fixture(name), readonly: true }]);
+    try {
+      return (await chooseBackend(w, { writes: true, lvmCommands: ['pvchange-uuid-all', 'vgchange-uuid-all'] })).name;
+    } finally {
+      await w.shutdown();
+    }
+  };
+  it('lvm-uuids\' commands send a guest with LVM PVs to the appliance, and count for nothing without', async () => {
+    expect(await choose('fedora.img')).toBe('appliance');
+    expect(await choose('ubuntu.img')).toBe('wasm');
+  });
+});
+
+describe.concurrent('sysprep: user-account and customize', () => {
+  it('user-account (keeping bob) and customize options: what virt-sysprep did', async () => {
+    const img = join(dir, 'users.img');
+    copyFileSync(seeded.ubuntu!, img);
+    expect((await cli(['fish', '-a', img, '-i', '-f', join(G, 'seed-users.gf')])).err).toBe('');
+    const before = join(dir, 'users-before.img');
+    copyFileSync(img, before);
+    const r = await cli(['sysprep', '-a', img, '--enable', 'user-account,customize', '--keep-user-accounts', 'bob', '--hostname', 'clone1', '--write', '/etc/motd:cloned']);
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    expect(asVirtSysprep(r.out)).toBe(goldenBody('users.messages'));
+    expect((await cli(['diff', '-a', before, '-A', img])).out).toBe(goldenBody('users.diff'));
+  });
+
+  it('lvm-system-devices removes /etc/lvm/devices/system.devices', async () => {
+    const img = copyOf('ubuntu');
+    const gf = join(dir, 'lvm-devices.gf');
+    writeFileSync(gf, 'mkdir-p /etc/lvm/devices\nwrite /etc/lvm/devices/system.devices "VERSION=1.1.1\\n"\n');
+    expect((await cli(['fish', '-a', img, '-i', '-f', gf])).err).toBe('');
+    const r = await cli(['sysprep', '-a', img, '--enable', 'lvm-system-devices']);
+    expect(r.status).toBe(0);
+    expect((await cli(['ls', '-a', img, '/etc/lvm/devices'])).out).toBe('');
+  });
+
+  it('SELinux guests get /.autorelabel from the customize operation unless --no-selinux-relabel (1.50)', async () => {
+    const img = copyOf('ubuntu');
+    const gf = join(dir, 'selinux.gf');
+    writeFileSync(gf, 'mkdir-p /usr/sbin\nwrite /usr/sbin/load_policy "#!"\nmkdir-p /etc/selinux\nwrite /etc/selinux/config "SELINUX=enforcing\\n"\n');
+    expect((await cli(['fish', '-a', img, '-i', '-f', gf])).err).toBe('');
+    const kept = join(dir, 'selinux-no-relabel.img');
+    copyFileSync(img, kept);
+    expect((await cli(['sysprep', '-q', '-a', kept, '--enable', 'customize', '--no-selinux-relabel'])).status).toBe(0);
+    expect((await cli(['cat', '-a', kept, '/.autorelabel'])).status).toBe(1);
+    expect((await cli(['sysprep', '-a', img, '--enable', 'customize'])).out).toContain('] SELinux relabelling\n');
+    expect((await cli(['cat', '-a', img, '/.autorelabel'])).status).toBe(0);
+  });
+
+  it('customize options run after the other operations (--hostname, --write)', async () => {
+    const img = copyOf('ubuntu');
+    const r = await cli(['sysprep', '-a', img, '--enable', 'customize,utmp', '--hostname', 'clone1', '--write', '/etc/motd:cloned']);
+    expect(r.err).toBe('');
+    expect(asVirtSysprep(r.out)).toBe([
+      '[TIME] Examining the guest ...', '[TIME] Performing "utmp" ...', '[TIME] Performing "customize" ...', '[TIME] Setting a random seed',
+      'virt-sysprep: warning: random seed could not be set for this type of guest', '[TIME] Setting the hostname: clone1', '[TIME] Writing: /etc/motd', '',
+    ].join('\n'));
+    expect((await cli(['cat', '-a', img, '/etc/hostname', '/etc/motd'])).out).toBe('clone1\ncloned');
+  });
+});

@@ -1,0 +1,15 @@
+/** What resize prints: the summary block, the closing line, --machine-readable's features. */
+import type { ResizePlan } from '../../src/imgtools/resize-plan.js';
+
+const PREFIX = 'guestkit resize: ';
+
+export function summaryText(plan: ResizePlan): string {
+  return `**********\n\nSummary of changes:\n\n${plan.summary.map((l) => `${PREFIX}${l}\n\n`).join('')}**********\n`;
+}
+
+export const COMPLETED = `\n${PREFIX}Resize operation completed with no errors.  Before deleting the old disk, carefully check that the resized disk boots and works correctly.\n`;
+
+/** virt-resize --machine-readable: the program, then the features (the grow methods guestkit has). */
+export function machineReadableFeatures(): string {
+  return ['virt-resize', 'ntfsresize-force', '32bitok', '128-sector-alignment', 'alignment', 'align-first', 'infile-uri', 'ntfs'].join('\n') + '\n';
+}
