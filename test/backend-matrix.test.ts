@@ -58,7 +58,7 @@ export const GUESTS: MatrixGuest[] = [
   },
   {
     image: 'opensuse.img', wasm: true, auto: { backend: 'wasm', reason: /btrfs, vfat are read in process/ },
-    skip: { customize: BTRFS_READ_ONLY },
+    skip: { customize: BTRFS_READ_ONLY, sysprep: BTRFS_READ_ONLY },
     mounts: 'inspect', cat: ['/etc/hostname', '/etc/os-release'], ls: '/etc', lsChecksum: '/etc',
     fish: `${LINUX_FISH}btrfs-subvolume-list /\n`, customizeFile: '/etc/guestkit-matrix',
     // virt-df prints no per-subvolume rows on it: one row per filesystem device, as here.
