@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(emscripten e2fsprogs ntfs-3g dosfstools mtools libhivex-bin libwin-hivex-perl augeas-tools qemu-utils qemu-system-x86 linux-image-amd64 busybox btrfs-progs nbdkit fdisk gdisk dpkg-dev xz-utils lvm2 xfsprogs attr acl libcap2-bin zstd lzop sqlite3 python3 file procps openssl diffutils genisoimage cpio zerofree groff-base zsh)
+PACKAGES=(emscripten e2fsprogs ntfs-3g dosfstools mtools libhivex-bin libwin-hivex-perl augeas-tools qemu-utils qemu-system-x86 linux-image-amd64 busybox btrfs-progs nbdkit fdisk gdisk dpkg-dev xz-utils lvm2 xfsprogs attr acl libcap2-bin zstd lzop sqlite3 python3 file procps openssl diffutils genisoimage cpio zerofree groff-base zsh squashfs-tools f2fs-tools mdadm cryptsetup-bin scrub syslinux extlinux ldmtool)
 COMMANDS=(emcc qemu-system-x86_64 mkfs.ext4 e2fsck mkntfs ntfsfix mkfs.vfat mcopy qemu-img qemu-nbd nbdkit sfdisk sgdisk dpkg-source)
 
 missing=()

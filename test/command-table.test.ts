@@ -62,7 +62,8 @@ describe('the command table', () => {
             const name = head!.text.replace(/^-/, '');
             const def = COMMANDS.find((d) => d.name === name || d.aliases?.includes(name));
             if (!def) throw new Error(`unknown command ${name}`);
-            convertArgs(def, rest);
+            // Key arguments are read apart from the words (stdin or the terminal), as guestfish does.
+            convertArgs(def, rest, () => 'passphrase');
           }
           if (!ex.split(/\s+/).some((w) => w === c.name || c.aliases?.includes(w))) throw new Error('does not name the command');
         } catch (e) {

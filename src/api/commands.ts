@@ -26,6 +26,11 @@ import { FILE_INFO_COMMANDS } from './file-info-commands.js';
 import { COMPAT_COMMANDS } from './compat-commands.js';
 import { FS_EXTRA_COMMANDS } from './fs-extra-commands.js';
 import { COPY_RANGE_COMMANDS } from './copy-range-commands.js';
+import { BTRFS_ADMIN_COMMANDS } from './btrfs-admin-commands.js';
+import { XFS_COMMANDS } from './xfs-commands.js';
+import { MD_LUKS_COMMANDS } from './md-luks-commands.js';
+import { BLOCK_TOOL_COMMANDS } from './block-tool-commands.js';
+import { LDM_COMMANDS } from './ldm-commands.js';
 import * as settings from './handle-settings-commands.js';
 import * as info from './appliance-info-commands.js';
 import * as lvmWrite from './lvm-write-commands.js';
@@ -73,6 +78,7 @@ export const COMMANDS = [
   blockdev.blockdevGetss, blockdev.blockdevGetbsz, blockdev.blockdevSetbsz, blockdev.blockdevGetsz, blockdev.blockdevGetro, blockdev.blockdevSetro, blockdev.blockdevSetrw, blockdev.blockdevFlushbufs, blockdev.blockdevRereadpt, blockdev.blockdevSetra, blockdev.zeroDevice, blockdev.zero, blockdev.isZeroDevice, blockdev.pwriteDevice, blockdev.wipefs, blockdev.blkdiscard, blockdev.blkdiscardzeroes, blockdev.nrDevices, blockdev.deviceIndex, blockdev.isWholeDevice, blockdev.listDiskLabels,
   diskImage.diskFormat, diskImage.diskVirtualSize, diskImage.diskHasBackingFile, diskImage.diskCreate,
   ...PART_EDIT_COMMANDS, ...FS_TUNE_COMMANDS, ...NTFS_BTRFS_COMMANDS, ...FILE_INFO_COMMANDS, ...COMPAT_COMMANDS, ...FS_EXTRA_COMMANDS, ...COPY_RANGE_COMMANDS,
+  ...BTRFS_ADMIN_COMMANDS, ...XFS_COMMANDS, ...MD_LUKS_COMMANDS, ...BLOCK_TOOL_COMMANDS, ...LDM_COMMANDS,
 ] as const;
 
 export type CommandMethods = MethodsOf<typeof COMMANDS>;

@@ -28,6 +28,7 @@ export type ArgKind =
   | 'FileOut' // host file to write ('-' = stdout)
   | 'BufferIn' // bytes (a string in fish)
   | 'OptString' // a string or null (NULL in fish)
+  | 'Key' // a key or passphrase: a string, which fish reads from stdin or the terminal, never from the command line
   | 'GUID'; // a GUID, 8-4-4-4-12 hex digits
 
 export type OptArgKind = 'String' | 'Int' | 'Int64' | 'Bool' | 'StringList';

@@ -10,14 +10,17 @@ const DEVICE_RE = /^\/dev\/(?:sd|vd|hd|xvd)([a-z]+)(\d*)$/;
 
 const LV_RE = /^\/dev\/(?:mapper\/[^/]+|[^/]+\/[^/]+)$/;
 
+/** Linux software RAID arrays (md-create, list-md-devices). */
+const MD_RE = /^\/dev\/md\d+$/;
+
 /**
  * libguestfs accepts /dev/vda1, /dev/hda1, /dev/xvda1 for /dev/sda1; LVs are
- * /dev/VG/LV or /dev/mapper/VG-LV (the backend knows which exist).
+ * /dev/VG/LV or /dev/mapper/VG-LV, md arrays /dev/mdN (the backend knows which exist).
  */
 export function normaliseDevice(name: string): string | undefined {
   const m = DEVICE_RE.exec(name);
   if (m) return `/dev/sd${m[1]}${m[2]}`;
-  return LV_RE.test(name) ? name : undefined;
+  return LV_RE.test(name) || MD_RE.test(name) ? name : undefined;
 }
 
 function typeError(arg: string, expected: string, value: unknown): ErrnoError {

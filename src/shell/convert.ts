@@ -56,12 +56,20 @@ export interface FishCall {
   optargs: Record<string, unknown>;
 }
 
-/** Required arguments first, then `name:value` optional arguments. */
-export function convertArgs(def: CommandDef, words: Word[]): FishCall {
-  const need = def.args.length;
+/**
+ * Required arguments first, then `name:value` optional arguments. Key arguments
+ * take no word: `readKey` supplies them (after the words are checked, as guestfish asks).
+ */
+export function convertArgs(def: CommandDef, words: Word[], readKey?: (argName: string) => string): FishCall {
+  const need = def.args.filter((a) => a.kind !== 'Key').length;
   const opts = def.optargs ?? [];
   if (words.length < need || words.length > need + opts.length) throw UsageError.arity(def.name, synopsis(def));
-  const args = def.args.map((a, i) => convert(a.kind, words[i]!.text, def.name, a.name));
+  let w = 0;
+  const args = def.args.map((a) => {
+    if (a.kind !== 'Key') return convert(a.kind, words[w++]!.text, def.name, a.name);
+    if (!readKey) throw new UsageError(`${def.name}: ${a.name}: no way to read a key\n`);
+    return readKey(a.name);
+  });
   const optargs: Record<string, unknown> = {};
   for (const w of words.slice(need)) {
     const colon = w.text.indexOf(':');

@@ -9,6 +9,7 @@ import { findCommand } from '../api/commands.js';
 import type { Guestfs } from '../core/guestfs.js';
 import { formatError } from '../errors/index.js';
 import { convertArgs } from './convert.js';
+import { terminalKeyReader, type KeyReader } from './key-reader.js';
 import { findFishCommand, type FishContext } from './fish-commands.js';
 import { HostCommandFailed, hostCommandOutput, openPipe, runHostCommand } from './host-command.js';
 import { formatResult } from './print-result.js';
@@ -23,6 +24,8 @@ export interface FishIo {
 export interface FishShellOptions {
   /** A fresh handle like the first one (for `reopen`). */
   newHandle?: () => Guestfs;
+  /** Where Key arguments come from (default: asked on the terminal). */
+  readKey?: KeyReader;
 }
 
 /**
@@ -125,7 +128,7 @@ export class FishShell implements FishContext {
     }
     const def = findCommand(name);
     if (!def) throw new UsageError(`${name}: unknown command\n`);
-    const { args: typed, optargs } = convertArgs(def, args);
+    const { args: typed, optargs } = convertArgs(def, args, this.options.readKey ?? terminalKeyReader());
     // A download to '-' writes where this command's output goes now (a remote client, a | pipe).
     this.g.stdout = this.io.out;
     const result = await this.g.call(def.name, typed, optargs);

@@ -8,5 +8,5 @@ function optValue(kind: OptArgKind): string {
 }
 
 export function synopsis(def: CommandDef): string {
-  return [def.name, ...def.args.map((a) => a.name), ...(def.optargs ?? []).map((o) => `[${o.name}:${optValue(o.kind)}]`)].join(' ');
+  return [def.name, ...def.args.filter((a) => a.kind !== 'Key').map((a) => a.name), ...(def.optargs ?? []).map((o) => `[${o.name}:${optValue(o.kind)}]`)].join(' ');
 }

@@ -11,6 +11,7 @@ import { driveName } from '../../src/backend/backend.js';
 import { GuestkitError } from '../../src/errors/index.js';
 import { Guestfs } from '../../src/core/guestfs.js';
 import { FishShell } from '../../src/shell/fish.js';
+import { stdinKeyReader } from '../../src/shell/key-reader.js';
 import { buildPreparedDisk, createPreparedFile } from '../../src/shell/prepared-disks.js';
 import { splitCommands, type Word } from '../../src/shell/tokenize.js';
 import { libvirtError, type FishFlags } from './fish-options.js';
@@ -30,7 +31,10 @@ export async function session(o: DriveOptions, flags: FishFlags, words: Word[]):
   // Nothing is read ahead: auto decides at launch from the drives, and the
   // handle moves to the appliance if a later command needs it.
   const g = new Guestfs(guestfsOptions(o, needs));
-  const shell = new FishShell(g, { out: process.stdout, err: process.stderr }, { newHandle: () => new Guestfs(guestfsOptions(o, needs)) });
+  const shell = new FishShell(g, { out: process.stdout, err: process.stderr }, {
+    newHandle: () => new Guestfs(guestfsOptions(o, needs)),
+    readKey: flags.keysFromStdin ? stdinKeyReader() : undefined,
+  });
   shell.trace = o.trace;
   shell.pipeError = flags.pipeError;
   try {

@@ -33,6 +33,8 @@ interface Current {
   resolve: (r: AgentReply) => void;
   reject: (e: Error) => void;
   sink?: Writable;
+  /** Set while the socket is paused for a full sink: resumes it. */
+  unpause?: () => void;
   timer?: NodeJS.Timeout;
   // parse state for this reply
   rc?: number;
@@ -174,9 +176,17 @@ export class AgentClient {
         c.outLeft! -= n;
         if (c.sink) {
           // Copy: the chunk's memory is reused by later concatenations.
-          if (!c.sink.write(Buffer.from(chunk))) {
+          if (!c.sink.write(Buffer.from(chunk)) && !c.unpause) {
+            // Backpressure while this reply streams; complete() lifts it whatever the sink does
+            // (a sink ended by its owner never emits 'drain', and the next reply must still be read).
             this.sock.pause();
-            c.sink.once('drain', () => this.sock.resume());
+            const unpause = () => {
+              c.sink!.off('drain', unpause);
+              c.unpause = undefined;
+              this.sock.resume();
+            };
+            c.unpause = unpause;
+            c.sink.once('drain', unpause);
           }
         } else c.out.push(chunk);
         continue;
@@ -191,6 +201,7 @@ export class AgentClient {
       }
       // Complete.
       this.cur = null;
+      c.unpause?.();
       if (c.timer) clearTimeout(c.timer);
       c.resolve({ rc: c.rc!, stdout: Buffer.concat(c.out), stderr: Buffer.concat(c.err) });
     }

@@ -39,7 +39,8 @@ export function devScript(dev: string): string {
   const g = toGuestDev(dev);
   return [
     `d=${sq(g)}`,
-    `case $d in /dev/vd*) ;; *) lvmup ;; esac`,
+    // md arrays appear in /sys/block without a /dev node (the appliance has no udev): make it.
+    `case $d in /dev/vd*) ;; /dev/md*) for s in /sys/block/md*; do [ -e "$s/dev" ] && [ ! -b "/dev/\${s##*/}" ] && mknod "/dev/\${s##*/}" b $(tr : ' ' < "$s/dev"); done ;; *) lvmup ;; esac`,
     `[ -b "$d" ] || die ENOENT ${sq(`${dev}: No such file or directory`)}`,
   ].join('\n');
 }

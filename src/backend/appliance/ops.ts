@@ -19,6 +19,11 @@ import { fileContentOps } from './ops-file-content.js';
 import { fileMakeOps } from './ops-file-make.js';
 import { xattrOps } from './ops-xattr.js';
 import { lvmOps } from './ops-lvm.js';
+import { btrfsAdminOps } from './ops-btrfs-admin.js';
+import { xfsOps } from './ops-xfs.js';
+import { mdLuksOps } from './ops-md-luks.js';
+import { blockToolOps } from './ops-block-tools.js';
+import { ldmOps } from './ops-ldm.js';
 import { btrfsOps } from './ops-btrfs.js';
 import { splitBtrfsvol } from '../../core/mountable.js';
 import { infoOps } from './ops-info.js';
@@ -561,6 +566,11 @@ export const applianceOps = {
   ...diskOps,
   ...lvmOps,
   ...btrfsOps,
+  ...btrfsAdminOps,
+  ...xfsOps,
+  ...mdLuksOps,
+  ...blockToolOps,
+  ...ldmOps,
   ...tarOps,
   ...infoOps,
   ...lvmWriteOps,
