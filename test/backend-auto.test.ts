@@ -1,7 +1,7 @@
 /**
  * --backend=auto: the wasm backend when it serves every filesystem and command
  * involved, else the appliance; -v says which and why. Only one test boots the
- * appliance (a btrfs image through the CLI); xfs is read in process when read-only.
+ * appliance (a fish chain with a command only it runs); xfs and btrfs are read in process when read-only.
  */
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -55,8 +55,11 @@ describe('backend auto', () => {
     expect(await choiceFor([fixture('gpt.img'), fixture('debian.qcow2')])).toEqual({ name: 'wasm', reason: 'ext2, ext4 are read in process' });
   });
 
-  it('chooses the appliance for btrfs, and for xfs only when it may be written, saying which device', async () => {
-    if (btrfs) expect(await choiceFor([btrfs])).toEqual({ name: 'appliance', reason: '/dev/sda is btrfs, which the wasm backend does not read' });
+  it('chooses the appliance for xfs and btrfs only when they may be written, saying which device', async () => {
+    if (btrfs) {
+      expect(await choiceFor([btrfs])).toEqual({ name: 'wasm', reason: 'btrfs is read in process' });
+      expect(await choiceFor([btrfs], {}, false)).toEqual({ name: 'appliance', reason: '/dev/sda is btrfs, which the wasm backend does not write to' });
+    }
     if (!xfs) return;
     expect(await choiceFor([fixture('ext4.img'), xfs])).toEqual({ name: 'wasm', reason: 'ext4, xfs are read in process' });
     const written = { name: 'appliance', reason: '/dev/sdb is xfs, which the wasm backend does not write to' };
@@ -66,8 +69,8 @@ describe('backend auto', () => {
 
   it('counts only the devices the caller will mount, when it says', async () => {
     if (!btrfs) return;
-    expect((await choiceFor([fixture('ext4.img'), btrfs], { devices: ['/dev/sda'] })).name).toBe('wasm');
-    expect((await choiceFor([fixture('ext4.img'), btrfs], { devices: ['/dev/sdb'] })).name).toBe('appliance');
+    expect((await choiceFor([fixture('ext4.img'), btrfs], { devices: ['/dev/sda'], writes: true })).name).toBe('wasm');
+    expect((await choiceFor([fixture('ext4.img'), btrfs], { devices: ['/dev/sdb'], writes: true })).name).toBe('appliance');
   });
 
   it('chooses the appliance for commands only it runs', async () => {
@@ -95,27 +98,33 @@ describe('backend auto', () => {
     expect(r.status, r.err).toBe(0);
     expect(r.out).toBe('/dev/sda: ext4\n');
     expect(r.err).toContain('backend: wasm (auto: ext4 is read in process)\n');
-    if (btrfs) {
-      const forced = await runCli(['fish', '-v', '--ro', '-a', btrfs, 'run', ':', 'mount-ro', '/dev/sda', '/'], { env: { GUESTKIT_BACKEND: 'wasm' } });
-      expect(forced.status).toBe(1);
-      expect(forced.err).toContain('backend: wasm (asked for)\n');
-      expect(forced.err).toMatch(/btrfs filesystems are not supported by the wasm backend: use --backend=appliance/);
-    }
     const bad = await runCli(['cat', '--backend=bogus', '-a', img, '-m', '/dev/sda', '/etc/hostname']);
     expect(bad.status).toBe(1);
     expect(bad.err).toBe("guestkit cat: error: unknown backend 'bogus' (expected auto, wasm or appliance)\n");
   });
 
-  it.skipIf(!haveQemu)('a btrfs image: auto boots the appliance, says so under -v, and leaves the image unchanged', async () => {
+  it.skipIf(!haveQemu)('a chain reaching a command only the appliance runs: auto moves there, says so under -v, and leaves the image unchanged', async () => {
     if (!btrfs) return;
     const before = sha256(btrfs);
-    const r = await runCli(['fish', '-v', '--ro', '-a', btrfs, 'run', ':', 'list-filesystems', ':', 'mount-ro', '/dev/sda', '/', ':', 'ls', '/'], { timeoutMs: 120_000 });
+    const r = await runCli(['fish', '-v', '--ro', '-a', btrfs, 'run', ':', 'list-filesystems', ':', 'mount-ro', '/dev/sda', '/', ':', 'getxattrs', '/'], { timeoutMs: 120_000 });
     expect(r.status, r.err).toBe(0);
     expect(r.out).toBe('/dev/sda: btrfs\n');
-    expect(r.err).toMatch(/^backend: appliance \(auto: \/dev\/sda is btrfs, which the wasm backend does not read\)\n/);
+    // (fish decides on wasm for the chain's start, then moves the session when it reaches getxattrs)
+    expect(r.err).toMatch(/backend: moving to the appliance \(auto: getxattrs runs only in the appliance\)\n/);
     expect(r.err).toMatch(/appliance: ready in \d+ ms/);
     expect(sha256(btrfs)).toBe(before);
   }, 150_000);
+
+  it('a btrfs image read-only: auto stays on wasm (no appliance), and a read-write mount there says btrfs is read-only in process', async () => {
+    if (!btrfs) return;
+    const r = await runCli(['fish', '-v', '--ro', '-a', btrfs, 'run', ':', 'list-filesystems', ':', 'mount-ro', '/dev/sda', '/', ':', 'ls', '/']);
+    expect(r.status, r.err).toBe(0);
+    expect(r.out).toBe('/dev/sda: btrfs\n');
+    expect(r.err).toMatch(/^backend: wasm \(auto: btrfs is read in process\)\n/);
+    const rw = await runCli(['fish', '--ro', '-a', btrfs, 'run', ':', 'mount', '/dev/sda', '/'], { env: { GUESTKIT_BACKEND: 'wasm' } });
+    expect(rw.status).toBe(1);
+    expect(rw.err).toMatch(/btrfs filesystems are read-only in the wasm backend/);
+  });
 
   it('an xfs image read-only: auto stays on wasm (no appliance), says so under -v, and leaves the image unchanged', async () => {
     if (!xfs) return;

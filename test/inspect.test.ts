@@ -10,7 +10,7 @@ import { Guestfs } from '../src/index.js';
 import { runCli } from './helpers/cli.js';
 import { GOLDEN, fixture, sha256 } from './helpers/fixtures.js';
 
-/** Fixture → golden, for the guests the wasm backend reads (archlinux.img is btrfs: see the appliance tests). */
+/** Fixture → golden, for the guests the wasm backend reads (archlinux.img, btrfs: test/btrfs.test.ts and the appliance tests). */
 const GUESTS = [
   { image: 'fedora.img', golden: 'fedora.xml', hostname: 'fedora-guest.example.com\n' },
   { image: 'debian-efi.img', golden: 'debian-efi.xml', hostname: 'debian-efi\n' },

@@ -1,10 +1,12 @@
 /**
- * btrfs subvolumes. Only the appliance reads btrfs (the guest kernel and btrfs-progs), so
- * these have no wasm implementation and make --backend=auto choose the appliance.
+ * btrfs subvolumes. The appliance runs btrfs-progs on the guest kernel's btrfs; the wasm
+ * backend reads the root tree itself (read-only: creating or changing subvolumes needs
+ * the appliance, so --backend=auto chooses it for those).
  * A filesystem argument is a mounted guest path or a device (mounted for the call).
  */
 import { applianceOp } from './appliance-access.js';
 import { defineCommand } from './types.js';
+import { wasm } from './wasm-access.js';
 
 export const btrfsSubvolumeCreate = defineCommand({
   name: 'btrfs-subvolume-create',
@@ -24,7 +26,12 @@ export const btrfsSubvolumeList = defineCommand({
   shortdesc: 'list btrfs snapshots and subvolumes',
   longdesc: 'Lists the subvolumes of the btrfs filesystem fs (a mounted path, a device or a btrfsvol: mountable): ID, top level ID and path from the top of the filesystem, in ID order.',
   examples: ['btrfs-subvolume-list /', 'btrfs-subvolume-list /dev/sda2'],
-  impl: { appliance: applianceOp('btrfsSubvolumeList') },
+  impl: {
+    appliance: applianceOp('btrfsSubvolumeList'),
+    wasm: async (ctx, [fs]) => (await wasm(ctx).btrfsInfo(fs)).subvolumes.map((v) => ({
+      btrfssubvolume_id: v.id, btrfssubvolume_top_level_id: v.topLevel, btrfssubvolume_path: v.path,
+    })),
+  },
 });
 
 export const btrfsSubvolumeGetDefault = defineCommand({
@@ -34,7 +41,7 @@ export const btrfsSubvolumeGetDefault = defineCommand({
   shortdesc: 'get the default subvolume or snapshot of a filesystem',
   longdesc: 'Returns the ID of the subvolume a plain mount of the btrfs filesystem fs mounts.',
   examples: ['btrfs-subvolume-get-default /dev/sda2'],
-  impl: { appliance: applianceOp('btrfsSubvolumeGetDefault') },
+  impl: { appliance: applianceOp('btrfsSubvolumeGetDefault'), wasm: async (ctx, [fs]) => (await wasm(ctx).btrfsInfo(fs)).defaultId },
 });
 
 export const btrfsSubvolumeSetDefault = defineCommand({

@@ -1,5 +1,5 @@
 /** Listing and probing block devices. */
-import { NotSupportedError } from '../errors/index.js';
+import { btrfsvol } from '../core/mountable.js';
 import { applianceOp } from './appliance-access.js';
 import { defineCommand } from './types.js';
 import { wasm } from './wasm-access.js';
@@ -43,9 +43,12 @@ not listed.`,
       for (const d of b.devices.filesystemCandidates()) {
         const { type } = await b.probe(d.name);
         if (type === 'LVM2_member') continue; // PVs are reached through their LVs
-        // A btrfs device lists its subvolumes too, which only the appliance reads.
-        if (type === 'btrfs') throw new NotSupportedError(`btrfs subvolumes of ${d.name}`, 'wasm');
         out[d.name] = type || 'unknown';
+        if (type === 'btrfs') {
+          // One btrfs device is many mountables: the device (its default subvolume) and each other subvolume.
+          const { defaultId, subvolumes } = await b.btrfsInfo(d.name);
+          for (const v of subvolumes) if (v.id !== defaultId) out[btrfsvol({ device: d.name, subvol: v.path })] = 'btrfs';
+        }
       }
       return out;
     },

@@ -1,6 +1,7 @@
-/** Running the guest's own programs, and mounting with options: the appliance backend's. */
+/** Running the guest's own programs (the appliance backend's), and mounting with options. */
 import { defineCommand } from './types.js';
 import { applianceOp } from './appliance-access.js';
+import { wasm } from './wasm-access.js';
 
 export const command = defineCommand({
   name: 'command',
@@ -28,9 +29,13 @@ export const mountOptions = defineCommand({
   args: [{ name: 'options', kind: 'String' }, { name: 'mountable', kind: 'Mountable' }, { name: 'mountpoint', kind: 'String' }],
   ret: 'void',
   shortdesc: 'mount a guest disk with mount options',
-  longdesc: 'The same as mount, with mount(8) options such as "ro,noatime". Needs the appliance backend.',
-  examples: ['mount-options ro,noload /dev/sda1 /'],
-  impl: { appliance: applianceOp('mountOptions') },
+  longdesc: `The same as mount, with mount(8) options such as "ro,noatime" ("ro" mounts read-only). The wasm backend
+serves btrfs's subvol= and subvolid= and options that change nothing for a reader (noatime, ...); other options need the appliance.`,
+  examples: ['mount-options ro,noload /dev/sda1 /', 'mount-options ro,subvol=@/home /dev/sda2 /home'],
+  impl: {
+    appliance: applianceOp('mountOptions'),
+    wasm: async (ctx, [options, dev, mp]) => wasm(ctx).mount(dev, mp, options.split(',').includes('ro'), options),
+  },
 });
 
 export const mountVfs = defineCommand({

@@ -279,20 +279,28 @@ export const statvfs = defineCommand({
     wasm: async (ctx, [path]) => {
       const { device, ...st } = await wasm(ctx).rpc('statvfs', path);
       const probe = await wasm(ctx).probe(device);
-      return { ...st, fsid: linuxFsid(probe.type, probe.uuid, device) };
+      const subvolume = probe.type === 'btrfs' ? (await wasm(ctx).btrfsInfo(path)).mountedId : undefined;
+      return { ...st, fsid: linuxFsid(probe.type, probe.uuid, device, subvolume) };
     },
   },
 });
 
 /**
  * f_fsid as Linux reports it, as a decimal string (it does not fit a double):
- * ext2/3/4 fold the UUID's two 64-bit halves together; most other filesystems use
- * the device number.
+ * ext2/3/4 fold the UUID's two 64-bit halves together; btrfs folds its big-endian
+ * 32-bit words and mixes in the subvolume id; most other filesystems use the device number.
  */
-export function linuxFsid(type: string, uuid: string, device: string): string {
+export function linuxFsid(type: string, uuid: string, device: string, subvolume?: number): string {
   if (/^ext[234]$/.test(type) && /^[0-9a-f-]{36}$/i.test(uuid)) {
     const bytes = Buffer.from(uuid.replace(/-/g, ''), 'hex');
     return (bytes.readBigUInt64LE(0) ^ bytes.readBigUInt64LE(8)).toString();
+  }
+  if (type === 'btrfs' && subvolume !== undefined && /^[0-9a-f-]{36}$/i.test(uuid)) {
+    const b = Buffer.from(uuid.replace(/-/g, ''), 'hex');
+    const root = BigInt(subvolume);
+    const lo = BigInt(b.readUInt32BE(0) ^ b.readUInt32BE(8)) ^ (root >> 32n);
+    const hi = BigInt(b.readUInt32BE(4) ^ b.readUInt32BE(12)) ^ (root & 0xffffffffn);
+    return ((BigInt.asUintN(32, hi) << 32n) | BigInt.asUintN(32, lo)).toString();
   }
   return String(sdDevNumber(device));
 }

@@ -20,7 +20,7 @@ export interface BackendCapabilities {
 
 const WASM_RW = ['ext2', 'ext3', 'ext4', 'ntfs', 'vfat'];
 /** Read in process but never written: a session that writes to these goes to the appliance. */
-const WASM_RO_ONLY = ['xfs', 'iso9660'];
+const WASM_RO_ONLY = ['xfs', 'btrfs', 'iso9660'];
 /**
  * Formats no backend writes: a read-write mount of one mounts it read-only, as Linux's
  * mount(8) falls back to read-only for them, so a writable drive holding one needs no appliance.

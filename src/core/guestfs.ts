@@ -12,7 +12,7 @@ import type { ApplianceBackend } from '../backend/appliance/appliance-backend.js
 import { implementationFor, implementsCommand, type KnownBackend } from './dispatch.js';
 import { chooseBackend, type BackendChoice, type BackendNeeds } from './backend-choice.js';
 import { WasmBackend } from '../backend/wasm/wasm-backend.js';
-import { ErrnoError, GuestkitError, NotSupportedError, ReadOnlyInWasmError, StateError } from '../errors/index.js';
+import { ErrnoError, GuestkitError, MountOptionsInWasmError, NotSupportedError, ReadOnlyInWasmError, StateError } from '../errors/index.js';
 import { validateArg, validateOptArg } from './arg-kinds.js';
 import { validateFormat } from '../block/format.js';
 import { checkWritable } from '../block/image-lock.js';
@@ -245,13 +245,14 @@ class GuestfsBase implements HandleState {
       return await impl(typed, typedOpt);
     } catch (e) {
       if (this.requestedBackend !== 'auto' || this.backend?.name !== 'wasm') throw e;
-      // A read-write mount of a filesystem the wasm backend only reads (xfs): the session moves, as libguestfs would just mount it.
-      if (e instanceof ReadOnlyInWasmError) {
-        await this.moveToAppliance(def.name, `${def.name}: ${e.fsType} is written only by the appliance`, e);
-      } else if (e instanceof NotSupportedError && implementsCommand(def, 'appliance')) {
-        // The wasm implementation met a case only the appliance answers (file on an ELF binary).
-        await this.moveToAppliance(def.name, e.message, e);
-      } else throw e;
+      // A read-write mount of a filesystem the wasm backend only reads (xfs, btrfs), mount options it
+      // does not act on, or a case only the appliance answers (file on an ELF binary): the session
+      // moves, as libguestfs would just do it.
+      const why = e instanceof ReadOnlyInWasmError ? `${def.name}: ${e.fsType} is written only by the appliance`
+        : e instanceof MountOptionsInWasmError ? `${def.name}: options "${e.options}" on ${e.fsType} are served only by the appliance`
+        : e instanceof NotSupportedError && implementsCommand(def, 'appliance') ? e.message : undefined;
+      if (!why) throw e;
+      await this.moveToAppliance(def.name, why, e as GuestkitError);
       return implementationFor(def, this.backend, base)!(typed, typedOpt);
     }
   }

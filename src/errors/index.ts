@@ -57,6 +57,18 @@ export class ReadOnlyInWasmError extends GuestkitError {
   }
 }
 
+/**
+ * Mount options the wasm backend does not act on, for a filesystem it otherwise
+ * reads (only btrfs's subvol=/subvolid= and options that change nothing for a
+ * reader are served in process). An `auto` handle moves to the appliance on it.
+ */
+export class MountOptionsInWasmError extends GuestkitError {
+  constructor(device: string, readonly fsType: string, readonly options: string, details: ErrorDetails = {}) {
+    super('ENOTSUP', `${device}: mount options "${options}" on ${fsType} are not supported by the wasm backend: use --backend=appliance`, details);
+    this.name = 'MountOptionsInWasmError';
+  }
+}
+
 export class ImageError extends GuestkitError {
   constructor(disk: string, problem: string, details: ErrorDetails = {}) {
     super('EIMAGE', `${disk}: ${problem}`, { ...details, disk });

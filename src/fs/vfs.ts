@@ -92,8 +92,10 @@ export class Vfs {
       mp = loc.path;
     }
     if (this.mounts.has(mp)) throw new FsError('EBUSY', `${mountpoint}: a filesystem is already mounted here`);
+    // Two drivers on one device must not both be able to write it; read-only ones may share it
+    // (btrfs subvolumes of one device mounted at several places).
     for (const m of this.mounts.values()) {
-      if (m.device === device) throw new FsError('EBUSY', `${device}: device is already mounted on ${m.mountpoint}`);
+      if (m.device === device && !(m.readOnly && readOnly)) throw new FsError('EBUSY', `${device}: device is already mounted on ${m.mountpoint}`);
     }
     const m: Mount = { id: this.nextId++, device, mountpoint: mp, driver, readOnly };
     this.mounts.set(mp, m);

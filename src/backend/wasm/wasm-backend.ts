@@ -9,6 +9,9 @@ import { openDrive } from '../../block/open-drive.js';
 import { commitOverlay } from '../../block/commit-overlay.js';
 import { OverlayDevice } from '../../block/overlay.js';
 import { ErrnoError, GuestkitError, NotSupportedError, ReadOnlyInWasmError } from '../../errors/index.js';
+import { splitBtrfsvol } from '../../core/mountable.js';
+import { mountOptionsFor } from './mount-options.js';
+import type { BtrfsInfo } from './btrfs-ops.js';
 import { probeDevice, type Probe } from '../../probe/probe.js';
 import type { Backend, DriveConfig } from '../backend.js';
 import { BridgeServer } from './block-bridge.js';
@@ -119,7 +122,9 @@ export class WasmBackend implements Backend {
     return d;
   }
 
+  /** The filesystem on a device; a btrfs subvolume (btrfsvol:DEVICE/SUBVOL) has its device's. */
   async probe(name: string): Promise<Probe> {
+    name = splitBtrfsvol(name)?.device ?? name;
     let p = this.probes.get(name);
     if (!p) {
       p = await probeDevice(this.device(name).dev);
@@ -128,7 +133,31 @@ export class WasmBackend implements Backend {
     return p;
   }
 
-  async mount(device: string, mountpoint: string, readOnly: boolean): Promise<void> {
+  /** The subvolumes and default subvolume of the btrfs filesystem on a device (or btrfsvol:) or at a mounted guest path. */
+  async btrfsInfo(fs: string): Promise<BtrfsInfo> {
+    if (!fs.startsWith('/dev/') && !fs.startsWith('btrfsvol:')) return this.rpc('btrfsInfo', { path: fs });
+    const vol = splitBtrfsvol(fs);
+    const device = vol?.device ?? fs;
+    const entry = this.device(device);
+    const { type } = await this.probe(device);
+    if (type !== 'btrfs') throw new ErrnoError('EINVAL', `${device}: not a btrfs filesystem${type ? ` (${type})` : ''}`);
+    const deviceId = this.nextDeviceId++;
+    this.startWorker();
+    this.bridge!.register(deviceId, entry.dev);
+    try {
+      return await this.rpc('btrfsInfo', { deviceId, device, size: entry.dev.size, options: vol ? `subvol=${vol.subvol}` : '' });
+    } finally {
+      this.bridge!.unregister(deviceId);
+    }
+  }
+
+  /**
+   * Mounts a device, or a btrfs subvolume (btrfsvol:DEVICE/SUBVOL, mounted as DEVICE
+   * with subvol=SUBVOL). `options` are mount(8) options: see mountOptionsFor.
+   */
+  async mount(mountable: string, mountpoint: string, readOnly: boolean, options = ''): Promise<void> {
+    const vol = splitBtrfsvol(mountable);
+    const device = vol?.device ?? mountable;
     const entry = this.device(device);
     const probe = await this.probe(device);
     if (!probe.type) {
@@ -142,12 +171,13 @@ export class WasmBackend implements Backend {
       if (this.capabilities.mountsReadOnly.has(probe.type)) throw new ReadOnlyInWasmError(device, probe.type);
       throw new GuestkitError('ENOTSUP', `${device}: ${probe.type} filesystems are not supported by the wasm backend: use --backend=appliance`);
     }
+    const driverOptions = mountOptionsFor(device, probe.type, vol ? [options, `subvol=${vol.subvol}`].filter(Boolean).join(',') : options);
     const deviceId = this.nextDeviceId++;
     this.startWorker();
     this.bridge!.register(deviceId, entry.dev);
     const req: MountRequest = {
       deviceId, device, size: entry.dev.size, fsType: probe.type,
-      deviceReadOnly: entry.dev.readOnly, mountReadOnly: readOnly, mountpoint,
+      deviceReadOnly: entry.dev.readOnly, mountReadOnly: readOnly, mountpoint, options: driverOptions,
     };
     try {
       await this.rpc('mount', req);

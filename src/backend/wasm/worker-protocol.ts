@@ -9,6 +9,7 @@ import type { Vfs } from '../../fs/vfs.js';
 import type { BulkOps } from './bulk-ops.js';
 import type { FileOps } from './file-ops.js';
 import type { TskDirent } from './inode-ops.js';
+import type { BtrfsOps } from './btrfs-ops.js';
 
 export interface WorkerInit {
   bridge: BridgeBuffers;
@@ -30,6 +31,8 @@ export interface MountRequest {
   deviceReadOnly: boolean;
   mountReadOnly: boolean;
   mountpoint: string;
+  /** mount(8) options the driver acts on (btrfs: subvol=, subvolid=). */
+  options?: string;
 }
 
 /** Operations of the worker's own (not the Vfs's). */
@@ -50,7 +53,7 @@ export interface OwnOps {
   readInode(req: MountRequest, ino: number): Promise<Uint8Array>;
 }
 
-export type WorkerOps = OwnOps & Pick<Vfs, (typeof VFS_OPS)[number]> & BulkOps & FileOps;
+export type WorkerOps = OwnOps & Pick<Vfs, (typeof VFS_OPS)[number]> & BulkOps & FileOps & BtrfsOps;
 export type WorkerOpName = keyof WorkerOps;
 export type WorkerArgs<K extends WorkerOpName> = Parameters<WorkerOps[K]>;
 export type WorkerResult<K extends WorkerOpName> = Awaited<ReturnType<WorkerOps[K]>>;

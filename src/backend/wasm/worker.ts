@@ -19,6 +19,7 @@ import { bulkOps } from './bulk-ops.js';
 import { setTimingOrigin, timingMark } from '../../util/timing-trace.js';
 import { fileOps } from './file-ops.js';
 import { walkFilesystem } from './inode-ops.js';
+import { btrfsOps } from './btrfs-ops.js';
 
 const init = workerData as WorkerInit;
 setTimingOrigin(init.timeOrigin);
@@ -37,7 +38,7 @@ async function openDriver(req: MountRequest): Promise<FsDriver> {
       // A module that aborted stays unusable: mount with a fresh instance.
       if (!ext2Module || ext2Module.dead) ext2Module = await loadExt2Module();
       return openExt2(ext2Module, device, { readOnly: req.mountReadOnly });
-    // NTFS, FAT, XFS and ISO 9660 load on first use: the worker boots faster for the common ext case.
+    // NTFS, FAT, XFS, btrfs and ISO 9660 load on first use: the worker boots faster for the common ext case.
     case 'vfat': {
       const { openFat } = await import('../../fs/fat/fat-driver.js');
       return openFat(device, { readOnly: req.mountReadOnly });
@@ -50,6 +51,10 @@ async function openDriver(req: MountRequest): Promise<FsDriver> {
     case 'xfs': {
       const { openXfs } = await import('../../fs/xfs/xfs-driver.js');
       return openXfs(device, { readOnly: req.mountReadOnly });
+    }
+    case 'btrfs': {
+      const { openBtrfs } = await import('../../fs/btrfs/btrfs-driver.js');
+      return openBtrfs(device, { readOnly: req.mountReadOnly, options: req.options });
     }
     case 'iso9660': {
       const { openIso9660 } = await import('../../fs/iso9660/iso-driver.js');
@@ -150,7 +155,7 @@ async function withDeviceFs<T>(req: MountRequest, f: (driver: FsDriver, device: 
 const vfsOps = Object.fromEntries(VFS_OPS.map((name) => [name, (vfs[name] as (...a: unknown[]) => unknown).bind(vfs)])) as Pick<Vfs, (typeof VFS_OPS)[number]>;
 
 /** Every operation, checked against the protocol's WorkerOps. */
-const ops: WorkerOps = { ...own, ...vfsOps, ...bulkOps(vfs), ...fileOps(vfs) };
+const ops: WorkerOps = { ...own, ...vfsOps, ...bulkOps(vfs), ...fileOps(vfs), ...btrfsOps(vfs, (id, size) => bridge.device(id, size, true)) };
 
 /** The op a message names, if the worker has it (messages come from another thread: checked at run time too). */
 function opOf(req: WorkerRequest): ((...args: unknown[]) => unknown) | undefined {

@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+// btrfs read in process: guestkit cat / ls -lR / df / inspect on the openSUSE-shaped guest
+// (fixtures/out/opensuse.img: GPT, btrfs root with subvolumes @, @/home, @/var, @/.snapshots)
+// on the wasm backend (auto: it now stays in process) and on the appliance, beside virt-cat / virt-ls /
+// virt-df / virt-inspector (LIBGUESTFS_BACKEND=direct), alternating runs, medians and ratios.
+// Then the read throughput of a 1 GiB file stored zstd-compressed (made once in bench/out by
+// the appliance with compress-force=zstd): the driver alone, and `guestkit cat` to /dev/null.
+// Usage: npm run bench:btrfs  (BENCH_RUNS=N, default 3; where KVM does not work,
+// LIBGUESTFS_BACKEND_SETTINGS=force_tcg makes libguestfs use TCG as guestkit's appliance does)
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, fstatSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { guestkit, median, out, root, runs, sideBySide, timeRun } from './common.js';
+
+const image = join(root, 'fixtures', 'out', 'opensuse.img');
+if (!existsSync(image)) {
+  console.error(`bench/btrfs.js: ${image} is missing: run fixtures/make-all.sh`);
+  process.exit(1);
+}
+const cases = [
+  ['cat /etc/hostname', ['cat', '-a', image, '/etc/hostname'], 'virt-cat', ['-a', image, '/etc/hostname']],
+  ['ls -lR /', ['ls', '-lR', '-a', image, '/'], 'virt-ls', ['-lR', '-a', image, '/']],
+  ['df', ['df', '-a', image], 'virt-df', ['-a', image]],
+  // (no applications: virt-inspector fails on the fixture's minimal rpm database)
+  ['inspect', ['inspect', '--no-applications', '-a', image], 'virt-inspector', ['--no-applications', '-a', image]],
+];
+/** BENCH_ONLY=table or BENCH_ONLY=zstd runs one part; BENCH_CASES=inspect,df picks table rows. */
+const only = process.env.BENCH_ONLY;
+const picked = process.env.BENCH_CASES?.split(',');
+
+if (only !== 'zstd') sideBySide(`guestkit btrfs bench (${image})`, picked ? cases.filter(([label]) => picked.some((p) => label.startsWith(p))) : cases);
+if (only === 'table') process.exit(0);
+
+// --- 1 GiB zstd-compressed file ---
+const GIB = 1024 ** 3;
+const zimg = join(out, 'btrfs-zstd-1g.img');
+if (!existsSync(zimg)) {
+  mkdirSync(out, { recursive: true });
+  // compressible but not trivial: numbered text lines
+  const src = join(out, 'btrfs-zstd-1g.src');
+  const fd = openSync(src, 'w');
+  const chunk = Buffer.alloc(1 << 20);
+  for (let off = 0, line = 0; off < GIB; off += chunk.length) {
+    let p = 0;
+    while (p < chunk.length) p += chunk.write(`record ${line++} of the throughput file: ${(line * 2654435761) % 1e9}\n`, p);
+    writeSync(fd, chunk);
+  }
+  closeSync(fd);
+  spawnSync('truncate', ['-s', '2G', zimg]);
+  spawnSync('mkfs.btrfs', ['-q', '-f', zimg], { stdio: 'ignore' });
+  const r = spawnSync('node', [guestkit, 'fish', '--backend=appliance', '-a', zimg, 'run', ':', 'mount-options', 'compress-force=zstd', '/dev/sda', '/',
+    ':', 'upload', src, '/big.bin'], { stdio: ['ignore', 'ignore', 'inherit'] });
+  rmSync(src);
+  if (r.status !== 0) { rmSync(zimg, { force: true }); throw new Error('making the zstd image failed'); }
+}
+const { openBtrfs } = await import(join(root, 'dist', 'src', 'fs', 'btrfs', 'btrfs-driver.js'));
+const dfd = openSync(zimg, 'r');
+const dev = { size: fstatSync(dfd).size, readOnly: true, read: (o, b) => { readSync(dfd, b, 0, b.length, o); }, write() {}, flush() {} };
+const speeds = [];
+for (let i = 0; i < runs; i++) {
+  const fs = openBtrfs(dev, { readOnly: true });
+  const ino = fs.lookup(fs.rootIno, 'big.bin');
+  const size = fs.getattr(ino).size;
+  const t0 = process.hrtime.bigint();
+  for (let off = 0; off < size; off += 4 << 20) fs.read(ino, off, 4 << 20);
+  speeds.push(size / 2 ** 20 / (Number(process.hrtime.bigint() - t0) / 1e9));
+  fs.close();
+}
+closeSync(dfd);
+const cli = [];
+for (let i = 0; i < runs; i++) cli.push(GIB / 2 ** 20 / timeRun('node', [guestkit, 'cat', '--backend=wasm', '-a', zimg, '-m', '/dev/sda', '/big.bin']));
+console.log(`1 GiB zstd file: driver ${median(speeds).toFixed(0)} MiB/s, guestkit cat ${median(cli).toFixed(0)} MiB/s (medians of ${runs})`);
