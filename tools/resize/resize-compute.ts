@@ -48,7 +48,10 @@ function expandMethod(c: Content): string | undefined {
   if (c.kind !== 'fs') return undefined;
   if (/^ext[234]$/.test(c.fstype)) return 'resize2fs';
   if (c.fstype === 'ntfs') return 'ntfsresize';
-  return undefined; // btrfs, xfs, f2fs: no grow command in guestkit's table yet
+  if (c.fstype === 'btrfs') return 'btrfs-filesystem-resize';
+  if (c.fstype === 'xfs') return 'xfs_growfs';
+  if (c.fstype === 'f2fs') return 'resize.f2fs';
+  return undefined;
 }
 
 const CHUNK = 1 << 20;
@@ -128,6 +131,14 @@ async function growContent(g: Guestfs, dev: string, method: string, o: ResizeOpt
   if (method === 'resize2fs') await g.resize2fs(dev);
   else if (method === 'ntfsresize') await g.ntfsresize(dev, o.ntfsresizeForce ? { force: true } : {});
   else if (method === 'pvresize') await g.pvresize(dev);
+  else if (method === 'resize.f2fs') await g.f2fsExpand(dev);
+  else if (method === 'btrfs-filesystem-resize' || method === 'xfs_growfs') {
+    // btrfs and xfs grow only while mounted, as virt-resize does it.
+    await g.mount(dev, '/');
+    if (method === 'xfs_growfs') await g.xfsGrowfs('/');
+    else await g.btrfsFilesystemResize('/');
+    await g.umount('/');
+  }
   else if (method === 'mkswap') {
     // The same label and UUID, as the guest's fstab may name either.
     const uuid = (await g.vfsUuid(dev)) as string;

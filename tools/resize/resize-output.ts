@@ -11,5 +11,5 @@ export const COMPLETED = `\n${PREFIX}Resize operation completed with no errors. 
 
 /** virt-resize --machine-readable: the program, then the features (the grow methods guestkit has). */
 export function machineReadableFeatures(): string {
-  return ['virt-resize', 'ntfsresize-force', '32bitok', '128-sector-alignment', 'alignment', 'align-first', 'infile-uri', 'ntfs'].join('\n') + '\n';
+  return ['virt-resize', 'ntfsresize-force', '32bitok', '128-sector-alignment', 'alignment', 'align-first', 'infile-uri', 'ntfs', 'btrfs', 'xfs', 'f2fs'].join('\n') + '\n';
 }
