@@ -61,7 +61,9 @@ describe('iso9660 through the CLI (wasm backend)', () => {
 /** Everything ls -l shows (and more) of every file under /, and its contents' checksum, through the command table: one line each. */
 async function listing(g: Guestfs): Promise<string[]> {
   const paths = ((await g.call('find', ['/'])) as string[]).map((p) => `/${p}`);
-  const st = (await g.call('lstatnslist', ['/', paths.map((p) => p.slice(1))])) as Record<string, number>[];
+  // lstatnslist takes names in one directory (libguestfs checks they are file names), so: one lstatns a path.
+  const st: Record<string, number>[] = [];
+  for (const p of paths) st.push((await g.call('lstatns', [p])) as Record<string, number>);
   const out: string[] = [];
   for (let i = 0; i < paths.length; i++) {
     const s = st[i]!;
