@@ -8,6 +8,7 @@ import { ErrnoError } from '../../errors/index.js';
 import { sq, type ApplianceBackend } from './appliance-backend.js';
 import { devScript, lines, toGuestDev } from './ops-common.js';
 import { guestDirScript } from './ops-fs-extra.js';
+import { xfsOps } from './ops-xfs.js';
 
 const LONG = { timeoutMs: 3_600_000 };
 const UUID_RE = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -76,12 +77,59 @@ async function resize2fsSize(b: ApplianceBackend, dev: string, size: number): Pr
 /usr/sbin/resize2fs "$d" ${Math.floor(size / 1024)}K </dev/null >/tmp/.out 2>&1 || { cat /tmp/.out >&2; exit 1; }`, LONG);
 }
 
+/** The mount point of `dev` in the appliance (libguestfs measures btrfs and xfs on their mount), or an error. */
+async function mountPointOf(b: ApplianceBackend, dev: string): Promise<string> {
+  const mp = (await b.shText(`${devScript(dev)}
+awk -v d="$d" '$1 == d { print $2; exit }' /proc/mounts`)).trim();
+  if (!mp) throw new ErrnoError('EINVAL', `${dev}: is not mounted: mount it to measure its minimum size`);
+  return mp;
+}
+
+/** ntfsresize --info's estimate, as libguestfs reads it (a full volume: its size rounded up to a cluster). */
+async function ntfsMinimumSize(b: ApplianceBackend, dev: string): Promise<number> {
+  const out = await b.shText(`${devScript(dev)}
+[ -x /usr/sbin/ntfsresize ] || die ENOTSUP 'ntfsresize is not in the appliance'
+/usr/sbin/ntfsresize --info -ff "$d" </dev/null >/tmp/.ntfsresize.out 2>/tmp/.ntfsresize.err; echo "rc=$?"
+cat /tmp/.ntfsresize.out; echo '--stderr--'; cat /tmp/.ntfsresize.err; rm -f /tmp/.ntfsresize.out /tmp/.ntfsresize.err`);
+  const [head = '', err = ''] = out.split('--stderr--\n');
+  const rc = Number(/^rc=(\d+)/.exec(head)?.[1] ?? 1);
+  const ls = lines(head);
+  if (rc === 0) {
+    const m = ls.map((l) => /^You might resize at (\d+)/.exec(l)).find(Boolean);
+    if (!m) throw new ErrnoError('EIO', `${dev}: ntfsresize gave no minimum size`);
+    return Number(m[1]);
+  }
+  if (ls.some((l) => l.includes('Volume is full'))) {
+    const cluster = Number(/^Cluster size\s*:\s*(\d+)/m.exec(head)?.[1] ?? 0);
+    const size = Number(/^Current volume size:\s*(\d+)/m.exec(head)?.[1] ?? 0);
+    if (!cluster) throw new ErrnoError('EIO', 'bad cluster size');
+    return Math.ceil(size / cluster) * cluster;
+  }
+  throw new ErrnoError('EIO', `${dev}: ${err.trim().split('\n')[0] || 'ntfsresize --info failed'}`);
+}
+
 /**
- * The smallest size the filesystem could shrink to, in bytes: for ext2/3/4,
- * resize2fs -P's block count times the block size (as libguestfs computes it).
+ * The smallest size the filesystem could shrink to, in bytes, computed as
+ * libguestfs does: ext2/3/4 resize2fs -P's blocks times the block size; ntfs
+ * ntfsresize --info; btrfs `btrfs inspect-internal min-dev-size` on its mount;
+ * xfs (which cannot shrink) its current data size, from xfs_info on its mount.
  */
 async function vfsMinimumSize(b: ApplianceBackend, dev: string): Promise<number> {
   const type = await fsType(b, dev);
+  if (type === 'ntfs') return ntfsMinimumSize(b, dev);
+  if (type === 'btrfs') {
+    const mp = await mountPointOf(b, dev);
+    const out = await b.shText(`command -v btrfs >/dev/null || die ENOTSUP 'btrfs: btrfs-progs is not in the appliance'
+btrfs inspect-internal min-dev-size ${sq(mp)} </dev/null 2>/tmp/.min-dev-size.err || { cat /tmp/.min-dev-size.err >&2; exit 1; }`);
+    const n = /^(\d+)/.exec(out.trim());
+    if (!n) throw new ErrnoError('EIO', 'cannot parse minimum size');
+    return Number(n[1]);
+  }
+  if (type === 'xfs') {
+    await mountPointOf(b, dev);
+    const info = await xfsOps.xfsInfo(b, dev);
+    return Number(info.xfs_blocksize) * Number(info.xfs_datablocks);
+  }
   if (!/^ext[234]$/.test(type)) throw new ErrnoError('EOPNOTSUPP', `don't know how to get minimum size of '${type || 'unknown'}' filesystems`);
   const out = await b.shText(`${devScript(dev)}
 /usr/sbin/resize2fs -P "$d" 2>/dev/null | sed -n 's/^Estimated minimum size of the filesystem: //p'
