@@ -12,7 +12,7 @@
  */
 import { FsError, type Attr, type DirEntry, type FsDriver, type StatVfs, type SyncDevice } from '../fs-driver.js';
 import { Lru } from '../../util/lru.js';
-import { ReadOnlyDriver } from '../read-only-driver.js';
+import { ListingReadOnlyDriver } from '../read-only-driver.js';
 import { ChunkMap, parseChunk, readMapped, sysChunks } from './chunks.js';
 import { decompress } from './compression.js';
 import {
@@ -31,13 +31,7 @@ const SLOT = 2 ** 32;
 const EMPTY_SUBVOL_DIR = 2;
 const MAXPATHLEN = 4096;
 const FT_TO_DT = [0, 8, 4, 2, 6, 1, 12, 10];
-const INODE_CACHE = 8192, DIR_CACHE = 64, EXTENT_CACHE = 1024, DECODED_CACHE = 16;
-
-/** A directory's entries in readdir order, with a name index for lookup. */
-interface DirIndex {
-  entries: DirEntry[];
-  byName: Map<string, number>;
-}
+const INODE_CACHE = 8192, EXTENT_CACHE = 1024, DECODED_CACHE = 16;
 
 interface Slot {
   /** Subvolume id, or 0 for an empty placeholder directory. */
@@ -46,7 +40,7 @@ interface Slot {
   rootDirid: number;
 }
 
-export class BtrfsDriver extends ReadOnlyDriver implements FsDriver {
+export class BtrfsDriver extends ListingReadOnlyDriver implements FsDriver {
   readonly type = 'btrfs';
   readonly rootIno: number;
   readonly subvolumes: Subvolumes;
@@ -56,7 +50,6 @@ export class BtrfsDriver extends ReadOnlyDriver implements FsDriver {
   private readonly slots: Slot[] = [];
   private readonly slotOf = new Map<number, number>();
   private readonly inodes = new Lru<number, InodeItem>(INODE_CACHE);
-  private readonly dirs = new Lru<number, DirIndex>(DIR_CACHE);
   private readonly extents = new Lru<number, FileExtent[]>(EXTENT_CACHE);
   private readonly decoded = new Lru<number, Uint8Array>(DECODED_CACHE);
   private closed = false;
@@ -146,9 +139,7 @@ export class BtrfsDriver extends ReadOnlyDriver implements FsDriver {
     };
   }
 
-  private dirIndex(h: number): DirIndex {
-    const hit = this.dirs.get(h);
-    if (hit) return hit;
+  protected listDirectory(h: number): DirEntry[] {
     const ip = this.inode(h);
     if ((ip.mode & S_IFMT) !== S_IFDIR) throw new FsError('ENOTDIR', `btrfs: inode ${h % SLOT} is not a directory`);
     const { slot, objectid } = this.split(h);
@@ -172,21 +163,7 @@ export class BtrfsDriver extends ReadOnlyDriver implements FsDriver {
         }
       });
     }
-    const byName = new Map<string, number>();
-    for (const e of entries) byName.set(e.name, e.ino);
-    const idx = { entries, byName };
-    this.dirs.set(h, idx);
-    return idx;
-  }
-
-  lookup(dir: number, name: string): number {
-    const ino = this.dirIndex(dir).byName.get(name);
-    if (ino === undefined) throw new FsError('ENOENT', `${name}: No such file or directory`);
-    return ino;
-  }
-
-  readdir(dir: number): DirEntry[] {
-    return this.dirIndex(dir).entries.map((e) => ({ ...e }));
+    return entries;
   }
 
   /** The handle of a subvolume's root directory as it appears inside its parent. */

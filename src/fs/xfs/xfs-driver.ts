@@ -17,25 +17,19 @@ import { DIR2_LEAF_OFFSET, dataBlockEntries, shortformEntries } from './dir.js';
 import { FMT_BTREE, FMT_EXTENTS, FMT_LOCAL, inodeAttr, parseInode, type XfsInode } from './inode.js';
 import { xfsStatfs } from './statfs.js';
 import { Lru } from '../../util/lru.js';
-import { ReadOnlyDriver } from '../read-only-driver.js';
+import { ListingReadOnlyDriver } from '../read-only-driver.js';
 import { corrupt, parseSuperblock, type XfsGeometry } from './superblock.js';
 
 const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFREG = 0o100000, S_IFLNK = 0o120000;
 const XSLM_MAGIC = 0x58534c4d, SYMLINK_HDR_V5 = 56, SYMLINK_CRC_OFFSET = 12;
 const MAXPATHLEN = 1024;
-const INODE_CACHE = 4096, DIR_CACHE = 64, INODE_BLOCK_CACHE = 256;
+const INODE_CACHE = 4096, INODE_BLOCK_CACHE = 256;
 
-interface DirIndex {
-  entries: DirEntry[];
-  byName: Map<string, number>;
-}
-
-export class XfsDriver extends ReadOnlyDriver implements FsDriver {
+export class XfsDriver extends ListingReadOnlyDriver implements FsDriver {
   readonly type = 'xfs';
   readonly rootIno: number;
   private readonly inodes = new Lru<number, XfsInode>(INODE_CACHE);
   private readonly extents = new Lru<number, Extent[]>(INODE_CACHE);
-  private readonly dirs = new Lru<number, DirIndex>(DIR_CACHE);
   private readonly inodeBlocks = new Lru<number, Uint8Array>(INODE_BLOCK_CACHE);
   private closed = false;
 
@@ -105,9 +99,7 @@ export class XfsDriver extends ReadOnlyDriver implements FsDriver {
     return inodeAttr(this.inode(ino), this.geo);
   }
 
-  private dirIndex(dir: number): DirIndex {
-    const hit = this.dirs.get(dir);
-    if (hit) return hit;
+  protected listDirectory(dir: number): DirEntry[] {
     const ip = this.inode(dir);
     if ((ip.mode & S_IFMT) !== S_IFDIR) throw new FsError('ENOTDIR', `xfs: inode ${dir} is not a directory`);
     let entries: DirEntry[];
@@ -131,21 +123,7 @@ export class XfsDriver extends ReadOnlyDriver implements FsDriver {
         }
       }
     }
-    const byName = new Map<string, number>();
-    for (const e of entries) byName.set(e.name, e.ino);
-    const idx = { entries, byName };
-    this.dirs.set(dir, idx);
-    return idx;
-  }
-
-  lookup(dir: number, name: string): number {
-    const ino = this.dirIndex(dir).byName.get(name);
-    if (ino === undefined) throw new FsError('ENOENT', `${name}: No such file or directory`);
-    return ino;
-  }
-
-  readdir(dir: number): DirEntry[] {
-    return this.dirIndex(dir).entries.map((e) => ({ ...e }));
+    return entries;
   }
 
   /** `length` bytes of a file from file block `fb`, holes and unwritten extents as zeroes. */
