@@ -7,8 +7,16 @@ cd "$(dirname "$0")/.."
 PACKAGES=(emscripten e2fsprogs ntfs-3g dosfstools mtools libhivex-bin libwin-hivex-perl augeas-tools qemu-utils qemu-system-x86 linux-image-amd64 busybox btrfs-progs nbdkit fdisk gdisk dpkg-dev xz-utils lvm2 xfsprogs attr acl libcap2-bin zstd lzop sqlite3 python3 file procps openssl diffutils genisoimage cpio zerofree groff-base zsh squashfs-tools f2fs-tools mdadm cryptsetup-bin scrub syslinux extlinux ldmtool inotify-tools systemd-journal-remote libmagic-mgc bzip2)
 COMMANDS=(emcc qemu-system-x86_64 mkfs.ext4 e2fsck mkntfs ntfsfix mkfs.vfat mcopy qemu-img qemu-nbd nbdkit sfdisk sgdisk dpkg-source)
 
+# Every package is checked (a machine set up for an older guestkit lacks the newer ones); without
+# dpkg, the commands stand in for them.
 missing=()
-for c in "${COMMANDS[@]}"; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
+if command -v dpkg-query >/dev/null 2>&1; then
+  for p in "${PACKAGES[@]}"; do
+    [ "$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null)" = installed ] || missing+=("$p")
+  done
+else
+  for c in "${COMMANDS[@]}"; do command -v "$c" >/dev/null 2>&1 || missing+=("$c"); done
+fi
 # The WASM builds take their C sources from Debian source packages (apt-get source).
 need_src=0
 if ! grep -rqs '^Types: deb-src\|^deb-src ' /etc/apt/sources.list /etc/apt/sources.list.d/; then need_src=1; fi
