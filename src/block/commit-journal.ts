@@ -21,11 +21,11 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { BlockDevice } from './block-device.js';
 import { ErrnoError, ImageError } from '../errors/index.js';
 import { faultPoint } from './fault-points.js';
+import { guestkitCacheDir } from '../util/cache-dir.js';
 
 const HEADER_MAGIC = Buffer.from('GKJOURN1');
 const TRAILER_MAGIC = Buffer.from('GKCOMMIT');
@@ -68,9 +68,8 @@ function pieceDigests(r: CommitRecord, now: Uint8Array): Buffer {
 /** Where the journal of `image` lives: beside it, or in the cache when its directory is not writable. */
 export function journalPaths(image: string): { beside: string; cached: string } {
   const abs = path.resolve(image);
-  const cacheRoot = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
   const key = createHash('sha256').update(abs).digest('hex').slice(0, 32);
-  return { beside: `${abs}.guestkit-journal`, cached: path.join(cacheRoot, 'guestkit', 'journal', `${key}.journal`) };
+  return { beside: `${abs}.guestkit-journal`, cached: guestkitCacheDir('journal', `${key}.journal`) };
 }
 
 function writableDir(dir: string): boolean {

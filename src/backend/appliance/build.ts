@@ -10,11 +10,11 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import zlib from 'node:zlib';
 import { GuestkitError } from '../../errors/index.js';
+import { guestkitCacheDir } from '../../util/cache-dir.js';
 import { CpioWriter, type CpioEntry } from './cpio.js';
 
 /** Bump when the layout of the initramfs changes in a way the inputs do not show. */
@@ -467,8 +467,7 @@ function writeInitramfs(p: Plan, out: string, compress: boolean, progress?: Buil
 
 export function defaultCacheDir(): string {
   if (process.env.GUESTKIT_APPLIANCE_CACHE) return process.env.GUESTKIT_APPLIANCE_CACHE;
-  const base = process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache');
-  return path.join(base, 'guestkit', 'appliance');
+  return guestkitCacheDir('appliance');
 }
 
 /**
