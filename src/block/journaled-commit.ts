@@ -3,7 +3,8 @@
  * the commit an interrupted process left behind.
  */
 import type { BlockDevice } from './block-device.js';
-import { applyJournal, pendingJournal, removeJournal, writeJournal, type CommitRecord } from './commit-journal.js';
+import { existsSync } from 'node:fs';
+import { applyJournal, journalPaths, pendingJournal, removeJournal, writeJournal, type CommitRecord } from './commit-journal.js';
 import { faultPoint } from './fault-points.js';
 import { GuestkitError, ImageError } from '../errors/index.js';
 import { isNbdUri } from './nbd/uri.js';
@@ -25,7 +26,6 @@ export async function journaledCommit(image: string, target: BlockDevice, record
     await target.flush();
     return;
   }
-  const stale = pendingJournal(image);
   const journal = await writeJournal(image, target, records);
   try {
     await applyJournal(journal, target, image, { check: false });
@@ -36,7 +36,11 @@ export async function journaledCommit(image: string, target: BlockDevice, record
     throw new GuestkitError(code, `${image}: the commit stopped after its journal was written (${why}): the next guestkit open of the image finishes it`, { cause: e, disk: image });
   }
   removeJournal(journal);
-  if (stale && stale.path !== journal) removeJournal(stale.path);
+  // A journal an earlier failed commit left in the other place (beside the image, or the cache) is
+  // part of this one now: the ranges it held are in this commit's overlay too.
+  const { beside, cached } = journalPaths(image);
+  const other = journal === beside ? cached : beside;
+  for (const p of [other, `${other}.tmp`]) if (existsSync(p)) removeJournal(p);
 }
 
 /**
