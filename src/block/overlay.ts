@@ -1,8 +1,9 @@
 /**
  * Copy-on-write overlay over any BlockDevice: writes land in 64 KiB chunks
  * (in memory, then past a bound in a temporary file: chunk-store.ts); reads
- * merge them over the base. The base is never written
- * (except by commitTo), so a read-only handle cannot change the image.
+ * merge them over the base. The base is never written (a commit takes the
+ * dirty ranges to a writable handle: journaled-commit.ts), so a read-only
+ * handle cannot change the image.
  */
 import type { BlockDevice, Extent } from './block-device.js';
 import { ErrnoError } from '../errors/index.js';
@@ -224,19 +225,6 @@ export class OverlayDevice implements BlockDevice {
       }
       i = j;
     }
-  }
-
-  /**
-   * Writes every dirty chunk to `target` (a writable handle on the same image,
-   * usually) and flushes it, with no journal. The overlay keeps its chunks.
-   */
-  async commitTo(target: BlockDevice): Promise<void> {
-    this.checkTarget(target);
-    for await (const r of this.dirtyRanges()) {
-      if (r.data) await target.write(r.offset, r.data);
-      else await target.zero(r.offset, r.length);
-    }
-    await target.flush();
   }
 
   /** Refuses a commit target that cannot take the overlay's chunks. */

@@ -7,6 +7,7 @@ import { ImageError } from '../../../../src/errors/index.js';
 import { OverlayDevice, OVERLAY_CHUNK } from '../../../../src/block/overlay.js';
 import { RawFileDevice } from '../../../../src/block/raw-file.js';
 import { SliceDevice } from '../../../../src/block/slice.js';
+import { journaledCommit } from '../../../../src/block/journaled-commit.js';
 
 let dir: string;
 const MiB = 1024 * 1024;
@@ -150,7 +151,7 @@ describe('OverlayDevice', () => {
     expect(sha(p)).toBe(before);
   });
 
-  it('commitTo writes the dirty chunks to a writable base', async () => {
+  it('a journaled commit of the dirty ranges writes them to a writable base; a read-only one is refused', async () => {
     const data = pattern(4 * OVERLAY_CHUNK + 333, 5);
     const p = makeFile('commit.img', data);
     const ro = await RawFileDevice.open(p, { readOnly: true });
@@ -160,9 +161,10 @@ describe('OverlayDevice', () => {
     await ov.zero(3 * OVERLAY_CHUNK, OVERLAY_CHUNK);
     await ov.write(ov.size - 1, new Uint8Array([42]));
     const want = await ov.read(0, ov.size);
-    await expect(ov.commitTo(ro)).rejects.toThrow(/commit\.img: cannot commit the overlay: the disk is read-only/);
+    expect(() => ov.checkTarget(ro)).toThrow(/commit\.img: cannot commit the overlay: the disk is read-only/);
     const rw = await RawFileDevice.open(p, { readOnly: false });
-    await ov.commitTo(rw);
+    ov.checkTarget(rw);
+    await journaledCommit(p, rw, ov.dirtyRanges());
     await rw.close();
     await ov.close();
     expect(same(fs.readFileSync(p), want)).toBe(true);
