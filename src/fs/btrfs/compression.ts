@@ -5,7 +5,7 @@
  * that decodes to less leaves zeroes, as the kernel does for the tail.
  */
 import { constants, inflateSync } from 'node:zlib';
-import { decompress as zstdDecompress } from 'fzstd';
+import { zstdDecompress } from '../../compress/zstd.js';
 import { FsError } from '../fs-driver.js';
 import { COMPRESS_LZO, COMPRESS_ZLIB, COMPRESS_ZSTD } from './items.js';
 import { lzo1xDecompress } from './lzo.js';
