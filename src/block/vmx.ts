@@ -81,10 +81,9 @@ function findCaseInsensitive(dir: string, name: string): string | null {
 function resolveDisk(vmxPath: string, disk: VmxDisk): string {
   const exact = path.isAbsolute(disk.fileName) ? disk.fileName : path.join(path.dirname(vmxPath), disk.fileName);
   if (fs.existsSync(exact)) return exact;
-  // Resolve each component in turn, so a differently-cased directory is found too.
-  const parts = path.relative(path.parse(exact).root, exact).split(path.sep);
-  let at = path.parse(exact).root;
-  for (const part of parts) {
+  // Resolve each component in turn, so a directory named in another case is found too.
+  let at = path.isAbsolute(disk.fileName) ? path.parse(disk.fileName).root : path.dirname(vmxPath);
+  for (const part of disk.fileName.split(/[\\/]+/).filter((p) => p !== '')) {
     const next = fs.existsSync(path.join(at, part)) ? path.join(at, part) : findCaseInsensitive(at, part);
     if (next === null) throw new ImageError(vmxPath, `names disk ${disk.fileName} (${disk.device}), which is missing: No such file or directory`);
     at = next;
