@@ -249,12 +249,12 @@ function checkCreateType(top: ExtentFile, createType: string | undefined): strin
 function extentPath(top: ExtentFile, name: string): string {
   if (path.isAbsolute(name)) return name;
   const dir = path.dirname(path.resolve(top.path));
-  const resolved = path.resolve(dir, name);
-  const rel = path.relative(dir, resolved);
+  const rel = path.relative(dir, path.resolve(dir, name));
   if (rel === '' || rel === '..' || rel.startsWith(`..${path.sep}`) || path.isAbsolute(rel)) {
     throw top.error(`vmdk descriptor names extent ${name}, outside the descriptor's directory: refused`);
   }
-  return resolved;
+  // As qemu names it: the descriptor's directory as given, then the name.
+  return path.join(path.dirname(top.path), rel);
 }
 
 async function openExtents(top: ExtentFile, lines: ExtentLine[], pieces: Piece[]): Promise<void> {
