@@ -99,6 +99,8 @@ export class VmdkDevice implements BlockDevice {
         parentFile = parentPath(file, hint);
         parent = await openParent(parentFile, hint, depth);
       }
+      // A descriptor file is done with once its extents are open.
+      if (!topUsed) await top.close();
       return new VmdkDevice(name, file, createType, head.descriptor, pieces, parent, parentFile);
     } catch (e) {
       await Promise.all(pieces.map((p) => (p.sparse ?? p.flat?.file)?.close().catch(() => {})));
