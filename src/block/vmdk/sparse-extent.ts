@@ -24,13 +24,16 @@ export interface Run {
 }
 
 const GT_CACHE_TABLES = 64;
+/** Inflated grains kept: a filesystem's reads alternate between metadata and data grains. */
+const INFLATED_CACHE_BYTES = 8 * 1024 * 1024;
 const MARKER_BYTES = 12;
 
 export class SparseExtent {
   readonly grainBytes: number;
   private readonly gtSpan: number;
   private readonly gtCache = new Map<number, Promise<DataView>>();
-  private lastInflated: { grain: number; data: Uint8Array } | null = null;
+  private readonly inflated = new Map<number, Uint8Array>();
+  private readonly inflatedMax: number;
 
   private constructor(
     readonly file: ExtentFile,
@@ -41,6 +44,7 @@ export class SparseExtent {
   ) {
     this.grainBytes = header.grainSectors * SECTOR;
     this.gtSpan = this.grainBytes * header.gtesPerGt;
+    this.inflatedMax = Math.max(2, Math.floor(INFLATED_CACHE_BYTES / this.grainBytes));
   }
 
   /**
@@ -115,29 +119,33 @@ export class SparseExtent {
     await this.file.readInto(dst, r.host);
   }
 
-  /** The inflated bytes of a compressed grain (the last one is kept: reads come in pieces of a grain). */
+  /** The inflated bytes of a compressed grain (recent ones are kept: reads come in pieces of a grain). */
   async inflate(r: Run): Promise<Uint8Array> {
-    if (this.lastInflated?.grain === r.grain) return this.lastInflated.data;
+    const cached = this.inflated.get(r.grain);
+    if (cached) {
+      this.inflated.delete(r.grain); // most recently used last
+      this.inflated.set(r.grain, cached);
+      return cached;
+    }
     const f = this.file;
-    let start = r.host;
-    let stored: number;
     // zlib's worst case for incompressible data is a little over the input size.
     const maxStored = this.grainBytes + (this.grainBytes >> 3) + 1024;
+    const head = this.header.markers ? MARKER_BYTES : 0;
+    if (r.host + head >= f.size) throw f.pastEnd('a compressed grain', r.host);
+    // One read for the marker and the stream behind it: the marker says how much of it is the stream.
+    const chunk = new Uint8Array(Math.min(head + maxStored, f.size - r.host));
+    await f.readInto(chunk, r.host);
+    let bytes = chunk.subarray(head);
     if (this.header.markers) {
-      const m = await f.readAt(r.host, MARKER_BYTES, 'a grain marker');
-      const v = new DataView(m.buffer, m.byteOffset, MARKER_BYTES);
+      const v = new DataView(chunk.buffer, chunk.byteOffset, MARKER_BYTES);
       const lba = v.getBigUint64(0, true);
       const expected = BigInt(r.grain) * BigInt(this.header.grainSectors);
       if (lba !== expected) throw f.corrupt(`the grain at offset ${r.host} is marked for sector ${lba}, not ${expected}`);
-      stored = v.getUint32(8, true);
+      const stored = v.getUint32(8, true);
       if (stored === 0 || stored > maxStored) throw f.corrupt(`the grain at offset ${r.host} has a bad compressed size ${stored}`);
-      start += MARKER_BYTES;
-    } else {
-      stored = Math.min(maxStored, f.size - start);
+      if (stored > bytes.length) throw f.pastEnd('a compressed grain', r.host);
+      bytes = bytes.subarray(0, stored);
     }
-    if (!f.holds(start, stored) || stored <= 0) throw f.pastEnd('a compressed grain', r.host);
-    const bytes = new Uint8Array(stored);
-    await f.readInto(bytes, start);
     let data: Uint8Array;
     try {
       data = zlib.inflateSync(bytes, { maxOutputLength: this.grainBytes });
@@ -147,13 +155,14 @@ export class SparseExtent {
     // The last grain of an extent may be cut at the extent's end.
     const needed = Math.min(this.grainBytes, this.size - r.grain * this.grainBytes);
     if (data.length < needed) throw f.corrupt(`the compressed grain at offset ${r.host} inflates to ${data.length} bytes, not ${needed}`);
-    this.lastInflated = { grain: r.grain, data };
+    this.inflated.set(r.grain, data);
+    if (this.inflated.size > this.inflatedMax) this.inflated.delete(this.inflated.keys().next().value!);
     return data;
   }
 
   async close(): Promise<void> {
     this.gtCache.clear();
-    this.lastInflated = null;
+    this.inflated.clear();
     await this.file.close();
   }
 }
