@@ -14,10 +14,10 @@ import type { BlockDevice } from '../src/block/block-device.js';
 import { openDrive } from '../src/block/open-drive.js';
 import { OverlayDevice } from '../src/block/overlay.js';
 import { VmdkDevice } from '../src/block/vmdk/vmdk-device.js';
-import { GuestkitError } from '../src/errors/index.js';
 import { runCli, type CliResult } from './helpers/cli.js';
 import { FIXTURES } from './helpers/fixtures.js';
-import { fuzzIterations, fuzzTimeout, seededRandom } from './helpers/fuzz-walk.js';
+import { fuzzIterations, fuzzTimeout } from './helpers/fuzz-walk.js';
+import { fuzzImages } from './helpers/image-fuzz.js';
 import { mergeExtents, MiB, qemuImg, qemuIo, qemuMap, qemuRaw, type TypedExtent } from './helpers/qcow2-images.js';
 import { writeStreamAtEnd } from './helpers/vmdk-images.js';
 
@@ -353,42 +353,17 @@ describe('fuzz: mutated vmdk headers, tables and descriptors give only typed err
         const gt = bytes.readUInt32LE(gd * 512);
         if (gt > 0 && gt * 512 < bytes.length) regions.push([gt * 512, 2048]);
       }
-      return { bytes, regions, name: 'fz-target.vmdk' };
+      return { bytes, regions, target: path.join(dir, 'fz-target.vmdk') };
     });
-    seeds.push({ bytes: Buffer.from(descText), regions: [[0, descText.length]], name: 'fz-target-desc.vmdk' });
-    const random = seededRandom(Number(process.env.GUESTKIT_VMDK_FUZZ_SEED ?? 0x7d3c));
-    const pick = (n: number) => Math.floor(random() * n);
-    const INTERESTING = [0, 1, 0xff, 0x7f, 0x80, 0x40, 0x22, 0x2e, 0x2f, 0x0a, 0x20];
-    const codes = new Map<string, number>();
-    let opened = 0;
-    for (let round = 0; round < rounds; round++) {
-      const seed = seeds[round % seeds.length]!;
-      const m = Buffer.from(seed.bytes);
-      for (let k = 1 + pick(4); k > 0; k--) {
-        const [start, len] = seed.regions[pick(seed.regions.length)]!;
-        const at = Math.min(m.length - 1, start + pick(len));
-        if (random() < 0.5) m[at] = INTERESTING[pick(INTERESTING.length)]!;
-        else m[at]! ^= 1 << pick(8);
-      }
-      const target = path.join(dir, seed.name);
-      fs.writeFileSync(target, random() < 0.05 ? m.subarray(0, pick(m.length)) : m);
-      try {
-        const dev = await VmdkDevice.open(target);
-        opened++;
-        try {
-          // Bounded work whatever the (possibly lying) capacity says.
-          const span = Math.min(dev.size, 1024 * 1024);
-          for (let at = 0; at < span; at += 65536) await dev.read(at, Math.min(65536, span - at));
-          await dev.extents(0, Math.min(dev.size, 64 * 1024 * 1024));
-        } finally {
-          await dev.close();
-        }
-      } catch (e) {
-        if (!(e instanceof GuestkitError)) throw new Error(`round ${round}: untyped error: ${(e as Error)?.stack ?? e}`);
-        expect((e as Error).message).not.toContain('\n');
-        codes.set(e.code, (codes.get(e.code) ?? 0) + 1);
-      }
-    }
+    seeds.push({ bytes: Buffer.from(descText), regions: [[0, descText.length]], target: path.join(dir, 'fz-target-desc.vmdk') });
+    const { opened, codes } = await fuzzImages({
+      rounds,
+      seeds,
+      randomSeed: Number(process.env.GUESTKIT_VMDK_FUZZ_SEED ?? 0x7d3c),
+      open: (f) => VmdkDevice.open(f),
+      // Descriptor text mutates best into quotes, dots, slashes, newlines and spaces.
+      interesting: [0, 1, 0xff, 0x7f, 0x80, 0x40, 0x22, 0x2e, 0x2f, 0x0a, 0x20],
+    });
     console.log(`vmdk fuzz: ${rounds} iterations, opened ${opened}, typed errors ${JSON.stringify(Object.fromEntries(codes))}`);
     expect(opened).toBeGreaterThan(rounds / 10);
     expect([...codes.values()].reduce((x, y) => x + y, 0)).toBeGreaterThan(rounds / 10);

@@ -13,6 +13,7 @@ import { MAX_BACKING_DEPTH } from '../backing-chain.js';
 import { probeFormat } from '../format.js';
 import { RawFileDevice } from '../raw-file.js';
 import { checkRange } from '../slice.js';
+import { appendExtent, appendUnallocated } from '../extent-list.js';
 import { ExtentFile } from './extent-file.js';
 import { SECTOR } from './sparse-header.js';
 import { SparseExtent } from './sparse-extent.js';
@@ -179,40 +180,34 @@ export class VmdkDevice implements BlockDevice {
   async extents(offset: number, length: number): Promise<Extent[]> {
     this.check('extents', offset, length);
     const out: Extent[] = [];
-    const push = (e: Extent) => {
-      const last = out[out.length - 1];
-      if (last && last.zero === e.zero && last.hole === e.hole && last.offset + last.length === e.offset) last.length += e.length;
-      else if (e.length > 0) out.push({ ...e });
-    };
     for (let pos = 0; pos < length; ) {
       const at = offset + pos;
       const p = this.piece(at);
       const inPiece = at - p.start;
       let n = Math.min(length - pos, p.size - inPiece);
-      if (p.flat || p.noAccess) push({ offset: at, length: n, zero: false, hole: false });
-      else if (!p.sparse) push({ offset: at, length: n, zero: true, hole: true });
+      if (p.flat || p.noAccess) appendExtent(out, { offset: at, length: n, zero: false, hole: false });
+      else if (!p.sparse) appendExtent(out, { offset: at, length: n, zero: true, hole: true });
       else {
         const r = await p.sparse.run(inPiece, n);
         n = r.length;
-        if (r.kind === 'data' || r.kind === 'compressed') push({ offset: at, length: n, zero: false, hole: false });
-        else if (r.kind === 'zero') push({ offset: at, length: n, zero: true, hole: false });
-        else if (this.parent && at < this.parent.size) {
-          const inParent = Math.min(n, this.parent.size - at);
-          for (const e of await this.parent.extents(at, inParent)) push(e);
-          push({ offset: at + inParent, length: n - inParent, zero: true, hole: true });
-        } else push({ offset: at, length: n, zero: true, hole: true });
+        if (r.kind === 'unallocated') await appendUnallocated(out, this.parent, at, n);
+        else appendExtent(out, { offset: at, length: n, zero: r.kind === 'zero', hole: false });
       }
       pos += n;
     }
     return out;
   }
 
+  private refuse(op: string): never {
+    throw new ErrnoError('EROFS', `${this.name}: ${op}: the disk is read-only`, { disk: this.name });
+  }
+
   async write(): Promise<void> {
-    throw new ErrnoError('EROFS', `${this.name}: write: the disk is read-only`, { disk: this.name });
+    this.refuse('write');
   }
 
   async zero(): Promise<void> {
-    throw new ErrnoError('EROFS', `${this.name}: zero: the disk is read-only`, { disk: this.name });
+    this.refuse('zero');
   }
 
   async flush(): Promise<void> {}
