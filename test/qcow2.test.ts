@@ -3,21 +3,21 @@
  * `qemu-img convert -O raw` (compared with cmp), its allocation map equals
  * `qemu-img map`, and lying or cut-short images fail with one-line ImageErrors.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GuestkitError, ImageError } from '../src/errors/index.js';
+import { ImageError } from '../src/errors/index.js';
 import { openDrive } from '../src/block/open-drive.js';
 import { OverlayDevice } from '../src/block/overlay.js';
 import { Qcow2Device } from '../src/block/qcow2/qcow2-device.js';
-import type { BlockDevice } from '../src/block/block-device.js';
 import { NbdDevice } from '../src/block/nbd/client.js';
-import { buildQcow2Images, mergeExtents, MiB, qemuImg, qemuMap, qemuRaw, type TypedExtent } from './helpers/qcow2-images.js';
+import { buildQcow2Images, MiB, qemuImg, qemuMap, qemuRaw } from './helpers/qcow2-images.js';
 import { FIXTURES } from './helpers/fixtures.js';
 import { fuzzIterations, fuzzTimeout } from './helpers/fuzz-walk.js';
 import { fuzzImages } from './helpers/image-fuzz.js';
+import { cmp, dumpDevice, ourMap } from './helpers/device-compare.js';
 import { JournaledDevice } from '../src/block/journaled-device.js';
 import { runCli } from './helpers/cli.js';
 
@@ -29,27 +29,6 @@ beforeAll(() => {
   images = buildQcow2Images(dir);
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/** Writes everything `dev` reads to `out`, in odd-sized chunks that straddle clusters. */
-async function dumpDevice(dev: BlockDevice, out: string): Promise<void> {
-  const fd = fs.openSync(out, 'w');
-  try {
-    const chunk = MiB + 4097;
-    for (let at = 0; at < dev.size; at += chunk) fs.writeSync(fd, await dev.read(at, Math.min(chunk, dev.size - at)));
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function cmp(a: string, b: string): void {
-  const r = spawnSync('cmp', [a, b], { encoding: 'utf8' });
-  expect(r.stdout + r.stderr).toBe('');
-  expect(r.status).toBe(0);
-}
-
-async function ourMap(dev: BlockDevice): Promise<TypedExtent[]> {
-  return mergeExtents((await dev.extents(0, dev.size)).map((e) => ({ start: e.offset, length: e.length, type: e.hole ? 'hole' : e.zero ? 'zero' : 'data' })));
-}
 
 const CASES = ['v2', 'v3zero', 'c512', 'c2m', 'compressed', 'compressedExtL2', 'extL2', 'chainMid1', 'chainMid2', 'chainTop'];
 

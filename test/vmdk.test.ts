@@ -5,12 +5,10 @@
  * what they print on the raw image, `-a guest.vmx` adds the disks it lists,
  * and lying, cut-short or escaping images fail with one line and exit 1.
  */
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BlockDevice } from '../src/block/block-device.js';
 import { openDrive } from '../src/block/open-drive.js';
 import { OverlayDevice } from '../src/block/overlay.js';
 import { VmdkDevice } from '../src/block/vmdk/vmdk-device.js';
@@ -18,7 +16,8 @@ import { runCli, type CliResult } from './helpers/cli.js';
 import { FIXTURES } from './helpers/fixtures.js';
 import { fuzzIterations, fuzzTimeout } from './helpers/fuzz-walk.js';
 import { fuzzImages } from './helpers/image-fuzz.js';
-import { mergeExtents, MiB, qemuImg, qemuIo, qemuMap, qemuRaw, type TypedExtent } from './helpers/qcow2-images.js';
+import { cmp, dumpDevice, ourMap } from './helpers/device-compare.js';
+import { MiB, qemuImg, qemuIo, qemuMap, qemuRaw } from './helpers/qcow2-images.js';
 import { writeStreamAtEnd } from './helpers/vmdk-images.js';
 
 const VMDK = path.join(FIXTURES, 'vmdk');
@@ -30,27 +29,6 @@ beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guestkit-vmdk-test-'));
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/** Writes everything `dev` reads to `out`, in odd-sized chunks that straddle grains and extents. */
-async function dumpDevice(dev: BlockDevice, out: string): Promise<void> {
-  const fd = fs.openSync(out, 'w');
-  try {
-    const chunk = MiB + 4097;
-    for (let at = 0; at < dev.size; at += chunk) fs.writeSync(fd, await dev.read(at, Math.min(chunk, dev.size - at)));
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function cmp(a: string, b: string): void {
-  const r = spawnSync('cmp', [a, b], { encoding: 'utf8' });
-  expect(r.stdout + r.stderr).toBe('');
-  expect(r.status).toBe(0);
-}
-
-async function ourMap(dev: BlockDevice): Promise<TypedExtent[]> {
-  return mergeExtents((await dev.extents(0, dev.size)).map((e) => ({ start: e.offset, length: e.length, type: e.hole ? 'hole' : e.zero ? 'zero' : 'data' })));
-}
 
 /** Reads `image` natively and checks its bytes against qemu's (and its map, unless told not to). */
 async function expectSameAsQemu(image: string, opts: { map?: boolean } = {}): Promise<VmdkDevice> {
