@@ -32,8 +32,10 @@ export class SparseExtent {
   readonly grainBytes: number;
   private readonly gtSpan: number;
   private readonly gtCache = new Map<number, Promise<DataView>>();
-  private readonly inflated = new Map<number, Uint8Array>();
+  private readonly inflated = new Map<number, Promise<Uint8Array>>();
   private readonly inflatedMax: number;
+  /** The buffer compressed grains are read into (taken while in use: concurrent reads allocate their own). */
+  private scratch: Uint8Array | null = null;
 
   private constructor(
     readonly file: ExtentFile,
@@ -120,20 +122,39 @@ export class SparseExtent {
   }
 
   /** The inflated bytes of a compressed grain (recent ones are kept: reads come in pieces of a grain). */
-  async inflate(r: Run): Promise<Uint8Array> {
-    const cached = this.inflated.get(r.grain);
-    if (cached) {
+  inflate(r: Run): Promise<Uint8Array> {
+    let pending = this.inflated.get(r.grain);
+    if (pending) {
       this.inflated.delete(r.grain); // most recently used last
-      this.inflated.set(r.grain, cached);
-      return cached;
+    } else {
+      // Kept while in flight too, so that concurrent reads of one grain inflate it once.
+      pending = this.inflateGrain(r);
+      pending.catch(() => this.inflated.delete(r.grain));
     }
+    this.inflated.set(r.grain, pending);
+    if (this.inflated.size > this.inflatedMax) this.inflated.delete(this.inflated.keys().next().value!);
+    return pending;
+  }
+
+  private async inflateGrain(r: Run): Promise<Uint8Array> {
     const f = this.file;
     // zlib's worst case for incompressible data is a little over the input size.
     const maxStored = this.grainBytes + (this.grainBytes >> 3) + 1024;
     const head = this.header.markers ? MARKER_BYTES : 0;
     if (r.host + head >= f.size) throw f.pastEnd('a compressed grain', r.host);
     // One read for the marker and the stream behind it: the marker says how much of it is the stream.
-    const chunk = new Uint8Array(Math.min(head + maxStored, f.size - r.host));
+    const length = Math.min(head + maxStored, f.size - r.host);
+    const buffer = this.scratch && this.scratch.length >= head + maxStored ? this.scratch : new Uint8Array(head + maxStored);
+    this.scratch = null;
+    try {
+      return await this.inflateFrom(r, buffer.subarray(0, length), head, maxStored);
+    } finally {
+      this.scratch = buffer;
+    }
+  }
+
+  private async inflateFrom(r: Run, chunk: Uint8Array, head: number, maxStored: number): Promise<Uint8Array> {
+    const f = this.file;
     await f.readInto(chunk, r.host);
     let bytes = chunk.subarray(head);
     if (this.header.markers) {
@@ -155,8 +176,6 @@ export class SparseExtent {
     // The last grain of an extent may be cut at the extent's end.
     const needed = Math.min(this.grainBytes, this.size - r.grain * this.grainBytes);
     if (data.length < needed) throw f.corrupt(`the compressed grain at offset ${r.host} inflates to ${data.length} bytes, not ${needed}`);
-    this.inflated.set(r.grain, data);
-    if (this.inflated.size > this.inflatedMax) this.inflated.delete(this.inflated.keys().next().value!);
     return data;
   }
 
