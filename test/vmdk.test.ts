@@ -307,7 +307,7 @@ describe('bad vmdk images: one line naming the disk, exit 1', () => {
 });
 
 describe('fuzz: mutated vmdk headers, tables and descriptors give only typed errors', () => {
-  const rounds = fuzzIterations('GUESTKIT_VMDK_FUZZ_ROUNDS', 1500);
+  const rounds = fuzzIterations('GUESTKIT_VMDK_FUZZ_ROUNDS', 1000);
 
   it(`${rounds} mutated images`, async () => {
     // Three seeds: a sparse file with zeroed grains and a redundant directory; a stream with markers and its
