@@ -102,6 +102,23 @@ describe('VmdkDevice reads what qemu reads', () => {
     await dev.close();
   });
 
+  it('a split disk of several sparse and flat extents in subdirectories reads as qemu reads it', async () => {
+    const d = path.join(dir, 'split');
+    fs.mkdirSync(path.join(d, 'parts'), { recursive: true });
+    for (const [i, pattern] of [[1, '0x31'], [2, '0x32']] as const) {
+      const part = path.join(d, 'parts', `s${i}.vmdk`);
+      qemuImg('create', '-q', '-f', 'vmdk', part, '1M');
+      qemuIo(part, 'vmdk', `write -P ${pattern} ${i * 64}k 100k`);
+    }
+    fs.writeFileSync(path.join(d, 'parts', 'f.bin'), Buffer.alloc(512 * 1024, 0x46));
+    const desc = path.join(d, 'split.vmdk');
+    fs.writeFileSync(desc, '# Disk DescriptorFile\nversion=1\nCID=12345678\nparentCID=ffffffff\ncreateType="twoGbMaxExtentSparse"\n\n# Extent description\nRW 2048 SPARSE "parts/s1.vmdk"\nRW 512 FLAT "parts/f.bin" 256\nRW 2048 SPARSE "parts/s2.vmdk"\n');
+    const dev = await expectSameAsQemu(desc, { map: false });
+    expect(dev.size).toBe(2 * MiB + 256 * 1024);
+    expect(dev.extentList.map((e) => [e.type, e.size])).toEqual([['SPARSE', MiB], ['FLAT', 256 * 1024], ['SPARSE', MiB]]);
+    await dev.close();
+  });
+
   it('ZERO and RDONLY extents of a hand-written descriptor; a NOACCESS extent refuses reads', async () => {
     fs.writeFileSync(path.join(dir, 'mixed-a.bin'), Buffer.alloc(2048, 0xaa));
     fs.writeFileSync(path.join(dir, 'mixed-b.bin'), Buffer.concat([Buffer.alloc(512, 0xee), Buffer.alloc(1024, 0xbb)]));
