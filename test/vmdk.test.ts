@@ -293,7 +293,7 @@ describe('bad vmdk images: one line naming the disk, exit 1', () => {
     await expectCliRefused(e, /vmdk descriptor names extent \.\.\/\.\.\/etc\/passwd, outside the descriptor's directory: refused$/);
   });
 
-  it('a parent loop, and a missing parent', async () => {
+  it('a parent loop, a missing parent, a chain too deep', async () => {
     const a = path.join(dir, 'loop-a.vmdk');
     const b = path.join(dir, 'loop-b.vmdk');
     fs.writeFileSync(path.join(dir, 'loop.bin'), Buffer.alloc(1024 * 1024));
@@ -304,6 +304,13 @@ describe('bad vmdk images: one line naming the disk, exit 1', () => {
     const c = path.join(dir, 'orphan.vmdk');
     fs.writeFileSync(c, desc('nowhere.vmdk'));
     await expectCliRefused(c, /backing file nowhere\.vmdk: No such file or directory \(named by .*orphan\.vmdk\)$/);
+    // 65 parents: one more than qcow2 chains may have.
+    for (let i = 0; i < 66; i++) fs.writeFileSync(path.join(dir, `deep-${i}.vmdk`), desc(`deep-${i + 1}.vmdk`));
+    fs.writeFileSync(path.join(dir, 'deep-66.vmdk'), desc('').replace('parentFileNameHint=""\n', ''));
+    await expectCliRefused(path.join(dir, 'deep-0.vmdk'), /backing chain is deeper than 64 images \(at deep-65\.vmdk\)$/);
+    const ok = await VmdkDevice.open(path.join(dir, 'deep-2.vmdk'));
+    expect(ok.backingChain()).toHaveLength(64);
+    await ok.close();
   });
 
   it('ESXi datastore types are refused with one line', async () => {
