@@ -3,20 +3,21 @@
  * `qemu-img convert -O raw` (compared with cmp), its allocation map equals
  * `qemu-img map`, and lying or cut-short images fail with one-line ImageErrors.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GuestkitError, ImageError } from '../src/errors/index.js';
+import { ImageError } from '../src/errors/index.js';
 import { openDrive } from '../src/block/open-drive.js';
 import { OverlayDevice } from '../src/block/overlay.js';
 import { Qcow2Device } from '../src/block/qcow2/qcow2-device.js';
-import type { BlockDevice } from '../src/block/block-device.js';
 import { NbdDevice } from '../src/block/nbd/client.js';
-import { buildQcow2Images, mergeExtents, MiB, qemuImg, qemuMap, qemuRaw, type TypedExtent } from './helpers/qcow2-images.js';
+import { buildQcow2Images, MiB, qemuImg, qemuMap, qemuRaw } from './helpers/qcow2-images.js';
 import { FIXTURES } from './helpers/fixtures.js';
 import { fuzzIterations, fuzzTimeout } from './helpers/fuzz-walk.js';
+import { fuzzImages } from './helpers/image-fuzz.js';
+import { cmp, dumpDevice, ourMap } from './helpers/device-compare.js';
 import { JournaledDevice } from '../src/block/journaled-device.js';
 import { runCli } from './helpers/cli.js';
 
@@ -28,27 +29,6 @@ beforeAll(() => {
   images = buildQcow2Images(dir);
 });
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-/** Writes everything `dev` reads to `out`, in odd-sized chunks that straddle clusters. */
-async function dumpDevice(dev: BlockDevice, out: string): Promise<void> {
-  const fd = fs.openSync(out, 'w');
-  try {
-    const chunk = MiB + 4097;
-    for (let at = 0; at < dev.size; at += chunk) fs.writeSync(fd, await dev.read(at, Math.min(chunk, dev.size - at)));
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
-function cmp(a: string, b: string): void {
-  const r = spawnSync('cmp', [a, b], { encoding: 'utf8' });
-  expect(r.stdout + r.stderr).toBe('');
-  expect(r.status).toBe(0);
-}
-
-async function ourMap(dev: BlockDevice): Promise<TypedExtent[]> {
-  return mergeExtents((await dev.extents(0, dev.size)).map((e) => ({ start: e.offset, length: e.length, type: e.hole ? 'hole' : e.zero ? 'zero' : 'data' })));
-}
 
 const CASES = ['v2', 'v3zero', 'c512', 'c2m', 'compressed', 'compressedExtL2', 'extL2', 'chainMid1', 'chainMid2', 'chainTop'];
 
@@ -286,7 +266,6 @@ describe('fuzz: mutated qcow2 headers and tables give only typed errors', () => 
   const rounds = fuzzIterations('GUESTKIT_QCOW2_FUZZ_ROUNDS', 2000);
 
   it(`${rounds} mutated images`, async () => {
-    const { seededRandom } = await import('./helpers/fuzz-walk.js');
     // Two seeds: 4 KiB clusters with compressed, plain and zero clusters; 16 KiB extended-L2 clusters over a backing file.
     const src = path.join(dir, 'fuzz-src.raw');
     fs.writeFileSync(src, Buffer.concat([Buffer.alloc(64 * 1024, 0x61), fs.readFileSync(images.v2!).subarray(0, 64 * 1024), Buffer.alloc(128 * 1024)]));
@@ -308,39 +287,13 @@ describe('fuzz: mutated qcow2 headers and tables give only typed errors', () => 
       }
       return { bytes, regions };
     });
-    const random = seededRandom(Number(process.env.GUESTKIT_QCOW2_FUZZ_SEED ?? 0x5eed));
-    const pick = (n: number) => Math.floor(random() * n);
-    const INTERESTING = [0, 1, 0xff, 0x7f, 0x80, 0x40, 0x3f];
     const target = path.join(dir, 'fuzz-b-target.qcow2'); // beside fuzz-a.qcow2, so b's backing name still resolves
-    const codes = new Map<string, number>();
-    let opened = 0;
-    for (let round = 0; round < rounds; round++) {
-      const seed = seeds[round % 2]!;
-      const m = Buffer.from(seed.bytes);
-      for (let k = 1 + pick(4); k > 0; k--) {
-        const [start, len] = seed.regions[pick(seed.regions.length)]!;
-        const at = start + pick(len);
-        if (random() < 0.5) m[at] = INTERESTING[pick(INTERESTING.length)]!;
-        else m[at]! ^= 1 << pick(8);
-      }
-      fs.writeFileSync(target, random() < 0.05 ? m.subarray(0, pick(m.length)) : m);
-      try {
-        const dev = await Qcow2Device.open(target);
-        opened++;
-        try {
-          // Bounded work whatever the (possibly lying) virtual size says.
-          const span = Math.min(dev.size, 1024 * 1024);
-          for (let at = 0; at < span; at += 65536) await dev.read(at, Math.min(65536, span - at));
-          await dev.extents(0, Math.min(dev.size, 64 * 1024 * 1024));
-        } finally {
-          await dev.close();
-        }
-      } catch (e) {
-        if (!(e instanceof GuestkitError)) throw new Error(`round ${round}: untyped error: ${(e as Error)?.stack ?? e}`);
-        expect((e as Error).message).not.toContain('\n');
-        codes.set(e.code, (codes.get(e.code) ?? 0) + 1);
-      }
-    }
+    const { opened, codes } = await fuzzImages({
+      rounds,
+      seeds: seeds.map((s) => ({ ...s, target })),
+      randomSeed: Number(process.env.GUESTKIT_QCOW2_FUZZ_SEED ?? 0x5eed),
+      open: (f) => Qcow2Device.open(f),
+    });
     console.log(`qcow2 fuzz: ${rounds} iterations, opened ${opened}, typed errors ${JSON.stringify(Object.fromEntries(codes))}`);
     // The mutations must reach both outcomes: images that still open, and refusals.
     expect(opened).toBeGreaterThan(rounds / 10);

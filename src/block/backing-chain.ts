@@ -54,7 +54,7 @@ function isProtocolName(name: string): boolean {
   return /^[a-z][a-z0-9+.-]*:/i.test(name) && !name.startsWith('/');
 }
 
-function realOrResolved(file: string): string {
+export function realOrResolved(file: string): string {
   try {
     return fs.realpathSync(file);
   } catch {

@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import { GuestkitError, ImageError } from '../errors/index.js';
+import { looksLikeDescriptor } from './vmdk/vmdk-descriptor.js';
 
 export const DISK_FORMATS = ['raw', 'qcow2', 'vmdk', 'vhdx', 'vdi', 'vpc'] as const;
 export type DiskFormat = (typeof DISK_FORMATS)[number];
@@ -37,6 +38,8 @@ export function probeBytes(head: Uint8Array, footer?: Uint8Array): ProbedFormat 
     return version === 1 ? 'qcow' : 'qcow2';
   }
   if (ascii(head, 0, 'KDMV') || ascii(head, 0, 'COWD') || ascii(head, 0, '# Disk DescriptorFile')) return 'vmdk';
+  // A descriptor written by other tools may start with other comments: its first real line is version=N.
+  if ((head[0] === 0x23 || head[0] === 0x76) && looksLikeDescriptor(new TextDecoder('latin1').decode(head))) return 'vmdk';
   if (ascii(head, 0, 'vhdxfile')) return 'vhdx';
   if (ascii(head, 0, '<<< ') && head.length >= 0x44) {
     const magic = new DataView(head.buffer, head.byteOffset, head.length).getUint32(0x40, true);

@@ -14,6 +14,7 @@ import { JournaledDevice } from './journaled-device.js';
 import { applyJournal } from './commit-journal.js';
 import { finishInterruptedCommit } from './journaled-commit.js';
 import { RawFileDevice } from './raw-file.js';
+import { isVmxPath } from './vmx.js';
 
 export interface DriveOptions {
   /** A local file or block device, or an nbd:// / nbd+unix:// URI. */
@@ -93,6 +94,7 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
     dev = await NbdDevice.connect(file, { readOnly, connectTimeoutMs: opts.timeoutMs });
   } else {
     const h = await readImageHead(file); // one-line errors: missing, empty, a directory...
+    if (isVmxPath(file)) throw new ImageError(file, 'is a VMware .vmx file, not a disk: add it with -a, or name one of its disks');
     if (!readOnly && opts.locking !== false && h.isFile) checkWritable(file);
     let fmt: ProbedFormat;
     if (format !== undefined) {
@@ -112,6 +114,7 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
     // Writable qcow2 keeps qemu-nbd: there is no native write path (refcounts, allocation) yet, and
     // qemu-nbd also takes qemu's image lock, which keeps a running VM's disk from being written twice.
     else if (fmt === 'qcow2' && readOnly && h.isFile && probeBytes(h.head) === 'qcow2') dev = await openQcow2Natively(file, viaQemuNbd);
+    else if (fmt === 'vmdk' && readOnly && h.isFile) dev = await (await import('./vmdk/vmdk-device.js')).VmdkDevice.open(file);
     else dev = await viaQemuNbd();
     dev = await withInterruptedCommit(file, dev);
   }

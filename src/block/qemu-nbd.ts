@@ -177,6 +177,10 @@ export async function openWithQemuNbd(opts: QemuNbdOptions): Promise<NbdDevice> 
   const earlyExitError = async (): Promise<GuestkitError> => {
     if (spawnError) {
       if (spawnError.code === 'ENOENT') {
+        // Formats guestkit does not read itself are qemu-nbd's alone to serve.
+        if (['vhdx', 'vdi', 'vpc', 'qed', 'qcow'].includes(opts.format)) {
+          return new GuestkitError('ECHILD_PROC', `${name}: ${opts.format} images need qemu-nbd: install qemu-utils or convert the image`, { cause: spawnError, disk: name });
+        }
         return new GuestkitError('ECHILD_PROC', `${binary} not found: install the Debian package qemu-utils`, { cause: spawnError, disk: name });
       }
       return new GuestkitError('ECHILD_PROC', `${binary}: cannot start: ${spawnError.message}`, { cause: spawnError, disk: name });

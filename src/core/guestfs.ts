@@ -17,6 +17,7 @@ import { validateArg, validateOptArg } from './arg-kinds.js';
 import { validateFormat } from '../block/format.js';
 import { checkWritable } from '../block/image-lock.js';
 import { isNbdUri } from '../block/nbd/uri.js';
+import { isVmxPath, readVmxDisks } from '../block/vmx.js';
 import { existsSync } from 'node:fs';
 import { HandleSettings } from './handle-settings.js';
 import { resolveBackendName } from './backend-name.js';
@@ -91,6 +92,11 @@ class GuestfsBase implements HandleState {
     if (this.state !== 'config') throw new StateError('drives can only be added before launch');
     if (!file) throw new ErrnoError('EINVAL', 'empty drive name');
     if (opts.format !== undefined) validateFormat(opts.format);
+    // A VMware .vmx stands for the hard disks it lists (their format is probed: a .vmx has none of its own).
+    if (isVmxPath(file) && opts.format === undefined) {
+      for (const disk of readVmxDisks(file)) this.addDrive(disk, opts);
+      return;
+    }
     this.drives.push({ file, format: opts.format, readonly: !!opts.readonly, ...(opts.transactional ? { transactional: true } : {}), ...(opts.locking === false ? { locking: false } : {}) });
   }
 

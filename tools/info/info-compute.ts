@@ -13,6 +13,7 @@ import { openDrive } from '../../src/block/open-drive.js';
 import { Qcow2Device, readQcow2Header } from '../../src/block/qcow2/qcow2-device.js';
 import { Qcow2NeedsQemu, type Qcow2Header } from '../../src/block/qcow2/qcow2-header.js';
 import { Guestfs } from '../../src/core/guestfs.js';
+import { readVmdkInfo, type VmdkFacts } from './info-vmdk.js';
 
 export type ExtentType = 'data' | 'zero' | 'hole';
 
@@ -44,6 +45,7 @@ export interface ImageInfo {
   fullBackingFilename?: string;
   backingFormat?: string;
   qcow2?: Qcow2Facts;
+  vmdk?: VmdkFacts;
   /** Every image below this one, nearest first. */
   backingChain: Array<{ file: string; format: string }>;
   /** 'msdos', 'gpt', or undefined when the disk has no partition table. */
@@ -62,7 +64,10 @@ export async function computeInfo(drive: string, opts: InfoOptions): Promise<Ima
   const format = opts.format ? validateFormat(opts.format) : isNbdUri(drive) ? 'raw' : await probeFormat(drive);
   const info: ImageInfo = { filename: drive, format, virtualSize: 0, backingChain: [], partitions: [], filesystems: [] };
   if (!isNbdUri(drive)) info.actualSize = fs.statSync(drive).blocks * 512;
-  const dev = format === 'qcow2' && !isNbdUri(drive) ? await openQcow2(drive, info) : await openDrive({ file: drive, format, readOnly: true });
+  const dev =
+    format === 'qcow2' && !isNbdUri(drive) ? await openQcow2(drive, info)
+    : format === 'vmdk' && !isNbdUri(drive) ? await openVmdk(drive, info)
+    : await openDrive({ file: drive, format, readOnly: true });
   try {
     info.virtualSize = dev.size;
     if (opts.map) info.map = toMap(await dev.extents(0, dev.size));
@@ -71,6 +76,20 @@ export async function computeInfo(drive: string, opts: InfoOptions): Promise<Ima
   }
   await describeGuest(drive, format, info);
   return info;
+}
+
+/** Opens a vmdk natively and fills in its facts (extents, parent, the bytes all its files take). */
+async function openVmdk(file: string, info: ImageInfo): Promise<BlockDevice> {
+  const v = await readVmdkInfo(file);
+  info.vmdk = v.facts;
+  info.clusterSize = v.clusterSize;
+  info.actualSize = v.actualSize;
+  if (v.parentHint !== undefined) {
+    info.backingFilename = v.parentHint;
+    info.fullBackingFilename = v.parentPath;
+  }
+  info.backingChain = v.backingChain;
+  return v.dev;
 }
 
 /** Opens a qcow2 natively and fills in its header facts; images only qemu reads (zstd) are described from the header. */

@@ -4,6 +4,7 @@
  * (qemu-img's key names for what qemu-img reports).
  */
 import type { ImageInfo, MapExtent } from './info-compute.js';
+import { vmdkFactsJson, vmdkFactsText } from './info-vmdk.js';
 
 const SUFFIXES = ['', 'Ki', 'Mi', 'Gi', 'Ti', 'Pi', 'Ei'];
 
@@ -32,6 +33,7 @@ export function formatInfoText(info: ImageInfo): string {
     lines.push(`    refcount bits: ${q.refcountBits}`);
     if (q.compat === '1.1') lines.push(`    corrupt: ${q.corrupt}`, `    extended l2: ${q.extendedL2}`);
   }
+  if (info.vmdk) lines.push(...vmdkFactsText(info.vmdk));
   if (q?.dirty) lines.push('dirty: true (refcounts may be stale; reading is safe)');
   if (info.backingChain.length > 0) {
     lines.push('backing chain:');
@@ -77,6 +79,10 @@ export function formatInfoJson(info: ImageInfo): string {
     if (q.compat === '1.1') Object.assign(data, { corrupt: q.corrupt, 'extended-l2': q.extendedL2 });
     j['format-specific'] = { type: 'qcow2', data };
     j['dirty-flag'] = q.dirty;
+  }
+  if (info.vmdk) {
+    j['format-specific'] = vmdkFactsJson(info.vmdk);
+    j['dirty-flag'] = false;
   }
   j['backing-chain'] = info.backingChain;
   j['partition-table'] = info.partitionTable ?? null;
