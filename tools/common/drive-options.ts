@@ -50,7 +50,7 @@ export function addDriveOptions(cmd: Command, opts: { readOnlyDefault: boolean; 
   let blocksizeError: GuestkitError | undefined;
   let readonly = opts.readOnlyDefault;
   let noLock = false;
-  cmd.addOption(new Option('-a, --add <image>', 'add a disk image or NBD URI (repeatable)').argParser((file: string) => {
+  cmd.addOption(new Option('-a, --add <image>', 'add a disk image, NBD URI or VMware .vmx (repeatable)').argParser((file: string) => {
     state.drives.push({ file, format, readonly });
     formatPending = false;
     blocksizePending = false;
