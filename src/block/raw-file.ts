@@ -5,14 +5,14 @@
  */
 import fs from 'node:fs';
 import type { BlockDevice, Extent } from './block-device.js';
-import { ErrnoError, ImageError } from '../errors/index.js';
+import { ErrnoError, ImageError, codeOfError, type GuestkitCode } from '../errors/index.js';
 import { checkRange } from './slice.js';
 
 const ZERO_CHUNK = 1024 * 1024;
 
-function errnoProblem(e: unknown): { code: string; text: string } {
+function errnoProblem(e: unknown): { code: GuestkitCode; text: string } {
   const err = e as NodeJS.ErrnoException;
-  const code = err?.code ?? 'EIO';
+  const code = codeOfError(err);
   const texts: Record<string, string> = {
     ENOENT: 'No such file or directory',
     EACCES: 'Permission denied',

@@ -6,7 +6,8 @@
  * - Devices: one module instance serves several open filesystems; each
  *   SyncDevice gets an id, and `io` dispatches the C callbacks by it. A
  *   device exception becomes a -1 return (no JS exception may unwind through
- *   C frames) and is remembered, so the error that follows reports it (EIO).
+ *   C frames) and is remembered, so the error that follows reports it, with
+ *   the device error's code and the device error as its cause.
  * - Results: the glue writes numbers into a shared double array (gk_outbuf).
  * - Errors: gk_err_name() gives a Linux errno name, gk_err_msg() the text.
  * - Aborts: see AbortGuard.
@@ -16,6 +17,7 @@ import { instantiateEmscripten, readEmscriptenBuild } from '../wasm/emscripten.j
 import { readCString } from '../wasm/heap.js';
 import { wasmBuildDir } from '../wasm/package-root.js';
 import { FsError, type SyncDevice } from './fs-driver.js';
+import { codeOf, codeOfError } from '../errors/index.js';
 
 /** What every glue.c build exports besides its own filesystem calls. */
 export interface GlueExports {
@@ -48,7 +50,7 @@ export class GlueModule<E extends GlueExports> {
   readonly io = {
     read: (dev: number, offset: number, len: number, ptr: number): number => {
       const d = this.devices.get(dev);
-      if (!d) return this.ioFail(new Error(`${this.label}: unknown device id ${dev}`));
+      if (!d) return this.ioFail(new FsError('ENXIO', `${this.label}: unknown device id ${dev}`));
       try {
         if (offset >= d.size) return 0;
         const n = Math.min(len, d.size - offset);
@@ -60,9 +62,9 @@ export class GlueModule<E extends GlueExports> {
     },
     write: (dev: number, offset: number, len: number, ptr: number): number => {
       const d = this.devices.get(dev);
-      if (!d) return this.ioFail(new Error(`${this.label}: unknown device id ${dev}`));
+      if (!d) return this.ioFail(new FsError('ENXIO', `${this.label}: unknown device id ${dev}`));
       try {
-        if (d.readOnly) throw new Error('device is read-only');
+        if (d.readOnly) throw new FsError('EROFS', 'device is read-only');
         if (offset >= d.size) return 0;
         const n = Math.min(len, d.size - offset);
         d.write(offset, this.em.HEAPU8.subarray(ptr, ptr + n));
@@ -73,7 +75,7 @@ export class GlueModule<E extends GlueExports> {
     },
     flush: (dev: number): number => {
       const d = this.devices.get(dev);
-      if (!d) return this.ioFail(new Error(`${this.label}: unknown device id ${dev}`));
+      if (!d) return this.ioFail(new FsError('ENXIO', `${this.label}: unknown device id ${dev}`));
       try {
         d.flush();
         return 0;
@@ -146,15 +148,15 @@ export class GlueModule<E extends GlueExports> {
   error(rc: number, context?: string): FsError {
     const dev = this.pendingError;
     this.pendingError = undefined;
-    let name = this.cString(this.em._gk_err_name(rc));
+    let code = codeOf(this.cString(this.em._gk_err_name(rc)));
     let msg = this.cString(this.em._gk_err_msg(rc));
     if (dev !== undefined) {
-      name = 'EIO';
+      // The library saw only "the device failed": the device's own error says how
+      // (EROFS, ENOSPC, a dropped NBD server, ...), so its code is the one kept.
+      code = codeOfError(dev);
       msg = `device error: ${dev instanceof Error ? dev.message : String(dev)} (${msg})`;
     }
-    const err = new FsError(name, context ? `${context}: ${msg}` : msg);
-    if (dev !== undefined) (err as Error & { cause?: unknown }).cause = dev;
-    return err;
+    return new FsError(code, context ? `${context}: ${msg}` : msg, dev === undefined ? {} : { cause: dev });
   }
 
   /** @internal copies bytes into a fresh malloc'd block (NUL-terminated) */

@@ -5,7 +5,7 @@
  */
 import net from 'node:net';
 import type { BlockDevice, Extent } from '../block-device.js';
-import { ErrnoError, NbdError } from '../../errors/index.js';
+import { ErrnoError, NbdError, type ErrnoName } from '../../errors/index.js';
 import * as P from './protocol.js';
 import { StreamReader } from './stream.js';
 import { parseNbdUri, type NbdTarget } from './uri.js';
@@ -45,7 +45,7 @@ interface Pending {
   length: number;
   dst?: Uint8Array;
   extents?: Array<{ length: number; flags: number }>;
-  error?: { errno: string; message: string };
+  error?: { errno: ErrnoName; message: string };
   resolve: () => void;
   reject: (e: Error) => void;
 }
@@ -558,7 +558,7 @@ export class NbdDevice implements BlockDevice {
     }
   }
 
-  private serverError(p: Pending, e: { errno: string; message: string }): ErrnoError {
+  private serverError(p: Pending, e: { errno: ErrnoName; message: string }): ErrnoError {
     const what = `${P.CMD_NAMES[p.cmd] ?? 'request'} of ${p.length} bytes at offset ${p.offset}`;
     return new ErrnoError(e.errno, `${this.name}: ${what} failed: ${e.errno}${e.message ? `: ${e.message}` : ''}`, {
       disk: this.name,
