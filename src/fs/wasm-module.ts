@@ -148,15 +148,9 @@ export class GlueModule<E extends GlueExports> {
   error(rc: number, context?: string): FsError {
     const dev = this.pendingError;
     this.pendingError = undefined;
-    let code = codeOf(this.cString(this.em._gk_err_name(rc)));
-    let msg = this.cString(this.em._gk_err_msg(rc));
-    if (dev !== undefined) {
-      // The library saw only "the device failed": the device's own error says how
-      // (EROFS, ENOSPC, a dropped NBD server, ...), so its code is the one kept.
-      code = codeOfError(dev);
-      msg = `device error: ${dev instanceof Error ? dev.message : String(dev)} (${msg})`;
-    }
-    return new FsError(code, context ? `${context}: ${msg}` : msg, dev === undefined ? {} : { cause: dev });
+    const msg = this.cString(this.em._gk_err_msg(rc));
+    if (dev !== undefined) return deviceError(dev, context, msg);
+    return new FsError(codeOf(this.cString(this.em._gk_err_name(rc))), context ? `${context}: ${msg}` : msg);
   }
 
   /** @internal copies bytes into a fresh malloc'd block (NUL-terminated) */
@@ -180,6 +174,17 @@ export class GlueModule<E extends GlueExports> {
       if (!this.dead) for (const p of ptrs) this.em._free(p);
     }
   }
+}
+
+/**
+ * The error for a failed device call. The library saw only "the device failed":
+ * the device's own error says how (EROFS, ENOSPC, a dropped NBD server, ...), so
+ * its code is the one kept, and the device error is the cause. `libraryText` is
+ * what the library said about it.
+ */
+export function deviceError(dev: unknown, context?: string, libraryText?: string): FsError {
+  const msg = `device error: ${dev instanceof Error ? dev.message : String(dev)}${libraryText ? ` (${libraryText})` : ''}`;
+  return new FsError(codeOfError(dev), context ? `${context}: ${msg}` : msg, { cause: dev });
 }
 
 /**

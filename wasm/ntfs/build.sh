@@ -43,7 +43,7 @@ LINK_FLAGS=(
   --js-library "$HERE/io-js.js"
 )
 
-STAMP_WANT="$(inputs_hash "$HERE/build.sh" "$HERE/config.h" "$HERE/glue.c" "$HERE/io-js.js")"
+STAMP_WANT="$(inputs_hash "$HERE/build.sh" "$HERE/config.h" "$HERE/glue.c" "$HERE/../common-errno.h" "$HERE/io-js.js")"
 if up_to_date "$STAMP_WANT" "$OUT/ntfs.cjs" "$OUT/ntfs.wasm"; then
   exit 0
 fi
