@@ -16,27 +16,15 @@ import { wasmBuildDir } from '../../wasm/package-root.js';
 import { GlueModule, loadGlueModule } from '../wasm-module.js';
 import { SA_GID, SA_MODE, SA_UID, WasmFsDriverBase, openOnDevice, timespecAt, type DirRecord, type WasmFsExports } from '../wasm-fs-driver-base.js';
 
-/** The raw emscripten module (only what we use). */
+/** The raw emscripten module: its own calls beside the shared ones (only what we use). */
 interface EmModule extends WasmFsExports {
   _gk_open(dev: number, rw: number): number;
   _gk_info(h: number): number;
-  _gk_flush(h: number): number;
-  _gk_close(h: number): number;
-  _gk_statfs(h: number): number;
-  _gk_getattr(h: number, ino: number): number;
-  _gk_lookup(h: number, dir: number, name: number, len: number): number;
-  _gk_readdir(h: number, dir: number): number;
   _gk_read(h: number, ino: number, offset: number, len: number, out: number): number;
-  _gk_readlink(h: number, ino: number): number;
   _gk_write(h: number, ino: number, offset: number, len: number, data: number): number;
-  _gk_truncate(h: number, ino: number, size: number): number;
   _gk_create(h: number, dir: number, name: number, len: number, mode: number, uid: number, gid: number): number;
   _gk_mkdir(h: number, dir: number, name: number, len: number, mode: number, uid: number, gid: number): number;
   _gk_symlink(h: number, dir: number, name: number, len: number, target: number, tlen: number, uid: number, gid: number): number;
-  _gk_link(h: number, ino: number, dir: number, name: number, len: number): number;
-  _gk_unlink(h: number, dir: number, name: number, len: number): number;
-  _gk_rmdir(h: number, dir: number, name: number, len: number): number;
-  _gk_rename(h: number, sdir: number, sname: number, slen: number, ddir: number, dname: number, dlen: number): number;
   _gk_setattr(
     h: number, ino: number, mask: number, mode: number, uid: number, gid: number,
     asec: number, ansec: number, msec: number, mnsec: number,
@@ -45,7 +33,6 @@ interface EmModule extends WasmFsExports {
 
 /** Largest single transfer handed to C (keeps wasm heap use bounded). */
 const MAX_CHUNK = 64 * 1024 * 1024;
-
 
 /** Directory holding ext2fs.cjs and ext2fs.wasm. */
 export function ext2BuildDir(): string {

@@ -42,28 +42,16 @@ import { wasmBuildDir } from '../../wasm/package-root.js';
 import { GlueModule, deviceError, loadGlueModule } from '../wasm-module.js';
 import { WasmFsDriverBase, openOnDevice, timespecAt, type DirRecord, type WasmFsExports } from '../wasm-fs-driver-base.js';
 
-/** The raw emscripten module (only what we use). */
+/** The raw emscripten module: its own calls beside the shared ones (only what we use). */
 interface EmModule extends WasmFsExports {
   _gk_open(dev: number, size: number, rw: number, caseSensitive: number): number;
   _gk_info(h: number): void;
-  _gk_flush(h: number): number;
-  _gk_close(h: number): number;
-  _gk_statfs(h: number): number;
-  _gk_getattr(h: number, ino: number): number;
-  _gk_lookup(h: number, dir: number, name: number, len: number): number;
-  _gk_readdir(h: number, dir: number): number;
   _gk_read(h: number, ino: number, offset: number, len: number, out: number): number;
   _gk_map(h: number, ino: number, offset: number, len: number): number;
-  _gk_readlink(h: number, ino: number): number;
   _gk_write(h: number, ino: number, offset: number, len: number, data: number): number;
-  _gk_truncate(h: number, ino: number, size: number): number;
   _gk_create(h: number, dir: number, name: number, len: number): number;
   _gk_mkdir(h: number, dir: number, name: number, len: number): number;
   _gk_symlink(h: number, dir: number, name: number, len: number, target: number, tlen: number): number;
-  _gk_link(h: number, ino: number, dir: number, name: number, len: number): number;
-  _gk_unlink(h: number, dir: number, name: number, len: number): number;
-  _gk_rmdir(h: number, dir: number, name: number, len: number): number;
-  _gk_rename(h: number, sdir: number, sname: number, slen: number, ddir: number, dname: number, dlen: number): number;
   _gk_setattr(h: number, ino: number, mask: number, asec: number, ansec: number, msec: number, mnsec: number): number;
   _gk_set_reparse(h: number, ino: number, data: number, len: number): number;
   _gk_set_dos_name(h: number, dir: number, name: number, len: number, dos: number, doslen: number): number;
@@ -74,7 +62,6 @@ interface EmModule extends WasmFsExports {
 const BOUNCE = 8 * 1024 * 1024;
 
 const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFLNK = 0o120000;
-
 
 /** Directory holding ntfs.cjs and ntfs.wasm. */
 export function ntfsBuildDir(): string {
@@ -106,7 +93,6 @@ export interface NtfsOpenOptions {
   /** Permission bits removed from directories (ntfs-3g's dmask=; default 0). */
   dmask?: number;
 }
-
 
 /** Linux dev_t encoding (as glibc's makedev). */
 function makedev(major: number, minor: number): number {
