@@ -10,7 +10,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrnoError, GuestkitError, Guestfs, NbdError } from '../src/index.js';
 import { causeChain } from '../src/errors/error-record.js';
-import { scratch } from './helpers/fixtures.js';
+import { copyFixture, scratch } from './helpers/fixtures.js';
+import { haveQemu } from './helpers/backends.js';
+import { GuestProgramError } from '../src/backend/appliance/guest-errors.js';
 
 let tmp: ReturnType<typeof scratch>;
 const servers: ChildProcess[] = [];
@@ -122,4 +124,24 @@ describe('host device errors through the wasm backend', () => {
       await g.close().catch(() => undefined);
     }
   });
+});
+
+describe.skipIf(!haveQemu)('guest program errors through the appliance agent', () => {
+  it('the errno a program printed, and the program with its exit status as the cause; the agent\'s own checks state theirs', async () => {
+    const g = new Guestfs({ backend: 'appliance' });
+    try {
+      g.addDrive(copyFixture('ext4.img', tmp.dir), { format: 'raw' });
+      await g.launch();
+      await g.mount('/dev/sda', '/');
+      const rmdir = await failure(g.rmdir('/etc/hostname'));
+      expect([rmdir.code, rmdir.command]).toEqual(['ENOTDIR', 'rmdir']);
+      expect(rmdir.cause).toBeInstanceOf(GuestProgramError);
+      expect(rmdir.cause).toMatchObject({ program: 'rmdir', exitStatus: 1 });
+      const mkdir = await failure(g.mkdir('/no/such/dir'));
+      expect(mkdir.code).toBe('ENOENT');
+      expect(mkdir.cause).toBeUndefined(); // stated by the script's own check (die), no program failed
+    } finally {
+      await g.close().catch(() => undefined);
+    }
+  }, 180_000);
 });
