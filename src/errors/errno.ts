@@ -1,7 +1,7 @@
-import type { GuestkitCode } from './codes.js';
+import { ERRNO_NAMES, type ErrnoName, type GuestkitCode } from './codes.js';
 
 /** Linux strerror texts, so messages read as libguestfs prints them. */
-const TEXT: Record<string, string> = {
+const TEXT: Partial<Record<ErrnoName, string>> = {
   EPERM: 'Operation not permitted',
   ENOENT: 'No such file or directory',
   EIO: 'Input/output error',
@@ -49,13 +49,13 @@ const TEXT: Record<string, string> = {
 };
 
 export function strerror(errno: string): string {
-  return TEXT[errno] ?? errno;
+  return (TEXT as Record<string, string | undefined>)[errno] ?? errno;
 }
 
 let byText: Map<string, GuestkitCode> | undefined;
 
 /** The errno whose strerror text `text` is, exactly (EOPNOTSUPP and ENOTSUP share one: ENOTSUP). */
 export function errnoOfText(text: string): GuestkitCode | undefined {
-  byText ??= new Map(Object.entries(TEXT).filter(([n]) => n !== 'EOPNOTSUPP').map(([n, t]) => [t, n as GuestkitCode]));
+  byText ??= new Map(ERRNO_NAMES.filter((n) => TEXT[n] !== undefined && n !== 'EOPNOTSUPP').map((n) => [TEXT[n]!, n]));
   return byText.get(text);
 }
