@@ -1,7 +1,7 @@
 /**
  * The JS side shared by our own WebAssembly filesystem builds (wasm/ext2fs,
- * wasm/ntfs): their glue.c exports the same gk_* conventions and their
- * io-js.js forwards device I/O to Module.gkIo with a device id.
+ * wasm/ntfs): their glue.c exports the same gk_* conventions and
+ * wasm/common-io.js forwards their device I/O to Module.gkIo with a device id.
  *
  * - Devices: one module instance serves several open filesystems; each
  *   SyncDevice gets an id, and `io` dispatches the C callbacks by it. A
@@ -46,7 +46,7 @@ export class GlueModule<E extends GlueExports> {
     this.guard = new AbortGuard(`${label} WASM module`);
   }
 
-  /** @internal the hooks io-js.js calls (Module.gkIo) */
+  /** @internal the hooks wasm/common-io.js calls (Module.gkIo) */
   readonly io = {
     read: (dev: number, offset: number, len: number, ptr: number): number => {
       const d = this.devices.get(dev);

@@ -1,6 +1,6 @@
 /**
  * ext2/3/4 through our own WebAssembly build of e2fsprogs' libext2fs
- * (wasm/ext2fs: build.sh, glue.c, io-js.js). One module instance can hold
+ * (wasm/ext2fs: build.sh, glue.c; wasm/common-io.js). One module instance can hold
  * several open filesystems, each on its own SyncDevice: the C io manager
  * calls back into JS with a device id, and GlueModule (../wasm-module.ts)
  * maps ids to devices.

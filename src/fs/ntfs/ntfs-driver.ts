@@ -1,6 +1,6 @@
 /**
  * NTFS through our own WebAssembly build of ntfs-3g's libntfs-3g
- * (wasm/ntfs: build.sh, config.h, glue.c, io-js.js). One module instance can
+ * (wasm/ntfs: build.sh, config.h, glue.c; wasm/common-io.js). One module instance can
  * hold several open volumes, each on its own SyncDevice: the C device
  * operations call back into JS with a device id, and GlueModule
  * (../wasm-module.ts) maps ids to devices.
