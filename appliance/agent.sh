@@ -23,6 +23,12 @@ exec 3<>"$port" || { echo "guestkit: cannot open $port"; reboot -f; }
 
 # ------------------------------------------------- helpers for scripts
 
+# Errors (src/backend/appliance/guest-errors.ts reads them): RC is the exit
+# status of what failed. A script's own check fails with die, which states the
+# errno; a failing program's message, when it ends in a strerror text as
+# busybox's do ("prog: what: No such file or directory"), gives its errno
+# exactly; only other wording leaves the host to guess.
+
 # die ERRNO MESSAGE: fail with an errno name the host turns into its error code.
 die() {
   echo "$1 $2" >&2

@@ -43,7 +43,8 @@ const cases = [
       ]
     : []),
 ];
-const virtCat = have('virt-cat')
+// BENCH_RUNS=0 leaves virt-cat out altogether (not even its first, checking run).
+const virtCat = runs > 0 && have('virt-cat')
   ? { label: 'virt-cat', cmd: 'virt-cat', args: catArgs, env: { LIBGUESTFS_BACKEND: 'direct' } }
   : undefined;
 
@@ -73,7 +74,7 @@ for (let i = 0; i < quickRuns; i++) {
 }
 
 const med = (label) => median(times.get(label));
-console.log(`guestkit cold start: medians of ${quickRuns} runs${virtCat ? `, virt-cat ${runs} runs (LIBGUESTFS_BACKEND=direct${virtNote})` : ' (virt-cat not installed)'}, alternating`);
+console.log(`guestkit cold start: medians of ${quickRuns} runs${virtCat ? `, virt-cat ${runs} runs (LIBGUESTFS_BACKEND=direct${virtNote})` : ' (virt-cat not run: not installed or BENCH_RUNS=0)'}, alternating`);
 for (const [label, xs] of times) {
   console.log(`${label.padEnd(22)}${(median(xs).toFixed(3) + ' s').padStart(10)}   min ${Math.min(...xs).toFixed(3)} s`);
 }

@@ -1,7 +1,7 @@
 /** Reading files and metadata from mounted filesystems. */
 import { createWriteStream, open as openFd } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { ErrnoError } from '../errors/index.js';
+import { ErrnoError, codeOfError } from '../errors/index.js';
 import type { StatResult } from '../fs/vfs.js';
 import type { StatVfs } from '../fs/fs-driver.js';
 import { byteOrder } from '../util/byte-order.js';
@@ -313,7 +313,7 @@ export async function toLocal(ctx: CallContext, local: string, produce: (out: Wr
   if (local === '-') return produce(ctx.handle.stdout as Writable);
   // Opened first, so a host path that cannot be written is one ErrnoError, not a stream 'error' event.
   const fd = await new Promise<number>((res, rej) => openFd(local, 'w', (e, fd) => (e ? rej(e) : res(fd)))).catch((e: NodeJS.ErrnoException) => {
-    throw new ErrnoError(e.code ?? 'EIO', `${local}: ${e.code === 'ENOENT' ? 'No such file or directory' : e.code === 'EISDIR' ? 'Is a directory' : e.code === 'EACCES' ? 'Permission denied' : e.message}`, { cause: e });
+    throw new ErrnoError(codeOfError(e), `${local}: ${e.code === 'ENOENT' ? 'No such file or directory' : e.code === 'EISDIR' ? 'Is a directory' : e.code === 'EACCES' ? 'Permission denied' : e.message}`, { cause: e });
   });
   const out = createWriteStream('', { fd });
   let ok = false;

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ErrnoError } from '../errors/index.js';
+import { ErrnoError, codeOfError } from '../errors/index.js';
 
 export type Chunk = Uint8Array | null;
 
@@ -131,7 +131,7 @@ export class ChunkStore {
       this.fd = fs.openSync(file, 'wx+', 0o600);
       fs.unlinkSync(file);
     } catch (e) {
-      throw new ErrnoError((e as NodeJS.ErrnoException).code ?? 'EIO', `cannot make the overlay's spill file in ${os.tmpdir()}: ${(e as Error).message}`, { cause: e });
+      throw new ErrnoError(codeOfError(e), `cannot make the overlay's spill file in ${os.tmpdir()}: ${(e as Error).message}`, { cause: e });
     }
     return this.fd;
   }

@@ -23,7 +23,7 @@ import { createHash, type Hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BlockDevice } from './block-device.js';
-import { ErrnoError, ImageError } from '../errors/index.js';
+import { ErrnoError, ImageError, codeOfError } from '../errors/index.js';
 import { faultPoint } from './fault-points.js';
 import { guestkitCacheDir } from '../util/cache-dir.js';
 
@@ -309,7 +309,7 @@ export function removeJournal(journal: string): void {
   try {
     fs.unlinkSync(journal);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new ErrnoError((e as NodeJS.ErrnoException).code ?? 'EIO', `cannot remove the commit journal ${journal}: ${(e as Error).message}`, { cause: e });
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new ErrnoError(codeOfError(e), `cannot remove the commit journal ${journal}: ${(e as Error).message}`, { cause: e });
     return;
   }
   fsyncDir(path.dirname(journal));

@@ -6,7 +6,7 @@ import type { BlockDevice } from './block-device.js';
 import { existsSync } from 'node:fs';
 import { applyJournal, journalPaths, pendingJournal, removeJournal, writeJournal, type CommitRecord } from './commit-journal.js';
 import { faultPoint } from './fault-points.js';
-import { GuestkitError, ImageError } from '../errors/index.js';
+import { GuestkitError, ImageError, codeOfError } from '../errors/index.js';
 import { isNbdUri } from './nbd/uri.js';
 
 /**
@@ -31,7 +31,7 @@ export async function journaledCommit(image: string, target: BlockDevice, record
     await applyJournal(journal, target, image, { check: false });
   } catch (e) {
     // Past the commit point the journal holds the whole commit: it is finished, not undone.
-    const code = e instanceof GuestkitError ? e.code : ((e as NodeJS.ErrnoException).code ?? 'EIO');
+    const code = codeOfError(e);
     const why = e instanceof Error ? e.message : String(e);
     throw new GuestkitError(code, `${image}: the commit stopped after its journal was written (${why}): the next guestkit open of the image finishes it`, { cause: e, disk: image });
   }

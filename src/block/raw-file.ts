@@ -5,14 +5,14 @@
  */
 import fs from 'node:fs';
 import type { BlockDevice, Extent } from './block-device.js';
-import { ErrnoError, ImageError } from '../errors/index.js';
-import { checkRange } from './slice.js';
+import { ErrnoError, ImageError, codeOfError, type GuestkitCode } from '../errors/index.js';
+import { checkRange, checkWritable } from './slice.js';
 
 const ZERO_CHUNK = 1024 * 1024;
 
-function errnoProblem(e: unknown): { code: string; text: string } {
+function errnoProblem(e: unknown): { code: GuestkitCode; text: string } {
   const err = e as NodeJS.ErrnoException;
-  const code = err?.code ?? 'EIO';
+  const code = codeOfError(err);
   const texts: Record<string, string> = {
     ENOENT: 'No such file or directory',
     EACCES: 'Permission denied',
@@ -119,10 +119,6 @@ export class RawFileDevice implements BlockDevice {
     return new ErrnoError(p.code, `${this.name}: ${what} at offset ${offset} failed: ${p.text}`, { disk: this.name, cause: e });
   }
 
-  private checkWritable(what: string): void {
-    if (this.readOnly) throw new ErrnoError('EROFS', `${this.name}: ${what}: the disk is read-only`, { disk: this.name });
-  }
-
   async read(offset: number, length: number): Promise<Uint8Array> {
     const b = new Uint8Array(length);
     await this.readInto(offset, b);
@@ -138,7 +134,7 @@ export class RawFileDevice implements BlockDevice {
   }
 
   async write(offset: number, data: Uint8Array): Promise<void> {
-    this.checkWritable('write');
+    checkWritable(this.name, this.readOnly, 'write');
     checkRange(this.name, this.size, offset, data.length, 'write');
     const h = this.h('write');
     let done = 0;
@@ -153,7 +149,7 @@ export class RawFileDevice implements BlockDevice {
   }
 
   async zero(offset: number, length: number, _trim?: boolean): Promise<void> {
-    this.checkWritable('zero');
+    checkWritable(this.name, this.readOnly, 'zero');
     checkRange(this.name, this.size, offset, length, 'zero');
     const zeroes = new Uint8Array(Math.min(ZERO_CHUNK, length));
     for (let done = 0; done < length; done += zeroes.length) {
@@ -202,7 +198,7 @@ export class RawFileDevice implements BlockDevice {
 
   /** Synchronous write (fs worker fast path). */
   writeSync(offset: number, data: Uint8Array): void {
-    this.checkWritable('write');
+    checkWritable(this.name, this.readOnly, 'write');
     checkRange(this.name, this.size, offset, data.length, 'write');
     const fd = this.fd;
     let done = 0;

@@ -19,6 +19,11 @@ export function checkRange(name: string, size: number, offset: number, length: n
   }
 }
 
+/** A write to a device opened read-only: EROFS, naming the disk and the operation. */
+export function checkWritable(name: string, readOnly: boolean, what: string): void {
+  if (readOnly) throw new ErrnoError('EROFS', `${name}: ${what}: the disk is read-only`, { disk: name });
+}
+
 export class SliceDevice implements BlockDevice {
   readonly name: string;
   readonly size: number;

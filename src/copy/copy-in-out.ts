@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, posix, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Guestfs } from '../core/guestfs.js';
-import { GuestkitError } from '../errors/index.js';
+import { GuestkitError, codeOfError } from '../errors/index.js';
 
 const run = promisify(execFile);
 
@@ -47,7 +47,7 @@ export async function copyIn(g: Guestfs, localDir: string, locals: string[], rem
   for (const local of locals) {
     const path = resolve(localDir, local);
     await access(path, constants.R_OK).catch((e: NodeJS.ErrnoException) => {
-      throw new GuestkitError(e.code ?? 'ENOENT', `source ‘${local}’ does not exist (or cannot be read)`, { cause: e });
+      throw new GuestkitError(codeOfError(e, 'ENOENT'), `source ‘${local}’ does not exist (or cannot be read)`, { cause: e });
     });
     await withTempDir(async (tmp) => {
       const tarfile = join(tmp, 'in.tar');

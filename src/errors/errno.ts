@@ -1,5 +1,7 @@
+import { ERRNO_NAMES, type ErrnoName, type GuestkitCode } from './codes.js';
+
 /** Linux strerror texts, so messages read as libguestfs prints them. */
-const TEXT: Record<string, string> = {
+const TEXT: Partial<Record<ErrnoName, string>> = {
   EPERM: 'Operation not permitted',
   ENOENT: 'No such file or directory',
   EIO: 'Input/output error',
@@ -30,8 +32,30 @@ const TEXT: Record<string, string> = {
   ESHUTDOWN: 'Cannot send after transport endpoint shutdown',
   ECONNREFUSED: 'Connection refused',
   ETIMEDOUT: 'Connection timed out',
+  ENOSYS: 'Function not implemented',
+  ETXTBSY: 'Text file busy',
+  EMEDIUMTYPE: 'Wrong medium type',
+  EPIPE: 'Broken pipe',
+  ECONNRESET: 'Connection reset by peer',
+  EAGAIN: 'Resource temporarily unavailable',
+  EINTR: 'Interrupted system call',
+  ESRCH: 'No such process',
+  ENOTTY: 'Inappropriate ioctl for device',
+  EOPNOTSUPP: 'Operation not supported',
+  ESTALE: 'Stale file handle',
+  EBADMSG: 'Bad message',
+  EILSEQ: 'Invalid or incomplete multibyte or wide character',
+  EPROTO: 'Protocol error',
 };
 
 export function strerror(errno: string): string {
-  return TEXT[errno] ?? errno;
+  return (TEXT as Record<string, string | undefined>)[errno] ?? errno;
+}
+
+let byText: Map<string, GuestkitCode> | undefined;
+
+/** The errno whose strerror text `text` is, exactly (EOPNOTSUPP and ENOTSUP share one: ENOTSUP). */
+export function errnoOfText(text: string): GuestkitCode | undefined {
+  byText ??= new Map(ERRNO_NAMES.filter((n) => TEXT[n] !== undefined && n !== 'EOPNOTSUPP').map((n) => [TEXT[n]!, n]));
+  return byText.get(text);
 }

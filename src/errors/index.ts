@@ -1,18 +1,15 @@
 /**
  * Typed errors. Every error guestkit raises is a GuestkitError with a `code`
- * (a Linux errno name such as 'ENOENT', or one of the guestkit codes below),
+ * (a Linux errno name such as 'ENOENT', or one of guestkit's own codes: the
+ * closed list is in codes.ts),
  * an optional `command` (the API call it came from, added once by the call
  * wrapper) and the original `cause`. Messages are one line and never prefixed
  * with the command name: the printer adds it.
  */
-export type GuestkitCode =
-  | 'EIMAGE' // a disk image that cannot be read as the format it claims/appears to be
-  | 'EFORMAT' // unknown or wrong --format
-  | 'ENBD' // NBD protocol or connection failure
-  | 'ENOTSUP' // not supported by this backend
-  | 'ESTATE' // wrong handle state (e.g. command before launch)
-  | 'ECHILD_PROC' // a helper process (qemu-nbd, ...) failed
-  | string; // errno names: ENOENT, EINVAL, EIO, ...
+import type { GuestkitCode } from './codes.js';
+
+export type { GuestkitCode, ErrnoName } from './codes.js';
+export { ERRNO_NAMES, GUESTKIT_CODES, isGuestkitCode, codeOf, codeOfError } from './codes.js';
 
 export interface ErrorDetails {
   cause?: unknown;
@@ -92,7 +89,7 @@ export class StateError extends GuestkitError {
 
 /** An errno-style error (ENOENT, EINVAL, ...) from a filesystem or argument check. */
 export class ErrnoError extends GuestkitError {
-  constructor(errno: string, message: string, details: ErrorDetails = {}) {
+  constructor(errno: GuestkitCode, message: string, details: ErrorDetails = {}) {
     super(errno, message, details);
     this.name = 'ErrnoError';
   }

@@ -4,6 +4,8 @@
  * where the C libraries call their block device synchronously. Path resolution,
  * symlinks and mountpoints live above it, in the worker's VFS.
  */
+import { GuestkitError, type ErrorDetails, type GuestkitCode } from '../errors/index.js';
+
 export interface Timespec {
   sec: number;
   nsec: number;
@@ -57,11 +59,19 @@ export interface SetAttr {
   mtime?: Timespec;
 }
 
-/** A filesystem error carrying a Linux errno name, e.g. 'ENOENT'. */
-export class FsError extends Error {
-  constructor(public readonly errno: string, message: string) {
-    super(message);
+/**
+ * A filesystem error carrying a Linux errno name, e.g. 'ENOENT': a GuestkitError
+ * like every other, so `code`, `cause` and `instanceof GuestkitError` work on it.
+ */
+export class FsError extends GuestkitError {
+  constructor(errno: GuestkitCode, message: string, details: ErrorDetails = {}) {
+    super(errno, message, details);
     this.name = 'FsError';
+  }
+
+  /** The errno name (the same as `code`). */
+  get errno(): GuestkitCode {
+    return this.code;
   }
 }
 

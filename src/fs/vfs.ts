@@ -6,6 +6,7 @@
  * message starts with the guest path it is about.
  */
 import { strerror } from '../errors/errno.js';
+import { GuestkitError, codeOfError, type GuestkitCode } from '../errors/index.js';
 import { sdDevNumber } from '../util/linux-dev.js';
 import { FsError, type Attr, type FsDriver, type StatVfs } from './fs-driver.js';
 
@@ -56,19 +57,21 @@ function canonical(stack: Frame[]): string {
 
 /** Re-throws a driver error with the guest path in front, keeping its errno. */
 export function pathError(path: string, e: unknown): FsError {
-  if (e instanceof FsError) {
-    const text = strerror(e.errno);
+  if (e instanceof GuestkitError) {
+    const text = strerror(e.code);
     // Plain errno conditions read as the kernel prints them; for I/O and corruption
-    // errors the driver's own words say what is wrong, so they are kept.
-    const plain = !['EIO', 'EUCLEAN', 'EFBIG', 'EOVERFLOW', 'ENOTSUP'].includes(e.errno);
+    // errors, and codes with no kernel text (ENBD, ...), the error's own words say
+    // what is wrong, so they are kept.
+    if (text === e.code) return new FsError(e.code, e.message.startsWith(path + ':') ? e.message : `${path}: ${e.message}`, { cause: e, path });
+    const plain = !['EIO', 'EUCLEAN', 'EFBIG', 'EOVERFLOW', 'ENOTSUP'].includes(e.code);
     const detail = !plain && e.message && e.message !== text && !e.message.startsWith(path + ':') ? ` (${e.message})` : '';
-    return new FsError(e.errno, `${path}: ${text}${detail}`);
+    return new FsError(e.code, `${path}: ${text}${detail}`, { cause: e, path });
   }
-  return new FsError('EIO', `${path}: ${(e as Error)?.message ?? String(e)}`);
+  return new FsError(codeOfError(e), `${path}: ${(e as Error)?.message ?? String(e)}`, { cause: e, path });
 }
 
-function fail(errno: string, path: string): FsError {
-  return new FsError(errno, `${path}: ${strerror(errno)}`);
+function fail(errno: GuestkitCode, path: string): FsError {
+  return new FsError(errno, `${path}: ${strerror(errno)}`, { path });
 }
 
 export class Vfs {

@@ -1,12 +1,13 @@
 /**
  * The JS side shared by our own WebAssembly filesystem builds (wasm/ext2fs,
- * wasm/ntfs): their glue.c exports the same gk_* conventions and their
- * io-js.js forwards device I/O to Module.gkIo with a device id.
+ * wasm/ntfs): their glue.c exports the same gk_* conventions and
+ * wasm/common-io.js forwards their device I/O to Module.gkIo with a device id.
  *
  * - Devices: one module instance serves several open filesystems; each
  *   SyncDevice gets an id, and `io` dispatches the C callbacks by it. A
  *   device exception becomes a -1 return (no JS exception may unwind through
- *   C frames) and is remembered, so the error that follows reports it (EIO).
+ *   C frames) and is remembered, so the error that follows reports it, with
+ *   the device error's code and the device error as its cause.
  * - Results: the glue writes numbers into a shared double array (gk_outbuf).
  * - Errors: gk_err_name() gives a Linux errno name, gk_err_msg() the text.
  * - Aborts: see AbortGuard.
@@ -16,6 +17,7 @@ import { instantiateEmscripten, readEmscriptenBuild } from '../wasm/emscripten.j
 import { readCString } from '../wasm/heap.js';
 import { wasmBuildDir } from '../wasm/package-root.js';
 import { FsError, type SyncDevice } from './fs-driver.js';
+import { codeOf, codeOfError } from '../errors/index.js';
 
 /** What every glue.c build exports besides its own filesystem calls. */
 export interface GlueExports {
@@ -44,11 +46,11 @@ export class GlueModule<E extends GlueExports> {
     this.guard = new AbortGuard(`${label} WASM module`);
   }
 
-  /** @internal the hooks io-js.js calls (Module.gkIo) */
+  /** @internal the hooks wasm/common-io.js calls (Module.gkIo) */
   readonly io = {
     read: (dev: number, offset: number, len: number, ptr: number): number => {
       const d = this.devices.get(dev);
-      if (!d) return this.ioFail(new Error(`${this.label}: unknown device id ${dev}`));
+      if (!d) return this.ioFail(new FsError('ENXIO', `${this.label}: unknown device id ${dev}`));
       try {
         if (offset >= d.size) return 0;
         const n = Math.min(len, d.size - offset);
@@ -60,9 +62,9 @@ export class GlueModule<E extends GlueExports> {
     },
     write: (dev: number, offset: number, len: number, ptr: number): number => {
       const d = this.devices.get(dev);
-      if (!d) return this.ioFail(new Error(`${this.label}: unknown device id ${dev}`));
+      if (!d) return this.ioFail(new FsError('ENXIO', `${this.label}: unknown device id ${dev}`));
       try {
-        if (d.readOnly) throw new Error('device is read-only');
+        if (d.readOnly) throw new FsError('EROFS', 'device is read-only');
         if (offset >= d.size) return 0;
         const n = Math.min(len, d.size - offset);
         d.write(offset, this.em.HEAPU8.subarray(ptr, ptr + n));
@@ -73,7 +75,7 @@ export class GlueModule<E extends GlueExports> {
     },
     flush: (dev: number): number => {
       const d = this.devices.get(dev);
-      if (!d) return this.ioFail(new Error(`${this.label}: unknown device id ${dev}`));
+      if (!d) return this.ioFail(new FsError('ENXIO', `${this.label}: unknown device id ${dev}`));
       try {
         d.flush();
         return 0;
@@ -146,15 +148,9 @@ export class GlueModule<E extends GlueExports> {
   error(rc: number, context?: string): FsError {
     const dev = this.pendingError;
     this.pendingError = undefined;
-    let name = this.cString(this.em._gk_err_name(rc));
-    let msg = this.cString(this.em._gk_err_msg(rc));
-    if (dev !== undefined) {
-      name = 'EIO';
-      msg = `device error: ${dev instanceof Error ? dev.message : String(dev)} (${msg})`;
-    }
-    const err = new FsError(name, context ? `${context}: ${msg}` : msg);
-    if (dev !== undefined) (err as Error & { cause?: unknown }).cause = dev;
-    return err;
+    const msg = this.cString(this.em._gk_err_msg(rc));
+    if (dev !== undefined) return deviceError(dev, context, msg);
+    return new FsError(codeOf(this.cString(this.em._gk_err_name(rc))), context ? `${context}: ${msg}` : msg);
   }
 
   /** @internal copies bytes into a fresh malloc'd block (NUL-terminated) */
@@ -178,6 +174,17 @@ export class GlueModule<E extends GlueExports> {
       if (!this.dead) for (const p of ptrs) this.em._free(p);
     }
   }
+}
+
+/**
+ * The error for a failed device call. The library saw only "the device failed":
+ * the device's own error says how (EROFS, ENOSPC, a dropped NBD server, ...), so
+ * its code is the one kept, and the device error is the cause. `libraryText` is
+ * what the library said about it.
+ */
+export function deviceError(dev: unknown, context?: string, libraryText?: string): FsError {
+  const msg = `device error: ${dev instanceof Error ? dev.message : String(dev)}${libraryText ? ` (${libraryText})` : ''}`;
+  return new FsError(codeOfError(dev), context ? `${context}: ${msg}` : msg, { cause: dev });
 }
 
 /**

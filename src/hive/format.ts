@@ -11,11 +11,11 @@
  *    allocated), sizes are multiples of 8, cells never cross an hbin.
  *  - cell offsets stored in records are relative to 0x1000; 0xFFFFFFFF = none.
  */
-import { GuestkitError, type ErrorDetails } from '../errors/index.js';
+import { GuestkitError, type ErrorDetails, type GuestkitCode } from '../errors/index.js';
 
 /** Corrupt or unsupported hive data: code 'EHIVE'. Usage errors use an errno code. */
 export class HiveError extends GuestkitError {
-  constructor(message: string, code: string = 'EHIVE', details: ErrorDetails = {}) {
+  constructor(message: string, code: GuestkitCode = 'EHIVE', details: ErrorDetails = {}) {
     super(code, message, details);
     this.name = 'HiveError';
   }

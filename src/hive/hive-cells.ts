@@ -13,6 +13,7 @@ import {
   headerChecksum,
   toFiletime,
 } from './format.js';
+import type { GuestkitCode } from '../errors/index.js';
 import { hex } from './records.js';
 
 export interface HiveOpenOptions {
@@ -93,7 +94,7 @@ export abstract class HiveCells {
     return toFiletime(this.stamp ?? new Date());
   }
 
-  protected err(msg: string, code = 'EHIVE'): HiveError {
+  protected err(msg: string, code: GuestkitCode = 'EHIVE'): HiveError {
     return new HiveError(`${this.label}: ${msg}`, code);
   }
 

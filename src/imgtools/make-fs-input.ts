@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import { ErrnoError, GuestkitError } from '../errors/index.js';
+import { ErrnoError, GuestkitError, codeOfError } from '../errors/index.js';
 
 export type Compression = 'gzip' | 'bzip2' | 'xz' | 'compress';
 
@@ -87,7 +87,7 @@ export async function examineInput(input: string): Promise<MakeFsInput> {
   try {
     st = await fs.promises.stat(input);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
+    const code = codeOfError(e);
     throw new ErrnoError(code, `${input}: ${code === 'ENOENT' ? 'No such file or directory' : (e as Error).message}`, { cause: e });
   }
   if (st.isDirectory()) return { kind: 'directory', path: input, bytes: await treeBytes(input) };

@@ -5,7 +5,7 @@
  * (--keys-from-stdin) or typed at the terminal (echoed only with --echo-keys).
  */
 import { readFileSync } from 'node:fs';
-import { GuestkitError } from '../errors/index.js';
+import { GuestkitError, codeOfError } from '../errors/index.js';
 
 export type KeySelector =
   | { id: string; type: 'key'; key: string }
@@ -60,6 +60,6 @@ function readKeyFile(file: string): string {
   try {
     return readFileSync(file, 'utf8').replace(/\n$/, '');
   } catch (e) {
-    throw new GuestkitError((e as NodeJS.ErrnoException).code ?? 'EIO', `could not read key from file: ${file}: ${(e as Error).message}`, { cause: e });
+    throw new GuestkitError(codeOfError(e), `could not read key from file: ${file}: ${(e as Error).message}`, { cause: e });
   }
 }

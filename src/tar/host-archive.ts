@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { PassThrough, type Readable, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
-import { ErrnoError } from '../errors/index.js';
+import { ErrnoError, codeOfError } from '../errors/index.js';
 
 /** compress value → the program and its decompress flag (GNU tar's choices). */
 const PROGRAMS: Record<string, string> = { bzip2: 'bzip2', xz: 'xz', lzop: 'lzop', zstd: 'zstd', compress: 'uncompress' };
@@ -27,7 +27,7 @@ function checkCompress(compress: string | undefined): void {
 function hostError(local: string, e: unknown): ErrnoError {
   const err = e as NodeJS.ErrnoException;
   const text = err.code === 'ENOENT' ? 'No such file or directory' : err.code === 'EISDIR' ? 'Is a directory' : err.message;
-  return new ErrnoError(err.code ?? 'EIO', `${local}: ${text}`, { cause: e });
+  return new ErrnoError(codeOfError(err), `${local}: ${text}`, { cause: e });
 }
 
 /** Runs `program` as a filter between two streams; its failure is an EIO naming it. */

@@ -1,6 +1,6 @@
 /** Reading a host file (or standard input for "-") in chunks, for upload and tar-in. */
 import { open } from 'node:fs/promises';
-import { ErrnoError } from '../errors/index.js';
+import { ErrnoError, codeOfError } from '../errors/index.js';
 
 /**
  * Calls `sink` with consecutive chunks of at most `size` bytes and their offsets;
@@ -31,7 +31,7 @@ export async function readHostChunks(local: string, size: number, sink: (chunk: 
   try {
     fh = await open(local, 'r');
   } catch (e) {
-    throw new ErrnoError((e as NodeJS.ErrnoException).code ?? 'EIO', `${local}: ${(e as Error).message.replace(/^[A-Z]+: /, '').replace(/, open '.*'$/, '')}`, { cause: e });
+    throw new ErrnoError(codeOfError(e), `${local}: ${(e as Error).message.replace(/^[A-Z]+: /, '').replace(/, open '.*'$/, '')}`, { cause: e });
   }
   try {
     for (;;) {

@@ -144,6 +144,26 @@ export interface FsFuzzSpec {
   restart?: () => Promise<void>;
 }
 
+/**
+ * open/aborted/restart of an FsFuzzSpec for a driver over a WASM glue module
+ * (ext2, NTFS): an abort kills the module; it is counted, and a fresh module
+ * is loaded for the next image.
+ */
+export function glueModuleOpener<M extends { dead: boolean }>(
+  first: M,
+  load: () => Promise<M>,
+  open: (mod: M, device: SyncDevice) => FsDriver,
+): Pick<FsFuzzSpec, 'open' | 'aborted' | 'restart'> {
+  let mod = first;
+  return {
+    open: (device) => open(mod, device),
+    aborted: () => mod.dead,
+    restart: async () => {
+      mod = await load();
+    },
+  };
+}
+
 export interface FsFuzzResult {
   stats: WalkStats;
   openErrors: number;

@@ -4,7 +4,7 @@
  * (--progress=FD), or one JSON object per line (--json).
  */
 import fs from 'node:fs';
-import { ErrnoError } from '../../src/errors/index.js';
+import { ErrnoError, codeOfError } from '../../src/errors/index.js';
 
 export type ProgressSink = (done: number, total: number) => void;
 
@@ -52,7 +52,7 @@ export function percentLines(fd: number): ProgressSink {
     try {
       fs.writeSync(fd, `${p}/100\n`);
     } catch (e) {
-      throw new ErrnoError((e as NodeJS.ErrnoException).code ?? 'EIO', `--progress=${fd}: cannot write to file descriptor ${fd}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
+      throw new ErrnoError(codeOfError(e), `--progress=${fd}: cannot write to file descriptor ${fd}: ${(e as Error).message.split('\n')[0]}`, { cause: e });
     }
   };
 }

@@ -6,7 +6,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { ErrnoError, ImageError } from '../../src/errors/index.js';
+import { ErrnoError, ImageError, codeOfError } from '../../src/errors/index.js';
 import type { NbdDevice } from '../../src/block/nbd/client.js';
 import type { Qcow2Writer } from '../../src/block/qcow2/qcow2-writer.js';
 import { writeOut } from '../common/tool-output.js';
@@ -39,7 +39,7 @@ function fileProblem(dst: string, e: unknown): Error {
   if (err.code === 'EACCES') return new ErrnoError('EACCES', `${dst}: permission denied`, { disk: dst, cause: e });
   if (err.code === 'ENOTDIR') return new ErrnoError('ENOTDIR', `${dst}: ${dir} is not a directory`, { disk: dst, cause: e });
   if (err.code === 'ENOSPC') return new ErrnoError('ENOSPC', `${dst}: no space left on device`, { disk: dst, cause: e });
-  return new ErrnoError(err.code ?? 'EIO', `${dst}: ${err.message?.split('\n')[0] ?? String(e)}`, { disk: dst, cause: e });
+  return new ErrnoError(codeOfError(err), `${dst}: ${err.message?.split('\n')[0] ?? String(e)}`, { disk: dst, cause: e });
 }
 
 function tempNameBeside(dst: string): string {

@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { BlockDevice } from '../../src/block/block-device.js';
 import { NbdServer } from '../../src/block/nbd/server.js';
 import { openDrive } from '../../src/block/open-drive.js';
-import { ErrnoError } from '../../src/errors/index.js';
+import { ErrnoError, codeOfError } from '../../src/errors/index.js';
 
 export type WriteMode = 'read-only' | 'overlay' | 'in-place';
 
@@ -52,7 +52,7 @@ async function listen(server: net.Server, o: ServeOptions, socketPath: string | 
     server.once('error', (e: NodeJS.ErrnoException) => {
       const where = socketPath ?? `${o.bind}:${o.port ?? 10809}`;
       const why = e.code === 'EADDRINUSE' ? 'address already in use' : e.code === 'EACCES' ? 'permission denied' : e.code === 'ENOENT' ? 'no such directory' : e.message;
-      reject(new ErrnoError(e.code ?? 'EIO', `cannot listen on ${where}: ${why}`, { cause: e }));
+      reject(new ErrnoError(codeOfError(e), `cannot listen on ${where}: ${why}`, { cause: e }));
     });
     if (socketPath) server.listen(socketPath, () => resolve());
     else server.listen(o.port ?? 10809, o.bind, () => resolve());

@@ -42,10 +42,10 @@ LINK_FLAGS=(
   -s ALLOW_MEMORY_GROWTH=1 -s INITIAL_MEMORY=16777216 -s MAXIMUM_MEMORY=2147483648
   -s FILESYSTEM=0
   -s EXPORTED_FUNCTIONS=_malloc,_free
-  --js-library "$HERE/io-js.js"
+  --js-library "$HERE/../common-io.js"
 )
 
-STAMP_WANT="$(inputs_hash "$HERE/build.sh" "$HERE/config.h" "$HERE/glue.c" "$HERE/io-js.js")"
+STAMP_WANT="$(inputs_hash "$HERE/build.sh" "$HERE/config.h" "$HERE/glue.c" "$HERE/../common-errno.h" "$HERE/../common-io.js")"
 if up_to_date "$STAMP_WANT" "$OUT/ext2fs.cjs" "$OUT/ext2fs.wasm"; then
   exit 0
 fi

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
+#include "../common-errno.h"
 #include <time.h>
 #include <stddef.h>
 #include <malloc.h>
@@ -475,37 +476,6 @@ EXPORT const char *gk_err_name(long code)
 	switch (code) {
 	case 0: return "OK";
 	case GK_ENEEDS_RECOVERY: return "EROFS";
-	/* this libc's errno values -> Linux names */
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EIO: return "EIO";
-	case ENXIO: return "ENXIO";
-	case E2BIG: return "E2BIG";
-	case EBADF: return "EBADF";
-	case ENOMEM: return "ENOMEM";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case EBUSY: return "EBUSY";
-	case EEXIST: return "EEXIST";
-	case EXDEV: return "EXDEV";
-	case ENODEV: return "ENODEV";
-	case ENOTDIR: return "ENOTDIR";
-	case EISDIR: return "EISDIR";
-	case EINVAL: return "EINVAL";
-	case EFBIG: return "EFBIG";
-	case ENOSPC: return "ENOSPC";
-	case EROFS: return "EROFS";
-	case EMLINK: return "EMLINK";
-	case ERANGE: return "ERANGE";
-	case ENAMETOOLONG: return "ENAMETOOLONG";
-	case ENOTEMPTY: return "ENOTEMPTY";
-	case ELOOP: return "ELOOP";
-	case ENODATA: return "ENODATA";
-	case EOVERFLOW: return "EOVERFLOW";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case ENOSYS: return "ENOSYS";
-	case EBADMSG: return "EBADMSG";
-	case ESTALE: return "ESTALE";
 	/* ext2fs codes with an obvious errno */
 	case EXT2_ET_FILE_NOT_FOUND: return "ENOENT";
 	case EXT2_ET_DIR_EXISTS:
@@ -542,9 +512,12 @@ EXPORT const char *gk_err_name(long code)
 	case EXT2_ET_BLOCK_BITMAP_CSUM_INVALID:
 	case EXT2_ET_INODE_BITMAP_CSUM_INVALID:
 		return "EBADMSG";
-	default:
-		/* any other ext2fs code: EIO, with ext2fs's message */
-		return "EIO";
+	default: {
+		/* this libc's errno values (common-errno.h); any other ext2fs
+		 * code: EIO, with ext2fs's message */
+		const char *name = gk_errno_name(code);
+		return name ? name : "EIO";
+	}
 	}
 }
 

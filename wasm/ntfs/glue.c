@@ -38,6 +38,7 @@
 #include <string.h>
 #include <stdarg.h>
 #include <errno.h>
+#include "../common-errno.h"
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -328,41 +329,11 @@ EXPORT const char *gk_err_name(int code)
 	case GK_ENOTNTFS: return "EINVAL";
 	case GK_ESYSFILE: return "EPERM";
 	case GK_EREPARSE: return "EINVAL";
-	/* this libc's errno values -> Linux names */
-	case EPERM: return "EPERM";
-	case ENOENT: return "ENOENT";
-	case EIO: return "EIO";
-	case ENXIO: return "ENXIO";
-	case E2BIG: return "E2BIG";
-	case EBADF: return "EBADF";
-	case ENOMEM: return "ENOMEM";
-	case EACCES: return "EACCES";
-	case EFAULT: return "EFAULT";
-	case EBUSY: return "EBUSY";
-	case EEXIST: return "EEXIST";
-	case EXDEV: return "EXDEV";
-	case ENODEV: return "ENODEV";
-	case ENOTDIR: return "ENOTDIR";
-	case EISDIR: return "EISDIR";
-	case EINVAL: return "EINVAL";
-	case EFBIG: return "EFBIG";
-	case ENOSPC: return "ENOSPC";
-	case EROFS: return "EROFS";
-	case EMLINK: return "EMLINK";
-	case ERANGE: return "ERANGE";
-	case ENAMETOOLONG: return "ENAMETOOLONG";
-	case ENOTEMPTY: return "ENOTEMPTY";
-	case ELOOP: return "ELOOP";
-	case ENODATA: return "ENODATA";
-	case EOVERFLOW: return "EOVERFLOW";
-	case EOPNOTSUPP: return "EOPNOTSUPP";
-	case ENOSYS: return "ENOSYS";
-	case EBADMSG: return "EBADMSG";
-	case ESTALE: return "ESTALE";
-	case EILSEQ: return "EILSEQ";
-	case ENOTTY: return "ENOTTY";
-	case ETXTBSY: return "ETXTBSY";
-	default: return "EIO";
+	default: {
+		/* this libc's errno values (common-errno.h), else EIO */
+		const char *name = gk_errno_name(code);
+		return name ? name : "EIO";
+	}
 	}
 }
 

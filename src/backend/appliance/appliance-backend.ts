@@ -23,7 +23,7 @@ import { probeFormat, validateFormat } from '../../block/format.js';
 import { checkBackingChain } from '../../block/backing-chain.js';
 import { isNbdUri, parseNbdUri, type NbdTarget } from '../../block/nbd/uri.js';
 import { qemuNbdProblem } from '../../block/qemu-nbd.js';
-import { ErrnoError, GuestkitError, ImageError } from '../../errors/index.js';
+import { GuestkitError, ImageError } from '../../errors/index.js';
 import type { Backend, DriveConfig } from '../backend.js';
 import { CAPABILITIES } from '../capabilities.js';
 import { Qcow2Overlay } from '../../block/qcow2-overlay.js';
@@ -31,7 +31,7 @@ import { settleInterruptedCommit } from '../../block/external-open.js';
 import { AgentClient, type AgentReply, type RequestType } from './agent-client.js';
 import { AGENT_PORT_NAME, buildAppliance, type Appliance } from './build.js';
 import { hasExited, removeDir, spawnTracked, stopChild, trackDir, waitExit } from './children.js';
-import { errnoFromMessage } from './errno.js';
+import { guestRequestError } from './guest-errors.js';
 
 export interface ApplianceOptions {
   /** Guest memory (MiB). Default 512. */
@@ -640,16 +640,11 @@ export function qemuArgs(o: {
   ];
 }
 
-/** The error a failed script reported: "ERRNO message" from die(), or a program's message. */
+/** The error a failed script reported (see guest-errors.ts), its guest paths and device names made the user's. */
 export function replyError(r: AgentReply): GuestkitError {
   const text = r.stderr.toString('utf8').replace(/\/sysroot(\/|(?=['\s:]|$))/g, '/').replace(/\/dev\/vd(?=[a-z])/g, '/dev/sd')
     .replace(/\/agent\.sh: /g, '')
     .replace(/\/tmp\/\.req: line \d+: /g, '')
     .trim();
-  const lines = text.split('\n').filter(Boolean);
-  const last = lines[lines.length - 1] ?? '';
-  const m = /^(E[A-Z0-9]+) (.*)$/.exec(last);
-  if (m) return new ErrnoError(m[1]!, m[2]!);
-  const msg = (lines.length ? lines.join('; ') : `exit status ${r.rc}`).replace(/^[\w.-]+: /, '');
-  return new ErrnoError(errnoFromMessage(msg) ?? 'EIO', msg);
+  return guestRequestError(r.rc, text.split('\n').filter(Boolean));
 }

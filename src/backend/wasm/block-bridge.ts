@@ -7,14 +7,23 @@
  * Atomics.wait; the main thread, woken by Atomics.waitAsync, runs the request
  * against the BlockDevice and wakes the worker. One request is in flight at a
  * time because the worker is single-threaded.
+ *
+ * A failed request answers with the host error as an ErrorRecord (JSON in the
+ * data buffer): the worker rethrows it with the host error's code (EROFS, ENOSPC,
+ * ENBD, ...), never a bare EIO. The main thread keeps the host error object
+ * itself under the record's hostRef, so the error the command's caller finally
+ * gets has that very object in its cause chain (takeHostError).
  */
 import type { BlockDevice } from '../../block/block-device.js';
 import type { SyncDevice } from '../../fs/fs-driver.js';
 import { FsError } from '../../fs/fs-driver.js';
+import { fromErrorRecord, toErrorRecord, type ErrorRecord } from '../../errors/error-record.js';
 
 const STATE = 0, OP = 1, DEV = 2, LENGTH = 3, STATUS = 4, MSGLEN = 5;
 const IDLE = 0, REQUEST = 1, DONE = 2, CLOSED = 3;
 const OP_READ = 1, OP_WRITE = 2, OP_FLUSH = 3;
+/** Host errors kept for takeHostError: the newest ones (a command's error is taken as it returns). */
+const KEPT_ERRORS = 32;
 /** Bytes moved per round trip; larger requests are split. */
 export const BRIDGE_DATA_BYTES = 8 << 20;
 
@@ -35,6 +44,8 @@ export class BridgeServer {
   private readonly devices = new Map<number, BlockDevice>();
   private stopped = false;
   private readonly loop: Promise<void>;
+  private readonly kept = new Map<number, unknown>();
+  private nextRef = 1;
 
   constructor(buffers: BridgeBuffers) {
     this.ctl = new Int32Array(buffers.control, 0, 8);
@@ -76,11 +87,30 @@ export class BridgeServer {
       else if (op === OP_FLUSH) await dev.flush();
       this.ctl[STATUS] = 0;
     } catch (e) {
-      const msg = new TextEncoder().encode(`${(e as Error).message ?? e}`.slice(0, 1000));
-      this.data.set(msg);
-      this.ctl[MSGLEN] = msg.length;
+      const ref = this.keep(e);
+      const record = toErrorRecord(e, 'EIO', (x) => (x === e ? ref : undefined));
+      const msg = new TextEncoder().encode(JSON.stringify(record, (k, v: unknown) => (k === 'message' && typeof v === 'string' ? v.slice(0, 1000) : v)));
+      this.data.set(msg.subarray(0, this.data.length));
+      this.ctl[MSGLEN] = Math.min(msg.length, this.data.length);
       this.ctl[STATUS] = 1;
     }
+  }
+
+  private keep(e: unknown): number {
+    const ref = this.nextRef++;
+    this.kept.set(ref, e);
+    for (const old of this.kept.keys()) {
+      if (this.kept.size <= KEPT_ERRORS) break;
+      this.kept.delete(old);
+    }
+    return ref;
+  }
+
+  /** The host error a record's hostRef names, if it is still kept (each is given out once). */
+  takeHostError(ref: number): unknown {
+    const e = this.kept.get(ref);
+    this.kept.delete(ref);
+    return e;
   }
 
   async stop(): Promise<void> {
@@ -114,10 +144,10 @@ export class BridgeClient {
     const state = Atomics.load(this.ctl, STATE);
     if (state === CLOSED) throw new FsError('EIO', 'block device bridge closed');
     const failed = this.ctl[STATUS] !== 0;
-    const message = failed ? new TextDecoder().decode(this.data.slice(0, this.ctl[MSGLEN]!)) : '';
+    const record = failed ? (JSON.parse(new TextDecoder().decode(this.data.slice(0, this.ctl[MSGLEN]!))) as ErrorRecord) : undefined;
     Atomics.store(this.ctl, STATE, IDLE);
     Atomics.notify(this.ctl, STATE);
-    if (failed) throw new FsError('EIO', message);
+    if (record) throw fromErrorRecord(record);
   }
 
   device(id: number, size: number, readOnly: boolean): SyncDevice {

@@ -9,6 +9,7 @@ import { openDrive } from '../../block/open-drive.js';
 import { commitOverlay } from '../../block/commit-overlay.js';
 import { OverlayDevice } from '../../block/overlay.js';
 import { ErrnoError, GuestkitError, NotSupportedError, ReadOnlyInWasmError } from '../../errors/index.js';
+import { fromErrorRecord } from '../../errors/error-record.js';
 import { splitBtrfsvol } from '../../core/mountable.js';
 import { mountOptionsFor } from './mount-options.js';
 import type { BtrfsInfo } from './btrfs-ops.js';
@@ -70,7 +71,8 @@ export class WasmBackend implements Backend {
       if (!p) return;
       this.pending.delete(res.id);
       if (res.ok) p.resolve(res.result);
-      else p.reject(new ErrnoError(res.error.errno, res.error.message));
+      // Host device errors the bridge served come back as the objects themselves.
+      else p.reject(fromErrorRecord(res.error, (ref) => this.bridge?.takeHostError(ref)));
     });
     const die = (err: Error) => {
       this.workerError = err;
@@ -98,7 +100,7 @@ export class WasmBackend implements Backend {
   }
 
   private post(req: WorkerRequest): Promise<unknown> {
-    if (this.workerError) return Promise.reject(new GuestkitError('EIO', `filesystem worker failed: ${this.workerError.message}`));
+    if (this.workerError) return Promise.reject(new GuestkitError('EIO', `filesystem worker failed: ${this.workerError.message}`, { cause: this.workerError }));
     const w = this.startWorker();
     return new Promise<unknown>((resolve, reject) => {
       this.pending.set(req.id, { resolve, reject });

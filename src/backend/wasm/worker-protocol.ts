@@ -5,6 +5,7 @@
  * call such as rpc('stat', path, false) is checked at both ends.
  */
 import type { BridgeBuffers } from './block-bridge.js';
+import type { ErrorRecord } from '../../errors/error-record.js';
 import type { Vfs } from '../../fs/vfs.js';
 import type { BulkOps } from './bulk-ops.js';
 import type { FileOps } from './file-ops.js';
@@ -64,11 +65,7 @@ export interface WorkerRequest<K extends WorkerOpName = WorkerOpName> {
   args: WorkerArgs<K>;
 }
 
-export interface WorkerErrorPayload {
-  errno: string;
-  message: string;
-}
-
 export type WorkerResponse =
   | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: WorkerErrorPayload };
+  /** The error with its code, names and cause chain (rebuilt on the main thread by fromErrorRecord). */
+  | { id: number; ok: false; error: ErrorRecord };

@@ -8,6 +8,7 @@ import '../../util/compile-cache.js';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createHash } from 'node:crypto';
 import { BridgeClient } from './block-bridge.js';
+import { toErrorRecord } from '../../errors/error-record.js';
 import { VFS_OPS, type MountRequest, type WorkerInit, type WorkerOps, type WorkerRequest, type WorkerResponse } from './worker-protocol.js';
 import { FsError, type FsDriver } from '../../fs/fs-driver.js';
 import { Vfs, isDir } from '../../fs/vfs.js';
@@ -174,8 +175,7 @@ parentPort!.on('message', async (req: WorkerRequest) => {
     }
     res = { id: req.id, ok: true, result };
   } catch (e) {
-    const errno = e instanceof FsError ? e.errno : 'EIO';
-    res = { id: req.id, ok: false, error: { errno, message: (e as Error)?.message ?? String(e) } };
+    res = { id: req.id, ok: false, error: toErrorRecord(e, 'EIO') };
   }
   parentPort!.postMessage(res, transfer);
 });

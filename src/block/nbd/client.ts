@@ -5,7 +5,8 @@
  */
 import net from 'node:net';
 import type { BlockDevice, Extent } from '../block-device.js';
-import { ErrnoError, NbdError } from '../../errors/index.js';
+import { ErrnoError, NbdError, type ErrnoName } from '../../errors/index.js';
+import { checkRange, checkWritable } from '../slice.js';
 import * as P from './protocol.js';
 import { StreamReader } from './stream.js';
 import { parseNbdUri, type NbdTarget } from './uri.js';
@@ -45,7 +46,7 @@ interface Pending {
   length: number;
   dst?: Uint8Array;
   extents?: Array<{ length: number; flags: number }>;
-  error?: { errno: string; message: string };
+  error?: { errno: ErrnoName; message: string };
   resolve: () => void;
   reject: (e: Error) => void;
 }
@@ -222,23 +223,6 @@ export class NbdDevice implements BlockDevice {
     return Math.max(this.info.minBlockSize, Math.min(this.info.maxBlockSize, 0xffffffff));
   }
 
-  private checkRange(offset: number, length: number, what: string): void {
-    if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
-      throw new ErrnoError('EINVAL', `${this.name}: ${what}: bad offset ${offset} or length ${length}`, { disk: this.name });
-    }
-    if (offset + length > this.size) {
-      throw new ErrnoError(
-        'EINVAL',
-        `${this.name}: ${what} of ${length} bytes at offset ${offset} is beyond the end of the disk (size ${this.size})`,
-        { disk: this.name },
-      );
-    }
-  }
-
-  private checkWritable(what: string): void {
-    if (this.readOnly) throw new ErrnoError('EROFS', `${this.name}: ${what}: the disk is read-only`, { disk: this.name });
-  }
-
   async read(offset: number, length: number): Promise<Uint8Array> {
     const b = new Uint8Array(length);
     await this.readInto(offset, b);
@@ -246,7 +230,7 @@ export class NbdDevice implements BlockDevice {
   }
 
   async readInto(offset: number, into: Uint8Array): Promise<void> {
-    this.checkRange(offset, into.length, 'read');
+    checkRange(this.name, this.size, offset, into.length, 'read');
     const min = this.info.minBlockSize;
     if (min > 1 && (offset % min !== 0 || into.length % min !== 0)) {
       // The server wants aligned requests: read the aligned superset.
@@ -271,8 +255,8 @@ export class NbdDevice implements BlockDevice {
   }
 
   async write(offset: number, data: Uint8Array): Promise<void> {
-    this.checkWritable('write');
-    this.checkRange(offset, data.length, 'write');
+    checkWritable(this.name, this.readOnly, 'write');
+    checkRange(this.name, this.size, offset, data.length, 'write');
     const max = this.maxPayload;
     const parts: Promise<void>[] = [];
     for (let done = 0; done < data.length; done += max) {
@@ -284,8 +268,8 @@ export class NbdDevice implements BlockDevice {
 
   /** Makes the range read as zeroes (NBD_CMD_WRITE_ZEROES; plain zero writes when the server lacks it). */
   async zero(offset: number, length: number, trim = false): Promise<void> {
-    this.checkWritable('zero');
-    this.checkRange(offset, length, 'zero');
+    checkWritable(this.name, this.readOnly, 'zero');
+    checkRange(this.name, this.size, offset, length, 'zero');
     if (length === 0) return;
     const parts: Promise<void>[] = [];
     if (this.canWriteZeroes) {
@@ -307,8 +291,8 @@ export class NbdDevice implements BlockDevice {
 
   /** NBD_CMD_TRIM: the range may be deallocated (contents afterwards unspecified). No-op when unsupported. */
   async trim(offset: number, length: number): Promise<void> {
-    this.checkWritable('trim');
-    this.checkRange(offset, length, 'trim');
+    checkWritable(this.name, this.readOnly, 'trim');
+    checkRange(this.name, this.size, offset, length, 'trim');
     if (!this.canTrim || length === 0) return;
     const parts: Promise<void>[] = [];
     for (let done = 0; done < length; done += MAX_NON_PAYLOAD) {
@@ -324,7 +308,7 @@ export class NbdDevice implements BlockDevice {
   }
 
   async extents(offset: number, length: number): Promise<Extent[]> {
-    this.checkRange(offset, length, 'extents');
+    checkRange(this.name, this.size, offset, length, 'extents');
     if (length === 0) return [];
     const ctx = this.info.allocationContext;
     if (ctx === null) return [{ offset, length, zero: false, hole: false }];
@@ -558,7 +542,7 @@ export class NbdDevice implements BlockDevice {
     }
   }
 
-  private serverError(p: Pending, e: { errno: string; message: string }): ErrnoError {
+  private serverError(p: Pending, e: { errno: ErrnoName; message: string }): ErrnoError {
     const what = `${P.CMD_NAMES[p.cmd] ?? 'request'} of ${p.length} bytes at offset ${p.offset}`;
     return new ErrnoError(e.errno, `${this.name}: ${what} failed: ${e.errno}${e.message ? `: ${e.message}` : ''}`, {
       disk: this.name,

@@ -2,6 +2,7 @@
  * NBD protocol constants (newstyle fixed handshake, simple and structured
  * replies). Values are those of the NBD protocol document (doc/proto.md).
  */
+import type { ErrnoName } from '../../errors/codes.js';
 
 // Handshake magics.
 export const NBDMAGIC = 0x4e42444d41474943n; // "NBDMAGIC"
@@ -140,7 +141,7 @@ export const STATE_HOLE = 1 << 0;
 export const STATE_ZERO = 1 << 1;
 
 /** NBD wire error numbers → errno names. */
-export const NBD_ERRNO: Record<number, string> = {
+export const NBD_ERRNO: Record<number, ErrnoName> = {
   1: 'EPERM',
   5: 'EIO',
   12: 'ENOMEM',
@@ -151,7 +152,7 @@ export const NBD_ERRNO: Record<number, string> = {
   108: 'ESHUTDOWN',
 };
 
-export function errnoName(nbdError: number): string {
+export function errnoName(nbdError: number): ErrnoName {
   // Unknown values are to be treated as EINVAL by clients.
   return NBD_ERRNO[nbdError] ?? 'EINVAL';
 }

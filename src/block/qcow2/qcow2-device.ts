@@ -13,7 +13,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import type { BlockDevice, Extent } from '../block-device.js';
-import { ErrnoError, ImageError } from '../../errors/index.js';
+import { ErrnoError, ImageError, codeOfError } from '../../errors/index.js';
 import { checkBackingChain, MAX_BACKING_DEPTH } from '../backing-chain.js';
 import { probeBytes } from '../format.js';
 import { RawFileDevice, readFileFully } from '../raw-file.js';
@@ -360,7 +360,7 @@ function readFully(fh: fs.promises.FileHandle, name: string, into: Uint8Array, o
   return readFileFully(fh, into, offset, {
     failed: (at, e) => {
       const err = e as NodeJS.ErrnoException;
-      return new ErrnoError(err.code ?? 'EIO', `${name}: read at offset ${at} failed: ${err.message.split('\n')[0]}`, { disk: name, cause: e });
+      return new ErrnoError(codeOfError(err), `${name}: read at offset ${at} failed: ${err.message.split('\n')[0]}`, { disk: name, cause: e });
     },
     ended: (at) => new ImageError(name, `qcow2 image is truncated: read at offset ${at} is past the end of the file (the file shrank?)`),
   });

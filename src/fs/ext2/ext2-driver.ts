@@ -1,6 +1,6 @@
 /**
  * ext2/3/4 through our own WebAssembly build of e2fsprogs' libext2fs
- * (wasm/ext2fs: build.sh, glue.c, io-js.js). One module instance can hold
+ * (wasm/ext2fs: build.sh, glue.c; wasm/common-io.js). One module instance can hold
  * several open filesystems, each on its own SyncDevice: the C io manager
  * calls back into JS with a device id, and GlueModule (../wasm-module.ts)
  * maps ids to devices.
@@ -11,39 +11,20 @@
  * in super-block" survive. A wasm abort or trap marks the module dead: every
  * later call throws instead of running on a broken heap.
  */
-import {
-  FsError,
-  type Attr,
-  type DirEntry,
-  type FsDriver,
-  type SetAttr,
-  type StatVfs,
-  type SyncDevice,
-} from '../fs-driver.js';
+import { FsError, type Attr, type FsDriver, type SetAttr, type SyncDevice } from '../fs-driver.js';
 import { wasmBuildDir } from '../../wasm/package-root.js';
-import { GlueModule, loadGlueModule, type GlueExports } from '../wasm-module.js';
+import { GlueModule, loadGlueModule } from '../wasm-module.js';
+import { SA_GID, SA_MODE, SA_UID, WasmFsDriverBase, openOnDevice, timespecAt, type DirRecord, type WasmFsExports } from '../wasm-fs-driver-base.js';
 
-/** The raw emscripten module (only what we use). */
-interface EmModule extends GlueExports {
+/** The raw emscripten module: its own calls beside the shared ones (only what we use). */
+interface EmModule extends WasmFsExports {
   _gk_open(dev: number, rw: number): number;
   _gk_info(h: number): number;
-  _gk_flush(h: number): number;
-  _gk_close(h: number): number;
-  _gk_statfs(h: number): number;
-  _gk_getattr(h: number, ino: number): number;
-  _gk_lookup(h: number, dir: number, name: number, len: number): number;
-  _gk_readdir(h: number, dir: number): number;
   _gk_read(h: number, ino: number, offset: number, len: number, out: number): number;
-  _gk_readlink(h: number, ino: number): number;
   _gk_write(h: number, ino: number, offset: number, len: number, data: number): number;
-  _gk_truncate(h: number, ino: number, size: number): number;
   _gk_create(h: number, dir: number, name: number, len: number, mode: number, uid: number, gid: number): number;
   _gk_mkdir(h: number, dir: number, name: number, len: number, mode: number, uid: number, gid: number): number;
   _gk_symlink(h: number, dir: number, name: number, len: number, target: number, tlen: number, uid: number, gid: number): number;
-  _gk_link(h: number, ino: number, dir: number, name: number, len: number): number;
-  _gk_unlink(h: number, dir: number, name: number, len: number): number;
-  _gk_rmdir(h: number, dir: number, name: number, len: number): number;
-  _gk_rename(h: number, sdir: number, sname: number, slen: number, ddir: number, dname: number, dlen: number): number;
   _gk_setattr(
     h: number, ino: number, mask: number, mode: number, uid: number, gid: number,
     asec: number, ansec: number, msec: number, mnsec: number,
@@ -52,8 +33,6 @@ interface EmModule extends GlueExports {
 
 /** Largest single transfer handed to C (keeps wasm heap use bounded). */
 const MAX_CHUNK = 64 * 1024 * 1024;
-
-const utf8d = new TextDecoder('utf-8');
 
 /** Directory holding ext2fs.cjs and ext2fs.wasm. */
 export function ext2BuildDir(): string {
@@ -72,121 +51,33 @@ export async function loadExt2Module(): Promise<Ext2Module> {
   return loadGlueModule(new Ext2Module(), 'ext2fs', "run 'npm run build:wasm' (bash wasm/ext2fs/build.sh)");
 }
 
-const SA_MODE = 1, SA_UID = 2, SA_GID = 4, SA_ATIME = 8, SA_MTIME = 16;
-
-class Ext2Driver implements FsDriver {
+class Ext2Driver extends WasmFsDriverBase<EmModule> {
   readonly rootIno = 2;
-  private closed = false;
 
-  constructor(
-    private readonly mod: Ext2Module,
-    private readonly devId: number,
-    private readonly h: number,
-    readonly readOnly: boolean,
-    readonly type: string,
-  ) {}
-
-  private get em(): EmModule {
-    return this.mod.em;
+  constructor(mod: Ext2Module, devId: number, h: number, readOnly: boolean, readonly type: string) {
+    super(mod, devId, h, readOnly);
   }
 
-  private check(op: string): void {
-    if (this.closed) throw new FsError('EBADF', `${op}: filesystem is closed`);
+  protected fsid(o: Float64Array): number {
+    return Number((BigInt(o[9]!) << 32n) | BigInt(o[8]!));
   }
 
-  private checkWrite(op: string): void {
-    this.check(op);
-    if (this.readOnly) throw new FsError('EROFS', 'read-only filesystem');
+  protected decodeAttr(ino: number, o: Float64Array): Attr {
+    return {
+      ino, mode: o[0]!, nlink: o[1]!, uid: o[2]!, gid: o[3]!, size: o[4]!, blocks: o[5]!, blksize: o[14]!, rdev: o[12]!,
+      atime: timespecAt(o, 6), mtime: timespecAt(o, 8), ctime: timespecAt(o, 10),
+    };
   }
 
-  private ok(rc: number): void {
-    if (rc !== 0) throw this.mod.error(rc);
-  }
-
-  statfs(): StatVfs {
-    this.check('statfs');
-    return this.mod.invoke(() => {
-      this.ok(this.em._gk_statfs(this.h));
-      const o = this.mod.out();
-      return {
-        bsize: o[0],
-        frsize: o[1],
-        blocks: o[2],
-        bfree: o[3],
-        bavail: o[4],
-        files: o[5],
-        ffree: o[6],
-        favail: o[7],
-        fsid: Number((BigInt(o[9]) << 32n) | BigInt(o[8])),
-        flag: o[11],
-        namemax: o[10],
-      };
-    });
-  }
-
-  getattr(ino: number): Attr {
-    this.check('getattr');
-    return this.mod.invoke(() => {
-      this.ok(this.em._gk_getattr(this.h, ino));
-      const o = this.mod.out();
-      return {
-        ino,
-        mode: o[0],
-        nlink: o[1],
-        uid: o[2],
-        gid: o[3],
-        size: o[4],
-        blocks: o[5],
-        blksize: o[14],
-        rdev: o[12],
-        atime: { sec: o[6], nsec: o[7] },
-        mtime: { sec: o[8], nsec: o[9] },
-        ctime: { sec: o[10], nsec: o[11] },
-      };
-    });
-  }
-
-  lookup(dir: number, name: string): number {
-    this.check('lookup');
-    return this.mod.invoke(() =>
-      this.mod.withNames([name], ([p], [l]) => {
-        this.ok(this.em._gk_lookup(this.h, dir, p, l));
-        return this.mod.out()[0];
-      }),
-    );
-  }
-
-  readdir(dir: number): DirEntry[] {
-    this.check('readdir');
-    return this.mod.invoke(() => {
-      this.ok(this.em._gk_readdir(this.h, dir));
-      const o = this.mod.out();
-      const ptr = o[0], len = o[1], count = o[2];
-      const entries: DirEntry[] = new Array(count);
-      try {
-        const heap = this.em.HEAPU8;
-        const dv = new DataView(heap.buffer, heap.byteOffset, heap.byteLength);
-        let p = ptr;
-        for (let i = 0; i < count && p < ptr + len; i++) {
-          const ino = dv.getUint32(p, true);
-          const type = heap[p + 4];
-          const nl = heap[p + 5];
-          const name = utf8d.decode(heap.subarray(p + 6, p + 6 + nl));
-          entries[i] = { name, ino, type };
-          p += 6 + nl;
-        }
-      } finally {
-        if (ptr) this.em._free(ptr);
-      }
-      return entries;
-    });
+  /** u32 inode, u8 type, u8 name length, the name. */
+  protected decodeDirRecord(heap: Uint8Array, dv: DataView, p: number): DirRecord {
+    const nl = heap[p + 5]!;
+    return { entry: { name: WasmFsDriverBase.utf8At(heap, p + 6, nl), ino: dv.getUint32(p, true), type: heap[p + 4]! }, next: p + 6 + nl };
   }
 
   read(ino: number, offset: number, length: number): Uint8Array {
-    this.check('read');
-    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
-      throw new FsError('EINVAL', 'invalid offset or length');
-    }
+    this.check('read', ino);
+    WasmFsDriverBase.checkRange(offset, length);
     return this.mod.invoke(() => {
       const parts: Uint8Array[] = [];
       let total = 0;
@@ -219,23 +110,9 @@ class Ext2Driver implements FsDriver {
     });
   }
 
-  readlink(ino: number): string {
-    this.check('readlink');
-    return this.mod.invoke(() => {
-      this.ok(this.em._gk_readlink(this.h, ino));
-      const o = this.mod.out();
-      const ptr = o[0], len = o[1];
-      try {
-        return utf8d.decode(this.em.HEAPU8.subarray(ptr, ptr + len));
-      } finally {
-        this.em._free(ptr);
-      }
-    });
-  }
-
   write(ino: number, offset: number, data: Uint8Array): void {
-    this.checkWrite('write');
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new FsError('EINVAL', 'invalid offset');
+    this.checkWrite('write', ino);
+    WasmFsDriverBase.checkOffset(offset);
     this.mod.invoke(() => {
       let done = 0;
       do {
@@ -253,79 +130,24 @@ class Ext2Driver implements FsDriver {
     });
   }
 
-  truncate(ino: number, size: number): void {
-    this.checkWrite('truncate');
-    if (!Number.isSafeInteger(size) || size < 0) throw new FsError('EINVAL', 'invalid size');
-    this.mod.invoke(() => this.ok(this.em._gk_truncate(this.h, ino, size)));
-  }
-
   create(dir: number, name: string, mode: number, uid: number, gid: number): number {
-    this.checkWrite('create');
-    return this.mod.invoke(() =>
-      this.mod.withNames([name], ([p], [l]) => {
-        this.ok(this.em._gk_create(this.h, dir, p, l, mode, uid, gid));
-        return this.mod.out()[0];
-      }),
-    );
+    return this.makeEntry('create', dir, [name], ([p], [l]) => this.em._gk_create(this.h, dir, p!, l!, mode, uid, gid));
   }
 
   mkdir(dir: number, name: string, mode: number, uid: number, gid: number): number {
-    this.checkWrite('mkdir');
-    return this.mod.invoke(() =>
-      this.mod.withNames([name], ([p], [l]) => {
-        this.ok(this.em._gk_mkdir(this.h, dir, p, l, mode, uid, gid));
-        return this.mod.out()[0];
-      }),
-    );
+    return this.makeEntry('mkdir', dir, [name], ([p], [l]) => this.em._gk_mkdir(this.h, dir, p!, l!, mode, uid, gid));
   }
 
   symlink(dir: number, name: string, target: string, uid: number, gid: number): number {
-    this.checkWrite('symlink');
-    return this.mod.invoke(() =>
-      this.mod.withNames([name, target], ([p, t], [l, tl]) => {
-        this.ok(this.em._gk_symlink(this.h, dir, p, l, t, tl, uid, gid));
-        return this.mod.out()[0];
-      }),
-    );
-  }
-
-  link(ino: number, dir: number, name: string): void {
-    this.checkWrite('link');
-    this.mod.invoke(() => this.mod.withNames([name], ([p], [l]) => this.ok(this.em._gk_link(this.h, ino, dir, p, l))));
-  }
-
-  unlink(dir: number, name: string): void {
-    this.checkWrite('unlink');
-    this.mod.invoke(() => this.mod.withNames([name], ([p], [l]) => this.ok(this.em._gk_unlink(this.h, dir, p, l))));
-  }
-
-  rmdir(dir: number, name: string): void {
-    this.checkWrite('rmdir');
-    this.mod.invoke(() => this.mod.withNames([name], ([p], [l]) => this.ok(this.em._gk_rmdir(this.h, dir, p, l))));
-  }
-
-  rename(srcDir: number, srcName: string, dstDir: number, dstName: string): void {
-    this.checkWrite('rename');
-    this.mod.invoke(() =>
-      this.mod.withNames([srcName, dstName], ([s, d], [sl, dl]) =>
-        this.ok(this.em._gk_rename(this.h, srcDir, s, sl, dstDir, d, dl)),
-      ),
-    );
+    return this.makeEntry('symlink', dir, [name, target], ([p, t], [l, tl]) => this.em._gk_symlink(this.h, dir, p!, l!, t!, tl!, uid, gid));
   }
 
   setattr(ino: number, attr: SetAttr): void {
-    this.checkWrite('setattr');
-    let mask = 0;
+    this.checkWrite('setattr', ino);
+    let mask = WasmFsDriverBase.timeMask(attr);
     if (attr.mode !== undefined) mask |= SA_MODE;
     if (attr.uid !== undefined) mask |= SA_UID;
     if (attr.gid !== undefined) mask |= SA_GID;
-    if (attr.atime !== undefined) mask |= SA_ATIME;
-    if (attr.mtime !== undefined) mask |= SA_MTIME;
-    for (const t of [attr.atime, attr.mtime]) {
-      if (t && (!Number.isInteger(t.sec) || !Number.isInteger(t.nsec) || t.nsec < 0 || t.nsec > 999_999_999)) {
-        throw new FsError('EINVAL', 'invalid timestamp');
-      }
-    }
     this.mod.invoke(() =>
       this.ok(
         this.em._gk_setattr(
@@ -334,22 +156,6 @@ class Ext2Driver implements FsDriver {
         ),
       ),
     );
-  }
-
-  flush(): void {
-    this.check('flush');
-    if (this.readOnly) return;
-    this.mod.invoke(() => this.ok(this.em._gk_flush(this.h)));
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    try {
-      if (!this.mod.dead) this.mod.invoke(() => this.ok(this.em._gk_close(this.h)));
-    } finally {
-      this.mod.unregister(this.devId);
-    }
   }
 }
 
@@ -361,19 +167,12 @@ class Ext2Driver implements FsDriver {
  */
 export function openExt2(module: Ext2Module, device: SyncDevice, opts: { readOnly: boolean }): FsDriver {
   const readOnly = opts.readOnly;
-  if (!readOnly && device.readOnly) throw new FsError('EROFS', 'cannot open read-write: the device is read-only');
-  const id = module.register(device);
-  try {
-    return module.invoke(() => {
-      const rc = module.em._gk_open(id, readOnly ? 0 : 1);
-      if (rc !== 0) throw module.error(rc, 'cannot open ext2/3/4 filesystem');
-      const h = module.out()[0];
-      module.em._gk_info(h);
-      const type = `ext${module.out()[1]}`;
-      return new Ext2Driver(module, id, h, readOnly, type);
-    });
-  } catch (e) {
-    module.unregister(id);
-    throw e;
-  }
+  return openOnDevice(module, device, readOnly, (id) => {
+    const rc = module.em._gk_open(id, readOnly ? 0 : 1);
+    if (rc !== 0) throw module.error(rc, 'cannot open ext2/3/4 filesystem');
+    const h = module.out()[0]!;
+    module.em._gk_info(h);
+    const type = `ext${module.out()[1]}`;
+    return new Ext2Driver(module, id, h, readOnly, type);
+  });
 }

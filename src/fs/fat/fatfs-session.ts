@@ -1,6 +1,7 @@
 /**
  * The FatFs side of a FAT volume: calls into js-fatfs and their errors.
  */
+import { codeOfError, type GuestkitCode } from '../../errors/index.js';
 import { FsError, type SyncDevice } from '../fs-driver.js';
 import { readCString } from '../../wasm/heap.js';
 import { type FatGeometry } from './fat-layout.js';
@@ -11,7 +12,7 @@ export const IO_CHUNK = 1 << 20;
 
 const utf8 = new TextEncoder();
 
-function frErrno(res: number): string {
+function frErrno(res: number): GuestkitCode {
   switch (res) {
     case FR.NO_FILE:
     case FR.NO_PATH:
@@ -106,7 +107,9 @@ export abstract class FatFsSession {
   protected frError(res: number, what: string): FsError {
     const dev = this.inst.takeDeviceError();
     const detail = dev === undefined ? '' : `: ${dev instanceof Error ? dev.message : String(dev)}`;
-    return new FsError(frErrno(res), `${what}: ${FR_NAMES[res] ?? `FatFs error ${res}`}${detail}`);
+    // A device error keeps its own code (EROFS, ENOSPC, ENBD, ...) and comes along as the cause.
+    const code = dev === undefined ? frErrno(res) : codeOfError(dev);
+    return new FsError(code, `${what}: ${FR_NAMES[res] ?? `FatFs error ${res}`}${detail}`, dev === undefined ? {} : { cause: dev });
   }
 
   /** Runs a FatFs call that returns an FRESULT; throws FsError unless FR_OK. */

@@ -1,6 +1,6 @@
 /**
  * NTFS through our own WebAssembly build of ntfs-3g's libntfs-3g
- * (wasm/ntfs: build.sh, config.h, glue.c, io-js.js). One module instance can
+ * (wasm/ntfs: build.sh, config.h, glue.c; wasm/common-io.js). One module instance can
  * hold several open volumes, each on its own SyncDevice: the C device
  * operations call back into JS with a device id, and GlueModule
  * (../wasm-module.ts) maps ids to devices.
@@ -37,40 +37,21 @@
  * logged during the call appended. A wasm abort or trap marks the module
  * dead: every later call throws instead of running on a broken heap.
  */
-import {
-  FsError,
-  type Attr,
-  type DirEntry,
-  type FsDriver,
-  type SetAttr,
-  type StatVfs,
-  type SyncDevice,
-} from '../fs-driver.js';
+import { FsError, type Attr, type FsDriver, type SetAttr, type SyncDevice } from '../fs-driver.js';
 import { wasmBuildDir } from '../../wasm/package-root.js';
-import { GlueModule, loadGlueModule, type GlueExports } from '../wasm-module.js';
+import { GlueModule, deviceError, loadGlueModule } from '../wasm-module.js';
+import { WasmFsDriverBase, openOnDevice, timespecAt, type DirRecord, type WasmFsExports } from '../wasm-fs-driver-base.js';
 
-/** The raw emscripten module (only what we use). */
-interface EmModule extends GlueExports {
+/** The raw emscripten module: its own calls beside the shared ones (only what we use). */
+interface EmModule extends WasmFsExports {
   _gk_open(dev: number, size: number, rw: number, caseSensitive: number): number;
   _gk_info(h: number): void;
-  _gk_flush(h: number): number;
-  _gk_close(h: number): number;
-  _gk_statfs(h: number): number;
-  _gk_getattr(h: number, ino: number): number;
-  _gk_lookup(h: number, dir: number, name: number, len: number): number;
-  _gk_readdir(h: number, dir: number): number;
   _gk_read(h: number, ino: number, offset: number, len: number, out: number): number;
   _gk_map(h: number, ino: number, offset: number, len: number): number;
-  _gk_readlink(h: number, ino: number): number;
   _gk_write(h: number, ino: number, offset: number, len: number, data: number): number;
-  _gk_truncate(h: number, ino: number, size: number): number;
   _gk_create(h: number, dir: number, name: number, len: number): number;
   _gk_mkdir(h: number, dir: number, name: number, len: number): number;
   _gk_symlink(h: number, dir: number, name: number, len: number, target: number, tlen: number): number;
-  _gk_link(h: number, ino: number, dir: number, name: number, len: number): number;
-  _gk_unlink(h: number, dir: number, name: number, len: number): number;
-  _gk_rmdir(h: number, dir: number, name: number, len: number): number;
-  _gk_rename(h: number, sdir: number, sname: number, slen: number, ddir: number, dname: number, dlen: number): number;
   _gk_setattr(h: number, ino: number, mask: number, asec: number, ansec: number, msec: number, mnsec: number): number;
   _gk_set_reparse(h: number, ino: number, data: number, len: number): number;
   _gk_set_dos_name(h: number, dir: number, name: number, len: number, dos: number, doslen: number): number;
@@ -81,8 +62,6 @@ interface EmModule extends GlueExports {
 const BOUNCE = 8 * 1024 * 1024;
 
 const S_IFMT = 0o170000, S_IFDIR = 0o040000, S_IFLNK = 0o120000;
-
-const utf8d = new TextDecoder('utf-8');
 
 /** Directory holding ntfs.cjs and ntfs.wasm. */
 export function ntfsBuildDir(): string {
@@ -115,8 +94,6 @@ export interface NtfsOpenOptions {
   dmask?: number;
 }
 
-const SA_ATIME = 8, SA_MTIME = 16;
-
 /** Linux dev_t encoding (as glibc's makedev). */
 function makedev(major: number, minor: number): number {
   return (
@@ -124,132 +101,46 @@ function makedev(major: number, minor: number): number {
   );
 }
 
-class NtfsDriver implements FsDriver {
+class NtfsDriver extends WasmFsDriverBase<EmModule> {
   readonly type = 'ntfs';
   readonly rootIno = 5;
-  private closed = false;
   private readonly blksize: number;
 
   constructor(
-    private readonly mod: NtfsModule,
-    private readonly devId: number,
+    mod: NtfsModule,
+    devId: number,
     private readonly device: SyncDevice,
-    private readonly h: number,
-    readonly readOnly: boolean,
+    h: number,
+    readOnly: boolean,
     private readonly opts: Required<Omit<NtfsOpenOptions, 'readOnly' | 'caseSensitive'>>,
   ) {
+    super(mod, devId, h, readOnly);
     mod.em._gk_info(h);
-    this.blksize = mod.out()[0];
+    this.blksize = mod.out()[0]!;
   }
 
-  private get em(): EmModule {
-    return this.mod.em;
+  /** The volume serial number, folded to a safe integer. */
+  protected fsid(o: Float64Array): number {
+    return (o[9]! % 0x20_0000) * 0x1_0000_0000 + o[8]!;
   }
 
-  private check(op: string): void {
-    if (this.closed) throw new FsError('EBADF', `${op}: filesystem is closed`);
+  protected decodeAttr(ino: number, o: Float64Array): Attr {
+    const type = o[0]! & S_IFMT;
+    let perm = o[0]! & 0o7777;
+    if (type === S_IFDIR) perm &= ~this.opts.dmask;
+    else if (type !== S_IFLNK) perm &= ~this.opts.fmask;
+    return {
+      ino, mode: type | perm, nlink: o[1]!, uid: this.opts.uid, gid: this.opts.gid, size: o[2]!, blocks: o[3]!,
+      blksize: this.blksize, rdev: makedev(o[10]!, o[11]!),
+      atime: timespecAt(o, 4), mtime: timespecAt(o, 6), ctime: timespecAt(o, 8),
+    };
   }
 
-  private checkWrite(op: string): void {
-    this.check(op);
-    if (this.readOnly) throw new FsError('EROFS', 'read-only filesystem');
-  }
-
-  private static checkIno(ino: number): void {
-    if (!Number.isSafeInteger(ino) || ino < 0) throw new FsError('EINVAL', `invalid inode number ${ino}`);
-  }
-
-  private ok(rc: number): void {
-    if (rc !== 0) throw this.mod.error(rc);
-  }
-
-  statfs(): StatVfs {
-    this.check('statfs');
-    return this.mod.invoke(() => {
-      this.ok(this.em._gk_statfs(this.h));
-      const o = this.mod.out();
-      return {
-        bsize: o[0],
-        frsize: o[1],
-        blocks: o[2],
-        bfree: o[3],
-        bavail: o[4],
-        files: o[5],
-        ffree: o[6],
-        favail: o[7],
-        // the volume serial number, folded to a safe integer
-        fsid: (o[9] % 0x20_0000) * 0x1_0000_0000 + o[8],
-        flag: o[11],
-        namemax: o[10],
-      };
-    });
-  }
-
-  getattr(ino: number): Attr {
-    this.check('getattr');
-    NtfsDriver.checkIno(ino);
-    return this.mod.invoke(() => {
-      this.ok(this.em._gk_getattr(this.h, ino));
-      const o = this.mod.out();
-      const type = o[0] & S_IFMT;
-      let perm = o[0] & 0o7777;
-      if (type === S_IFDIR) perm &= ~this.opts.dmask;
-      else if (type !== S_IFLNK) perm &= ~this.opts.fmask;
-      const major = o[10], minor = o[11];
-      return {
-        ino,
-        mode: type | perm,
-        nlink: o[1],
-        uid: this.opts.uid,
-        gid: this.opts.gid,
-        size: o[2],
-        blocks: o[3],
-        blksize: this.blksize,
-        rdev: makedev(major, minor),
-        atime: { sec: o[4], nsec: o[5] },
-        mtime: { sec: o[6], nsec: o[7] },
-        ctime: { sec: o[8], nsec: o[9] },
-      };
-    });
-  }
-
-  lookup(dir: number, name: string): number {
-    this.check('lookup');
-    NtfsDriver.checkIno(dir);
-    return this.mod.invoke(() =>
-      this.mod.withNames([name], ([p], [l]) => {
-        this.ok(this.em._gk_lookup(this.h, dir, p, l));
-        return this.mod.out()[0];
-      }),
-    );
-  }
-
-  readdir(dir: number): DirEntry[] {
-    this.check('readdir');
-    NtfsDriver.checkIno(dir);
-    return this.mod.invoke(() => {
-      this.ok(this.em._gk_readdir(this.h, dir));
-      const o = this.mod.out();
-      const ptr = o[0], len = o[1], count = o[2];
-      const entries: DirEntry[] = [];
-      if (!ptr) return entries;
-      try {
-        const heap = this.em.HEAPU8;
-        const dv = new DataView(heap.buffer, heap.byteOffset, heap.byteLength);
-        let p = ptr;
-        for (let i = 0; i < count && p < ptr + len; i++) {
-          const ino = dv.getUint32(p, true) + dv.getUint16(p + 4, true) * 0x1_0000_0000;
-          const type = heap[p + 6];
-          const nl = dv.getUint16(p + 7, true);
-          const name = utf8d.decode(heap.subarray(p + 9, p + 9 + nl));
-          entries.push({ name, ino, type });
-          p += 9 + nl;
-        }
-      } finally {
-        this.em._free(ptr);
-      }
-      return entries;
-    });
+  /** u32 + u16 MFT reference (48 bits), u8 type, u16 name length, the name. */
+  protected decodeDirRecord(heap: Uint8Array, dv: DataView, p: number): DirRecord {
+    const nl = dv.getUint16(p + 7, true);
+    const ino = dv.getUint32(p, true) + dv.getUint16(p + 4, true) * 0x1_0000_0000;
+    return { entry: { name: WasmFsDriverBase.utf8At(heap, p + 9, nl), ino, type: heap[p + 6]! }, next: p + 9 + nl };
   }
 
   /**
@@ -259,11 +150,8 @@ class NtfsDriver implements FsDriver {
    * Anything else goes through gk_read and one small bounce buffer.
    */
   read(ino: number, offset: number, length: number): Uint8Array {
-    this.check('read');
-    NtfsDriver.checkIno(ino);
-    if (!Number.isSafeInteger(offset) || offset < 0 || !Number.isSafeInteger(length) || length < 0) {
-      throw new FsError('EINVAL', 'invalid offset or length');
-    }
+    this.check('read', ino);
+    WasmFsDriverBase.checkRange(offset, length);
     return this.mod.invoke(() => {
       this.ok(this.em._gk_map(this.h, ino, offset, length));
       let o = this.mod.out();
@@ -283,9 +171,7 @@ class NtfsDriver implements FsDriver {
             try {
               this.device.read(doff, res.subarray(foff - offset, foff - offset + len));
             } catch (e) {
-              const err = new FsError('EIO', `device error: ${e instanceof Error ? e.message : String(e)}`);
-              (err as Error & { cause?: unknown }).cause = e;
-              throw err;
+              throw deviceError(e);
             }
           }
           pos = foff + len;
@@ -321,25 +207,9 @@ class NtfsDriver implements FsDriver {
     }
   }
 
-  readlink(ino: number): string {
-    this.check('readlink');
-    NtfsDriver.checkIno(ino);
-    return this.mod.invoke(() => {
-      this.ok(this.em._gk_readlink(this.h, ino));
-      const o = this.mod.out();
-      const ptr = o[0], len = o[1];
-      try {
-        return utf8d.decode(this.em.HEAPU8.subarray(ptr, ptr + len));
-      } finally {
-        this.em._free(ptr);
-      }
-    });
-  }
-
   write(ino: number, offset: number, data: Uint8Array): void {
-    this.checkWrite('write');
-    NtfsDriver.checkIno(ino);
-    if (!Number.isSafeInteger(offset) || offset < 0) throw new FsError('EINVAL', 'invalid offset');
+    this.checkWrite('write', ino);
+    WasmFsDriverBase.checkOffset(offset);
     this.mod.invoke(() => {
       let done = 0;
       const size = Math.min(data.length, BOUNCE);
@@ -358,74 +228,16 @@ class NtfsDriver implements FsDriver {
     });
   }
 
-  truncate(ino: number, size: number): void {
-    this.checkWrite('truncate');
-    NtfsDriver.checkIno(ino);
-    if (!Number.isSafeInteger(size) || size < 0) throw new FsError('EINVAL', 'invalid size');
-    this.mod.invoke(() => this.ok(this.em._gk_truncate(this.h, ino, size)));
-  }
-
   create(dir: number, name: string, _mode: number, _uid: number, _gid: number): number {
-    this.checkWrite('create');
-    NtfsDriver.checkIno(dir);
-    return this.mod.invoke(() =>
-      this.mod.withNames([name], ([p], [l]) => {
-        this.ok(this.em._gk_create(this.h, dir, p, l));
-        return this.mod.out()[0];
-      }),
-    );
+    return this.makeEntry('create', dir, [name], ([p], [l]) => this.em._gk_create(this.h, dir, p!, l!));
   }
 
   mkdir(dir: number, name: string, _mode: number, _uid: number, _gid: number): number {
-    this.checkWrite('mkdir');
-    NtfsDriver.checkIno(dir);
-    return this.mod.invoke(() =>
-      this.mod.withNames([name], ([p], [l]) => {
-        this.ok(this.em._gk_mkdir(this.h, dir, p, l));
-        return this.mod.out()[0];
-      }),
-    );
+    return this.makeEntry('mkdir', dir, [name], ([p], [l]) => this.em._gk_mkdir(this.h, dir, p!, l!));
   }
 
   symlink(dir: number, name: string, target: string, _uid: number, _gid: number): number {
-    this.checkWrite('symlink');
-    NtfsDriver.checkIno(dir);
-    return this.mod.invoke(() =>
-      this.mod.withNames([name, target], ([p, t], [l, tl]) => {
-        this.ok(this.em._gk_symlink(this.h, dir, p, l, t, tl));
-        return this.mod.out()[0];
-      }),
-    );
-  }
-
-  link(ino: number, dir: number, name: string): void {
-    this.checkWrite('link');
-    NtfsDriver.checkIno(ino);
-    NtfsDriver.checkIno(dir);
-    this.mod.invoke(() => this.mod.withNames([name], ([p], [l]) => this.ok(this.em._gk_link(this.h, ino, dir, p, l))));
-  }
-
-  unlink(dir: number, name: string): void {
-    this.checkWrite('unlink');
-    NtfsDriver.checkIno(dir);
-    this.mod.invoke(() => this.mod.withNames([name], ([p], [l]) => this.ok(this.em._gk_unlink(this.h, dir, p, l))));
-  }
-
-  rmdir(dir: number, name: string): void {
-    this.checkWrite('rmdir');
-    NtfsDriver.checkIno(dir);
-    this.mod.invoke(() => this.mod.withNames([name], ([p], [l]) => this.ok(this.em._gk_rmdir(this.h, dir, p, l))));
-  }
-
-  rename(srcDir: number, srcName: string, dstDir: number, dstName: string): void {
-    this.checkWrite('rename');
-    NtfsDriver.checkIno(srcDir);
-    NtfsDriver.checkIno(dstDir);
-    this.mod.invoke(() =>
-      this.mod.withNames([srcName, dstName], ([s, d], [sl, dl]) =>
-        this.ok(this.em._gk_rename(this.h, srcDir, s, sl, dstDir, d, dl)),
-      ),
-    );
+    return this.makeEntry('symlink', dir, [name, target], ([p, t], [l, tl]) => this.em._gk_symlink(this.h, dir, p!, l!, t!, tl!));
   }
 
   /**
@@ -434,16 +246,8 @@ class NtfsDriver implements FsDriver {
    * ntfs-3g (default option "silent") answers chmod/chown with success.
    */
   setattr(ino: number, attr: SetAttr): void {
-    this.checkWrite('setattr');
-    NtfsDriver.checkIno(ino);
-    let mask = 0;
-    if (attr.atime !== undefined) mask |= SA_ATIME;
-    if (attr.mtime !== undefined) mask |= SA_MTIME;
-    for (const t of [attr.atime, attr.mtime]) {
-      if (t && (!Number.isInteger(t.sec) || !Number.isInteger(t.nsec) || t.nsec < 0 || t.nsec > 999_999_999)) {
-        throw new FsError('EINVAL', 'invalid timestamp');
-      }
-    }
+    this.checkWrite('setattr', ino);
+    const mask = WasmFsDriverBase.timeMask(attr);
     if (mask === 0) {
       this.getattr(ino); // existence check only
       return;
@@ -464,8 +268,7 @@ class NtfsDriver implements FsDriver {
    * junctions and Windows symbolic links.
    */
   setReparseData(ino: number, data: Uint8Array): void {
-    this.checkWrite('setReparseData');
-    NtfsDriver.checkIno(ino);
+    this.checkWrite('setReparseData', ino);
     this.mod.invoke(() => {
       const p = this.mod.alloc(data);
       try {
@@ -481,28 +284,12 @@ class NtfsDriver implements FsDriver {
    * system.ntfs_dos_name extended attribute (and Windows) do.
    */
   setDosName(dir: number, name: string, dosName: string): void {
-    this.checkWrite('setDosName');
-    NtfsDriver.checkIno(dir);
+    this.checkWrite('setDosName', dir);
     this.mod.invoke(() =>
       this.mod.withNames([name, dosName], ([p, d], [l, dl]) => this.ok(this.em._gk_set_dos_name(this.h, dir, p, l, d, dl))),
     );
   }
 
-  flush(): void {
-    this.check('flush');
-    if (this.readOnly) return;
-    this.mod.invoke(() => this.ok(this.em._gk_flush(this.h)));
-  }
-
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    try {
-      if (!this.mod.dead) this.mod.invoke(() => this.ok(this.em._gk_close(this.h)));
-    } finally {
-      this.mod.unregister(this.devId);
-    }
-  }
 }
 
 /** Sets the DOS 8.3 name of an NTFS directory entry (see NtfsDriver.setDosName). */
@@ -525,22 +312,15 @@ export function ntfsSetReparseData(fs: FsDriver, ino: number, data: Uint8Array):
  */
 export function openNtfs(module: NtfsModule, device: SyncDevice, opts: NtfsOpenOptions): FsDriver {
   const readOnly = opts.readOnly;
-  if (!readOnly && device.readOnly) throw new FsError('EROFS', 'cannot open read-write: the device is read-only');
-  const id = module.register(device);
-  try {
-    return module.invoke(() => {
-      const rc = module.em._gk_open(id, device.size, readOnly ? 0 : 1, opts.caseSensitive ? 1 : 0);
-      if (rc !== 0) throw module.error(rc, 'cannot open NTFS volume');
-      const h = module.out()[0];
-      return new NtfsDriver(module, id, device, h, readOnly, {
-        uid: opts.uid ?? 0,
-        gid: opts.gid ?? 0,
-        fmask: opts.fmask ?? 0,
-        dmask: opts.dmask ?? 0,
-      });
+  return openOnDevice(module, device, readOnly, (id) => {
+    const rc = module.em._gk_open(id, device.size, readOnly ? 0 : 1, opts.caseSensitive ? 1 : 0);
+    if (rc !== 0) throw module.error(rc, 'cannot open NTFS volume');
+    const h = module.out()[0]!;
+    return new NtfsDriver(module, id, device, h, readOnly, {
+      uid: opts.uid ?? 0,
+      gid: opts.gid ?? 0,
+      fmask: opts.fmask ?? 0,
+      dmask: opts.dmask ?? 0,
     });
-  } catch (e) {
-    module.unregister(id);
-    throw e;
-  }
+  });
 }

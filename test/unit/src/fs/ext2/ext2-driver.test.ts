@@ -5,6 +5,7 @@ import {
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DT_DIR, DT_FIFO, DT_LNK, DT_REG, FsError, type FsDriver, type SyncDevice } from '../../../../../src/fs/fs-driver.js';
+import { NbdError } from '../../../../../src/errors/index.js';
 import {
   checkTool, closeAllQuietly, errno, FileDevice, hostToolEnv, makeTempDir, pattern, resolve, runTool, text,
 } from '../../../../helpers/host-tools.js';
@@ -504,16 +505,16 @@ describe('special cases', () => {
     expect(e2fsck(i1).status).toBe(0);
   });
 
-  it('device errors surface as EIO with the cause', () => {
+  it('device errors surface with the device error\'s code (EIO for an uncoded one) and the error as the cause', () => {
     const img = mkimg(v4, join(tmp, 'tree'), 'deverr');
     const real = new FileDevice(img, true);
     devices.push(real);
-    let fail = false;
+    let fail: Error | undefined;
     const dev: SyncDevice = {
       size: real.size,
       readOnly: true,
       read(o, b) {
-        if (fail) throw new Error('simulated I/O failure');
+        if (fail) throw fail;
         real.read(o, b);
       },
       write() {},
@@ -521,17 +522,26 @@ describe('special cases', () => {
     };
     const fs = openExt2(mod, dev, { readOnly: true });
     const big = fs.lookup(fs.rootIno, 'big.bin');
-    fail = true;
-    let err: unknown;
-    try {
-      fs.read(big, 0, 1 << 20);
-    } catch (e) {
-      err = e;
-    }
+    const readErr = (e: Error) => {
+      fail = e;
+      try {
+        fs.read(big, 0, 1 << 20);
+      } catch (err) {
+        return err as FsError;
+      } finally {
+        fail = undefined;
+      }
+      throw new Error('the read did not fail');
+    };
+    const plain = new Error('simulated I/O failure');
+    const err = readErr(plain);
     expect(err).toBeInstanceOf(FsError);
-    expect((err as FsError).errno).toBe('EIO');
-    expect((err as Error).message).toMatch(/simulated I\/O failure/);
-    fail = false;
+    expect(err.errno).toBe('EIO');
+    expect(err.message).toMatch(/simulated I\/O failure/);
+    expect(err.cause).toBe(plain);
+    const dropped = new NbdError('nbd://h/', 'read at offset 0: the server closed the connection');
+    const coded = readErr(dropped);
+    expect([coded.code, coded.cause]).toEqual(['ENBD', dropped]);
     expect(fs.read(big, 0, 10).length).toBe(10);
     fs.close();
   });

@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fuzzIterations, fuzzTimeout, MemSyncDevice, newWalkStats, runFsFuzz, walkFs, FUZZ_HANG_MS } from '../../../../helpers/fuzz-walk.js';
+import { fuzzIterations, fuzzTimeout, glueModuleOpener, MemSyncDevice, newWalkStats, runFsFuzz, walkFs, FUZZ_HANG_MS } from '../../../../helpers/fuzz-walk.js';
 import { hostToolEnv, makeTempDir, pattern, runTool } from '../../../../helpers/host-tools.js';
 import { loadExt2Module, openExt2, type Ext2Module } from '../../../../../src/fs/ext2/ext2-driver.js';
 
@@ -103,7 +103,7 @@ describe('ext4 fuzz', () => {
     const good = buildImage();
     const regions = metadataRegions(join(tmp, 'base.img'));
     expect(regions.length).toBeGreaterThan(8);
-    let mod: Ext2Module = await loadExt2Module();
+    const mod: Ext2Module = await loadExt2Module();
     {
       const fs = openExt2(mod, new MemSyncDevice(good, good.length), { readOnly: true });
       const s = newWalkStats();
@@ -117,12 +117,8 @@ describe('ext4 fuzz', () => {
     const res = await runFsFuzz({
       name: 'ext4', seed: SEED, iterations: ITERS, good,
       mutate: (buf, r) => mutate(buf, regions, r),
-      open: (dev) => openExt2(mod, dev, { readOnly: true }),
+      ...glueModuleOpener(mod, loadExt2Module, (m, dev) => openExt2(m, dev, { readOnly: true })),
       limits: { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK },
-      aborted: () => mod.dead,
-      restart: async () => {
-        mod = await loadExt2Module();
-      },
     });
     // No hang: each open and walk ends well within this budget.
     expect(res.slowestMs).toBeLessThan(FUZZ_HANG_MS);

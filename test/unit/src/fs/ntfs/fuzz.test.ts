@@ -15,7 +15,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fuzzIterations, fuzzTimeout, newWalkStats, runFsFuzz, walkFs, MemSyncDevice, FUZZ_HANG_MS } from '../../../../helpers/fuzz-walk.js';
+import { fuzzIterations, fuzzTimeout, glueModuleOpener, newWalkStats, runFsFuzz, walkFs, MemSyncDevice, FUZZ_HANG_MS } from '../../../../helpers/fuzz-walk.js';
 import { FileDevice, hostToolEnv, makeTempDir, pattern, resolve, runTool } from '../../../../helpers/host-tools.js';
 import { loadNtfsModule, openNtfs, type NtfsModule } from '../../../../../src/fs/ntfs/ntfs-driver.js';
 
@@ -28,8 +28,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const MAX_STEPS = 200;
 const READ_CAP = 64 * 1024;
 const CHUNK = 16 * 1024;
-
-
 
 async function buildImage(mod: NtfsModule): Promise<Uint8Array> {
   const img = join(tmp, 'base.img');
@@ -152,17 +150,13 @@ function mutate(buf: Uint8Array, regions: Region[], r: () => number): { len: num
   return { len, desc: ops.join(',') };
 }
 
-
-
-
-
 describe('NTFS fuzz', () => {
   it(`survives ${ITERS} mutated volumes opened read-only and walked, with only typed errors`, async () => {
     // the abort path this test relies on: a trap marks the module dead
     const probe = await loadNtfsModule();
     expect(() => probe.invoke(() => probe.em._gk_test_abort())).toThrow(/aborted/);
     expect(probe.dead).toBe(true);
-    let mod = await loadNtfsModule();
+    const mod = await loadNtfsModule();
     const good = await buildImage(mod);
     const regions = metadataRegions(good);
     expect(regions.filter((x) => x.fixup).length).toBeGreaterThan(20);
@@ -181,13 +175,9 @@ describe('NTFS fuzz', () => {
     const res = await runFsFuzz({
       name: 'ntfs', seed: SEED, iterations: ITERS, good,
       mutate: (buf, r) => mutate(buf, regions, r),
-      open: (dev) => openNtfs(mod, dev, { readOnly: true }),
-      limits: { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK },
       // an abort/trap: the module refuses further calls; counted, and a fresh one loaded
-      aborted: () => mod.dead,
-      restart: async () => {
-        mod = await loadNtfsModule();
-      },
+      ...glueModuleOpener(mod, loadNtfsModule, (m, dev) => openNtfs(m, dev, { readOnly: true })),
+      limits: { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK },
     });
     expect(res.slowestMs).toBeLessThan(FUZZ_HANG_MS);
     // the mutations must reach past the boot sector checks
