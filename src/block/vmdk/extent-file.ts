@@ -4,7 +4,7 @@
  * user gave and, when it is another file, the extent file too.
  */
 import fs from 'node:fs';
-import { ErrnoError, ImageError } from '../../errors/index.js';
+import { ErrnoError, ImageError, codeOfError } from '../../errors/index.js';
 import { readFileFully } from '../raw-file.js';
 
 export class ExtentFile {
@@ -73,8 +73,7 @@ export class ExtentFile {
     if (!this.handle) throw new ErrnoError('EBADF', `${this.disk}: read: the disk is closed`, { disk: this.disk });
     return readFileFully(this.handle, into, offset, {
       failed: (at, e) => {
-        const err = e as NodeJS.ErrnoException;
-        return new ErrnoError(err.code ?? 'EIO', `${this.disk}: read at offset ${at} of ${this.path} failed: ${err.message.split('\n')[0]}`, { disk: this.disk, cause: e });
+        return new ErrnoError(codeOfError(e), `${this.disk}: read at offset ${at} of ${this.path} failed: ${(e as Error).message.split('\n')[0]}`, { disk: this.disk, cause: e });
       },
       ended: (at) => this.error(`vmdk image is truncated: read at offset ${at} is past the end of the file (the file shrank?)`),
     });
