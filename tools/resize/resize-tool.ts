@@ -3,6 +3,7 @@ import { examplesHelp } from '../common/tool-examples.js';
 import { Command, Option } from 'commander';
 import { ErrnoError } from '../../src/errors/index.js';
 import { runTool } from '../common/run-tool.js';
+import { progressBar } from '../common/progress-bar.js';
 import { timedMessages } from '../common/timed-messages.js';
 import { traceCalls } from '../common/trace-calls.js';
 import { writeOut } from '../common/tool-output.js';
@@ -102,6 +103,9 @@ OUTDISK first, e.g. qemu-img create -f raw out.img 20G.`);
       const backend = f.backend ?? process.env.GUESTKIT_BACKEND ?? 'auto';
       if (backend !== 'auto' && backend !== 'wasm' && backend !== 'appliance') throw new ErrnoError('EINVAL', `--backend=${backend}: expected auto, wasm or appliance`);
       const verbose = f.verbose || f.debug;
+      // virt-resize's copy progress: a bar on a terminal, POS/TOTAL lines with --machine-readable, none with -q.
+      const bar = progressBar({ quiet: f.quiet, machineReadable: f.machineReadable !== undefined });
+      const messages = timedMessages(!!f.quiet);
       const o: ResizeOptions = {
         input: indisk,
         output: outdisk,
@@ -124,7 +128,11 @@ OUTDISK first, e.g. qemu-img create -f raw out.img 20G.`);
         sparse: f.sparse,
         unknownFilesystems: f.unknownFilesystems as ResizeOptions['unknownFilesystems'],
         backend,
-        message: timedMessages(!!f.quiet),
+        message: (t) => {
+          bar.interrupt();
+          messages(t);
+        },
+        progress: (done, total) => bar.update(done, total),
         summary: (plan) => {
           if (!f.quiet) process.stdout.write(summaryText(plan));
         },
@@ -133,7 +141,11 @@ OUTDISK first, e.g. qemu-img create -f raw out.img 20G.`);
         trace: f.x ? (g) => traceCalls(g, 'guestkit resize') : undefined,
       };
       const { resize } = await import('./resize-compute.js');
-      await resize(o);
+      try {
+        await resize(o);
+      } finally {
+        bar.end();
+      }
       if (!o.dryRun && !f.quiet) await writeOut(COMPLETED);
     });
   });

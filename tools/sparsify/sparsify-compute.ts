@@ -24,6 +24,7 @@ import { planSparsify, type SparsifyPlan, type SparsifyStep } from '../../src/im
 import { ZeroMaskDevice } from '../../src/imgtools/zero-mask-device.js';
 import { copyDevice } from '../copy/copy-compute.js';
 import { openQcow2FileTarget, openRawFileTarget, type CopyTarget } from '../copy/copy-targets.js';
+import type { ProgressCallback } from '../common/progress-bar.js';
 import type { MessageSink } from '../common/timed-messages.js';
 
 export type Backend = 'auto' | 'wasm' | 'appliance';
@@ -46,6 +47,8 @@ export interface SparsifyOptions {
   tmp?: string;
   backend: Backend;
   message: MessageSink;
+  /** Bytes copied (copy mode) or holes punched (in place) of the step's total. */
+  progress?: ProgressCallback;
   warn: (text: string) => void;
   /** --check-tmpdir=warn after its warning: waits for RETURN (or fails on end of input). */
   confirm: () => Promise<void>;
@@ -104,7 +107,7 @@ async function copyOut(src: BlockDevice, o: SparsifyOptions, format: string): Pr
   o.message('Copy to destination and make sparse');
   const target = await openOutput(o, format);
   try {
-    await copyDevice(src, target, { allocated: false, noExtents: false, requests: 4, blockSize: 1 << 20, sparse: 4096, flush: true });
+    await copyDevice(src, target, { allocated: false, noExtents: false, requests: 4, blockSize: 1 << 20, sparse: 4096, flush: true, onProgress: o.progress });
   } catch (e) {
     await target.abort();
     throw e;
@@ -260,8 +263,15 @@ async function inPlaceMode(o: SparsifyOptions): Promise<SparsifyResult> {
   if (plan && route(plan, o.backend) === 'in process') {
     for (const s of plan.steps) {
       o.message(stepMessage(s, true));
+      const total = rangesBytes(s.ranges);
+      let done = 0;
+      o.progress?.(0, total);
       // fallocate punches holes in the host file (the range then reads as zeroes); no guest data is parsed.
-      for (const [start, end] of s.ranges) await runHostProgram('fallocate', ['-p', '-o', String(start), '-l', String(end - start), o.input]);
+      for (const [start, end] of s.ranges) {
+        await runHostProgram('fallocate', ['-p', '-o', String(start), '-l', String(end - start), o.input]);
+        done += end - start;
+        o.progress?.(done, total);
+      }
     }
     o.message('Sparsify in-place operation completed with no errors');
     return { route: 'in process', zeroedBytes: rangesBytes(plan.zeroed) };

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { ErrnoError } from '../../src/errors/index.js';
 import { runTool } from '../common/run-tool.js';
+import { progressBar } from '../common/progress-bar.js';
 import { timedMessages } from '../common/timed-messages.js';
 import { traceCalls } from '../common/trace-calls.js';
 import { writeOut } from '../common/tool-output.js';
@@ -94,6 +95,9 @@ Examples:
       if (f.inPlace && (f.convert || f.compress || f.o !== undefined || f.tmp !== undefined)) {
         throw new ErrnoError('EINVAL', '--in-place cannot be used with --convert, --compress, -o or --tmp');
       }
+      // virt-sparsify's progress bars: on a terminal, as POS/TOTAL lines with --machine-readable, none with -q.
+      const bar = progressBar({ quiet: f.quiet, machineReadable: f.machineReadable !== undefined });
+      const messages = timedMessages(!!f.quiet);
       const o: SparsifyOptions = {
         input: indisk!,
         output: outdisk,
@@ -107,7 +111,11 @@ Examples:
         checkTmpdir: f.checkTmpdir as CheckTmpdir,
         tmp: f.tmp,
         backend: backendOf(f.backend),
-        message: timedMessages(!!f.quiet),
+        message: (t) => {
+          bar.interrupt();
+          messages(t);
+        },
+        progress: (done, total) => bar.update(done, total),
         warn: (t) => process.stderr.write(`guestkit sparsify: warning: ${t}`),
         confirm: pressReturn,
         verbose: f.verbose ? (l) => process.stderr.write(`${l}\n`) : undefined,
@@ -121,6 +129,8 @@ Examples:
         if (!(e instanceof TmpdirCheckFailed)) throw e;
         process.stderr.write(`${e.message}\n`);
         return 2;
+      } finally {
+        bar.end();
       }
       if (f.verbose) process.stderr.write(`sparsify: ${r.route}, ${r.zeroedBytes} bytes found free\n`);
       if (!o.inPlace && !f.quiet) await writeOut(`guestkit sparsify: ${CHECK_TARGET_ADVICE}\n`);

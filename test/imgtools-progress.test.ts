@@ -1,0 +1,85 @@
+/**
+ * Progress bars of the image tools as a user sees them: run under a pseudo
+ * terminal (script(1)) sparsify, resize and make-fs draw a bar that reaches
+ * 100% and is erased before the next line; piped, their output carries no
+ * progress bytes at all; -q silences the bar; --machine-readable prints
+ * libguestfs's "POS/TOTAL" lines instead. All in process (no VM).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, runCli } from './helpers/cli.js';
+import { fixture, scratch } from './helpers/fixtures.js';
+
+const tmp = scratch();
+afterAll(() => tmp.cleanup());
+let n = 0;
+const out = (ext = 'img') => join(tmp.dir, `o${n++}.${ext}`);
+const tree = join(tmp.dir, 'tree');
+mkdirSync(join(tree, 'etc'), { recursive: true });
+writeFileSync(join(tree, 'etc', 'hostname'), 'progress\n');
+writeFileSync(join(tree, 'data.bin'), Buffer.alloc(3 << 20, 7));
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Runs guestkit with stdout and stderr on a pseudo terminal; returns what the terminal received. */
+function onTerminal(args: string[]): { status: number | null; text: string } {
+  const command = [process.execPath, CLI, ...args].map(quote).join(' ');
+  const r = spawnSync('script', ['-qec', command, '/dev/null'], { encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8', TERM: 'xterm' }, timeout: 50000 });
+  return { status: r.status, text: r.stdout };
+}
+
+const hasScript = spawnSync('sh', ['-c', 'command -v script']).status === 0;
+const BAR_DONE = / 100% ⟦▓+⟧ /;
+const PROGRESS_BYTES = /[\r\x1b]|⟦/;
+
+describe.skipIf(!hasScript)('progress bars on a terminal', () => {
+  it('sparsify copy mode draws a bar that reaches 100% and erases it before the next line', () => {
+    const r = onTerminal(['sparsify', fixture('ext4.img'), out()]);
+    expect(r.status).toBe(0);
+    expect(r.text).toMatch(BAR_DONE);
+    // The bar's last frame is erased (\r, erase-line) before "Sparsify operation completed".
+    expect(r.text).toMatch(/\x1b\[K\r\x1b\[K\[ *\d+\.\d\] Sparsify operation completed with no errors\./);
+  });
+
+  it('resize draws the copy progress; make-fs the copy into its partition', () => {
+    const target = out();
+    execFileSync('qemu-img', ['create', '-q', '-f', 'raw', target, '64M']);
+    const r = onTerminal(['resize', '--expand', '/dev/sda2', '--no-expand-content', fixture('gpt.img'), target]);
+    expect(r.status).toBe(0);
+    expect(r.text).toMatch(BAR_DONE);
+    const m = onTerminal(['make-fs', '--partition=mbr', '-t', 'ext4', tree, out()]);
+    expect(m.status).toBe(0);
+    expect(m.text).toMatch(BAR_DONE);
+  });
+
+  it('-q: no bar on the terminal either', () => {
+    const r = onTerminal(['sparsify', '-q', fixture('ext4.img'), out()]);
+    expect(r.status).toBe(0);
+    expect(r.text).not.toMatch(PROGRESS_BYTES);
+  });
+});
+
+describe('progress when not on a terminal', () => {
+  it('piped: no progress bytes on stdout or stderr', async () => {
+    const r = await runCli(['sparsify', fixture('ext4.img'), out()]);
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/Sparsify operation completed/);
+    expect(r.out + r.err).not.toMatch(PROGRESS_BYTES);
+    const m = await runCli(['make-fs', '--partition=mbr', '-t', 'ext4', tree, out()]);
+    expect(m.status).toBe(0);
+    expect(m.out + m.err).toBe('');
+  });
+
+  it('--machine-readable: POS/TOTAL lines on stdout, rising to TOTAL/TOTAL', async () => {
+    const r = await runCli(['sparsify', '--machine-readable', fixture('ext4.img'), out()]);
+    expect(r.status).toBe(0);
+    const lines = r.out.split('\n').filter((l) => /^\d+\/\d+$/.test(l));
+    expect(lines.length).toBeGreaterThan(1);
+    const last = lines.at(-1)!.split('/');
+    expect(last[0]).toBe(last[1]);
+    const positions = lines.map((l) => Number(l.split('/')[0]));
+    expect(positions).toEqual([...positions].sort((a, b) => a - b));
+    expect(r.out + r.err).not.toMatch(PROGRESS_BYTES);
+  });
+});
