@@ -58,13 +58,13 @@ export function sparsifyCommand(): Command {
     .argument('[indisk]', 'the disk to sparsify (a file of any format, or an NBD URI); never written in copy mode')
     .argument('[outdisk]', 'the new sparse disk (copy mode); it appears only when complete')
     .addOption(new Option('--check-tmpdir <mode>', 'check there is enough space in $TMPDIR for the overlay (appliance route): ignore, continue, warn, fail').choices(['ignore', 'continue', 'warn', 'fail']).default('warn'))
-    .option('--compress', 'compressed qcow2 output (not supported by the qcow2 writer: refused)')
+    .option('--compress', 'compressed qcow2 output (zlib clusters, as qemu-img convert -c)')
     .option('--convert <format>', 'output format: raw or qcow2 (default: the input format)')
     .option('--format <format>', 'format of the input disk (default: probed)')
     .option('--ignore <filesystem|volgroup>', 'leave this filesystem or volume group alone (repeatable)', collect)
     .option('--in-place', 'sparsify the disk itself: punch holes for its free space')
     .addOption(new Option('--machine-readable [format]', 'print the features this tool has (with no disks), for programs'))
-    .addOption(new Option('-o <option>', 'qcow2 output options (compat=1.1)'))
+    .addOption(new Option('-o <option>', 'qcow2 output options: compat=1.1, cluster_size=SIZE, compression_type=zlib'))
     .option('-q, --quiet', "don't print progress messages")
     .option('--tmp <dir>', 'directory for the overlay of the appliance route (default: $TMPDIR or /tmp)')
     .option('-v, --verbose', 'verbose messages')
@@ -82,6 +82,7 @@ filesystem in the appliance (fstrim; other formats).
 Examples:
   guestkit sparsify disk.img disk-sparse.img
   guestkit sparsify --convert qcow2 disk.img disk.qcow2
+  guestkit sparsify --convert qcow2 --compress disk.img disk-small.qcow2
   guestkit sparsify --in-place disk.img`);
   return cmd.action(async (indisk: string | undefined, outdisk: string | undefined, f: Flags) => {
     await runTool('sparsify', async () => {
