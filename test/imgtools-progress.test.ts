@@ -1,6 +1,6 @@
 /**
  * Progress bars of the image tools as a user sees them: run under a pseudo
- * terminal (script(1)) sparsify, resize and make-fs draw a bar that reaches
+ * terminal (script(1)) sparsify, resize, make-fs and copy-in draw a bar that reaches
  * 100% and is erased before the next line; piped, their output carries no
  * progress bytes at all; -q silences the bar; --machine-readable prints
  * libguestfs's "POS/TOTAL" lines instead. All in process (no VM).
@@ -51,6 +51,19 @@ describe.skipIf(!hasScript)('progress bars on a terminal', () => {
     const m = onTerminal(['make-fs', '--partition=mbr', '-t', 'ext4', tree, out()]);
     expect(m.status).toBe(0);
     expect(m.text).toMatch(BAR_DONE);
+  });
+
+  it('copy-in shows how much of the tree is in (to 100%); tar-out, whose length is not known ahead, pulses', () => {
+    const disk = out();
+    execFileSync(process.execPath, [CLI, 'make-fs', '-t', 'ext4', '--size=+8M', tree, disk]);
+    const r = onTerminal(['copy-in', '-a', disk, '-m', '/dev/sda', tree, '/']);
+    expect(r.status).toBe(0);
+    expect(r.text).toMatch(BAR_DONE);
+    expect(r.text.endsWith('\r\x1b[K')).toBe(true);
+    const t = onTerminal(['tar-out', '-a', disk, '-m', '/dev/sda', '/', out('tar')]);
+    expect(t.status).toBe(0);
+    expect(t.text).toMatch(/ --- ⟦[═▓]+⟧ --:--/);
+    expect(t.text.endsWith('\r\x1b[K')).toBe(true);
   });
 
   it('-q: no bar on the terminal either', () => {

@@ -22,14 +22,20 @@ const TYPES: Record<number, TarType | undefined> = {
 export interface PackOptions {
   numericowner?: boolean;
   excludes?: string[];
+  /** Told the archive bytes written so far (the total is not known in advance: 0). */
+  progress?: (done: number, total: number) => void;
 }
 
 class ArchiveWriter {
   written = 0;
-  constructor(private readonly sink: Writable) {}
+  constructor(
+    private readonly sink: Writable,
+    private readonly progress?: (done: number, total: number) => void,
+  ) {}
   async write(b: Uint8Array): Promise<void> {
     if (b.length === 0) return;
     this.written += b.length;
+    this.progress?.(this.written, 0);
     if (!this.sink.write(b)) await new Promise((r) => this.sink.once('drain', r));
   }
 }
@@ -46,7 +52,7 @@ function devParts(rdev: number): { devmajor: number; devminor: number } {
 export async function packGuestDir(call: Call, dir: string, sink: Writable, o: PackOptions = {}): Promise<void> {
   await requireGuestDir(call, dir, 'stat');
   const top = (await call('statns', [dir])) as Stat;
-  const out = new ArchiveWriter(sink);
+  const out = new ArchiveWriter(sink, o.progress);
   const excluded = excludeMatcher(o.excludes ?? []);
   const links = new Map<string, string>();
   const base = dir.replace(/\/+$/, '') || '';
