@@ -3,6 +3,7 @@ import { examplesHelp } from '../common/tool-examples.js';
 import { Command, Option } from 'commander';
 import { ErrnoError } from '../../src/errors/index.js';
 import { runTool } from '../common/run-tool.js';
+import { jsonMessage, machineReadableSink } from '../common/machine-readable.js';
 import { progressBar } from '../common/progress-bar.js';
 import { timedMessages } from '../common/timed-messages.js';
 import { traceCalls } from '../common/trace-calls.js';
@@ -66,7 +67,7 @@ export function resizeCommand(): Command {
     .option('--ignore <part>', 'create the partition but do not copy its content (repeatable)', collect)
     .option('--lv-expand <lv>', 'expand the logical volume (and its content) to fill its volume group (repeatable; appliance)', collect)
     .option('-n, --dry-run', 'print the summary and make no changes')
-    .addOption(new Option('--machine-readable [format]', 'print the features this tool has (with no disks), for programs'))
+    .addOption(new Option('--machine-readable [format]', 'with no disks: the features this tool has; with disks: messages as JSON and progress as POS/TOTAL lines (FORMAT: stream:stdout, stream:stderr, file:NAME, fd:N)'))
     .option('--ntfsresize-force', 'pass --force to ntfsresize (a filesystem marked for chkdsk)')
     .option('--output-format <format>', 'format of the output disk: raw or qcow2 (default: probed)')
     .option('-q, --quiet', "don't print the summary and progress messages")
@@ -104,7 +105,8 @@ OUTDISK first, e.g. qemu-img create -f raw out.img 20G.`);
       if (backend !== 'auto' && backend !== 'wasm' && backend !== 'appliance') throw new ErrnoError('EINVAL', `--backend=${backend}: expected auto, wasm or appliance`);
       const verbose = f.verbose || f.debug;
       // virt-resize's copy progress: a bar on a terminal, POS/TOTAL lines with --machine-readable, none with -q.
-      const bar = progressBar({ quiet: f.quiet, machineReadable: f.machineReadable !== undefined });
+      const machine = f.machineReadable !== undefined ? machineReadableSink(f.machineReadable) : undefined;
+      const bar = progressBar({ quiet: f.quiet, machineReadable: !!machine, machineOut: machine });
       const messages = timedMessages(!!f.quiet);
       const o: ResizeOptions = {
         input: indisk,
@@ -130,6 +132,7 @@ OUTDISK first, e.g. qemu-img create -f raw out.img 20G.`);
         backend,
         message: (t) => {
           bar.interrupt();
+          if (machine && !f.quiet) machine(jsonMessage(t, 'message'));
           messages(t);
         },
         progress: (done, total) => bar.update(done, total),

@@ -2,6 +2,7 @@
 import { Command, Option } from 'commander';
 import { ErrnoError } from '../../src/errors/index.js';
 import { runTool } from '../common/run-tool.js';
+import { jsonMessage, machineReadableSink } from '../common/machine-readable.js';
 import { progressBar } from '../common/progress-bar.js';
 import { timedMessages } from '../common/timed-messages.js';
 import { traceCalls } from '../common/trace-calls.js';
@@ -63,7 +64,7 @@ export function sparsifyCommand(): Command {
     .option('--format <format>', 'format of the input disk (default: probed)')
     .option('--ignore <filesystem|volgroup>', 'leave this filesystem or volume group alone (repeatable)', collect)
     .option('--in-place', 'sparsify the disk itself: punch holes for its free space')
-    .addOption(new Option('--machine-readable [format]', 'print the features this tool has (with no disks), for programs'))
+    .addOption(new Option('--machine-readable [format]', 'with no disks: the features this tool has; with disks: messages as JSON and progress as POS/TOTAL lines (FORMAT: stream:stdout, stream:stderr, file:NAME, fd:N)'))
     .addOption(new Option('-o <option>', 'qcow2 output options: compat=1.1, cluster_size=SIZE, compression_type=zlib'))
     .option('-q, --quiet', "don't print progress messages")
     .option('--tmp <dir>', 'directory for the overlay of the appliance route (default: $TMPDIR or /tmp)')
@@ -97,7 +98,8 @@ Examples:
         throw new ErrnoError('EINVAL', '--in-place cannot be used with --convert, --compress, -o or --tmp');
       }
       // virt-sparsify's progress bars: on a terminal, as POS/TOTAL lines with --machine-readable, none with -q.
-      const bar = progressBar({ quiet: f.quiet, machineReadable: f.machineReadable !== undefined });
+      const machine = f.machineReadable !== undefined ? machineReadableSink(f.machineReadable) : undefined;
+      const bar = progressBar({ quiet: f.quiet, machineReadable: !!machine, machineOut: machine });
       const messages = timedMessages(!!f.quiet);
       const o: SparsifyOptions = {
         input: indisk!,
@@ -114,6 +116,7 @@ Examples:
         backend: backendOf(f.backend),
         message: (t) => {
           bar.interrupt();
+          if (machine && !f.quiet) machine(jsonMessage(t, 'message'));
           messages(t);
         },
         progress: (done, total) => bar.update(done, total),
@@ -134,7 +137,10 @@ Examples:
         bar.end();
       }
       if (f.verbose) process.stderr.write(`sparsify: ${r.route}, ${r.zeroedBytes} bytes found free\n`);
-      if (!o.inPlace && !f.quiet) await writeOut(`guestkit sparsify: ${CHECK_TARGET_ADVICE}\n`);
+      if (!o.inPlace && !f.quiet) {
+        if (machine) machine(jsonMessage(CHECK_TARGET_ADVICE, 'info'));
+        await writeOut(`guestkit sparsify: ${CHECK_TARGET_ADVICE}\n`);
+      }
     });
   });
 }
