@@ -71,9 +71,15 @@ export const pvresizeSize = defineCommand({
 export const pvchangeUuid = defineCommand({
   name: 'pvchange-uuid', args: [{ name: 'device', kind: 'Device' }], ret: 'void',
   shortdesc: 'generate a new random UUID for a physical volume',
-  longdesc: 'Gives the physical volume a new random UUID. Needs the appliance backend.',
+  longdesc: 'Gives the physical volume a new random UUID (its label and every copy of its VG\'s metadata, seqno + 1).',
   examples: ['pvchange-uuid /dev/sda1'],
-  impl: { appliance: applianceOp('pvchangeUuid') },
+  impl: {
+    appliance: applianceOp('pvchangeUuid'),
+    wasm: async (ctx, [device]) => {
+      if (!scan(ctx).pvs.some((pv) => pv.device === device)) throw new ErrnoError('EINVAL', `${device}: not a physical volume`);
+      await changeUuidsInProcess(ctx, { pvs: [device], vgs: false });
+    },
+  },
 });
 
 export const pvchangeUuidAll = defineCommand({
@@ -127,9 +133,15 @@ export const vgActivateAll = defineCommand({
 export const vgchangeUuid = defineCommand({
   name: 'vgchange-uuid', args: [{ name: 'vg', kind: 'String' }], ret: 'void',
   shortdesc: 'generate a new random UUID for a volume group',
-  longdesc: 'Gives the volume group a new random UUID. Needs the appliance backend.',
+  longdesc: 'Gives the volume group a new random UUID (in every copy of its metadata, seqno + 1).',
   examples: ['vgchange-uuid VG'],
-  impl: { appliance: applianceOp('vgchangeUuid') },
+  impl: {
+    appliance: applianceOp('vgchangeUuid'),
+    wasm: async (ctx, [vg]) => {
+      vgOf(ctx, vg);
+      await changeUuidsInProcess(ctx, { pvs: false, vgs: [vg] });
+    },
+  },
 });
 
 export const vgchangeUuidAll = defineCommand({

@@ -15,11 +15,13 @@ import { randomLvmUuid, writeMetadataArea } from './pv-writer.js';
 import type { LvmPv, LvmScan, LvmVg } from './scan.js';
 
 export interface UuidChange {
-  /** New UUIDs for the PVs (pvchange -u -a). */
-  pvs: boolean;
-  /** New UUIDs for the VGs (vgchange -u). */
-  vgs: boolean;
+  /** New UUIDs for every PV (pvchange -u -a), or for the PVs on these devices (pvchange -u DEVICE). */
+  pvs: boolean | readonly string[];
+  /** New UUIDs for every VG (vgchange -u), or for the VGs of these names. */
+  vgs: boolean | readonly string[];
 }
+
+const chosen = (which: boolean | readonly string[], name: string) => (typeof which === 'boolean' ? which : which.includes(name));
 
 /** Rewrites the PV UUID in the label sector, with the label's checksum (crc of bytes 20..511). */
 async function writeLabelUuid(pv: LvmPv, uuid: string): Promise<void> {
@@ -73,12 +75,14 @@ function replaceAll(text: string, from: string, to: string): string {
 /** Gives the PVs and/or VGs of `scan` new random UUIDs on their devices (call rescan afterwards). */
 export async function changeLvmUuids(scan: LvmScan, change: UuidChange): Promise<void> {
   const newPvUuid = new Map<LvmPv, string>();
-  if (change.pvs) for (const pv of scan.pvs) newPvUuid.set(pv, randomLvmUuid());
+  for (const pv of scan.pvs) if (chosen(change.pvs, pv.device)) newPvUuid.set(pv, randomLvmUuid());
   for (const vg of scan.vgs) {
+    const changesVg = chosen(change.vgs, vg.name);
+    if (!changesVg && !vg.pvs.some((pv) => newPvUuid.has(pv))) continue;
     if (vg.partial) throw new ErrnoError('EINVAL', `volume group ${vg.name} is missing PVs (${vg.missingPvs.join(', ')}): its UUIDs cannot be changed`);
     if (vg.readOnly) throw new ErrnoError('EROFS', `volume group ${vg.name} is read-only`);
     let text = await vgText(vg);
-    if (change.vgs) text = replaceAll(text, vg.uuid, randomLvmUuid());
+    if (changesVg) text = replaceAll(text, vg.uuid, randomLvmUuid());
     for (const pv of vg.pvs) {
       const uuid = newPvUuid.get(pv);
       if (uuid) text = replaceAll(text, pv.uuid, uuid);

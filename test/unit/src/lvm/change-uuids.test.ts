@@ -3,7 +3,8 @@
  * metadata wrapping round the end of the circular area) gets new PV and VG
  * UUIDs; a fresh scan finds the same LVs on the same extents, every metadata
  * copy holds the new ids and seqno + 1 (checksums checked by the reader),
- * the old text is left where it was, and an orphan PV gets a new label UUID.
+ * the old text is left where it was, and an orphan PV gets a new label UUID;
+ * one PV or one VG can be chosen by name.
  */
 import { describe, expect, it } from 'vitest';
 import { changeLvmUuids } from '../../../../src/lvm/change-uuids.js';
@@ -67,6 +68,22 @@ describe('changeLvmUuids', () => {
     // The first PV's copy wrapped round its 64 KiB area: written after the old one, not over it.
     const wrapped = (await readMetadataText(a, await readMdaHeader(a, vg.pvs[0]!.label.metadataAreas[0]!)))!;
     expect(wrapped.location.offset).toBeLessThan(64 * 1024 - 512);
+  });
+
+  it('one PV or one VG by name (pvchange -u DEVICE, vgchange -u VG): the others keep theirs', async () => {
+    const { a, b, written } = await twoPvVg();
+    await changeLvmUuids(await scanOf(a, b), { pvs: ['/dev/sdb1'], vgs: ['other'] });
+    const one = await scanOf(a, b);
+    expect(one.warnings).toEqual([]);
+    expect(one.vgs[0]!.seqno).toBe(8);
+    expect(one.vgs[0]!.uuid).toBe(written.vgUuid);
+    expect(one.pvs.find((p) => p.device === '/dev/sda2')!.uuid).toBe(written.pvUuids[0]);
+    expect(one.pvs.find((p) => p.device === '/dev/sdb1')!.uuid).not.toBe(written.pvUuids[1]);
+    await changeLvmUuids(one, { pvs: false, vgs: ['fedora'] });
+    const two = await scanOf(a, b);
+    expect(two.vgs[0]!.seqno).toBe(9);
+    expect(two.vgs[0]!.uuid).not.toBe(written.vgUuid);
+    expect(two.pvs.map((p) => p.uuid)).toEqual(one.pvs.map((p) => p.uuid));
   });
 
   it('an orphan PV gets a new label UUID', async () => {
