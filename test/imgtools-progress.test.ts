@@ -67,6 +67,19 @@ describe.skipIf(!hasScript)('progress bars on a terminal', () => {
     expect(t.text.endsWith('\r\x1b[K')).toBe(true);
   });
 
+  it('fish: tar-in draws its bar on a terminal, erased when the command ends; --no-progress-bars draws none', () => {
+    const disk = out();
+    execFileSync(process.execPath, [CLI, 'make-fs', '-t', 'ext4', '--size=+8M', tree, disk]);
+    const tar = out('tar');
+    execFileSync('tar', ['-C', tree, '-cf', tar, '.']);
+    const r = onTerminal(['fish', '-a', disk, '-m', '/dev/sda', 'tar-in', tar, '/', ':', 'cat', '/etc/hostname']);
+    expect(r.status).toBe(0);
+    expect(r.text).toMatch(/ 100% ⟦▓+⟧ 00:00\x1b\[K\r\x1b\[Kprogress\r?\n/);
+    const none = onTerminal(['fish', '--no-progress-bars', '-a', disk, '-m', '/dev/sda', 'tar-in', tar, '/']);
+    expect(none.status).toBe(0);
+    expect(none.text).not.toMatch(PROGRESS_BYTES);
+  });
+
   it('-q: no bar on the terminal either', () => {
     const r = onTerminal(['sparsify', '-q', fixture('ext4.img'), out()]);
     expect(r.status).toBe(0);
@@ -83,6 +96,14 @@ describe('progress when not on a terminal', () => {
     const m = await runCli(['make-fs', '--partition=mbr', '-t', 'ext4', tree, out()]);
     expect(m.status).toBe(0);
     expect(m.out + m.err).toBe('');
+  });
+
+  it('fish --progress-bars without a terminal: POS/TOTAL lines, as guestfish on a dumb terminal', async () => {
+    const disk = out();
+    expect((await runCli(['make-fs', '-t', 'ext4', '--size=+8M', tree, disk])).status).toBe(0);
+    const r = await runCli(['fish', '--progress-bars', '-a', disk, '-m', '/dev/sda', 'tar-out', '/', out('tar'), ':', 'cat', '/etc/hostname']);
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/^(\d+)\/\1\nprogress\n/);
   });
 
   it('--machine-readable: messages as JSON lines as virt-sparsify prints them, progress as POS/TOTAL lines rising to TOTAL/TOTAL', async () => {

@@ -179,7 +179,7 @@ describe.concurrent('sysprep: options', () => {
     const before = sha256(img);
     const r = await cli(['sysprep', '-a', img, '--script', '/bin/true']);
     expect(r.status).toBe(1);
-    expect(r.err).toMatch(/^guestkit sysprep: error: script: --script is not supported: .*never mounts a guest on the host/);
+    expect(r.err).toMatch(/^guestkit sysprep: error: script: --script is not supported: .*never mounts a guest on the host \(use --run SCRIPT or --run-command CMD, which run inside the guest in the appliance, or --firstboot SCRIPT for its next boot\)\n$/);
     expect(sha256(img)).toBe(before);
   });
 });

@@ -22,7 +22,7 @@ const TYPES: Record<number, TarType | undefined> = {
 export interface PackOptions {
   numericowner?: boolean;
   excludes?: string[];
-  /** Told the archive bytes written so far (the total is not known in advance: 0). */
+  /** Told the archive bytes written so far (total 0: not known until the end, which reports written/written). */
   progress?: (done: number, total: number) => void;
 }
 
@@ -114,6 +114,8 @@ export async function packGuestDir(call: Call, dir: string, sink: Writable, o: P
   await emit(entryOf('./', top, 'directory'));
   await walk(base || '/', './');
   await out.write(endOfArchive(out.written));
+  // Now the length is known: the last report completes it.
+  o.progress?.(out.written, out.written);
 }
 
 /** The file's bytes, exactly `size` of them (a file that shrank meanwhile is an error, as in GNU tar). */

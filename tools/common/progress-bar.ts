@@ -94,11 +94,13 @@ function machineLines(out: (line: string) => void): Progress {
   let lastTotal = 0;
   return {
     update(done, total) {
-      lastTotal = total;
-      const percent = total > 0 ? Math.floor((done * 100) / total) : 0;
-      if (done === last || (percent === lastPercent && done < total)) return;
+      // An unknown length has no POS/TOTAL to give (libguestfs never reports one).
+      if (total <= 0) return;
+      const percent = Math.floor((done * 100) / total);
+      if (total === lastTotal && (done === last || (percent === lastPercent && done < total))) return;
       last = done;
       lastPercent = percent;
+      lastTotal = total;
       out(`${done}/${total}\n`);
     },
     interrupt() {},
