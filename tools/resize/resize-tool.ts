@@ -9,7 +9,7 @@ import { timedMessages } from '../common/timed-messages.js';
 import { traceCalls } from '../common/trace-calls.js';
 import { writeOut } from '../common/tool-output.js';
 import type { ResizeOptions } from './resize-compute.js';
-import { COMPLETED, machineReadableFeatures, summaryText } from './resize-output.js';
+import { completedText, machineReadableFeatures, summaryText } from './resize-output.js';
 
 interface Flags {
   alignFirst: string;
@@ -107,6 +107,8 @@ OUTDISK first, e.g. qemu-img create -f raw out.img 20G.`);
       // virt-resize's copy progress: a bar on a terminal, POS/TOTAL lines with --machine-readable, none with -q.
       const machine = f.machineReadable !== undefined ? machineReadableSink(f.machineReadable) : undefined;
       const bar = progressBar({ quiet: f.quiet, machineReadable: !!machine, machineOut: machine });
+      // virt-resize prints its summary and closing lines also as JSON "info" objects, on stdout with them.
+      const info = (text: string) => (machine ? jsonMessage(text, 'info') : '');
       const messages = timedMessages(!!f.quiet);
       const o: ResizeOptions = {
         input: indisk,
@@ -137,7 +139,7 @@ OUTDISK first, e.g. qemu-img create -f raw out.img 20G.`);
         },
         progress: (done, total) => bar.update(done, total),
         summary: (plan) => {
-          if (!f.quiet) process.stdout.write(summaryText(plan));
+          if (!f.quiet) process.stdout.write(summaryText(plan, info));
         },
         warn: (t) => process.stderr.write(`guestkit resize: warning: ${t}\n`),
         verbose: verbose ? (l) => process.stderr.write(`${l}\n`) : undefined,
@@ -149,7 +151,7 @@ OUTDISK first, e.g. qemu-img create -f raw out.img 20G.`);
       } finally {
         bar.end();
       }
-      if (!o.dryRun && !f.quiet) await writeOut(COMPLETED);
+      if (!o.dryRun && !f.quiet) await writeOut(completedText(info));
     });
   });
 }
