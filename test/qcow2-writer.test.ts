@@ -71,6 +71,45 @@ describe('Qcow2Writer', () => {
     });
   }
 
+  for (const [name, bits, size] of [
+    ['compressed, 64 KiB clusters, an odd size', 16, 24 * 1024 * 1024 + 3 * 512],
+    ['compressed, 4 KiB clusters (blobs spill across host clusters)', 12, 6 * 1024 * 1024],
+  ] as const) {
+    it(name, async () => {
+      // Text-like data that deflates, random data that does not (stored as normal clusters), and zeroes.
+      const block = 256 * 1024;
+      const bytes = Buffer.alloc(size);
+      const rng = seededRandom(bits);
+      for (let at = 0, i = 0; at < size; at += block, i++) {
+        const end = Math.min(at + block, size);
+        if (i % 3 === 0) for (let p = at; p < end; p++) bytes[p] = 97 + Math.floor(rng() * 6);
+        else if (i % 3 === 1) crypto.randomFillSync(bytes, at, Math.min(block / 4, end - at));
+      }
+      const file = path.join(dir, `c${bits}.qcow2`);
+      const raw = path.join(dir, `c${bits}.raw`);
+      fs.writeFileSync(raw, bytes);
+      const w = await Qcow2Writer.create(file, { clusterBits: bits });
+      const offsets: number[] = [];
+      for (let at = 0; at < size; at += block) offsets.push(at);
+      for (let i = 0; i < offsets.length; i += 4) {
+        await Promise.all(offsets.slice(i, i + 4).map((o) => w.writeCompressed(o, bytes.subarray(o, Math.min(o + block, size)))));
+      }
+      await expect(w.writeCompressed(0, bytes.subarray(0, 1 << bits))).rejects.toThrow(/written twice/);
+      await expect(w.write(0, bytes.subarray(0, 1 << bits))).rejects.toThrow(/written compressed/);
+      await w.finish(size, false);
+      expect(qemuImg('check', file)).toContain('No errors were found on the image.');
+      expect(qemuImg('compare', '-f', 'raw', '-F', 'qcow2', raw, file)).toBe('Images are identical.\n');
+      const check = JSON.parse(qemuImg('check', '--output=json', file)) as { 'compressed-clusters': number; 'allocated-clusters': number };
+      expect(check['compressed-clusters']).toBeGreaterThan(0);
+      expect(check['compressed-clusters']).toBeLessThan(check['allocated-clusters']);
+      // The text-like third shrinks to about 6 bits a byte or less.
+      expect(fs.statSync(file).size).toBeLessThan(size / 3);
+      const q = await Qcow2Device.open(file);
+      expect(Buffer.from(await q.read(0, size)).equals(bytes)).toBe(true);
+      await q.close();
+    });
+  }
+
   it('refuses an unaligned write, and an existing file', async () => {
     const file = path.join(dir, 'bad.qcow2');
     const w = await Qcow2Writer.create(file);

@@ -40,10 +40,16 @@ describe('resize', () => {
 
   it.runIf(haveQemu)('--expand on GPT: the table virt-resize wrote, the ext4 grown in the appliance, the files intact', async () => {
     const out = newDisk('gpt-out.img', '64M');
-    const r = await runCli(['resize', '--expand', '/dev/sda2', fixture('gpt.img'), out], { timeoutMs: 120000 });
+    const r = await runCli(['resize', '--machine-readable', '--expand', '/dev/sda2', fixture('gpt.img'), out], { timeoutMs: 120000 });
     expect(r.err).toBe('');
     expect(r.status).toBe(0);
-    expect(normalise(r.out, fixture('gpt.img')).replaceAll(out, 'rs-gpt-out.img')).toBe(normalise(golden('resize-gpt-expand.out'), fixture('gpt.img')));
+    // --machine-readable adds JSON lines (messages, and the summary and closing lines as "info") and POS/TOTAL progress lines to virt-resize's output.
+    const plain = (s: string) => s.split('\n').filter((l) => !l.startsWith('{ "message"') && !/^\d+\/\d+$/.test(l)).join('\n');
+    const json = (s: string) => s.split('\n').filter((l) => l.startsWith('{ "message"')).map((l) => l.replace(/"timestamp": "[^"]+"/, '"timestamp": T')).join('\n');
+    const ours = normalise(r.out, fixture('gpt.img')).replaceAll(out, 'rs-gpt-out.img');
+    expect(plain(ours)).toBe(normalise(golden('resize-gpt-expand.out'), fixture('gpt.img')));
+    expect(json(ours).replaceAll(fixture('gpt.img'), 'gpt.img')).toBe(json(normalise(golden('resize-gpt-expand-mr.out'), 'gpt.img')));
+    expect(ours).toMatch(/^25165824\/25165824$/m);
     expect(sfdisk(out, 'rs-gpt-out.img')).toBe(golden('resize-gpt-expand.sfdisk'));
     expect(execFileSync('sgdisk', ['-v', out], { encoding: 'utf8' })).toMatch(/No problems found/);
     const fsck = e2fsck(out, 18432 * 512);

@@ -73,6 +73,28 @@ describe('sparsify', () => {
     await sameContent(disk, out);
   });
 
+  it('--compress: zlib-compressed qcow2 clusters, qemu-img check clean, the same bytes as the uncompressed copy', async () => {
+    const plain = join(tmp.dir, 'plain.img');
+    const small = join(tmp.dir, 'small.qcow2');
+    expect((await runCli(['sparsify', '-q', disk, plain])).status).toBe(0);
+    const r = await runCli(['sparsify', '-q', '--convert', 'qcow2', '--compress', '-o', 'compat=1.1,cluster_size=32k,compression_type=zlib', disk, small]);
+    expect(r.err).toBe('');
+    expect(r.status).toBe(0);
+    expect(execFileSync('qemu-img', ['check', small], { encoding: 'utf8' })).toMatch(/No errors were found/);
+    // Free space zeroed as in the plain copy, data identical.
+    expect(execFileSync('qemu-img', ['compare', '-f', 'raw', '-F', 'qcow2', plain, small], { encoding: 'utf8' })).toBe('Images are identical.\n');
+    const check = JSON.parse(execFileSync('qemu-img', ['check', '--output=json', small], { encoding: 'utf8' })) as Record<string, number>;
+    expect(check['compressed-clusters']).toBeGreaterThan(0);
+    expect((JSON.parse(execFileSync('qemu-img', ['info', '--output=json', small], { encoding: 'utf8' })) as Record<string, number>)['cluster-size']).toBe(32768);
+    // The filesystem's metadata and text deflate (the fixture's random files do not).
+    const uncompressed = join(tmp.dir, 'uncompressed.qcow2');
+    expect((await runCli(['sparsify', '-q', '--convert', 'qcow2', '-o', 'cluster_size=32k', disk, uncompressed])).status).toBe(0);
+    expect(statSync(small).size).toBeLessThan(statSync(uncompressed).size);
+    const zstd = await runCli(['sparsify', '--convert', 'qcow2', '--compress', '-o', 'compression_type=zstd', disk, join(tmp.dir, 'z.qcow2')]);
+    expect(zstd.err).toBe("guestkit sparsify: error: -o compression_type=zstd: guestkit's qcow2 writer compresses with zlib only\n");
+    expect(readdirSync(tmp.dir).filter((n) => n.startsWith('z.qcow2'))).toEqual([]);
+  });
+
   it('--in-place punches holes in the raw file and --zero clears a whole device', async () => {
     const img = join(tmp.dir, 'inplace.img');
     copyFileSync(disk, img);

@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { haveQemu } from './helpers/backends.js';
 import { runCli } from './helpers/cli.js';
 import { fixture, GOLDEN, scratch, sha256 } from './helpers/fixtures.js';
 import { OperationSelection } from '../src/sysprep/operation-set.js';
@@ -98,21 +99,37 @@ describe.concurrent('sysprep: a default run matches virt-sysprep 1.48.2', () => 
     expect(await diffAgainstSeed('windows', windows)).toBe(goldenBody('windows.diff'));
   });
 
-  it('fedora (LVM) without lvm-uuids on wasm: the same files as virt-sysprep', async () => {
+  it('fedora (LVM): in process, the same files and messages as virt-sysprep, and new PV and VG UUIDs that lvm accepts', async () => {
     const img = copyOf('fedora');
-    const r = await cli(['sysprep', '-a', img, '--operations', 'defaults,-lvm-uuids']);
-    expect(r.err).toBe('');
+    const uuids = async () => (await cli(['fish', '--ro', '-a', img, 'run', ':', 'pvuuid', '/dev/sda2', ':', 'vguuid', 'fedora'])).out;
+    const before = await uuids();
+    const r = await cli(['sysprep', '-v', '-a', img]);
     expect(r.status).toBe(0);
-    expect(asVirtSysprep(r.out)).toBe(since150.messages(goldenBody('fedora.messages')).replace('[TIME] Performing "lvm-uuids" ...\n', ''));
+    // lvm-uuids no longer needs the appliance: ext4 and the LVM metadata are written in process.
+    expect(r.err).toMatch(/^guestkit sysprep: backend: wasm /m);
+    expect(asVirtSysprep(r.out)).toBe(since150.messages(goldenBody('fedora.messages')));
     expect(await diffAgainstSeed('fedora', img)).toBe(goldenBody('fedora.diff'));
-  });
+    const after = await uuids();
+    const [pv, vg] = after.trim().split('\n');
+    expect(pv).toMatch(/^[0-9A-Za-z]{6}(-[0-9A-Za-z]{4}){5}-[0-9A-Za-z]{6}$/);
+    expect(before.trim().split('\n')).not.toContain(pv);
+    expect(before.trim().split('\n')).not.toContain(vg);
+    if (!haveQemu) return;
+    // The appliance's lvm reads them: the checks pass, the new UUIDs are listed, the LVs activate and mount.
+    const lvm = await runCli(['fish', '--backend=appliance', '--ro', '-a', img, 'run', ':', 'debug', 'sh',
+      'lvm vgck fedora && lvm pvck /dev/vda2 >/dev/null && lvm pvs --noheadings -o pv_uuid,vg_uuid,vg_seqno', ':',
+      'vg-activate-all', 'true', ':', 'mount-ro', '/dev/fedora/root', '/', ':', 'cat', '/etc/hostname'], { timeoutMs: 60_000, env });
+    expect(lvm.err).toBe('');
+    expect(lvm.out).toMatch(new RegExp(`^ +${pv} +${vg} +3\n`, 'm'));
+    expect(lvm.out).toMatch(/fedora-guest\.example\.com/);
+  }, 90_000);
 
-  it('fedora (LVM) with lvm-uuids forced onto wasm: a clear error, the image untouched', async () => {
+  it('fedora (LVM) with a logical volume mounted: pvchange-uuid-all is refused, the image untouched', async () => {
     const img = copyOf('fedora');
     const before = sha256(img);
-    const r = await runCli(['sysprep', '-a', img, '--backend', 'wasm'], { timeoutMs: 60_000 });
+    const r = await cli(['fish', '-a', img, 'run', ':', 'mount', '/dev/fedora/root', '/', ':', 'pvchange-uuid-all']);
     expect(r.status).toBe(1);
-    expect(r.err).toBe('guestkit sysprep: error: lvm-uuids: changing LVM PV and VG UUIDs is not supported by the wasm backend: use --backend=appliance\n');
+    expect(r.err).toMatch(/\/dev\/fedora\/root: logical volume is mounted \(umount it first\)/);
     expect(sha256(img)).toBe(before);
   });
 });
@@ -162,7 +179,7 @@ describe.concurrent('sysprep: options', () => {
     const before = sha256(img);
     const r = await cli(['sysprep', '-a', img, '--script', '/bin/true']);
     expect(r.status).toBe(1);
-    expect(r.err).toMatch(/^guestkit sysprep: error: script: --script is not supported: .*never mounts a guest on the host/);
+    expect(r.err).toMatch(/^guestkit sysprep: error: script: --script is not supported: .*never mounts a guest on the host \(use --run SCRIPT or --run-command CMD, which run inside the guest in the appliance, or --firstboot SCRIPT for its next boot\)\n$/);
     expect(sha256(img)).toBe(before);
   });
 });
@@ -227,8 +244,8 @@ describe('sysprep: the backend choice', () => {
       await w.shutdown();
     }
   };
-  it('lvm-uuids\' commands send a guest with LVM PVs to the appliance, and count for nothing without', async () => {
-    expect(await choose('fedora.img')).toBe('appliance');
+  it('lvm-uuids\' commands run in process: a guest with LVM PVs stays on wasm', async () => {
+    expect(await choose('fedora.img')).toBe('wasm');
     expect(await choose('ubuntu.img')).toBe('wasm');
   });
 });

@@ -1,8 +1,10 @@
 /**
  * LVM changes (PVs, VGs, LVs) and lookups by UUID. Changes run lvm(8) in the
- * appliance; the lookups also work on the wasm backend, from the metadata it reads.
+ * appliance; the lookups also work on the wasm backend, from the metadata it
+ * reads, and so do the UUID changes of every PV / VG (src/lvm/change-uuids.ts).
  */
 import { ErrnoError } from '../errors/index.js';
+import { changeLvmUuids, type UuidChange } from '../lvm/change-uuids.js';
 import { findLv } from '../lvm/report.js';
 import type { LvmScan } from '../lvm/scan.js';
 import { applianceOp } from './appliance-access.js';
@@ -15,6 +17,17 @@ function vgOf(ctx: WasmContext, name: string) {
   const vg = scan(ctx).vgs.find((v) => v.name === name);
   if (!vg) throw new ErrnoError('ENOENT', `Volume group "${name}" not found`);
   return vg;
+}
+
+/** New PV and/or VG UUIDs on the wasm backend's disks, then LVM scanned again; refused while an LV is mounted. */
+async function changeUuidsInProcess(ctx: WasmContext, change: UuidChange): Promise<void> {
+  const b = wasm(ctx);
+  for (const m of await b.rpc('mounts')) {
+    if (b.devices.get(m.device)?.lv) throw new ErrnoError('EBUSY', `${m.device}: logical volume is mounted (umount it first)`);
+  }
+  for (const pv of scan(ctx).pvs) if (pv.dev.readOnly) throw new ErrnoError('EROFS', `${pv.device}: Read-only file system`);
+  await changeLvmUuids(scan(ctx), change);
+  await b.rescanDevices();
 }
 
 function lvOf(ctx: WasmContext, device: string) {
@@ -58,17 +71,23 @@ export const pvresizeSize = defineCommand({
 export const pvchangeUuid = defineCommand({
   name: 'pvchange-uuid', args: [{ name: 'device', kind: 'Device' }], ret: 'void',
   shortdesc: 'generate a new random UUID for a physical volume',
-  longdesc: 'Gives the physical volume a new random UUID. Needs the appliance backend.',
+  longdesc: 'Gives the physical volume a new random UUID (its label and every copy of its VG\'s metadata, seqno + 1).',
   examples: ['pvchange-uuid /dev/sda1'],
-  impl: { appliance: applianceOp('pvchangeUuid') },
+  impl: {
+    appliance: applianceOp('pvchangeUuid'),
+    wasm: async (ctx, [device]) => {
+      if (!scan(ctx).pvs.some((pv) => pv.device === device)) throw new ErrnoError('EINVAL', `${device}: not a physical volume`);
+      await changeUuidsInProcess(ctx, { pvs: [device], vgs: false });
+    },
+  },
 });
 
 export const pvchangeUuidAll = defineCommand({
   name: 'pvchange-uuid-all', args: [], ret: 'void',
   shortdesc: 'generate new random UUIDs for all physical volumes',
-  longdesc: 'Gives every physical volume a new random UUID. Needs the appliance backend.',
+  longdesc: 'Gives every physical volume a new random UUID (its label and every copy of its VG\'s metadata, seqno + 1).',
   examples: ['pvchange-uuid-all'],
-  impl: { appliance: applianceOp('pvchangeUuidAll') },
+  impl: { appliance: applianceOp('pvchangeUuidAll'), wasm: (ctx) => changeUuidsInProcess(ctx, { pvs: true, vgs: false }) },
 });
 
 export const vgcreate = defineCommand({
@@ -114,17 +133,23 @@ export const vgActivateAll = defineCommand({
 export const vgchangeUuid = defineCommand({
   name: 'vgchange-uuid', args: [{ name: 'vg', kind: 'String' }], ret: 'void',
   shortdesc: 'generate a new random UUID for a volume group',
-  longdesc: 'Gives the volume group a new random UUID. Needs the appliance backend.',
+  longdesc: 'Gives the volume group a new random UUID (in every copy of its metadata, seqno + 1).',
   examples: ['vgchange-uuid VG'],
-  impl: { appliance: applianceOp('vgchangeUuid') },
+  impl: {
+    appliance: applianceOp('vgchangeUuid'),
+    wasm: async (ctx, [vg]) => {
+      vgOf(ctx, vg);
+      await changeUuidsInProcess(ctx, { pvs: false, vgs: [vg] });
+    },
+  },
 });
 
 export const vgchangeUuidAll = defineCommand({
   name: 'vgchange-uuid-all', args: [], ret: 'void',
   shortdesc: 'generate new random UUIDs for all volume groups',
-  longdesc: 'Gives every volume group a new random UUID. Needs the appliance backend.',
+  longdesc: 'Gives every volume group a new random UUID (in every copy of its metadata, seqno + 1).',
   examples: ['vgchange-uuid-all'],
-  impl: { appliance: applianceOp('vgchangeUuidAll') },
+  impl: { appliance: applianceOp('vgchangeUuidAll'), wasm: (ctx) => changeUuidsInProcess(ctx, { pvs: false, vgs: true }) },
 });
 
 export const lvcreate = defineCommand({

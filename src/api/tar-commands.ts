@@ -11,7 +11,7 @@ const inProcess = {
     const [{ openArchive }, { unpackIntoGuest }] = await Promise.all([import('../tar/host-archive.js'), import('../tar/guest-tar-in.js')]);
     const archive = await openArchive(local!, o.compress);
     try {
-      await unpackIntoGuest(ctx.call.bind(ctx), archive.fh, archive.size, dir!);
+      await unpackIntoGuest(ctx.call.bind(ctx), archive.fh, archive.size, dir!, (done, total) => ctx.handle.progress(done, total));
     } finally {
       await archive.close();
     }
@@ -20,7 +20,7 @@ const inProcess = {
     const [{ compressingSink }, { packGuestDir }] = await Promise.all([import('../tar/host-archive.js'), import('../tar/guest-tar-out.js')]);
     await toLocal(ctx, local!, async (out) => {
       const { sink, finish } = compressingSink(out, o.compress);
-      await packGuestDir(ctx.call.bind(ctx), dir!, sink, { numericowner: o.numericowner, excludes: o.excludes });
+      await packGuestDir(ctx.call.bind(ctx), dir!, sink, { numericowner: o.numericowner, excludes: o.excludes, progress: (done, total) => ctx.handle.progress(done, total) });
       await finish();
     });
   },

@@ -105,6 +105,8 @@ export interface HandleState {
   onClose(fn: () => void | Promise<void>): void;
   /** user-cancel: the upload or download in progress stops at its next chunk. */
   cancelTransfer(): void;
+  /** A long command's progress (libguestfs's progress event): `done` of `total` bytes, total 0 when unknown. */
+  progress(done: number, total: number): void;
   /** For transfers: true once user-cancel was called since `begin` was last true. */
   transferCancelled(begin?: boolean): boolean;
 }

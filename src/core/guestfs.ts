@@ -133,6 +133,18 @@ class GuestfsBase implements HandleState {
     this.cancelRequested = true;
   }
 
+  private readonly progressListeners = new Set<(done: number, total: number) => void>();
+
+  /** Listens to the progress of long commands (tar-in, tar-out, and the tools built on them); returns the function that stops listening. */
+  onProgress(listener: (done: number, total: number) => void): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
+  progress(done: number, total: number): void {
+    for (const l of this.progressListeners) l(done, total);
+  }
+
   transferCancelled(begin = false): boolean {
     if (begin) this.cancelRequested = false;
     return this.cancelRequested;

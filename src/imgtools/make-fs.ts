@@ -24,7 +24,7 @@ import { hostMkfs, HOST_MKFS_TYPES } from './host-mkfs.js';
 import { runHostProgram } from './host-program.js';
 import { examineInput, type MakeFsInput } from './make-fs-input.js';
 import { estimateSize, outputSize } from './make-fs-size.js';
-import { checkOutputPath, copySparse, createSparseFile, publishImage, tempNameBeside, type ImageFormat } from './output-image.js';
+import { checkOutputPath, copySparse, createSparseFile, publishImage, tempNameBeside, type ByteProgress, type ImageFormat } from './output-image.js';
 
 export interface MakeFsOptions {
   input: string;
@@ -39,6 +39,8 @@ export interface MakeFsOptions {
   blocksize: number;
   backend: 'auto' | 'wasm' | 'appliance';
   verbose?: (line: string) => void;
+  /** Bytes done of the copy into the partition and of the qcow2 conversion; (0, 0) while mkfs runs (length unknown). */
+  progress?: ByteProgress;
   /** -x: trace the handle's calls. */
   trace?: (g: Guestfs) => void;
 }
@@ -113,8 +115,9 @@ async function buildInProcess(tmp: string, input: MakeFsInput, table: PartTableT
       const part = (await readPartitionTable(disk))!.partitions[0]!;
       o.verbose?.(`creating ${o.type} filesystem on /dev/sda1 ...`);
       await createSparseFile(fsFile, part.size);
+      o.progress?.(0, 0);
       await hostMkfs(o.type, fsFile, { label: o.label, fromDirectory, log: o.verbose });
-      await copySparse(fsFile, 0, disk, part.start, part.size);
+      await copySparse(fsFile, 0, disk, part.start, part.size, o.progress);
       await disk.flush();
     } finally {
       await disk.close();
@@ -123,12 +126,14 @@ async function buildInProcess(tmp: string, input: MakeFsInput, table: PartTableT
     device = '/dev/sda1';
   } else {
     o.verbose?.(`creating ${o.type} filesystem on /dev/sda ...`);
+    o.progress?.(0, 0);
     await hostMkfs(o.type, tmp, { label: o.label, fromDirectory, log: o.verbose });
   }
   if (fromDirectory) return;
   const g = await openHandle(tmp, 'wasm', o, ['tar-in']);
   try {
     await g.mount(device, '/');
+    o.progress?.(0, 0);
     await unpackInput(g, input, o.verbose);
     await g.shutdown();
   } finally {
@@ -162,6 +167,7 @@ async function buildInAppliance(tmp: string, input: MakeFsInput, o: MakeFsOption
     }
     // utf8 on vfat: any non-ASCII name is stored as UCS-2, as virt-make-fs asks.
     await g.mountOptions(o.type === 'vfat' ? 'utf8' : '', device, '/');
+    o.progress?.(0, 0);
     await unpackInput(g, input, o.verbose);
     o.verbose?.('finishing off');
     await g.shutdown();
@@ -189,7 +195,7 @@ export async function makeFs(o: MakeFsOptions): Promise<MakeFsResult> {
     await createSparseFile(tmp, size);
     if (route === 'appliance') await buildInAppliance(tmp, input, o);
     else await buildInProcess(tmp, input, table, o);
-    await publishImage(tmp, o.output, o.format);
+    await publishImage(tmp, o.output, o.format, o.progress);
   } catch (e) {
     await fs.promises.unlink(tmp).catch(() => {});
     throw e;

@@ -48,19 +48,24 @@ export async function createSparseFile(file: string, size: number): Promise<void
 
 const CHUNK = 1 << 20;
 
+/** Told `done` of `total` bytes after each chunk (the tools draw their progress bar from it). */
+export type ByteProgress = (done: number, total: number) => void;
+
 /**
  * Copies `length` bytes of file `src` from `srcOffset` into `dst` at
  * `dstOffset`, writing only chunks that are not all zeroes (dst is sparse and new).
  */
-export async function copySparse(src: string, srcOffset: number, dst: RawFileDevice, dstOffset: number, length: number): Promise<void> {
+export async function copySparse(src: string, srcOffset: number, dst: RawFileDevice, dstOffset: number, length: number, progress?: ByteProgress): Promise<void> {
   const from = await RawFileDevice.open(src, { readOnly: true });
   try {
     const buf = new Uint8Array(CHUNK);
+    progress?.(0, length);
     for (let done = 0; done < length; done += CHUNK) {
       const n = Math.min(CHUNK, length - done);
       const part = buf.subarray(0, n);
       await from.readInto(srcOffset + done, part);
       if (!isAllZero(part)) await dst.write(dstOffset + done, part);
+      progress?.(done + n, length);
     }
   } finally {
     await from.close();
@@ -72,7 +77,7 @@ export async function copySparse(src: string, srcOffset: number, dst: RawFileDev
  * for qcow2 a conversion into another temporary file beside the target, renamed
  * when complete, and `tmp` removed.
  */
-export async function publishImage(tmp: string, target: string, format: ImageFormat): Promise<void> {
+export async function publishImage(tmp: string, target: string, format: ImageFormat, progress?: ByteProgress): Promise<void> {
   if (format === 'raw') {
     await fs.promises.rename(tmp, target);
     return;
@@ -84,6 +89,7 @@ export async function publishImage(tmp: string, target: string, format: ImageFor
   let finished = false;
   try {
     const buf = new Uint8Array(w.clusterSize * 16);
+    progress?.(0, src.size);
     for (let at = 0; at < src.size; at += buf.length) {
       const n = Math.min(buf.length, src.size - at);
       const part = buf.subarray(0, n);
@@ -92,6 +98,7 @@ export async function publishImage(tmp: string, target: string, format: ImageFor
         const c = part.subarray(o, Math.min(n, o + w.clusterSize));
         if (!isAllZero(c)) await w.write(at + o, c);
       }
+      progress?.(at + n, src.size);
     }
     await w.finish(src.size, true);
     finished = true;

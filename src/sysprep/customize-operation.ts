@@ -23,7 +23,7 @@ export const customizeOperation: SysprepOperation = {
 /** The refusal of --script, when scripts were given (see scriptOperation). */
 export function refuseScripts(settings: SysprepSettings): void {
   if (settings.scripts.length > 0) {
-    throw new ErrnoError('ENOTSUP', 'script: --script is not supported: it runs host programs in a mount of the guest on the host, and guestkit never mounts a guest on the host (use --run/--run-command to run commands inside the guest, or --firstboot)');
+    throw new ErrnoError('ENOTSUP', 'script: --script is not supported: it runs host programs in a mount of the guest on the host, and guestkit never mounts a guest on the host (use --run SCRIPT or --run-command CMD, which run inside the guest in the appliance, or --firstboot SCRIPT for its next boot)');
   }
 }
 

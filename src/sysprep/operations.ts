@@ -131,13 +131,12 @@ async function lvmUuids(ctx: SysprepContext): Promise<void> {
   const hasPvs = ((await g.pvs()) as string[]).length > 0;
   const hasVgs = ((await g.vgs()) as string[]).length > 0;
   if (!hasPvs && !hasVgs) return;
-  if (!g.capabilities.runsGuestPrograms) {
-    throw new ErrnoError('ENOTSUP', 'changing LVM PV and VG UUIDs is not supported by the wasm backend: use --backend=appliance');
-  }
-  await g.vgActivateAll(false);
+  // lvm in the appliance changes UUIDs of inactive VGs only; in process nothing is activated.
+  const activated = g.capabilities.runsGuestPrograms;
+  if (activated) await g.vgActivateAll(false);
   if (hasPvs) await g.pvchangeUuidAll();
   if (hasVgs) await g.vgchangeUuidAll();
-  await g.vgActivateAll(true);
+  if (activated) await g.vgActivateAll(true);
 }
 
 export const OPERATIONS: readonly SysprepOperation[] = [

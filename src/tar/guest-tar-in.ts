@@ -30,7 +30,8 @@ export function memberComponents(name: string, what = 'Member name'): string[] {
 
 interface DirTimes { path: string; entry: TarEntry }
 
-export async function unpackIntoGuest(call: Call, fh: FileHandle, fileSize: number, dir: string): Promise<void> {
+/** `progress` is told the archive bytes unpacked so far, of `fileSize`, as members and their chunks are written. */
+export async function unpackIntoGuest(call: Call, fh: FileHandle, fileSize: number, dir: string, progress?: (done: number, total: number) => void): Promise<void> {
   await requireGuestDir(call, dir);
   const members = await readTarMembers(fh, fileSize).catch((e: unknown) => {
     // In libguestfs's words for an archive its tar cannot read.
@@ -61,7 +62,9 @@ export async function unpackIntoGuest(call: Call, fh: FileHandle, fileSize: numb
     }
   };
 
+  progress?.(0, fileSize);
   for (const { m, parts, linkParts } of planned) {
+    progress?.(m.dataOffset, fileSize);
     const e = m.entry;
     const path = guestPath(parts);
     if (parts.length > 0) await ensureParents(parts, e.name);
@@ -82,7 +85,7 @@ export async function unpackIntoGuest(call: Call, fh: FileHandle, fileSize: numb
     knownDirs.delete(path);
     switch (e.type) {
       case 'file':
-        await copyIn(call, fh, m, path);
+        await copyIn(call, fh, m, path, progress && ((at) => progress(at, fileSize)));
         break;
       case 'symlink':
         await call('ln-s', [e.linkname ?? '', path]);
@@ -102,6 +105,7 @@ export async function unpackIntoGuest(call: Call, fh: FileHandle, fileSize: numb
   }
   // Directory times last, deepest first: creating their contents moved them.
   for (const { path, entry } of dirTimes.reverse()) await call('utimens', [path, 0, UTIME_NOW, entry.mtime, 0]);
+  progress?.(fileSize, fileSize);
 }
 
 async function lstatOrNull(call: Call, path: string): Promise<Record<string, number> | null> {
@@ -113,7 +117,8 @@ async function lstatOrNull(call: Call, path: string): Promise<Record<string, num
   }
 }
 
-async function copyIn(call: Call, fh: FileHandle, m: TarMember, path: string): Promise<void> {
+/** `copied` is told the archive offset reached after each chunk. */
+async function copyIn(call: Call, fh: FileHandle, m: TarMember, path: string, copied?: (archiveOffset: number) => void): Promise<void> {
   const size = m.entry.size;
   let off = 0;
   do {
@@ -122,5 +127,6 @@ async function copyIn(call: Call, fh: FileHandle, m: TarMember, path: string): P
     await fh.read(buf, 0, len, m.dataOffset + off);
     await call(off === 0 ? 'write' : 'write-append', [path, buf]);
     off += len;
+    copied?.(m.dataOffset + off);
   } while (off < size);
 }

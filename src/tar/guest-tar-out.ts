@@ -22,14 +22,20 @@ const TYPES: Record<number, TarType | undefined> = {
 export interface PackOptions {
   numericowner?: boolean;
   excludes?: string[];
+  /** Told the archive bytes written so far (total 0: not known until the end, which reports written/written). */
+  progress?: (done: number, total: number) => void;
 }
 
 class ArchiveWriter {
   written = 0;
-  constructor(private readonly sink: Writable) {}
+  constructor(
+    private readonly sink: Writable,
+    private readonly progress?: (done: number, total: number) => void,
+  ) {}
   async write(b: Uint8Array): Promise<void> {
     if (b.length === 0) return;
     this.written += b.length;
+    this.progress?.(this.written, 0);
     if (!this.sink.write(b)) await new Promise((r) => this.sink.once('drain', r));
   }
 }
@@ -46,7 +52,7 @@ function devParts(rdev: number): { devmajor: number; devminor: number } {
 export async function packGuestDir(call: Call, dir: string, sink: Writable, o: PackOptions = {}): Promise<void> {
   await requireGuestDir(call, dir, 'stat');
   const top = (await call('statns', [dir])) as Stat;
-  const out = new ArchiveWriter(sink);
+  const out = new ArchiveWriter(sink, o.progress);
   const excluded = excludeMatcher(o.excludes ?? []);
   const links = new Map<string, string>();
   const base = dir.replace(/\/+$/, '') || '';
@@ -108,6 +114,8 @@ export async function packGuestDir(call: Call, dir: string, sink: Writable, o: P
   await emit(entryOf('./', top, 'directory'));
   await walk(base || '/', './');
   await out.write(endOfArchive(out.written));
+  // Now the length is known: the last report completes it.
+  o.progress?.(out.written, out.written);
 }
 
 /** The file's bytes, exactly `size` of them (a file that shrank meanwhile is an error, as in GNU tar). */

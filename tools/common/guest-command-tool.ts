@@ -7,10 +7,12 @@
  * its error as one line. Tools that write
  * open the disks transactionally and commit only when the command succeeded,
  * so a failure leaves the image as it was; read-only tools open them read-only.
+ * The command's progress (tar-in, tar-out) is drawn as a bar on a terminal.
  */
 import { Command, Option } from 'commander';
 import { addDriveOptions } from './drive-options.js';
 import { openGuest } from './open-guest.js';
+import { progressBar } from './progress-bar.js';
 import { runTool } from './run-tool.js';
 import { SignalGuard } from './signal-guard.js';
 import { examplesHelp } from './tool-examples.js';
@@ -57,6 +59,9 @@ export function guestCommandTool(spec: GuestCommandSpec): Command {
       const o = driveOpts();
       const g = await openGuest(o, { tool: spec.name, needMounts: true, readOnly: !spec.writes, transactional: spec.writes, commands: spec.commands });
       const guard = spec.writes ? new SignalGuard((line) => process.stderr.write(`guestkit ${spec.name}: ${line}\n`)) : undefined;
+      // Large trees show a progress bar on a terminal, as guestfish's progress bars do.
+      const bar = progressBar();
+      const stopProgress = g.onProgress((done, total) => bar.update(done, total));
       try {
         const shell = new FishShell(g, { out: process.stdout, err: process.stderr });
         try {
@@ -69,6 +74,8 @@ export function guestCommandTool(spec: GuestCommandSpec): Command {
         }
         if (guard) await guard.commit(() => g.commit());
       } finally {
+        stopProgress();
+        bar.end();
         await g.close().catch(() => undefined);
         guard?.dispose();
       }

@@ -101,26 +101,32 @@ export async function openRawFileTarget(dst: string): Promise<CopyTarget> {
   };
 }
 
+/** How a new qcow2 file is written: compressed clusters (virt-sparsify --compress), the cluster size (-o cluster_size). */
+export interface Qcow2TargetOptions {
+  compress?: boolean;
+  clusterBits?: number;
+}
+
 /** A new qcow2 file (see Qcow2Writer). */
-export async function openQcow2FileTarget(dst: string): Promise<CopyTarget> {
+export async function openQcow2FileTarget(dst: string, opts: Qcow2TargetOptions = {}): Promise<CopyTarget> {
   checkFileDestination(dst);
-  const { Qcow2Writer, QCOW2_WRITER_CLUSTER_SIZE } = await import('../../src/block/qcow2/qcow2-writer.js');
+  const { Qcow2Writer } = await import('../../src/block/qcow2/qcow2-writer.js');
   const tmp = tempNameBeside(dst);
   let w: Qcow2Writer;
   try {
-    w = await Qcow2Writer.create(tmp, { name: dst });
+    w = await Qcow2Writer.create(tmp, { name: dst, clusterBits: opts.clusterBits });
   } catch (e) {
-    throw fileProblem(dst, e);
+    throw e instanceof ErrnoError ? e : fileProblem(dst, e);
   }
   let finished = false;
   return {
     name: dst,
     sequential: false,
     startsZero: true,
-    alignment: QCOW2_WRITER_CLUSTER_SIZE,
+    alignment: w.clusterSize,
     async write(offset, data) {
       try {
-        await w.write(offset, data);
+        await (opts.compress ? w.writeCompressed(offset, data) : w.write(offset, data));
       } catch (e) {
         throw e instanceof ErrnoError ? e : fileProblem(dst, e);
       }

@@ -5,7 +5,8 @@ import { isNbdUri } from '../../src/block/nbd/uri.js';
 import { ErrnoError } from '../../src/errors/index.js';
 import { runTool } from '../common/run-tool.js';
 import { copyDevice, copyStream, type CopyOptions } from './copy-compute.js';
-import { jsonLines, percentLines, terminalBar, type ProgressSink } from './copy-output.js';
+import { jsonLines, percentLines, type ProgressSink } from './copy-output.js';
+import { progressBar } from '../common/progress-bar.js';
 import { nullTarget, openNbdTarget, openQcow2FileTarget, openRawFileTarget, stdoutTarget, type CopyTarget } from './copy-targets.js';
 import { examplesHelp } from '../common/tool-examples.js';
 
@@ -64,8 +65,9 @@ function progressSink(o: Flags): { sink?: ProgressSink; end: () => void } {
     if (!Number.isInteger(fd) || fd < 0) throw new ErrnoError('EINVAL', `--progress=${o.progress}: expected a file descriptor number`);
     return { sink: percentLines(fd), end: () => {} };
   }
-  if (o.progress && process.stderr.isTTY) return terminalBar();
-  return { end: () => {} };
+  if (!o.progress) return { end: () => {} };
+  const bar = progressBar();
+  return { sink: (done, total) => bar.update(done, total), end: () => bar.end() };
 }
 
 export function copyCommand(): Command {

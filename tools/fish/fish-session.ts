@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { guestfsOptions, type DriveOptions } from '../common/drive-options.js';
+import { progressBar } from '../common/progress-bar.js';
 import { mountCommands, mountGuest, mountSpec } from '../common/open-guest.js';
 import { driveName } from '../../src/backend/backend.js';
 import { GuestkitError } from '../../src/errors/index.js';
@@ -30,9 +31,19 @@ export async function session(o: DriveOptions, flags: FishFlags, words: Word[]):
   const needs = { commands: [...mountCommands(o.mounts), ...flags.prepared.flatMap((p) => p.type.commands)] };
   // Nothing is read ahead: auto decides at launch from the drives, and the
   // handle moves to the appliance if a later command needs it.
-  const g = new Guestfs(guestfsOptions(o, needs));
+  // guestfish's progress bars: on a terminal unless --no-progress-bars; --progress-bars without one prints POS/TOTAL lines.
+  const bar = progressBar({ quiet: flags.progressBars === false, machineReadable: flags.progressBars === true && !process.stderr.isTTY });
+  const withProgress = (h: Guestfs) => {
+    h.onProgress((done, total) => {
+      bar.update(done, total);
+      // A finished command's bar is erased, so that what the shell prints next starts clean.
+      if (total > 0 && done >= total) bar.interrupt();
+    });
+    return h;
+  };
+  const g = withProgress(new Guestfs(guestfsOptions(o, needs)));
   const shell = new FishShell(g, { out: process.stdout, err: process.stderr }, {
-    newHandle: () => new Guestfs(guestfsOptions(o, needs)),
+    newHandle: () => withProgress(new Guestfs(guestfsOptions(o, needs))),
     readKey: flags.keysFromStdin ? stdinKeyReader() : undefined,
   });
   shell.trace = o.trace;
@@ -56,6 +67,7 @@ export async function session(o: DriveOptions, flags: FishFlags, words: Word[]):
     if (!process.stdin.isTTY) return await shell.runLines(scriptLines(undefined));
     return await interactive(shell);
   } finally {
+    bar.end();
     await shell.g.close();
   }
 }

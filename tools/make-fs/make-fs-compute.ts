@@ -11,6 +11,7 @@ export interface MakeFsFlags {
   partition?: string | true;
   size?: string;
   type: string;
+  quiet?: boolean;
   verbose?: boolean;
   debug?: boolean;
   x?: boolean;

@@ -1,6 +1,7 @@
 /** guestkit make-fs: virt-make-fs. Makes a disk image holding one filesystem filled from a directory or tar archive. */
 import { Command, Option } from 'commander';
 import type { MakeFsOptions } from '../../src/imgtools/make-fs.js';
+import { progressBar } from '../common/progress-bar.js';
 import { runTool } from '../common/run-tool.js';
 import { traceCalls } from '../common/trace-calls.js';
 import { makeFsOptions, type MakeFsFlags } from './make-fs-compute.js';
@@ -20,6 +21,7 @@ export function makeFsCommand(): Command {
     .addOption(new Option('--partition [mbr|gpt]', 'put the filesystem in a partition (mbr when no type is given)'))
     .option('-s, --size <size|+size>', 'size of the output disk: N[kKMGTPE] bytes, or +N added to the estimate')
     .addOption(new Option('-t, --type <fstype>', 'filesystem type: ext2 (default), ext3, ext4, vfat, msdos, ntfs, xfs, btrfs').default('ext2'))
+    .option('-q, --quiet', 'no progress bar')
     .option('-v, --verbose', 'verbose messages')
     .option('--debug', 'the same as -v (as the Perl virt-make-fs took)')
     .option('-x', 'trace each command run on the disk')
@@ -41,7 +43,14 @@ Examples:
     await runTool('make-fs', async () => {
       const o: MakeFsOptions = makeFsOptions(input, output, flags);
       if (flags.x) o.trace = (g) => traceCalls(g, 'guestkit make-fs');
-      const result = await (await import('../../src/imgtools/make-fs.js')).makeFs(o);
+      const bar = progressBar({ quiet: flags.quiet });
+      o.progress = (done, total) => bar.update(done, total);
+      let result;
+      try {
+        result = await (await import('../../src/imgtools/make-fs.js')).makeFs(o);
+      } finally {
+        bar.end();
+      }
       if (o.verbose) verboseSummary(result, o.output);
     });
   });

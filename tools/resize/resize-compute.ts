@@ -19,6 +19,7 @@ import { readResizeSource, type ResizeSource } from '../../src/imgtools/resize-s
 import { setBootable, setDiskGuid, setGptAttributes, setGptGuid, setGptType, setMbrId, setPartName } from '../../src/partition/partition-editor.js';
 import { addPartition, initPartitionTable } from '../../src/partition/partition-writer.js';
 import { isAllZero } from '../../src/util/all-zero.js';
+import type { ProgressCallback } from '../common/progress-bar.js';
 import type { MessageSink } from '../common/timed-messages.js';
 
 export interface ResizeOptions extends Omit<ResizeRequest, 'expandable'> {
@@ -34,6 +35,8 @@ export interface ResizeOptions extends Omit<ResizeRequest, 'expandable'> {
   unknownFilesystems: 'ignore' | 'warn' | 'error';
   backend: 'auto' | 'wasm' | 'appliance';
   message: MessageSink;
+  /** Bytes copied of the current partition (and of the qcow2 conversion). */
+  progress?: ProgressCallback;
   /** The summary block (printed unless -q). */
   summary: (plan: ResizePlan) => void;
   warn: (text: string) => void;
@@ -57,15 +60,18 @@ function expandMethod(c: Content): string | undefined {
 const CHUNK = 1 << 20;
 
 /** Copies `length` bytes from `src` at `from` to `dst` at `to`; all-zero chunks are skipped when sparse (dst is new). */
-async function copyRange(src: BlockDevice, from: number, dst: BlockDevice, to: number, length: number, sparse: boolean): Promise<void> {
+async function copyRange(src: BlockDevice, from: number, dst: BlockDevice, to: number, length: number, sparse: boolean, progress?: ProgressCallback): Promise<void> {
   const buf = new Uint8Array(CHUNK);
+  progress?.(0, length);
   for (let done = 0; done < length; done += CHUNK) {
     const n = Math.min(CHUNK, length - done);
     const extents = await src.extents(from + done, n);
-    if (sparse && extents.every((e) => e.zero)) continue;
-    const part = buf.subarray(0, n);
-    await src.readInto(from + done, part);
-    if (!sparse || !isAllZero(part)) await dst.write(to + done, part);
+    if (!(sparse && extents.every((e) => e.zero))) {
+      const part = buf.subarray(0, n);
+      await src.readInto(from + done, part);
+      if (!sparse || !isAllZero(part)) await dst.write(to + done, part);
+    }
+    progress?.(done + n, length);
   }
 }
 
@@ -97,7 +103,7 @@ async function copyPartitions(src: BlockDevice, dst: RawFileDevice, plan: Resize
     if (p.extra || (p.operation.op !== 'copy' && p.operation.op !== 'resize')) continue;
     o.message(`Copying ${p.name}`);
     const newSize = p.operation.op === 'resize' ? p.operation.size : p.size;
-    await copyRange(src, p.start, dst, p.targetStart * 512, Math.min(p.size, newSize), o.sparse);
+    await copyRange(src, p.start, dst, p.targetStart * 512, Math.min(p.size, newSize), o.sparse, o.progress);
   }
   const first = plan.partitions[0];
   if (plan.alignFirstAndFixBootloader && first?.content.kind === 'fs' && first.content.fstype === 'ntfs' && first.bootable) {
@@ -220,7 +226,7 @@ export async function resize(o: ResizeOptions): Promise<ResizePlan> {
         await dst.close();
       }
       if (growths.length || o.lvExpand.length) await growInAppliance(tmp, growths, o);
-      await publishImage(tmp, o.output, outFormat);
+      await publishImage(tmp, o.output, outFormat, o.progress);
     } catch (e) {
       await fs.promises.unlink(tmp).catch(() => {});
       throw e;

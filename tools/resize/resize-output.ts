@@ -3,11 +3,17 @@ import type { ResizePlan } from '../../src/imgtools/resize-plan.js';
 
 const PREFIX = 'guestkit resize: ';
 
-export function summaryText(plan: ResizePlan): string {
-  return `**********\n\nSummary of changes:\n\n${plan.summary.map((l) => `${PREFIX}${l}\n\n`).join('')}**********\n`;
+/** The summary block; `info` (--machine-readable) gives the JSON line printed before each change's line. */
+export function summaryText(plan: ResizePlan, info: (text: string) => string = () => ''): string {
+  return `**********\n\nSummary of changes:\n\n${plan.summary.map((l) => `${info(`${l}\n`)}${PREFIX}${l}\n\n`).join('')}**********\n`;
 }
 
-export const COMPLETED = `\n${PREFIX}Resize operation completed with no errors.  Before deleting the old disk, carefully check that the resized disk boots and works correctly.\n`;
+export const COMPLETED_TEXT = 'Resize operation completed with no errors.  Before deleting the old disk, carefully check that the resized disk boots and works correctly.';
+
+/** The closing lines; `info` as for summaryText. */
+export function completedText(info: (text: string) => string = () => ''): string {
+  return `\n${info(COMPLETED_TEXT)}${PREFIX}${COMPLETED_TEXT}\n`;
+}
 
 /** virt-resize --machine-readable: the program, then the features (the grow methods guestkit has). */
 export function machineReadableFeatures(): string {

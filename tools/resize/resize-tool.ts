@@ -3,11 +3,13 @@ import { examplesHelp } from '../common/tool-examples.js';
 import { Command, Option } from 'commander';
 import { ErrnoError } from '../../src/errors/index.js';
 import { runTool } from '../common/run-tool.js';
+import { jsonMessage, machineReadableSink } from '../common/machine-readable.js';
+import { progressBar } from '../common/progress-bar.js';
 import { timedMessages } from '../common/timed-messages.js';
 import { traceCalls } from '../common/trace-calls.js';
 import { writeOut } from '../common/tool-output.js';
 import type { ResizeOptions } from './resize-compute.js';
-import { COMPLETED, machineReadableFeatures, summaryText } from './resize-output.js';
+import { completedText, machineReadableFeatures, summaryText } from './resize-output.js';
 
 interface Flags {
   alignFirst: string;
@@ -65,7 +67,7 @@ export function resizeCommand(): Command {
     .option('--ignore <part>', 'create the partition but do not copy its content (repeatable)', collect)
     .option('--lv-expand <lv>', 'expand the logical volume (and its content) to fill its volume group (repeatable; appliance)', collect)
     .option('-n, --dry-run', 'print the summary and make no changes')
-    .addOption(new Option('--machine-readable [format]', 'print the features this tool has (with no disks), for programs'))
+    .addOption(new Option('--machine-readable [format]', 'with no disks: the features this tool has; with disks: messages as JSON and progress as POS/TOTAL lines (FORMAT: stream:stdout, stream:stderr, file:NAME, fd:N)'))
     .option('--ntfsresize-force', 'pass --force to ntfsresize (a filesystem marked for chkdsk)')
     .option('--output-format <format>', 'format of the output disk: raw or qcow2 (default: probed)')
     .option('-q, --quiet', "don't print the summary and progress messages")
@@ -102,6 +104,12 @@ OUTDISK first, e.g. qemu-img create -f raw out.img 20G.`);
       const backend = f.backend ?? process.env.GUESTKIT_BACKEND ?? 'auto';
       if (backend !== 'auto' && backend !== 'wasm' && backend !== 'appliance') throw new ErrnoError('EINVAL', `--backend=${backend}: expected auto, wasm or appliance`);
       const verbose = f.verbose || f.debug;
+      // virt-resize's copy progress: a bar on a terminal, POS/TOTAL lines with --machine-readable, none with -q.
+      const machine = f.machineReadable !== undefined ? machineReadableSink(f.machineReadable) : undefined;
+      const bar = progressBar({ quiet: f.quiet, machineReadable: !!machine, machineOut: machine });
+      // virt-resize prints its summary and closing lines also as JSON "info" objects, on stdout with them.
+      const info = (text: string) => (machine ? jsonMessage(text, 'info') : '');
+      const messages = timedMessages(!!f.quiet);
       const o: ResizeOptions = {
         input: indisk,
         output: outdisk,
@@ -124,17 +132,26 @@ OUTDISK first, e.g. qemu-img create -f raw out.img 20G.`);
         sparse: f.sparse,
         unknownFilesystems: f.unknownFilesystems as ResizeOptions['unknownFilesystems'],
         backend,
-        message: timedMessages(!!f.quiet),
+        message: (t) => {
+          bar.interrupt();
+          if (machine && !f.quiet) machine(jsonMessage(t, 'message'));
+          messages(t);
+        },
+        progress: (done, total) => bar.update(done, total),
         summary: (plan) => {
-          if (!f.quiet) process.stdout.write(summaryText(plan));
+          if (!f.quiet) process.stdout.write(summaryText(plan, info));
         },
         warn: (t) => process.stderr.write(`guestkit resize: warning: ${t}\n`),
         verbose: verbose ? (l) => process.stderr.write(`${l}\n`) : undefined,
         trace: f.x ? (g) => traceCalls(g, 'guestkit resize') : undefined,
       };
       const { resize } = await import('./resize-compute.js');
-      await resize(o);
-      if (!o.dryRun && !f.quiet) await writeOut(COMPLETED);
+      try {
+        await resize(o);
+      } finally {
+        bar.end();
+      }
+      if (!o.dryRun && !f.quiet) await writeOut(completedText(info));
     });
   });
 }

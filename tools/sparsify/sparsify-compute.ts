@@ -20,10 +20,12 @@ import { ErrnoError, GuestkitError, NotSupportedError } from '../../src/errors/i
 import { rangesBytes } from '../../src/imgtools/free-space/byte-ranges.js';
 import { runHostProgram } from '../../src/imgtools/host-program.js';
 import { humanSize } from '../../src/imgtools/human-size.js';
+import { parseByteSize } from '../../src/imgtools/make-fs-size.js';
 import { planSparsify, type SparsifyPlan, type SparsifyStep } from '../../src/imgtools/sparsify-plan.js';
 import { ZeroMaskDevice } from '../../src/imgtools/zero-mask-device.js';
 import { copyDevice } from '../copy/copy-compute.js';
-import { openQcow2FileTarget, openRawFileTarget, type CopyTarget } from '../copy/copy-targets.js';
+import { openQcow2FileTarget, openRawFileTarget, type CopyTarget, type Qcow2TargetOptions } from '../copy/copy-targets.js';
+import type { ProgressCallback } from '../common/progress-bar.js';
 import type { MessageSink } from '../common/timed-messages.js';
 
 export type Backend = 'auto' | 'wasm' | 'appliance';
@@ -46,6 +48,8 @@ export interface SparsifyOptions {
   tmp?: string;
   backend: Backend;
   message: MessageSink;
+  /** Bytes copied (copy mode) or holes punched (in place) of the step's total. */
+  progress?: ProgressCallback;
   warn: (text: string) => void;
   /** --check-tmpdir=warn after its warning: waits for RETURN (or fails on end of input). */
   confirm: () => Promise<void>;
@@ -78,33 +82,50 @@ async function inputFormat(o: SparsifyOptions): Promise<string> {
   return isNbdUri(o.input) ? 'raw' : probeFormat(o.input);
 }
 
-/** Refuses --convert / -o / --compress combinations the writers cannot honour. */
-function checkOutputOptions(o: SparsifyOptions, format: string): void {
+/**
+ * -o, as qemu-img create reads it for qcow2: the options guestkit's qcow2 writer
+ * honours (compat 1.1, cluster_size, compression_type=zlib); anything else is refused.
+ */
+export function qcow2CreateOptions(option: string): Qcow2TargetOptions {
+  const out: Qcow2TargetOptions = {};
+  for (const kv of option.split(',')) {
+    const eq = kv.indexOf('=');
+    const [k, v] = eq < 0 ? [kv, ''] : [kv.slice(0, eq), kv.slice(eq + 1)];
+    if (k === 'compat' && (v === '1.1' || v === 'v3')) continue;
+    if (k === 'compression_type' && v === 'zlib') continue;
+    if (k === 'cluster_size') {
+      const n = parseByteSize(v);
+      const bits = n === null ? -1 : Math.log2(n);
+      if (!Number.isInteger(bits) || bits < 9 || bits > 21) throw new ErrnoError('EINVAL', `-o cluster_size=${v}: the cluster size must be a power of two between 512 and 2M`);
+      out.clusterBits = bits;
+      continue;
+    }
+    if (k === 'compression_type') throw new ErrnoError('ENOTSUP', `-o compression_type=${v}: guestkit's qcow2 writer compresses with zlib only`);
+    throw new ErrnoError('ENOTSUP', `-o ${kv}: not supported by guestkit's qcow2 writer (it takes compat=1.1, cluster_size and compression_type=zlib)`);
+  }
+  return out;
+}
+
+/** Refuses --convert / -o / --compress combinations the writers cannot honour; the qcow2 writer's settings otherwise. */
+function outputOptions(o: SparsifyOptions, format: string): Qcow2TargetOptions {
   const out = o.output!;
   if (format !== 'raw' && format !== 'qcow2') throw new ErrnoError('EINVAL', `${out}: output format ${format} not supported (use --convert raw or --convert qcow2)`);
   if (format === 'raw' && o.compress) throw new ErrnoError('EINVAL', '--compress cannot be used for raw output.  Remove this option or use --convert qcow2.');
-  if (o.compress) throw new ErrnoError('ENOTSUP', "--compress: guestkit's qcow2 writer does not write compressed clusters (use qemu-img convert -c on the output)");
-  if (o.option !== undefined) {
-    if (format === 'raw') throw new ErrnoError('EINVAL', `-o ${o.option}: raw output takes no options`);
-    for (const kv of o.option.split(',')) {
-      const [k, v] = kv.split('=');
-      if (k === 'compat' && (v === '1.1' || v === 'v3')) continue;
-      throw new ErrnoError('ENOTSUP', `-o ${kv}: not supported by guestkit's qcow2 writer (it writes compat=1.1 with 64 KiB clusters)`);
-    }
-  }
+  if (o.option !== undefined && format === 'raw') throw new ErrnoError('EINVAL', `-o ${o.option}: raw output takes no options`);
   if (path.resolve(out) === path.resolve(o.input)) throw new ErrnoError('EINVAL', 'input and output are the same file: use --in-place to sparsify a disk in place');
+  return { ...(o.option !== undefined ? qcow2CreateOptions(o.option) : {}), compress: o.compress };
 }
 
-async function openOutput(o: SparsifyOptions, format: string): Promise<CopyTarget> {
+async function openOutput(o: SparsifyOptions, format: string, qcow2: Qcow2TargetOptions): Promise<CopyTarget> {
   const out = o.output!;
-  return format === 'qcow2' ? openQcow2FileTarget(out) : openRawFileTarget(out);
+  return format === 'qcow2' ? openQcow2FileTarget(out, qcow2) : openRawFileTarget(out);
 }
 
-async function copyOut(src: BlockDevice, o: SparsifyOptions, format: string): Promise<void> {
+async function copyOut(src: BlockDevice, o: SparsifyOptions, format: string, qcow2: Qcow2TargetOptions): Promise<void> {
   o.message('Copy to destination and make sparse');
-  const target = await openOutput(o, format);
+  const target = await openOutput(o, format, qcow2);
   try {
-    await copyDevice(src, target, { allocated: false, noExtents: false, requests: 4, blockSize: 1 << 20, sparse: 4096, flush: true });
+    await copyDevice(src, target, { allocated: false, noExtents: false, requests: 4, blockSize: 1 << 20, sparse: 4096, flush: true, onProgress: o.progress });
   } catch (e) {
     await target.abort();
     throw e;
@@ -187,7 +208,7 @@ async function openAppliance(file: string, format: string, o: SparsifyOptions): 
   return g;
 }
 
-async function copyViaAppliance(o: SparsifyOptions, inFormat: string, outFormat: string, virtualSize: number): Promise<void> {
+async function copyViaAppliance(o: SparsifyOptions, inFormat: string, outFormat: string, qcow2: Qcow2TargetOptions, virtualSize: number): Promise<void> {
   const dir = tmpPlace(o);
   await checkTmpdir(dir, virtualSize, o);
   o.message(`Create overlay file in ${dir} to protect source disk`);
@@ -204,7 +225,7 @@ async function copyViaAppliance(o: SparsifyOptions, inFormat: string, outFormat:
     }
     const src = await openDrive({ file: overlay, format: 'qcow2', readOnly: true });
     try {
-      await copyOut(src, o, outFormat);
+      await copyOut(src, o, outFormat, qcow2);
     } finally {
       await src.close();
     }
@@ -216,7 +237,7 @@ async function copyViaAppliance(o: SparsifyOptions, inFormat: string, outFormat:
 async function copyMode(o: SparsifyOptions): Promise<SparsifyResult> {
   const inFormat = await inputFormat(o);
   const outFormat = o.convert ?? inFormat;
-  checkOutputOptions(o, outFormat);
+  const qcow2 = outputOptions(o, outFormat);
   const src = await openDrive({ file: o.input, format: o.format, readOnly: true });
   let plan: SparsifyPlan;
   try {
@@ -231,13 +252,13 @@ async function copyMode(o: SparsifyOptions): Promise<SparsifyResult> {
     const size = src.size;
     await src.close();
     if (isNbdUri(o.input)) throw new NotSupportedError('sparsify of an NBD URI through an overlay', 'appliance');
-    await copyViaAppliance(o, inFormat, outFormat, size);
+    await copyViaAppliance(o, inFormat, outFormat, qcow2, size);
     return { route: chosen, zeroedBytes: 0 };
   }
   try {
     o.message('Examine source disk');
     for (const s of plan.steps) o.message(stepMessage(s, false));
-    await copyOut(new ZeroMaskDevice(src, plan.zeroed), o, outFormat);
+    await copyOut(new ZeroMaskDevice(src, plan.zeroed), o, outFormat, qcow2);
   } finally {
     await src.close();
   }
@@ -260,8 +281,15 @@ async function inPlaceMode(o: SparsifyOptions): Promise<SparsifyResult> {
   if (plan && route(plan, o.backend) === 'in process') {
     for (const s of plan.steps) {
       o.message(stepMessage(s, true));
+      const total = rangesBytes(s.ranges);
+      let done = 0;
+      o.progress?.(0, total);
       // fallocate punches holes in the host file (the range then reads as zeroes); no guest data is parsed.
-      for (const [start, end] of s.ranges) await runHostProgram('fallocate', ['-p', '-o', String(start), '-l', String(end - start), o.input]);
+      for (const [start, end] of s.ranges) {
+        await runHostProgram('fallocate', ['-p', '-o', String(start), '-l', String(end - start), o.input]);
+        done += end - start;
+        o.progress?.(done, total);
+      }
     }
     o.message('Sparsify in-place operation completed with no errors');
     return { route: 'in process', zeroedBytes: rangesBytes(plan.zeroed) };

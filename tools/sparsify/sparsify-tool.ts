@@ -2,6 +2,8 @@
 import { Command, Option } from 'commander';
 import { ErrnoError } from '../../src/errors/index.js';
 import { runTool } from '../common/run-tool.js';
+import { jsonMessage, machineReadableSink } from '../common/machine-readable.js';
+import { progressBar } from '../common/progress-bar.js';
 import { timedMessages } from '../common/timed-messages.js';
 import { traceCalls } from '../common/trace-calls.js';
 import { writeOut } from '../common/tool-output.js';
@@ -57,13 +59,13 @@ export function sparsifyCommand(): Command {
     .argument('[indisk]', 'the disk to sparsify (a file of any format, or an NBD URI); never written in copy mode')
     .argument('[outdisk]', 'the new sparse disk (copy mode); it appears only when complete')
     .addOption(new Option('--check-tmpdir <mode>', 'check there is enough space in $TMPDIR for the overlay (appliance route): ignore, continue, warn, fail').choices(['ignore', 'continue', 'warn', 'fail']).default('warn'))
-    .option('--compress', 'compressed qcow2 output (not supported by the qcow2 writer: refused)')
+    .option('--compress', 'compressed qcow2 output (zlib clusters, as qemu-img convert -c)')
     .option('--convert <format>', 'output format: raw or qcow2 (default: the input format)')
     .option('--format <format>', 'format of the input disk (default: probed)')
     .option('--ignore <filesystem|volgroup>', 'leave this filesystem or volume group alone (repeatable)', collect)
     .option('--in-place', 'sparsify the disk itself: punch holes for its free space')
-    .addOption(new Option('--machine-readable [format]', 'print the features this tool has (with no disks), for programs'))
-    .addOption(new Option('-o <option>', 'qcow2 output options (compat=1.1)'))
+    .addOption(new Option('--machine-readable [format]', 'with no disks: the features this tool has; with disks: messages as JSON and progress as POS/TOTAL lines (FORMAT: stream:stdout, stream:stderr, file:NAME, fd:N)'))
+    .addOption(new Option('-o <option>', 'qcow2 output options: compat=1.1, cluster_size=SIZE, compression_type=zlib'))
     .option('-q, --quiet', "don't print progress messages")
     .option('--tmp <dir>', 'directory for the overlay of the appliance route (default: $TMPDIR or /tmp)')
     .option('-v, --verbose', 'verbose messages')
@@ -81,6 +83,7 @@ filesystem in the appliance (fstrim; other formats).
 Examples:
   guestkit sparsify disk.img disk-sparse.img
   guestkit sparsify --convert qcow2 disk.img disk.qcow2
+  guestkit sparsify --convert qcow2 --compress disk.img disk-small.qcow2
   guestkit sparsify --in-place disk.img`);
   return cmd.action(async (indisk: string | undefined, outdisk: string | undefined, f: Flags) => {
     await runTool('sparsify', async () => {
@@ -94,6 +97,10 @@ Examples:
       if (f.inPlace && (f.convert || f.compress || f.o !== undefined || f.tmp !== undefined)) {
         throw new ErrnoError('EINVAL', '--in-place cannot be used with --convert, --compress, -o or --tmp');
       }
+      // virt-sparsify's progress bars: on a terminal, as POS/TOTAL lines with --machine-readable, none with -q.
+      const machine = f.machineReadable !== undefined ? machineReadableSink(f.machineReadable) : undefined;
+      const bar = progressBar({ quiet: f.quiet, machineReadable: !!machine, machineOut: machine });
+      const messages = timedMessages(!!f.quiet);
       const o: SparsifyOptions = {
         input: indisk!,
         output: outdisk,
@@ -107,7 +114,12 @@ Examples:
         checkTmpdir: f.checkTmpdir as CheckTmpdir,
         tmp: f.tmp,
         backend: backendOf(f.backend),
-        message: timedMessages(!!f.quiet),
+        message: (t) => {
+          bar.interrupt();
+          if (machine && !f.quiet) machine(jsonMessage(t, 'message'));
+          messages(t);
+        },
+        progress: (done, total) => bar.update(done, total),
         warn: (t) => process.stderr.write(`guestkit sparsify: warning: ${t}`),
         confirm: pressReturn,
         verbose: f.verbose ? (l) => process.stderr.write(`${l}\n`) : undefined,
@@ -121,9 +133,14 @@ Examples:
         if (!(e instanceof TmpdirCheckFailed)) throw e;
         process.stderr.write(`${e.message}\n`);
         return 2;
+      } finally {
+        bar.end();
       }
       if (f.verbose) process.stderr.write(`sparsify: ${r.route}, ${r.zeroedBytes} bytes found free\n`);
-      if (!o.inPlace && !f.quiet) await writeOut(`guestkit sparsify: ${CHECK_TARGET_ADVICE}\n`);
+      if (!o.inPlace && !f.quiet) {
+        if (machine) machine(jsonMessage(CHECK_TARGET_ADVICE, 'info'));
+        await writeOut(`guestkit sparsify: ${CHECK_TARGET_ADVICE}\n`);
+      }
     });
   });
 }

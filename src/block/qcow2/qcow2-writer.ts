@@ -5,8 +5,12 @@
  * are left unallocated (they read as zeroes). The metadata (L2 tables, L1
  * table, refcount blocks and table) is appended once, by finish(), which then
  * writes the header into cluster 0: until then the file is not a valid image.
+ * writeCompressed() stores clusters as zlib (raw deflate) compressed clusters
+ * instead, packed one after another at byte offsets (qemu-img convert -c).
  */
 import fs from 'node:fs';
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
 import { ErrnoError } from '../../errors/index.js';
 import { isAllZero } from '../../util/all-zero.js';
 
@@ -15,12 +19,24 @@ const REFCOUNT_ORDER = 4; // 16-bit refcounts
 const HEADER_LENGTH = 104;
 /** Entry flag: the cluster's refcount is exactly one (may be written in place). */
 const COPIED = 1n << 63n;
+/** Entry flag: a compressed cluster (offset and sector count packed in the entry). */
+const COMPRESSED = 1n << 62n;
+const SECTOR = 512;
+/** qemu inflates a cluster with a 4 KiB window (windowBits -12): the deflate stream must not reach further back. */
+const DEFLATE_WINDOW_BITS = 12;
+const deflateRaw = promisify(zlib.deflateRaw);
 
 export const QCOW2_WRITER_CLUSTER_SIZE = 1 << DEFAULT_CLUSTER_BITS;
 
 export class Qcow2Writer {
   /** Guest cluster index → host cluster index. */
   private readonly map = new Map<number, number>();
+  /** Guest cluster index → L2 entry of a compressed cluster. */
+  private readonly compressed = new Map<number, bigint>();
+  /** Host cluster → how many compressed clusters lie (partly) in it; the others have refcount 1. */
+  private readonly sharedRefs = new Map<number, number>();
+  /** Byte offset where the next compressed cluster goes, when the last host cluster has room left. */
+  private packAt: number | undefined;
   /** Next free host cluster (cluster 0 holds the header). */
   private nextHost = 1;
   readonly clusterSize: number;
@@ -55,6 +71,7 @@ export class Qcow2Writer {
     for (let at = 0; at < data.length; at += CLUSTER) {
       const guest = (offset + at) / CLUSTER;
       let piece = data.subarray(at, Math.min(at + CLUSTER, data.length));
+      if (this.compressed.has(guest)) throw new ErrnoError('EINVAL', `${this.name}: cluster ${guest} was written compressed: it cannot be rewritten`, { disk: this.name });
       if (isAllZero(piece) && !this.map.has(guest)) continue;
       if (piece.length < CLUSTER) {
         const full = new Uint8Array(CLUSTER);
@@ -71,6 +88,60 @@ export class Qcow2Writer {
     await Promise.all(writes);
   }
 
+  /**
+   * Writes guest bytes at `offset` (cluster-aligned, as write()) as compressed
+   * clusters: each is deflated (zlib, raw, 4 KiB window) and appended right after
+   * the previous compressed one, sharing host clusters; a cluster that does not
+   * shrink is stored as a normal one, and all-zero clusters stay unallocated.
+   * Each guest cluster may be written once.
+   */
+  async writeCompressed(offset: number, data: Uint8Array): Promise<void> {
+    const CLUSTER = this.clusterSize;
+    if (offset % CLUSTER !== 0) throw new ErrnoError('EINVAL', `${this.name}: qcow2 write at unaligned offset ${offset}`, { disk: this.name });
+    const writes: Promise<unknown>[] = [];
+    for (let at = 0; at < data.length; at += CLUSTER) {
+      const guest = (offset + at) / CLUSTER;
+      const piece = data.subarray(at, Math.min(at + CLUSTER, data.length));
+      if (this.map.has(guest) || this.compressed.has(guest)) {
+        throw new ErrnoError('EINVAL', `${this.name}: cluster ${guest} written twice to a compressed image`, { disk: this.name });
+      }
+      if (isAllZero(piece)) continue;
+      let full = piece;
+      if (piece.length < CLUSTER) {
+        full = new Uint8Array(CLUSTER);
+        full.set(piece);
+      }
+      const packed = await deflateRaw(full, { windowBits: DEFLATE_WINDOW_BITS });
+      // The entry counts extra sectors in (cluster_bits - 8) bits, and a blob that does not shrink is not worth it.
+      if (packed.length >= CLUSTER - SECTOR) {
+        writes.push(this.write(offset + at, full));
+        continue;
+      }
+      const start = this.placeCompressed(packed.length);
+      const firstSector = Math.floor(start / SECTOR);
+      const extraSectors = Math.floor((start + packed.length - 1) / SECTOR) - firstSector;
+      const shift = BigInt(62 - (this.clusterBits - 8));
+      this.compressed.set(guest, BigInt(start) | COMPRESSED | (BigInt(extraSectors) << shift));
+      // qemu-img check counts one reference in each cluster the entry's whole sectors touch.
+      const lastByte = (firstSector + extraSectors + 1) * SECTOR - 1;
+      for (let c = Math.floor(start / CLUSTER); c <= Math.floor(lastByte / CLUSTER); c++) this.sharedRefs.set(c, (this.sharedRefs.get(c) ?? 0) + 1);
+      writes.push(this.writeAll(packed, start));
+    }
+    await Promise.all(writes);
+  }
+
+  /** The byte offset for a compressed blob of `length` bytes: packed after the last one, spilling into new host clusters. */
+  private placeCompressed(length: number): number {
+    const CLUSTER = this.clusterSize;
+    // Packing continues only while the last host cluster is the pack's (a normal cluster may have come in between).
+    let start = this.packAt !== undefined && Math.ceil(this.packAt / CLUSTER) === this.nextHost ? this.packAt : this.nextHost * CLUSTER;
+    if (start % CLUSTER === 0) start = this.nextHost++ * CLUSTER;
+    const end = start + length;
+    while (this.nextHost * CLUSTER < end) this.nextHost++;
+    this.packAt = end;
+    return start;
+  }
+
   /** Appends the metadata for a guest of `size` bytes, writes the header and closes the file. */
   async finish(guestSize: number, flush: boolean): Promise<void> {
     // qemu sees whole 512-byte sectors only (it rounds a raw source's size up): so does the image.
@@ -80,10 +151,11 @@ export class Qcow2Writer {
     const REFCOUNTS_PER_BLOCK = (CLUSTER * 8) / (1 << REFCOUNT_ORDER);
     const guestClusters = Math.ceil(size / CLUSTER);
     const l1Size = Math.max(1, Math.ceil(guestClusters / L2_ENTRIES));
-    for (const g of this.map.keys()) {
+    const guests = [...this.map.keys(), ...this.compressed.keys()];
+    for (const g of guests) {
       if (g >= guestClusters) throw new ErrnoError('EINVAL', `${this.name}: data written beyond the image size ${size}`, { disk: this.name });
     }
-    const l2Used = [...new Set([...this.map.keys()].map((g) => Math.floor(g / L2_ENTRIES)))].sort((a, b) => a - b);
+    const l2Used = [...new Set(guests.map((g) => Math.floor(g / L2_ENTRIES)))].sort((a, b) => a - b);
     const l1Clusters = Math.ceil((l1Size * 8) / CLUSTER);
     // Refcount blocks cover every cluster, themselves included: grow until the count settles.
     const dataEnd = this.nextHost;
@@ -114,12 +186,16 @@ export class Qcow2Writer {
       const l2 = l2Host.get(Math.floor(g / L2_ENTRIES))!;
       buf.writeBigUInt64BE(BigInt(h * CLUSTER) | COPIED, at(l2) + (g % L2_ENTRIES) * 8);
     }
+    for (const [g, entry] of this.compressed) {
+      const l2 = l2Host.get(Math.floor(g / L2_ENTRIES))!;
+      buf.writeBigUInt64BE(entry, at(l2) + (g % L2_ENTRIES) * 8);
+    }
     for (const [i, h] of l2Host) buf.writeBigUInt64BE(BigInt(h * CLUSTER) | COPIED, at(l1Host) + i * 8);
     for (let b = 0; b < rbCount; b++) buf.writeBigUInt64BE(BigInt((rbHost + b) * CLUSTER), at(rtHost) + b * 8);
-    // Every cluster up to the end is in use exactly once (data clusters are never shared).
+    // Every cluster up to the end is in use once, but those holding compressed clusters: once per compressed cluster in them.
     for (let c = 0; c < total; c++) {
       const b = Math.floor(c / REFCOUNTS_PER_BLOCK);
-      buf.writeUInt16BE(1, at(rbHost + b) + (c % REFCOUNTS_PER_BLOCK) * 2);
+      buf.writeUInt16BE(this.sharedRefs.get(c) ?? 1, at(rbHost + b) + (c % REFCOUNTS_PER_BLOCK) * 2);
     }
     await this.writeAll(buf, dataEnd * CLUSTER);
 
