@@ -19,6 +19,7 @@ import { ErrnoError, ImageError } from '../../errors/index.js';
 import { entryOffset } from './l2-entry.js';
 import { l2EntryBytes } from './qcow2-header.js';
 import type { Qcow2Device } from './qcow2-device.js';
+import { faultPoint } from '../fault-points.js';
 import { rebuildRefcounts } from './rebuild-refcounts.js';
 import { Refcounts, type HostIo } from './refcounts.js';
 
@@ -296,11 +297,15 @@ export class Qcow2Writes {
         await this.setDirtyBit(false);
         return;
       }
+      faultPoint('qcow2-data-fsync');
       await this.fh.sync(); // data before the tables that point at it
+      faultPoint('qcow2-refcounts');
       await this.writeRefcounts();
+      faultPoint('qcow2-l2');
       for (const [off, t] of dev.dirtyL2) await this.io.write(off, new Uint8Array(t.buffer, t.byteOffset, t.byteLength));
       dev.dirtyL2.clear();
       if (this.l1Dirty) {
+        faultPoint('qcow2-l1');
         await this.io.write(dev.header.l1Offset, new Uint8Array(dev.l1.buffer, dev.l1.byteOffset, dev.l1.byteLength));
         this.l1Dirty = false;
       }
@@ -308,8 +313,10 @@ export class Qcow2Writes {
       const release = this.toRelease;
       this.toRelease = [];
       for (const c of release) await this.rc.release(c);
+      if (release.length > 0) faultPoint('qcow2-release');
       await this.writeRefcounts();
       await this.fh.sync();
+      faultPoint('qcow2-clean');
       await this.setDirtyBit(false);
     });
   }
