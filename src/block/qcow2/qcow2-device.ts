@@ -29,6 +29,8 @@ export interface Qcow2OpenOptions {
   depth?: number;
   /** false: open for writing (default true). */
   readOnly?: boolean;
+  /** Leave the backing file closed: unallocated ranges read as zeroes (for reading an overlay's own clusters only). */
+  ignoreBacking?: boolean;
   /** Rebuild the refcounts before writing even without the dirty bit (an interrupted commit on a version 2 image). */
   repair?: boolean;
 }
@@ -90,7 +92,7 @@ export class Qcow2Device implements BlockDevice {
     const depth = opts.depth ?? 0;
     const readOnly = opts.readOnly ?? true;
     // Loops, missing links and over-deep chains: one line naming the top image, before any backing is opened.
-    if (depth === 0) await checkBackingChain(file, name);
+    if (depth === 0 && !opts.ignoreBacking) await checkBackingChain(file, name);
     let handle: fs.promises.FileHandle;
     try {
       handle = await fs.promises.open(file, readOnly ? fs.constants.O_RDONLY : fs.constants.O_RDWR);
@@ -106,7 +108,7 @@ export class Qcow2Device implements BlockDevice {
       const l1Bytes = await readAt(handle, name, header.l1Offset, header.l1Size * 8, st.size, 'its L1 table');
       const l1 = new DataView(l1Bytes.buffer, l1Bytes.byteOffset, l1Bytes.length);
       let backingPath: string | null = null;
-      if (header.backingName !== undefined) {
+      if (header.backingName !== undefined && !opts.ignoreBacking) {
         ({ backing, backingPath } = await openBacking(file, name, header, depth));
       }
       const dev = new Qcow2Device(name, file, handle, st.size, header, l1, backing, backingPath);
