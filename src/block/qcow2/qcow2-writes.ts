@@ -230,7 +230,27 @@ export class Qcow2Writes {
         await this.writeCluster(g - inCluster, inCluster, data.subarray(pos, pos + n));
         pos += n;
       }
+      await this.emitPending();
     });
+  }
+
+  /** A host write held back to be merged with the next one when both are contiguous, in the file and in memory. */
+  private pending: { host: number; bytes: Uint8Array } | null = null;
+
+  private async emit(host: number, bytes: Uint8Array): Promise<void> {
+    const p = this.pending;
+    if (p && p.host + p.bytes.length === host && p.bytes.buffer === bytes.buffer && p.bytes.byteOffset + p.bytes.length === bytes.byteOffset) {
+      p.bytes = new Uint8Array(bytes.buffer, p.bytes.byteOffset, p.bytes.length + bytes.length);
+      return;
+    }
+    await this.emitPending();
+    this.pending = { host, bytes };
+  }
+
+  private async emitPending(): Promise<void> {
+    const p = this.pending;
+    this.pending = null;
+    if (p) await this.io.write(p.host, p.bytes);
   }
 
   private async writeCluster(cluster: number, inCluster: number, piece: Uint8Array): Promise<void> {
@@ -240,24 +260,25 @@ export class Qcow2Writes {
     const extended = this.dev.header.extendedL2;
     const fullyAllocated = !extended || t.getUint32(at + 12) === ALL_SUBCLUSTERS;
     if (own !== 0 && fullyAllocated) {
-      await this.io.write(own + inCluster, piece);
+      await this.emit(own + inCluster, piece);
       return;
     }
     let content = piece;
     if (piece.length !== this.cs) {
+      await this.emitPending(); // the cluster's current bytes may be among them
       content = new Uint8Array(this.cs);
       // The cluster's current bytes (backing file, zeroes, compressed data) around the new ones.
       await this.dev.readInto(cluster, content.subarray(0, Math.min(this.cs, this.dev.size - cluster)));
       content.set(piece, inCluster);
-    } else if (own !== 0) {
-      // Extended L2 with some subclusters unallocated: the whole cluster is written, so all become allocated.
     }
+    // (Extended L2 with some subclusters unallocated: the whole cluster is written, so all become allocated.)
     const host = own !== 0 ? own : (await this.rc.allocate()) * this.cs;
-    await this.io.write(host, content);
+    await this.emit(host, content);
     this.grewTo(host + this.cs);
     if (own === 0) this.dropEntry(t, at);
     this.setEntry(t, at, host, false);
   }
+
 
   zero(offset: number, length: number): Promise<void> {
     return this.serial(async () => {
@@ -282,6 +303,7 @@ export class Qcow2Writes {
             else this.setEntry(t, at, 0, false);
           } else {
             await this.writeCluster(g - inCluster, inCluster, new Uint8Array(n));
+            await this.emitPending();
           }
         }
         pos += n;

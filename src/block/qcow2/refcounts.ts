@@ -46,6 +46,8 @@ export class Refcounts {
   readonly max: number;
   private readonly blocks = new Map<number, Uint8Array>();
   private readonly dirtyBlocks = new Set<number>();
+  /** Host offsets of all refcount blocks (what isMetadata asks). */
+  private readonly blockOffsets: Set<number>;
   private tableDirty = false;
   /** Where the table was before it grew (freed once the header points at the new one). */
   private oldTables: Array<{ offset: number; clusters: number }> = [];
@@ -66,6 +68,7 @@ export class Refcounts {
   ) {
     this.perBlock = (clusterSize * 8) / bits;
     this.max = bits >= 53 ? Number.MAX_SAFE_INTEGER : 2 ** bits - 1;
+    this.blockOffsets = new Set(table.filter((o) => o !== 0));
   }
 
   static async load(io: HostIo, name: string, clusterSize: number, order: number, tableOffset: number, tableClusters: number, fileSize: number): Promise<Refcounts> {
@@ -119,6 +122,7 @@ export class Refcounts {
       const at = this.endCluster++;
       b = new Uint8Array(this.clusterSize);
       this.table[index] = at * this.clusterSize;
+      this.blockOffsets.add(at * this.clusterSize);
       this.blocks.set(at * this.clusterSize, b);
       this.dirtyBlocks.add(at * this.clusterSize);
       this.tableDirty = true;
@@ -162,7 +166,7 @@ export class Refcounts {
   isMetadata(cluster: number): boolean {
     const first = this.tableOffset / this.clusterSize;
     if (cluster >= first && cluster < first + this.tableClusters) return true;
-    return this.blocks.has(cluster * this.clusterSize) || this.table.includes(cluster * this.clusterSize);
+    return this.blockOffsets.has(cluster * this.clusterSize);
   }
 
   /** One new cluster, counted 1: a free one inside the file, else one at its end. */
