@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Qcow2Device } from '../src/block/qcow2/qcow2-device.js';
 import { createQcow2 } from '../src/block/qcow2/qcow2-create.js';
 import { GuestkitError } from '../src/errors/index.js';
+import { createImage, imageInfo } from '../src/block/qemu-img.js';
 
 let dir: string;
 beforeAll(() => {
@@ -207,6 +208,25 @@ describe('qcow2 images created natively', () => {
     await createQcow2(top, { size: 3 * MiB, backingFile: ov, backingFormat: 'qcow2', clusterSize: 4096 });
     expectClean(top);
     qemuImg('compare', '-q', top, ov);
+  });
+
+  it('disk-create qcow2 (sizes from the backing file, compat, cluster size) without qemu-img, with its messages', async () => {
+    const base = path.join(dir, 'dc-base.raw');
+    makeBase(base, 2 * MiB + 512, 5);
+    const ov = path.join(dir, 'dc.qcow2');
+    await createImage(ov, 'qcow2', -1, { backingfile: 'dc-base.raw', backingformat: 'raw', compat: '0.10', clustersize: 4096 });
+    expectClean(ov);
+    const info = JSON.parse(qemuImg('info', '--output=json', ov)) as Record<string, unknown> & { 'format-specific': { data: { compat: string } } };
+    expect([info['virtual-size'], info['cluster-size'], info['format-specific'].data.compat]).toEqual([2 * MiB + 512, 4096, '0.10']);
+    qemuImg('compare', '-q', ov, base);
+    expect(await imageInfo(ov)).toEqual({ format: 'qcow2', virtualSize: 2 * MiB + 512, backingFile: 'dc-base.raw' });
+    const top = path.join(dir, 'dc-top.qcow2');
+    await createImage(top, 'qcow2', -1, { backingfile: ov, backingformat: 'qcow2' });
+    expect((await imageInfo(top)).virtualSize).toBe(2 * MiB + 512);
+    await expect(createImage(top, 'qcow2', -1, { backingfile: 'dc-base.raw' })).rejects.toThrow(/Backing file specified without backing format/);
+    await expect(createImage(top, 'qcow2', 1 * MiB, { clustersize: 1000 })).rejects.toThrow(/Cluster size must be a power of two between 512 and 2048k/);
+    await expect(createImage(top, 'qcow2', 1 * MiB, { compat: '2' })).rejects.toThrow(/Parameter 'version' does not accept value '2'/);
+    await expect(createImage(path.join(dir, 'dc-x.qcow2'), 'qcow2', -1, { backingfile: 'nope.raw', backingformat: 'raw' })).rejects.toThrow(/Could not open 'nope.raw': No such file or directory/);
   });
 
   it('a plain image of 100 GiB (v2 and v3) is clean and sparse', async () => {
