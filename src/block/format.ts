@@ -140,7 +140,6 @@ export async function probeFormat(path: string, name = path): Promise<ProbedForm
 }
 
 const QCOW2_OFFSET_MASK = 0x00fffffffffffe00n;
-const QCOW2_COMPRESSED = 1n << 62n;
 const QCOW2_INCOMPAT_EXTL2 = 1n << 4n;
 
 /**

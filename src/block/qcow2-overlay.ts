@@ -42,7 +42,10 @@ interface OwnRange {
 
 /** The guest size of the image the overlay goes over (qemu-img create takes it from the backing file). */
 async function imageSize(image: string, format: string): Promise<number> {
-  if (!isNbdUri(image) && format === 'raw') return (await fs.promises.stat(image)).size;
+  if (!isNbdUri(image) && format === 'raw') {
+    const st = await fs.promises.stat(image);
+    if (st.isFile()) return st.size; // (a block device's size is the device's to tell: openDrive below)
+  }
   if (!isNbdUri(image) && format === 'qcow2') return (await readQcow2Header(image)).size;
   const dev = await openDrive({ file: image, format, readOnly: true });
   try {
