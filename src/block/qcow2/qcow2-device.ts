@@ -210,11 +210,27 @@ export class Qcow2Device implements BlockDevice {
     let length = this.unitSize - into;
     let nextHost = first.host + this.unitSize;
     const units = this.l2Span / this.unitSize;
-    while (length < tableLeft && ++index < units) {
-      const u = this.unit(table, index);
-      if (u.kind !== first.kind || (u.kind === 'data' && u.host !== nextHost)) break;
-      length += this.unitSize;
-      nextHost += this.unitSize;
+    if (!this.header.extendedL2) {
+      // Standard entries are compared as raw words, without decoding each into an object: a sparse
+      // image's map walks thousands of empty entries per L2 table. An entry that does not match ends
+      // the run; the next run decodes (and checks) it.
+      const v3 = this.header.version >= 3;
+      while (length < tableLeft && ++index < units) {
+        const hi = table.getUint32(index * 8);
+        const lo = table.getUint32(index * 8 + 4);
+        if (first.kind === 'unallocated' ? hi !== 0 || lo !== 0
+          : first.kind === 'zero' ? hi !== 0 || lo !== 1
+          : hi & 0x40000000 || (v3 && lo & 1) || entryOffset(hi, lo) !== nextHost) break;
+        length += this.unitSize;
+        nextHost += this.unitSize;
+      }
+    } else {
+      while (length < tableLeft && ++index < units) {
+        const u = this.unit(table, index);
+        if (u.kind !== first.kind || (u.kind === 'data' && u.host !== nextHost)) break;
+        length += this.unitSize;
+        nextHost += this.unitSize;
+      }
     }
     return { kind: first.kind, length: Math.min(length, tableLeft), host: first.host + into, compressedLength: 0, within: 0 };
   }
