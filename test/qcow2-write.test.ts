@@ -261,6 +261,27 @@ describe('dirty, corrupt and unsupported images', () => {
     expectClean(img);
   });
 
+  it('a version 2 image left mid-flush (no dirty bit) is repaired when a pending commit asks for it', async () => {
+    const img = path.join(dir, 'v2crash.qcow2');
+    qemuImg('create', '-q', '-f', 'qcow2', '-o', 'cluster_size=4096,compat=0.10', img, String(4 * MiB));
+    const dev = await Qcow2Device.open(img, { readOnly: false });
+    await dev.write(0, Buffer.alloc(50000, 1));
+    await dev.flush();
+    await dev.write(200000, Buffer.alloc(50000, 2));
+    // Data clusters and refcounts reach the file, the L2 tables do not: leaked clusters.
+    const w = (dev as unknown as { writer: { writeRefcounts(): Promise<void> } | null }).writer!;
+    await w.writeRefcounts();
+    (dev as unknown as { writer: null }).writer = null;
+    await dev.close();
+    const leaky = spawnSync('qemu-img', ['check', img], { encoding: 'utf8' });
+    expect(leaky.stdout).toMatch(/leaked clusters/);
+    const again = await Qcow2Device.open(img, { readOnly: false, repair: true });
+    await again.close();
+    expectClean(img);
+    const back = guestBytes(img);
+    expect(back.subarray(0, 50000).every((b) => b === 1)).toBe(true);
+  });
+
   it('writes to an image with internal snapshots or an external data file are refused with one line', async () => {
     const img = path.join(dir, 'snap.qcow2');
     qemuImg('create', '-q', '-f', 'qcow2', img, String(MiB));
