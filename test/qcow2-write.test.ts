@@ -223,6 +223,24 @@ describe('qcow2 images created natively', () => {
     const top = path.join(dir, 'dc-top.qcow2');
     await createImage(top, 'qcow2', -1, { backingfile: ov, backingformat: 'qcow2' });
     expect((await imageInfo(top)).virtualSize).toBe(2 * MiB + 512);
+    for (const preallocation of ['metadata', 'full'] as const) {
+      const pre = path.join(dir, `dc-${preallocation}.qcow2`);
+      await createImage(pre, 'qcow2', 3 * MiB, { preallocation, clustersize: 4096 });
+      expectClean(pre);
+      const map = JSON.parse(qemuImg('map', '--output=json', pre)) as Array<{ data: boolean; zero: boolean }>;
+      // Every cluster allocated: reading zeroes from holes of the file (metadata), or written zeroes (full).
+      expect(map.every((e) => e.data && (e.zero || preallocation === 'full'))).toBe(true);
+      const blocks = fs.statSync(pre).blocks * 512;
+      if (preallocation === 'full') expect(blocks).toBeGreaterThanOrEqual(3 * MiB);
+      else expect(blocks).toBeLessThan(1 * MiB);
+      const dev = await Qcow2Device.open(pre, { readOnly: false });
+      await dev.write(4095, Buffer.alloc(10000, 7));
+      await dev.close();
+      expectClean(pre);
+      const expected = Buffer.alloc(3 * MiB);
+      expected.fill(7, 4095, 14095);
+      expect(guestBytes(pre).equals(expected)).toBe(true);
+    }
     await expect(createImage(top, 'qcow2', -1, { backingfile: 'dc-base.raw' })).rejects.toThrow(/Backing file specified without backing format/);
     await expect(createImage(top, 'qcow2', 1 * MiB, { clustersize: 1000 })).rejects.toThrow(/Cluster size must be a power of two between 512 and 2048k/);
     await expect(createImage(top, 'qcow2', 1 * MiB, { compat: '2' })).rejects.toThrow(/Parameter 'version' does not accept value '2'/);

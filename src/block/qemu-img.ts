@@ -1,7 +1,7 @@
 /**
  * Disk image files on the host: what libguestfs's disk-* calls ask qemu-img.
  * Raw and qcow2 images are created by guestkit itself; qemu-img remains for
- * qcow2 with preallocated clusters, other formats, and disk-format/disk-info.
+ * other formats (disk-create) and for probing them (disk-format and the like).
  */
 import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
@@ -41,7 +41,7 @@ async function backingSize(file: string, backing: string, format: string): Promi
 
 const COMPAT: Record<string, '0.10' | '1.1'> = { '0.10': '0.10', v2: '0.10', '1.1': '1.1', v3: '1.1' };
 
-/** qcow2 images without preallocated clusters are written by guestkit itself (qcow2-create.ts). */
+/** qcow2 images are written by guestkit itself (qcow2-create.ts). */
 async function createQcow2Natively(file: string, size: number, o: CreateOptions): Promise<void> {
   const compat = o.compat === undefined ? '1.1' : COMPAT[o.compat];
   if (!compat) throw new ErrnoError('EINVAL', `${file}: Parameter 'version' does not accept value '${o.compat}'`);
@@ -52,7 +52,8 @@ async function createQcow2Natively(file: string, size: number, o: CreateOptions)
   if (o.backingfile !== undefined && !o.backingformat) throw new ErrnoError('EINVAL', `${file}: Backing file specified without backing format`);
   if (o.backingformat !== undefined && !o.backingfile) throw new ErrnoError('EINVAL', `${file}: Backing format cannot be used without backing file`);
   const virtual = size >= 0 ? size : await backingSize(file, o.backingfile!, o.backingformat!);
-  await createQcow2(file, { size: virtual, clusterSize: cs, compat, backingFile: o.backingfile, backingFormat: o.backingformat });
+  const preallocation = o.preallocation === 'metadata' || o.preallocation === 'full' ? o.preallocation : 'off';
+  await createQcow2(file, { size: virtual, clusterSize: cs, compat, backingFile: o.backingfile, backingFormat: o.backingformat, preallocation });
 }
 
 export interface ImageInfo {
@@ -123,9 +124,7 @@ export async function createImage(file: string, format: string, size: number, o:
     }
     return;
   }
-  if (format === 'qcow2' && (o.preallocation === undefined || o.preallocation === 'off' || o.preallocation === 'sparse')) {
-    return createQcow2Natively(file, size, o);
-  }
+  if (format === 'qcow2') return createQcow2Natively(file, size, o);
   const opts: string[] = [];
   if (o.backingfile) opts.push(`backing_file=${o.backingfile}`);
   if (o.backingformat) opts.push(`backing_fmt=${o.backingformat}`);

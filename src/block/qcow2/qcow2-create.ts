@@ -22,7 +22,15 @@ export interface Qcow2CreateOptions {
   /** Refuse to overwrite an existing file. */
   exclusive?: boolean;
   lazyRefcounts?: boolean;
+  /**
+   * 'metadata': every guest cluster is allocated (L2 tables and data clusters, the data a hole in the
+   * file); 'full': the data clusters are written with zeroes too. 'off' by default.
+   */
+  preallocation?: 'off' | 'metadata' | 'full';
 }
+
+/** Metadata built in memory at most (what a preallocated image of several TiB would need). */
+const MAX_METADATA_BYTES = 512 * 1024 * 1024;
 
 const EXT_BACKING_FORMAT = 0xe2792aca;
 const REFCOUNT_BITS = 16;
@@ -39,11 +47,15 @@ export async function createQcow2(file: string, o: Qcow2CreateOptions): Promise<
   if (l1Size * 8 > 32 * 1024 * 1024) throw new ErrnoError('EINVAL', `${file}: a ${size}-byte qcow2 needs an L1 table larger than 32 MiB: use larger clusters`);
   const l1Clusters = Math.max(1, Math.ceil((l1Size * 8) / cs));
   const perBlock = (cs * 8) / REFCOUNT_BITS;
-  // Header, refcount table, refcount blocks, L1 table: grow the table and blocks until they cover all of it.
+  const prealloc = o.preallocation !== undefined && o.preallocation !== 'off';
+  const guestClusters = prealloc ? Math.ceil(size / cs) : 0;
+  const l2Tables = prealloc ? Math.ceil(guestClusters / (cs / 8)) : 0;
+  // Header, refcount table, refcount blocks, L1 table, then (preallocated) L2 tables and data:
+  // grow the table and blocks until they cover all of it.
   let blocks = 1;
   let tableClusters = 1;
   for (;;) {
-    const total = 1 + tableClusters + blocks + l1Clusters;
+    const total = 1 + tableClusters + blocks + l1Clusters + l2Tables + guestClusters;
     const b = Math.ceil(total / perBlock);
     const t = Math.ceil((b * 8) / cs);
     if (b === blocks && t === tableClusters) break;
@@ -53,7 +65,10 @@ export async function createQcow2(file: string, o: Qcow2CreateOptions): Promise<
   const tableAt = 1;
   const blocksAt = tableAt + tableClusters;
   const l1At = blocksAt + blocks;
-  const total = l1At + l1Clusters;
+  const l2At = l1At + l1Clusters;
+  const dataAt = l2At + l2Tables;
+  const total = dataAt + guestClusters;
+  if ((dataAt - 1) * cs > MAX_METADATA_BYTES) throw new ErrnoError('EINVAL', `${file}: preallocating a ${size}-byte qcow2 needs more than 512 MiB of tables: use larger clusters`);
 
   const head = Buffer.alloc(cs);
   head.write('QFI\xfb', 0, 'latin1');
@@ -87,9 +102,12 @@ export async function createQcow2(file: string, o: Qcow2CreateOptions): Promise<
     name.copy(head, at);
   }
 
-  const meta = Buffer.alloc((total - 1) * cs);
+  const meta = Buffer.alloc((dataAt - 1) * cs);
   for (let b = 0; b < blocks; b++) meta.writeBigUInt64BE(BigInt((blocksAt + b) * cs), (tableAt - 1) * cs + b * 8);
   const blockBytes = meta.subarray((blocksAt - 1) * cs, (l1At - 1) * cs);
+  const COPIED = 1n << 63n; // refcount exactly one
+  for (let t = 0; t < l2Tables; t++) meta.writeBigUInt64BE(BigInt((l2At + t) * cs) | COPIED, (l1At - 1) * cs + t * 8);
+  for (let g = 0; g < guestClusters; g++) meta.writeBigUInt64BE(BigInt((dataAt + g) * cs) | COPIED, (l2At - 1) * cs + g * 8);
   for (let c = 0; c < total; c++) {
     const b = Math.floor(c / perBlock);
     setRefcount(blockBytes.subarray(b * cs, (b + 1) * cs), c % perBlock, REFCOUNT_BITS, 1);
@@ -98,6 +116,12 @@ export async function createQcow2(file: string, o: Qcow2CreateOptions): Promise<
   try {
     await fh.write(head, 0, head.length, 0);
     await fh.write(meta, 0, meta.length, cs);
+    if (o.preallocation === 'full') {
+      const zeroes = Buffer.alloc(Math.min(guestClusters * cs, 4 * 1024 * 1024));
+      for (let at = dataAt * cs; at < total * cs; at += zeroes.length) await fh.write(zeroes, 0, Math.min(zeroes.length, total * cs - at), at);
+    } else if (prealloc) {
+      await fh.truncate(total * cs);
+    }
     await fh.sync();
   } catch (e) {
     await fh.close().catch(() => {});
