@@ -143,7 +143,6 @@ export async function probeFormat(path: string, name = path): Promise<ProbedForm
 }
 
 const QCOW2_OFFSET_MASK = 0x00fffffffffffe00n;
-const QCOW2_COMPRESSED = 1n << 62n;
 const QCOW2_INCOMPAT_EXTL2 = 1n << 4n;
 
 /**
@@ -173,13 +172,16 @@ export async function qcow2ClusterProblem(path: string, head: Uint8Array, fileSi
         return `qcow2 image is truncated: an L2 table (offset ${l2Offset}) is past the end of the file (size ${fileSize})`;
       }
       await fh.read(l2, 0, clusterSize, l2Offset);
+      // Two 32-bit halves per entry, no BigInt: this loop sees every entry of every L2 table.
+      const t = new DataView(l2.buffer, l2.byteOffset, l2.length);
+      const compressedBits = 62 - (clusterBits - 8); // host offset bits of a compressed entry
       for (let j = 0; j + l2EntryBytes <= clusterSize; j += l2EntryBytes) {
-        const entry = l2.readBigUInt64BE(j);
-        if (entry === 0n) continue;
-        // Compressed clusters: the host offset sits in the low (62 - (clusterBits - 8)) bits.
-        const offset = (entry & QCOW2_COMPRESSED) !== 0n
-          ? Number(entry & ((1n << BigInt(62 - (clusterBits - 8))) - 1n))
-          : Number(entry & QCOW2_OFFSET_MASK);
+        const hi = t.getUint32(j);
+        const lo = t.getUint32(j + 4);
+        if (hi === 0 && lo === 0) continue;
+        const offset = hi & 0x40000000
+          ? (hi & (2 ** (compressedBits - 32) - 1)) * 2 ** 32 + lo
+          : (hi & 0x00ffffff) * 2 ** 32 + ((lo & 0xfffffe00) >>> 0);
         if (offset !== 0 && offset >= fileSize) {
           return `qcow2 image is truncated: data at offset ${offset} is past the end of the file (size ${fileSize})`;
         }

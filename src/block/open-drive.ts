@@ -11,7 +11,7 @@ import { probeBytes, qcow2ClusterProblem, qcow2Problem, readImageHead, validateF
 import { isNbdUri } from './nbd/uri.js';
 import { OverlayDevice } from './overlay.js';
 import { JournaledDevice } from './journaled-device.js';
-import { applyJournal } from './commit-journal.js';
+import { applyJournal, pendingJournal } from './commit-journal.js';
 import { finishInterruptedCommit } from './journaled-commit.js';
 import { RawFileDevice } from './raw-file.js';
 import { isVmxPath } from './vmx.js';
@@ -46,11 +46,13 @@ async function openWithQemuNbdFor(file: string, format: ProbedFormat, opts: Driv
  * backing files of other formats or behind protocols) falls back to qemu-nbd;
  * without qemu-nbd that is the reader's one-line message.
  */
-async function openQcow2Natively(file: string, viaQemuNbd: () => Promise<BlockDevice>): Promise<BlockDevice> {
+async function openQcow2Natively(file: string, readOnly: boolean, viaQemuNbd: () => Promise<BlockDevice>): Promise<BlockDevice> {
   const { Qcow2Device } = await import('./qcow2/qcow2-device.js');
   const { Qcow2NeedsQemu } = await import('./qcow2/qcow2-header.js');
   try {
-    return await Qcow2Device.open(file);
+    // A commit interrupted in the middle of its qcow2 writes may have leaked clusters (version 2 images
+    // have no dirty bit to say so): the refcounts are rebuilt before the journal is replayed.
+    return await Qcow2Device.open(file, { readOnly, repair: !readOnly && pendingJournal(file)?.complete === true });
   } catch (e) {
     if (!(e instanceof Qcow2NeedsQemu)) throw e;
     try {
@@ -111,9 +113,7 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
     }
     const viaQemuNbd = () => openWithQemuNbdFor(file, fmt, opts);
     if (fmt === 'raw') dev = await RawFileDevice.open(file, { readOnly });
-    // Writable qcow2 keeps qemu-nbd: there is no native write path (refcounts, allocation) yet, and
-    // qemu-nbd also takes qemu's image lock, which keeps a running VM's disk from being written twice.
-    else if (fmt === 'qcow2' && readOnly && h.isFile && probeBytes(h.head) === 'qcow2') dev = await openQcow2Natively(file, viaQemuNbd);
+    else if (fmt === 'qcow2' && h.isFile && probeBytes(h.head) === 'qcow2') dev = await openQcow2Natively(file, readOnly, viaQemuNbd);
     else if (fmt === 'vmdk' && readOnly && h.isFile) dev = await (await import('./vmdk/vmdk-device.js')).VmdkDevice.open(file);
     else dev = await viaQemuNbd();
     dev = await withInterruptedCommit(file, dev);

@@ -6,17 +6,17 @@
  * commits), so a crash leaves the image as before or as after. The overlay
  * lives in a private temporary directory, removed on exit whatever happens.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { probeFormat, validateFormat } from './format.js';
 import { checkBackingChain } from './backing-chain.js';
 import { isNbdUri } from './nbd/uri.js';
-import { GuestkitError } from '../errors/index.js';
 import type { BlockDevice } from './block-device.js';
 import type { CommitRecord } from './commit-journal.js';
 import { journaledCommit } from './journaled-commit.js';
+import { createQcow2 } from './qcow2/qcow2-create.js';
+import { Qcow2Device, readQcow2Header } from './qcow2/qcow2-device.js';
 import { openDrive } from './open-drive.js';
 import { addExitCleanup, removeExitCleanup } from '../util/process-cleanup.js';
 
@@ -33,42 +33,26 @@ function removeSync(dir: string): void {
   if (live.size === 0) removeExitCleanup(removeAllSync);
 }
 
-/** Runs a qemu-img command in its own session, so that a terminal's Ctrl-C does not reach it mid-commit. */
-function qemuImg(args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('qemu-img', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('error', (e) => reject(new GuestkitError('ECHILD_PROC', `qemu-img: cannot start: ${e.message}`, { cause: e })));
-    child.on('exit', (code, sig) => {
-      if (code === 0) resolve();
-      else reject(new GuestkitError('ECHILD_PROC', `qemu-img ${args[0]}: ${stderr.trim().split('\n')[0] || (sig ? `killed by ${sig}` : `exit status ${code}`)}`));
-    });
-  });
-}
-
-/** A range of the overlay's own layer (qemu-img map's depth 0): data, or zeroes. */
+/** A range of the overlay's own layer: data, or zeroes. */
 interface OwnRange {
   start: number;
   length: number;
   zero: boolean;
 }
 
-/** The ranges the overlay itself holds, from `qemu-img map` (the rest reads through to the image). */
-function ownRanges(overlay: string): Promise<OwnRange[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('qemu-img', ['map', '--output=json', '-f', 'qcow2', overlay], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr!.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('error', (e) => reject(new GuestkitError('ECHILD_PROC', `qemu-img: cannot start: ${e.message}`, { cause: e })));
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new GuestkitError('ECHILD_PROC', `qemu-img map: ${err.trim().split('\n')[0] || `exit status ${code}`}`));
-      const entries = JSON.parse(out) as Array<{ start: number; length: number; depth: number; present: boolean; zero: boolean; data: boolean }>;
-      resolve(entries.filter((e) => e.depth === 0 && e.present).map((e) => ({ start: e.start, length: e.length, zero: e.zero && !e.data })));
-    });
-  });
+/** The guest size of the image the overlay goes over (qemu-img create takes it from the backing file). */
+async function imageSize(image: string, format: string): Promise<number> {
+  if (!isNbdUri(image) && format === 'raw') {
+    const st = await fs.promises.stat(image);
+    if (st.isFile()) return st.size; // (a block device's size is the device's to tell: openDrive below)
+  }
+  if (!isNbdUri(image) && format === 'qcow2') return (await readQcow2Header(image)).size;
+  const dev = await openDrive({ file: image, format, readOnly: true });
+  try {
+    return dev.size;
+  } finally {
+    await dev.close();
+  }
 }
 
 const PIECE = 16 * 1024 * 1024;
@@ -106,7 +90,7 @@ export class Qcow2Overlay {
     addExitCleanup(removeAllSync);
     const overlay = path.join(dir, 'overlay.qcow2');
     try {
-      await qemuImg(['create', '-q', '-f', 'qcow2', '-b', backing, '-F', fmt, overlay]);
+      await createQcow2(overlay, { size: await imageSize(image, fmt), backingFile: backing, backingFormat: fmt, exclusive: true });
     } catch (e) {
       removeSync(dir);
       throw e;
@@ -116,9 +100,10 @@ export class Qcow2Overlay {
 
   /** Writes the overlay's own clusters into the image through the journal, and flushes it. */
   async commit(): Promise<void> {
-    const ranges = await ownRanges(this.path);
-    const overlay = await openDrive({ file: this.path, format: 'qcow2', readOnly: true });
+    // Only the overlay's own clusters are read: its backing file (the image itself) stays closed.
+    const overlay = await Qcow2Device.open(this.path, { ignoreBacking: true });
     try {
+      const ranges = await overlay.ownRanges();
       const target = await openDrive({ file: this.image, format: this.format, readOnly: false, ownSession: true, locking: this.locking, journaled: false });
       try {
         await journaledCommit(this.image, target, overlayRecords(overlay, ranges));

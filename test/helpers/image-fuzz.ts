@@ -26,7 +26,9 @@ export interface FuzzOutcome {
 
 const INTERESTING = [0, 1, 0xff, 0x7f, 0x80, 0x40, 0x3f];
 
-export async function fuzzImages(opts: { rounds: number; seeds: FuzzSeed[]; randomSeed: number; open: (file: string) => Promise<BlockDevice>; interesting?: number[] }): Promise<FuzzOutcome> {
+export async function fuzzImages(opts: { rounds: number; seeds: FuzzSeed[]; randomSeed: number; open: (file: string) => Promise<BlockDevice>; interesting?: number[];
+  /** Run after each round's read (e.g. the write path on the same mutated image); `pick(n)` draws from the round's random stream. */
+  afterRound?: (target: string, round: number, pick: (n: number) => number) => Promise<void> }): Promise<FuzzOutcome> {
   const random = seededRandom(opts.randomSeed);
   const pick = (n: number) => Math.floor(random() * n);
   const interesting = opts.interesting ?? INTERESTING;
@@ -58,6 +60,7 @@ export async function fuzzImages(opts: { rounds: number; seeds: FuzzSeed[]; rand
       expect((e as Error).message).not.toContain('\n');
       codes.set(e.code, (codes.get(e.code) ?? 0) + 1);
     }
+    await opts.afterRound?.(seed.target, round, pick);
   }
   return { opened, codes };
 }

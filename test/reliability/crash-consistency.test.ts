@@ -11,7 +11,7 @@
  * a byte, and the next writable open must finish it, leaving no journal and a
  * filesystem e2fsck finds clean.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -90,6 +90,14 @@ function journalFiles(dir: string): string[] {
   return readdirSync(dir).filter((f) => f.includes('guestkit-journal'));
 }
 
+/** `qemu-img check` finds no leak, error or corruption (after the image was reopened and settled). */
+function qemuImgCheckClean(img: string, what: string): void {
+  const r = spawnSync('qemu-img', ['check', '--output=json', img], { encoding: 'utf8' });
+  expect(r.status, `${what}: qemu-img check: ${r.stdout}${r.stderr}`).toBe(0);
+  const j = JSON.parse(r.stdout) as Record<string, number | undefined>;
+  expect([j['leaks'] ?? 0, j['corruptions'] ?? 0, j['check-errors'] ?? 0], `${what}: qemu-img check: ${r.stdout}`).toEqual([0, 0, 0]);
+}
+
 /** Puts the original image back, with no journal of an earlier run beside it. */
 function restore(original: string, img: string, dir: string): void {
   for (const f of journalFiles(dir)) rmSync(join(dir, f));
@@ -111,7 +119,7 @@ function pointsToTry(labels: string[], commitsOnce: boolean): number[] {
     const next = labels[i + 1];
     const firstOfCommit = l === 'journal-write' && (i === 0 || prev === 'journal-remove');
     const boundary = firstOfCommit || l === 'journal-rename' || (l === 'image-write' && prev === 'journal-rename') || l === 'journal-remove';
-    const inner = (l === 'journal-write' && next === 'journal-fsync') || l === 'journal-fsync' || l === 'image-flush';
+    const inner = (l === 'journal-write' && next === 'journal-fsync') || l === 'journal-fsync' || l === 'image-flush' || l.startsWith('qcow2-');
     if (boundary || (commitsOnce && inner)) keep.add(i + 1);
   });
   return all.filter((n) => keep.has(n));
@@ -199,6 +207,7 @@ for (const s of SCENARIOS) {
         const settled = guestBytes(img, s.format, tmp.dir);
         expect(settled.equals(committed ? states[c + 1]! : states[c]!), `${what}: not as before or after the commit`).toBe(true);
         if (s.format === 'raw') expect(e2fsck(img, PART_OFFSET).status, `${what}: e2fsck`).toBe(0);
+        else qemuImgCheckClean(img, what);
       }
     }, 600_000);
 

@@ -91,6 +91,11 @@ async function writeBlock(dst: CopyTarget, offset: number, data: Uint8Array, spa
     result.written += data.length;
     return;
   }
+  // A block of zeroes (most of a sparse image read without a map) is one comparison, not one per `sparse` bytes.
+  if (isAllZero(data)) {
+    await zeroRange(dst, offset, data.length, result);
+    return;
+  }
   let runStart = 0;
   let runZero = false;
   const flush = async (end: number) => {

@@ -1,7 +1,7 @@
 /**
- * Qcow2Device: a qcow2 image (versions 2 and 3) read in TypeScript, without
- * qemu. Read-only: there is no native write path (refcounts), so writable qcow2
- * drives still go through qemu-nbd (see open-drive.ts).
+ * Qcow2Device: a qcow2 image (versions 2 and 3) read and written in
+ * TypeScript, without qemu. Writes are in qcow2-writes.ts (allocation,
+ * copy-on-write, refcounts, the dirty bit).
  *
  * Reads walk L1 → L2 (a small LRU cache of L2 tables) per cluster, or per
  * subcluster with extended L2 entries; runs of host-contiguous data clusters
@@ -20,12 +20,19 @@ import { RawFileDevice, readFileFully } from '../raw-file.js';
 import { checkRange } from '../slice.js';
 import { decodeL2, entryOffset, type Unit } from './l2-entry.js';
 import { l2EntryBytes, parseQcow2Header, Qcow2NeedsQemu, type Qcow2Header } from './qcow2-header.js';
+import { Qcow2Writes } from './qcow2-writes.js';
 
 export interface Qcow2OpenOptions {
   /** Name for messages (default: the path as given). */
   name?: string;
   /** Set when opened as a backing file: depth in the chain (the chain was checked by the top image). */
   depth?: number;
+  /** false: open for writing (default true). */
+  readOnly?: boolean;
+  /** Leave the backing file closed: unallocated ranges read as zeroes (for reading an overlay's own clusters only). */
+  ignoreBacking?: boolean;
+  /** Rebuild the refcounts before writing even without the dirty bit (an interrupted commit on a version 2 image). */
+  repair?: boolean;
 }
 
 /** One file of a backing chain, as `qemu-img info --backing-chain` lists them. */
@@ -49,22 +56,25 @@ interface Run {
 }
 
 export class Qcow2Device implements BlockDevice {
-  readonly readOnly = true;
   readonly size: number;
-  private readonly l2Span: number;
+  readonly l2Span: number;
   private readonly unitSize: number;
   private readonly l2Cache = new Map<number, Promise<DataView>>();
   private readonly l2CacheMax: number;
-  private lastInflated: { host: number; data: Uint8Array } | null = null;
+  /** L2 tables changed since the last flush, by host offset (never evicted before they are written). */
+  readonly dirtyL2 = new Map<number, DataView>();
+  lastInflated: { host: number; data: Uint8Array } | null = null;
   private handle: fs.promises.FileHandle | null;
+  /** The write side (null when read-only). */
+  private writer: Qcow2Writes | null = null;
 
   private constructor(
     readonly name: string,
     readonly file: string,
     handle: fs.promises.FileHandle,
-    private readonly fileSize: number,
+    public fileSize: number,
     readonly header: Qcow2Header,
-    private readonly l1: DataView,
+    readonly l1: DataView,
     /** The backing device (a Qcow2Device or RawFileDevice), null without one. */
     readonly backing: BlockDevice | null,
     /** The backing file's path as resolved against this image's directory. */
@@ -80,11 +90,12 @@ export class Qcow2Device implements BlockDevice {
   static async open(file: string, opts: Qcow2OpenOptions = {}): Promise<Qcow2Device> {
     const name = opts.name ?? file;
     const depth = opts.depth ?? 0;
+    const readOnly = opts.readOnly ?? true;
     // Loops, missing links and over-deep chains: one line naming the top image, before any backing is opened.
-    if (depth === 0) await checkBackingChain(file, name);
+    if (depth === 0 && !opts.ignoreBacking) await checkBackingChain(file, name);
     let handle: fs.promises.FileHandle;
     try {
-      handle = await fs.promises.open(file, fs.constants.O_RDONLY);
+      handle = await fs.promises.open(file, readOnly ? fs.constants.O_RDONLY : fs.constants.O_RDWR);
     } catch (e) {
       throw new ImageError(name, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message.split('\n')[0]!, { cause: e });
     }
@@ -97,10 +108,12 @@ export class Qcow2Device implements BlockDevice {
       const l1Bytes = await readAt(handle, name, header.l1Offset, header.l1Size * 8, st.size, 'its L1 table');
       const l1 = new DataView(l1Bytes.buffer, l1Bytes.byteOffset, l1Bytes.length);
       let backingPath: string | null = null;
-      if (header.backingName !== undefined) {
+      if (header.backingName !== undefined && !opts.ignoreBacking) {
         ({ backing, backingPath } = await openBacking(file, name, header, depth));
       }
-      return new Qcow2Device(name, file, handle, st.size, header, l1, backing, backingPath);
+      const dev = new Qcow2Device(name, file, handle, st.size, header, l1, backing, backingPath);
+      if (!readOnly) dev.writer = await Qcow2Writes.attach(dev, handle, opts.repair ?? false);
+      return dev;
     } catch (e) {
       await backing?.close().catch(() => {});
       await handle.close().catch(() => {});
@@ -138,13 +151,19 @@ export class Qcow2Device implements BlockDevice {
     return this.handle;
   }
 
+  get readOnly(): boolean {
+    return this.writer === null;
+  }
+
   /** The L2 table for L1 index `i`, or null when the whole range is unallocated. */
-  private l2Table(i: number): Promise<DataView> | null {
+  l2Table(i: number): Promise<DataView> | null {
     if (i >= this.header.l1Size) return null;
     const hi = this.l1.getUint32(i * 8);
     const lo = this.l1.getUint32(i * 8 + 4);
     const offset = entryOffset(hi, lo);
     if (offset === 0) return null;
+    const dirty = this.dirtyL2.get(offset);
+    if (dirty) return Promise.resolve(dirty);
     const cached = this.l2Cache.get(offset);
     if (cached) {
       this.l2Cache.delete(offset); // most recently used last
@@ -175,7 +194,7 @@ export class Qcow2Device implements BlockDevice {
   }
 
   /** The longest run from `guest` (at most `max` bytes, inside one L2 table) that maps one way. */
-  private async run(guest: number, max: number): Promise<Run> {
+  async run(guest: number, max: number): Promise<Run> {
     const inTable = guest % this.l2Span;
     const tableLeft = Math.min(max, this.l2Span - inTable);
     const pending = this.l2Table(Math.floor(guest / this.l2Span));
@@ -191,11 +210,27 @@ export class Qcow2Device implements BlockDevice {
     let length = this.unitSize - into;
     let nextHost = first.host + this.unitSize;
     const units = this.l2Span / this.unitSize;
-    while (length < tableLeft && ++index < units) {
-      const u = this.unit(table, index);
-      if (u.kind !== first.kind || (u.kind === 'data' && u.host !== nextHost)) break;
-      length += this.unitSize;
-      nextHost += this.unitSize;
+    if (!this.header.extendedL2) {
+      // Standard entries are compared as raw words, without decoding each into an object: a sparse
+      // image's map walks thousands of empty entries per L2 table. An entry that does not match ends
+      // the run; the next run decodes (and checks) it.
+      const v3 = this.header.version >= 3;
+      while (length < tableLeft && ++index < units) {
+        const hi = table.getUint32(index * 8);
+        const lo = table.getUint32(index * 8 + 4);
+        if (first.kind === 'unallocated' ? hi !== 0 || lo !== 0
+          : first.kind === 'zero' ? hi !== 0 || lo !== 1
+          : hi & 0x40000000 || (v3 && lo & 1) || entryOffset(hi, lo) !== nextHost) break;
+        length += this.unitSize;
+        nextHost += this.unitSize;
+      }
+    } else {
+      while (length < tableLeft && ++index < units) {
+        const u = this.unit(table, index);
+        if (u.kind !== first.kind || (u.kind === 'data' && u.host !== nextHost)) break;
+        length += this.unitSize;
+        nextHost += this.unitSize;
+      }
     }
     return { kind: first.kind, length: Math.min(length, tableLeft), host: first.host + into, compressedLength: 0, within: 0 };
   }
@@ -270,17 +305,55 @@ export class Qcow2Device implements BlockDevice {
     return out;
   }
 
-  async write(): Promise<void> {
-    throw new ErrnoError('EROFS', `${this.name}: write: the disk is read-only`, { disk: this.name });
+  /** The ranges this image itself holds (data or zeroes), not read through to its backing file. */
+  async ownRanges(): Promise<Array<{ start: number; length: number; zero: boolean }>> {
+    const out: Array<{ start: number; length: number; zero: boolean }> = [];
+    for (let pos = 0; pos < this.size; ) {
+      const r = await this.run(pos, this.size - pos);
+      if (r.kind !== 'unallocated') {
+        const zero = r.kind === 'zero';
+        const last = out[out.length - 1];
+        if (last && last.zero === zero && last.start + last.length === pos) last.length += r.length;
+        else out.push({ start: pos, length: r.length, zero });
+      }
+      pos += r.length;
+    }
+    return out;
   }
 
-  async zero(): Promise<void> {
-    throw new ErrnoError('EROFS', `${this.name}: zero: the disk is read-only`, { disk: this.name });
+  private writable(what: string): Qcow2Writes {
+    this.fh(what);
+    if (!this.writer) throw new ErrnoError('EROFS', `${this.name}: ${what}: the disk is read-only`, { disk: this.name });
+    return this.writer;
   }
 
-  async flush(): Promise<void> {}
+  async write(offset: number, data: Uint8Array): Promise<void> {
+    const w = this.writable('write');
+    checkRange(this.name, this.size, offset, data.length, 'write');
+    await w.write(offset, data);
+  }
+
+  async zero(offset: number, length: number): Promise<void> {
+    const w = this.writable('zero');
+    checkRange(this.name, this.size, offset, length, 'zero');
+    await w.zero(offset, length);
+  }
+
+  async flush(): Promise<void> {
+    if (this.writer && this.handle) await this.writer.flush();
+  }
 
   async close(): Promise<void> {
+    if (this.writer && this.handle) {
+      try {
+        await this.writer.flush();
+      } catch (e) {
+        await this.backing?.close().catch(() => {});
+        await this.handle?.close().catch(() => {});
+        this.handle = null;
+        throw e;
+      }
+    }
     const h = this.handle;
     this.handle = null;
     this.l2Cache.clear();
@@ -347,7 +420,7 @@ async function openBacking(file: string, name: string, header: Qcow2Header, dept
 }
 
 /** Reads `length` bytes at `offset` of the file (metadata), refusing ranges past its end. */
-async function readAt(fh: fs.promises.FileHandle, name: string, offset: number, length: number, fileSize: number, what: string): Promise<Uint8Array> {
+export async function readAt(fh: fs.promises.FileHandle, name: string, offset: number, length: number, fileSize: number, what: string): Promise<Uint8Array> {
   if (offset + length > fileSize) {
     throw new ImageError(name, `qcow2 image is truncated: ${what} (offset ${offset}) is past the end of the file (size ${fileSize})`);
   }

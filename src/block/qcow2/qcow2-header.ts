@@ -33,6 +33,13 @@ export interface Qcow2Header {
   compression: CompressionType;
   refcountOrder: number;
   snapshots: number;
+  /** Host offset and length in clusters of the refcount table. */
+  refcountTableOffset: number;
+  refcountTableClusters: number;
+  /** Autoclear feature bits (bitmaps, raw external data): a writer that does not know them clears them. */
+  autoclear: bigint;
+  /** All incompatible feature bits as stored (the dirty bit among them). */
+  incompatible: bigint;
   backingName?: string;
   backingFormat?: string;
   /** Names of incompatible/compatible/autoclear feature bits from the feature-name table. */
@@ -87,6 +94,7 @@ export function parseQcow2Header(head: Uint8Array, fileSize: number, name: strin
 
   let incompat = 0n;
   let compat = 0n;
+  let autoclear = 0n;
   let refcountOrder = 4;
   let headerLength = 72;
   let compression: CompressionType = 'zlib';
@@ -94,6 +102,7 @@ export function parseQcow2Header(head: Uint8Array, fileSize: number, name: strin
     if (head.length < 104) bad('the version 3 header is cut short');
     incompat = v.getBigUint64(72);
     compat = v.getBigUint64(80);
+    autoclear = v.getBigUint64(88);
     refcountOrder = v.getUint32(96);
     headerLength = v.getUint32(100);
     if (headerLength < 104 || headerLength % 8 !== 0 || headerLength > Math.min(clusterSize, head.length)) {
@@ -152,6 +161,10 @@ export function parseQcow2Header(head: Uint8Array, fileSize: number, name: strin
     compression,
     refcountOrder,
     snapshots,
+    refcountTableOffset: Number(v.getBigUint64(48)),
+    refcountTableClusters: v.getUint32(56),
+    autoclear,
+    incompatible: incompat,
     backingName,
     backingFormat: ext.backingFormat,
     featureNames,

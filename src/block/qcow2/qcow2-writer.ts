@@ -67,24 +67,42 @@ export class Qcow2Writer {
   async write(offset: number, data: Uint8Array): Promise<void> {
     const CLUSTER = this.clusterSize;
     if (offset % CLUSTER !== 0) throw new ErrnoError('EINVAL', `${this.name}: qcow2 write at unaligned offset ${offset}`, { disk: this.name });
+    // Clusters that land on consecutive host clusters go out as one write (a new image's clusters usually do).
     const writes: Promise<unknown>[] = [];
+    let run: { host: number; from: number; to: number } | null = null;
+    const emit = () => {
+      if (run) writes.push(this.writeAll(data.subarray(run.from, run.to), run.host * CLUSTER));
+      run = null;
+    };
     for (let at = 0; at < data.length; at += CLUSTER) {
       const guest = (offset + at) / CLUSTER;
-      let piece = data.subarray(at, Math.min(at + CLUSTER, data.length));
+      const end = Math.min(at + CLUSTER, data.length);
+      let piece = data.subarray(at, end);
       if (this.compressed.has(guest)) throw new ErrnoError('EINVAL', `${this.name}: cluster ${guest} was written compressed: it cannot be rewritten`, { disk: this.name });
-      if (isAllZero(piece) && !this.map.has(guest)) continue;
-      if (piece.length < CLUSTER) {
-        const full = new Uint8Array(CLUSTER);
-        full.set(piece);
-        piece = full;
+      if (isAllZero(piece) && !this.map.has(guest)) {
+        emit();
+        continue;
       }
       let host = this.map.get(guest);
       if (host === undefined) {
         host = this.nextHost++;
         this.map.set(guest, host);
       }
-      writes.push(this.handle.write(piece, 0, piece.length, host * CLUSTER));
+      if (piece.length < CLUSTER) {
+        emit();
+        const full = new Uint8Array(CLUSTER);
+        full.set(piece);
+        piece = full;
+        writes.push(this.writeAll(piece, host * CLUSTER));
+        continue;
+      }
+      if (run && run.host + (run.to - run.from) / CLUSTER === host) run.to = end;
+      else {
+        emit();
+        run = { host, from: at, to: end };
+      }
     }
+    emit();
     await Promise.all(writes);
   }
 
