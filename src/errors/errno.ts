@@ -24,6 +24,7 @@ const TEXT: Record<string, string> = {
   ENOTEMPTY: 'Directory not empty',
   ELOOP: 'Too many levels of symbolic links',
   ENODATA: 'No data available',
+  EBADMSG: 'Bad message',
   EOVERFLOW: 'Value too large for defined data type',
   ENOTSUP: 'Operation not supported',
   EUCLEAN: 'Structure needs cleaning',
