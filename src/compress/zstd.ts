@@ -36,6 +36,15 @@ export function zstdDecompress(input: Uint8Array, outputSize?: number): Uint8Arr
   return decoder().decompress(input, outputSize);
 }
 
+/**
+ * Decode frames from the start of `input` until exactly `size` bytes have come
+ * out, the last frame ending there; what follows (padding, garbage) is not read.
+ * This is how qemu reads a compressed qcow2 cluster.
+ */
+export function zstdDecompressExactly(input: Uint8Array, size: number): Uint8Array {
+  return decoder().decompressExactly(input, size);
+}
+
 /** Length of the first zstd frame at the start of `input` (what follows it is not read). */
 export function zstdFrameLength(input: Uint8Array): number {
   return decoder().frameLength(input);
@@ -148,6 +157,32 @@ class ZstdDecoder {
         throw this.fail(n, 'data does not decode');
       }
       return this.heap().slice(dst, dst + n);
+    });
+  }
+
+  decompressExactly(input: Uint8Array, size: number): Uint8Array {
+    return this.run(() => {
+      const ex = this.ex;
+      const src = this.load(input);
+      const dst = this.output.ensure(size);
+      let rc = ex.gk_stream_begin();
+      if (rc < 0) throw this.fail(rc, 'cannot start decoding');
+      let inPos = 0, outPos = 0;
+      try {
+        while (outPos < size) {
+          rc = ex.gk_stream(dst, size, outPos, src, input.length, inPos);
+          if (rc < 0) throw this.fail(rc, 'data does not decode');
+          const pos = new Uint32Array(ex.memory.buffer, ex.gk_stream_pos(), 2);
+          if (pos[0]! === inPos && pos[1]! === outPos) throw new ZstdError(`zstd: data ends after ${outPos} of ${size} bytes`);
+          inPos = pos[0]!;
+          outPos = pos[1]!;
+        }
+        // a frame still open here has more to give: more than `size` bytes
+        if (rc !== 0) throw new ZstdError(`zstd: data decodes to more than ${size} bytes`);
+        return this.heap().slice(dst, dst + size);
+      } finally {
+        if (ex.gk_context_size() > KEEP_CONTEXT_BYTES) ex.gk_context_free();
+      }
     });
   }
 
