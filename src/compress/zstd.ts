@@ -37,17 +37,22 @@ export function zstdDecompress(input: Uint8Array, outputSize?: number): Uint8Arr
 }
 
 /**
+ * Decode the first zstd frame of `input` (what follows it, such as padding, is
+ * not read), at most `capacity` bytes, into `out`: its first out.length bytes
+ * are written, the rest of `out` is left as it is. Returns the decoded length.
+ * For hot paths (btrfs extents): no buffer is allocated per call.
+ */
+export function zstdDecompressFirstFrameInto(out: Uint8Array, input: Uint8Array, capacity: number): number {
+  return decoder().decompressFirstFrameInto(out, input, capacity);
+}
+
+/**
  * Decode frames from the start of `input` until exactly `size` bytes have come
  * out, the last frame ending there; what follows (padding, garbage) is not read.
  * This is how qemu reads a compressed qcow2 cluster.
  */
 export function zstdDecompressExactly(input: Uint8Array, size: number): Uint8Array {
   return decoder().decompressExactly(input, size);
-}
-
-/** Length of the first zstd frame at the start of `input` (what follows it is not read). */
-export function zstdFrameLength(input: Uint8Array): number {
-  return decoder().frameLength(input);
 }
 
 /** Largest output decoded without a caller's bound (a lying header cannot ask for more). */
@@ -129,15 +134,6 @@ class ZstdDecoder {
     return p;
   }
 
-  frameLength(input: Uint8Array): number {
-    return this.run(() => {
-      const src = this.load(input);
-      const r = this.ex.gk_frame_length(src, input.length);
-      if (r < 0) throw this.fail(r, 'malformed frame');
-      return r;
-    });
-  }
-
   decompress(input: Uint8Array, outputSize?: number): Uint8Array {
     if (input.length === 0) throw new ZstdError('zstd: no frame (empty input)');
     return this.run(() => {
@@ -157,6 +153,23 @@ class ZstdDecoder {
         throw this.fail(n, 'data does not decode');
       }
       return this.heap().slice(dst, dst + n);
+    });
+  }
+
+  decompressFirstFrameInto(out: Uint8Array, input: Uint8Array, capacity: number): number {
+    if (input.length === 0) throw new ZstdError('zstd: no frame (empty input)');
+    return this.run(() => {
+      const src = this.load(input);
+      const len = this.ex.gk_frame_length(src, input.length);
+      if (len < 0) throw this.fail(len, 'malformed frame');
+      const dst = this.output.ensure(capacity);
+      const n = this.ex.gk_decompress(dst, capacity, src, len);
+      if (n < 0) {
+        if (-n === DST_TOO_SMALL) throw new ZstdError(`zstd: data decodes to more than ${capacity} bytes`);
+        throw this.fail(n, 'data does not decode');
+      }
+      out.set(this.heap().subarray(dst, dst + Math.min(n, out.length)));
+      return n;
     });
   }
 

@@ -32,6 +32,8 @@ const EMPTY_SUBVOL_DIR = 2;
 const MAXPATHLEN = 4096;
 const FT_TO_DT = [0, 8, 4, 2, 6, 1, 12, 10];
 const INODE_CACHE = 8192, EXTENT_CACHE = 1024, DECODED_CACHE = 16;
+/** Most bytes of compressed extents read ahead in one device read (see compressedBytes). */
+const COMPRESSED_RUN_MAX = 2 * 1024 * 1024;
 
 interface Slot {
   /** Subvolume id, or 0 for an empty placeholder directory. */
@@ -52,6 +54,8 @@ export class BtrfsDriver extends ListingReadOnlyDriver implements FsDriver {
   private readonly inodes = new Lru<number, InodeItem>(INODE_CACHE);
   private readonly extents = new Lru<number, FileExtent[]>(EXTENT_CACHE);
   private readonly decoded = new Lru<number, Uint8Array>(DECODED_CACHE);
+  /** The last run of compressed extents read ahead: logical start and bytes. */
+  private compressedRun: { start: number; bytes: Uint8Array } | undefined;
   private closed = false;
 
   constructor(private readonly device: SyncDevice, readonly sb: Superblock, readonly chunks: ChunkMap, readonly rootTree: TreeRoot, reader: TreeReader, opts: BtrfsMountOptions) {
@@ -220,21 +224,47 @@ export class BtrfsDriver extends ListingReadOnlyDriver implements FsDriver {
       } else if (e.compression === COMPRESS_NONE) {
         piece = this.readLogical(e.diskBytenr + inExtent, to - from);
       } else {
-        piece = this.decodedExtent(e, what).subarray(inExtent, inExtent + (to - from));
+        piece = this.decodedExtent(ext, i, what).subarray(inExtent, inExtent + (to - from));
       }
       out.set(piece, from - offset);
     }
     return out;
   }
 
-  private decodedExtent(e: FileExtent, what: () => string): Uint8Array {
+  private decodedExtent(ext: readonly FileExtent[], i: number, what: () => string): Uint8Array {
+    const e = ext[i]!;
     let d = this.decoded.get(e.diskBytenr);
     if (!d || d.length !== e.ramBytes) {
       if (e.diskNumBytes > 128 * 1024 + this.sb.sectorSize) throw corrupt(`${what()}: compressed extent is ${e.diskNumBytes} bytes`);
-      d = decompress(e.compression, this.readLogical(e.diskBytenr, e.diskNumBytes), e.ramBytes, this.sb.sectorSize, what());
+      d = decompress(e.compression, this.compressedBytes(ext, i), e.ramBytes, this.sb.sectorSize, what());
       this.decoded.set(e.diskBytenr, d);
     }
     return d;
+  }
+
+  /**
+   * The stored bytes of compressed extent ext[i]. A file written in sequence has
+   * its compressed extents one after another on disk (each at most 128 KiB), so
+   * the extents that follow it there are read in the same device read, up to
+   * COMPRESSED_RUN_MAX, and kept for the next calls: one read per run instead of
+   * one per extent (each read may be a round trip to another thread).
+   */
+  private compressedBytes(ext: readonly FileExtent[], i: number): Uint8Array {
+    const e = ext[i]!;
+    const run = this.compressedRun;
+    if (run && e.diskBytenr >= run.start && e.diskBytenr + e.diskNumBytes <= run.start + run.bytes.length) {
+      return run.bytes.subarray(e.diskBytenr - run.start, e.diskBytenr - run.start + e.diskNumBytes);
+    }
+    let stop = e.diskBytenr + e.diskNumBytes;
+    for (let j = i + 1; j < ext.length; j++) {
+      const n = ext[j]!;
+      if (n.type === EXTENT_INLINE || n.compression === COMPRESS_NONE || n.diskBytenr !== stop || n.diskNumBytes > 128 * 1024 + this.sb.sectorSize) break;
+      if (stop + n.diskNumBytes - e.diskBytenr > COMPRESSED_RUN_MAX) break;
+      stop += n.diskNumBytes;
+    }
+    const bytes = this.readLogical(e.diskBytenr, stop - e.diskBytenr);
+    this.compressedRun = { start: e.diskBytenr, bytes };
+    return bytes.subarray(0, e.diskNumBytes);
   }
 
   read(h: number, offset: number, length: number): Uint8Array {

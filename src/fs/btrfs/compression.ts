@@ -5,7 +5,7 @@
  * that decodes to less leaves zeroes, as the kernel does for the tail.
  */
 import { constants, inflateSync } from 'node:zlib';
-import { zstdDecompress, zstdFrameLength } from '../../compress/zstd.js';
+import { zstdDecompressFirstFrameInto } from '../../compress/zstd.js';
 import { FsError } from '../fs-driver.js';
 import { COMPRESS_LZO, COMPRESS_ZLIB, COMPRESS_ZSTD } from './items.js';
 import { lzo1xDecompress } from './lzo.js';
@@ -32,17 +32,14 @@ export function decompress(kind: number, src: Uint8Array, ramBytes: number, sect
     case COMPRESS_LZO:
       lzoSegments(src, out, sectorSize, what);
       return out;
-    case COMPRESS_ZSTD: {
-      let d: Uint8Array;
+    case COMPRESS_ZSTD:
       try {
         // the frame's length comes from its header and block headers: the padding is never parsed
-        d = zstdDecompress(src.subarray(0, zstdFrameLength(src)), ramBytes + sectorSize);
+        zstdDecompressFirstFrameInto(out, src, ramBytes + sectorSize);
       } catch (e) {
         throw corrupt(`${what}: zstd data does not decode (${(e as Error).message})`);
       }
-      out.set(d.subarray(0, ramBytes));
       return out;
-    }
     default:
       throw new FsError('ENOTSUP', `btrfs: ${what}: compression type ${kind} is not supported`);
   }

@@ -9,7 +9,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ZstdError, zstdDecompress, zstdFrameLength } from '../../../../src/compress/zstd.js';
+import { ZstdError, zstdDecompress, zstdDecompressExactly, zstdDecompressFirstFrameInto } from '../../../../src/compress/zstd.js';
 import { FUZZ_HANG_MS, fuzzIterations, fuzzTimeout, seededRandom } from '../../../helpers/fuzz-walk.js';
 import { pattern } from '../../../helpers/host-tools.js';
 
@@ -53,8 +53,11 @@ describe('zstd decoder fuzz', () => {
       const cap = r() < 0.5 ? undefined : text.length + pick(2) * 50_000;
       const t = performance.now();
       try {
-        zstdDecompress(buf, cap);
-        zstdFrameLength(buf);
+        // each entry point on its own: a throw from one must not hide another's
+        const entry = i % 3;
+        if (entry === 0) zstdDecompress(buf, cap);
+        else if (entry === 1) zstdDecompressFirstFrameInto(new Uint8Array(text.length), buf, cap ?? text.length);
+        else zstdDecompressExactly(buf, cap ?? text.length);
         decoded++;
       } catch (e) {
         if (!(e instanceof ZstdError)) throw new Error(`iteration ${i} (mutation ${how}): untyped error ${String(e)}`, { cause: e });
