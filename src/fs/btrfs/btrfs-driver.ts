@@ -10,7 +10,7 @@
  * slot 0 being the mounted subvolume, so inode numbers of the mounted
  * subvolume are btrfs's own. Data checksums are not verified (metadata ones are).
  */
-import { FsError, type Attr, type DirEntry, type FsDriver, type StatVfs, type SyncDevice } from '../fs-driver.js';
+import { FsError, type Attr, type DirEntry, type FsDriver, type StatVfs, type SyncDevice, type Xattr } from '../fs-driver.js';
 import { Lru } from '../../util/lru.js';
 import { ListingReadOnlyDriver } from '../read-only-driver.js';
 import { ChunkMap, parseChunk, readMapped, sysChunks } from './chunks.js';
@@ -274,6 +274,19 @@ export class BtrfsDriver extends ListingReadOnlyDriver implements FsDriver {
     if (fmt !== S_IFREG) throw new FsError('EINVAL', `btrfs: inode ${h % SLOT} is not a regular file`);
     const n = Math.max(0, Math.min(length, ip.size - offset));
     return n === 0 ? new Uint8Array(0) : this.readRange(h, offset, n);
+  }
+
+  /** XATTR_ITEMs are keyed by the name's hash; names that collide share one item. */
+  listxattrs(h: number): Xattr[] {
+    const { slot, objectid } = this.split(h);
+    const out: Xattr[] = [];
+    if (slot.id === 0) return out;
+    const what = `${slot.root.name}: inode ${objectid}: xattr`;
+    this.reader.walk(slot.root, { objectid, type: ITEM.XATTR_ITEM, offset: 0 }, (key, data) => {
+      if (key.objectid !== objectid || key.type !== ITEM.XATTR_ITEM) return false;
+      for (const d of parseDirItems(data, what)) out.push({ name: decodeName(d.name), value: d.data.slice() });
+    });
+    return out;
   }
 
   readlink(h: number): string {
