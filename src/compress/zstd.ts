@@ -7,7 +7,8 @@
  *   new WebAssembly.Module/Instance (the btrfs driver runs synchronously, in the
  *   wasm worker and in the main thread alike), once per thread.
  * - Bounded memory: one decode context, one input and one output buffer in the
- *   module's heap, grown only when a call needs more and reused after.
+ *   module's heap, grown only when a call needs more and reused after; a call
+ *   that needed more than KEEP_HEAP_BYTES leaves the instance to the GC.
  * - Errors: a frame libzstd rejects is a ZstdError naming libzstd's reason; a
  *   trap inside the module (never expected: libzstd checks its input) is a
  *   ZstdError too, and the instance is dropped so the next call gets a fresh one.
@@ -60,6 +61,8 @@ export const MAX_OUTPUT = 256 * 1024 * 1024;
 
 /** A streaming decode keeps this much window memory at most between calls. */
 const KEEP_CONTEXT_BYTES = 8 * 1024 * 1024;
+/** Input and output buffers larger than this together are not kept between calls. */
+const KEEP_HEAP_BYTES = 16 * 1024 * 1024;
 
 interface ZstdExports {
   memory: WebAssembly.Memory;
@@ -80,7 +83,7 @@ interface ZstdExports {
 /** libzstd's ZSTD_error_dstSize_tooSmall. */
 const DST_TOO_SMALL = 70;
 
-/** A heap buffer that grows (by doubling) and is reused. */
+/** A heap buffer in the module, reallocated only when a call needs more, and reused. */
 class HeapBuffer {
   ptr = 0;
   size = 0;
@@ -120,6 +123,10 @@ class ZstdDecoder {
       if (!(e instanceof WebAssembly.RuntimeError)) throw e;
       if (instance === this) instance = undefined;
       throw new ZstdError(`zstd: the decoder trapped (${e.message})`, { cause: e });
+    } finally {
+      // wasm memory never shrinks: after an outsized call the instance goes (the GC frees its
+      // memory) and the next call instantiates the compiled module afresh
+      if (instance === this && this.input.size + this.output.size > KEEP_HEAP_BYTES) instance = undefined;
     }
   }
 
