@@ -34,6 +34,8 @@ export interface MountRequest {
   mountpoint: string;
   /** mount(8) options the driver acts on (btrfs: subvol=, subvolid=). */
   options?: string;
+  /** btrfs: the session's other btrfs devices, among which a multi-device filesystem finds its members. */
+  peers?: { deviceId: number; size: number }[];
 }
 
 /** Operations of the worker's own (not the Vfs's). */

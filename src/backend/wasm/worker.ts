@@ -55,7 +55,8 @@ async function openDriver(req: MountRequest): Promise<FsDriver> {
     }
     case 'btrfs': {
       const { openBtrfs } = await import('../../fs/btrfs/btrfs-driver.js');
-      return openBtrfs(device, { readOnly: req.mountReadOnly, options: req.options });
+      const peers = (req.peers ?? []).map((p) => bridge.device(p.deviceId, p.size, true));
+      return openBtrfs(device, { readOnly: req.mountReadOnly, options: req.options }, peers);
     }
     case 'iso9660': {
       const { openIso9660 } = await import('../../fs/iso9660/iso-driver.js');
