@@ -52,6 +52,7 @@ echo "setup: building WebAssembly modules"
 bash wasm/ext2fs/build.sh
 bash wasm/ntfs/build.sh
 bash wasm/augeas/build.sh
+bash wasm/zstd/build.sh
 echo "setup: making fixtures"
 bash fixtures/make-all.sh
 echo "setup: done. Try: node dist/bundle/guestkit.cjs cat -a fixtures/out/debian.qcow2 -m /dev/sda2 /etc/hostname"

@@ -106,11 +106,11 @@ describe('backend auto', () => {
   it.skipIf(!haveQemu)('a chain reaching a command only the appliance runs: auto moves there, says so under -v, and leaves the image unchanged', async () => {
     if (!btrfs) return;
     const before = sha256(btrfs);
-    const r = await runCli(['fish', '-v', '--ro', '-a', btrfs, 'run', ':', 'list-filesystems', ':', 'mount-ro', '/dev/sda', '/', ':', 'getxattrs', '/'], { timeoutMs: 120_000 });
+    const r = await runCli(['fish', '-v', '--ro', '-a', btrfs, 'run', ':', 'list-filesystems', ':', 'mount-ro', '/dev/sda', '/', ':', 'acl-get-file', '/', 'access'], { timeoutMs: 120_000 });
     expect(r.status, r.err).toBe(0);
-    expect(r.out).toBe('/dev/sda: btrfs\n');
-    // (fish decides on wasm for the chain's start, then moves the session when it reaches getxattrs)
-    expect(r.err).toMatch(/backend: moving to the appliance \(auto: getxattrs runs only in the appliance\)\n/);
+    expect(r.out).toBe('/dev/sda: btrfs\nuser::rwx\ngroup::r-x\nother::r-x\n\n');
+    // (fish decides on wasm for the chain's start, then moves the session when it reaches acl-get-file)
+    expect(r.err).toMatch(/backend: moving to the appliance \(auto: acl-get-file runs only in the appliance\)\n/);
     expect(r.err).toMatch(/appliance: ready in \d+ ms/);
     expect(sha256(btrfs)).toBe(before);
   }, 150_000);

@@ -157,9 +157,13 @@ describe('btrfs read by the wasm driver', () => {
     expect(mirrored.readdir(mirrored.rootIno).length).toBe(fs.readdir(fs.rootIno).length);
     const both = new PatchedDevice(dev, new Map([[SUPER + 0x100, 0xff], [MIRROR + 0x100, 0xff]]));
     expect(errOf(() => openBtrfs(both, { readOnly: true })).message).toMatch(/superblock at byte \d+: checksum mismatch/);
-    // the root tree's block: flip a byte past its header, keep the superblock valid
-    const [rootPhys] = fs.chunks.map(fs.sb.root, 1);
-    const e = errOf(() => openBtrfs(new PatchedDevice(dev, new Map([[rootPhys!.physical + 200, 0x5a]])), { readOnly: true }));
+    // the root tree's block (DUP metadata: two copies): flip a byte past its header in one copy,
+    // and it is read from the other, as the kernel does; in both, it is an error
+    const copies = fs.chunks.map(fs.sb.root, 1)[0]!.copies;
+    expect(copies).toHaveLength(2);
+    const one = openBtrfs(new PatchedDevice(dev, new Map([[copies[0]!.physical + 200, 0x5a]])), { readOnly: true });
+    expect(one.readdir(one.rootIno).length).toBe(fs.readdir(fs.rootIno).length);
+    const e = errOf(() => openBtrfs(new PatchedDevice(dev, new Map(copies.map((c) => [c.physical + 200, 0x5a]))), { readOnly: true }));
     expect(e.errno).toBe('EUCLEAN');
     expect(e.message).toMatch(/root tree: tree block \d+: checksum mismatch/);
     const notBtrfs = new PatchedDevice(dev, new Map([[SUPER + 0x40, 0], [MIRROR + 0x40, 0]]));

@@ -49,6 +49,7 @@ describe('npm pack', () => {
       expect(files).toContain(`wasm/${name}/build/${name}.cjs`);
       expect(files).toContain(`wasm/${name}/build/${name}.wasm`);
     }
+    expect(files).toContain('wasm/zstd/build/zstd.wasm');
     expect(files).toContain('wasm/augeas/build/lenses/fstab.aug');
     expect(files).toContain('appliance/init');
     expect(files).toContain('man/guestkit.1');
@@ -73,5 +74,14 @@ describe('npm pack', () => {
     // Both bundles compile from the V8 code caches shipped beside them.
     expect(r.stderr).toContain('cli bundle compiled (code cache used)');
     expect(r.stderr).toContain('fs worker bundle compiled (code cache used)');
+  });
+
+  it('the packed CLI decodes zstd-compressed btrfs extents with the zstd.wasm it ships', () => {
+    const bin = join(unpacked, pkg.bin.guestkit);
+    const cat = (path: string) =>
+      execFileSync(process.execPath, [bin, 'cat', '-a', fixture('btrfs.img'), '-m', '/dev/sda', path], { cwd: tmp.dir, maxBuffer: 1 << 24 });
+    const zstd = cat('/compressed/zstd.txt');
+    expect(zstd.length).toBe(300_000);
+    expect(zstd).toEqual(cat('/compressed/zlib.txt'));
   });
 });

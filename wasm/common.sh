@@ -52,3 +52,12 @@ glue_cflags() {
     if [[ $f == -w ]]; then GLUE_CFLAGS+=(-Wall); else GLUE_CFLAGS+=("$f"); fi
   done
 }
+
+# compile_objects LABEL DIR NAME...: DIR/NAME.c -> $OBJ/<basename of NAME>.o with $CFLAGS,
+# $JOBS at a time (xargs appends "-o OBJ SRC" to the emcc command); fails naming a file that did not compile.
+compile_objects() {
+  local label=$1 dir=$2 f; shift 2
+  for f in "$@"; do printf '%s\n' -o "$OBJ/${f##*/}.o" "$dir/$f.c"; done \
+    | xargs -d '\n' -n 3 -P "$JOBS" "$EMCC" "${CFLAGS[@]}" -c
+  for f in "$@"; do [[ -f "$OBJ/${f##*/}.o" ]] || { echo "$label build: $f.c failed" >&2; exit 1; }; done
+}

@@ -10,6 +10,7 @@ import { appliance } from './appliance-access.js';
 import { lstatns, statnsStruct } from './read-commands.js';
 import { defineCommand, type Impl } from './types.js';
 import { wasm } from './wasm-access.js';
+import { wasmXattrList, wasmXattrs, wasmXattrStructs } from './xattr-read.js';
 
 const STATNS_FIELDS = lstatns.fields!;
 
@@ -78,8 +79,8 @@ export const lgetxattrs = defineCommand({
   shortdesc: 'list extended attributes of a file or directory',
   longdesc: 'Lists the extended attributes of the file (a symlink itself, not its target), with their values.',
   examples: ['lgetxattrs /etc/passwd'],
-  // Extended attributes: the appliance only (the ext2 WASM glue does not read them).
-  impl: { appliance: applianceBulk('lgetxattrs') },
+  // Extended attributes: the wasm backend reads them on btrfs only (auto picks the appliance for others).
+  impl: { appliance: applianceBulk('lgetxattrs'), wasm: async (ctx, [path]) => wasmXattrStructs(await wasmXattrs(wasm(ctx), path, false)) },
 });
 
 export const lxattrlist = defineCommand({
@@ -92,5 +93,9 @@ export const lxattrlist = defineCommand({
 request. For each name the list has a header entry (attrname "", attrval the number of attributes that
 follow, as a decimal string), then that many attributes.`,
   examples: ['lxattrlist /etc "hostname passwd"'],
-  impl: { appliance: applianceBulk('lxattrlist') },
+  impl: {
+    appliance: applianceBulk('lxattrlist'),
+    wasm: async (ctx, [path, names]) =>
+      (await wasmXattrList(wasm(ctx), path, names)).flatMap((attrs) => [{ attrname: '', attrval: String(attrs.length) }, ...wasmXattrStructs(attrs)]),
+  },
 });

@@ -1,11 +1,12 @@
 /**
- * Extended attributes, POSIX ACLs, file capabilities and ext2 inode flags. The
- * wasm backend's filesystem glue does not read or write these, so they run in the
- * appliance (attr, acl, libcap and e2fsprogs tools); on the wasm backend each is
- * the one-line "not supported" error.
+ * Extended attributes, POSIX ACLs, file capabilities and ext2 inode flags. They run
+ * in the appliance (attr, acl, libcap and e2fsprogs tools); the wasm backend reads
+ * extended attributes where its driver does (btrfs, see xattr-read.ts) and
+ * otherwise gives the one-line "not supported" error.
  */
 import { ErrnoError } from '../errors/index.js';
 import { applianceOp } from './appliance-access.js';
+import { wasmGetxattr, wasmXattrs, wasmXattrStructs } from './xattr-read.js';
 import { defineCommand, type Impl } from './types.js';
 import type { ApplianceBackend } from '../backend/appliance/appliance-backend.js';
 
@@ -26,9 +27,9 @@ export const getxattr = defineCommand({
   args: [{ name: 'path', kind: 'Pathname' }, { name: 'name', kind: 'String' }],
   ret: 'buffer',
   shortdesc: 'get a single extended attribute',
-  longdesc: 'Returns the value of one extended attribute of the file (symlinks followed). A missing attribute is an ENODATA error. The appliance backend.',
+  longdesc: 'Returns the value of one extended attribute of the file (symlinks followed). A missing attribute is an ENODATA error. The appliance backend; the wasm backend on btrfs.',
   examples: ['getxattr /usr/bin/ping security.capability'],
-  impl: { appliance: applianceOp('getxattr') },
+  impl: { appliance: applianceOp('getxattr'), wasm: wasmGetxattr(true) },
 });
 
 export const lgetxattr = defineCommand({
@@ -36,9 +37,9 @@ export const lgetxattr = defineCommand({
   args: [{ name: 'path', kind: 'Pathname' }, { name: 'name', kind: 'String' }],
   ret: 'buffer',
   shortdesc: 'get a single extended attribute',
-  longdesc: 'The same as getxattr, but of a symlink itself, not its target. The appliance backend.',
+  longdesc: 'The same as getxattr, but of a symlink itself, not its target. The appliance backend; the wasm backend on btrfs.',
   examples: ['lgetxattr /etc/localtime user.note'],
-  impl: { appliance: applianceOp('lgetxattr') },
+  impl: { appliance: applianceOp('lgetxattr'), wasm: wasmGetxattr(false) },
 });
 
 export const getxattrs = defineCommand({
@@ -47,9 +48,9 @@ export const getxattrs = defineCommand({
   ret: 'structs',
   fields: XATTR_FIELDS,
   shortdesc: 'list extended attributes of a file or directory',
-  longdesc: 'Lists every extended attribute of the file (symlinks followed) with its value. The appliance backend.',
+  longdesc: 'Lists every extended attribute of the file (symlinks followed) with its value. The appliance backend; the wasm backend on btrfs.',
   examples: ['getxattrs /etc/passwd'],
-  impl: { appliance: applianceOp('getxattrs') },
+  impl: { appliance: applianceOp('getxattrs'), wasm: async (ctx, [path]) => wasmXattrStructs(await wasmXattrs(ctx.backend, path, true)) },
 });
 
 export const setxattr = defineCommand({

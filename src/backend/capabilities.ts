@@ -16,7 +16,12 @@ export interface BackendCapabilities {
   readonly runsGuestPrograms: boolean;
   /** Whether it maps LVM LVs of every kind (thin, raid, snapshot), not only linear and striped ones. */
   readonly mapsEveryLvType: boolean;
+  /** Filesystem types whose extended attributes it reads (XATTR_READ_COMMANDS). */
+  readonly readsXattrs: ReadonlySet<string>;
 }
+
+/** The commands that read extended attributes: on the wasm backend only where readsXattrs says so. */
+export const XATTR_READ_COMMANDS: ReadonlySet<string> = new Set(['getxattr', 'lgetxattr', 'getxattrs', 'lgetxattrs', 'lxattrlist']);
 
 const WASM_RW = ['ext2', 'ext3', 'ext4', 'ntfs', 'vfat'];
 /** Read in process but never written: a session that writes to these goes to the appliance. */
@@ -36,6 +41,7 @@ export const CAPABILITIES: Readonly<Record<BackendName, BackendCapabilities>> = 
     mountsReadWrite: new Set(WASM_RW),
     runsGuestPrograms: false,
     mapsEveryLvType: false,
+    readsXattrs: new Set(['btrfs']),
   },
   appliance: {
     backend: 'appliance',
@@ -43,5 +49,6 @@ export const CAPABILITIES: Readonly<Record<BackendName, BackendCapabilities>> = 
     mountsReadWrite: new Set(APPLIANCE_RW),
     runsGuestPrograms: true,
     mapsEveryLvType: true,
+    readsXattrs: new Set(APPLIANCE_RW),
   },
 };

@@ -42,7 +42,7 @@ async function openWithQemuNbdFor(file: string, format: ProbedFormat, opts: Driv
 }
 
 /**
- * A read-only qcow2 read in TypeScript. What the reader cannot do itself (zstd,
+ * A read-only qcow2 read in TypeScript. What the reader cannot do itself (
  * backing files of other formats or behind protocols) falls back to qemu-nbd;
  * without qemu-nbd that is the reader's one-line message.
  */

@@ -13,13 +13,15 @@
  *   readonly, transactional ones included) or when the caller says it writes,
  *   the type must be one the wasm backend also writes: xfs is read in process
  *   but written only by the appliance (iso9660, which nobody writes, mounts read-only anyway). Devices with no filesystem, swap, LVM PVs and LUKS
- *   (which neither backend opens) do not count.
+ *   (which neither backend opens) do not count. A caller that declares a command
+ *   reading extended attributes needs every filesystem to be one whose xattrs the
+ *   wasm backend reads (btrfs), else the appliance.
  */
 import { findCommand } from '../api/commands.js';
 import type { BackendName } from '../backend/backend.js';
 import { dmName } from '../lvm/report.js';
 import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
-import { CAPABILITIES, READ_ONLY_FORMATS } from '../backend/capabilities.js';
+import { CAPABILITIES, READ_ONLY_FORMATS, XATTR_READ_COMMANDS } from '../backend/capabilities.js';
 
 /** What a caller knows in advance about its use of the handle. */
 export interface BackendNeeds {
@@ -65,6 +67,7 @@ export async function chooseBackend(wasm: WasmBackend, needs: BackendNeeds = {})
       return { name: 'appliance', reason: `${lv.path} is a ${lv.unsupported} LV, which the wasm backend cannot map` };
     }
   }
+  const readsXattrs = (needs.commands ?? []).some((n) => XATTR_READ_COMMANDS.has(findCommand(n.startsWith('-') ? n.slice(1) : n)?.name ?? ''));
   const seen = new Set<string>();
   const candidates = wanted ? [...wanted].filter((d) => wasm.devices.get(d)) : wasm.devices.filesystemCandidates().map((d) => d.name);
   for (const name of candidates) {
@@ -82,6 +85,9 @@ export async function chooseBackend(wasm: WasmBackend, needs: BackendNeeds = {})
     if (!mountable.has(type)) {
       const how = CAPABILITIES.wasm.mountsReadOnly.has(type) ? 'write to' : 'read';
       return { name: 'appliance', reason: `${name} is ${type}, which the wasm backend does not ${how}` };
+    }
+    if (readsXattrs && !CAPABILITIES.wasm.readsXattrs.has(type)) {
+      return { name: 'appliance', reason: `${name} is ${type}, whose extended attributes the wasm backend does not read` };
     }
   }
   const what = seen.size ? `${[...seen].sort().join(', ')} ${seen.size === 1 ? 'is' : 'are'} read in process` : 'no filesystem needs the appliance';

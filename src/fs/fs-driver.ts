@@ -75,6 +75,12 @@ export class FsError extends GuestkitError {
   }
 }
 
+/** One extended attribute: its full name (namespace prefix included) and raw value. */
+export interface Xattr {
+  name: string;
+  value: Uint8Array;
+}
+
 export interface FsDriver {
   /** 'ext2' | 'ext3' | 'ext4' | ... */
   readonly type: string;
@@ -88,6 +94,11 @@ export interface FsDriver {
   readdir(dir: number): DirEntry[];
   read(ino: number, offset: number, length: number): Uint8Array;
   readlink(ino: number): string;
+  /**
+   * The inode's extended attributes (security.*, system.posix_acl_*, user.*, ...),
+   * in the filesystem's own order. Absent where the driver does not read them.
+   */
+  listxattrs?(ino: number): Xattr[];
   write(ino: number, offset: number, data: Uint8Array): void;
   truncate(ino: number, size: number): void;
   /** Creates a regular file; FsError('EEXIST') when the name exists. */

@@ -26,7 +26,7 @@ function cstr(b: Uint8Array): string {
   const end = b.indexOf(0);
   return new TextDecoder().decode(end < 0 ? b : b.subarray(0, end));
 }
-function uuidString(b: Uint8Array): string {
+export function uuidString(b: Uint8Array): string {
   const h = hex(b);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 }

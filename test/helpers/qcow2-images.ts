@@ -101,6 +101,12 @@ export function buildQcow2Images(dir: string): Record<string, string> {
   images.compressedExtL2 = p('compressed-extl2.qcow2');
   qemuImg('convert', '-q', '-c', '-O', 'qcow2', '-o', 'extended_l2=on,cluster_size=32k', '-B', 'v2.qcow2', '-F', 'qcow2', src, images.compressedExtL2);
   qemuIo(images.compressedExtL2, 'qcow2', 'write -P 0x13 33k 2k', 'write -z 70k 1k');
+  // The same with zstd clusters (compression_type=zstd), read natively too.
+  images.compressedZstd = p('compressed-zstd.qcow2');
+  qemuImg('convert', '-q', '-c', '-O', 'qcow2', '-o', 'compression_type=zstd', src, images.compressedZstd);
+  images.compressedZstdExtL2 = p('compressed-zstd-extl2.qcow2');
+  qemuImg('convert', '-q', '-c', '-O', 'qcow2', '-o', 'compression_type=zstd,extended_l2=on,cluster_size=32k', '-B', 'v2.qcow2', '-F', 'qcow2', src, images.compressedZstdExtL2);
+  qemuIo(images.compressedZstdExtL2, 'qcow2', 'write -P 0x13 33k 2k', 'write -z 70k 1k');
 
   // Extended L2 entries: subcluster writes, subcluster zeroes, over a qcow2 backing.
   images.extBase = p('ext-base.qcow2');

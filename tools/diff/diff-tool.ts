@@ -37,8 +37,8 @@ function traced(g: Guestfs, id: string): void {
 
 /** Opens one guest read-only and mounts it as inspection finds it. */
 async function openSide(drives: DriveConfig[], o: DriveOptions, id: string, verbose: (m: string) => void, xattrs: boolean): Promise<Guestfs> {
-  // --xattrs needs lxattrlist, which only the appliance has: auto then picks the appliance.
-  const g = new Guestfs(guestfsOptions(o, { commands: xattrs ? ['lxattrlist'] : [] }));
+  // --xattrs reads xattrs (lgetxattrs, lxattrlist): auto stays in process only where the wasm backend reads them (btrfs).
+  const g = new Guestfs(guestfsOptions(o, { commands: xattrs ? ['lgetxattrs', 'lxattrlist'] : [] }));
   try {
     if (o.trace) traced(g, id);
     for (const d of drives) g.addDrive(d.file, { format: d.format, readonly: true });

@@ -92,7 +92,7 @@ async function openVmdk(file: string, info: ImageInfo): Promise<BlockDevice> {
   return v.dev;
 }
 
-/** Opens a qcow2 natively and fills in its header facts; images only qemu reads (zstd) are described from the header. */
+/** Opens a qcow2 natively and fills in its header facts; images only qemu reads (exotic backing files) are described from the header. */
 async function openQcow2(file: string, info: ImageInfo): Promise<BlockDevice> {
   try {
     const q = await Qcow2Device.open(file);

@@ -59,10 +59,7 @@ mkdir -p "$OBJ"
 LIBSTAMP_WANT="$(echo "$PKG=$PKGVER|$LIB_FLAGS_ID|$(sha256sum < "$HERE/config.h")" | sha256sum | cut -d' ' -f1)"
 if [[ ! -f "$OBJ/.libstamp" || "$(cat "$OBJ/.libstamp")" != "$LIBSTAMP_WANT" ]]; then
   rm -f "$OBJ"/*.o "$OBJ/.libstamp"
-  # compile, $JOBS at a time: xargs appends "-o OBJ SRC" to the emcc command
-  for f in "${LIB_SRCS[@]}"; do printf '%s\n' -o "$OBJ/$f.o" "$SRC/libntfs-3g/$f.c"; done \
-    | xargs -d '\n' -n 3 -P "$JOBS" "$EMCC" "${CFLAGS[@]}" -c
-  for f in "${LIB_SRCS[@]}"; do [[ -f "$OBJ/$f.o" ]] || { echo "ntfs build: $f.c failed" >&2; exit 1; }; done
+  compile_objects ntfs "$SRC/libntfs-3g" "${LIB_SRCS[@]}"
   echo "$LIBSTAMP_WANT" > "$OBJ/.libstamp"
 fi
 

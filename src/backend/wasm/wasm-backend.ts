@@ -180,6 +180,7 @@ export class WasmBackend implements Backend {
     const req: MountRequest = {
       deviceId, device, size: entry.dev.size, fsType: probe.type,
       deviceReadOnly: entry.dev.readOnly, mountReadOnly: readOnly, mountpoint, options: driverOptions,
+      ...(probe.type === 'btrfs' ? { peers: await this.btrfsPeers(device) } : {}),
     };
     try {
       await this.rpc('mount', req);
@@ -192,6 +193,21 @@ export class WasmBackend implements Backend {
       }
       throw e;
     }
+  }
+
+  /**
+   * The session's other devices holding btrfs, registered with the bridge: a filesystem
+   * spanning several devices (RAID profiles) finds its members among them by fsid.
+   */
+  private async btrfsPeers(device: string): Promise<{ deviceId: number; size: number }[]> {
+    const peers: { deviceId: number; size: number }[] = [];
+    for (const d of this.devices.filesystemCandidates()) {
+      if (d.name === device || (await this.probe(d.name).catch(() => undefined))?.type !== 'btrfs') continue;
+      const deviceId = this.nextDeviceId++;
+      this.bridge!.register(deviceId, d.dev);
+      peers.push({ deviceId, size: d.dev.size });
+    }
+    return peers;
   }
 
   /**

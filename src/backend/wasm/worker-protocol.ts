@@ -11,6 +11,7 @@ import type { BulkOps } from './bulk-ops.js';
 import type { FileOps } from './file-ops.js';
 import type { TskDirent } from './inode-ops.js';
 import type { BtrfsOps } from './btrfs-ops.js';
+import type { XattrOps } from './xattr-ops.js';
 
 export interface WorkerInit {
   bridge: BridgeBuffers;
@@ -34,6 +35,8 @@ export interface MountRequest {
   mountpoint: string;
   /** mount(8) options the driver acts on (btrfs: subvol=, subvolid=). */
   options?: string;
+  /** btrfs: the session's other btrfs devices, among which a multi-device filesystem finds its members. */
+  peers?: { deviceId: number; size: number }[];
 }
 
 /** Operations of the worker's own (not the Vfs's). */
@@ -54,7 +57,7 @@ export interface OwnOps {
   readInode(req: MountRequest, ino: number): Promise<Uint8Array>;
 }
 
-export type WorkerOps = OwnOps & Pick<Vfs, (typeof VFS_OPS)[number]> & BulkOps & FileOps & BtrfsOps;
+export type WorkerOps = OwnOps & Pick<Vfs, (typeof VFS_OPS)[number]> & BulkOps & FileOps & BtrfsOps & XattrOps;
 export type WorkerOpName = keyof WorkerOps;
 export type WorkerArgs<K extends WorkerOpName> = Parameters<WorkerOps[K]>;
 export type WorkerResult<K extends WorkerOpName> = Awaited<ReturnType<WorkerOps[K]>>;

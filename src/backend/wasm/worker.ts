@@ -21,6 +21,7 @@ import { setTimingOrigin, timingMark } from '../../util/timing-trace.js';
 import { fileOps } from './file-ops.js';
 import { walkFilesystem } from './inode-ops.js';
 import { btrfsOps } from './btrfs-ops.js';
+import { xattrOps } from './xattr-ops.js';
 
 const init = workerData as WorkerInit;
 setTimingOrigin(init.timeOrigin);
@@ -55,7 +56,8 @@ async function openDriver(req: MountRequest): Promise<FsDriver> {
     }
     case 'btrfs': {
       const { openBtrfs } = await import('../../fs/btrfs/btrfs-driver.js');
-      return openBtrfs(device, { readOnly: req.mountReadOnly, options: req.options });
+      const peers = (req.peers ?? []).map((p) => bridge.device(p.deviceId, p.size, true));
+      return openBtrfs(device, { readOnly: req.mountReadOnly, options: req.options }, peers);
     }
     case 'iso9660': {
       const { openIso9660 } = await import('../../fs/iso9660/iso-driver.js');
@@ -156,7 +158,7 @@ async function withDeviceFs<T>(req: MountRequest, f: (driver: FsDriver, device: 
 const vfsOps = Object.fromEntries(VFS_OPS.map((name) => [name, (vfs[name] as (...a: unknown[]) => unknown).bind(vfs)])) as Pick<Vfs, (typeof VFS_OPS)[number]>;
 
 /** Every operation, checked against the protocol's WorkerOps. */
-const ops: WorkerOps = { ...own, ...vfsOps, ...bulkOps(vfs), ...fileOps(vfs), ...btrfsOps(vfs, (id, size) => bridge.device(id, size, true)) };
+const ops: WorkerOps = { ...own, ...vfsOps, ...bulkOps(vfs), ...fileOps(vfs), ...btrfsOps(vfs, (id, size) => bridge.device(id, size, true)), ...xattrOps(vfs) };
 
 /** The op a message names, if the worker has it (messages come from another thread: checked at run time too). */
 function opOf(req: WorkerRequest): ((...args: unknown[]) => unknown) | undefined {

@@ -5,19 +5,20 @@
  *
  * Reads walk L1 → L2 (a small LRU cache of L2 tables) per cluster, or per
  * subcluster with extended L2 entries; runs of host-contiguous data clusters
- * are read with one call; compressed clusters are inflated with node:zlib;
+ * are read with one call; compressed clusters are decoded (zlib or zstd) by
+ * cluster-decompress.ts;
  * unallocated ranges come from the backing device (raw or qcow2, any depth)
  * or read as zeroes.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import zlib from 'node:zlib';
 import type { BlockDevice, Extent } from '../block-device.js';
 import { ErrnoError, ImageError, codeOfError } from '../../errors/index.js';
 import { checkBackingChain, MAX_BACKING_DEPTH } from '../backing-chain.js';
 import { probeBytes } from '../format.js';
 import { RawFileDevice, readFileFully } from '../raw-file.js';
 import { checkRange } from '../slice.js';
+import { decompressCluster } from './cluster-decompress.js';
 import { decodeL2, entryOffset, type Unit } from './l2-entry.js';
 import { l2EntryBytes, parseQcow2Header, Qcow2NeedsQemu, type Qcow2Header } from './qcow2-header.js';
 import { Qcow2Writes } from './qcow2-writes.js';
@@ -104,7 +105,6 @@ export class Qcow2Device implements BlockDevice {
       const st = await handle.stat();
       if (!st.isFile()) throw new ImageError(name, 'qcow2 images are read natively only from regular files');
       const header = await readHeader(handle, name, st.size);
-      if (header.compression === 'zstd') throw new Qcow2NeedsQemu(name, 'zstd-compressed qcow2 needs qemu-nbd (install qemu-utils)');
       const l1Bytes = await readAt(handle, name, header.l1Offset, header.l1Size * 8, st.size, 'its L1 table');
       const l1 = new DataView(l1Bytes.buffer, l1Bytes.byteOffset, l1Bytes.length);
       let backingPath: string | null = null;
@@ -241,15 +241,7 @@ export class Qcow2Device implements BlockDevice {
       throw new ImageError(this.name, `qcow2 image is truncated: compressed data at offset ${r.host} is past the end of the file (size ${this.fileSize})`);
     }
     const stored = await readAt(this.fh('read'), this.name, r.host, Math.min(r.compressedLength, this.fileSize - r.host), this.fileSize, 'a compressed cluster');
-    let data: Uint8Array;
-    try {
-      data = zlib.inflateRawSync(stored, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: this.header.clusterSize });
-    } catch (e) {
-      throw new ImageError(this.name, `qcow2 image is corrupt: the compressed cluster at offset ${r.host} does not inflate (${(e as Error).message.split('\n')[0]})`, { cause: e });
-    }
-    if (data.length !== this.header.clusterSize) {
-      throw this.corrupt(`the compressed cluster at offset ${r.host} inflates to ${data.length} bytes, not ${this.header.clusterSize}`);
-    }
+    const data = decompressCluster(this.name, this.header.compression, stored, this.header.clusterSize, r.host);
     this.lastInflated = { host: r.host, data };
     return data;
   }
@@ -374,7 +366,7 @@ async function readHeader(handle: fs.promises.FileHandle, name: string, fileSize
   return parseQcow2Header(head, fileSize, name);
 }
 
-/** The checked header of a qcow2 file, for images the reader hands to qemu (zstd) but whose header is still ours to show. */
+/** The checked header of a qcow2 file, for images the reader hands to qemu (exotic backing files) but whose header is still ours to show. */
 export async function readQcow2Header(file: string, name = file): Promise<Qcow2Header> {
   const fh = await fs.promises.open(file, fs.constants.O_RDONLY).catch((e) => {
     throw new ImageError(name, (e as Error).message.split('\n')[0]!, { cause: e });

@@ -7,7 +7,7 @@
 import { ImageError } from '../../errors/index.js';
 import { qcow2Problem } from '../format.js';
 
-/** Raised when the image is valid but needs qemu to be read (zstd, exotic backings). */
+/** Raised when the image is valid but needs qemu to be read (backing files of other formats or behind protocols). */
 export class Qcow2NeedsQemu extends ImageError {
   constructor(disk: string, problem: string) {
     super(disk, problem);

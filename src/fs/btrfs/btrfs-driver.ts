@@ -1,6 +1,7 @@
 /**
- * A read-only btrfs driver in TypeScript: one device (SINGLE, DUP, RAID0/1/10
- * chunks), crc32c metadata checked on every tree block, the default subvolume
+ * A read-only btrfs driver in TypeScript: one or several devices (SINGLE, DUP,
+ * RAID0/1/1C3/1C4/10 chunks), crc32c metadata checked on every tree block (a
+ * bad copy is read from another mirror), the default subvolume
  * or one chosen with subvol=/subvolid=, nested subvolumes appearing as
  * directories, inline/regular/prealloc extents, holes, zlib/LZO/zstd
  * compression. Writes fail with EROFS: the wasm backend lists btrfs as
@@ -8,12 +9,15 @@
  *
  * Handles: the driver's inode numbers are (subvolume slot << 32) + objectid,
  * slot 0 being the mounted subvolume, so inode numbers of the mounted
- * subvolume are btrfs's own. Data checksums are not verified (metadata ones are).
+ * subvolume are btrfs's own. Data checksums are verified where data has another
+ * copy to read instead (metadata ones always are).
  */
-import { FsError, type Attr, type DirEntry, type FsDriver, type StatVfs, type SyncDevice } from '../fs-driver.js';
+import { FsError, type Attr, type DirEntry, type FsDriver, type StatVfs, type SyncDevice, type Xattr } from '../fs-driver.js';
 import { Lru } from '../../util/lru.js';
 import { ListingReadOnlyDriver } from '../read-only-driver.js';
-import { ChunkMap, parseChunk, readMapped, sysChunks } from './chunks.js';
+import { ChunkMap, mirrorCount, parseChunk, readMapped, sysChunks } from './chunks.js';
+import { DataCsums } from './data-csums.js';
+import { checkAllDevices, filesystemDevices } from './devices.js';
 import { decompress } from './compression.js';
 import {
   COMPRESS_NONE, EXTENT_INLINE, EXTENT_PREALLOC, ITEM, OBJ, decodeName, parseDirItems, parseFileExtent, parseInodeItem,
@@ -32,6 +36,8 @@ const EMPTY_SUBVOL_DIR = 2;
 const MAXPATHLEN = 4096;
 const FT_TO_DT = [0, 8, 4, 2, 6, 1, 12, 10];
 const INODE_CACHE = 8192, EXTENT_CACHE = 1024, DECODED_CACHE = 16;
+/** Most bytes of compressed extents read ahead in one device read (see compressedBytes). */
+const COMPRESSED_RUN_MAX = 2 * 1024 * 1024;
 
 interface Slot {
   /** Subvolume id, or 0 for an empty placeholder directory. */
@@ -52,21 +58,36 @@ export class BtrfsDriver extends ListingReadOnlyDriver implements FsDriver {
   private readonly inodes = new Lru<number, InodeItem>(INODE_CACHE);
   private readonly extents = new Lru<number, FileExtent[]>(EXTENT_CACHE);
   private readonly decoded = new Lru<number, Uint8Array>(DECODED_CACHE);
+  /** The last run of compressed extents read ahead: logical start and bytes. */
+  private compressedRun: { start: number; bytes: Uint8Array } | undefined;
   private closed = false;
 
-  constructor(private readonly device: SyncDevice, readonly sb: Superblock, readonly chunks: ChunkMap, readonly rootTree: TreeRoot, reader: TreeReader, opts: BtrfsMountOptions) {
+  /** Checksums of mirrored data: read to pick the good copy (undefined without a csum tree). */
+  private readonly csums: DataCsums | undefined;
+
+  constructor(private readonly devices: ReadonlyMap<number, SyncDevice>, readonly sb: Superblock, readonly chunks: ChunkMap, readonly rootTree: TreeRoot, reader: TreeReader, opts: BtrfsMountOptions) {
     super();
     this.reader = reader;
     this.subvolumes = new Subvolumes(reader, rootTree);
+    const csumRoot = this.subvolumes.rootItem(OBJ.CSUM_TREE);
+    this.csums = csumRoot ? new DataCsums(reader, { bytenr: csumRoot.bytenr, level: csumRoot.level, name: 'csum tree' }, sb.sectorSize, sb.nodeSize) : undefined;
     this.subvolId = opts.subvolid ?? (opts.subvol !== undefined ? this.subvolByPath(opts.subvol) : this.subvolumes.defaultId());
     const { item } = this.subvolumes.tree(this.subvolId);
     this.rootIno = this.slotFor(this.subvolId) * SLOT + item.rootDirid;
   }
 
-  /** Reads a logical range through the chunk map. */
-  readLogical(logical: number, length: number): Uint8Array {
+  /** Reads copy `mirror` of a logical range through the chunk map (tree blocks: the tree reader checks them). */
+  readRaw(logical: number, length: number, mirror: number): Uint8Array {
     if (this.closed) throw new FsError('EBADF', 'btrfs: the filesystem is closed');
-    return readMapped(this.device, this.chunks, logical, length);
+    return readMapped(this.devices, this.chunks, logical, length, mirror);
+  }
+
+  /** Reads file data: where it has several copies, a sector that fails its checksum comes from another copy. */
+  readLogical(logical: number, length: number): Uint8Array {
+    const data = this.readRaw(logical, length, 0);
+    const copies = this.csums ? mirrorCount(this.chunks, logical) : 1;
+    if (copies > 1) this.csums!.repair(logical, data, copies, (sector, mirror) => this.readRaw(sector, this.sb.sectorSize, mirror));
+    return data;
   }
 
   private slotFor(id: number): number {
@@ -220,21 +241,47 @@ export class BtrfsDriver extends ListingReadOnlyDriver implements FsDriver {
       } else if (e.compression === COMPRESS_NONE) {
         piece = this.readLogical(e.diskBytenr + inExtent, to - from);
       } else {
-        piece = this.decodedExtent(e, what).subarray(inExtent, inExtent + (to - from));
+        piece = this.decodedExtent(ext, i, what).subarray(inExtent, inExtent + (to - from));
       }
       out.set(piece, from - offset);
     }
     return out;
   }
 
-  private decodedExtent(e: FileExtent, what: () => string): Uint8Array {
+  private decodedExtent(ext: readonly FileExtent[], i: number, what: () => string): Uint8Array {
+    const e = ext[i]!;
     let d = this.decoded.get(e.diskBytenr);
     if (!d || d.length !== e.ramBytes) {
       if (e.diskNumBytes > 128 * 1024 + this.sb.sectorSize) throw corrupt(`${what()}: compressed extent is ${e.diskNumBytes} bytes`);
-      d = decompress(e.compression, this.readLogical(e.diskBytenr, e.diskNumBytes), e.ramBytes, this.sb.sectorSize, what());
+      d = decompress(e.compression, this.compressedBytes(ext, i), e.ramBytes, this.sb.sectorSize, what());
       this.decoded.set(e.diskBytenr, d);
     }
     return d;
+  }
+
+  /**
+   * The stored bytes of compressed extent ext[i]. A file written in sequence has
+   * its compressed extents one after another on disk (each at most 128 KiB), so
+   * the extents that follow it there are read in the same device read, up to
+   * COMPRESSED_RUN_MAX, and kept for the next calls: one read per run instead of
+   * one per extent (each read may be a round trip to another thread).
+   */
+  private compressedBytes(ext: readonly FileExtent[], i: number): Uint8Array {
+    const e = ext[i]!;
+    const run = this.compressedRun;
+    if (run && e.diskBytenr >= run.start && e.diskBytenr + e.diskNumBytes <= run.start + run.bytes.length) {
+      return run.bytes.subarray(e.diskBytenr - run.start, e.diskBytenr - run.start + e.diskNumBytes);
+    }
+    let stop = e.diskBytenr + e.diskNumBytes;
+    for (let j = i + 1; j < ext.length; j++) {
+      const n = ext[j]!;
+      if (n.type === EXTENT_INLINE || n.compression === COMPRESS_NONE || n.diskBytenr !== stop || n.diskNumBytes > 128 * 1024 + this.sb.sectorSize) break;
+      if (stop + n.diskNumBytes - e.diskBytenr > COMPRESSED_RUN_MAX) break;
+      stop += n.diskNumBytes;
+    }
+    const bytes = this.readLogical(e.diskBytenr, stop - e.diskBytenr);
+    this.compressedRun = { start: e.diskBytenr, bytes };
+    return bytes.subarray(0, e.diskNumBytes);
   }
 
   read(h: number, offset: number, length: number): Uint8Array {
@@ -244,6 +291,19 @@ export class BtrfsDriver extends ListingReadOnlyDriver implements FsDriver {
     if (fmt !== S_IFREG) throw new FsError('EINVAL', `btrfs: inode ${h % SLOT} is not a regular file`);
     const n = Math.max(0, Math.min(length, ip.size - offset));
     return n === 0 ? new Uint8Array(0) : this.readRange(h, offset, n);
+  }
+
+  /** XATTR_ITEMs are keyed by the name's hash; names that collide share one item. */
+  listxattrs(h: number): Xattr[] {
+    const { slot, objectid } = this.split(h);
+    const out: Xattr[] = [];
+    if (slot.id === 0) return out;
+    const what = `${slot.root.name}: inode ${objectid}: xattr`;
+    this.reader.walk(slot.root, { objectid, type: ITEM.XATTR_ITEM, offset: 0 }, (key, data) => {
+      if (key.objectid !== objectid || key.type !== ITEM.XATTR_ITEM) return false;
+      for (const d of parseDirItems(data, what)) out.push({ name: decodeName(d.name), value: d.data.slice() });
+    });
+    return out;
   }
 
   readlink(h: number): string {
@@ -270,26 +330,32 @@ export class BtrfsDriver extends ListingReadOnlyDriver implements FsDriver {
   }
 }
 
-/** Opens a btrfs filesystem read-only. A read-write request is refused: the caller should have chosen the appliance. */
-export function openBtrfs(device: SyncDevice, opts: { readOnly: boolean; options?: string }): BtrfsDriver {
+/**
+ * Opens a btrfs filesystem read-only. A read-write request is refused: the caller should have
+ * chosen the appliance. A filesystem on several devices needs them all among `device` and
+ * `others` (the other drives of the session; those of other filesystems are ignored).
+ */
+export function openBtrfs(device: SyncDevice, opts: { readOnly: boolean; options?: string }, others: readonly SyncDevice[] = []): BtrfsDriver {
   if (!opts.readOnly) throw new FsError('EROFS', 'btrfs: the wasm backend mounts btrfs read-only only: use --backend=appliance to write');
   const mountOpts = parseMountOptions(opts.options ?? '');
   const sb = readSuperblock(device);
-  if (sb.numDevices !== 1) {
-    throw new FsError('ENOTSUP', `btrfs: the filesystem spans ${sb.numDevices} devices; the wasm backend reads single-device btrfs only: use --backend=appliance`);
-  }
-  const chunks = new ChunkMap(sb.devid);
+  const devices = sb.numDevices > 1 ? filesystemDevices(sb, device, others) : new Map([[sb.devid, device]]);
+  const chunks = new ChunkMap(new Set(devices.keys()));
   sysChunks(sb.sysChunkArray, chunks);
-  let readLogical = (logical: number, length: number): Uint8Array => readMapped(device, chunks, logical, length);
-  const reader = new TreeReader(sb, (l, n) => readLogical(l, n));
-  reader.walk({ bytenr: sb.chunkRoot, level: sb.chunkRootLevel, name: 'chunk tree' }, { objectid: 256, type: ITEM.CHUNK_ITEM, offset: 0 }, (key, data) => {
-    if (key.type !== ITEM.CHUNK_ITEM) return;
-    const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
-    chunks.add(parseChunk(dv, 0, data.length, key.offset).chunk);
-  });
+  let readRaw = (logical: number, length: number, mirror: number): Uint8Array => readMapped(devices, chunks, logical, length, mirror);
+  const reader = new TreeReader(sb, (l, n, m) => readRaw(l, n, m), (l) => mirrorCount(chunks, l));
+  try {
+    reader.walk({ bytenr: sb.chunkRoot, level: sb.chunkRootLevel, name: 'chunk tree' }, { objectid: 256, type: ITEM.CHUNK_ITEM, offset: 0 }, (key, data) => {
+      if (key.type !== ITEM.CHUNK_ITEM) return;
+      const dv = new DataView(data.buffer, data.byteOffset, data.byteLength);
+      chunks.add(parseChunk(dv, 0, data.length, key.offset).chunk);
+    });
+  } finally {
+    checkAllDevices(sb, devices, reader);
+  }
   const rootTree = { bytenr: sb.root, level: sb.rootLevel, name: 'root tree' };
-  const drv = new BtrfsDriver(device, sb, chunks, rootTree, reader, mountOpts);
-  readLogical = (l, n) => drv.readLogical(l, n);
+  const drv = new BtrfsDriver(devices, sb, chunks, rootTree, reader, mountOpts);
+  readRaw = (l, n, m) => drv.readRaw(l, n, m);
   if ((drv.getattr(drv.rootIno).mode & S_IFMT) !== S_IFDIR) throw corrupt('the root directory is not a directory');
   return drv;
 }

@@ -1,8 +1,10 @@
 /**
  * Logical-to-physical mapping: the chunks (CHUNK_ITEMs) of the system chunk
- * array in the superblock, then of the chunk tree. One device only: SINGLE,
- * DUP and RAID1/1C3/1C4 read the first copy; RAID0 and RAID10 are striped.
- * RAID5/6 (parity) and chunks on other devices are refused clearly.
+ * array in the superblock, then of the chunk tree, over every device of the
+ * filesystem (by devid). SINGLE, DUP and RAID1/1C3/1C4 keep copies (mirrors) of
+ * each byte; RAID0 stripes, RAID10 stripes over mirrored pairs. A read takes
+ * one mirror; the caller asks for another when the first fails its checksum.
+ * RAID5/6 (parity) are refused clearly.
  */
 import { FsError, type SyncDevice } from '../fs-driver.js';
 import { corrupt, u64 } from './superblock.js';
@@ -57,10 +59,23 @@ export function parseChunk(dv: DataView, off: number, avail: number, logical: nu
   return { chunk, size };
 }
 
+/** One copy of a piece of a logical range. */
+export interface Copy {
+  devid: number;
+  physical: number;
+}
+
+/** A piece of a logical range within one stripe of one chunk, and where its copies are. */
+export interface Piece {
+  length: number;
+  copies: Copy[];
+}
+
 export class ChunkMap {
   private chunks: Chunk[] = [];
 
-  constructor(private readonly devid: number) {}
+  /** `devids`: the devices in the session (a copy elsewhere cannot be read). */
+  constructor(private readonly devids: ReadonlySet<number>) {}
 
   add(c: Chunk): void {
     // The chunk tree repeats the system chunks of the superblock: keep one of each.
@@ -83,53 +98,45 @@ export class ChunkMap {
     return ans;
   }
 
-  /**
-   * The physical pieces of [logical, logical+length): each { physical, length } lies
-   * within one stripe of one chunk.
-   */
-  map(logical: number, length: number): { physical: number; length: number }[] {
-    const out: { physical: number; length: number }[] = [];
+  /** The pieces of [logical, logical+length): each lies within one stripe of one chunk. */
+  map(logical: number, length: number): Piece[] {
+    const out: Piece[] = [];
     let pos = logical;
     const end = logical + length;
+    if (length > 0 && !(end > logical)) throw corrupt(`logical address ${logical} is out of range`);
     while (pos < end) {
       const i = this.find(pos);
       const c = i >= 0 ? this.chunks[i]! : undefined;
       if (!c || pos >= c.logical + c.length) throw corrupt(`logical address ${pos} is in no chunk`);
-      const off = pos - c.logical;
-      const inChunk = Math.min(end, c.logical + c.length) - pos;
-      const piece = this.stripePiece(c, off, inChunk);
+      const piece = this.stripePiece(c, pos - c.logical, Math.min(end, c.logical + c.length) - pos, pos);
       out.push(piece);
       pos += piece.length;
     }
     return out;
   }
 
-  /** Of a set of mirrors, the copy on this device (or the first, refused below). */
-  private onThisDevice(mirrors: Stripe[]): Stripe {
-    return mirrors.find((s) => s.devid === this.devid) ?? mirrors[0]!;
-  }
-
-  private stripePiece(c: Chunk, off: number, want: number): { physical: number; length: number } {
+  private stripePiece(c: Chunk, off: number, want: number, logical: number): Piece {
     if (c.type & (BG_RAID5 | BG_RAID6)) {
       throw new FsError('ENOTSUP', 'btrfs: RAID5/6 chunks are not supported by the wasm backend: use --backend=appliance');
     }
-    let stripe: Stripe, physOff: number, len = want;
+    let mirrors: Stripe[], physOff: number, len = want;
     if (c.type & (BG_RAID0 | BG_RAID10)) {
       const sub = c.type & BG_RAID10 ? c.subStripes : 1;
       const factor = c.stripes.length / sub;
       const stripeNr = Math.floor(off / c.stripeLen), within = off - stripeNr * c.stripeLen;
       const first = (stripeNr % factor) * sub;
-      stripe = this.onThisDevice(c.stripes.slice(first, first + sub));
+      mirrors = c.stripes.slice(first, first + sub);
       physOff = Math.floor(stripeNr / factor) * c.stripeLen + within;
       len = Math.min(want, c.stripeLen - within);
     } else {
-      stripe = this.onThisDevice(c.stripes);
+      mirrors = c.stripes;
       physOff = off;
     }
-    if (stripe.devid !== this.devid) {
-      throw new FsError('ENOTSUP', `btrfs: data lies on device ${stripe.devid}, which is not in the session: multi-device btrfs needs --backend=appliance`);
+    const copies = mirrors.filter((s) => this.devids.has(s.devid)).map((s) => ({ devid: s.devid, physical: s.offset + physOff }));
+    if (!copies.length) {
+      throw new FsError('ENODEV', `btrfs: logical address ${logical} lies on device ${mirrors.map((s) => s.devid).join(' or ')}, which is not in the session: add every device of the filesystem (-a)`);
     }
-    return { physical: stripe.offset + physOff, length: len };
+    return { length: len, copies };
   }
 }
 
@@ -149,16 +156,26 @@ export function sysChunks(array: Uint8Array, map: ChunkMap): void {
   }
 }
 
-/** Reads a logical range of the filesystem from the device. */
-export function readMapped(device: SyncDevice, chunks: ChunkMap, logical: number, length: number): Uint8Array {
+/**
+ * Reads a logical range of the filesystem from its devices (devid → device),
+ * each piece from copy number `mirror` of its copies (wrapping around).
+ */
+export function readMapped(devices: ReadonlyMap<number, SyncDevice>, chunks: ChunkMap, logical: number, length: number, mirror = 0): Uint8Array {
   const out = new Uint8Array(length);
   let at = 0;
   for (const p of chunks.map(logical, length)) {
-    if (p.physical + p.length > device.size) {
-      throw new FsError('EIO', `btrfs: byte ${p.physical + p.length} is beyond the end of the device (${device.size} bytes): the image is truncated`);
+    const copy = p.copies[mirror % p.copies.length]!;
+    const device = devices.get(copy.devid)!;
+    if (copy.physical + p.length > device.size) {
+      throw new FsError('EIO', `btrfs: byte ${copy.physical + p.length} is beyond the end of device ${copy.devid} (${device.size} bytes): the image is truncated`);
     }
-    device.read(p.physical, out.subarray(at, at + p.length));
+    device.read(copy.physical, out.subarray(at, at + p.length));
     at += p.length;
   }
   return out;
+}
+
+/** How many copies the first byte of a logical range has (the mirrors a failed read may try). */
+export function mirrorCount(chunks: ChunkMap, logical: number): number {
+  return chunks.map(logical, 1)[0]!.copies.length;
 }

@@ -1,11 +1,11 @@
 /**
  * Decoding compressed extents: zlib (one zlib stream), LZO (btrfs's own
  * segmented framing around LZO1X, segments never straddling a sector), zstd
- * (one zstd frame, fzstd). The result is exactly `ramBytes` long; a stream
+ * (one zstd frame, then zeroes to a sector's end). The result is exactly `ramBytes` long; a stream
  * that decodes to less leaves zeroes, as the kernel does for the tail.
  */
 import { constants, inflateSync } from 'node:zlib';
-import { zstdDecompress } from '../../compress/zstd.js';
+import { zstdDecompressFirstFrameInto } from '../../compress/zstd.js';
 import { FsError } from '../fs-driver.js';
 import { COMPRESS_LZO, COMPRESS_ZLIB, COMPRESS_ZSTD } from './items.js';
 import { lzo1xDecompress } from './lzo.js';
@@ -32,45 +32,17 @@ export function decompress(kind: number, src: Uint8Array, ramBytes: number, sect
     case COMPRESS_LZO:
       lzoSegments(src, out, sectorSize, what);
       return out;
-    case COMPRESS_ZSTD: {
-      const frame = zstdFrame(src, what);
-      let d: Uint8Array;
+    case COMPRESS_ZSTD:
       try {
-        d = zstdDecompress(frame);
+        // the frame's length comes from its header and block headers: the padding is never parsed
+        zstdDecompressFirstFrameInto(out, src, ramBytes + sectorSize);
       } catch (e) {
         throw corrupt(`${what}: zstd data does not decode (${(e as Error).message})`);
       }
-      out.set(d.subarray(0, ramBytes));
       return out;
-    }
     default:
       throw new FsError('ENOTSUP', `btrfs: ${what}: compression type ${kind} is not supported`);
   }
-}
-
-const ZSTD_MAGIC = 0xfd2fb528;
-
-/**
- * The extent holds one zstd frame, then zeroes up to a whole sector: the frame's
- * length comes from its header and block headers, so the padding is never parsed.
- */
-function zstdFrame(src: Uint8Array, what: string): Uint8Array {
-  const bad = () => corrupt(`${what}: zstd frame is malformed`);
-  if (src.length < 6 || le32(src, 0) !== ZSTD_MAGIC) throw bad();
-  const fhd = src[4]!;
-  const single = (fhd >> 5) & 1, checksum = (fhd >> 2) & 1, fcs = fhd >> 6;
-  let p = 5 + (single ? 0 : 1) + [0, 1, 2, 4][fhd & 3]! + [single, 2, 4, 8][fcs]!;
-  for (let last = 0; !last;) {
-    if (p + 3 > src.length) throw bad();
-    const h = src[p]! | (src[p + 1]! << 8) | (src[p + 2]! << 16);
-    last = h & 1;
-    const type = (h >> 1) & 3, size = h >>> 3;
-    if (type === 3) throw bad();
-    p += 3 + (type === 1 ? 1 : size);
-  }
-  p += checksum * 4;
-  if (p > src.length) throw bad();
-  return src.subarray(0, p);
 }
 
 function le32(b: Uint8Array, o: number): number {

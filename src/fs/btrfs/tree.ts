@@ -52,7 +52,25 @@ function compareKeyAt(dv: DataView, o: number, k: Key): number {
 export class TreeReader {
   private readonly cache = new Lru<number, Block>(BLOCK_CACHE);
 
-  constructor(private readonly sb: Superblock, private readonly readLogical: (logical: number, length: number) => Uint8Array) {}
+  /**
+   * `readLogical(logical, length, mirror)` reads copy `mirror` of a range; `mirrors(logical)`
+   * says how many copies there are: a tree block whose checksum, filesystem or address does
+   * not match is read again from the next copy, as the kernel does.
+   */
+  constructor(
+    private readonly sb: Superblock,
+    private readonly readLogical: (logical: number, length: number, mirror: number) => Uint8Array,
+    private readonly mirrors: (logical: number) => number = () => 1,
+  ) {}
+
+  /** Why a tree block read from disk is not the one asked for, or undefined when it is. */
+  private mismatch(buf: Uint8Array, dv: DataView, bytenr: number): string | undefined {
+    if (dv.getUint32(0, true) !== crc32c(buf.subarray(0x20))) return 'checksum mismatch';
+    const uuid = this.sb.metadataUuid;
+    for (let i = 0; i < 16; i++) if (buf[0x20 + i] !== uuid[i]) return 'belongs to another filesystem';
+    if (u64(dv, 0x30) !== bytenr) return 'records another address';
+    return undefined;
+  }
 
   private block(bytenr: number, level: number, tree: TreeRoot): Block {
     const hit = this.cache.get(bytenr);
@@ -62,13 +80,15 @@ export class TreeReader {
     }
     const size = this.sb.nodeSize;
     if (bytenr % this.sb.sectorSize) throw corrupt(`${tree.name}: tree block address ${bytenr} is not aligned`);
-    const buf = this.readLogical(bytenr, size);
-    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const what = `${tree.name}: tree block ${bytenr}`;
-    if (dv.getUint32(0, true) !== crc32c(buf.subarray(0x20))) throw corrupt(`${what}: checksum mismatch`);
-    const uuid = this.sb.metadataUuid;
-    for (let i = 0; i < 16; i++) if (buf[0x20 + i] !== uuid[i]) throw corrupt(`${what} belongs to another filesystem`);
-    if (u64(dv, 0x30) !== bytenr) throw corrupt(`${what} records another address`);
+    let buf: Uint8Array = new Uint8Array(0), dv = new DataView(buf.buffer), problem: string | undefined;
+    for (let mirror = 0, n = this.mirrors(bytenr); mirror < n; mirror++) {
+      buf = this.readLogical(bytenr, size, mirror);
+      dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+      problem = this.mismatch(buf, dv, bytenr);
+      if (!problem) break;
+    }
+    if (problem) throw corrupt(problem === 'checksum mismatch' ? `${what}: ${problem}` : `${what} ${problem}`);
     const nritems = dv.getUint32(0x60, true), lvl = dv.getUint8(0x64);
     if (lvl !== level) throw corrupt(`${what} has level ${lvl}, expected ${level}`);
     if (HEADER + nritems * (lvl ? KEY_PTR : LEAF_ITEM) > size) throw corrupt(`${what} has ${nritems} items, more than fit`);

@@ -1,0 +1,1 @@
+getxattr /xattrs/file.txt user.nothing

@@ -1,0 +1,1 @@
+lgetxattrs /xattrs/nothing
