@@ -16,9 +16,10 @@ import zlib from 'node:zlib';
 import { GuestkitError } from '../../errors/index.js';
 import { guestkitCacheDir } from '../../util/cache-dir.js';
 import { CpioWriter, type CpioEntry } from './cpio.js';
+import { reseedElf } from './reseed-elf.js';
 
 /** Bump when the layout of the initramfs changes in a way the inputs do not show. */
-const BUILDER_VERSION = '2';
+const BUILDER_VERSION = '3';
 
 /** The virtio-serial port name the agent looks for. */
 export const AGENT_PORT_NAME = 'org.guestkit.agent.0';
@@ -444,6 +445,7 @@ function writeInitramfs(p: Plan, out: string, compress: boolean, progress?: Buil
   });
   entries.push({ kind: 'file', path: '/init', mode: 0o755, data: p.scripts.get('init')! });
   entries.push({ kind: 'file', path: '/agent.sh', mode: 0o755, data: p.scripts.get('agent.sh')! });
+  entries.push({ kind: 'file', path: '/bin/reseed', mode: 0o755, data: reseedElf() });
   entries.push({ kind: 'file', path: '/etc/guestkit-port', data: Buffer.from(AGENT_PORT_NAME + '\n') });
   entries.push({ kind: 'file', path: '/etc/passwd', data: Buffer.from('root:x:0:0:root:/:/bin/sh\n') });
   entries.push({ kind: 'file', path: '/etc/group', data: Buffer.from('root:x:0:\n') });
