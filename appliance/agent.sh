@@ -87,8 +87,9 @@ lvmup() {
   command -v lvm >/dev/null 2>&1 || return 0
   needmod dm_mod
   mkdir -p /run/lvm /run/lock/lvm
+  # With udev_rules=0 vgchange makes the /dev/mapper nodes and /dev/VG/LV links
+  # itself (a vgmknodes run after it cost another ~0.6 s under TCG).
   lvm vgchange -ay --sysinit --config "$LVM_CONFIG" >/dev/null 2>&1
-  lvm vgmknodes --config "$LVM_CONFIG" >/dev/null 2>&1
   return 0
 }
 
