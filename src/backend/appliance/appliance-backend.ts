@@ -35,7 +35,7 @@ import { hasExited, removeDir, spawnTracked, stopChild, trackDir, waitExit } fro
 import { errnoFromMessage } from './errno.js';
 import { timingEnabled, timingMark } from '../../util/timing-trace.js';
 import { QmpClient } from './qmp.js';
-import { commitVmState, removeVmState, vmStateFiles, vmStateProblem, vmStateTemp, type VmStateFiles } from './vm-state.js';
+import { commitVmState, pruneVmStates, removeVmState, touchVmState, vmStateFiles, vmStateProblem, vmStateTemp, type VmStateFiles } from './vm-state.js';
 
 export interface ApplianceOptions {
   /** Guest memory (MiB). Default 512. */
@@ -293,6 +293,7 @@ export class ApplianceBackend implements Backend {
     try {
       await this.bootQemu(dir, driveArgs, kvm, t0, files.state);
       await this.attach(drives.length, true);
+      touchVmState(files);
       this.opts.log?.(`appliance: restored the saved VM state: ready in ${Date.now() - t0} ms (launch; ${this.timings!.kvm ? 'KVM' : 'TCG'})`);
       return true;
     } catch (e) {
@@ -334,6 +335,7 @@ export class ApplianceBackend implements Backend {
         await sleep(5);
       }
       const size = commitVmState(files, done);
+      pruneVmStates(files);
       this.timings!.saveMs = Date.now() - t;
       log?.(`appliance: saved the VM state (${(size / 1048576).toFixed(0)} MiB) in ${this.timings!.saveMs} ms`);
     } catch (e) {

@@ -102,3 +102,40 @@ export function commitVmState(f: VmStateFiles, tmp: string): number {
   fs.renameSync(tmp, f.state);
   return size;
 }
+
+/** How many saved states an appliance keeps (each ~130 MiB): the most recently used. */
+export const KEEP_VM_STATES = 3;
+
+/** Marks a state as used (its mtime), so that pruning keeps it. */
+export function touchVmState(f: VmStateFiles): void {
+  try {
+    const now = new Date();
+    fs.utimesSync(f.state, now, now);
+  } catch {
+    // a read-only cache
+  }
+}
+
+/** Removes all but the KEEP_VM_STATES most recently used states of an appliance. */
+export function pruneVmStates(f: VmStateFiles): void {
+  const dir = path.dirname(f.state);
+  let names: string[];
+  try {
+    names = fs.readdirSync(dir).filter((n) => n.endsWith('.state'));
+  } catch {
+    return;
+  }
+  const used = names
+    .map((n) => {
+      try {
+        return { n, t: fs.statSync(path.join(dir, n)).mtimeMs };
+      } catch {
+        return { n, t: 0 };
+      }
+    })
+    .sort((a, b) => b.t - a.t);
+  for (const { n } of used.slice(KEEP_VM_STATES)) {
+    const key = n.slice(0, -'.state'.length);
+    removeVmState({ key, state: path.join(dir, n), meta: path.join(dir, `${key}.meta`) });
+  }
+}
