@@ -54,7 +54,7 @@ describe('saved VM state files', () => {
   });
 
   it('pruning keeps the most recently used states', () => {
-    const made = [];
+    const made: ReturnType<typeof vmStateFiles>[] = [];
     for (let i = 0; i < KEEP_VM_STATES + 2; i++) {
       const f = vmStateFiles({ ...base, args: [...args, `variant${i}`] });
       const t = vmStateTemp(f);
