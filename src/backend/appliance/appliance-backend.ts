@@ -30,7 +30,7 @@ import { CAPABILITIES } from '../capabilities.js';
 import { Qcow2Overlay } from '../../block/qcow2-overlay.js';
 import { settleInterruptedCommit } from '../../block/external-open.js';
 import { AgentClient, type AgentReply, type RequestType } from './agent-client.js';
-import { AGENT_PORT_NAME, buildAppliance, type Appliance } from './build.js';
+import { AGENT_PORT_NAME, buildAppliance, type Appliance, type InitrdCompression } from './build.js';
 import { hasExited, removeDir, spawnTracked, stopChild, trackDir, waitExit } from './children.js';
 import { errnoFromMessage } from './errno.js';
 import { timingEnabled, timingMark } from '../../util/timing-trace.js';
@@ -59,8 +59,8 @@ export interface ApplianceOptions {
   cacheDir?: string;
   /** Use this kernel/initramfs instead of building (tests, experiments). */
   appliance?: Appliance;
-  /** Gzip the initramfs (default: uncompressed, which boots faster under TCG). */
-  compress?: boolean;
+  /** Compress the initramfs (see BuildOptions.compress; default: uncompressed). */
+  compress?: InitrdCompression;
   /** Progress lines (build, boot time). */
   log?: (line: string) => void;
   /** Let the guest print its kernel messages and init progress to the console log. */
