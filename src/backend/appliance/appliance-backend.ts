@@ -335,13 +335,13 @@ export class ApplianceBackend implements Backend {
         await sleep(5);
       }
       const size = commitVmState(files, done);
-      pruneVmStates(files);
       this.timings!.saveMs = Date.now() - t;
       log?.(`appliance: saved the VM state (${(size / 1048576).toFixed(0)} MiB) in ${this.timings!.saveMs} ms`);
     } catch (e) {
       log?.(`appliance: could not save the VM state: ${(e as Error).message}`);
       if (tmp) for (const p of [tmp, `${tmp}.done`]) fs.rmSync(p, { force: true });
     } finally {
+      pruneVmStates(files);
       // A completed migration leaves the VM paused; a failed one leaves it running (cont is harmless).
       if (qmp) {
         try {

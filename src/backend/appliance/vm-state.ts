@@ -103,6 +103,9 @@ export function commitVmState(f: VmStateFiles, tmp: string): number {
   return size;
 }
 
+/** A temporary save file older than this is left over from a save that did not finish. */
+const STALE_SAVE_MS = 10 * 60_000;
+
 /** How many saved states an appliance keeps (each ~130 MiB): the most recently used. */
 export const KEEP_VM_STATES = 3;
 
@@ -119,12 +122,23 @@ export function touchVmState(f: VmStateFiles): void {
 /** Removes all but the KEEP_VM_STATES most recently used states of an appliance. */
 export function pruneVmStates(f: VmStateFiles): void {
   const dir = path.dirname(f.state);
-  let names: string[];
+  let all: string[];
   try {
-    names = fs.readdirSync(dir).filter((n) => n.endsWith('.state'));
+    all = fs.readdirSync(dir);
   } catch {
     return;
   }
+  // Saves that never finished (qemu killed mid-way: its shell still renames what it got) go too,
+  // once they are old enough not to be a save in progress.
+  for (const n of all.filter((x) => /\.tmp(\.done)?$/.test(x))) {
+    const p = path.join(dir, n);
+    try {
+      if (Date.now() - fs.statSync(p).mtimeMs > STALE_SAVE_MS) fs.rmSync(p, { force: true });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const names = all.filter((n) => n.endsWith('.state'));
   const used = names
     .map((n) => {
       try {

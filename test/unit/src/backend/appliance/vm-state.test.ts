@@ -53,7 +53,7 @@ describe('saved VM state files', () => {
     expect(() => commitVmState(f, t)).toThrow('qemu wrote an empty VM state');
   });
 
-  it('pruning keeps the most recently used states', () => {
+  it('pruning keeps the most recently used states and removes old unfinished saves', () => {
     const made: ReturnType<typeof vmStateFiles>[] = [];
     for (let i = 0; i < KEEP_VM_STATES + 2; i++) {
       const f = vmStateFiles({ ...base, args: [...args, `variant${i}`] });
@@ -64,10 +64,18 @@ describe('saved VM state files', () => {
       fs.utimesSync(f.state, old, old);
       made.push(f);
     }
+    const stray = `${made[0]!.state}.999.tmp.done`;
+    const fresh = `${made[0]!.state}.998.tmp`;
+    fs.writeFileSync(stray, 'partial');
+    fs.writeFileSync(fresh, 'partial');
+    const longAgo = new Date(Date.now() - 3600_000);
+    fs.utimesSync(stray, longAgo, longAgo);
     touchVmState(made[0]!); // the oldest, used just now
     pruneVmStates(made[0]!);
     const left = made.filter((f) => fs.existsSync(f.state)).map((f) => made.indexOf(f));
     expect(left).toEqual([0, 3, 4]);
     for (const i of [1, 2]) expect(fs.existsSync(made[i]!.meta)).toBe(false);
+    expect(fs.existsSync(stray)).toBe(false); // an unfinished save from long ago
+    expect(fs.existsSync(fresh)).toBe(true); // perhaps a save in progress
   });
 });
