@@ -151,9 +151,10 @@ if (parts.has(4)) {
   const gk = [], lg = [];
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
-    const l = spawnSync('node', [guestkit, 'fish', '--listen', '--backend=appliance', '--ro', '-a', image, '-m', '/dev/sda'], { encoding: 'utf8' });
+    // stderr inherited: the listener keeps it, and spawnSync would wait for a piped one to close.
+    const l = spawnSync('node', [guestkit, 'fish', '--listen', '--backend=appliance', '--ro', '-a', image, '-m', '/dev/sda'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     const pid = /GUESTFISH_PID=(\d+)/.exec(l.stdout ?? '')?.[1];
-    if (!pid) throw new Error(`guestkit fish --listen failed: ${l.stderr}`);
+    if (!pid) throw new Error('guestkit fish --listen failed');
     for (let k = 0; k < 10; k++) {
       const r = spawnSync('node', [guestkit, 'fish', `--remote=${pid}`, 'cat', '/etc/hostname'], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`guestkit fish --remote failed: ${r.stderr}`);
