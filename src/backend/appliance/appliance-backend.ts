@@ -297,6 +297,11 @@ export class ApplianceBackend implements Backend {
       this.opts.log?.(`appliance: restored the saved VM state: ready in ${Date.now() - t0} ms (launch; ${this.timings!.kvm ? 'KVM' : 'TCG'})`);
       return true;
     } catch (e) {
+      // qemu killed from outside (not by our own timeout) says nothing about the state: that fault is the answer.
+      const q = this.qemu;
+      if (q && q.signalCode && !(e instanceof GuestkitError && e.code === 'ETIMEDOUT')) {
+        throw new GuestkitError('ECHILD_PROC', `the appliance did not start: ${this.goneReason((e as Error).message)}${this.diagnostics()}`, { cause: e });
+      }
       this.opts.log?.(`appliance: the saved VM state could not be restored (${(e as Error).message}): booting`);
       removeVmState(files);
       await this.resetBoot();
