@@ -6,11 +6,18 @@
 //   2. reading a 256 MiB file out: `guestkit fish --backend=appliance download`
 //      vs guestfish `download`, in MB/s of the transfer alone: the output file is
 //      watched, from its first byte to its last (launch time excluded on both sides).
-// Usage: npm run bench:appliance   (BENCH_RUNS=N, default 3)
-import { execFileSync, spawn } from 'node:child_process';
+//   3. the Fedora-style guest (GPT, LVM, xfs root: fixtures/out/fedora-xfs.img) through
+//      the appliance: cat / inspect --no-applications / df beside virt-cat /
+//      virt-inspector / virt-df (whole cold processes);
+//   4. ten `guestkit fish --remote cat` commands after one `--listen` (the listen
+//      included) beside ten `guestfish -a … -m … cat` runs.
+// A session starts from the appliance's saved VM state when there is one (the
+// first run after a build saves it): "ready" is qemu start → agent answering.
+// Usage: npm run bench:appliance   (BENCH_RUNS=N, default 3; BENCH_PARTS=1,2,3,4 to pick)
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { guestkit, have, median, out, runs } from './common.js';
+import { guestkit, have, median, out, root, runs } from './common.js';
 
 const image = join(out, 'appliance.img');
 const BIG_MIB = 256;
@@ -29,7 +36,8 @@ function makeImage() {
   rmSync(tree, { recursive: true, force: true });
 }
 
-const lgEnv = { LIBGUESTFS_BACKEND: 'direct' };
+const lgEnv = { LIBGUESTFS_BACKEND: 'direct', LIBGUESTFS_BACKEND_SETTINGS: process.env.LIBGUESTFS_BACKEND_SETTINGS ?? 'force_tcg' };
+const parts = new Set((process.env.BENCH_PARTS ?? '1,2,3,4').split(',').map(Number));
 
 /**
  * Runs a command; resolves with its wall time (s), stderr, and — when `watch` names
@@ -75,13 +83,14 @@ execFileSync('node', [guestkit, 'cat', '--backend=appliance', '-a', image, '-m',
 const catArgs = ['-a', image, '-m', '/dev/sda', '/etc/hostname'];
 const dl = join(out, 'download.bin');
 const gkCat = [], gkReady = [], lgCat = [], gkDl = [], lgDl = [];
-for (let i = 0; i < runs; i++) {
+for (let i = 0; i < runs && (parts.has(1) || parts.has(2)); i++) {
   const g = await run('node', [guestkit, 'cat', '-v', '--backend=appliance', ...catArgs]);
   gkCat.push(g.wall);
-  const m = /appliance: ready in (\d+) ms/.exec(g.err);
+  const m = /appliance: (?:restored the saved VM state: )?ready in (\d+) ms/.exec(g.err);
   if (m) gkReady.push(Number(m[1]) / 1000);
   if (libguestfs) lgCat.push((await run('virt-cat', catArgs, { env: lgEnv })).wall);
 
+  if (!parts.has(2)) continue;
   rmSync(dl, { force: true });
   const gd = await run('node', [guestkit, 'fish', '--backend=appliance', '--ro', '-a', image, '-m', '/dev/sda', 'download', '/big.bin', dl], { watch: dl, watchBytes: BIG_BYTES });
   if (statSync(dl).size !== BIG_BYTES) throw new Error(`guestkit download wrote ${statSync(dl).size} bytes`);
@@ -97,13 +106,71 @@ for (let i = 0; i < runs; i++) {
 
 const s = (x) => `${x.toFixed(2)} s`;
 const mbs = (t) => BIG_BYTES / 1e6 / t;
+/** One table row: guestkit's median beside libguestfs's, with the ratio. */
+function row(name, gk, lg) {
+  let line = `${name.padEnd(34)}${s(median(gk)).padStart(14)}`;
+  if (lg.length) line += `${s(median(lg)).padStart(14)}${`${(median(lg) / median(gk)).toFixed(1)}×`.padStart(9)}`;
+  console.log(line);
+}
+const table = [];
+if (gkCat.length) {
+  table.push(() => {
+    row('cat /etc/hostname (cold process)', gkCat, lgCat);
+    if (gkReady.length) console.log(`${'  qemu start → agent ready'.padEnd(34)}${s(median(gkReady)).padStart(14)}   (all: ${gkReady.map((x) => x.toFixed(2)).join(' ')})`);
+  });
+}
+if (gkDl.length) {
+  table.push(() => {
+    let line = `${`download ${BIG_MIB} MiB (transfer)`.padEnd(34)}${`${mbs(median(gkDl)).toFixed(0)} MB/s`.padStart(14)}`;
+    if (lgDl.length) line += `${`${mbs(median(lgDl)).toFixed(0)} MB/s`.padStart(14)}${`${(median(lgDl) / median(gkDl)).toFixed(1)}×`.padStart(9)}`;
+    console.log(line);
+  });
+}
+
+// 3. The Fedora-style guest through the appliance.
+const fedora = join(root, 'fixtures', 'out', 'fedora-xfs.img');
+if (parts.has(3) && existsSync(fedora)) {
+  const cases = [
+    ['fedora: cat /etc/hostname', ['cat', '-a', fedora, '/etc/hostname'], 'virt-cat', ['-a', fedora, '/etc/hostname']],
+    ['fedora: inspect --no-applications', ['inspect', '--no-applications', '-a', fedora], 'virt-inspector', ['--no-applications', '-a', fedora]],
+    ['fedora: df', ['df', '-a', fedora], 'virt-df', ['-a', fedora]],
+  ];
+  for (const [name, gkArgs, lgCmd, lgArgs] of cases) {
+    const gk = [], lg = [];
+    for (let i = 0; i < runs; i++) {
+      gk.push((await run('node', [guestkit, ...gkArgs, '--backend=appliance'])).wall);
+      if (libguestfs && have(lgCmd)) lg.push((await run(lgCmd, lgArgs, { env: lgEnv })).wall);
+      process.stderr.write(`${name}: run ${i + 1}/${runs} done\n`);
+    }
+    table.push(() => row(name, gk, lg));
+  }
+}
+
+// 4. Ten commands in one warm session (the --listen included) vs ten guestfish runs.
+if (parts.has(4)) {
+  const gk = [], lg = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    // stderr inherited: the listener keeps it, and spawnSync would wait for a piped one to close.
+    const l = spawnSync('node', [guestkit, 'fish', '--listen', '--backend=appliance', '--ro', '-a', image, '-m', '/dev/sda'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = /GUESTFISH_PID=(\d+)/.exec(l.stdout ?? '')?.[1];
+    if (!pid) throw new Error('guestkit fish --listen failed');
+    for (let k = 0; k < 10; k++) {
+      const r = spawnSync('node', [guestkit, 'fish', `--remote=${pid}`, 'cat', '/etc/hostname'], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`guestkit fish --remote failed: ${r.stderr}`);
+    }
+    gk.push((performance.now() - t0) / 1000);
+    spawnSync('node', [guestkit, 'fish', `--remote=${pid}`, 'exit']);
+    if (libguestfs) {
+      const t1 = performance.now();
+      for (let k = 0; k < 10; k++) await run('guestfish', ['--ro', ...catArgs.slice(0, 4), 'cat', '/etc/hostname'], { env: lgEnv });
+      lg.push((performance.now() - t1) / 1000);
+    }
+    process.stderr.write(`remote: run ${i + 1}/${runs} done\n`);
+  }
+  table.push(() => row('10 × cat: --listen + 10 --remote', gk, lg));
+}
+
 console.log(`${'case'.padEnd(34)}${'guestkit'.padStart(14)}${libguestfs ? 'libguestfs'.padStart(14) + 'ratio'.padStart(9) : ''}`);
-let line = `${'cat /etc/hostname (cold process)'.padEnd(34)}${s(median(gkCat)).padStart(14)}`;
-if (libguestfs) line += `${s(median(lgCat)).padStart(14)}${`${(median(lgCat) / median(gkCat)).toFixed(1)}×`.padStart(9)}`;
-console.log(line);
-if (gkReady.length) console.log(`${'  qemu start → agent READY'.padEnd(34)}${s(median(gkReady)).padStart(14)}   (all: ${gkReady.map((x) => x.toFixed(2)).join(' ')})`);
-line = `${`download ${BIG_MIB} MiB (transfer)`.padEnd(34)}${`${mbs(median(gkDl)).toFixed(0)} MB/s`.padStart(14)}`;
-if (libguestfs) line += `${`${mbs(median(lgDl)).toFixed(0)} MB/s`.padStart(14)}${`${(median(lgDl) / median(gkDl)).toFixed(1)}×`.padStart(9)}`;
-console.log(line);
-console.log(`runs (s): guestkit cat ${gkCat.map((x) => x.toFixed(2)).join(' ')}${libguestfs ? `; virt-cat ${lgCat.map((x) => x.toFixed(2)).join(' ')}` : ''}`);
-console.log(`runs (MB/s): guestkit download ${gkDl.map((t) => mbs(t).toFixed(0)).join(' ')}${libguestfs ? `; guestfish download ${lgDl.map((t) => mbs(t).toFixed(0)).join(' ')}` : ''}`);
+for (const t of table) t();
+if (gkCat.length) console.log(`runs (s): guestkit cat ${gkCat.map((x) => x.toFixed(2)).join(' ')}${libguestfs ? `; virt-cat ${lgCat.map((x) => x.toFixed(2)).join(' ')}` : ''}`);

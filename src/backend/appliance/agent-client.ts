@@ -71,6 +71,11 @@ export class AgentClient {
     return this.ready;
   }
 
+  /** For an agent restored from a saved VM state: it announced READY before the save. */
+  assumeReady(): void {
+    this.ready = true;
+  }
+
   /** Resolves when the agent has announced READY. */
   waitReady(): Promise<void> {
     if (this.ready) return Promise.resolve();

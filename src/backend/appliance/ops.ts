@@ -71,7 +71,12 @@ interface BlkInfo {
 async function blkidAll(b: ApplianceBackend, guestDevs: string[]): Promise<Map<string, BlkInfo>> {
   const res = new Map<string, BlkInfo>();
   if (!guestDevs.length) return res;
-  const out = await b.shText(`blkid -c /dev/null -o export ${guestDevs.map(sq).join(' ')}; :`);
+  return blkidBlocks(await b.shText(`blkid -c /dev/null -o export ${guestDevs.map(sq).join(' ')}; :`));
+}
+
+/** `blkid -o export` output for several devices: device → its fields. */
+function blkidBlocks(out: string): Map<string, BlkInfo> {
+  const res = new Map<string, BlkInfo>();
   for (const block of out.split(/\n\s*\n/)) {
     const f = parseExport(block);
     if (f.DEVNAME) res.set(f.DEVNAME, f);
@@ -123,11 +128,15 @@ done
   const isPart = (d: string) => (/\d$/.test(deviceOf(d)) ? 1 : 0);
   result.sort((x, y) => isPart(x[0]) - isPart(y[0]) || devOrder(deviceOf(x[0]), deviceOf(y[0])));
   if (hasPv) {
-    const lvs = lines(
-      await b.shText(`lvmup; command -v lvm >/dev/null || exit 0
-lvm lvs --noheadings --separator / -o vg_name,lv_name --config "$LVM_CONFIG" 2>/dev/null | while read -r x; do echo "/dev/$x"; done`),
-    ).sort(byteOrder);
-    const lvInfo = await blkidAll(b, lvs);
+    // Activation, the LV list and their blkid in one request (each round trip costs under TCG).
+    const out = await b.shText(`lvmup; command -v lvm >/dev/null || exit 0
+lvs=$(lvm lvs --noheadings --separator / -o vg_name,lv_name --config "$LVM_CONFIG" 2>/dev/null | while read -r x; do echo "/dev/$x"; done)
+echo "$lvs"
+echo --
+[ -n "$lvs" ] && blkid -c /dev/null -o export $lvs; :`);
+    const sep = out.indexOf('\n--\n');
+    const lvs = lines(sep < 0 ? out : out.slice(0, sep)).sort(byteOrder);
+    const lvInfo = blkidBlocks(sep < 0 ? '' : out.slice(sep + 4));
     for (const lv of lvs) result.push([lv, lvInfo.get(lv)?.TYPE || 'unknown']);
   }
   return Object.fromEntries(result);
