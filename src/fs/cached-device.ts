@@ -21,7 +21,7 @@ const LARGE = 256 << 10;
 const MAX_CLEAN_BLOCKS = (32 << 20) / BLOCK;
 /** Dirty blocks held before they are written back without waiting for flush(). */
 const MAX_DIRTY_BLOCKS = (64 << 20) / BLOCK;
-/** Blocks read at once when a partial write misses. */
+/** Blocks read at once on a miss (an aligned group). */
 const FILL_GROUP = 16;
 /** Largest single write-back transfer. */
 const MAX_RUN_BLOCKS = (4 << 20) / BLOCK;
@@ -59,7 +59,12 @@ export class CachedDevice implements SyncDevice {
     const first = Math.floor(offset / BLOCK), last = Math.floor((offset + into.length - 1) / BLOCK);
     let missing = false;
     for (let b = first; b <= last && !missing; b++) missing = !this.dirty.has(b) && !this.clean.has(b);
-    if (missing) this.fill(first, last);
+    if (missing) {
+      // read the aligned group around a miss too: metadata (MFT records, directory
+      // clusters, FAT sectors) is read in runs of neighbours
+      const g0 = first - (first % FILL_GROUP);
+      this.fill(g0, Math.min(Math.max(last, g0 + FILL_GROUP - 1), Math.ceil(this.inner.size / BLOCK) - 1));
+    }
     for (let b = first; b <= last; b++) {
       const blk = this.block(b)!;
       const start = b * BLOCK;
