@@ -144,6 +144,8 @@ readn() { # N FILE: read exactly N bytes from the port into FILE
 reader() { # the only reader of the port
   while read -r _id _type _l1 _l2 <&3; do
     if [ "$_type" = cancel ]; then
+      # remembered too for a request whose process is not recorded yet (see run)
+      printf '%s\n' "$_id" > /run/agent.cancel
       if read -r _cid _cpid < /run/agent.cur 2>/dev/null && [ "$_cid" = "$_id" ]; then
         killtree "$_cpid"
       fi
@@ -159,13 +161,14 @@ run() { # ID: run the request's script in the background, where the reader can k
   ( setumask; . /tmp/.req ) < /tmp/.in > /tmp/.out 2> /tmp/.err 3>&- 4>&- &
   _pid=$!
   printf '%s %s\n' "$1" "$_pid" > /run/agent.cur
+  if read -r _x < /run/agent.cancel 2>/dev/null && [ "$_x" = "$1" ]; then killtree "$_pid"; fi
   wait "$_pid"
   _rc=$?
   rm -f /run/agent.cur
   return $_rc
 }
 
-rm -f /run/agent.q /run/agent.cur
+rm -f /run/agent.q /run/agent.cur /run/agent.cancel
 mkfifo /run/agent.q
 exec 4<>/run/agent.q
 reader &

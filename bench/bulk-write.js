@@ -7,7 +7,9 @@
 // After each guestkit run: fsck.vfat -n / ntfsfix -n must be clean and the
 // host tools must read a sample of the files back. ntfscp opens the volume
 // once per file, so it runs on BULK_NTFSCP_FILES (default 200) files and its
-// time is scaled to BULK_FILES (marked "scaled"). Writes bench/out/bulk-write.txt.
+// time is scaled to BULK_FILES (marked "scaled"). In-process figures also give
+// the process's CPU time (worker included), which a loaded machine does not
+// inflate. Writes bench/out/bulk-write.txt.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,12 @@ const lines = [];
 const say = (s) => {
   console.log(s);
   lines.push(s);
+};
+
+/** CPU seconds of this process (both threads: the fs worker's too) since `c0`: the shared machine's load does not count. */
+const cpuSince = (c0) => {
+  const d = process.cpuUsage(c0);
+  return (d.user + d.system) / 1e6;
 };
 
 const shortName = (i) => `f${i}`; // 8.3-compatible: no long-name entries on FAT
@@ -79,19 +87,24 @@ async function library(kind, img) {
   await g.mount('/dev/sda', '/');
   await g.mkdir('/d');
   let t0 = performance.now();
+  let c0 = process.cpuUsage();
   for (let i = 0; i < N; i++) await g.write(`/d/${longName(i)}`, content(i));
   const create = (performance.now() - t0) / 1000;
+  const createCpu = cpuSince(c0);
   await g.close();
   const h = new Guestfs({ backend: 'wasm' });
   await h.addDrive(img, { format: 'raw', readonly: true });
   await h.launch();
   await h.mountRo('/dev/sda', '/');
   const list = {};
+  const listCpu = {};
   const time = async (label, fn) => {
     await fn(); // the first listing of a fresh mount reads the directory in
     t0 = performance.now();
+    c0 = process.cpuUsage();
     const r = await fn();
     list[label] = (performance.now() - t0) / 1000;
+    listCpu[label] = cpuSince(c0);
     return r;
   };
   const names = await time('ls', () => h.ls('/d'));
@@ -100,7 +113,7 @@ async function library(kind, img) {
   await time('readdir', () => h.readdir('/d'));
   await time('lstatnslist', () => h.lstatnslist('/d', names));
   await h.close();
-  return { create, list };
+  return { create, createCpu, list, listCpu };
 }
 
 const srcDir = join(dir, 'src', 'd');
@@ -114,7 +127,7 @@ const writeShortScript = fishScript('write-short.fish', (i) => `write /d/${short
 say(`bulk writes, ${N.toLocaleString('en')} files in one directory, wasm backend: ${runs} runs each, medians, alternating with the host tools`);
 for (const kind of ['vfat', 'ntfs']) {
   const fs = kind === 'vfat' ? 'FAT32' : 'NTFS';
-  const t = { touch: [], write: [], writeShort: [], lib: [], host: [], list: {}, hostList: [] };
+  const t = { touch: [], write: [], writeShort: [], lib: [], libCpu: [], host: [], list: {}, listCpu: {}, hostList: [] };
   for (let r = 0; r < runs; r++) {
     let img = makeImage(kind);
     t.touch.push(timeRun('node', [guestkit, 'fish', '--backend=wasm', '--format=raw', '-a', img, '-f', touchScript]));
@@ -129,7 +142,9 @@ for (const kind of ['vfat', 'ntfs']) {
     const lib = await library(kind, img);
     if (r === 0) verify(kind, img, longName, content);
     t.lib.push(lib.create);
+    t.libCpu.push(lib.createCpu);
     for (const [k, v] of Object.entries(lib.list)) (t.list[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(lib.listCpu)) (t.listCpu[k] ??= []).push(v);
     // the host tools: listing the directory guestkit just listed, creating on a fresh image
     t.hostList.push(kind === 'vfat' ? timeRun('mdir', ['-i', img, '::/d']) : timeRun('ntfsls', ['-l', '-p', '/d', img]));
     const hostImg = makeImage(kind);
@@ -149,9 +164,9 @@ for (const kind of ['vfat', 'ntfs']) {
   say(`  fish, touch /d/fN (8.3 names), whole run      ${s(t.touch).padStart(10)}`);
   say(`  fish, write /d/fN (8.3 names), whole run      ${s(t.writeShort).padStart(10)}`);
   say(`  fish, write /d/file-N.txt (long names)        ${s(t.write).padStart(10)}`);
-  say(`  library, write /d/file-N.txt, the loop        ${s(t.lib).padStart(10)}`);
+  say(`  library, write /d/file-N.txt, the loop        ${s(t.lib).padStart(10)}   (CPU ${s(t.libCpu)})`);
   say(`  host: ${hostTool.padEnd(41)}${s(t.host).padStart(10)}`);
-  for (const [k, v] of Object.entries(t.list)) say(`  ${`list ${N.toLocaleString('en')} entries: ${k}`.padEnd(46)}${ms(v).padStart(10)}`);
+  for (const [k, v] of Object.entries(t.list)) say(`  ${`list ${N.toLocaleString('en')} entries: ${k}`.padEnd(46)}${ms(v).padStart(10)}   (CPU ${ms(t.listCpu[k])})`);
   say(`  host list: ${(kind === 'vfat' ? 'mdir (whole run)' : 'ntfsls -l (whole run)').padEnd(36)}${ms(t.hostList).padStart(10)}`);
 }
 mkdirSync(out, { recursive: true });
