@@ -13,6 +13,16 @@
 #              answer RC 0 with the bytes of that file as output, streamed
 #              (a file named /tmp/.stream.* is deleted afterwards).
 #   TYPE quit: answer, then sync, unmount everything and power off.
+#   TYPE cancel (LEN1 = LEN2 = 0): the host gave up on request ID (a timeout,
+#              or its caller aborted): if ID is still running, its processes
+#              are killed and it answers with what it captured, which the host
+#              drops. A cancel for a request that has finished is ignored.
+#
+# Two processes share the port: a reader (the only one that reads it) takes
+# each request into files and hands it on through a FIFO, acting on cancels
+# at once; the executor runs requests one at a time and writes the replies.
+# The host sends a request only after the previous reply, so the request
+# files are never overwritten while in use.
 #
 # The agent announces "READY\n" once the port is open; data sent before the
 # guest opens the port would be lost, so the host waits for it.
@@ -147,6 +157,21 @@ setumask() {
 
 # ------------------------------------------------- main loop
 
+# killtree PID: stop PID, kill its descendants, then PID itself.
+killtree() {
+  local _s _l _c
+  kill -STOP "$1" 2>/dev/null || return 0
+  for _s in /proc/[0-9]*/stat; do
+    read -r _l < "$_s" 2>/dev/null || continue
+    _l=${_l##*) }
+    _l=${_l#* }
+    [ "${_l%% *}" = "$1" ] || continue
+    _c=${_s#/proc/}
+    killtree "${_c%/stat}"
+  done
+  kill -KILL "$1" 2>/dev/null
+}
+
 reply() { # ID RC: send the captured output
   # Both sizes from one command: each $(...) is a fork, which TCG makes costly.
   _r=$1 _c=$2
@@ -163,17 +188,46 @@ readn() { # N FILE: read exactly N bytes from the port into FILE
   fi
 }
 
+reader() { # the only reader of the port
+  while read -r _id _type _l1 _l2 <&3; do
+    if [ "$_type" = cancel ]; then
+      # remembered too for a request whose process is not recorded yet (see run)
+      printf '%s\n' "$_id" > /run/agent.cancel
+      if read -r _cid _cpid < /run/agent.cur 2>/dev/null && [ "$_cid" = "$_id" ]; then
+        killtree "$_cpid"
+      fi
+      continue
+    fi
+    readn "${_l1:-0}" /tmp/.req
+    readn "${_l2:-0}" /tmp/.in
+    printf '%s %s\n' "$_id" "$_type" >&4
+  done
+}
+
+run() { # ID: run the request's script in the background, where the reader can kill it
+  ( setumask; . /tmp/.req ) < /tmp/.in > /tmp/.out 2> /tmp/.err 3>&- 4>&- &
+  _pid=$!
+  printf '%s %s\n' "$1" "$_pid" > /run/agent.cur
+  if read -r _x < /run/agent.cancel 2>/dev/null && [ "$_x" = "$1" ]; then killtree "$_pid"; fi
+  wait "$_pid"
+  _rc=$?
+  rm -f /run/agent.cur
+  return $_rc
+}
+
+rm -f /run/agent.q /run/agent.cur /run/agent.cancel
+mkfifo /run/agent.q
+exec 4<>/run/agent.q
+reader &
 printf 'READY\n' >&3
-while read -r id type l1 l2 <&3; do
-  readn "${l1:-0}" /tmp/.req
-  readn "${l2:-0}" /tmp/.in
+while read -r id type <&4; do
   case $type in
     sh)
-      ( setumask; . /tmp/.req ) < /tmp/.in > /tmp/.out 2> /tmp/.err 3>&-
+      run "$id"
       reply "$id" $?
       ;;
     get)
-      ( setumask; . /tmp/.req ) < /tmp/.in > /tmp/.out 2> /tmp/.err 3>&-
+      run "$id"
       rc=$?
       if [ $rc != 0 ]; then
         reply "$id" $rc

@@ -162,8 +162,13 @@ export function camelCase(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
+/** A method's trailing object: its optional arguments, and `signal` to cancel the call (Guestfs.call). */
+type CallSignal = { signal?: AbortSignal };
+
 export type MethodOf<C> = C extends CommandDef<string, infer A, infer O, infer R>
-  ? (O extends readonly [] ? (...args: ArgTypes<A>) => Promise<RetType<R>> : (...args: [...ArgTypes<A>, OptArgs<O>?]) => Promise<RetType<R>>)
+  ? (O extends readonly []
+    ? (...args: [...ArgTypes<A>, CallSignal?]) => Promise<RetType<R>>
+    : (...args: [...ArgTypes<A>, (OptArgs<O> & CallSignal)?]) => Promise<RetType<R>>)
   : never;
 
 export type MethodsOf<T extends readonly CommandDef<any, any, any, any>[]> = {

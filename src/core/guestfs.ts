@@ -22,6 +22,12 @@ import { existsSync } from 'node:fs';
 import { HandleSettings } from './handle-settings.js';
 import { resolveBackendName } from './backend-name.js';
 import { MountLog, unmovableState } from './session-move.js';
+import { callSignal } from '../backend/call-signal.js';
+
+/** Options of one call (Guestfs.call's last argument, or `signal` in a method's trailing object). */
+export interface CallOptions {
+  signal?: AbortSignal;
+}
 
 export interface GuestfsOptions {
   /**
@@ -214,13 +220,20 @@ class GuestfsBase implements HandleState {
     }
   }
 
-  /** Calls a command by its fish name with typed arguments. */
-  async call(name: string, args: unknown[], optargs: Record<string, unknown> = {}): Promise<unknown> {
+  /**
+   * Calls a command by its fish name with typed arguments. `opts.signal`
+   * cancels the call: it fails with ECANCELED, and on the appliance the
+   * running command is killed in the guest (the session stays usable); the
+   * wasm backend checks it when the call starts.
+   */
+  async call(name: string, args: unknown[], optargs: Record<string, unknown> = {}, opts: CallOptions = {}): Promise<unknown> {
     const def = findCommand(name);
     if (!def) throw new ErrnoError('EINVAL', `${name}: unknown command`);
     if (this.eventListeners.size) await this.emit('enter', def.name.replace(/-/g, '_'));
     try {
-      const result = await this.invoke(def, args, optargs);
+      const { signal } = opts;
+      if (signal?.aborted) throw new GuestkitError('ECANCELED', 'the call was cancelled');
+      const result = signal ? await callSignal.run(signal, () => this.invoke(def, args, optargs)) : await this.invoke(def, args, optargs);
       this.mountLog.record(def.name, args, optargs);
       return result;
     } catch (e) {
@@ -322,9 +335,12 @@ for (const def of COMMANDS as readonly CommandDef[]) {
   const method = camelCase(def.name);
   if (method in GuestfsBase.prototype) continue; // addDrive, launch, shutdown have handle methods already
   commandMethods[method] = function (this: GuestfsBase, ...args: unknown[]) {
-    const hasOpt = (def.optargs?.length ?? 0) > 0 && args.length === def.args.length + 1;
-    const opt = hasOpt ? (args.pop() as Record<string, unknown>) : {};
-    return this.call(def.name, args, opt);
+    // a trailing object holds the optional arguments, and `signal` (see call())
+    const last = args[def.args.length];
+    const hasOpt = args.length === def.args.length + 1 && typeof last === 'object' && last !== null && !Array.isArray(last) &&
+      !(last instanceof Uint8Array) && ((def.optargs?.length ?? 0) > 0 || 'signal' in last);
+    const { signal, ...opt } = hasOpt ? (args.pop() as Record<string, unknown>) : {};
+    return this.call(def.name, args, opt, { signal: signal as AbortSignal | undefined });
   };
 }
 

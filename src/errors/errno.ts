@@ -32,6 +32,7 @@ const TEXT: Partial<Record<ErrnoName, string>> = {
   ESHUTDOWN: 'Cannot send after transport endpoint shutdown',
   ECONNREFUSED: 'Connection refused',
   ETIMEDOUT: 'Connection timed out',
+  ECANCELED: 'Operation canceled',
   ENOSYS: 'Function not implemented',
   ETXTBSY: 'Text file busy',
   EMEDIUMTYPE: 'Wrong medium type',

@@ -29,6 +29,7 @@ import type { Backend, DriveConfig } from '../backend.js';
 import { CAPABILITIES } from '../capabilities.js';
 import { Qcow2Overlay } from '../../block/qcow2-overlay.js';
 import { settleInterruptedCommit } from '../../block/external-open.js';
+import { callSignal } from '../call-signal.js';
 import { AgentClient, type AgentReply, type RequestType } from './agent-client.js';
 import { AGENT_PORT_NAME, buildAppliance, type Appliance, type InitrdCompression } from './build.js';
 import { hasExited, removeDir, spawnTracked, stopChild, trackDir, waitExit } from './children.js';
@@ -48,6 +49,8 @@ export interface ApplianceOptions {
   bootTimeoutMs?: number;
   /** Default per-call timeout (ms). Default $GUESTKIT_CALL_TIMEOUT seconds, else 600 s. */
   callTimeoutMs?: number;
+  /** How long a cancelled call's guest side may take to stop (default CANCEL_GRACE_MS) before the session is given up. */
+  cancelGraceMs?: number;
   /** Extra kernel command-line words (experiments, fault tests). */
   append?: string[];
   /** The -cpu model under TCG (experiments; default: see TCG_CPU). */
@@ -447,7 +450,7 @@ export class ApplianceBackend implements Backend {
     try {
       const ready = (async () => {
         const sock = await connected;
-        const agent = new AgentClient(sock);
+        const agent = new AgentClient(sock, this.opts.cancelGraceMs);
         this.agent = agent;
         agent.onDead = () => {
           // A dead connection means an unusable VM: do not leave it running.
@@ -613,11 +616,19 @@ export class ApplianceBackend implements Backend {
     const agent = this.live();
     const t0 = timingEnabled() ? performance.now() : 0;
     try {
-      const r = await agent.request(type, script, { ...opts, timeoutMs: opts.timeoutMs ?? this.opts.callTimeoutMs ?? defaultCallTimeoutMs() });
+      const r = await agent.request(type, script, {
+        ...opts, timeoutMs: opts.timeoutMs ?? this.opts.callTimeoutMs ?? defaultCallTimeoutMs(), signal: callSignal.getStore(),
+      });
       if (timingEnabled()) timingMark(`agent ${type} ${(performance.now() - t0).toFixed(0)} ms: ${script.trim().split('\n')[0]!.slice(0, 90)}`);
       return r;
     } catch (e) {
-      if (e instanceof GuestkitError && e.code === 'ETIMEDOUT') throw e;
+      // a timed-out or aborted call was cancelled in the guest: the session goes on
+      if (e instanceof GuestkitError && (e.code === 'ETIMEDOUT' || e.code === 'ECANCELED') && !agent.dead) throw e;
+      // a guest that did not give up a cancelled call: the session was ended for that, not by qemu dying
+      const dead = agent.dead;
+      if (dead instanceof GuestkitError && dead.code === 'ETIMEDOUT') {
+        throw new GuestkitError('EIO', `the appliance is gone: ${dead.message}${this.diagnostics()}`, { cause: e });
+      }
       // The VM died under us: say so, with what the console shows.
       if (this.qemu) await waitExit(this.qemu, 300);
       throw new GuestkitError('EIO', `the appliance is gone: ${this.goneReason((e as Error).message)}${this.diagnostics()}`, { cause: e });

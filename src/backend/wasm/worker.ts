@@ -12,6 +12,7 @@ import { toErrorRecord } from '../../errors/error-record.js';
 import { VFS_OPS, type MountRequest, type WorkerInit, type WorkerOps, type WorkerRequest, type WorkerResponse } from './worker-protocol.js';
 import { FsError, type FsDriver } from '../../fs/fs-driver.js';
 import { Vfs, isDir } from '../../fs/vfs.js';
+import { CachedDevice } from '../../fs/cached-device.js';
 import { loadExt2Module, openExt2 } from '../../fs/ext2/ext2-driver.js';
 import type { NtfsModule } from '../../fs/ntfs/ntfs-driver.js';
 import { cksumCrc } from '../../util/cksum.js';
@@ -41,14 +42,16 @@ async function openDriver(req: MountRequest): Promise<FsDriver> {
       if (!ext2Module || ext2Module.dead) ext2Module = await loadExt2Module();
       return openExt2(ext2Module, device, { readOnly: req.mountReadOnly });
     // NTFS, FAT, XFS, btrfs and ISO 9660 load on first use: the worker boots faster for the common ext case.
+    // FAT and NTFS write metadata a sector at a time: a block cache (written back on the
+    // driver's flush and close) spares a bridge round trip per sector
     case 'vfat': {
       const { openFat } = await import('../../fs/fat/fat-driver.js');
-      return openFat(device, { readOnly: req.mountReadOnly });
+      return openFat(new CachedDevice(device), { readOnly: req.mountReadOnly });
     }
     case 'ntfs': {
       const { loadNtfsModule, openNtfs } = await import('../../fs/ntfs/ntfs-driver.js');
       if (!ntfsModule || ntfsModule.dead) ntfsModule = await loadNtfsModule();
-      return openNtfs(ntfsModule, device, { readOnly: req.mountReadOnly });
+      return openNtfs(ntfsModule, new CachedDevice(device), { readOnly: req.mountReadOnly });
     }
     case 'xfs': {
       const { openXfs } = await import('../../fs/xfs/xfs-driver.js');

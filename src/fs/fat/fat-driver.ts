@@ -65,6 +65,7 @@ class FatDriver extends FatAttributes implements FsDriver, FatDrive {
 
   onDeviceWrite(offset: number, length: number): void {
     this.reader.invalidate(offset, length);
+    if (offset < this.geo.dataOffset && offset + length > this.geo.fatOffset) this.fatWrites++;
   }
 
   lookup(dir: number, name: string): number {
@@ -76,6 +77,7 @@ class FatDriver extends FatAttributes implements FsDriver, FatDrive {
     if (name.length > 255) throw new FsError('ENAMETOOLONG', 'file name too long');
     const cached = this.cachedChild(dir, name);
     if (cached !== undefined) return cached;
+    if (this.surelyAbsent(dir, name)) throw new FsError('ENOENT', `${name}: no such file or directory`);
     const path = this.childPath(dir, name);
     const res = this.try(() => this.ff._f_stat(this.path(0, path), this.fno));
     if (res !== FR.OK) {
@@ -257,17 +259,21 @@ class FatDriver extends FatAttributes implements FsDriver, FatDrive {
     const fp = this.ff._malloc(FF.sizeof_FIL);
     if (!fp) throw new FsError('ENOMEM', 'js-fatfs: out of memory');
     let res: number;
+    const fatWrites = this.fatWrites;
     try {
       res = this.try(() => this.ff._f_open(fp, this.path(0, path), FF.FA_CREATE_NEW | FF.FA_READ | FF.FA_WRITE));
     } catch (e) {
       this.ff._free(fp);
+      this.listings.delete(dir);
       throw e;
     }
     if (res !== FR.OK) {
       this.ff._free(fp);
       throw this.nsError(res, `create ${path}`);
     }
-    this.listings.delete(dir);
+    const created = this.createdEntry(fp, stored);
+    if (created) this.listingAdd(dir, created, fatWrites);
+    else this.listings.delete(dir);
     const ino = this.addNode(dir, stored, false);
     while (this.files.size >= MAX_OPEN_FILES) this.dropFile(this.files.keys().next().value as number);
     this.files.set(ino, { fp, writable: true });
@@ -311,8 +317,7 @@ class FatDriver extends FatAttributes implements FsDriver, FatDrive {
     }
     if (res === FR.DENIED && this.node(ino).dir) throw new FsError('ENOTEMPTY', 'directory not empty');
     if (res !== FR.OK) throw this.frError(res, `remove ${path}`);
-    const parent = this.node(ino).parent;
-    this.listings.delete(parent);
+    this.listingRemove(ino);
     this.removeNode(ino);
   }
 

@@ -243,6 +243,19 @@ export class FatReader {
     return this.geo.dataOffset + (c - 2) * this.geo.clusterBytes;
   }
 
+  /** Clusters in a directory's chain as readDir() counts them (0 = the root). */
+  dirClusters(cluster: number): number {
+    const g = this.geo;
+    if (cluster === 0 && g.fatType !== 32) return 0;
+    return this.chain(cluster === 0 ? g.rootCluster : cluster, Math.ceil(MAX_DIR_BYTES / g.clusterBytes)).length;
+  }
+
+  /** The short entry at device offset `offset` (32-byte aligned), shown as `name`. */
+  shortEntryAt(offset: number, name: string): RawEntry {
+    const ss = this.geo.ss;
+    return shortEntry(this.sector(Math.floor(offset / ss)), offset % ss, name, offset);
+  }
+
   /**
    * Reads a whole directory: cluster >= 2 for a cluster chain, 0 for the
    * root (FAT12/16 fixed area or FAT32 root cluster).
@@ -328,6 +341,24 @@ function sfnName(b: Uint8Array, o: number, withCase = true): string {
   return out;
 }
 
+/** The RawEntry of the 32-byte short entry at `b[o]` (device offset `offset`), shown as `name`. */
+export function shortEntry(b: Uint8Array, o: number, name: string, offset: number): RawEntry {
+  return {
+    name,
+    sfn: sfnName(b, o, false),
+    attr: b[o + 11]! & 0x3f,
+    cluster: (u16(b, o + 20) << 16 | u16(b, o + 26)) >>> 0,
+    size: u32(b, o + 28),
+    ctimeCs: b[o + 13]!,
+    ctime: u16(b, o + 14),
+    cdate: u16(b, o + 16),
+    adate: u16(b, o + 18),
+    mtime: u16(b, o + 22),
+    mdate: u16(b, o + 24),
+    offset,
+  };
+}
+
 /** Parses 32-byte directory entries the way FatFs's dir_read() does (volume labels and dot entries skipped). */
 export function parseDirEntries(parts: { data: Uint8Array; offset: number }[]): RawEntry[] {
   const out: RawEntry[] = [];
@@ -369,21 +400,7 @@ export function parseDirEntries(parts: { data: Uint8Array; offset: number }[]): 
         }
         name = utf16Valid(units) ? String.fromCharCode(...units) : '';
       }
-      if (!name) name = sfnName(b, o);
-      out.push({
-        name,
-        sfn: sfnName(b, o, false),
-        attr,
-        cluster: (u16(b, o + 20) << 16 | u16(b, o + 26)) >>> 0,
-        size: u32(b, o + 28),
-        ctimeCs: b[o + 13]!,
-        ctime: u16(b, o + 14),
-        cdate: u16(b, o + 16),
-        adate: u16(b, o + 18),
-        mtime: u16(b, o + 22),
-        mdate: u16(b, o + 24),
-        offset: offset + o,
-      });
+      out.push(shortEntry(b, o, name || sfnName(b, o), offset + o));
       ord = 0xff;
     }
   }

@@ -16,5 +16,6 @@ export function storedName(name: string): string {
 
 /** Table key: ASCII case folded (FatFs folds more, but any mismatch only costs an f_stat). */
 export function foldKey(name: string): string {
-  return name.replace(/[a-z]+/g, (m) => m.toUpperCase());
+  // ASCII names (the common case) fold with toUpperCase(); others only their ASCII letters
+  return /^[\x00-\x7f]*$/.test(name) ? name.toUpperCase() : name.replace(/[a-z]+/g, (m) => m.toUpperCase());
 }

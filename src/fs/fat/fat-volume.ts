@@ -1,9 +1,19 @@
 /** A mounted FAT volume's open files and directory-entry cache. */
 import { FsError } from '../fs-driver.js';
-import { ATTR_DIR, ATTR_RO, FatReader, type RawEntry } from './fat-layout.js';
+import { ATTR_DIR, ATTR_RO, ATTR_VOL, FatReader, shortEntry, type RawEntry } from './fat-layout.js';
 import { FF, FR } from './fatfs-module.js';
-import { foldKey } from './fat-names.js';
+import { foldKey, storedName } from './fat-names.js';
 import { FatInodes } from './fat-inodes.js';
+
+/**
+ * Where a FIL keeps its directory entry, and where FATFS keeps its sector
+ * window: FatFs R0.15 as js-fatfs builds it (no exFAT, no file lock, no fast
+ * seek, not tiny: FIL = 40 bytes of fields + a sector buffer; FATFS ends with
+ * winsect and win[FF_MAX_SS]). Used only when the sizes confirm that layout.
+ */
+const FIL_DIR_SECT = 32, FIL_DIR_PTR = 36;
+const FATFS_WIN = FF.sizeof_FATFS - FF.FF_MAX_SS, FATFS_WINSECT = FATFS_WIN - 4;
+const KNOWN_LAYOUT = FF.sizeof_FIL === 40 + FF.FF_MAX_SS;
 
 /** FatFs files held open at once (the least recently used is closed first). */
 export const MAX_OPEN_FILES = 16;
@@ -14,6 +24,12 @@ export interface OpenFile {
   writable: boolean;
 }
 
+/**
+ * One directory's short entries, parsed once and then kept in step with every
+ * change made through this driver (create, remove, file syncs, entry edits),
+ * so a directory of n entries is not re-read per create: that made bulk
+ * creates quadratic.
+ */
 interface Listing {
   byKey: Map<string, RawEntry>;
   byUpper: Map<string, RawEntry>;
@@ -36,6 +52,8 @@ export abstract class FatVolume extends FatInodes {
   protected readonly files = new Map<number, OpenFile>();
   protected readonly dirty = new Set<number>();
   protected readonly listings = new Map<number, Listing>();
+  /** Device writes that touched the FAT (a directory may have grown a cluster). */
+  protected fatWrites = 0;
   private freeChecked = false;
   protected roFree: number | undefined;
 
@@ -87,7 +105,7 @@ export abstract class FatVolume extends FatInodes {
       if (res !== FR.OK && wasDirty) throw this.frError(res, 'close');
     } finally {
       this.ff._free(f.fp);
-      if (wasDirty) this.invalidateParentOf(ino);
+      if (wasDirty) this.refreshEntry(ino);
     }
   }
 
@@ -108,14 +126,92 @@ export abstract class FatVolume extends FatInodes {
     for (const ino of [...this.dirty]) {
       const f = this.files.get(ino);
       this.dirty.delete(ino);
-      this.invalidateParentOf(ino);
-      if (f) this.call('sync', () => this.ff._f_sync(f.fp));
+      try {
+        if (f) this.call('sync', () => this.ff._f_sync(f.fp));
+      } catch (e) {
+        const n = this.nodes.get(ino);
+        if (n) this.listings.delete(n.parent);
+        throw e;
+      }
+      this.refreshEntry(ino);
     }
   }
 
-  protected invalidateParentOf(ino: number): void {
+  /**
+   * Re-reads the short entry of `ino` (FatFs has just written it: size, first
+   * cluster, times) into its cached listing; drops the listing when the entry
+   * is not where it was.
+   */
+  protected refreshEntry(ino: number): void {
     const n = this.nodes.get(ino);
-    if (n) this.listings.delete(n.parent);
+    if (!n) return;
+    const l = this.listings.get(n.parent);
+    const e = l?.byKey.get(foldKey(n.name));
+    if (!l || !e) {
+      this.listings.delete(n.parent);
+      return;
+    }
+    const fresh = this.reader.shortEntryAt(e.offset, e.name);
+    if (fresh.sfn !== e.sfn || fresh.attr !== e.attr) {
+      this.listings.delete(n.parent);
+      return;
+    }
+    Object.assign(e, fresh);
+  }
+
+  /**
+   * The short entry f_open just wrote for a new file `name`, read from
+   * FatFs's window (where it still is, unwritten), or undefined when that
+   * cannot be established.
+   */
+  protected createdEntry(fp: number, name: string): RawEntry | undefined {
+    if (!KNOWN_LAYOUT) return undefined;
+    const heap = this.ff.HEAPU8;
+    const dv = new DataView(heap.buffer);
+    const sect = dv.getUint32(fp + FIL_DIR_SECT, true);
+    const rel = dv.getUint32(fp + FIL_DIR_PTR, true) - (this.fsObj + FATFS_WIN);
+    const ss = this.geo.ss;
+    if (rel < 0 || rel + 32 > ss || rel % 32 !== 0 || dv.getUint32(this.fsObj + FATFS_WINSECT, true) !== sect) return undefined;
+    const at = this.fsObj + FATFS_WIN + rel;
+    const e = shortEntry(heap, at, name, sect * ss + rel);
+    return (e.attr & (ATTR_DIR | ATTR_VOL)) === 0 && heap[at] !== 0 && heap[at] !== 0xe5 ? e : undefined;
+  }
+
+  /** Adds an entry FatFs has just created in `dir` to the cached listing of `dir`, if any. */
+  protected listingAdd(dir: number, e: RawEntry, fatWritesBefore: number): void {
+    const l = this.listings.get(dir);
+    if (!l) return;
+    index(l, e);
+    // a directory grows by whole clusters, and only by allocating them in the FAT
+    if (this.fatWrites !== fatWritesBefore) l.nClusters = this.reader.dirClusters(l.cluster);
+  }
+
+  /** Takes the entry of `ino` (just removed by FatFs) out of its parent's cached listing. */
+  protected listingRemove(ino: number): void {
+    const n = this.nodes.get(ino);
+    if (!n) return;
+    const l = this.listings.get(n.parent);
+    const e = l?.byKey.get(foldKey(n.name));
+    if (!l || !e) {
+      this.listings.delete(n.parent);
+      return;
+    }
+    if (l.byKey.get(foldKey(e.name)) === e) l.byKey.delete(foldKey(e.name));
+    if (l.byUpper.get(e.name.toUpperCase()) === e) l.byUpper.delete(e.name.toUpperCase());
+    if (l.bySfn.get(e.sfn) === e) l.bySfn.delete(e.sfn);
+    if (e.attr & ATTR_DIR) l.subdirs--;
+  }
+
+  /**
+   * True when the cached-or-parsed listing of `dir` shows that FatFs would not
+   * find `name` (ASCII names only: their case folding is the same here and in
+   * FatFs). Spares a FatFs directory scan per negative lookup.
+   */
+  protected surelyAbsent(dir: number, name: string): boolean {
+    if (!/^[\x20-\x7e]*$/.test(name)) return false;
+    const l = this.listing(dir);
+    const upper = storedName(name).toUpperCase();
+    return !l.byUpper.has(upper) && !l.bySfn.has(upper);
   }
 
   /** Runs `fn` with the file's read-only attribute cleared (root writes anyway, as on Linux). */
@@ -154,19 +250,8 @@ export abstract class FatVolume extends FatInodes {
       cluster = e.cluster;
     }
     const raw = cluster === 0 && dir !== 1 ? { entries: [], nClusters: 0 } : this.reader.readDir(cluster);
-    const byKey = new Map<string, RawEntry>();
-    const byUpper = new Map<string, RawEntry>();
-    const bySfn = new Map<string, RawEntry>();
-    let subdirs = 0;
-    for (const e of raw.entries) {
-      const k = foldKey(e.name);
-      if (!byKey.has(k)) byKey.set(k, e);
-      const u = e.name.toUpperCase();
-      if (!byUpper.has(u)) byUpper.set(u, e);
-      if (!bySfn.has(e.sfn)) bySfn.set(e.sfn, e);
-      if (e.attr & ATTR_DIR) subdirs++;
-    }
-    l = { byKey, byUpper, bySfn, nClusters: raw.nClusters, subdirs, cluster };
+    l = { byKey: new Map(), byUpper: new Map(), bySfn: new Map(), nClusters: raw.nClusters, subdirs: 0, cluster };
+    for (const e of raw.entries) index(l, e);
     while (this.listings.size >= MAX_CACHED_DIRS) this.listings.delete(this.listings.keys().next().value as number);
     this.listings.set(dir, l);
     return l;
@@ -189,7 +274,7 @@ export abstract class FatVolume extends FatInodes {
     this.device.write(e.offset, b);
     this.reader.invalidate(e.offset, 32);
     this.inst.invalidate(this.pdrv, e.offset, 32);
-    this.invalidateParentOf(ino);
+    this.refreshEntry(ino);
     this.remount();
   }
 
@@ -234,4 +319,14 @@ export abstract class FatVolume extends FatInodes {
     const claimed = new DataView(b.buffer).getUint32(0, true);
     if (claimed === 0) this.checkFreeCount();
   }
+}
+
+/** Adds an entry to a listing's indexes (the first of equal keys wins, as in a directory scan). */
+function index(l: Listing, e: RawEntry): void {
+  const k = foldKey(e.name);
+  if (!l.byKey.has(k)) l.byKey.set(k, e);
+  const u = e.name.toUpperCase();
+  if (!l.byUpper.has(u)) l.byUpper.set(u, e);
+  if (!l.bySfn.has(e.sfn)) l.bySfn.set(e.sfn, e);
+  if (e.attr & ATTR_DIR) l.subdirs++;
 }

@@ -56,6 +56,7 @@ export interface FfModule {
 }
 
 export const FF = {
+  FF_MAX_SS: FatFsPkg.FF_MAX_SS,
   sizeof_FATFS: FatFsPkg.sizeof_FATFS,
   sizeof_FIL: FatFsPkg.sizeof_FIL,
   sizeof_DIR: FatFsPkg.sizeof_DIR,
@@ -99,20 +100,17 @@ export interface FatDrive {
 /**
  * A write-through cache of single sectors. FatFs keeps one sector window per
  * volume and re-reads FAT and directory sectors constantly (every directory
- * scan, every cluster hop); without this each is a device round trip.
- * Multi-sector transfers (file data) bypass it, but update sectors it holds.
+ * scan, every cluster hop, two full scans per create); without this each is
+ * a device call. Multi-sector transfers (file data) bypass it, but update
+ * sectors it holds. Eviction is first-in first-out: a hit costs one map
+ * lookup (reordering on every hit cost more than the misses it saved).
  */
 class SectorCache {
   private readonly map = new Map<number, Uint8Array>();
   constructor(private readonly ss: number, private readonly max: number) {}
 
   get(sector: number): Uint8Array | undefined {
-    const b = this.map.get(sector);
-    if (b) {
-      this.map.delete(sector);
-      this.map.set(sector, b);
-    }
-    return b;
+    return this.map.get(sector);
   }
 
   put(sector: number, data: Uint8Array): void {
@@ -288,34 +286,30 @@ export class FatFsInstance {
     read: (_ff: unknown, pdrv: number, buff: number, sector: number, count: number): number => {
       const d = this.drives[pdrv];
       if (!d) return RES_PARERR;
+      sector >>>= 0;
+      count >>>= 0;
+      const cache = this.caches[pdrv]!;
+      if (count === 1) {
+        // the hot path of directory scans: a cached sector straight into the heap
+        const hit = cache.get(sector);
+        if (hit) {
+          this.ff.HEAPU8.set(hit, buff);
+          return RES_OK;
+        }
+      }
       try {
-        sector >>>= 0;
-        count >>>= 0;
         const off = sector * d.sectorSize, len = count * d.sectorSize;
         if (off + len > d.device.size) throw new Error(`read beyond the end of the device (offset ${off})`);
         const into = this.ff.HEAPU8.subarray(buff, buff + len);
-        const cache = this.caches[pdrv]!;
         const ra = this.ahead[pdrv]!;
         if (ra.bulk && sector >= ra.dataSector && len < READAHEAD_BYTES) {
-          if (count === 1) {
-            const hit = cache.get(sector);
-            if (hit) {
-              into.set(hit);
-              return RES_OK;
-            }
-          }
           if (!ra.serve(sector, count, into)) {
             ra.fill(d.device, sector);
             if (!ra.serve(sector, count, into)) d.device.read(off, into);
           }
         } else if (count === 1) {
-          const hit = cache.get(sector);
-          if (hit) {
-            into.set(hit);
-          } else {
-            d.device.read(off, into);
-            cache.put(sector, into);
-          }
+          d.device.read(off, into);
+          cache.put(sector, into);
         } else {
           d.device.read(off, into);
         }
