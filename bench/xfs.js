@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// xfs read in process: guestkit cat / ls -lR / df on the stock Fedora-shaped guest
-// (fixtures/out/fedora-xfs.img: LVM, xfs root) with --backend=auto (which now stays
-// on wasm) and with --backend=appliance, beside virt-cat / virt-ls / virt-df
+// xfs read in process: guestkit cat / ls -lR / df / inspect on the stock Fedora-shaped guest
+// (fixtures/out/fedora-xfs.img: LVM, xfs root) with --backend=auto (which stays
+// on wasm), beside virt-cat / virt-ls / virt-df / virt-inspector
 // (LIBGUESTFS_BACKEND=direct), alternating runs, medians and ratios.
 // Usage: npm run bench:xfs  (BENCH_RUNS=N, default 3; where KVM does not work,
 // LIBGUESTFS_BACKEND_SETTINGS=force_tcg makes libguestfs use TCG as guestkit's appliance does)
@@ -18,6 +18,7 @@ const cases = [
   ['cat /etc/hostname', ['cat', '-a', image, '/etc/hostname'], 'virt-cat', ['-a', image, '/etc/hostname']],
   ['ls -lR /', ['ls', '-lR', '-a', image, '/'], 'virt-ls', ['-lR', '-a', image, '/']],
   ['df', ['df', '-a', image], 'virt-df', ['-a', image]],
+  ['inspect --no-applications', ['inspect', '--no-applications', '-a', image], 'virt-inspector', ['--no-applications', '-a', image]],
 ];
 
 sideBySide(`guestkit xfs bench (${image})`, cases);
