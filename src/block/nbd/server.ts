@@ -10,7 +10,7 @@ import type net from 'node:net';
 import type { BlockDevice, Extent } from '../block-device.js';
 import { GuestkitError } from '../../errors/index.js';
 import * as P from './protocol.js';
-import { allocationStates, parseMetaQuery, parseNameAndInfos, u32AndText, wireError } from './server-messages.js';
+import { allocationStates, parseMetaQuery, parseNameAndInfos, u32AndText, wireError, zeroRuns } from './server-messages.js';
 import { StreamReader } from './stream.js';
 import { ReadBufferPool } from './buffer-pool.js';
 
@@ -333,16 +333,28 @@ export class NbdServer {
       for (const data of parts) if (data) pool.release(data);
       throw failed.reason;
     }
+    // Zero runs inside data become hole chunks too, unless the client asked for one data chunk (DF).
+    const pieces: Array<{ offset: number; length: number; data: Buffer | null; owner: Buffer | null }> = [];
     extents.forEach((e, i) => {
-      const done = i === extents.length - 1 ? P.REPLY_FLAG_DONE : 0;
-      const at = Buffer.alloc(8);
-      at.writeBigUInt64BE(BigInt(e.offset), 0);
       const data = parts[i];
-      if (data) chunk(cookie, done, P.REPLY_TYPE_OFFSET_DATA, [at, data], () => pool.release(data));
+      if (!data) return pieces.push({ offset: e.offset, length: e.length, data: null, owner: null });
+      if (flags & P.CMD_FLAG_DF || data.length === 0) return pieces.push({ offset: e.offset, length: e.length, data, owner: data });
+      for (const r of zeroRuns(data)) pieces.push({ offset: e.offset + r.from, length: r.to - r.from, data: r.zero ? null : data.subarray(r.from, r.to), owner: data });
+    });
+    // A buffer goes back to the pool after the last piece that uses it has been sent.
+    const lastUse = new Map<Buffer, number>();
+    pieces.forEach((p, i) => p.owner && lastUse.set(p.owner, i));
+    pieces.forEach((p, i) => {
+      const done = i === pieces.length - 1 ? P.REPLY_FLAG_DONE : 0;
+      const owner = p.owner;
+      const onSent = owner && lastUse.get(owner) === i ? () => pool.release(owner) : undefined;
+      const at = Buffer.alloc(8);
+      at.writeBigUInt64BE(BigInt(p.offset), 0);
+      if (p.data) chunk(cookie, done, P.REPLY_TYPE_OFFSET_DATA, [at, p.data], onSent);
       else {
         const len = Buffer.alloc(4);
-        len.writeUInt32BE(e.length, 0);
-        chunk(cookie, done, P.REPLY_TYPE_OFFSET_HOLE, [at, len]);
+        len.writeUInt32BE(p.length, 0);
+        chunk(cookie, done, P.REPLY_TYPE_OFFSET_HOLE, [at, len], onSent);
       }
     });
   }
