@@ -166,6 +166,8 @@ export class OverlayDevice implements BlockDevice {
   async extents(offset: number, length: number): Promise<Extent[]> {
     this.check();
     checkRange(this.name, this.size, offset, length, 'extents');
+    // Nothing written yet (a read-only serve): the base's map, without a walk over every chunk.
+    if (this.chunks.size === 0) return this.base.extents(offset, length);
     const out: Extent[] = [];
     const push = (e: Extent) => {
       const last = out[out.length - 1];

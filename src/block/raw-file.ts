@@ -46,6 +46,15 @@ function blockDeviceSize(st: fs.Stats): number | null {
  * Fills `into` from the file at `offset`, looping on short reads; `failed` makes
  * the error for a failed read, `ended` the one for the end of the file.
  */
+/**
+ * One pread on the handle's descriptor through fs.read's callback: FileHandle.read
+ * costs a reference count and a result object per call, a measurable share of a
+ * server's time at thousands of reads a second.
+ */
+function readAtFd(fd: number, into: Uint8Array, at: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.read(fd, into, at, length, position, (e, n) => (e ? reject(e) : resolve(n))));
+}
+
 export async function readFileFully(
   fh: fs.promises.FileHandle,
   into: Uint8Array,
@@ -56,7 +65,7 @@ export async function readFileFully(
   while (done < into.length) {
     let n: number;
     try {
-      ({ bytesRead: n } = await fh.read(into, done, into.length - done, offset + done));
+      n = await readAtFd(fh.fd, into, done, into.length - done, offset + done);
     } catch (e) {
       throw errors.failed(offset + done, e);
     }

@@ -69,3 +69,25 @@ export function parseMetaQuery(d: Buffer): { name: string; queries: string[] } |
   }
   return at === d.length ? { name, queries } : null;
 }
+
+const ZERO_GRANULE = 64 * 1024;
+const ZERO_BLOCK = Buffer.alloc(ZERO_GRANULE);
+
+/**
+ * `data` cut into runs that read as zeroes and runs that do not, in 64 KiB
+ * steps from its start: a read reply sends the zero runs as hole chunks, so a
+ * raw file (whose holes Node cannot see: no SEEK_HOLE) does not push its
+ * zeroes through the socket.
+ */
+export function zeroRuns(data: Uint8Array): Array<{ from: number; to: number; zero: boolean }> {
+  const out: Array<{ from: number; to: number; zero: boolean }> = [];
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.length);
+  for (let from = 0; from < bytes.length; from += ZERO_GRANULE) {
+    const to = Math.min(bytes.length, from + ZERO_GRANULE);
+    const zero = bytes.subarray(from, to).equals(ZERO_BLOCK.subarray(0, to - from));
+    const last = out[out.length - 1];
+    if (last && last.zero === zero) last.to = to;
+    else out.push({ from, to, zero });
+  }
+  return out;
+}

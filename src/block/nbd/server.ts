@@ -10,8 +10,9 @@ import type net from 'node:net';
 import type { BlockDevice, Extent } from '../block-device.js';
 import { GuestkitError } from '../../errors/index.js';
 import * as P from './protocol.js';
-import { allocationStates, parseMetaQuery, parseNameAndInfos, u32AndText, wireError } from './server-messages.js';
+import { allocationStates, parseMetaQuery, parseNameAndInfos, u32AndText, wireError, zeroRuns } from './server-messages.js';
 import { StreamReader } from './stream.js';
+import { ReadBufferPool } from './buffer-pool.js';
 
 export interface NbdServerOptions {
   device: BlockDevice;
@@ -30,11 +31,14 @@ const MAX_OPTION_LENGTH = 64 * 1024;
 /** Context id of base:allocation (the only context). */
 const ALLOCATION_CONTEXT = 1;
 const PREFERRED_BLOCK = 4096;
+/** Bytes of read buffers kept for reuse (shared by all connections). */
+const POOLED_READ_BYTES = 64 * 1024 * 1024;
 
 class ClientGone extends Error {}
 
 export class NbdServer {
   readonly maxPayload = P.DEFAULT_MAX_PAYLOAD;
+  private readonly buffers = new ReadBufferPool(POOLED_READ_BYTES);
 
   constructor(private readonly opts: NbdServerOptions) {}
 
@@ -186,23 +190,23 @@ export class NbdServer {
     const inFlight = new Set<Promise<void>>();
     const dev = this.opts.device;
     let draining: Promise<void> | null = null;
-    const send = (...parts: Uint8Array[]) => {
+    /** Writes one reply; `onSent` runs once the socket no longer needs its bytes (sent or failed). */
+    const send = (parts: Uint8Array[], onSent?: () => void) => {
       let ok = true;
       // One reply goes out in one piece (cork), header and payload together.
       socket.cork();
-      for (const p of parts) ok = socket.write(p);
+      parts.forEach((p, i) => (ok = i === parts.length - 1 && onSent ? socket.write(p, () => onSent()) : socket.write(p)));
       socket.uncork();
       if (!ok && !draining) draining = new Promise<void>((res) => socket.once('drain', () => { draining = null; res(); }));
     };
-    const simple = (cookie: bigint, errno: number, payload?: Uint8Array) => {
+    const simple = (cookie: bigint, errno: number, payload?: Uint8Array, onSent?: () => void) => {
       const h = Buffer.alloc(P.SIMPLE_REPLY_SIZE);
       h.writeUInt32BE(P.SIMPLE_REPLY_MAGIC, 0);
       h.writeUInt32BE(errno, 4);
       h.writeBigUInt64BE(cookie, 8);
-      if (payload) send(h, payload);
-      else send(h);
+      send(payload ? [h, payload] : [h], onSent);
     };
-    const chunk = (cookie: bigint, flags: number, type: number, payload: Uint8Array[] = []) => {
+    const chunk = (cookie: bigint, flags: number, type: number, payload: Uint8Array[] = [], onSent?: () => void) => {
       const len = payload.reduce((n, p) => n + p.length, 0);
       const h = Buffer.alloc(P.STRUCTURED_REPLY_HEADER_SIZE);
       h.writeUInt32BE(P.STRUCTURED_REPLY_MAGIC, 0);
@@ -210,7 +214,7 @@ export class NbdServer {
       h.writeUInt16BE(type, 6);
       h.writeBigUInt64BE(cookie, 8);
       h.writeUInt32BE(len, 16);
-      send(h, ...payload);
+      send([h, ...payload], onSent);
     };
     const fail = (cookie: bigint, e: unknown) => {
       const { errno, message } = wireError(e);
@@ -304,35 +308,53 @@ export class NbdServer {
     flags: number,
     structured: boolean,
     cookie: bigint,
-    simple: (cookie: bigint, errno: number, payload?: Uint8Array) => void,
-    chunk: (cookie: bigint, flags: number, type: number, payload?: Uint8Array[]) => void,
+    simple: (cookie: bigint, errno: number, payload?: Uint8Array, onSent?: () => void) => void,
+    chunk: (cookie: bigint, flags: number, type: number, payload?: Uint8Array[], onSent?: () => void) => void,
   ): Promise<void> {
     const dev = this.opts.device;
+    const pool = this.buffers;
     if (!structured) {
-      const data = Buffer.allocUnsafe(length); // every byte is read into it: no need to zero it first
-      await dev.readInto(offset, data);
-      return simple(cookie, 0, data);
+      const data = pool.take(length); // every byte is read into it: no need to zero it first
+      try {
+        await dev.readInto(offset, data);
+      } catch (e) {
+        pool.release(data);
+        throw e;
+      }
+      return simple(cookie, 0, data, () => pool.release(data));
     }
     const extents: Extent[] = flags & P.CMD_FLAG_DF || length === 0 ? [{ offset, length, zero: false, hole: false }] : await dev.extents(offset, length);
     // Read every data run first: an error must not follow chunks already sent for this request.
-    const parts = await Promise.all(
-      extents.map(async (e) => {
-        if (e.zero) return null;
-        const data = Buffer.allocUnsafe(e.length);
-        await dev.readInto(e.offset, data);
-        return data;
-      }),
-    );
+    const parts = extents.map((e) => (e.zero ? null : pool.take(e.length)));
+    // Every read settles before a failure gives the buffers back: none may still be filling one.
+    const reads = await Promise.allSettled(parts.map((data, i) => data && dev.readInto(extents[i]!.offset, data)));
+    const failed = reads.find((r) => r.status === 'rejected');
+    if (failed) {
+      for (const data of parts) if (data) pool.release(data);
+      throw failed.reason;
+    }
+    // Zero runs inside data become hole chunks too, unless the client asked for one data chunk (DF).
+    const pieces: Array<{ offset: number; length: number; data: Buffer | null; owner: Buffer | null }> = [];
     extents.forEach((e, i) => {
-      const done = i === extents.length - 1 ? P.REPLY_FLAG_DONE : 0;
-      const at = Buffer.alloc(8);
-      at.writeBigUInt64BE(BigInt(e.offset), 0);
       const data = parts[i];
-      if (data) chunk(cookie, done, P.REPLY_TYPE_OFFSET_DATA, [at, data]);
+      if (!data) return pieces.push({ offset: e.offset, length: e.length, data: null, owner: null });
+      if (flags & P.CMD_FLAG_DF || data.length === 0) return pieces.push({ offset: e.offset, length: e.length, data, owner: data });
+      for (const r of zeroRuns(data)) pieces.push({ offset: e.offset + r.from, length: r.to - r.from, data: r.zero ? null : data.subarray(r.from, r.to), owner: data });
+    });
+    // A buffer goes back to the pool after the last piece that uses it has been sent.
+    const lastUse = new Map<Buffer, number>();
+    pieces.forEach((p, i) => p.owner && lastUse.set(p.owner, i));
+    pieces.forEach((p, i) => {
+      const done = i === pieces.length - 1 ? P.REPLY_FLAG_DONE : 0;
+      const owner = p.owner;
+      const onSent = owner && lastUse.get(owner) === i ? () => pool.release(owner) : undefined;
+      const at = Buffer.alloc(8);
+      at.writeBigUInt64BE(BigInt(p.offset), 0);
+      if (p.data) chunk(cookie, done, P.REPLY_TYPE_OFFSET_DATA, [at, p.data], onSent);
       else {
         const len = Buffer.alloc(4);
-        len.writeUInt32BE(e.length, 0);
-        chunk(cookie, done, P.REPLY_TYPE_OFFSET_HOLE, [at, len]);
+        len.writeUInt32BE(p.length, 0);
+        chunk(cookie, done, P.REPLY_TYPE_OFFSET_HOLE, [at, len], onSent);
       }
     });
   }
