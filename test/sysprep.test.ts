@@ -174,12 +174,33 @@ describe.concurrent('sysprep: options', () => {
     expect(sha256(img)).toBe(before);
   });
 
-  it('--script is refused before the image is opened (it would need the guest mounted on the host)', async () => {
+  it.skipIf(!haveQemu)('--script runs in the appliance, its current directory the guest root; a failing script changes nothing', async () => {
+    const img = copyOf('ubuntu');
+    const good = join(dir, 'prep.sh');
+    writeFileSync(good, '#!/bin/sh\nset -e\necho "cwd holds $(ls -d etc)"\necho scripted > etc/scripted\nrm -f etc/hostname\n');
+    const auto = (args: string[]) => runCli(args, { timeoutMs: 240_000, env: { GUESTKIT_BACKEND: 'auto' } });
+    const r = await auto(['sysprep', '-q', '-a', img, '--operations', 'script', '--script', good]);
+    expect(r.status, r.err).toBe(0);
+    expect(r.out).toBe('cwd holds etc\n');
+    expect((await cli(['cat', '-a', img, '/etc/scripted'])).out).toBe('scripted\n');
+    expect((await cli(['cat', '-a', img, '/etc/hostname'])).status).toBe(1);
+
+    const other = copyOf('ubuntu');
+    const before = sha256(other);
+    const bad = join(dir, 'bad.sh');
+    writeFileSync(bad, '#!/bin/sh\necho partial > etc/partial\nexit 3\n');
+    const f = await auto(['sysprep', '-q', '-a', other, '--operations', 'script', '--script', bad]);
+    expect(f.status).toBe(1);
+    expect(f.err).toMatch(/^guestkit sysprep: error: script: .*bad\.sh failed: [^\n]*\n$/);
+    expect(sha256(other)).toBe(before);
+  });
+
+  it('a --script that does not exist: one line naming it, image untouched', async () => {
     const img = copyOf('ubuntu');
     const before = sha256(img);
-    const r = await cli(['sysprep', '-a', img, '--script', '/bin/true']);
+    const r = await runCli(['sysprep', '-q', '-a', img, '--operations', 'script', '--script', join(dir, 'no-such-script')], { timeoutMs: 240_000, env: { GUESTKIT_BACKEND: 'auto' } });
     expect(r.status).toBe(1);
-    expect(r.err).toMatch(/^guestkit sysprep: error: script: --script is not supported: .*never mounts a guest on the host \(use --run SCRIPT or --run-command CMD, which run inside the guest in the appliance, or --firstboot SCRIPT for its next boot\)\n$/);
+    expect(r.err).toMatch(/^guestkit sysprep: error: script: .*no-such-script: ENOENT[^\n]*\n$/);
     expect(sha256(img)).toBe(before);
   });
 });

@@ -16,7 +16,7 @@ export interface SysprepSettings {
   customize: ParsedOps;
   /** --remove-user-accounts / --keep-user-accounts. */
   users: UserAccountChoice;
-  /** --script: host programs to run against the guest's files. */
+  /** --script: programs to run against the guest's files (in the appliance, the guest's root their current directory). */
   scripts: string[];
 }
 
@@ -31,6 +31,8 @@ export interface SysprepContext extends CustomizeReporter {
   facts: OsFacts;
   effects: SideEffects;
   settings: SysprepSettings;
+  /** What a --script program printed, passed on to guestkit's stdout. */
+  output(text: string): void;
 }
 
 /** Which guests a glob-only operation applies to (virt-sysprep's checks on inspect-get-type/-distro). */

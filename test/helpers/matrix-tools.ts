@@ -170,7 +170,7 @@ export const MATRIX_TOOLS: MatrixTool[] = [
       const note = (t: string) => { lines.push(t); };
       const ops = new OperationSelection().selected().filter((op) => op.name !== 'customize');
       const settings = { customize: emptyParsedOps(), users: { remove: new Set<string>(), keep: new Set<string>() }, scripts: [] };
-      await performOnFilesystems({ g, facts: facts!, message: note, warning: note, info: note, effects: { updateSystemCaStore: false }, settings }, ops);
+      await performOnFilesystems({ g, facts: facts!, message: note, warning: note, info: note, output: note, effects: { updateSystemCaStore: false }, settings }, ops);
       for (const p of SYSPREP_SEEDS) lines.push(`${p}: ${(await g.exists(p)) ? 'kept' : 'removed'}`);
       return `${lines.join('\n')}\n`;
     },

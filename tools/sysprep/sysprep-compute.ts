@@ -8,14 +8,14 @@
 import { Guestfs } from '../../src/core/guestfs.js';
 import type { BackendNeeds } from '../../src/core/backend-choice.js';
 import { GuestkitError } from '../../src/errors/index.js';
-import type { CustomizeReporter } from '../../src/customize/context.js';
+import type { SysprepReporter } from './sysprep-output.js';
 import { preflight } from '../../src/customize/run.js';
 import { mountOrder } from '../../src/inspect/mount-inspected.js';
 import { inspectedRoot } from '../../src/inspect/session.js';
 import type { OsFacts } from '../../src/inspect/types.js';
 import type { SysprepOperation } from '../../src/sysprep/operation.js';
 import { performOnDevices, performOnFilesystems } from '../../src/sysprep/run.js';
-import { refuseScripts } from '../../src/sysprep/customize-operation.js';
+import { scriptCommands } from '../../src/sysprep/customize-operation.js';
 import { guestfsOptions } from '../common/drive-options.js';
 import { SignalGuard } from '../common/signal-guard.js';
 import { traceCalls } from '../common/trace-calls.js';
@@ -36,7 +36,6 @@ export function checkOptions(o: SysprepOptions): void {
     if (o.settings.users.keep.size > 0) throw new GuestkitError('EINVAL', 'user-accounts: --keep-user-accounts parameter was used, but the "user-account" operation is not enabled');
     if (o.settings.users.remove.size > 0) throw new GuestkitError('EINVAL', 'user-accounts: --remove-user-accounts parameter was used, but the "user-account" operation is not enabled');
   }
-  if (o.selection.has('script')) refuseScripts(o.settings); // refused before the image is opened
   if (o.scriptdir !== undefined && !o.scriptdir.startsWith('/')) throw new GuestkitError('EINVAL', '--scriptdir: SCRIPTDIR must be an absolute path');
 }
 
@@ -55,6 +54,7 @@ function sysprepNeeds(o: SysprepOptions, ops: readonly SysprepOperation[]): Back
   const customizing = ops.some((op) => op.name === 'customize');
   const commands = customizing ? [...(customizeNeeds(o.settings.customize).commands ?? [])] : [];
   if (o.mountOptions !== '') commands.push('mount-options'); // mounts with options only in the appliance
+  if (ops.some((op) => op.name === 'script')) commands.push(...scriptCommands(o.settings));
   const lvmCommands: string[] = [];
   for (const op of ops) {
     commands.push(...(op.applianceCommands ?? []));
@@ -77,7 +77,7 @@ async function mountWith(g: Guestfs, facts: OsFacts, optionsFor: (mp: string) =>
   }
 }
 
-export async function runSysprep(o: SysprepOptions, report: CustomizeReporter): Promise<void> {
+export async function runSysprep(o: SysprepOptions, report: SysprepReporter): Promise<void> {
   const ops = o.selection.selected();
   const verbose = o.drive.verbose ? (m: string) => process.stderr.write(`${PROG}: ${m}\n`) : undefined;
   report.message('Examining the guest ...');

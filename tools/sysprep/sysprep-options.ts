@@ -75,8 +75,8 @@ export function buildSysprepCommand(): { cmd: Command; options: () => SysprepOpt
   flag('-q, --quiet', 'no progress messages', () => { state.quiet = true; });
   valued('--remove-user-accounts <users>', 'user-account: remove only these users (comma list, repeatable)', (v) => addUsers(settings.users.remove, v));
   valued('--keep-user-accounts <users>', 'user-account: keep these users (comma list, repeatable)', (v) => addUsers(settings.users.keep, v));
-  valued('--script <script>', 'script: run a host program against the guest (not supported: it needs a host mount)', (v) => { settings.scripts.push(v); });
-  valued('--scriptdir <dir>', 'script: mount point on the host (not supported)', (v) => { state.scriptdir = v; });
+  valued('--script <script>', "script: run a program against the guest, in the appliance, its current directory the guest's root", (v) => { settings.scripts.push(v); });
+  valued('--scriptdir <dir>', 'script: host mount point in virt-sysprep (accepted, unused: nothing is mounted on the host)', (v) => { state.scriptdir = v; });
   addOperationOptions(cmd, settings.customize, record);
   cmd.addHelpText('after', `
 Operations (* = run by default; --list-operations prints this list):

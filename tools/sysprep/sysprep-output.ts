@@ -10,7 +10,12 @@ export function operationsList(ops: readonly SysprepOperation[]): string {
 const PROG = 'guestkit sysprep';
 
 /** "[  12.3] text" progress lines on stdout (none with -q; on stderr under -v as well), warnings on stdout. */
-export function sysprepReporter(quiet: boolean, verbose: boolean): CustomizeReporter {
+/** The customize reporter plus where --script programs' output goes. */
+export interface SysprepReporter extends CustomizeReporter {
+  output(text: string): void;
+}
+
+export function sysprepReporter(quiet: boolean, verbose: boolean): SysprepReporter {
   const t0 = Date.now();
   return {
     message: (text) => {
@@ -20,5 +25,7 @@ export function sysprepReporter(quiet: boolean, verbose: boolean): CustomizeRepo
     },
     warning: (text) => process.stdout.write(`${PROG}: warning: ${text}\n`),
     info: (text) => process.stdout.write(`${PROG}: ${text}\n`),
+    // a --script program's own output, as it printed it
+    output: (text) => process.stdout.write(text),
   };
 }
