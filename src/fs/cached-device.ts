@@ -183,7 +183,7 @@ export class CachedDevice implements SyncDevice {
       while (j < blocks.length && blocks[j] === blocks[j - 1]! + 1 && j - i < MAX_RUN_BLOCKS) j++;
       const run = blocks.slice(i, j);
       const parts = run.map((b) => this.dirty.get(b)!);
-      const buf = parts.length === 1 ? parts[0]! : concat(parts);
+      const buf = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
       this.inner.write(run[0]! * BLOCK, buf);
       for (const [k, b] of run.entries()) {
         this.dirty.delete(b);
@@ -197,14 +197,4 @@ export class CachedDevice implements SyncDevice {
     this.writeBack();
     this.inner.flush();
   }
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }

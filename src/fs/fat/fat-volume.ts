@@ -137,20 +137,28 @@ export abstract class FatVolume extends FatInodes {
     }
   }
 
+  /** The cached listing entry of `ino`; when its parent's listing is not cached or lacks it, the listing is dropped. */
+  private cachedEntry(ino: number) {
+    const n = this.nodes.get(ino);
+    if (!n) return undefined;
+    const l = this.listings.get(n.parent);
+    const e = l?.byKey.get(foldKey(n.name));
+    if (!l || !e) {
+      this.listings.delete(n.parent);
+      return undefined;
+    }
+    return { n, l, e };
+  }
+
   /**
    * Re-reads the short entry of `ino` (FatFs has just written it: size, first
    * cluster, times) into its cached listing; drops the listing when the entry
    * is not where it was.
    */
   protected refreshEntry(ino: number): void {
-    const n = this.nodes.get(ino);
-    if (!n) return;
-    const l = this.listings.get(n.parent);
-    const e = l?.byKey.get(foldKey(n.name));
-    if (!l || !e) {
-      this.listings.delete(n.parent);
-      return;
-    }
+    const found = this.cachedEntry(ino);
+    if (!found) return;
+    const { n, l, e } = found;
     const fresh = this.reader.shortEntryAt(e.offset, e.name);
     if (fresh.sfn !== e.sfn || fresh.attr !== e.attr) {
       this.listings.delete(n.parent);
@@ -188,14 +196,9 @@ export abstract class FatVolume extends FatInodes {
 
   /** Takes the entry of `ino` (just removed by FatFs) out of its parent's cached listing. */
   protected listingRemove(ino: number): void {
-    const n = this.nodes.get(ino);
-    if (!n) return;
-    const l = this.listings.get(n.parent);
-    const e = l?.byKey.get(foldKey(n.name));
-    if (!l || !e) {
-      this.listings.delete(n.parent);
-      return;
-    }
+    const found = this.cachedEntry(ino);
+    if (!found) return;
+    const { l, e } = found;
     if (l.byKey.get(foldKey(e.name)) === e) l.byKey.delete(foldKey(e.name));
     if (l.byUpper.get(e.name.toUpperCase()) === e) l.byUpper.delete(e.name.toUpperCase());
     if (l.bySfn.get(e.sfn) === e) l.bySfn.delete(e.sfn);
