@@ -163,6 +163,7 @@ async function growInAppliance(file: string, growths: Growth[], o: ResizeOptions
     await g.launch();
     for (const x of growths) {
       o.message(`Expanding ${x.source}${x.source !== x.target ? ` (now ${x.target})` : ''} using the ‘${x.method}’ method`);
+      o.progress?.(0, 0); // the appliance reports no position: the bar pulses while it works
       await growContent(g, x.target, x.method, o);
     }
     for (const lv of o.lvExpand) {
@@ -173,6 +174,7 @@ async function growInAppliance(file: string, growths: Growth[], o: ResizeOptions
         continue;
       }
       o.message(`Expanding ${lv} using the ‘${method}’ method`);
+      o.progress?.(0, 0);
       await g.lvresizeFree(lv, 100);
       await growContent(g, lv, method, o);
     }

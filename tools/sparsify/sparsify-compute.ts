@@ -163,18 +163,23 @@ function tmpPlace(o: SparsifyOptions): string {
  */
 async function applianceSparsify(g: Guestfs, o: SparsifyOptions): Promise<void> {
   const discard = o.inPlace;
+  // The appliance reports no position while it zeroes or trims: after each step's message the bar pulses.
+  const step = (text: string) => {
+    o.message(text);
+    o.progress?.(0, 0);
+  };
   const clear = async (dev: string) => (discard ? g.blkdiscard(dev) : g.zeroDevice(dev));
   for (const fs of Object.keys((await g.listFilesystems()) as Record<string, string>).sort()) {
     if (o.ignore.includes(fs)) continue;
     if (o.zero.includes(fs)) {
-      o.message(`Zeroing ${fs}`);
+      step(`Zeroing ${fs}`);
       await g.zeroDevice(fs);
       if (discard) await g.blkdiscard(fs);
     } else if (await (discard ? g.mountOptions('discard', fs, '/') : g.mount(fs, '/')).then(() => true, () => false)) {
-      o.message(discard ? `Trimming ${fs}` : `Fill free space in ${fs} with zero`);
+      step(discard ? `Trimming ${fs}` : `Fill free space in ${fs} with zero`);
       await (discard ? g.fstrim('/') : g.zeroFreeSpace('/'));
     } else if (await isSwapVia(g, fs)) {
-      o.message(`Clearing Linux swap on ${fs}`);
+      step(`Clearing Linux swap on ${fs}`);
       const header = (await g.preadDevice(fs, 4096, 0)) as Uint8Array;
       await clear(fs);
       await g.pwriteDevice(fs, header, 0);
@@ -185,7 +190,7 @@ async function applianceSparsify(g: Guestfs, o: SparsifyOptions): Promise<void> 
     if (o.ignore.includes(vg)) continue;
     const lv = `sparsify${Math.random().toString(36).slice(2, 10)}`;
     if (!(await g.lvcreateFree(lv, vg, 100).then(() => true, () => false))) continue;
-    o.message(discard ? `Discard space in volgroup ${vg}` : `Fill free space in volgroup ${vg} with zero`);
+    step(discard ? `Discard space in volgroup ${vg}` : `Fill free space in volgroup ${vg} with zero`);
     await clear(`/dev/${vg}/${lv}`);
     await g.sync();
     await g.lvremove(`/dev/${vg}/${lv}`);
