@@ -6,6 +6,7 @@
  * handle cannot change the image.
  */
 import type { BlockDevice, Extent } from './block-device.js';
+import { appendExtent } from './extent-list.js';
 import { ErrnoError } from '../errors/index.js';
 import { checkRange } from './slice.js';
 import { ChunkStore } from './chunk-store.js';
@@ -169,11 +170,7 @@ export class OverlayDevice implements BlockDevice {
     // Nothing written yet (a read-only serve): the base's map, without a walk over every chunk.
     if (this.chunks.size === 0) return this.base.extents(offset, length);
     const out: Extent[] = [];
-    const push = (e: Extent) => {
-      const last = out[out.length - 1];
-      if (last && last.zero === e.zero && last.hole === e.hole && last.offset + last.length === e.offset) last.length += e.length;
-      else out.push({ ...e });
-    };
+    const push = (e: Extent) => appendExtent(out, e);
     const end = offset + length;
     let pos = offset;
     let cleanStart = -1;

@@ -5,6 +5,7 @@
  * area i mod N, at row floor(i / N)). Closing an LV does not close its PVs.
  */
 import type { BlockDevice, Extent } from '../block/block-device.js';
+import { appendExtent } from '../block/extent-list.js';
 import { checkRange } from '../block/slice.js';
 import { ErrnoError } from '../errors/index.js';
 
@@ -167,11 +168,7 @@ export class LvDevice implements BlockDevice {
   async extents(offset: number, length: number): Promise<Extent[]> {
     checkRange(this.name, this.size, offset, length, 'extents');
     const out: Extent[] = [];
-    const push = (e: Extent): void => {
-      const last = out[out.length - 1];
-      if (last && last.offset + last.length === e.offset && last.zero === e.zero && last.hole === e.hole) last.length += e.length;
-      else out.push({ ...e });
-    };
+    const push = (e: Extent) => appendExtent(out, e);
     for (const p of this.pieces(offset, length)) {
       const at = offset + p.lvOffset;
       if (p.seg.kind === 'zero') {

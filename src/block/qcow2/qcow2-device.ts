@@ -12,6 +12,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { appendExtent, appendUnallocated } from '../extent-list.js';
 import type { BlockDevice, Extent } from '../block-device.js';
 import { ErrnoError, ImageError, codeOfError } from '../../errors/index.js';
 import { checkBackingChain, MAX_BACKING_DEPTH } from '../backing-chain.js';
@@ -277,21 +278,12 @@ export class Qcow2Device implements BlockDevice {
   async extents(offset: number, length: number): Promise<Extent[]> {
     checkRange(this.name, this.size, offset, length, 'extents');
     const out: Extent[] = [];
-    const push = (e: Extent) => {
-      const last = out[out.length - 1];
-      if (last && last.zero === e.zero && last.hole === e.hole && last.offset + last.length === e.offset) last.length += e.length;
-      else if (e.length > 0) out.push({ ...e });
-    };
     for (let pos = 0; pos < length; ) {
       const at = offset + pos;
       const r = await this.run(at, length - pos);
-      if (r.kind === 'data' || r.kind === 'compressed') push({ offset: at, length: r.length, zero: false, hole: false });
-      else if (r.kind === 'zero') push({ offset: at, length: r.length, zero: true, hole: false });
-      else if (this.backing && at < this.backing.size) {
-        const inBacking = Math.min(r.length, this.backing.size - at);
-        for (const e of await this.backing.extents(at, inBacking)) push(e);
-        push({ offset: at + inBacking, length: r.length - inBacking, zero: true, hole: true });
-      } else push({ offset: at, length: r.length, zero: true, hole: true });
+      if (r.kind === 'data' || r.kind === 'compressed') appendExtent(out, { offset: at, length: r.length, zero: false, hole: false });
+      else if (r.kind === 'zero') appendExtent(out, { offset: at, length: r.length, zero: true, hole: false });
+      else await appendUnallocated(out, this.backing, at, r.length);
       pos += r.length;
     }
     return out;
