@@ -74,6 +74,22 @@ export async function readFileFully(
   }
 }
 
+/** Writes all of `data` at `offset`, however many writes it takes; `failed` makes the error of a write that fails. */
+export async function writeFileFully(
+  fh: fs.promises.FileHandle,
+  data: Uint8Array,
+  offset: number,
+  failed: (at: number, e: unknown) => Error,
+): Promise<void> {
+  for (let done = 0; done < data.length; ) {
+    try {
+      done += (await fh.write(data, done, data.length - done, offset + done)).bytesWritten;
+    } catch (e) {
+      throw failed(offset + done, e);
+    }
+  }
+}
+
 export class RawFileDevice implements BlockDevice {
   readonly name: string;
   readonly size: number;
@@ -145,16 +161,7 @@ export class RawFileDevice implements BlockDevice {
   async write(offset: number, data: Uint8Array): Promise<void> {
     checkWritable(this.name, this.readOnly, 'write');
     checkRange(this.name, this.size, offset, data.length, 'write');
-    const h = this.h('write');
-    let done = 0;
-    while (done < data.length) {
-      try {
-        const { bytesWritten } = await h.write(data, done, data.length - done, offset + done);
-        done += bytesWritten;
-      } catch (e) {
-        throw this.ioError('write', offset + done, e);
-      }
-    }
+    await writeFileFully(this.h('write'), data, offset, (at, e) => this.ioError('write', at, e));
   }
 
   async zero(offset: number, length: number, _trim?: boolean): Promise<void> {

@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { ErrnoError } from '../../errors/index.js';
 import { isAllZero } from '../../util/all-zero.js';
+import { writeFileFully } from '../raw-file.js';
 
 const DEFAULT_CLUSTER_BITS = 16;
 const REFCOUNT_ORDER = 4; // 16-bit refcounts
@@ -240,7 +241,7 @@ export class Qcow2Writer {
   }
 
   private async writeAll(b: Uint8Array, position: number): Promise<void> {
-    let done = 0;
-    while (done < b.length) done += (await this.handle.write(b, done, b.length - done, position + done)).bytesWritten;
+    // a failing write's own error goes to the caller, as it is
+    await writeFileFully(this.handle, b, position, (_at, e) => e as Error);
   }
 }

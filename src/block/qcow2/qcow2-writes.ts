@@ -22,6 +22,7 @@ import type { Qcow2Device } from './qcow2-device.js';
 import { faultPoint } from '../fault-points.js';
 import { rebuildRefcounts } from './rebuild-refcounts.js';
 import { Refcounts, type HostIo } from './refcounts.js';
+import { readFileFully, writeFileFully } from '../raw-file.js';
 
 const HI = 2 ** 32;
 const COPIED = 0x80000000;
@@ -34,21 +35,15 @@ function fileIo(fh: fs.promises.FileHandle, name: string): HostIo {
   return {
     async read(offset, length) {
       const b = new Uint8Array(length);
-      for (let done = 0; done < length; ) {
-        const { bytesRead } = await fh.read(b, done, length - done, offset + done);
-        if (bytesRead === 0) throw new ImageError(name, `qcow2 image is truncated: metadata at offset ${offset + done} is past the end of the file`);
-        done += bytesRead;
-      }
+      await readFileFully(fh, b, offset, {
+        failed: (at, e) => new ErrnoError(codeOfError(e), `${name}: read at offset ${at} failed: ${(e as Error).message.split('\n')[0]}`, { disk: name, cause: e }),
+        ended: (at) => new ImageError(name, `qcow2 image is truncated: metadata at offset ${at} is past the end of the file`),
+      });
       return b;
     },
     async write(offset, data) {
-      for (let done = 0; done < data.length; ) {
-        try {
-          done += (await fh.write(data, done, data.length - done, offset + done)).bytesWritten;
-        } catch (e) {
-          throw new ErrnoError(codeOfError(e), `${name}: write at offset ${offset + done} failed: ${(e as Error).message.split('\n')[0]}`, { disk: name, cause: e });
-        }
-      }
+      await writeFileFully(fh, data, offset, (at, e) =>
+        new ErrnoError(codeOfError(e), `${name}: write at offset ${at} failed: ${(e as Error).message.split('\n')[0]}`, { disk: name, cause: e }));
     },
   };
 }
