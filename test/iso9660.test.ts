@@ -64,6 +64,8 @@ describe('iso9660 read by the wasm driver, against the source trees', () => {
   for (const [image, tree, kind] of IMAGES) {
     it(`${image} (${kind}): names, types, sizes, contents, modes, owners, times, link counts and targets`, () => {
       const src = fixture(join('iso-src', tree));
+      // zisofs images record the change times of mkzftree's compressed copy, not of the plain tree
+      const ctimeSrc = tree === 'zisofs' ? fixture('iso-src/zisofs-stored') : src;
       withIso(image, (fs) => {
         const seen = new Map<string, Seen>();
         walk(fs, fs.rootIno, '', seen);
@@ -84,7 +86,7 @@ describe('iso9660 read by the wasm driver, against the source trees', () => {
             // (genisoimage's readlink of a symlink bumps its atime before it is recorded)
             // (and its readdir that of a directory)
             if (type === S_IFREG) expect(a.atime.sec, p).toBe(T);
-            expect(a.ctime.sec, p).toBe(Math.floor(st.ctimeMs / 1000));
+            expect(a.ctime.sec, p).toBe(Math.floor(lstatSync(join(ctimeSrc, p)).ctimeMs / 1000));
           } else {
             // Linux's isofs defaults without Rock Ridge: r-x for all, root, one link.
             expect([a.mode & 0o7777, a.uid, a.gid, a.nlink], p).toEqual([0o555, 0, 0, 1]);
