@@ -6,6 +6,7 @@
 //   guestkit.cjs   the bin: starts the fs worker, prints --version, loads cli.cjs
 //   fs-worker.cjs  spawning the fs worker (one module instance shared by the two above)
 //   cli.cjs        every tool (a tool's modules are evaluated only when it runs)
+//   fish-client.cjs  `fish --remote CMD…` and `fish --listen`'s parent, which need none of cli.cjs
 //   cli.<hash>.v8cache  V8's code cache of cli.cjs (src/util/code-cache.ts)
 //   worker-boot.cjs  the fs worker thread's entry: loads worker.cjs with its code cache
 //   worker.cjs     the fs worker
@@ -80,6 +81,7 @@ const parts = [
   { entryPoints: ['src/backend/wasm/fs-worker.ts'], outfile: join(outdir, 'fs-worker.cjs') },
   { entryPoints: ['tools/cli.ts'], outfile: join(outdir, 'cli.cjs'), plugins: [shared({ 'fs-worker.js': 'fs-worker.cjs' })] },
   { entryPoints: ['src/backend/wasm/worker.ts'], outfile: join(outdir, 'worker.cjs') },
+  { entryPoints: ['tools/fish/fish-client.ts'], outfile: join(outdir, 'fish-client.cjs') },
 ];
 const outputs = (await Promise.all(parts.map((b) => build({ ...common, ...b, write: false })))).flatMap((r) => r.outputFiles);
 // The code caches, made by a plain `node` (V8 takes a cache only under the flags
@@ -119,7 +121,7 @@ const entries = await Promise.all([
     ...common,
     entryPoints: ['tools/guestkit.ts'],
     outfile: join(outdir, 'guestkit.cjs'),
-    plugins: [cliWithCodeCache(cacheName), shared({ 'fs-worker.js': 'fs-worker.cjs' })],
+    plugins: [cliWithCodeCache(cacheName), shared({ 'fs-worker.js': 'fs-worker.cjs', 'fish-client.js': 'fish-client.cjs' })],
     write: false,
   }),
   build({

@@ -7,7 +7,7 @@
  * sockets with its own $XDG_RUNTIME_DIR).
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, runCli } from './helpers/cli.js';
@@ -121,6 +121,15 @@ describe('fish --listen / --remote', () => {
   it('a listener that cannot set up says why and exits 1, printing no PID', async () => {
     const l = await listen(['-a', join(tmp.dir, 'missing.img'), '-m', '/dev/sda']);
     expect(l).toMatchObject({ status: 1, out: '' });
+  }, 30_000);
+
+  it('a command line the launcher took for --listen but whose flags start no listener runs as usual', async () => {
+    // "--listen" as a command word: the background process started on the guess hands the command line back.
+    expect(await runCli(['fish', 'echo', '--listen'], { env })).toMatchObject({ status: 0, out: '--listen\n', err: '' });
+    const help = await runCli(['fish', '--listen', '-N', 'help'], { env });
+    expect(help).toMatchObject({ status: 0, err: '' });
+    expect(help.out).toContain('List of available prepared disk images:');
+    expect(existsSync(sockDir()) ? readdirSync(sockDir()) : []).toEqual([]);
   }, 30_000);
 
   it('refuses a stale socket, a socket directory with loose permissions, and a socket owned by someone else', async () => {

@@ -8,9 +8,13 @@ import '../src/util/compile-cache.js';
 import { timingMark } from '../src/util/timing-trace.js';
 import { prestartFsWorker } from '../src/backend/wasm/fs-worker.js';
 import { VERSION } from './version.js';
+import { fishFastPath } from './fish/fish-fast-path.js';
 
 timingMark('node started, entry module running');
 const argv = process.argv.slice(2);
+const runCli = () => void import('./cli.js').then((cli) => cli.runCli());
+// A `fish --remote` command line and `fish --listen`'s parent need no CLI bundle (fish-fast-path.ts).
+const fishFast = fishFastPath(argv, process.env);
 const options = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
 // fish flags that answer without a handle: a --remote client, -V, -h, and --listen's parent (its child sets the variable).
 const fishWithoutHandle = argv[0] === 'fish' && options.some((a) =>
@@ -24,4 +28,5 @@ if (wantsWasm) prestartFsWorker();
 // The version alone needs no command line parser: print it as Commander would.
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) process.stdout.write(`${VERSION}\n`);
 // No top-level await here or in cli.ts: the bundle (scripts/bundle.js) is CommonJS.
-else void import('./cli.js').then((cli) => cli.runCli());
+else if (fishFast) void import('./fish/fish-client.js').then((client) => client.runFishClient(fishFast, runCli));
+else runCli();

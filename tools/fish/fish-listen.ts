@@ -7,8 +7,13 @@
  * its child has bound the socket). A setup failure is the child's one-line
  * error on stderr and exit status 1 here. This file is the parent's half; the
  * child serves through fish-serve.ts.
+ *
+ * The launcher starts the child on a guess from argv, before any flag is parsed
+ * (fish-fast-path.ts): a child whose flags mean no listener declines, and the
+ * parent runs the command line itself.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, writeSync } from 'node:fs';
 
 /** Set in the background process's environment; the fd it reports readiness on. */
 export const LISTENER_ENV = 'GUESTKIT_FISH_LISTENER';
@@ -16,26 +21,52 @@ export const READY_FD = 3;
 
 export const isListenerProcess = () => process.env[LISTENER_ENV] === String(READY_FD);
 
-/** The parent: starts the listener, prints how to reach it (sh or csh syntax), returns the exit status. */
-export async function startListener(csh: boolean): Promise<number> {
+const READY = 'ready\n';
+const DECLINED = 'not-listen\n';
+
+/**
+ * The parent: starts the listener, prints how to reach it (sh or csh syntax), returns the
+ * exit status, or 'declined' when the command line turned out to start no listener.
+ */
+export async function startListener(csh: boolean): Promise<number | 'declined'> {
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     detached: true,
     // stdout must not be held: `eval "$(guestkit fish --listen)"` waits for it to close.
     stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
     env: { ...process.env, [LISTENER_ENV]: String(READY_FD) },
   });
-  const ready = await new Promise<boolean>((resolve) => {
-    let said = '';
+  const said = await new Promise<string>((resolve) => {
+    let text = '';
     const pipe = child.stdio[READY_FD] as NodeJS.ReadableStream;
-    pipe.on('data', (c: Buffer) => { said += c.toString(); });
-    pipe.on('end', () => resolve(said === 'ready\n'));
-    pipe.on('error', () => resolve(false));
+    pipe.on('data', (c: Buffer) => { text += c.toString(); });
+    pipe.on('end', () => resolve(text));
+    pipe.on('error', () => resolve(''));
   });
-  if (!ready) {
+  if (said === DECLINED) {
+    child.unref();
+    return 'declined';
+  }
+  if (said !== READY) {
     await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
     return 1;
   }
   child.unref();
   process.stdout.write(csh ? `setenv GUESTFISH_PID ${child.pid}\n` : `GUESTFISH_PID=${child.pid}; export GUESTFISH_PID\n`);
   return 0;
+}
+
+/** The background process, once serving: the parent prints the PID and exits. */
+export function sayReady(): void {
+  tellParent(READY);
+}
+
+/** The background process, started for flags that mean no listener: the parent runs them instead. */
+export function declineListen(): number {
+  tellParent(DECLINED);
+  return 0;
+}
+
+function tellParent(what: string): void {
+  writeSync(READY_FD, what);
+  closeSync(READY_FD);
 }

@@ -10,6 +10,7 @@ import { isBareValue } from '../common/attached-values.js';
 import { GuestkitError } from '../../src/errors/index.js';
 import { isPreparedHelp, parsePreparedSpec, type PreparedDisk } from '../../src/shell/prepared-disks.js';
 import { parseKeySelector, type KeySelector } from '../../src/shell/key-selectors.js';
+import { remotePid } from './remote-pid.js';
 
 export interface FishFlags {
   listen: boolean;
@@ -79,12 +80,11 @@ export function addFishOptions(cmd: Command, flags: FishFlags): void {
   cmd.addOption(new Option('--listen', 'fork into the background and take commands from --remote').argParser(set(() => { flags.listen = true; })));
   cmd.addOption(new Option('--csh', 'make --listen print a csh command').argParser(set(() => { flags.csh = true; })));
   cmd.addOption(new Option('--remote [pid]', 'send the commands to the listening fish (PID, else $GUESTFISH_PID)').argParser(set((v: string) => {
-    const text = isBareValue(v) ? process.env.GUESTFISH_PID : v;
-    // sscanf("%d") semantics, as guestfish: leading digits count, what follows them is ignored.
-    const m = text === undefined ? null : /^\s*([+-]?\d+)/.exec(text);
-    if (m) flags.remote = Number(m[1]);
-    else if (isBareValue(v)) fail(new GuestkitError('EINVAL', 'remote: $GUESTFISH_PID must be set to the PID of the remote process'));
-    else fail(new GuestkitError('EINVAL', `--listen=PID: PID was not a number: ${v}`));
+    try {
+      flags.remote = remotePid(isBareValue(v) ? undefined : v);
+    } catch (e) {
+      fail(e as GuestkitError);
+    }
   })));
   cmd.addOption(new Option('-n, --no-sync', "don't autosync (sync the disks when the handle closes)").argParser(set(() => { flags.sync = false; })));
   cmd.addOption(new Option('-D', 'same as --no-dest-paths (deprecated)').argParser(set(() => {

@@ -6,23 +6,15 @@
  * command was written `-cmd`, the server too.
  */
 import { FishRemoteClient } from '../../src/shell/remote/client.js';
-import { splitCommands, type Word } from '../../src/shell/tokenize.js';
+import type { Word } from '../../src/shell/tokenize.js';
+import { runRemoteCommandLine } from './remote-commands.js';
 import { scriptLines } from './script-input.js';
 
 export async function runRemote(pid: number, words: Word[], opts: { file?: string; pipeError: boolean }): Promise<number> {
+  if (words.length > 0) return runRemoteCommandLine(pid, words);
   const client = await FishRemoteClient.connect(pid);
   const io = { out: process.stdout, err: process.stderr };
   try {
-    if (words.length > 0) {
-      for (const command of splitCommands(words)) {
-        let name = command[0]!.text;
-        const exitOnError = !(name.startsWith('-') && name.length > 1);
-        if (!exitOnError) name = name.slice(1);
-        const ok = await client.call(name, command.slice(1).map((w) => w.text), exitOnError, io);
-        if (!ok && exitOnError) return 1;
-      }
-      return 0;
-    }
     // A script: parsed by a shell here whose handle runs nothing (every command is forwarded).
     const [{ Guestfs }, { FishShell }, { interactive }] = await Promise.all([
       import('../../src/core/guestfs.js'), import('../../src/shell/fish.js'), import('./fish-session.js'),

@@ -1,10 +1,10 @@
 /** The background half of `fish --listen`: the set-up shell served on its socket (see fish-listen.ts). */
-import { closeSync, rmSync, writeSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import type { FishShell } from '../../src/shell/fish.js';
 import { FishServer } from '../../src/shell/remote/server.js';
 import { socketPath } from '../../src/shell/remote/socket-path.js';
 import { addExitCleanup } from '../../src/util/process-cleanup.js';
-import { LISTENER_ENV, READY_FD } from './fish-listen.js';
+import { LISTENER_ENV, sayReady } from './fish-listen.js';
 
 /** The background process, once set up: serves until quit/exit, a failed command, or a signal. */
 export async function serve(shell: FishShell, verbose: boolean): Promise<number> {
@@ -15,7 +15,6 @@ export async function serve(shell: FishShell, verbose: boolean): Promise<number>
   await server.listen();
   // Killed (SIGTERM, SIGINT, SIGHUP) or exiting: the socket goes with the helpers the handle started.
   addExitCleanup(() => rmSync(path, { force: true }));
-  writeSync(READY_FD, 'ready\n');
-  closeSync(READY_FD);
+  sayReady();
   return (await server.done).status;
 }

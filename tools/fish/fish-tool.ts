@@ -12,7 +12,7 @@ import { examplesHelp } from '../common/tool-examples.js';
 import { preparedHelp } from '../../src/shell/prepared-disks.js';
 import type { Word } from '../../src/shell/tokenize.js';
 import { addFishOptions, newFishFlags, preparedDriveOption, type FishFlags } from './fish-options.js';
-import { isListenerProcess, startListener } from './fish-listen.js';
+import { declineListen, isListenerProcess, startListener } from './fish-listen.js';
 
 export function fishCommand(): Command {
   const cmd = new Command('fish')
@@ -45,6 +45,8 @@ stops the run with exit status 1. 'help' lists the commands, 'help CMD' document
 
 /** The flags that answer without a handle: -V, -h, -N help, --remote, --listen's parent. */
 async function earlyExit(flags: FishFlags, words: Word[]): Promise<number | undefined> {
+  // Started as --listen's background process on the launcher's guess from argv: flags that start no listener go back to the parent.
+  if (isListenerProcess() && (!flags.listen || flags.version || flags.cmdHelp !== undefined || flags.preparedHelp)) return declineListen();
   if (flags.version) return print(`guestkit fish ${VERSION}\n`);
   if (flags.cmdHelp !== undefined) {
     const name = flags.cmdHelp === true ? (words[0] && !words[0].text.startsWith('-') ? words[0].text : undefined) : flags.cmdHelp;
@@ -62,7 +64,11 @@ async function earlyExit(flags: FishFlags, words: Word[]): Promise<number | unde
     const { runRemote } = await import('./fish-remote.js');
     return runRemote(flags.remote, words, { file: flags.file, pipeError: flags.pipeError });
   }
-  if (flags.listen && !isListenerProcess()) return startListener(flags.csh);
+  // The launcher starts listeners itself (fish-client.ts); this is the way for a CLI run from elsewhere.
+  if (flags.listen && !isListenerProcess()) {
+    const status = await startListener(flags.csh);
+    return status === 'declined' ? 1 : status;
+  }
   return undefined;
 }
 
