@@ -1,14 +1,21 @@
-// Remote control (fish --listen / --remote, issue #16): how long one command takes in a
-// warm session, on each backend, beside guestfish's own --listen/--remote.
+// Remote control (fish --listen / --remote, issue #16), beside guestfish.
+// Part "latency": how long one command takes in a warm session, on each backend:
 //   library: FishRemoteClient.call on an open connection (what a program embedding guestkit pays)
 //   library+connect: a new connection per command
 //   in-process: the same call on a handle in this process (no remote control), to show what the socket adds
 //   cli: a whole `guestkit fish --remote cat /etc/hostname` process; guestfish: the same with guestfish
-// Medians of BENCH_RUNS (default 3; the library rows take 20 samples per run); cli and guestfish alternate.
-// Usage: node bench/remote.js [disk.img] (default fixtures/out/ext4.img, mounted at /)
+//   (medians of BENCH_RUNS, default 3; the library rows take 20 samples per run; cli and guestfish alternate).
+// Part "session": a script's ten commands, end to end: `fish --listen -a disk -m /dev/sda` then ten
+//   `fish --remote cat /etc/hostname` processes, on the appliance and on auto (wasm for this image),
+//   beside ten whole `guestfish --ro -a disk -m /dev/sda cat /etc/hostname` runs and guestfish's own
+//   --listen + ten --remote. BENCH_RUNS rounds of guestkit (default 3), alternating with
+//   BENCH_PEER_RUNS rounds of guestfish (default 1: ten guestfish runs take minutes); medians,
+//   ratios, where a guestkit session's time goes, and the load average (a shared machine's noise).
+// Usage: node bench/remote.js [disk.img] (default fixtures/out/ext4.img, mounted at /);
+// BENCH_PARTS=latency,session picks parts (default both)
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { guestkit, have, median, root, runs, timeRun } from './common.js';
@@ -37,8 +44,9 @@ async function time(fn) {
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
 
+const parts = new Set((process.env.BENCH_PARTS ?? 'latency,session').split(','));
 const rows = [];
-for (const backend of ['wasm', 'appliance']) {
+for (const backend of parts.has('latency') ? ['wasm', 'appliance'] : []) {
   // In-process first, closed before the listener starts: one appliance at a time on this machine.
   const g = new Guestfs({ backend });
   g.addDrive(disk, { readonly: true });
@@ -78,7 +86,70 @@ for (const backend of ['wasm', 'appliance']) {
   }
   spawnSync(process.execPath, [guestkit, 'fish', `--remote=${pid}`, 'exit']);
 }
+if (rows.length) {
+  const width = Math.max(...rows.map(([n]) => n.length));
+  console.log(`remote command 'cat /etc/hostname' in a warm session (medians, ${runs} runs)`);
+  for (const [name, s] of rows) console.log(`${name.padEnd(width)}  ${ms(s)}`);
+}
+
+/** Seconds since t0 (an hrtime bigint). */
+const since = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
+const remoteCat = ['cat', '/etc/hostname'];
+
+/** guestkit: listen, then ten --remote processes; the whole time and its parts. */
+function guestkitSession(backend) {
+  const t0 = process.hrtime.bigint();
+  const pid = listen(process.execPath, [guestkit, 'fish', `--backend=${backend}`]);
+  const listenTime = since(t0);
+  const remotes = [];
+  for (let k = 0; k < 10; k++) remotes.push(timeRun(process.execPath, [guestkit, 'fish', `--remote=${pid}`, ...remoteCat]));
+  const total = since(t0);
+  spawnSync(process.execPath, [guestkit, 'fish', `--remote=${pid}`, 'exit']);
+  return { total, listen: listenTime, remote: median(remotes) };
+}
+
+/** guestfish: ten whole runs, or its own listen + ten --remote. */
+function guestfishRuns() {
+  const t0 = process.hrtime.bigint();
+  for (let k = 0; k < 10; k++) timeRun('guestfish', ['--ro', '-a', disk, '-m', '/dev/sda', ...remoteCat], env);
+  return since(t0);
+}
+function guestfishSession() {
+  const t0 = process.hrtime.bigint();
+  const pid = listen('guestfish', []);
+  for (let k = 0; k < 10; k++) timeRun('guestfish', [`--remote=${pid}`, ...remoteCat], env);
+  const total = since(t0);
+  spawnSync('guestfish', [`--remote=${pid}`, 'exit'], { env: { ...process.env, ...env } });
+  return total;
+}
+
+if (parts.has('session')) {
+  const peerRuns = have('guestfish') ? Number(process.env.BENCH_PEER_RUNS ?? 1) : 0;
+  const load = [loadavg()[0]];
+  const gk = { appliance: [], auto: [] };
+  const peer = { runs: [], session: [] };
+  for (let i = 0; i < Math.max(runs, peerRuns); i++) {
+    if (i < runs) for (const backend of ['appliance', 'auto']) gk[backend].push(guestkitSession(backend));
+    if (i < peerRuns) {
+      peer.runs.push(guestfishRuns());
+      peer.session.push(guestfishSession());
+    }
+    load.push(loadavg()[0]);
+    process.stderr.write(`session: round ${i + 1} done\n`);
+  }
+  const lg = peerRuns ? median(peer.runs) : undefined;
+  const sec = (s) => `${s.toFixed(2)} s`;
+  const ratio = (s) => (lg ? `  ${(lg / s).toFixed(1)}× ten guestfish runs` : '');
+  console.log(`\nlisten + ten 'fish --remote cat /etc/hostname', end to end (medians: guestkit ${runs} rounds, guestfish ${peerRuns})`);
+  for (const backend of ['appliance', 'auto']) {
+    const r = gk[backend];
+    const total = median(r.map((x) => x.total));
+    console.log(`guestkit ${backend.padEnd(9)}  ${sec(total).padStart(8)}  (listen ${sec(median(r.map((x) => x.listen)))}, a --remote ${ms(median(r.map((x) => x.remote)))})${ratio(total)}`);
+  }
+  if (lg) {
+    console.log(`guestfish: ten whole runs        ${sec(lg).padStart(8)}`);
+    console.log(`guestfish: --listen + ten --remote ${sec(median(peer.session)).padStart(8)}${ratio(median(peer.session))}`);
+  }
+  console.log(`load average (1 min) during the rounds: ${load.map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cpus`);
+}
 rmSync(work, { recursive: true, force: true });
-const width = Math.max(...rows.map(([n]) => n.length));
-console.log(`remote command 'cat /etc/hostname' in a warm session (medians, ${runs} runs)`);
-for (const [name, s] of rows) console.log(`${name.padEnd(width)}  ${ms(s)}`);

@@ -37,6 +37,7 @@ describe('npm pack', () => {
     expect(bundle.sort()).toEqual([
       'dist/bundle/cli.HASH.v8cache',
       'dist/bundle/cli.cjs',
+      'dist/bundle/fish-client.cjs',
       'dist/bundle/fs-worker.cjs',
       'dist/bundle/guestkit.cjs',
       'dist/bundle/worker-boot.cjs',
@@ -83,5 +84,19 @@ describe('npm pack', () => {
     const zstd = cat('/compressed/zstd.txt');
     expect(zstd.length).toBe(300_000);
     expect(zstd).toEqual(cat('/compressed/zlib.txt'));
+  });
+
+  it("the packed CLI's fish --listen and --remote run from the light client it ships", () => {
+    const bin = join(unpacked, pkg.bin.guestkit);
+    const env = { ...process.env, XDG_RUNTIME_DIR: tmp.dir, GUESTKIT_BACKEND: 'wasm' };
+    const fish = (args: string[]) => spawnSync(process.execPath, [bin, 'fish', ...args], { encoding: 'utf8', cwd: tmp.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const listen = spawnSync(process.execPath, [bin, 'fish', '--listen', '--ro', '-a', fixture('ext4.img'), '-m', '/dev/sda'], { encoding: 'utf8', cwd: tmp.dir, env, stdio: ['ignore', 'pipe', 'ignore'] });
+    const pid = /^GUESTFISH_PID=(\d+); export GUESTFISH_PID\n$/.exec(listen.stdout)?.[1];
+    expect(pid).toBeDefined();
+    try {
+      expect(fish([`--remote=${pid}`, 'cat', '/etc/hostname'])).toMatchObject({ status: 0, stdout: 'guestkit-test\n\n', stderr: '' });
+    } finally {
+      expect(fish([`--remote=${pid}`, 'exit']).status).toBe(0);
+    }
   });
 });

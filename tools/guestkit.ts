@@ -2,17 +2,16 @@
 /**
  * guestkit's entry point. It starts the fs worker before loading anything else,
  * so that the worker boots while the CLI's own modules load: on a cold process
- * that overlap is a large part of the time to the first answer.
+ * that overlap is a large part of the time to the first answer. Runs that need
+ * no worker (--version, a fish --remote client) do not even load its module.
  */
 import '../src/util/compile-cache.js';
 import { timingMark } from '../src/util/timing-trace.js';
-import { prestartFsWorker } from '../src/backend/wasm/fs-worker.js';
 import { VERSION } from './version.js';
 import { fishFastPath } from './fish/fish-fast-path.js';
 
 timingMark('node started, entry module running');
 const argv = process.argv.slice(2);
-const runCli = () => void import('./cli.js').then((cli) => cli.runCli());
 // A `fish --remote` command line and `fish --listen`'s parent need no CLI bundle (fish-fast-path.ts).
 const fishFast = fishFastPath(argv, process.env);
 const options = argv.includes('--') ? argv.slice(0, argv.indexOf('--')) : argv;
@@ -24,7 +23,9 @@ const wantsWasm = ['cat', 'ls', 'df', 'fish'].includes(argv[0] ?? '')
   && !fishWithoutHandle
   && !argv.some((a) => a === '--help' || a === '--backend=appliance' || a === 'appliance')
   && (process.env.GUESTKIT_BACKEND ?? 'auto') !== 'appliance';
-if (wantsWasm) prestartFsWorker();
+// The CLI is loaded once the worker has been started (its module is not loaded at all when no worker is wanted).
+const workerStarted = wantsWasm ? import('../src/backend/wasm/fs-worker.js').then((w) => w.prestartFsWorker()) : Promise.resolve();
+const runCli = () => void workerStarted.then(() => import('./cli.js')).then((cli) => cli.runCli());
 // The version alone needs no command line parser: print it as Commander would.
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) process.stdout.write(`${VERSION}\n`);
 // No top-level await here or in cli.ts: the bundle (scripts/bundle.js) is CommonJS.
