@@ -12,7 +12,8 @@
 //   BENCH_PEER_RUNS rounds of guestfish (default 1: ten guestfish runs take minutes); medians,
 //   ratios, where a guestkit session's time goes, and the load average (a shared machine's noise).
 // Usage: node bench/remote.js [disk.img] (default fixtures/out/ext4.img, mounted at /);
-// BENCH_PARTS=latency,session picks parts (default both)
+// BENCH_PARTS=latency,session picks parts (default both); REMOTE_BASELINE=FILE adds another
+// build's bin (e.g. an older commit's dist/bundle/guestkit.cjs) to the session rounds
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -97,14 +98,14 @@ const since = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
 const remoteCat = ['cat', '/etc/hostname'];
 
 /** guestkit: listen, then ten --remote processes; the whole time and its parts. */
-function guestkitSession(backend) {
+function guestkitSession(backend, bin = guestkit) {
   const t0 = process.hrtime.bigint();
-  const pid = listen(process.execPath, [guestkit, 'fish', `--backend=${backend}`]);
+  const pid = listen(process.execPath, [bin, 'fish', `--backend=${backend}`]);
   const listenTime = since(t0);
   const remotes = [];
-  for (let k = 0; k < 10; k++) remotes.push(timeRun(process.execPath, [guestkit, 'fish', `--remote=${pid}`, ...remoteCat]));
+  for (let k = 0; k < 10; k++) remotes.push(timeRun(process.execPath, [bin, 'fish', `--remote=${pid}`, ...remoteCat]));
   const total = since(t0);
-  spawnSync(process.execPath, [guestkit, 'fish', `--remote=${pid}`, 'exit']);
+  spawnSync(process.execPath, [bin, 'fish', `--remote=${pid}`, 'exit']);
   return { total, listen: listenTime, remote: median(remotes) };
 }
 
@@ -126,10 +127,12 @@ function guestfishSession() {
 if (parts.has('session')) {
   const peerRuns = have('guestfish') ? Number(process.env.BENCH_PEER_RUNS ?? 1) : 0;
   const load = [loadavg()[0]];
-  const gk = { appliance: [], auto: [] };
+  const baseline = process.env.REMOTE_BASELINE;
+  const cases = [['appliance', 'appliance'], ['auto', 'auto'], ...(baseline ? [['baseline appliance', 'appliance', baseline], ['baseline auto', 'auto', baseline]] : [])];
+  const gk = Object.fromEntries(cases.map(([name]) => [name, []]));
   const peer = { runs: [], session: [] };
   for (let i = 0; i < Math.max(runs, peerRuns); i++) {
-    if (i < runs) for (const backend of ['appliance', 'auto']) gk[backend].push(guestkitSession(backend));
+    if (i < runs) for (const [name, backend, bin] of cases) gk[name].push(guestkitSession(backend, bin));
     if (i < peerRuns) {
       peer.runs.push(guestfishRuns());
       peer.session.push(guestfishSession());
@@ -141,14 +144,14 @@ if (parts.has('session')) {
   const sec = (s) => `${s.toFixed(2)} s`;
   const ratio = (s) => (lg ? `  ${(lg / s).toFixed(1)}× ten guestfish runs` : '');
   console.log(`\nlisten + ten 'fish --remote cat /etc/hostname', end to end (medians: guestkit ${runs} rounds, guestfish ${peerRuns})`);
-  for (const backend of ['appliance', 'auto']) {
-    const r = gk[backend];
+  for (const [name] of cases) {
+    const r = gk[name];
     const total = median(r.map((x) => x.total));
-    console.log(`guestkit ${backend.padEnd(9)}  ${sec(total).padStart(8)}  (listen ${sec(median(r.map((x) => x.listen)))}, a --remote ${ms(median(r.map((x) => x.remote)))})${ratio(total)}`);
+    console.log(`guestkit ${name.padEnd(18)}  ${sec(total).padStart(8)}  (listen ${sec(median(r.map((x) => x.listen)))}, a --remote ${ms(median(r.map((x) => x.remote)))})${ratio(total)}`);
   }
   if (lg) {
-    console.log(`guestfish: ten whole runs        ${sec(lg).padStart(8)}`);
-    console.log(`guestfish: --listen + ten --remote ${sec(median(peer.session)).padStart(8)}${ratio(median(peer.session))}`);
+    console.log(`${'guestfish: ten whole runs'.padEnd(29)}${sec(lg).padStart(8)}`);
+    console.log(`${'guestfish: --listen + ten --remote'.padEnd(29)}${sec(median(peer.session)).padStart(8)}${ratio(median(peer.session))}`);
   }
   console.log(`load average (1 min) during the rounds: ${load.map((l) => l.toFixed(2)).join(' ')} on ${availableParallelism()} cpus`);
 }
