@@ -74,13 +74,16 @@ for (const backend of parts.has('latency') ? ['wasm', 'appliance'] : []) {
   rows.push([`guestkit ${backend}: library call, open connection`, median(open)]);
   rows.push([`guestkit ${backend}: library call, new connection`, median(fresh)]);
   const cli = [];
+  const floor = [];
   const peer = [];
   const peerPid = backend === 'wasm' && have('guestfish') ? listen('guestfish', []) : undefined;
   for (let i = 0; i < runs; i++) {
     cli.push(timeRun(process.execPath, [guestkit, 'fish', `--remote=${pid}`, 'cat', '/etc/hostname']));
+    floor.push(timeRun(process.execPath, ['-e', '0']));
     if (peerPid) peer.push(timeRun('guestfish', [`--remote=${peerPid}`, 'cat', '/etc/hostname'], env));
   }
   rows.push([`guestkit ${backend}: guestkit fish --remote (whole process)`, median(cli)]);
+  rows.push([`  beside node -e 0 (Node's own start, the floor)`, median(floor)]);
   if (peerPid) {
     rows.push(['guestfish 1.48: guestfish --remote (whole process)', median(peer)]);
     spawnSync('guestfish', [`--remote=${peerPid}`, 'exit'], { env: { ...process.env, ...env } });
