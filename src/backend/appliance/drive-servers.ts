@@ -121,8 +121,13 @@ class InProcessServer implements DriveServer {
     if (this.closed) return;
     this.closed = true;
     const stopped = new Promise<void>((r) => this.server.close(() => r()));
+    // qemu is gone by now: its connection ends by itself once the server has answered what qemu sent.
+    const served = Promise.all(this.connections.values());
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([served, new Promise<void>((r) => (timer = setTimeout(r, 1000)))]);
+    clearTimeout(timer);
     for (const s of this.connections.keys()) s.destroy();
-    await Promise.all([stopped, ...this.connections.values()]);
+    await Promise.all([stopped, served]);
     fs.rmSync(this.socket, { force: true });
     await this.device.close();
   }
