@@ -17,6 +17,7 @@
 // BENCH_BASELINE=path/to/guestkit.cjs adds another guestkit build (e.g. a copy of
 // dist/bundle from before a change; keep it at the same depth under the checkout)
 // to parts 1 and 2, alternating with the others.
+// BENCH_PEERS=0 leaves libguestfs out (a quicker before/after run).
 // Usage: npm run bench:appliance   (BENCH_RUNS=N, default 3; BENCH_PARTS=1,2,3,4 to pick)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -83,8 +84,8 @@ function run(cmd, args, { env = {}, watch, watchBytes } = {}) {
 
 makeImage();
 if (!existsSync(qcow2)) execFileSync('qemu-img', ['convert', '-O', 'qcow2', image, qcow2]);
-const libguestfs = have('virt-cat') && have('guestfish');
-console.log(`guestkit appliance bench: ${runs} runs each, alternating${libguestfs ? ' with libguestfs (LIBGUESTFS_BACKEND=direct)' : ' (libguestfs not installed: guestkit only)'}`);
+const libguestfs = process.env.BENCH_PEERS !== '0' && have('virt-cat') && have('guestfish');
+console.log(`guestkit appliance bench: ${runs} runs each, alternating${libguestfs ? ' with libguestfs (LIBGUESTFS_BACKEND=direct)' : ' (libguestfs not installed or BENCH_PEERS=0: guestkit only)'}`);
 // Build (or find) the appliance before timing anything.
 execFileSync('node', [guestkit, 'cat', '--backend=appliance', '-a', image, '-m', '/dev/sda', '/etc/hostname'], { stdio: 'ignore' });
 

@@ -466,24 +466,26 @@ export class ApplianceBackend implements Backend {
    * as they are); returns qemu's -drive/-device arguments, drive i as /dev/vd(a+i).
    */
   private async serveDrives(drives: DriveConfig[], dir: string): Promise<string[]> {
-    const driveArgs: string[] = [];
-    for (let i = 0; i < drives.length; i++) {
-      const d = drives[i]!;
-      let target: NbdTarget;
-      if (isNbdUri(d.file)) {
-        if (d.format && validateFormat(d.format) !== 'raw') {
-          throw new GuestkitError('EFORMAT', `${d.file}: format ${d.format} over NBD is not supported: the server must export raw data`, { disk: d.file });
-        }
-        target = parseNbdUri(d.file);
-      } else {
-        const srv = await serveDrive(d, path.join(dir, `nbd${i}.sock`), { dir, qemuNbd: this.opts.qemuNbd });
-        this.nbd.push(srv);
-        srv.watch((why) => void this.driveLost(srv, why));
-        target = { kind: 'unix', socket: srv.socket, exportName: '' };
+    for (const d of drives) {
+      if (isNbdUri(d.file) && d.format && validateFormat(d.format) !== 'raw') {
+        throw new GuestkitError('EFORMAT', `${d.file}: format ${d.format} over NBD is not supported: the server must export raw data`, { disk: d.file });
       }
-      driveArgs.push('-drive', driveSpec(i, target, d.readonly), '-device', `virtio-blk-device,drive=d${i}`);
     }
-    return driveArgs;
+    // Started together (a qemu-nbd takes a few tens of ms to listen); every one that started is kept for teardown.
+    const started = await Promise.allSettled(drives.map((d, i) => (isNbdUri(d.file) ? null : serveDrive(d, path.join(dir, `nbd${i}.sock`), { dir, qemuNbd: this.opts.qemuNbd }))));
+    const servers = started.map((r) => (r.status === 'fulfilled' ? r.value : null));
+    for (const srv of servers) {
+      if (!srv) continue;
+      this.nbd.push(srv);
+      srv.watch((why) => void this.driveLost(srv, why));
+    }
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return drives.flatMap((d, i) => {
+      const srv = servers[i];
+      const target: NbdTarget = srv ? { kind: 'unix', socket: srv.socket, exportName: '' } : parseNbdUri(d.file);
+      return ['-drive', driveSpec(i, target, d.readonly), '-device', `virtio-blk-device,drive=d${i}`];
+    });
   }
 
   /**
