@@ -348,6 +348,8 @@ export class ApplianceBackend implements Backend {
 
   /** Whether the last qemu exited by itself (rather than timing out or losing the agent). */
   private qemuDiedEarly = false;
+  /** When the current qemu was started (performance.now()): older NBD connections were another qemu's. */
+  private qemuSpawnedAt = 0;
 
   /** Drops what a failed boot left (qemu, the agent socket) so that another boot can start. */
   private async resetBoot(): Promise<void> {
@@ -405,6 +407,7 @@ export class ApplianceBackend implements Backend {
     if (restoreFrom) args.push('-incoming', `exec:cat ${sq(restoreFrom)}`);
     const qemuBin = this.opts.qemu ?? 'qemu-system-x86_64';
     const tq = Date.now();
+    this.qemuSpawnedAt = performance.now();
     // TMPDIR: qemu's snapshot=on overlays (vl.XXXXXX) land in our private dir, which is
     // removed even when qemu is killed before it can delete them itself.
     const qemu = spawnTracked(qemuBin, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: this.dir } });
@@ -477,7 +480,7 @@ export class ApplianceBackend implements Backend {
     for (const srv of servers) {
       if (!srv) continue;
       this.nbd.push(srv);
-      srv.watch((why) => void this.driveLost(srv, why));
+      srv.watch((why, connectedAt) => void this.driveLost(srv, why, connectedAt));
     }
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
@@ -493,11 +496,13 @@ export class ApplianceBackend implements Backend {
    * unreliable (reads fail, writes are lost): stop the VM, so that the call in
    * progress and every later one fail at once, naming the drive. guestkit's
    * own server also sees qemu's connection end when qemu itself dies: that is
-   * not a lost drive, so the loss counts only if qemu outlives it.
+   * not a lost drive, so the loss counts only if qemu outlives it (and the
+   * connection was this qemu's, not one a failed restore left behind).
    */
-  private async driveLost(srv: DriveServer, why: string): Promise<void> {
+  private async driveLost(srv: DriveServer, why: string, connectedAt?: number): Promise<void> {
     const qemu = this.qemu;
     if (this.closing || !qemu || hasExited(qemu)) return;
+    if (connectedAt !== undefined && connectedAt < this.qemuSpawnedAt) return;
     if (srv.via === 'guestkit' && (await waitExit(qemu, 250))) return;
     if (this.closing || qemu !== this.qemu) return;
     this.lostDrive ??= why;

@@ -32,10 +32,12 @@ export interface DriveServer {
   /** The qemu-nbd child's process id (qemu-nbd-served drives only). */
   readonly pid?: number;
   /**
-   * Calls `lost` (once) when the server stops serving by itself: the qemu-nbd
-   * child exits, or guestkit's server ends a connection its client did not end.
+   * Calls `lost` when the server may have stopped serving by itself: the
+   * qemu-nbd child exits, or a connection to guestkit's server ends (which
+   * qemu's own exit does too: the backend tells the cases apart), with when
+   * that connection was accepted (performance.now()).
    */
-  watch(lost: (why: string) => void): void;
+  watch(lost: (why: string, connectedAt?: number) => void): void;
   /** Stops serving: connections dropped, then the image closed (its writes written back) or the child stopped. */
   close(): Promise<void>;
 }
@@ -73,7 +75,7 @@ export async function serveDrive(d: DriveConfig, socket: string, opts: DriveServ
 class InProcessServer implements DriveServer {
   readonly via = 'guestkit' as const;
   private readonly connections = new Map<net.Socket, Promise<void>>();
-  private lost?: (why: string) => void;
+  private lost?: (why: string, connectedAt?: number) => void;
   private closed = false;
 
   private constructor(
@@ -97,24 +99,21 @@ class InProcessServer implements DriveServer {
   }
 
   private serve(s: net.Socket): void {
+    const connectedAt = performance.now();
     let clientLeft = false;
     s.once('end', () => (clientLeft = true));
     const done = this.nbd.serveConnection(s).finally(() => {
       this.connections.delete(s);
       // qemu exiting (or killed) also ends its connection: the backend tells the cases apart.
-      if (!this.closed && !clientLeft) this.lost?.(`the NBD server for ${this.name} (guestkit) ended the connection`);
-      else if (!this.closed) this.lost?.(`the NBD connection for ${this.name} was closed`);
+      if (!this.closed && !clientLeft) this.lost?.(`the NBD server for ${this.name} (guestkit) ended the connection`, connectedAt);
+      else if (!this.closed) this.lost?.(`the NBD connection for ${this.name} was closed`, connectedAt);
     });
     this.connections.set(s, done);
   }
 
-  watch(lost: (why: string) => void): void {
-    let told = false;
-    this.lost = (why) => {
-      if (told) return;
-      told = true;
-      lost(why);
-    };
+  watch(lost: (why: string, connectedAt?: number) => void): void {
+    // Not once only: the connection of a qemu that failed to restore a saved state ends, and a new qemu connects.
+    this.lost = lost;
   }
 
   async close(): Promise<void> {
