@@ -652,8 +652,9 @@ export class ApplianceBackend implements Backend {
    */
   async commit(): Promise<void> {
     this.closing ??= this.teardown(true);
-    await this.closing;
     try {
+      // An overlay that could not be written back whole is not committed.
+      await this.closing;
       for (const ov of this.overlays) await ov.commit();
     } finally {
       this.disposeOverlays();
