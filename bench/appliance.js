@@ -13,6 +13,11 @@
 //      included) beside ten `guestfish -a … -m … cat` runs.
 // A session starts from the appliance's saved VM state when there is one (the
 // first run after a build saves it): "ready" is qemu start → agent answering.
+// Parts 1 and 2 also read a qcow2 copy of the image (cat, cold process).
+// BENCH_BASELINE=path/to/guestkit.cjs adds another guestkit build (e.g. a copy of
+// dist/bundle from before a change; keep it at the same depth under the checkout)
+// to parts 1 and 2, alternating with the others.
+// BENCH_PEERS=0 leaves libguestfs out (a quicker before/after run).
 // Usage: npm run bench:appliance   (BENCH_RUNS=N, default 3; BENCH_PARTS=1,2,3,4 to pick)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -20,6 +25,8 @@ import { join } from 'node:path';
 import { guestkit, have, median, out, root, runs } from './common.js';
 
 const image = join(out, 'appliance.img');
+const qcow2 = join(out, 'appliance.qcow2');
+const baseline = process.env.BENCH_BASELINE;
 const BIG_MIB = 256;
 const BIG_BYTES = BIG_MIB << 20;
 
@@ -34,6 +41,7 @@ function makeImage() {
   execFileSync('truncate', ['-s', '512M', image]);
   execFileSync('mkfs.ext4', ['-q', '-F', '-d', tree, image]);
   rmSync(tree, { recursive: true, force: true });
+  rmSync(qcow2, { force: true });
 }
 
 const lgEnv = { LIBGUESTFS_BACKEND: 'direct', LIBGUESTFS_BACKEND_SETTINGS: process.env.LIBGUESTFS_BACKEND_SETTINGS ?? 'force_tcg' };
@@ -75,26 +83,38 @@ function run(cmd, args, { env = {}, watch, watchBytes } = {}) {
 }
 
 makeImage();
-const libguestfs = have('virt-cat') && have('guestfish');
-console.log(`guestkit appliance bench: ${runs} runs each, alternating${libguestfs ? ' with libguestfs (LIBGUESTFS_BACKEND=direct)' : ' (libguestfs not installed: guestkit only)'}`);
+if (!existsSync(qcow2)) execFileSync('qemu-img', ['convert', '-O', 'qcow2', image, qcow2]);
+const libguestfs = process.env.BENCH_PEERS !== '0' && have('virt-cat') && have('guestfish');
+console.log(`guestkit appliance bench: ${runs} runs each, alternating${libguestfs ? ' with libguestfs (LIBGUESTFS_BACKEND=direct)' : ' (libguestfs not installed or BENCH_PEERS=0: guestkit only)'}`);
 // Build (or find) the appliance before timing anything.
 execFileSync('node', [guestkit, 'cat', '--backend=appliance', '-a', image, '-m', '/dev/sda', '/etc/hostname'], { stdio: 'ignore' });
 
 const catArgs = ['-a', image, '-m', '/dev/sda', '/etc/hostname'];
+const catQcow2Args = ['-a', qcow2, '-m', '/dev/sda', '/etc/hostname'];
 const dl = join(out, 'download.bin');
-const gkCat = [], gkReady = [], lgCat = [], gkDl = [], lgDl = [];
+const gkCat = [], gkReady = [], lgCat = [], gkDl = [], lgDl = [], gkQcow2 = [], lgQcow2 = [];
+const base = { cat: [], qcow2: [], dl: [] };
+/** One guestkit download of /big.bin; the transfer time. */
+async function download(cli) {
+  rmSync(dl, { force: true });
+  const gd = await run('node', [cli, 'fish', '--backend=appliance', '--ro', '-a', image, '-m', '/dev/sda', 'download', '/big.bin', dl], { watch: dl, watchBytes: BIG_BYTES });
+  if (statSync(dl).size !== BIG_BYTES) throw new Error(`guestkit download wrote ${statSync(dl).size} bytes`);
+  return gd.transfer;
+}
 for (let i = 0; i < runs && (parts.has(1) || parts.has(2)); i++) {
   const g = await run('node', [guestkit, 'cat', '-v', '--backend=appliance', ...catArgs]);
   gkCat.push(g.wall);
   const m = /appliance: (?:restored the saved VM state: )?ready in (\d+) ms/.exec(g.err);
   if (m) gkReady.push(Number(m[1]) / 1000);
+  if (baseline) base.cat.push((await run('node', [baseline, 'cat', '--backend=appliance', ...catArgs])).wall);
   if (libguestfs) lgCat.push((await run('virt-cat', catArgs, { env: lgEnv })).wall);
+  gkQcow2.push((await run('node', [guestkit, 'cat', '--backend=appliance', ...catQcow2Args])).wall);
+  if (baseline) base.qcow2.push((await run('node', [baseline, 'cat', '--backend=appliance', ...catQcow2Args])).wall);
+  if (libguestfs) lgQcow2.push((await run('virt-cat', catQcow2Args, { env: lgEnv })).wall);
 
   if (!parts.has(2)) continue;
-  rmSync(dl, { force: true });
-  const gd = await run('node', [guestkit, 'fish', '--backend=appliance', '--ro', '-a', image, '-m', '/dev/sda', 'download', '/big.bin', dl], { watch: dl, watchBytes: BIG_BYTES });
-  if (statSync(dl).size !== BIG_BYTES) throw new Error(`guestkit download wrote ${statSync(dl).size} bytes`);
-  gkDl.push(gd.transfer);
+  gkDl.push(await download(guestkit));
+  if (baseline) base.dl.push(await download(baseline));
   if (libguestfs) {
     rmSync(dl, { force: true });
     const ld = await run('guestfish', ['--ro', '-a', image, '-m', '/dev/sda', 'download', '/big.bin', dl], { env: lgEnv, watch: dl, watchBytes: BIG_BYTES });
@@ -117,6 +137,7 @@ if (gkCat.length) {
   table.push(() => {
     row('cat /etc/hostname (cold process)', gkCat, lgCat);
     if (gkReady.length) console.log(`${'  qemu start → agent ready'.padEnd(34)}${s(median(gkReady)).padStart(14)}   (all: ${gkReady.map((x) => x.toFixed(2)).join(' ')})`);
+    row('cat on a qcow2 copy (cold process)', gkQcow2, lgQcow2);
   });
 }
 if (gkDl.length) {
@@ -124,6 +145,15 @@ if (gkDl.length) {
     let line = `${`download ${BIG_MIB} MiB (transfer)`.padEnd(34)}${`${mbs(median(gkDl)).toFixed(0)} MB/s`.padStart(14)}`;
     if (lgDl.length) line += `${`${mbs(median(lgDl)).toFixed(0)} MB/s`.padStart(14)}${`${(median(lgDl) / median(gkDl)).toFixed(1)}×`.padStart(9)}`;
     console.log(line);
+  });
+}
+if (baseline && gkCat.length) {
+  table.push(() => {
+    console.log(`BENCH_BASELINE (${baseline}) beside this build (medians; all runs in brackets):`);
+    const both = (name, now, before, fmt) => console.log(`  ${name.padEnd(32)}${fmt(median(now)).padStart(12)} now ${fmt(median(before)).padStart(12)} baseline   [${now.map(fmt).join(' ')}] [${before.map(fmt).join(' ')}]`);
+    both('cat raw (cold process)', gkCat, base.cat, s);
+    both('cat qcow2 (cold process)', gkQcow2, base.qcow2, s);
+    if (base.dl.length) both(`download ${BIG_MIB} MiB (transfer)`, gkDl, base.dl, (t) => `${mbs(t).toFixed(0)} MB/s`);
   });
 }
 

@@ -1,7 +1,7 @@
 /**
- * Faults of the appliance backend: a missing kernel, qemu or qemu-nbd, a guest
- * kernel panic, an agent that stops answering, qemu or qemu-nbd killed from
- * outside, a filesystem the guest kernel refuses, and the CLI interrupted by
+ * Faults of the appliance backend: a missing kernel, qemu or qemu-nbd (needed
+ * only for the formats guestkit does not read itself), a guest kernel panic, an
+ * agent that stops answering, qemu or a drive's qemu-nbd killed from outside, a filesystem the guest kernel refuses, and the CLI interrupted by
  * SIGINT/SIGTERM or killed outright. Each must give one clear error (exit 1 for
  * the CLI) in bounded time and leave nothing behind: no qemu or qemu-nbd, no
  * socket or temporary directory (every run here gets its own TMPDIR, so what it
@@ -89,21 +89,26 @@ describe('appliance faults: missing host pieces', () => {
     );
   });
 
-  it.skipIf(!haveQemu)('no qemu, then no qemu-nbd: one line naming the package, nothing left running', async () => {
+  it.skipIf(!haveQemu)('no qemu, then no qemu-nbd: one line naming the package, nothing left running; raw needs no qemu-nbd', async () => {
     buildAppliance(); // cached for the runs below (they have no ldd on PATH)
     const img = fixture('ext4.img');
+    const vdi = path.join(tmp.dir, 'ext4.vdi');
+    spawnSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'vdi', img, vdi]);
     const before = sha256(img);
-    const run = async (name: string, programs: string[]) => {
+    const run = async (name: string, programs: string[], disk = img) => {
       const t = path.join(tmp.dir, `tmp-${name}`);
       fs.mkdirSync(t);
-      const r = await runCli(['cat', '--backend=appliance', '-a', img, '-m', '/dev/sda', '/etc/hostname'], {
+      const r = await runCli(['cat', '--backend=appliance', '-a', disk, '-m', '/dev/sda', '/etc/hostname'], {
         env: { PATH: pathWith(path.join(tmp.dir, `bin-${name}`), programs), TMPDIR: t },
       });
       expect(await leftovers(t)).toEqual({ procs: [], files: [] });
       return r;
     };
     expectOneLineCliError(await run('noqemu', ['qemu-nbd', 'setpriv']), /^guestkit cat: error: .*qemu-system-x86_64 not found: install the Debian package qemu-system-x86$/);
-    expectOneLineCliError(await run('nonbd', ['qemu-system-x86_64', 'setpriv']), /^guestkit cat: error: .*qemu-nbd not found: install the Debian package qemu-utils$/);
+    const noNbd = ['qemu-system-x86_64', 'setpriv', 'sh', 'cat', 'mv'];
+    expectOneLineCliError(await run('nonbd', noNbd, vdi), new RegExp(`^guestkit cat: error: ${vdi.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: vdi images need qemu-nbd: install qemu-utils or convert the image$`));
+    // guestkit serves the raw image itself
+    expect(await run('rawnonbd', noNbd)).toMatchObject({ status: 0, out: 'guestkit-test\n' });
     expect(sha256(img)).toBe(before);
   });
 });
@@ -141,16 +146,20 @@ describe.skipIf(!haveQemu)('appliance faults: the VM', () => {
     expect(liveChildCount()).toBe(0);
   }, 120_000);
 
-  it('qemu-nbd killed during a session: the next call names the drive, nothing left', async () => {
+  it('a drive\'s qemu-nbd killed during a session: the next call names the drive, nothing left', async () => {
+    // qemu-nbd serves only the formats guestkit does not read: here a vdi copy.
+    const vdi = path.join(tmpDir(), 'killed.vdi');
+    spawnSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'vdi', img, vdi]);
     const b = new ApplianceBackend();
-    await b.launch([{ file: img, readonly: true }]);
+    await b.launch([{ file: img, readonly: true }, { file: vdi, readonly: true }]);
     try {
       expect((await b.shText('echo alive')).trim()).toBe('alive');
+      expect(b.nbdPids).toHaveLength(1);
       const [nbd] = b.nbdPids;
       process.kill(nbd!, 'SIGKILL');
-      const err = await b.shText('dd if=/dev/vda of=/dev/null bs=1M iflag=direct 2>&1').catch((e: Error) => e);
+      const err = await b.shText('dd if=/dev/vdb of=/dev/null bs=1M iflag=direct 2>&1').catch((e: Error) => e);
       expect(err).toBeInstanceOf(Error);
-      expectOneLine((err as Error).message, new RegExp(`^the appliance is gone: the NBD server for ${img.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(qemu-nbd\\) was killed by SIGKILL`));
+      expectOneLine((err as Error).message, new RegExp(`^the appliance is gone: the NBD server for ${vdi.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} \\(qemu-nbd\\) was killed by SIGKILL`));
     } finally {
       await b.shutdown();
     }

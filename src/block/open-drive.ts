@@ -34,6 +34,23 @@ export interface DriveOptions {
    * client's flushes are its own business).
    */
   journaled?: boolean;
+  /**
+   * false: a drive only qemu-nbd can serve (vhdx, vdi, vpc, qed, a writable
+   * vmdk, a qcow2 whose backing file guestkit cannot read) is not opened but
+   * refused with NeedsQemuNbd, for callers that run qemu-nbd their own way.
+   */
+  qemuNbd?: boolean;
+}
+
+/** openDrive with `qemuNbd: false` on a drive only qemu-nbd can serve: its format, for the caller's own qemu-nbd. */
+export class NeedsQemuNbd extends GuestkitError {
+  constructor(
+    readonly file: string,
+    readonly format: ProbedFormat,
+  ) {
+    super('ENOTSUP', `${file}: ${format} images need qemu-nbd`, { disk: file });
+    this.name = 'NeedsQemuNbd';
+  }
 }
 
 async function openWithQemuNbdFor(file: string, format: ProbedFormat, opts: DriveOptions): Promise<BlockDevice> {
@@ -111,7 +128,7 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
       if (problem) throw new ImageError(file, problem);
       await checkBackingChain(file);
     }
-    const viaQemuNbd = () => openWithQemuNbdFor(file, fmt, opts);
+    const viaQemuNbd = opts.qemuNbd === false ? () => Promise.reject(new NeedsQemuNbd(file, fmt)) : () => openWithQemuNbdFor(file, fmt, opts);
     if (fmt === 'raw') dev = await RawFileDevice.open(file, { readOnly });
     else if (fmt === 'qcow2' && h.isFile && probeBytes(h.head) === 'qcow2') dev = await openQcow2Natively(file, readOnly, viaQemuNbd);
     else if (fmt === 'vmdk' && readOnly && h.isFile) dev = await (await import('./vmdk/vmdk-device.js')).VmdkDevice.open(file);

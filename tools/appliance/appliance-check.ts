@@ -54,12 +54,10 @@ export function hostFacts(cacheDir?: string): HostFacts {
   return { qemu, qemuNbd, accel: accelerator(), inputs: applianceInputs({ cacheDir }) };
 }
 
-/** The first missing program, as the error to stop on. */
+/** The missing program the appliance cannot start without (qemu-nbd serves only some formats), as the error to stop on. */
 export function missingProgram(f: HostFacts): GuestkitError | null {
-  for (const p of [f.qemu, f.qemuNbd]) {
-    if (!p.path) return new GuestkitError('ENOENT', `${p.name} not found: install the Debian package ${p.pkg}`);
-  }
-  return null;
+  const p = f.qemu;
+  return p.path ? null : new GuestkitError('ENOENT', `${p.name} not found: install the Debian package ${p.pkg}`);
 }
 
 export interface TestRun {

@@ -13,15 +13,15 @@ import { examplesHelp } from '../common/tool-examples.js';
 const mib = (n: number) => `${(n / 1048576).toFixed(1)} MiB`;
 const words = (xs: string[]) => (xs.length ? xs.join(' ') : '(none)');
 
-function programLine(label: string, p: HostProgram): string {
-  return p.path ? `${label}: ${p.path} (${p.version ?? 'version unknown'})` : `${label}: not found (Debian package ${p.pkg})`;
+function programLine(label: string, p: HostProgram, neededFor?: string): string {
+  return p.path ? `${label}: ${p.path} (${p.version ?? 'version unknown'})` : `${label}: not found (Debian package ${p.pkg}${neededFor ? `; needed only for ${neededFor}` : ''})`;
 }
 
 export function factsText(f: HostFacts): string {
   const i = f.inputs;
   return [
     programLine('qemu', f.qemu),
-    programLine('qemu-nbd', f.qemuNbd),
+    programLine('qemu-nbd', f.qemuNbd, 'vhdx, vdi, vpc, qed and writable vmdk drives'),
     `accelerator: ${f.accel.kvm ? 'KVM' : `TCG (${f.accel.why})`}${f.accel.cpuKhz ? `, host CPU ${f.accel.cpuKhz} kHz` : ''}`,
     `kernel: ${i.kernel.vmlinuz} (${i.kernel.version})`,
     `modules: ${i.kernel.modules}`,

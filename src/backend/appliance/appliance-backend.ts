@@ -3,15 +3,19 @@
  * vmlinux, PVH entry) and a small initramfs whose agent (busybox ash) answers
  * requests over a virtio-serial port. The guest kernel does the filesystems.
  *
- * Drives: local files are served by `qemu-nbd` (our child, on a private unix
- * socket, --read-only for read-only drives); NBD URIs go to qemu directly.
- * Read-only drives are attached with qemu's snapshot=on: the guest may write
+ * Drives: local files are served to qemu over NBD on private unix sockets
+ * (drive-servers.ts): by guestkit's own NBD server in this process for the
+ * images guestkit opens itself (raw, qcow2 and its backing chain, read-only
+ * vmdk), so the image is parsed and lock-checked as the wasm backend does it;
+ * by a qemu-nbd child only for the formats guestkit cannot read (vhdx, vdi,
+ * vpc, qed, writable vmdk). NBD URIs go to qemu directly. Read-only drives are
+ * exported read-only and attached with qemu's snapshot=on: the guest may write
  * (journal replay, scratch data), the writes land in a temporary qcow2 overlay
- * that qemu deletes, and nothing can reach the image (the NBD export is
- * read-only as well).
+ * that qemu deletes, and nothing can reach the image.
  *
  * The agent's socket: we listen, qemu connects as the client. qemu and
- * qemu-nbd are reaped on shutdown, on errors and on SIGINT/SIGTERM/exit.
+ * qemu-nbd are reaped, and the drives closed, on shutdown, on errors and on
+ * SIGINT/SIGTERM/exit.
  */
 import type { ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
@@ -20,11 +24,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { probeFormat, validateFormat } from '../../block/format.js';
-import { checkBackingChain } from '../../block/backing-chain.js';
+import { validateFormat } from '../../block/format.js';
 import { isNbdUri, parseNbdUri, type NbdTarget } from '../../block/nbd/uri.js';
-import { qemuNbdProblem } from '../../block/qemu-nbd.js';
-import { GuestkitError, ImageError } from '../../errors/index.js';
+import { GuestkitError } from '../../errors/index.js';
 import type { Backend, DriveConfig } from '../backend.js';
 import { CAPABILITIES } from '../capabilities.js';
 import { Qcow2Overlay } from '../../block/qcow2-overlay.js';
@@ -33,6 +35,7 @@ import { callSignal } from '../call-signal.js';
 import { AgentClient, type AgentReply, type RequestType } from './agent-client.js';
 import { AGENT_PORT_NAME, buildAppliance, type Appliance, type InitrdCompression } from './build.js';
 import { hasExited, removeDir, spawnTracked, stopChild, trackDir, waitExit } from './children.js';
+import { serveDrive, type DriveServer } from './drive-servers.js';
 import { guestRequestError } from './guest-errors.js';
 import { timingEnabled, timingMark } from '../../util/timing-trace.js';
 import { QmpClient } from './qmp.js';
@@ -83,7 +86,7 @@ export interface ApplianceOptions {
 export interface ApplianceTimings {
   /** qemu spawn → READY (ms). */
   bootMs: number;
-  /** launch() entry → READY (ms), including the build/cache lookup and qemu-nbd. */
+  /** launch() entry → READY (ms), including the build/cache lookup and the drives' NBD servers. */
   launchMs: number;
   kvm: boolean;
   /** Started from a saved VM state rather than booted. */
@@ -131,14 +134,6 @@ export function hostCpuKhz(): number | null {
   return null;
 }
 
-interface NbdServer {
-  child: ChildProcess;
-  socket: string;
-  stderr: string;
-  file: string;
-  name: string;
-}
-
 export class ApplianceBackend implements Backend {
   readonly name = 'appliance' as const;
   readonly capabilities = CAPABILITIES.appliance;
@@ -146,14 +141,14 @@ export class ApplianceBackend implements Backend {
   private dir?: string;
   private qemu?: ChildProcess;
   private qemuStderr = '';
-  private nbd: NbdServer[] = [];
+  private nbd: DriveServer[] = [];
   private server?: net.Server;
   private agent?: AgentClient;
   private closing?: Promise<void>;
   private configs: DriveConfig[] = [];
   /** The qcow2 overlays of the transactional drives (commit() writes them through). */
   private overlays: Qcow2Overlay[] = [];
-  /** Set when a qemu-nbd serving a drive went away during the session. */
+  /** Set when the NBD server of a drive stopped serving it during the session. */
   private lostDrive?: string;
   appliance?: Appliance;
   timings?: ApplianceTimings;
@@ -175,9 +170,9 @@ export class ApplianceBackend implements Backend {
     return this.qemu?.pid;
   }
 
-  /** The qemu-nbd process ids, one per local drive (for tests and diagnostics). */
+  /** The qemu-nbd process ids, one per local drive guestkit cannot open itself (for tests and diagnostics). */
   get nbdPids(): number[] {
-    return this.nbd.map((s) => s.child.pid!).filter((p) => p !== undefined);
+    return this.nbd.flatMap((s) => (s.pid === undefined ? [] : [s.pid]));
   }
 
   // ------------------------------------------------------------ launch
@@ -205,28 +200,7 @@ export class ApplianceBackend implements Backend {
     await fs.promises.chmod(this.dir, 0o700);
     const dir = this.dir;
 
-    // Drives: start every qemu-nbd, then wait for them together.
-    const driveArgs: string[] = [];
-    const waits: Promise<void>[] = [];
-    for (let i = 0; i < drives.length; i++) {
-      const d = drives[i]!;
-      let target: NbdTarget;
-      if (isNbdUri(d.file)) {
-        if (d.format && validateFormat(d.format) !== 'raw') {
-          throw new GuestkitError('EFORMAT', `${d.file}: format ${d.format} over NBD is not supported: the server must export raw data`, { disk: d.file });
-        }
-        target = parseNbdUri(d.file);
-      } else {
-        const format = d.format ? validateFormat(d.format) : await probeFormat(d.file, d.file);
-        if (format === 'qcow2') await checkBackingChain(d.file);
-        const srv = this.startQemuNbd(d.file, format, d.readonly, path.join(dir, `nbd${i}.sock`));
-        waits.push(this.waitNbd(srv, format));
-        target = { kind: 'unix', socket: srv.socket, exportName: '' };
-      }
-      driveArgs.push('-drive', driveSpec(i, target, d.readonly), '-device', `virtio-blk-device,drive=d${i}`);
-    }
-    await Promise.all(waits);
-    for (const srv of this.nbd) this.watchNbd(srv);
+    const driveArgs = await this.serveDrives(drives, dir);
 
     // A KVM failure is remembered beside the cached appliance too, so that later
     // processes on this host (same kernel, same qemu) boot under TCG at once.
@@ -374,6 +348,8 @@ export class ApplianceBackend implements Backend {
 
   /** Whether the last qemu exited by itself (rather than timing out or losing the agent). */
   private qemuDiedEarly = false;
+  /** When the current qemu was started (performance.now()): older NBD connections were another qemu's. */
+  private qemuSpawnedAt = 0;
 
   /** Drops what a failed boot left (qemu, the agent socket) so that another boot can start. */
   private async resetBoot(): Promise<void> {
@@ -431,6 +407,7 @@ export class ApplianceBackend implements Backend {
     if (restoreFrom) args.push('-incoming', `exec:cat ${sq(restoreFrom)}`);
     const qemuBin = this.opts.qemu ?? 'qemu-system-x86_64';
     const tq = Date.now();
+    this.qemuSpawnedAt = performance.now();
     // TMPDIR: qemu's snapshot=on overlays (vl.XXXXXX) land in our private dir, which is
     // removed even when qemu is killed before it can delete them itself.
     const qemu = spawnTracked(qemuBin, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: this.dir } });
@@ -487,34 +464,49 @@ export class ApplianceBackend implements Backend {
     if (!restoreFrom) log?.(`appliance: ready in ${this.timings.bootMs} ms (${kvm ? 'KVM' : 'TCG'}; launch ${this.timings.launchMs} ms)`);
   }
 
-  private startQemuNbd(file: string, format: string, readOnly: boolean, socket: string): NbdServer {
-    const abs = path.resolve(file);
-    const args = [`--format=${format}`, `--socket=${socket}`, '--persistent', '--shared=1'];
-    if (readOnly) args.push('--read-only');
-    else args.push('--cache=writeback', '--discard=unmap');
-    args.push('--', abs);
-    const child = spawnTracked(this.opts.qemuNbd ?? 'qemu-nbd', args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, TMPDIR: this.dir } });
-    const srv: NbdServer = { child, socket, stderr: '', file: abs, name: file };
-    child.stderr!.setEncoding('utf8');
-    child.stderr!.on('data', (s: string) => {
-      if (srv.stderr.length < 65536) srv.stderr += s;
+  /**
+   * Serves every drive to qemu (local files through drive-servers.ts, NBD URIs
+   * as they are); returns qemu's -drive/-device arguments, drive i as /dev/vd(a+i).
+   */
+  private async serveDrives(drives: DriveConfig[], dir: string): Promise<string[]> {
+    for (const d of drives) {
+      if (isNbdUri(d.file) && d.format && validateFormat(d.format) !== 'raw') {
+        throw new GuestkitError('EFORMAT', `${d.file}: format ${d.format} over NBD is not supported: the server must export raw data`, { disk: d.file });
+      }
+    }
+    // Started together (a qemu-nbd takes a few tens of ms to listen); every one that started is kept for teardown.
+    const started = await Promise.allSettled(drives.map((d, i) => (isNbdUri(d.file) ? null : serveDrive(d, path.join(dir, `nbd${i}.sock`), { dir, qemuNbd: this.opts.qemuNbd }))));
+    const servers = started.map((r) => (r.status === 'fulfilled' ? r.value : null));
+    for (const srv of servers) {
+      if (!srv) continue;
+      this.nbd.push(srv);
+      srv.watch((why, connectedAt) => void this.driveLost(srv, why, connectedAt));
+    }
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    return drives.flatMap((d, i) => {
+      const srv = servers[i];
+      const target: NbdTarget = srv ? { kind: 'unix', socket: srv.socket, exportName: '' } : parseNbdUri(d.file);
+      return ['-drive', driveSpec(i, target, d.readonly), '-device', `virtio-blk-device,drive=d${i}`];
     });
-    child.on('error', () => undefined);
-    this.nbd.push(srv);
-    return srv;
   }
 
   /**
-   * A drive whose server leaves mid-session makes the VM's view of it
+   * A drive whose server stops serving mid-session makes the VM's view of it
    * unreliable (reads fail, writes are lost): stop the VM, so that the call in
-   * progress and every later one fail at once, naming the drive.
+   * progress and every later one fail at once, naming the drive. guestkit's
+   * own server also sees qemu's connection end when qemu itself dies: that is
+   * not a lost drive, so the loss counts only if qemu outlives it (and the
+   * connection was this qemu's, not one a failed restore left behind).
    */
-  private watchNbd(srv: NbdServer): void {
-    srv.child.once('exit', (code, signal) => {
-      if (this.closing) return;
-      this.lostDrive = `the NBD server for ${srv.name} (qemu-nbd) ${signal ? `was killed by ${signal}` : `exited with status ${code}`}`;
-      if (this.qemu && !hasExited(this.qemu)) this.qemu.kill('SIGKILL');
-    });
+  private async driveLost(srv: DriveServer, why: string, connectedAt?: number): Promise<void> {
+    const qemu = this.qemu;
+    if (this.closing || !qemu || hasExited(qemu)) return;
+    if (connectedAt !== undefined && connectedAt < this.qemuSpawnedAt) return;
+    if (srv.via === 'guestkit' && (await waitExit(qemu, 250))) return;
+    if (this.closing || qemu !== this.qemu) return;
+    this.lostDrive ??= why;
+    qemu.kill('SIGKILL');
   }
 
   /** Why the VM is gone: a lost drive, a kernel panic, or how qemu ended. */
@@ -536,39 +528,6 @@ export class ApplianceBackend implements Backend {
       // no console log
     }
     return null;
-  }
-
-  /** Waits until qemu-nbd accepts connections (it runs --persistent, so a probe is harmless). */
-  private async waitNbd(srv: NbdServer, format: string): Promise<void> {
-    const deadline = Date.now() + 10_000;
-    let spawnErr: NodeJS.ErrnoException | undefined;
-    srv.child.once('error', (e: NodeJS.ErrnoException) => {
-      spawnErr = e;
-    });
-    for (;;) {
-      if (spawnErr) {
-        if (spawnErr.code === 'ENOENT') throw new GuestkitError('ECHILD_PROC', 'qemu-nbd not found: install the Debian package qemu-utils', { cause: spawnErr });
-        throw new GuestkitError('ECHILD_PROC', `qemu-nbd: cannot start: ${spawnErr.message}`, { cause: spawnErr });
-      }
-      if (hasExited(srv.child)) {
-        await sleep(50);
-        const problem = qemuNbdProblem(srv.stderr, srv.file, srv.name);
-        throw new ImageError(srv.name, problem ? `cannot open as ${format}: ${problem}` : `qemu-nbd exited with status ${srv.child.exitCode}`);
-      }
-      if (Date.now() > deadline) throw new GuestkitError('ECHILD_PROC', `${srv.name}: qemu-nbd did not start serving within 10 s`, { disk: srv.name });
-      if (fs.existsSync(srv.socket)) {
-        const ok = await new Promise<boolean>((resolve) => {
-          const s = net.connect(srv.socket);
-          s.once('connect', () => {
-            s.destroy();
-            resolve(true);
-          });
-          s.once('error', () => resolve(false));
-        });
-        if (ok) return;
-      }
-      await sleep(5);
-    }
   }
 
   /** A one-line boot error with the last lines of the console and qemu's stderr. */
@@ -687,14 +646,15 @@ export class ApplianceBackend implements Backend {
   }
 
   /**
-   * Shuts the appliance down (it syncs and unmounts; qemu-nbd flushes the
-   * overlays), then writes each transactional drive's overlay into its image.
+   * Shuts the appliance down (it syncs and unmounts; closing the drives writes
+   * the overlays back), then writes each transactional drive's overlay into its image.
    * Ends the session.
    */
   async commit(): Promise<void> {
     this.closing ??= this.teardown(true);
-    await this.closing;
     try {
+      // An overlay that could not be written back whole is not committed.
+      await this.closing;
       for (const ov of this.overlays) await ov.commit();
     } finally {
       this.disposeOverlays();
@@ -718,10 +678,13 @@ export class ApplianceBackend implements Backend {
     if (qemu) await stopChild(qemu, clean ? 5000 : 0);
     this.agent?.fail(new GuestkitError('ESTATE', 'the appliance was shut down'));
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-    // qemu-nbd runs --persistent: stop it once qemu is gone.
-    await Promise.all(this.nbd.map((s) => stopChild(s.child, 0)));
+    // The servers run until qemu is gone (qemu-nbd runs --persistent); closing one writes its image back.
+    const servers = this.nbd;
     this.nbd = [];
+    const closed = await Promise.allSettled(servers.map((s) => s.close()));
     if (this.dir) await removeDir(this.dir);
+    const failed = closed.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (clean && failed) throw failed.reason;
   }
 }
 

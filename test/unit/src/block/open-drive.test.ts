@@ -6,7 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuestkitError, ImageError } from '../../../../src/errors/index.js';
 import { NbdDevice } from '../../../../src/block/nbd/client.js';
-import { openDrive } from '../../../../src/block/open-drive.js';
+import { NeedsQemuNbd, openDrive } from '../../../../src/block/open-drive.js';
 import { JournaledDevice } from '../../../../src/block/journaled-device.js';
 import { OverlayDevice } from '../../../../src/block/overlay.js';
 import { liveQemuNbdCount } from '../../../../src/block/qemu-nbd.js';
@@ -75,6 +75,24 @@ describe('openDrive', () => {
     expect(fs.existsSync(`${p}.guestkit-journal`)).toBe(false);
     const out = execFileSync('qemu-io', ['-f', 'qcow2', '-r', '-c', 'read -v 2M 3', p], { encoding: 'utf8' });
     expect(out).toMatch(/00200000:\s+09 08 07/);
+  });
+
+  it('qemuNbd: false refuses what only qemu-nbd serves (NeedsQemuNbd with its format), starting nothing', async () => {
+    const vdi = path.join(dir, 'only-qemu.vdi');
+    execFileSync('qemu-img', ['convert', '-q', '-f', 'qcow2', '-O', 'vdi', makeQcow2('for-vdi.qcow2'), vdi]);
+    const rwVmdk = path.join(dir, 'rw.vmdk');
+    execFileSync('qemu-img', ['create', '-q', '-f', 'vmdk', rwVmdk, '16M']);
+    for (const [file, readOnly, format] of [[vdi, true, 'vdi'], [rwVmdk, false, 'vmdk']] as const) {
+      const err = await openDrive({ file, readOnly, qemuNbd: false }).catch((e: Error) => e);
+      expect(err).toBeInstanceOf(NeedsQemuNbd);
+      expect(err).toMatchObject({ file, format, code: 'ENOTSUP' });
+      expect(qemuNbdFor(file)).toBe('');
+    }
+    // what guestkit reads itself opens as usual
+    const q = await openDrive({ file: makeQcow2('native.qcow2'), readOnly: false, qemuNbd: false, journaled: false });
+    expect(q).toBeInstanceOf(Qcow2Device);
+    await q.close();
+    expect(liveQemuNbdCount()).toBe(0);
   });
 
   it('raw: read-write, and read-only through an overlay', async () => {
