@@ -11,6 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BlockDevice } from '../../src/block/block-device.js';
 import { NbdServer } from '../../src/block/nbd/server.js';
+import { probeFormat } from '../../src/block/format.js';
+import { isNbdUri } from '../../src/block/nbd/uri.js';
 import { openDrive } from '../../src/block/open-drive.js';
 import { ErrnoError, codeOfError } from '../../src/errors/index.js';
 
@@ -70,6 +72,7 @@ export async function serve(o: ServeOptions, onListening?: (l: Listening) => voi
   const sockets = new Set<net.Socket>();
   let bound: string | undefined; // the socket file this server made, the only one it removes
   try {
+    const format = o.format ?? (isNbdUri(o.drive) ? 'raw' : await probeFormat(o.drive));
     // Captive mode without an address: a private socket in a new directory.
     let socketPath = o.socket;
     if (!socketPath && o.port === undefined && o.run !== undefined) {
@@ -85,7 +88,15 @@ export async function serve(o: ServeOptions, onListening?: (l: Listening) => voi
       fs.unlinkSync(socketPath); // a stale socket left by an earlier server, as qemu-nbd does
     }
     const shared = o.shared ?? Infinity;
-    const nbd = new NbdServer({ device, exportName: o.exportName, readOnly: o.mode === 'read-only', description: path.basename(o.drive), multiConn: shared > 1 });
+    const nbd = new NbdServer({
+      device,
+      exportName: o.exportName,
+      readOnly: o.mode === 'read-only',
+      description: path.basename(o.drive),
+      multiConn: shared > 1,
+      // Only a raw source needs its data scanned for zeroes: the other formats' maps show them.
+      findZeroRuns: format === 'raw',
+    });
     let finish!: () => void;
     const lastClientGone = new Promise<void>((r) => (finish = r));
     // Clients beyond --shared wait, connected, until one in service leaves (qemu-nbd stops accepting instead).
