@@ -7,6 +7,8 @@ import fs from 'node:fs';
 import type { BlockDevice, Extent } from './block-device.js';
 import { ErrnoError, ImageError, codeOfError, type GuestkitCode } from '../errors/index.js';
 import { checkRange, checkWritable } from './slice.js';
+import { appendExtent } from './extent-list.js';
+import { fileDataRanges, type DataRanges } from './file-data-map.js';
 
 const ZERO_CHUNK = 1024 * 1024;
 
@@ -95,8 +97,17 @@ export class RawFileDevice implements BlockDevice {
   readonly size: number;
   readonly readOnly: boolean;
   private handle: fs.promises.FileHandle | null;
+  /** The file's data ranges, once asked for (null: unknown, everything counts as data). */
+  private dataMap: Promise<DataRanges | null> | null = null;
 
-  private constructor(name: string, handle: fs.promises.FileHandle, size: number, readOnly: boolean) {
+  private constructor(
+    name: string,
+    handle: fs.promises.FileHandle,
+    size: number,
+    readOnly: boolean,
+    /** The path of a read-only regular file with holes (st_blocks says so), whose map is worth asking for. */
+    private readonly sparsePath: string | null = null,
+  ) {
     this.name = name;
     this.handle = handle;
     this.size = size;
@@ -122,7 +133,9 @@ export class RawFileDevice implements BlockDevice {
         size = s;
       } else if (st.isDirectory()) throw new ImageError(name, 'Is a directory');
       else throw new ImageError(name, 'not a regular file or block device');
-      return new RawFileDevice(name, handle, size, opts.readOnly);
+      // Only a file nobody writes through this handle keeps the map it was read with.
+      const sparse = st.isFile() && opts.readOnly && st.blocks * 512 < st.size;
+      return new RawFileDevice(name, handle, size, opts.readOnly, sparse ? path : null);
     } catch (e) {
       await handle.close().catch(() => {});
       throw e;
@@ -184,9 +197,32 @@ export class RawFileDevice implements BlockDevice {
     }
   }
 
+  /** Data and holes from the filesystem's extent map (file-data-map.ts); one data extent when there is none. */
   async extents(offset: number, length: number): Promise<Extent[]> {
     checkRange(this.name, this.size, offset, length, 'extents');
-    return length === 0 ? [] : [{ offset, length, zero: false, hole: false }];
+    if (length === 0) return [];
+    const map = this.sparsePath === null ? null : await (this.dataMap ??= fileDataRanges(this.sparsePath, this.size));
+    if (!map) return [{ offset, length, zero: false, hole: false }];
+    const out: Extent[] = [];
+    const end = offset + length;
+    let at = offset;
+    // Callers walk a disk in small steps: find the first range reaching past `offset` by bisection.
+    let lo = 0;
+    for (let hi = map.length; lo < hi; ) {
+      const mid = (lo + hi) >>> 1;
+      if (map[mid]![1] <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < map.length; i++) {
+      const [start, stop] = map[i]!;
+      if (start >= end) break;
+      if (start > at) appendExtent(out, { offset: at, length: start - at, zero: true, hole: true });
+      const to = Math.min(stop, end);
+      appendExtent(out, { offset: Math.max(start, at), length: to - Math.max(start, at), zero: false, hole: false });
+      at = to;
+    }
+    if (at < end) appendExtent(out, { offset: at, length: end - at, zero: true, hole: true });
+    return out;
   }
 
   async close(): Promise<void> {

@@ -26,7 +26,7 @@ export interface NbdServerOptions {
   /**
    * Scan the data read for runs of zeroes and send those as hole chunks (the
    * default): for devices whose allocation map does not show their zeroes (a
-   * raw file: Node has no SEEK_HOLE). A qcow2's map already shows them, and
+   * raw file's map shows its holes at best, not zeroes written out). A qcow2's map shows them, and
    * scanning its data clusters costs a compare of every byte served (qemu-nbd
    * does not scan either).
    */
