@@ -14,6 +14,7 @@ import { NbdServer } from '../../src/block/nbd/server.js';
 import { probeFormat } from '../../src/block/format.js';
 import { isNbdUri } from '../../src/block/nbd/uri.js';
 import { openDrive } from '../../src/block/open-drive.js';
+import { setSynchronousFileReads } from '../../src/block/raw-file.js';
 import { ErrnoError, codeOfError } from '../../src/errors/index.js';
 
 export type WriteMode = 'read-only' | 'overlay' | 'in-place';
@@ -67,6 +68,8 @@ async function listen(server: net.Server, o: ServeOptions, socketPath: string | 
 /** Serves until done; returns the exit status (the captive command's, or 0). */
 export async function serve(o: ServeOptions, onListening?: (l: Listening) => void): Promise<number> {
   const device: BlockDevice = await openDrive({ file: o.drive, format: o.format, readOnly: o.mode !== 'in-place', journaled: false });
+  // Serving is this process's only work: reads skip the thread pool (see setSynchronousFileReads).
+  const syncReadsWere = setSynchronousFileReads(true);
   let tmpDir: string | undefined;
   const server = net.createServer();
   const sockets = new Set<net.Socket>();
@@ -135,6 +138,7 @@ export async function serve(o: ServeOptions, onListening?: (l: Listening) => voi
     if (bound) fs.rmSync(bound, { force: true });
     if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
     await device.close();
+    setSynchronousFileReads(syncReadsWere);
   }
 }
 
