@@ -20,7 +20,9 @@ const FILEFRAG_TIMEOUT_MS = 10_000;
 export function fileDataRanges(path: string, size: number): Promise<DataRanges | null> {
   return new Promise((resolve) => {
     // -b1: offsets in bytes; -v: one line per extent ("N: start.. end: phys.. end: length: ...").
-    execFile('filefrag', ['-v', '-b1', '--', path], { timeout: FILEFRAG_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, LC_ALL: 'C' } }, (err, stdout) => {
+    // filefrag lives in /usr/sbin, which a user's PATH often leaves out (FIEMAP itself needs no privilege).
+    const env = { ...process.env, LC_ALL: 'C', PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` };
+    execFile('filefrag', ['-v', '-b1', '--', path], { timeout: FILEFRAG_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024, env }, (err, stdout) => {
       resolve(err ? null : parseFilefrag(stdout, size));
     });
   });
