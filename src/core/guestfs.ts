@@ -170,7 +170,8 @@ class GuestfsBase implements HandleState {
       await b.launch(this.drives);
       return b;
     }
-    const wasm = new WasmBackend();
+    // A caller that will mount nothing (needs.devices empty) does not need the filesystem worker started ahead.
+    const wasm = new WasmBackend({ prestartWorker: this.needs.devices === undefined || this.needs.devices.length > 0 });
     await wasm.launch(this.drives);
     if (requested === 'wasm') {
       this.choose({ name: 'wasm', reason: 'asked for' });

@@ -139,7 +139,8 @@ function toMap(extents: Array<{ offset: number; length: number; zero: boolean; h
 
 /** Partition table, partitions and filesystems, as the wasm backend reads them. */
 async function describeGuest(drive: string, format: string, info: ImageInfo): Promise<void> {
-  const g = new Guestfs({ backend: 'wasm' });
+  // It mounts nothing: the filesystem worker starts only if a listing needs it.
+  const g = new Guestfs({ backend: 'wasm', needs: { devices: [] } });
   try {
     g.addDrive(drive, { format, readonly: true });
     await g.launch();

@@ -11,7 +11,10 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BlockDevice } from '../../src/block/block-device.js';
 import { NbdServer } from '../../src/block/nbd/server.js';
+import { probeFormat } from '../../src/block/format.js';
+import { isNbdUri } from '../../src/block/nbd/uri.js';
 import { openDrive } from '../../src/block/open-drive.js';
+import { setSynchronousFileReads } from '../../src/block/raw-file.js';
 import { ErrnoError, codeOfError } from '../../src/errors/index.js';
 
 export type WriteMode = 'read-only' | 'overlay' | 'in-place';
@@ -65,11 +68,14 @@ async function listen(server: net.Server, o: ServeOptions, socketPath: string | 
 /** Serves until done; returns the exit status (the captive command's, or 0). */
 export async function serve(o: ServeOptions, onListening?: (l: Listening) => void): Promise<number> {
   const device: BlockDevice = await openDrive({ file: o.drive, format: o.format, readOnly: o.mode !== 'in-place', journaled: false });
+  // Serving is this process's only work: reads skip the thread pool (see setSynchronousFileReads).
+  const syncReadsWere = setSynchronousFileReads(true);
   let tmpDir: string | undefined;
   const server = net.createServer();
   const sockets = new Set<net.Socket>();
   let bound: string | undefined; // the socket file this server made, the only one it removes
   try {
+    const format = o.format ?? (isNbdUri(o.drive) ? 'raw' : await probeFormat(o.drive));
     // Captive mode without an address: a private socket in a new directory.
     let socketPath = o.socket;
     if (!socketPath && o.port === undefined && o.run !== undefined) {
@@ -85,7 +91,15 @@ export async function serve(o: ServeOptions, onListening?: (l: Listening) => voi
       fs.unlinkSync(socketPath); // a stale socket left by an earlier server, as qemu-nbd does
     }
     const shared = o.shared ?? Infinity;
-    const nbd = new NbdServer({ device, exportName: o.exportName, readOnly: o.mode === 'read-only', description: path.basename(o.drive), multiConn: shared > 1 });
+    const nbd = new NbdServer({
+      device,
+      exportName: o.exportName,
+      readOnly: o.mode === 'read-only',
+      description: path.basename(o.drive),
+      multiConn: shared > 1,
+      // Only a raw source needs its data scanned for zeroes: the other formats' maps show them.
+      findZeroRuns: format === 'raw',
+    });
     let finish!: () => void;
     const lastClientGone = new Promise<void>((r) => (finish = r));
     // Clients beyond --shared wait, connected, until one in service leaves (qemu-nbd stops accepting instead).
@@ -124,6 +138,7 @@ export async function serve(o: ServeOptions, onListening?: (l: Listening) => voi
     if (bound) fs.rmSync(bound, { force: true });
     if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
     await device.close();
+    setSynchronousFileReads(syncReadsWere);
   }
 }
 

@@ -40,12 +40,22 @@ export class WasmBackend implements Backend {
   private nextDeviceId = 1;
   private readonly probes = new Map<string, Probe>();
   private workerError?: Error;
+  private readonly prestartWorker: boolean;
+
+  /**
+   * `prestartWorker: false` for callers that will mount nothing (listing devices,
+   * partitions and filesystem types needs no worker): the worker then starts only
+   * if a command needs it, and a process that only lists spares its start-up.
+   */
+  constructor(opts: { prestartWorker?: boolean } = {}) {
+    this.prestartWorker = opts.prestartWorker ?? true;
+  }
 
   async launch(drives: DriveConfig[]): Promise<void> {
     this.configs = drives;
     // The worker boots and compiles its WebAssembly while the drives open: on a
     // cold process this is most of the time to the first answer.
-    this.startWorker();
+    if (this.prestartWorker) this.startWorker();
     try {
       // A transactional drive is opened read-only (openDrive puts its overlay on top);
       // commit() writes the overlay through a writable handle opened only then.

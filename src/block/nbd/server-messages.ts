@@ -76,8 +76,8 @@ const ZERO_BLOCK = Buffer.alloc(ZERO_GRANULE);
 /**
  * `data` cut into runs that read as zeroes and runs that do not, in 64 KiB
  * steps from its start: a read reply sends the zero runs as hole chunks, so a
- * raw file (whose holes Node cannot see: no SEEK_HOLE) does not push its
- * zeroes through the socket.
+ * raw file (whose holes Node sees only through filefrag's extent map, and not
+ * the zeroes written out in its data) does not push its zeroes through the socket.
  */
 export function zeroRuns(data: Uint8Array): Array<{ from: number; to: number; zero: boolean }> {
   const out: Array<{ from: number; to: number; zero: boolean }> = [];

@@ -23,6 +23,14 @@ export interface NbdServerOptions {
   readOnly: boolean;
   /** Tell clients they may open several connections at once (only when the server will serve them). */
   multiConn: boolean;
+  /**
+   * Scan the data read for runs of zeroes and send those as hole chunks (the
+   * default): for devices whose allocation map does not show their zeroes (a
+   * raw file's map shows its holes at best, not zeroes written out). A qcow2's map shows them, and
+   * scanning its data clusters costs a compare of every byte served (qemu-nbd
+   * does not scan either).
+   */
+  findZeroRuns?: boolean;
 }
 
 /** Requests in progress per connection before the server stops reading more. */
@@ -192,15 +200,16 @@ export class NbdServer {
     let draining: Promise<void> | null = null;
     /** Writes one reply; `onSent` runs once the socket no longer needs its bytes (sent or failed). */
     const send = (parts: Uint8Array[], onSent?: () => void) => {
-      let ok = true;
       // One reply goes out in one piece (cork), header and payload together.
       socket.cork();
-      parts.forEach((p, i) => (ok = i === parts.length - 1 && onSent ? socket.write(p, () => onSent()) : socket.write(p)));
+      const last = parts.length - 1;
+      for (let i = 0; i < last; i++) socket.write(parts[i]!);
+      const ok = onSent ? socket.write(parts[last]!, onSent) : socket.write(parts[last]!);
       socket.uncork();
       if (!ok && !draining) draining = new Promise<void>((res) => socket.once('drain', () => { draining = null; res(); }));
     };
     const simple = (cookie: bigint, errno: number, payload?: Uint8Array, onSent?: () => void) => {
-      const h = Buffer.alloc(P.SIMPLE_REPLY_SIZE);
+      const h = Buffer.allocUnsafe(P.SIMPLE_REPLY_SIZE); // every byte is written
       h.writeUInt32BE(P.SIMPLE_REPLY_MAGIC, 0);
       h.writeUInt32BE(errno, 4);
       h.writeBigUInt64BE(cookie, 8);
@@ -208,7 +217,7 @@ export class NbdServer {
     };
     const chunk = (cookie: bigint, flags: number, type: number, payload: Uint8Array[] = [], onSent?: () => void) => {
       const len = payload.reduce((n, p) => n + p.length, 0);
-      const h = Buffer.alloc(P.STRUCTURED_REPLY_HEADER_SIZE);
+      const h = Buffer.allocUnsafe(P.STRUCTURED_REPLY_HEADER_SIZE); // every byte is written
       h.writeUInt32BE(P.STRUCTURED_REPLY_MAGIC, 0);
       h.writeUInt16BE(flags, 4);
       h.writeUInt16BE(type, 6);
@@ -323,7 +332,8 @@ export class NbdServer {
       }
       return simple(cookie, 0, data, () => pool.release(data));
     }
-    const extents: Extent[] = flags & P.CMD_FLAG_DF || length === 0 ? [{ offset, length, zero: false, hole: false }] : await dev.extents(offset, length);
+    const oneChunk = (flags & P.CMD_FLAG_DF) !== 0;
+    const extents: Extent[] = oneChunk || length === 0 ? [{ offset, length, zero: false, hole: false }] : await dev.extents(offset, length);
     // Read every data run first: an error must not follow chunks already sent for this request.
     const parts = extents.map((e) => (e.zero ? null : pool.take(e.length)));
     // Every read settles before a failure gives the buffers back: none may still be filling one.
@@ -333,12 +343,14 @@ export class NbdServer {
       for (const data of parts) if (data) pool.release(data);
       throw failed.reason;
     }
-    // Zero runs inside data become hole chunks too, unless the client asked for one data chunk (DF).
+    // Zero runs inside data become hole chunks too, unless the client asked for one data chunk (DF)
+    // or the device's map already showed them.
+    const scan = !oneChunk && this.opts.findZeroRuns !== false;
     const pieces: Array<{ offset: number; length: number; data: Buffer | null; owner: Buffer | null }> = [];
     extents.forEach((e, i) => {
       const data = parts[i];
       if (!data) return pieces.push({ offset: e.offset, length: e.length, data: null, owner: null });
-      if (flags & P.CMD_FLAG_DF || data.length === 0) return pieces.push({ offset: e.offset, length: e.length, data, owner: data });
+      if (!scan || data.length === 0) return pieces.push({ offset: e.offset, length: e.length, data, owner: data });
       for (const r of zeroRuns(data)) pieces.push({ offset: e.offset + r.from, length: r.to - r.from, data: r.zero ? null : data.subarray(r.from, r.to), owner: data });
     });
     // A buffer goes back to the pool after the last piece that uses it has been sent.
@@ -348,11 +360,11 @@ export class NbdServer {
       const done = i === pieces.length - 1 ? P.REPLY_FLAG_DONE : 0;
       const owner = p.owner;
       const onSent = owner && lastUse.get(owner) === i ? () => pool.release(owner) : undefined;
-      const at = Buffer.alloc(8);
+      const at = Buffer.allocUnsafe(8);
       at.writeBigUInt64BE(BigInt(p.offset), 0);
       if (p.data) chunk(cookie, done, P.REPLY_TYPE_OFFSET_DATA, [at, p.data], onSent);
       else {
-        const len = Buffer.alloc(4);
+        const len = Buffer.allocUnsafe(4);
         len.writeUInt32BE(p.length, 0);
         chunk(cookie, done, P.REPLY_TYPE_OFFSET_HOLE, [at, len], onSent);
       }
