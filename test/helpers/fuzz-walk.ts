@@ -123,6 +123,18 @@ export function walkFs(fs: FsDriver, stats: WalkStats, codes: Map<string, number
   }
 }
 
+/** One bounded walk of a filesystem that should be sound (a fuzz test's good image): what it met, then the filesystem is closed. */
+export function walkGood(fs: FsDriver, limits: WalkLimits): { stats: WalkStats; codes: Map<string, number> } {
+  const stats = newWalkStats();
+  const codes = new Map<string, number>();
+  try {
+    walkFs(fs, stats, codes, limits);
+  } finally {
+    fs.close();
+  }
+  return { stats, codes };
+}
+
 /** One filesystem fuzz run: what varies between the drivers. */
 export interface FsFuzzSpec {
   /** Printed at the start of the summary line, e.g. "ntfs". */
