@@ -1797,35 +1797,23 @@ EXPORT errcode_t gk_rmdir(struct gk_fs *h, ext2_ino_t dir, const char *name,
 	return touch_dir(fs, dir, -1);
 }
 
-struct dotdot_ctx { ext2_ino_t newparent; int done; };
+/* a directory's ".." entry: parent is what it names; when newparent is set, it is made to name that */
+struct dotdot_ctx { ext2_ino_t newparent, parent; int done; };
 
 static int dotdot_proc(struct ext2_dir_entry *dirent, int offset,
 		       int blocksize, char *buf, void *priv)
 {
 	struct dotdot_ctx *c = priv;
 	(void)offset; (void)blocksize; (void)buf;
-	if (ext2fs_dirent_name_len(dirent) == 2 && dirent->name[0] == '.' &&
-	    dirent->name[1] == '.') {
-		dirent->inode = c->newparent;
-		c->done = 1;
-		return DIRENT_CHANGED | DIRENT_ABORT;
-	}
-	return 0;
-}
-
-struct parent_ctx { ext2_ino_t parent; };
-
-static int parent_proc(struct ext2_dir_entry *dirent, int offset,
-		       int blocksize, char *buf, void *priv)
-{
-	struct parent_ctx *c = priv;
-	(void)offset; (void)blocksize; (void)buf;
-	if (ext2fs_dirent_name_len(dirent) == 2 && dirent->name[0] == '.' &&
-	    dirent->name[1] == '.') {
-		c->parent = dirent->inode;
+	if (ext2fs_dirent_name_len(dirent) != 2 || dirent->name[0] != '.' ||
+	    dirent->name[1] != '.')
+		return 0;
+	c->parent = dirent->inode;
+	c->done = 1;
+	if (!c->newparent)
 		return DIRENT_ABORT;
-	}
-	return 0;
+	dirent->inode = c->newparent;
+	return DIRENT_CHANGED | DIRENT_ABORT;
 }
 
 /* is `dir` equal to or below `anc`? */
@@ -1835,7 +1823,7 @@ static errcode_t is_descendant(ext2_filsys fs, ext2_ino_t dir, ext2_ino_t anc,
 	int depth = 0;
 	*res = 0;
 	while (depth++ < 65536) {
-		struct parent_ctx c = { 0 };
+		struct dotdot_ctx c = { 0, 0, 0 };
 		errcode_t r;
 		if (dir == anc) {
 			*res = 1;
@@ -1843,7 +1831,7 @@ static errcode_t is_descendant(ext2_filsys fs, ext2_ino_t dir, ext2_ino_t anc,
 		}
 		if (dir == EXT2_ROOT_INO)
 			return 0;
-		r = ext2fs_dir_iterate(fs, dir, 0, NULL, parent_proc, &c);
+		r = ext2fs_dir_iterate(fs, dir, 0, NULL, dotdot_proc, &c);
 		if (r)
 			return r;
 		if (c.parent == 0 || c.parent == dir)
@@ -1926,7 +1914,7 @@ EXPORT errcode_t gk_rename(struct gk_fs *h, ext2_ino_t sdir, const char *sname,
 			return r;
 	}
 	if (sisdir && sdir != ddir) {
-		struct dotdot_ctx c = { ddir, 0 };
+		struct dotdot_ctx c = { ddir, 0, 0 };
 		r = ext2fs_dir_iterate(fs, sino, 0, NULL, dotdot_proc, &c);
 		if (r)
 			return r;

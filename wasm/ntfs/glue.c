@@ -665,6 +665,19 @@ static le32 reparse_tag(ntfs_inode *ni)
 	return tag;
 }
 
+/* The special files WSL stores as reparse points: their tag, file type and readdir type. */
+static const struct {
+	le32 tag;
+	int type;
+	unsigned dt;
+} wsl_special[] = {
+	{ IO_REPARSE_TAG_AF_UNIX, S_IFSOCK, NTFS_DT_SOCK },
+	{ IO_REPARSE_TAG_LX_FIFO, S_IFIFO, NTFS_DT_FIFO },
+	{ IO_REPARSE_TAG_LX_CHR, S_IFCHR, NTFS_DT_CHR },
+	{ IO_REPARSE_TAG_LX_BLK, S_IFBLK, NTFS_DT_BLK },
+};
+#define N_WSL_SPECIAL (sizeof(wsl_special) / sizeof(wsl_special[0]))
+
 /* file type of a reparse point, as ntfs-3g's internal plugins show it */
 static int reparse_type(ntfs_inode *ni)
 {
@@ -672,16 +685,13 @@ static int reparse_type(ntfs_inode *ni)
 	REPARSE_POINT *rp;
 	int type = S_IFLNK;
 	int olderr = errno;
+	size_t i;
 	rp = ntfs_attr_readall(ni, AT_REPARSE_POINT, NULL, 0, &size);
 	if (rp && size >= (s64)sizeof(REPARSE_POINT) &&
 	    !ntfs_reparse_check_wsl(ni, rp)) {
-		switch (rp->reparse_tag) {
-		case IO_REPARSE_TAG_AF_UNIX: type = S_IFSOCK; break;
-		case IO_REPARSE_TAG_LX_FIFO: type = S_IFIFO; break;
-		case IO_REPARSE_TAG_LX_CHR: type = S_IFCHR; break;
-		case IO_REPARSE_TAG_LX_BLK: type = S_IFBLK; break;
-		default: break;
-		}
+		for (i = 0; i < N_WSL_SPECIAL; i++)
+			if (rp->reparse_tag == wsl_special[i].tag)
+				type = wsl_special[i].type;
 	}
 	free(rp);
 	errno = olderr;
@@ -775,6 +785,13 @@ static int interix_type(ntfs_inode *ni, dev_t *rdev, char **target, s64 *tsize)
 static int ensure_rw(struct gk_fs *h)
 {
 	return h->rw ? 0 : EROFS;
+}
+
+/* the start of a call that writes: errors of the call are its own, and the volume is writable */
+static int begin_write(struct gk_fs *h)
+{
+	gk_begin();
+	return ensure_rw(h);
 }
 
 /* metadata files (other than the root directory) are never modified */
@@ -939,13 +956,11 @@ static int rd_filler(void *priv, const ntfschar *name, const int name_len,
 		ntfs_inode *ni = ntfs_inode_open(c->h->vol, mref);
 		type = NTFS_DT_LNK;
 		if (ni) {
-			switch (reparse_type(ni)) {
-			case S_IFSOCK: type = NTFS_DT_SOCK; break;
-			case S_IFIFO: type = NTFS_DT_FIFO; break;
-			case S_IFCHR: type = NTFS_DT_CHR; break;
-			case S_IFBLK: type = NTFS_DT_BLK; break;
-			default: break;
-			}
+			int rtype = reparse_type(ni);
+			size_t i;
+			for (i = 0; i < N_WSL_SPECIAL; i++)
+				if (rtype == wsl_special[i].type)
+					type = wsl_special[i].dt;
 			ntfs_inode_close(ni);
 		}
 		errno = 0;
@@ -1173,8 +1188,7 @@ static int begin_modify(struct gk_fs *h, double ino, ntfs_inode **ni)
 {
 	int err;
 
-	gk_begin();
-	if ((err = ensure_rw(h)))
+	if ((err = begin_write(h)))
 		return err;
 	if ((err = open_inode(h, ino, ni)))
 		return err;
@@ -1253,9 +1267,9 @@ out:
 }
 
 /*
- * Opens `dir` for adding `name`: writable, a real directory (not $Extend,
- * not a reparse point), and no entry of that name (case-insensitively
- * unless case-sensitive) exists.
+ * Starts a call that adds `name` to `dir` (gk_begin), and opens `dir`:
+ * writable, a real directory (not $Extend, not a reparse point), and no
+ * entry of that name (case-insensitively unless case-sensitive) exists.
  */
 static int prep_new(struct gk_fs *h, double dir, const char *name, int len,
 		    ntfs_inode **dir_ni, ntfschar **uname, int *ulen)
@@ -1263,6 +1277,7 @@ static int prep_new(struct gk_fs *h, double dir, const char *name, int len,
 	int err;
 	u64 ino;
 
+	gk_begin();
 	*dir_ni = NULL;
 	*uname = NULL;
 	if ((err = ensure_rw(h)))
@@ -1320,7 +1335,6 @@ static int create_common(struct gk_fs *h, double dir, const char *name,
 	ntfschar *uname;
 	int ulen, err;
 
-	gk_begin();
 	if ((err = prep_new(h, dir, name, len, &dir_ni, &uname, &ulen)))
 		return err;
 	/* securid 0: ntfs_create adds a security descriptor granting
@@ -1414,7 +1428,6 @@ EXPORT int gk_link(struct gk_fs *h, double ino, double dir, const char *name,
 	ntfschar *uname;
 	int ulen, err;
 
-	gk_begin();
 	if ((err = prep_new(h, dir, name, len, &dir_ni, &uname, &ulen)))
 		return err;
 	if ((err = open_inode(h, ino, &ni))) {
@@ -1589,8 +1602,7 @@ static int remove_entry(struct gk_fs *h, double dir, const char *name, int len,
 	int ulen, err, isdir;
 	u64 ino;
 
-	gk_begin();
-	if ((err = ensure_rw(h)))
+	if ((err = begin_write(h)))
 		return err;
 	if (want_dir && len == 1 && name[0] == '.')
 		return EINVAL;
@@ -1702,8 +1714,7 @@ EXPORT int gk_rename(struct gk_fs *h, double sdir, const char *sname, int slen,
 	u64 sino, dino = 0;
 	ntfs_inode *ddir_ni;
 
-	gk_begin();
-	if ((err = ensure_rw(h)))
+	if ((err = begin_write(h)))
 		return err;
 	if ((slen == 1 && sname[0] == '.') || (slen == 2 && sname[0] == '.' && sname[1] == '.') ||
 	    (dlen == 1 && dname[0] == '.') || (dlen == 2 && dname[0] == '.' && dname[1] == '.'))
@@ -1883,8 +1894,7 @@ EXPORT int gk_set_dos_name(struct gk_fs *h, double dir, const char *name,
 	int ulen, err, isdir;
 	u64 ino;
 
-	gk_begin();
-	if ((err = ensure_rw(h)))
+	if ((err = begin_write(h)))
 		return err;
 	if ((err = find_entry(h, dir, name, len, &uname, &ulen, &ino, &isdir)))
 		return err;
