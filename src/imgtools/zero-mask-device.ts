@@ -3,7 +3,7 @@
  * source as sparsify wants it copied (free filesystem blocks, cleared swap),
  * without writing a byte to the source or to an overlay.
  */
-import type { BlockDevice, Extent } from '../block/block-device.js';
+import { readIntoNew, type BlockDevice, type Extent } from '../block/block-device.js';
 import { ErrnoError } from '../errors/index.js';
 import type { ByteRange } from './free-space/byte-ranges.js';
 
@@ -29,10 +29,8 @@ export class ZeroMaskDevice implements BlockDevice {
     return lo;
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    const b = new Uint8Array(length);
-    await this.readInto(offset, b);
-    return b;
+  read(offset: number, length: number): Promise<Uint8Array> {
+    return readIntoNew(this, offset, length);
   }
 
   async readInto(offset: number, into: Uint8Array): Promise<void> {

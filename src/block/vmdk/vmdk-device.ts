@@ -7,7 +7,7 @@
  * vmfsSparse, seSparse, raw device maps) are refused with one line.
  */
 import path from 'node:path';
-import type { BlockDevice, Extent } from '../block-device.js';
+import { readIntoNew, type BlockDevice, type Extent } from '../block-device.js';
 import { ErrnoError, ImageError } from '../../errors/index.js';
 import { MAX_BACKING_DEPTH } from '../backing-chain.js';
 import { probeFormat } from '../format.js';
@@ -144,10 +144,8 @@ export class VmdkDevice implements BlockDevice {
     if (this.closed) throw new ErrnoError('EBADF', `${this.name}: ${what}: the disk is closed`, { disk: this.name });
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    const b = new Uint8Array(length);
-    await this.readInto(offset, b);
-    return b;
+  read(offset: number, length: number): Promise<Uint8Array> {
+    return readIntoNew(this, offset, length);
   }
 
   async readInto(offset: number, into: Uint8Array): Promise<void> {
