@@ -68,6 +68,16 @@ export function checkTool(env: NodeJS.ProcessEnv, cmd: string, args: string[]): 
   return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 
+/** Overwrites bytes of a file in place at `offset` (a corrupt image from a good one). */
+export function patchFile(file: string, offset: number, bytes: Uint8Array): void {
+  const fd = openSync(file, 'r+');
+  try {
+    writeSync(fd, bytes, 0, bytes.length, offset);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The FsError `fn` throws (any other outcome fails). */
 export function fsErrorOf(fn: () => unknown): FsError {
   try {
