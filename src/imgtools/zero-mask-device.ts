@@ -6,6 +6,7 @@
 import { readIntoNew, type BlockDevice, type Extent } from '../block/block-device.js';
 import { ErrnoError } from '../errors/index.js';
 import type { ByteRange } from './free-space/byte-ranges.js';
+import { partitionPoint } from '../util/partition-point.js';
 
 export class ZeroMaskDevice implements BlockDevice {
   readonly readOnly = true;
@@ -20,13 +21,7 @@ export class ZeroMaskDevice implements BlockDevice {
 
   /** Index of the first range that ends after `offset`. */
   private firstAfter(offset: number): number {
-    let lo = 0, hi = this.zeroed.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.zeroed[mid]![1] <= offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return partitionPoint(this.zeroed.length, (i) => this.zeroed[i]![1] <= offset);
   }
 
   read(offset: number, length: number): Promise<Uint8Array> {

@@ -20,6 +20,7 @@ import { SparseExtent } from './sparse-extent.js';
 import { checkVmdkChain, parentPath } from './vmdk-chain.js';
 import type { ExtentAccess, ExtentLine, VmdkDescriptor } from './vmdk-descriptor.js';
 import { readSparseHeader, readVmdkHead } from './vmdk-head.js';
+import { partitionPoint } from '../../util/partition-point.js';
 
 export interface VmdkOpenOptions {
   /** Name for messages (default: the path as given). */
@@ -128,15 +129,9 @@ export class VmdkDevice implements BlockDevice {
     return out;
   }
 
+  /** The last piece starting at or before `at`. */
   private piece(at: number): Piece {
-    let lo = 0;
-    let hi = this.pieces.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.pieces[mid]!.start <= at) lo = mid;
-      else hi = mid - 1;
-    }
-    return this.pieces[lo]!;
+    return this.pieces[Math.max(0, partitionPoint(this.pieces.length, (i) => this.pieces[i]!.start <= at) - 1)]!;
   }
 
   private check(what: string, offset: number, length: number): void {
