@@ -471,17 +471,26 @@ export class Augeas {
    * value). No match and several matches are errors.
    */
   get(path: string): string | null {
-    const aug = this.handle('get');
+    const v = this.singleNode('get', path, (aug, p, out) => this.em._aug_get(aug, p, out));
+    return v ? this.cString(v) : null;
+  }
+
+  /**
+   * Runs an aug_get-like call (`call` returns the number of matches and writes a
+   * string pointer to `out`) on the single node matching `path`: the pointer
+   * (0: none). No match and several matches are errors.
+   */
+  private singleNode(what: string, path: string, call: (aug: number, p: number, out: number) => number): number {
+    const aug = this.handle(what);
     return this.invoke(() =>
       this.withStrings([path], ([p]) =>
         this.withOut((out) => {
-          const r = this.em._aug_get(aug, p!, out);
+          const r = call(aug, p!, out);
           if (r === 0) {
             throw new AugeasError(`${path}: no matching node`, { augCode: 4, augCodeName: 'AUG_ENOMATCH' });
           }
           if (r !== 1) throw this.fail(path);
-          const v = this.ptrAt(out);
-          return v ? this.cString(v) : null;
+          return this.ptrAt(out);
         }),
       ),
     );
@@ -598,21 +607,9 @@ export class Augeas {
 
   /** The label of the single node matching `path` (error if none). */
   label(path: string): string {
-    const aug = this.handle('label');
-    return this.invoke(() =>
-      this.withStrings([path], ([p]) =>
-        this.withOut((out) => {
-          const r = this.em._aug_label(aug, p!, out);
-          if (r === 0) {
-            throw new AugeasError(`${path}: no matching node`, { augCode: 4, augCodeName: 'AUG_ENOMATCH' });
-          }
-          if (r !== 1) throw this.fail(path);
-          const v = this.ptrAt(out);
-          if (!v) throw new AugeasError(`${path}: node has no label`, { augCode: 0, augCodeName: 'AUG_NOERROR' });
-          return this.cString(v);
-        }),
-      ),
-    );
+    const v = this.singleNode('label', path, (aug, p, out) => this.em._aug_label(aug, p, out));
+    if (!v) throw new AugeasError(`${path}: node has no label`, { augCode: 0, augCodeName: 'AUG_NOERROR' });
+    return this.cString(v);
   }
 
   /** As guestfs aug-clear: removes the value of the node (set to NULL). */
