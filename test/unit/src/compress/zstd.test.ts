@@ -20,6 +20,16 @@ function zstdCli(data: Uint8Array, ...args: string[]): Uint8Array {
 
 const text = Buffer.from(Array.from({ length: 3000 }, (_, i) => `line ${i} of a compressible text ${(i * 2654435761) % 1e6}\n`).join(''));
 
+/** What `fn` throws (undefined when it returns). */
+function errorOf(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 /** The first frame of `frame` decoded into a buffer of `capacity` bytes: what it decoded to. */
 function firstFrame(frame: Uint8Array, capacity: number): Buffer {
   const out = new Uint8Array(capacity);
@@ -81,12 +91,7 @@ describe('zstd decoding', () => {
     const cases = [corrupt, frame.subarray(0, frame.length >> 1), randomBytes(1000), new Uint8Array(0), new Uint8Array([0x28, 0xb5, 0x2f])];
     for (const decode of [(bad: Uint8Array) => firstFrame(bad, text.length), (bad: Uint8Array) => Buffer.from(zstdDecompressExactly(bad, text.length))]) {
       for (const bad of cases) {
-        let err: unknown;
-        try {
-          decode(bad);
-        } catch (e) {
-          err = e;
-        }
+        const err = errorOf(() => decode(bad));
         expect(err).toBeInstanceOf(ZstdError);
         expect(err).toBeInstanceOf(GuestkitError);
         expect((err as ZstdError).code).toBe('EBADMSG');
