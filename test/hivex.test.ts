@@ -8,6 +8,7 @@ import { Hive } from '../src/hive/index.js';
 import { buildWindowsSoftwareHive } from '../fixtures/hive/index.js';
 import { copyFixture, scratch } from './helpers/fixtures.js';
 import { runFish } from './helpers/fish-run.js';
+import { haveCommand } from './helpers/host-tools.js';
 
 describe('hivex commands', () => {
   let tmp: ReturnType<typeof scratch>;
@@ -60,7 +61,7 @@ describe('hivex commands', () => {
   });
 });
 
-describe.runIf(commandExists('hivexregedit'))('hives written in the guest read back by the host hivex tools', () => {
+describe.runIf(haveCommand('hivexregedit'))('hives written in the guest read back by the host hivex tools', () => {
   it('exports the committed hive with hivexregedit', () => {
     const t = scratch();
     try {
@@ -73,12 +74,3 @@ describe.runIf(commandExists('hivexregedit'))('hives written in the guest read b
     }
   });
 });
-
-function commandExists(cmd: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -14,6 +14,18 @@ NODE_MODULE_FLAGS=(
   -s INVOKE_RUN=0 -s EXIT_RUNTIME=0 -s ASSERTIONS=0
 )
 
+# The link flags of a glue module (wasm/ext2fs, wasm/ntfs: a library and our glue.c) beside its
+# EXPORT_NAME: a growing heap, no emulated filesystem, the device hooks of common-io.js.
+GLUE_MODULE_FLAGS=(
+  "${NODE_MODULE_FLAGS[@]}"
+  -s ALLOW_MEMORY_GROWTH=1 -s INITIAL_MEMORY=16777216 -s MAXIMUM_MEMORY=2147483648
+  -s FILESYSTEM=0
+  -s EXPORTED_FUNCTIONS=_malloc,_free
+  --js-library "$HERE/../common-io.js"
+)
+# What every glue.c build also depends on: the shared C headers and the device hooks.
+GLUE_SHARED_INPUTS=("$HERE/../common-errno.h" "$HERE/../common-glue.h" "$HERE/../common-io.js")
+
 # fetch_source LABEL MARKER: apt-get source $PKG=$PKGVER into $HERE/src unless MARKER exists.
 fetch_source() {
   if [[ ! -f "$2" ]]; then

@@ -23,10 +23,6 @@ function frameLength(src) {
 }
 
 export class ZstdError extends Error {}
-export const MAX_OUTPUT = 256 * 1024 * 1024;
-export function zstdDecompress(input, outputSize) {
-  return decompress(input, outputSize === undefined ? undefined : new Uint8Array(outputSize));
-}
 export function zstdDecompressFirstFrameInto(out, input, capacity) {
   const d = decompress(input.subarray(0, frameLength(input)));
   if (d.length > capacity) throw new ZstdError(`zstd: data decodes to more than ${capacity} bytes`);

@@ -471,17 +471,38 @@ export class Augeas {
    * value). No match and several matches are errors.
    */
   get(path: string): string | null {
-    const aug = this.handle('get');
+    const v = this.singleNode('get', path, (aug, p, out) => this.em._aug_get(aug, p, out));
+    return v ? this.cString(v) : null;
+  }
+
+  /** Runs an augeas call on `strs` that returns a count (negative: an error, about `subject`). */
+  private counted(op: string, strs: Array<string | null>, subject: string, call: (aug: number, ptrs: number[]) => number): number {
+    const aug = this.handle(op);
+    return this.invoke(() =>
+      this.withStrings(strs, (ptrs) => {
+        const r = call(aug, ptrs);
+        if (r < 0) throw this.fail(subject);
+        return r;
+      }),
+    );
+  }
+
+  /**
+   * Runs an aug_get-like call (`call` returns the number of matches and writes a
+   * string pointer to `out`) on the single node matching `path`: the pointer
+   * (0: none). No match and several matches are errors.
+   */
+  private singleNode(what: string, path: string, call: (aug: number, p: number, out: number) => number): number {
+    const aug = this.handle(what);
     return this.invoke(() =>
       this.withStrings([path], ([p]) =>
         this.withOut((out) => {
-          const r = this.em._aug_get(aug, p!, out);
+          const r = call(aug, p!, out);
           if (r === 0) {
             throw new AugeasError(`${path}: no matching node`, { augCode: 4, augCodeName: 'AUG_ENOMATCH' });
           }
           if (r !== 1) throw this.fail(path);
-          const v = this.ptrAt(out);
-          return v ? this.cString(v) : null;
+          return this.ptrAt(out);
         }),
       ),
     );
@@ -499,26 +520,12 @@ export class Augeas {
 
   /** aug_setm: sets `sub` (relative; null = the nodes themselves) under every `base` match. */
   setm(base: string, sub: string | null, value: string | null): number {
-    const aug = this.handle('setm');
-    return this.invoke(() =>
-      this.withStrings([base, sub, value], ([b, s, v]) => {
-        const r = this.em._aug_setm(aug, b!, s!, v!);
-        if (r < 0) throw this.fail(base);
-        return r;
-      }),
-    );
+    return this.counted('setm', [base, sub, value], base, (aug, [b, s, v]) => this.em._aug_setm(aug, b!, s!, v!));
   }
 
   /** Removes the matching nodes and their children; returns how many were removed. */
   rm(path: string): number {
-    const aug = this.handle('rm');
-    return this.invoke(() =>
-      this.withStrings([path], ([p]) => {
-        const r = this.em._aug_rm(aug, p!);
-        if (r < 0) throw this.fail(path);
-        return r;
-      }),
-    );
+    return this.counted('rm', [path], path, (aug, [p]) => this.em._aug_rm(aug, p!));
   }
 
   /** Paths of all nodes matching the path expression, in tree order. */
@@ -586,33 +593,14 @@ export class Augeas {
 
   /** Renames the label of every node matching `src`; returns how many. */
   rename(src: string, label: string): number {
-    const aug = this.handle('rename');
-    return this.invoke(() =>
-      this.withStrings([src, label], ([s, l]) => {
-        const r = this.em._aug_rename(aug, s!, l!);
-        if (r < 0) throw this.fail(src);
-        return r;
-      }),
-    );
+    return this.counted('rename', [src, label], src, (aug, [s, l]) => this.em._aug_rename(aug, s!, l!));
   }
 
   /** The label of the single node matching `path` (error if none). */
   label(path: string): string {
-    const aug = this.handle('label');
-    return this.invoke(() =>
-      this.withStrings([path], ([p]) =>
-        this.withOut((out) => {
-          const r = this.em._aug_label(aug, p!, out);
-          if (r === 0) {
-            throw new AugeasError(`${path}: no matching node`, { augCode: 4, augCodeName: 'AUG_ENOMATCH' });
-          }
-          if (r !== 1) throw this.fail(path);
-          const v = this.ptrAt(out);
-          if (!v) throw new AugeasError(`${path}: node has no label`, { augCode: 0, augCodeName: 'AUG_NOERROR' });
-          return this.cString(v);
-        }),
-      ),
-    );
+    const v = this.singleNode('label', path, (aug, p, out) => this.em._aug_label(aug, p, out));
+    if (!v) throw new AugeasError(`${path}: node has no label`, { augCode: 0, augCodeName: 'AUG_NOERROR' });
+    return this.cString(v);
   }
 
   /** As guestfs aug-clear: removes the value of the node (set to NULL). */
@@ -622,14 +610,7 @@ export class Augeas {
 
   /** Defines (or with expr null, removes) a variable; returns the node count it matches. */
   defvar(name: string, expr: string | null): number {
-    const aug = this.handle('defvar');
-    return this.invoke(() =>
-      this.withStrings([name, expr], ([n, e]) => {
-        const r = this.em._aug_defvar(aug, n!, e!);
-        if (r < 0) throw this.fail(name);
-        return r;
-      }),
-    );
+    return this.counted('defvar', [name, expr], name, (aug, [n, e]) => this.em._aug_defvar(aug, n!, e!));
   }
 
   /** Defines a variable for `expr`, creating the node with `value` if nothing matches. */

@@ -33,3 +33,10 @@ export interface BlockDevice {
   extents(offset: number, length: number): Promise<Extent[]>;
   close(): Promise<void>;
 }
+
+/** read() by way of readInto(): a new buffer of `length` bytes, filled from `offset`. */
+export async function readIntoNew(device: Pick<BlockDevice, 'readInto'>, offset: number, length: number): Promise<Uint8Array> {
+  const buf = new Uint8Array(length);
+  await device.readInto(offset, buf);
+  return buf;
+}

@@ -5,7 +5,7 @@
  * dirty ranges to a writable handle: journaled-commit.ts), so a read-only
  * handle cannot change the image.
  */
-import type { BlockDevice, Extent } from './block-device.js';
+import { readIntoNew, type BlockDevice, type Extent } from './block-device.js';
 import { appendExtent } from './extent-list.js';
 import { ErrnoError } from '../errors/index.js';
 import { checkRange } from './slice.js';
@@ -57,10 +57,8 @@ export class OverlayDevice implements BlockDevice {
     return Math.min(OVERLAY_CHUNK, this.size - index * OVERLAY_CHUNK);
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    const b = new Uint8Array(length);
-    await this.readInto(offset, b);
-    return b;
+  read(offset: number, length: number): Promise<Uint8Array> {
+    return readIntoNew(this, offset, length);
   }
 
   async readInto(offset: number, into: Uint8Array): Promise<void> {

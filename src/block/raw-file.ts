@@ -4,7 +4,7 @@
  * its block device synchronously.
  */
 import fs from 'node:fs';
-import type { BlockDevice, Extent } from './block-device.js';
+import { readIntoNew, type BlockDevice, type Extent } from './block-device.js';
 import { ErrnoError, ImageError, codeOfError, type GuestkitCode } from '../errors/index.js';
 import { checkRange, checkWritable } from './slice.js';
 import { appendExtent } from './extent-list.js';
@@ -181,10 +181,8 @@ export class RawFileDevice implements BlockDevice {
     return new ErrnoError(p.code, `${this.name}: ${what} at offset ${offset} failed: ${p.text}`, { disk: this.name, cause: e });
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    const b = new Uint8Array(length);
-    await this.readInto(offset, b);
-    return b;
+  read(offset: number, length: number): Promise<Uint8Array> {
+    return readIntoNew(this, offset, length);
   }
 
   async readInto(offset: number, into: Uint8Array): Promise<void> {

@@ -28,16 +28,6 @@ export class ZstdError extends GuestkitError {
 }
 
 /**
- * Decode all the zstd frames in `input`. `outputSize`, when known, bounds the
- * result (a frame that decodes to more is an error, never a larger buffer).
- * Without it the frames' own content sizes are used, or a streaming decode when
- * a frame does not state its size; either is capped at MAX_OUTPUT.
- */
-export function zstdDecompress(input: Uint8Array, outputSize?: number): Uint8Array {
-  return decoder().decompress(input, outputSize);
-}
-
-/**
  * Decode the first zstd frame of `input` (what follows it, such as padding, is
  * not read), at most `capacity` bytes, into `out`: its first out.length bytes
  * are written, the rest of `out` is left as it is. Returns the decoded length.
@@ -56,10 +46,7 @@ export function zstdDecompressExactly(input: Uint8Array, size: number): Uint8Arr
   return decoder().decompressExactly(input, size);
 }
 
-/** Largest output decoded without a caller's bound (a lying header cannot ask for more). */
-export const MAX_OUTPUT = 256 * 1024 * 1024;
-
-/** A streaming decode keeps this much window memory at most between calls. */
+/** A multi-frame decode keeps this much window memory at most between calls. */
 const KEEP_CONTEXT_BYTES = 8 * 1024 * 1024;
 /** Input and output buffers larger than this together are not kept between calls. */
 const KEEP_HEAP_BYTES = 16 * 1024 * 1024;
@@ -69,7 +56,6 @@ interface ZstdExports {
   _initialize(): void;
   malloc(n: number): number;
   free(p: number): void;
-  gk_content_size(src: number, n: number): number;
   gk_frame_length(src: number, n: number): number;
   gk_decompress(dst: number, cap: number, src: number, n: number): number;
   gk_stream_begin(): number;
@@ -141,28 +127,6 @@ class ZstdDecoder {
     return p;
   }
 
-  decompress(input: Uint8Array, outputSize?: number): Uint8Array {
-    if (input.length === 0) throw new ZstdError('zstd: no frame (empty input)');
-    return this.run(() => {
-      const src = this.load(input);
-      let cap = outputSize;
-      if (cap === undefined) {
-        const known = this.ex.gk_content_size(src, input.length);
-        if (known === -2) throw new ZstdError('zstd: malformed frame header');
-        if (known === -1) return this.stream(src, input.length);
-        if (known > MAX_OUTPUT) throw new ZstdError(`zstd: frames claim ${known} bytes, more than the ${MAX_OUTPUT} decoded at once`);
-        cap = known;
-      }
-      const dst = this.output.ensure(cap);
-      const n = this.ex.gk_decompress(dst, cap, src, input.length);
-      if (n < 0) {
-        if (-n === DST_TOO_SMALL) throw new ZstdError(`zstd: data decodes to more than ${cap} bytes`);
-        throw this.fail(n, 'data does not decode');
-      }
-      return this.heap().slice(dst, dst + n);
-    });
-  }
-
   decompressFirstFrameInto(out: Uint8Array, input: Uint8Array, capacity: number): number {
     if (input.length === 0) throw new ZstdError('zstd: no frame (empty input)');
     return this.run(() => {
@@ -204,44 +168,6 @@ class ZstdDecoder {
         if (ex.gk_context_size() > KEEP_CONTEXT_BYTES) ex.gk_context_free();
       }
     });
-  }
-
-  /** Frames that do not state their size: decode in steps, growing the output buffer. */
-  private stream(src: number, n: number): Uint8Array {
-    const ex = this.ex;
-    let rc = ex.gk_stream_begin();
-    if (rc < 0) throw this.fail(rc, 'cannot start decoding');
-    let inPos = 0;
-    let outPos = 0;
-    let cap = Math.max(this.output.size, 4 * n, 64 * 1024);
-    let dst = this.output.ensure(cap);
-    try {
-      for (;;) {
-        rc = ex.gk_stream(dst, cap, outPos, src, n, inPos);
-        if (rc < 0) throw this.fail(rc, 'data does not decode');
-        const pos = new Uint32Array(ex.memory.buffer, ex.gk_stream_pos(), 2);
-        const progressed = pos[0]! !== inPos || pos[1]! !== outPos;
-        inPos = pos[0]!;
-        outPos = pos[1]!;
-        if (inPos >= n && (rc === 0 || outPos < cap)) {
-          if (rc !== 0) throw new ZstdError('zstd: data does not decode: truncated frame');
-          return this.heap().slice(dst, dst + outPos);
-        }
-        if (outPos === cap) {
-          if (cap >= MAX_OUTPUT) throw new ZstdError(`zstd: data decodes to more than ${MAX_OUTPUT} bytes`);
-          // grow: the decoded part moves into the larger buffer
-          const kept = this.heap().slice(dst, dst + outPos);
-          cap = Math.min(cap * 2, MAX_OUTPUT);
-          dst = this.output.ensure(cap);
-          this.heap().set(kept, dst);
-        } else if (!progressed) {
-          throw new ZstdError('zstd: data does not decode: no progress');
-        }
-      }
-    } finally {
-      // a large window stays only as long as this call
-      if (ex.gk_context_size() > KEEP_CONTEXT_BYTES) ex.gk_context_free();
-    }
   }
 }
 

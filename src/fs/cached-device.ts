@@ -11,6 +11,7 @@
  * written back on sync and umount. Large transfers (file data) go straight
  * through, updating the blocks they cover.
  */
+import { Lru } from '../util/lru.js';
 import type { SyncDevice } from './fs-driver.js';
 
 /** Cache block size: a multiple of every sector size the drivers use. */
@@ -27,7 +28,7 @@ const FILL_GROUP = 16;
 const MAX_RUN_BLOCKS = (4 << 20) / BLOCK;
 
 export class CachedDevice implements SyncDevice {
-  private readonly clean = new Map<number, Uint8Array>();
+  private readonly clean = new Lru<number, Uint8Array>(MAX_CLEAN_BLOCKS);
   private readonly dirty = new Map<number, Uint8Array>();
 
   constructor(private readonly inner: SyncDevice) {}
@@ -81,45 +82,20 @@ export class CachedDevice implements SyncDevice {
     for (let b = first; b <= last; b++) {
       if (this.dirty.has(b)) continue;
       const o = (b - first) * BLOCK;
-      this.putClean(b, buf.slice(o, o + this.blockBytes(b)));
+      this.clean.set(b, buf.slice(o, o + this.blockBytes(b)));
     }
   }
 
   /** The cached block `b` (dirty or clean; a clean hit becomes most recently used). */
   private block(b: number): Uint8Array | undefined {
-    const d = this.dirty.get(b);
-    if (d) return d;
-    const c = this.clean.get(b);
-    if (c) {
-      this.clean.delete(b);
-      this.clean.set(b, c);
-    }
-    return c;
-  }
-
-  private putClean(b: number, data: Uint8Array): void {
-    this.clean.delete(b);
-    while (this.clean.size >= MAX_CLEAN_BLOCKS) this.clean.delete(this.clean.keys().next().value as number);
-    this.clean.set(b, data);
+    return this.dirty.get(b) ?? this.clean.get(b);
   }
 
   /** Copies the dirty blocks that overlap [offset, offset + into.length) over `into`. */
   private overlayDirty(offset: number, into: Uint8Array): void {
-    if (this.dirty.size === 0) return;
-    const first = Math.floor(offset / BLOCK), last = Math.floor((offset + into.length - 1) / BLOCK);
-    const visit = (b: number, blk: Uint8Array) => {
-      const start = b * BLOCK;
-      const from = Math.max(offset, start), to = Math.min(offset + into.length, start + blk.length);
-      if (from < to) into.set(blk.subarray(from - start, to - start), from - offset);
-    };
-    if (last - first + 1 > this.dirty.size) {
-      for (const [b, blk] of this.dirty) if (b >= first && b <= last) visit(b, blk);
-    } else {
-      for (let b = first; b <= last; b++) {
-        const blk = this.dirty.get(b);
-        if (blk) visit(b, blk);
-      }
-    }
+    forEachCached(this.dirty, (b) => this.dirty.get(b), offset, into.length, (from, to, blk, start) => {
+      into.set(blk.subarray(from - start, to - start), from - offset);
+    });
   }
 
   write(offset: number, data: Uint8Array): void {
@@ -134,7 +110,7 @@ export class CachedDevice implements SyncDevice {
     for (let b = first; b <= last; b++) {
       const start = b * BLOCK;
       const from = Math.max(offset, start), to = Math.min(offset + data.length, start + this.blockBytes(b));
-      let blk = this.dirty.get(b) ?? this.clean.get(b);
+      let blk = this.dirty.get(b) ?? this.clean.peek(b);
       if (!blk) {
         if (from === start && to === start + this.blockBytes(b)) blk = new Uint8Array(this.blockBytes(b));
         else {
@@ -142,7 +118,7 @@ export class CachedDevice implements SyncDevice {
           // and metadata land next to each other)
           const g = b - (b % FILL_GROUP);
           this.fill(g, Math.min(g + FILL_GROUP, Math.ceil(this.inner.size / BLOCK)) - 1);
-          blk = this.clean.get(b)!;
+          blk = this.clean.peek(b)!;
         }
       }
       blk.set(data.subarray(from - offset, to - offset), from - start);
@@ -154,23 +130,9 @@ export class CachedDevice implements SyncDevice {
 
   /** After a write that went straight to the device: the cached blocks it covered take its bytes. */
   private updateCached(offset: number, data: Uint8Array): void {
-    const first = Math.floor(offset / BLOCK), last = Math.floor((offset + data.length - 1) / BLOCK);
-    const visit = (b: number, blk: Uint8Array) => {
-      const start = b * BLOCK;
-      const from = Math.max(offset, start), to = Math.min(offset + data.length, start + blk.length);
-      if (from < to) blk.set(data.subarray(from - offset, to - offset), from - start);
-    };
-    for (const map of [this.dirty, this.clean]) {
-      if (map.size === 0) continue;
-      if (last - first + 1 > map.size) {
-        for (const [b, blk] of map) if (b >= first && b <= last) visit(b, blk);
-      } else {
-        for (let b = first; b <= last; b++) {
-          const blk = map.get(b);
-          if (blk) visit(b, blk);
-        }
-      }
-    }
+    const take = (from: number, to: number, blk: Uint8Array, start: number) => blk.set(data.subarray(from - offset, to - offset), from - start);
+    forEachCached(this.dirty, (b) => this.dirty.get(b), offset, data.length, take);
+    forEachCached(this.clean, (b) => this.clean.peek(b), offset, data.length, take);
   }
 
   /** Writes the dirty blocks to the device in ascending runs; they stay cached, clean. */
@@ -187,7 +149,7 @@ export class CachedDevice implements SyncDevice {
       this.inner.write(run[0]! * BLOCK, buf);
       for (const [k, b] of run.entries()) {
         this.dirty.delete(b);
-        this.putClean(b, parts[k]!);
+        this.clean.set(b, parts[k]!);
       }
       i = j;
     }
@@ -196,5 +158,34 @@ export class CachedDevice implements SyncDevice {
   flush(): void {
     this.writeBack();
     this.inner.flush();
+  }
+}
+
+/**
+ * Calls `visit` with the overlap [from, to) of each block of `blocks` (found by
+ * `lookup`, which leaves their order alone) that meets [offset, offset + length):
+ * walking the range or the blocks, whichever is shorter.
+ */
+function forEachCached(
+  blocks: { readonly size: number; entries(): IterableIterator<[number, Uint8Array]> },
+  lookup: (b: number) => Uint8Array | undefined,
+  offset: number,
+  length: number,
+  visit: (from: number, to: number, blk: Uint8Array, start: number) => void,
+): void {
+  if (blocks.size === 0) return;
+  const first = Math.floor(offset / BLOCK), last = Math.floor((offset + length - 1) / BLOCK);
+  const overlap = (b: number, blk: Uint8Array) => {
+    const start = b * BLOCK;
+    const from = Math.max(offset, start), to = Math.min(offset + length, start + blk.length);
+    if (from < to) visit(from, to, blk, start);
+  };
+  if (last - first + 1 > blocks.size) {
+    for (const [b, blk] of blocks.entries()) if (b >= first && b <= last) overlap(b, blk);
+  } else {
+    for (let b = first; b <= last; b++) {
+      const blk = lookup(b);
+      if (blk) overlap(b, blk);
+    }
   }
 }

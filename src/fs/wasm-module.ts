@@ -48,42 +48,38 @@ export class GlueModule<E extends GlueExports> {
 
   /** @internal the hooks wasm/common-io.js calls (Module.gkIo) */
   readonly io = {
-    read: (dev: number, offset: number, len: number, ptr: number): number => {
-      const d = this.devices.get(dev);
-      if (!d) return this.ioFail(new FsError('ENXIO', `${this.label}: unknown device id ${dev}`));
-      try {
-        if (offset >= d.size) return 0;
-        const n = Math.min(len, d.size - offset);
-        d.read(offset, this.em.HEAPU8.subarray(ptr, ptr + n));
-        return n;
-      } catch (e) {
-        return this.ioFail(e);
-      }
-    },
-    write: (dev: number, offset: number, len: number, ptr: number): number => {
-      const d = this.devices.get(dev);
-      if (!d) return this.ioFail(new FsError('ENXIO', `${this.label}: unknown device id ${dev}`));
-      try {
+    read: (dev: number, offset: number, len: number, ptr: number): number =>
+      this.onDevice(dev, (d) => this.transfer(d, offset, len, ptr, (view) => d.read(offset, view))),
+    write: (dev: number, offset: number, len: number, ptr: number): number =>
+      this.onDevice(dev, (d) => {
         if (d.readOnly) throw new FsError('EROFS', 'device is read-only');
-        if (offset >= d.size) return 0;
-        const n = Math.min(len, d.size - offset);
-        d.write(offset, this.em.HEAPU8.subarray(ptr, ptr + n));
-        return n;
-      } catch (e) {
-        return this.ioFail(e);
-      }
-    },
-    flush: (dev: number): number => {
-      const d = this.devices.get(dev);
-      if (!d) return this.ioFail(new FsError('ENXIO', `${this.label}: unknown device id ${dev}`));
-      try {
+        return this.transfer(d, offset, len, ptr, (view) => d.write(offset, view));
+      }),
+    flush: (dev: number): number =>
+      this.onDevice(dev, (d) => {
         d.flush();
         return 0;
-      } catch (e) {
-        return this.ioFail(e);
-      }
-    },
+      }),
   };
+
+  /** Runs a device call of the C side: an unknown id or a thrown error is kept for the JS caller, and -1 returned. */
+  private onDevice(dev: number, call: (d: SyncDevice) => number): number {
+    const d = this.devices.get(dev);
+    if (!d) return this.ioFail(new FsError('ENXIO', `${this.label}: unknown device id ${dev}`));
+    try {
+      return call(d);
+    } catch (e) {
+      return this.ioFail(e);
+    }
+  }
+
+  /** The part of [offset, offset + len) before the device's end, moved by `move` through a view of the heap at ptr: its length. */
+  private transfer(d: SyncDevice, offset: number, len: number, ptr: number, move: (view: Uint8Array) => void): number {
+    if (offset >= d.size) return 0;
+    const n = Math.min(len, d.size - offset);
+    move(this.em.HEAPU8.subarray(ptr, ptr + n));
+    return n;
+  }
 
   private ioFail(e: unknown): number {
     if (this.pendingError === undefined) this.pendingError = e;

@@ -12,6 +12,7 @@
  *  - cell offsets stored in records are relative to 0x1000; 0xFFFFFFFF = none.
  */
 import { GuestkitError, type ErrorDetails, type GuestkitCode } from '../errors/index.js';
+import { concatBytes } from '../util/concat-bytes.js';
 
 /** Corrupt or unsupported hive data: code 'EHIVE'. Usage errors use an errno code. */
 export class HiveError extends GuestkitError {
@@ -228,14 +229,7 @@ export function encodeValueData(type: number, value: string | number | bigint | 
     case REG_MULTI_SZ: {
       if (!Array.isArray(value)) break;
       const parts = (value as readonly string[]).map((s) => encodeUtf16(s, true));
-      const total = parts.reduce((a, p) => a + p.length, 0) + 2;
-      const out = new Uint8Array(total);
-      let o = 0;
-      for (const p of parts) {
-        out.set(p, o);
-        o += p.length;
-      }
-      return out;
+      return concatBytes(parts, parts.reduce((a, p) => a + p.length, 0) + 2); // + the list's closing NUL
     }
     case REG_DWORD:
     case REG_DWORD_BIG_ENDIAN: {

@@ -30,6 +30,12 @@ import { SIG_NK, SIG_VK, SIG_LF, SIG_LH, SIG_LI, SIG_RI, SIG_DB, hex, type Leaf,
 import { CellAllocator } from './cell-allocator.js';
 import type { HiveOpenOptions } from './hive-cells.js';
 
+/** The two records that carry a name: their signature, layout and what an error calls them. */
+const NAMED_RECORDS = {
+  key: { sig: SIG_NK, layout: NK, record: 'an "nk" record' },
+  value: { sig: SIG_VK, layout: VK, record: 'a "vk" record' },
+} as const;
+
 export interface HiveValueData {
   type: number;
   bytes: Uint8Array;
@@ -51,20 +57,22 @@ export abstract class HiveReader extends CellAllocator {
 
   /** Checks an nk cell and returns the offset of its data. */
   protected nkData(off: number, what = 'key'): number {
-    this.checkCell(off, what);
-    const d = off + 4;
-    const len = this.cellLen(off);
-    if (len < NK.name || this.sig(d) !== SIG_NK) throw this.err(`${what} at ${hex(off)} is not an "nk" record`);
-    if (this.dv.getUint16(d + NK.nameLength, true) > len - NK.name) throw this.err(`key at ${hex(off)}: name longer than its cell`);
-    return d;
+    return this.namedRecordData(off, what, 'key');
   }
 
+  /** Checks a vk cell and returns the offset of its data. */
   protected vkData(off: number, what = 'value'): number {
+    return this.namedRecordData(off, what, 'value');
+  }
+
+  /** A cell holding an nk (key) or vk (value) record whose name fits the cell: the offset of its data. */
+  private namedRecordData(off: number, what: string, kind: 'key' | 'value'): number {
+    const { sig, layout, record } = NAMED_RECORDS[kind];
     this.checkCell(off, what);
     const d = off + 4;
     const len = this.cellLen(off);
-    if (len < VK.name || this.sig(d) !== SIG_VK) throw this.err(`${what} at ${hex(off)} is not a "vk" record`);
-    if (this.dv.getUint16(d + VK.nameLength, true) > len - VK.name) throw this.err(`value at ${hex(off)}: name longer than its cell`);
+    if (len < layout.name || this.sig(d) !== sig) throw this.err(`${what} at ${hex(off)} is not ${record}`);
+    if (this.dv.getUint16(d + layout.nameLength, true) > len - layout.name) throw this.err(`${kind} at ${hex(off)}: name longer than its cell`);
     return d;
   }
 

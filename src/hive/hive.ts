@@ -349,6 +349,12 @@ export class Hive extends HiveReader {
   }
 
   private freeValue(v: number): void {
+    this.freeValueData(v);
+    this.freeCell(v);
+  }
+
+  /** Frees the cells that hold the data of value `v` (its own vk cell stays). */
+  private freeValueData(v: number): void {
     const l = this.dataLayout(v);
     if (l.kind === 'cell') this.freeCell(l.cell);
     else if (l.kind === 'big') {
@@ -356,7 +362,6 @@ export class Hive extends HiveReader {
       this.freeCell(l.list);
       this.freeCell(l.db);
     }
-    this.freeCell(v);
   }
 
   private deleteAllValues(node: number): void {
@@ -410,13 +415,7 @@ export class Hive extends HiveReader {
     const { size, data } = this.writeData(v.value);
     let vk: number;
     if (existing !== undefined) {
-      const l = this.dataLayout(existing);
-      if (l.kind === 'cell') this.freeCell(l.cell);
-      else if (l.kind === 'big') {
-        for (const s of new Set(l.segs)) this.freeCell(s);
-        this.freeCell(l.list);
-        this.freeCell(l.db);
-      }
+      this.freeValueData(existing);
       vk = existing;
     } else {
       const compressed = isCompressible(v.key);

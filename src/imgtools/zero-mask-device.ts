@@ -3,9 +3,10 @@
  * source as sparsify wants it copied (free filesystem blocks, cleared swap),
  * without writing a byte to the source or to an overlay.
  */
-import type { BlockDevice, Extent } from '../block/block-device.js';
+import { readIntoNew, type BlockDevice, type Extent } from '../block/block-device.js';
 import { ErrnoError } from '../errors/index.js';
 import type { ByteRange } from './free-space/byte-ranges.js';
+import { partitionPoint } from '../util/partition-point.js';
 
 export class ZeroMaskDevice implements BlockDevice {
   readonly readOnly = true;
@@ -20,19 +21,11 @@ export class ZeroMaskDevice implements BlockDevice {
 
   /** Index of the first range that ends after `offset`. */
   private firstAfter(offset: number): number {
-    let lo = 0, hi = this.zeroed.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.zeroed[mid]![1] <= offset) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo;
+    return partitionPoint(this.zeroed.length, (i) => this.zeroed[i]![1] <= offset);
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    const b = new Uint8Array(length);
-    await this.readInto(offset, b);
-    return b;
+  read(offset: number, length: number): Promise<Uint8Array> {
+    return readIntoNew(this, offset, length);
   }
 
   async readInto(offset: number, into: Uint8Array): Promise<void> {

@@ -8,6 +8,7 @@ import type { BlockDevice, Extent } from '../block/block-device.js';
 import { appendExtent } from '../block/extent-list.js';
 import { checkRange } from '../block/slice.js';
 import { ErrnoError } from '../errors/index.js';
+import { partitionPoint } from '../util/partition-point.js';
 
 export interface LvArea {
   dev: BlockDevice;
@@ -68,15 +69,9 @@ export class LvDevice implements BlockDevice {
     this.readOnly = opts.readOnly === true || segments.some((s) => s.areas.some((a) => a.dev.readOnly));
   }
 
+  /** The index of the last segment starting at or before `offset`. */
   private findSegment(offset: number): number {
-    let lo = 0;
-    let hi = this.segments.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.segments[mid]!.start <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return Math.max(0, partitionPoint(this.segments.length, (i) => this.segments[i]!.start <= offset) - 1);
   }
 
   private pieces(offset: number, length: number): Piece[] {

@@ -123,6 +123,43 @@ export function walkFs(fs: FsDriver, stats: WalkStats, codes: Map<string, number
   }
 }
 
+/** One bounded walk of a filesystem that should be sound (a fuzz test's good image): what it met, then the filesystem is closed. */
+export function walkGood(fs: FsDriver, limits: WalkLimits): { stats: WalkStats; codes: Map<string, number> } {
+  const stats = newWalkStats();
+  const codes = new Map<string, number>();
+  try {
+    walkFs(fs, stats, codes, limits);
+  } finally {
+    fs.close();
+  }
+  return { stats, codes };
+}
+
+/**
+ * Opens one (mutated) image, walks it and closes it. A refused open (a typed
+ * error, counted in `openCodes`) returns false; typed errors of the walk and
+ * the close are counted in `codes`; anything untyped propagates.
+ */
+async function openAndWalk(
+  open: () => FsDriver | Promise<FsDriver>,
+  stats: WalkStats,
+  codes: Map<string, number>,
+  openCodes: Map<string, number>,
+  limits: WalkLimits,
+): Promise<boolean> {
+  let fs: FsDriver;
+  try {
+    fs = await open();
+  } catch (e) {
+    countTypedError(e, openCodes);
+    return false;
+  }
+  stats.opened++;
+  walkFs(fs, stats, codes, limits);
+  attempt(stats, codes, () => fs.close());
+  return true;
+}
+
 /** One filesystem fuzz run: what varies between the drivers. */
 export interface FsFuzzSpec {
   /** Printed at the start of the summary line, e.g. "ntfs". */
@@ -189,19 +226,8 @@ export async function runFsFuzz(spec: FsFuzzSpec): Promise<FsFuzzResult> {
     buf.set(spec.good);
     const { len, desc } = spec.mutate(buf, r);
     const ti = performance.now();
-    let fs: FsDriver | undefined;
     try {
-      try {
-        fs = await spec.open(new MemSyncDevice(buf, len));
-      } catch (e) {
-        countTypedError(e, openCodes);
-        openErrors++;
-      }
-      if (fs) {
-        stats.opened++;
-        walkFs(fs, stats, codes, spec.limits);
-        attempt(stats, codes, () => fs!.close());
-      }
+      if (!(await openAndWalk(() => spec.open(new MemSyncDevice(buf, len)), stats, codes, openCodes, spec.limits))) openErrors++;
     } catch (e) {
       if (!spec.aborted?.(e)) {
         const where = `seed ${spec.seed} iteration ${iter} (ops ${desc}, length ${len})`;
@@ -238,14 +264,14 @@ export interface FuzzResult {
  * `undo`, and saying which device length to expose), the volume is opened and
  * walked, the bytes are restored. An untyped error fails naming the round.
  */
-export function fuzzRounds(opts: {
+export async function fuzzRounds(opts: {
   label: string;
   iters: number;
   buf: Uint8Array;
   mutate: (undo: [number, Uint8Array][]) => { len: number; desc: string };
   open: (dev: SyncDevice) => FsDriver;
   limits: WalkLimits;
-}): FuzzResult {
+}): Promise<FuzzResult> {
   const stats = newWalkStats();
   const codes = new Map<string, number>(), openCodes = new Map<string, number>();
   let openErrors = 0, slowestMs = 0;
@@ -254,19 +280,8 @@ export function fuzzRounds(opts: {
     const undo: [number, Uint8Array][] = [];
     const { len, desc } = opts.mutate(undo);
     const ti = performance.now();
-    let fs: FsDriver | undefined;
     try {
-      try {
-        fs = opts.open(new MemSyncDevice(opts.buf, len));
-      } catch (e) {
-        countTypedError(e, openCodes);
-        openErrors++;
-      }
-      if (fs) {
-        stats.opened++;
-        walkFs(fs, stats, codes, opts.limits);
-        fs.close();
-      }
+      if (!(await openAndWalk(() => opts.open(new MemSyncDevice(opts.buf, len)), stats, codes, openCodes, opts.limits))) openErrors++;
     } catch (e) {
       throw new Error(`${opts.label} iteration ${iter} (ops ${desc}, length ${len}): untyped error ${String(e)}\n${(e as Error)?.stack}`, { cause: e });
     }

@@ -68,6 +68,21 @@ export function checkTool(env: NodeJS.ProcessEnv, cmd: string, args: string[]): 
   return { status: r.status ?? -1, out: `${r.stdout}${r.stderr}` };
 }
 
+/** True when the shell finds `cmd` on the PATH. */
+export function haveCommand(cmd: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${cmd}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Overwrites bytes of a file in place at `offset` (a corrupt image from a good one). */
+export function patchFile(file: string, offset: number, bytes: Uint8Array): void {
+  const fd = openSync(file, 'r+');
+  try {
+    writeSync(fd, bytes, 0, bytes.length, offset);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** The FsError `fn` throws (any other outcome fails). */
 export function fsErrorOf(fn: () => unknown): FsError {
   try {

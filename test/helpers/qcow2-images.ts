@@ -19,6 +19,22 @@ export function qemuIo(file: string, format: string, ...cmds: string[]): void {
   execFileSync('qemu-io', ['-f', format, ...cmds.flatMap((c) => ['-c', c]), file], { stdio: 'ignore' });
 }
 
+/** A 16 MiB qcow2 at `file` whose first MiB is 0x5a bytes (the rest unallocated). */
+export function patternedQcow2(file: string): string {
+  qemuImg('create', '-q', '-f', 'qcow2', file, '16M');
+  qemuIo(file, 'qcow2', 'write -P 0x5a 0 1M');
+  return file;
+}
+
+/** The command lines of the qemu-nbd processes serving `file` ('' when there are none). */
+export function qemuNbdFor(file: string): string {
+  try {
+    return execFileSync('pgrep', ['-af', `qemu-nbd.*${file}`], { encoding: 'utf8' }).trim();
+  } catch {
+    return ''; // pgrep exits 1 when nothing matches
+  }
+}
+
 /** A raw file of `size` bytes, every byte written (no holes), seeded pseudo-random data. */
 export function denseRaw(file: string, size: number): string {
   fs.writeFileSync(file, randomBytes(size));

@@ -37,15 +37,9 @@ EXT2FS_SRCS=(
 ET_SRCS=(error_message et_name init_et com_err)
 
 LIB_FLAGS_ID="${CFLAGS[*]} | ${EXT2FS_SRCS[*]} | ${ET_SRCS[*]} | punch-fix-1"
-LINK_FLAGS=(
-  -O2 "${NODE_MODULE_FLAGS[@]}" -s EXPORT_NAME=createExt2fsModule
-  -s ALLOW_MEMORY_GROWTH=1 -s INITIAL_MEMORY=16777216 -s MAXIMUM_MEMORY=2147483648
-  -s FILESYSTEM=0
-  -s EXPORTED_FUNCTIONS=_malloc,_free
-  --js-library "$HERE/../common-io.js"
-)
+LINK_FLAGS=(-O2 -s EXPORT_NAME=createExt2fsModule "${GLUE_MODULE_FLAGS[@]}")
 
-STAMP_WANT="$(inputs_hash "$HERE/build.sh" "$HERE/config.h" "$HERE/glue.c" "$HERE/../common-errno.h" "$HERE/../common-io.js")"
+STAMP_WANT="$(inputs_hash "$HERE/build.sh" "$HERE/config.h" "$HERE/glue.c" "${GLUE_SHARED_INPUTS[@]}")"
 if up_to_date "$STAMP_WANT" "$OUT/ext2fs.cjs" "$OUT/ext2fs.wasm"; then
   exit 0
 fi

@@ -2,7 +2,7 @@
  * guestkit glue for libext2fs compiled to WebAssembly.
  *
  * - an io_manager ("gkio") whose reads/writes/flushes call synchronous JS
- *   imports (gk_js_read/gk_js_write/gk_js_flush, see io-js.js), dispatched
+ *   imports (gk_js_read/gk_js_write/gk_js_flush, see ../common-io.js), dispatched
  *   by a device id, with a small direct-mapped write-through block cache;
  * - inode-level operations (lookup, readdir, getattr, read, write, truncate,
  *   create, mkdir, symlink, link, unlink, rmdir, rename, setattr, statfs)
@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
-#include "../common-errno.h"
 #include <time.h>
 #include <stddef.h>
 #include <malloc.h>
@@ -27,23 +26,11 @@
 #include "ext2fs/ext2fs.h"
 #include "ext2fs/ext3_extents.h"
 
-#include <emscripten.h>
-
-#define EXPORT EMSCRIPTEN_KEEPALIVE
-
-/* ---- JS imports (io-js.js) ---- */
-/* Return the number of bytes transferred (a short count at the end of the
- * device), or -1 on a device error (the JS side keeps the exception). */
-extern int gk_js_read(int dev, double offset, int len, void *buf);
-extern int gk_js_write(int dev, double offset, int len, const void *buf);
-extern int gk_js_flush(int dev);
+#include "../common-errno.h"
+#include "../common-glue.h"
 
 /* glue-specific error codes (negative: never collide with errno/ext2fs) */
 #define GK_ENEEDS_RECOVERY (-1001)
-
-/* ---- output area ---- */
-static double gk_out[32];
-EXPORT double *gk_outbuf(void) { return gk_out; }
 
 /* ======================================================================
  * io manager
@@ -80,19 +67,13 @@ static struct struct_io_manager gk_io_manager;
 static errcode_t dev_read(int dev, unsigned long long offset, size_t len,
 			  void *buf)
 {
-	char *p = buf;
-	while (len > 0) {
-		int chunk = len > (1u << 30) ? (1 << 30) : (int)len;
-		int n = gk_js_read(dev, (double)offset, chunk, p);
-		if (n < 0)
-			return EIO;
-		if (n < chunk) {
-			memset(p + n, 0, len - n);
-			return EXT2_ET_SHORT_READ;
-		}
-		p += n;
-		offset += n;
-		len -= n;
+	int failed;
+	size_t n = gk_js_transfer(dev, offset, len, buf, NULL, &failed);
+	if (failed)
+		return EIO;
+	if (n < len) {
+		memset((char *)buf + n, 0, len - n);
+		return EXT2_ET_SHORT_READ;
 	}
 	return 0;
 }
@@ -100,19 +81,11 @@ static errcode_t dev_read(int dev, unsigned long long offset, size_t len,
 static errcode_t dev_write(int dev, unsigned long long offset, size_t len,
 			   const void *buf)
 {
-	const char *p = buf;
-	while (len > 0) {
-		int chunk = len > (1u << 30) ? (1 << 30) : (int)len;
-		int n = gk_js_write(dev, (double)offset, chunk, p);
-		if (n < 0)
-			return EIO;
-		if (n < chunk)
-			return EXT2_ET_SHORT_WRITE;
-		p += n;
-		offset += n;
-		len -= n;
-	}
-	return 0;
+	int failed;
+	size_t n = gk_js_transfer(dev, offset, len, NULL, buf, &failed);
+	if (failed)
+		return EIO;
+	return n < len ? EXT2_ET_SHORT_WRITE : 0;
 }
 
 static errcode_t slot_writeback(struct gk_io *io, struct gk_cache_slot *s)
@@ -142,35 +115,36 @@ static errcode_t cache_writeback_all(struct gk_io *io)
 	return ret;
 }
 
+/* write back one slot of a range (keeping the first error in *ret), and drop it when asked */
+static void slot_sync(struct gk_io *io, struct gk_cache_slot *s, int drop,
+		      errcode_t *ret)
+{
+	errcode_t r = slot_writeback(io, s);
+	if (r && !*ret)
+		*ret = r;
+	if (drop && !s->dirty)
+		s->valid = 0;
+}
+
 /* write back (if dirty) and/or drop the slots of blocks [first, first+count) */
 static errcode_t cache_sync_range(struct gk_io *io, unsigned long long first,
 				  unsigned long long count, int drop)
 {
-	errcode_t r, ret = 0;
+	errcode_t ret = 0;
 	unsigned long long b;
 	int i;
 	if (count >= GK_CACHE_SLOTS) {
 		for (i = 0; i < GK_CACHE_SLOTS; i++) {
 			struct gk_cache_slot *s = &io->slots[i];
-			if (s->valid && s->blk >= first && s->blk - first < count) {
-				r = slot_writeback(io, s);
-				if (r && !ret)
-					ret = r;
-				if (drop && !s->dirty)
-					s->valid = 0;
-			}
+			if (s->valid && s->blk >= first && s->blk - first < count)
+				slot_sync(io, s, drop, &ret);
 		}
 		return ret;
 	}
 	for (b = first; b < first + count; b++) {
 		struct gk_cache_slot *s = &io->slots[b & (GK_CACHE_SLOTS - 1)];
-		if (s->valid && s->blk == b) {
-			r = slot_writeback(io, s);
-			if (r && !ret)
-				ret = r;
-			if (drop && !s->dirty)
-				s->valid = 0;
-		}
+		if (s->valid && s->blk == b)
+			slot_sync(io, s, drop, &ret);
 	}
 	return ret;
 }
@@ -275,11 +249,32 @@ static errcode_t gkio_set_blksize(io_channel ch, int blksize)
 	return r;
 }
 
+/*
+ * A transfer past the cache: count blocks, or -count bytes, into rdata (a
+ * read) or from wdata (a write). The cached blocks it covers reach the device
+ * first, and a write drops them.
+ */
+static errcode_t direct_transfer(io_channel ch, unsigned long long block,
+				 int count, void *rdata, const void *wdata)
+{
+	struct gk_io *io = ch->private_data;
+	size_t size = count < 0 ? (size_t)-count : (size_t)count * ch->block_size;
+	errcode_t r = cache_sync_range(io, block, (size + ch->block_size - 1) / ch->block_size,
+				       wdata != NULL);
+	if (r)
+		return r;
+	if (wdata) {
+		io->stats.bytes_written += size;
+		return dev_write(io->dev, block * ch->block_size, size, wdata);
+	}
+	io->stats.bytes_read += size;
+	return dev_read(io->dev, block * ch->block_size, size, rdata);
+}
+
 static errcode_t gkio_read_blk64(io_channel ch, unsigned long long block,
 				 int count, void *data)
 {
 	struct gk_io *io = ch->private_data;
-	size_t size;
 	errcode_t r;
 
 	if (count == 1) {
@@ -305,12 +300,7 @@ static errcode_t gkio_read_blk64(io_channel ch, unsigned long long block,
 		return 0;
 	}
 uncached:
-	size = count < 0 ? (size_t)-count : (size_t)count * ch->block_size;
-	r = cache_sync_range(io, block, (size + ch->block_size - 1) / ch->block_size, 0);
-	if (r)
-		return r;
-	io->stats.bytes_read += size;
-	return dev_read(io->dev, block * ch->block_size, size, data);
+	return direct_transfer(ch, block, count, data, NULL);
 }
 
 static errcode_t gkio_read_blk(io_channel ch, unsigned long block, int count,
@@ -323,7 +313,6 @@ static errcode_t gkio_write_blk64(io_channel ch, unsigned long long block,
 				  int count, const void *data)
 {
 	struct gk_io *io = ch->private_data;
-	size_t size;
 	errcode_t r;
 
 	if (!io->rw)
@@ -345,12 +334,7 @@ static errcode_t gkio_write_blk64(io_channel ch, unsigned long long block,
 			return 0;
 		}
 	}
-	size = count < 0 ? (size_t)-count : (size_t)count * ch->block_size;
-	r = cache_sync_range(io, block, (size + ch->block_size - 1) / ch->block_size, 1);
-	if (r)
-		return r;
-	io->stats.bytes_written += size;
-	return dev_write(io->dev, block * ch->block_size, size, data);
+	return direct_transfer(ch, block, count, NULL, data);
 }
 
 static errcode_t gkio_write_blk(io_channel ch, unsigned long block, int count,
@@ -946,9 +930,7 @@ EXPORT errcode_t gk_lookup(struct gk_fs *h, ext2_ino_t dir, const char *name,
 
 struct rd_ctx {
 	ext2_filsys fs;
-	char *buf;
-	size_t len, cap;
-	int count;
+	struct gk_list list;
 	errcode_t err;
 };
 
@@ -996,6 +978,7 @@ static int readdir_proc(struct ext2_dir_entry *dirent, int offset,
 	struct rd_ctx *c = priv;
 	int nl = ext2fs_dirent_name_len(dirent);
 	int dt;
+	char *p;
 	(void)offset; (void)blocksize; (void)buf;
 
 	if (is_dot_or_dotdot(dirent->name, nl))
@@ -1006,25 +989,17 @@ static int readdir_proc(struct ext2_dir_entry *dirent, int offset,
 		if (ext2fs_read_inode(c->fs, dirent->inode, &in) == 0)
 			dt = mode_to_dt(in.i_mode);
 	}
-	if (c->len + 6 + nl > c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 4096;
-		char *nb;
-		while (ncap < c->len + 6 + nl)
-			ncap *= 2;
-		nb = realloc(c->buf, ncap);
-		if (!nb) {
-			c->err = ENOMEM;
-			return DIRENT_ABORT;
-		}
-		c->buf = nb;
-		c->cap = ncap;
+	p = gk_list_room(&c->list, 6 + nl, 4096);
+	if (!p) {
+		c->err = ENOMEM;
+		return DIRENT_ABORT;
 	}
-	memcpy(c->buf + c->len, &dirent->inode, 4);
-	c->buf[c->len + 4] = (char)dt;
-	c->buf[c->len + 5] = (char)nl;
-	memcpy(c->buf + c->len + 6, dirent->name, nl);
-	c->len += 6 + nl;
-	c->count++;
+	memcpy(p, &dirent->inode, 4);
+	p[4] = (char)dt;
+	p[5] = (char)nl;
+	memcpy(p + 6, dirent->name, nl);
+	c->list.len += 6 + nl;
+	c->list.count++;
 	return 0;
 }
 
@@ -1043,12 +1018,10 @@ EXPORT errcode_t gk_readdir(struct gk_fs *h, ext2_ino_t dir)
 	if (!r)
 		r = c.err;
 	if (r) {
-		free(c.buf);
+		free(c.list.buf);
 		return r;
 	}
-	gk_out[0] = (double)(size_t)c.buf;
-	gk_out[1] = (double)c.len;
-	gk_out[2] = c.count;
+	gk_list_out(&c.list);
 	return 0;
 }
 
@@ -1296,23 +1269,49 @@ EXPORT errcode_t gk_readlink(struct gk_fs *h, ext2_ino_t ino)
 
 /* ---- writes ---- */
 
+/* the start of a change to a file's data: a writable filesystem, and ino a regular file */
+static errcode_t begin_file_change(struct gk_fs *h, ext2_ino_t ino,
+				   struct gk_inode *gi)
+{
+	errcode_t r;
+	if ((r = ensure_rw(h)))
+		return r;
+	if ((r = rd_inode(h->fs, ino, gi)))
+		return r;
+	if (LINUX_S_ISDIR(INO(gi)->i_mode))
+		return EISDIR;
+	if (!LINUX_S_ISREG(INO(gi)->i_mode))
+		return EINVAL;
+	return 0;
+}
+
+/* the end of it: closes f (keeping the first error r), then the inode's mtime and ctime become now */
+static errcode_t end_file_change(ext2_filsys fs, ext2_ino_t ino, ext2_file_t f,
+				 errcode_t r)
+{
+	struct gk_inode gi;
+	errcode_t r2 = ext2fs_file_close(f);
+	if (!r)
+		r = r2;
+	if (r)
+		return r;
+	if ((r = rd_inode(fs, ino, &gi)))
+		return r;
+	touch(fs, &gi.u.l, 1, 1);
+	return wr_inode(fs, ino, &gi);
+}
+
 EXPORT errcode_t gk_write(struct gk_fs *h, ext2_ino_t ino, double offset,
 			  int len, const char *data)
 {
 	ext2_filsys fs = h->fs;
 	struct gk_inode gi;
 	ext2_file_t f = NULL;
-	errcode_t r, r2;
+	errcode_t r;
 	unsigned int done = 0;
 
-	if ((r = ensure_rw(h)))
+	if ((r = begin_file_change(h, ino, &gi)))
 		return r;
-	if ((r = rd_inode(fs, ino, &gi)))
-		return r;
-	if (LINUX_S_ISDIR(INO(&gi)->i_mode))
-		return EISDIR;
-	if (!LINUX_S_ISREG(INO(&gi)->i_mode))
-		return EINVAL;
 	if (offset < 0 || len < 0)
 		return EINVAL;
 	if (len == 0)
@@ -1328,15 +1327,7 @@ EXPORT errcode_t gk_write(struct gk_fs *h, ext2_ino_t ino, double offset,
 			r = EIO;
 		done += w;
 	}
-	r2 = ext2fs_file_close(f);
-	if (!r)
-		r = r2;
-	if (r)
-		return r;
-	if ((r = rd_inode(fs, ino, &gi)))
-		return r;
-	touch(fs, &gi.u.l, 1, 1);
-	return wr_inode(fs, ino, &gi);
+	return end_file_change(fs, ino, f, r);
 }
 
 EXPORT errcode_t gk_truncate(struct gk_fs *h, ext2_ino_t ino, double size)
@@ -1344,31 +1335,17 @@ EXPORT errcode_t gk_truncate(struct gk_fs *h, ext2_ino_t ino, double size)
 	ext2_filsys fs = h->fs;
 	struct gk_inode gi;
 	ext2_file_t f = NULL;
-	errcode_t r, r2;
+	errcode_t r;
 
-	if ((r = ensure_rw(h)))
+	if ((r = begin_file_change(h, ino, &gi)))
 		return r;
-	if ((r = rd_inode(fs, ino, &gi)))
-		return r;
-	if (LINUX_S_ISDIR(INO(&gi)->i_mode))
-		return EISDIR;
-	if (!LINUX_S_ISREG(INO(&gi)->i_mode))
-		return EINVAL;
 	if (size < 0)
 		return EINVAL;
 	r = ext2fs_file_open2(fs, ino, INO(&gi), EXT2_FILE_WRITE, &f);
 	if (r)
 		return r;
 	r = ext2fs_file_set_size2(f, (ext2_off64_t)size);
-	r2 = ext2fs_file_close(f);
-	if (!r)
-		r = r2;
-	if (r)
-		return r;
-	if ((r = rd_inode(fs, ino, &gi)))
-		return r;
-	touch(fs, &gi.u.l, 1, 1);
-	return wr_inode(fs, ino, &gi);
+	return end_file_change(fs, ino, f, r);
 }
 
 /* add a directory entry, growing the directory when it is full */
@@ -1479,6 +1456,14 @@ static errcode_t touch_dir(ext2_filsys fs, ext2_ino_t dir, int dlinks)
 	return wr_inode(fs, dir, &gi);
 }
 
+/* the end of adding an entry for ino to dir: dir's times, and ino is the result */
+static errcode_t entry_added(ext2_filsys fs, ext2_ino_t dir, ext2_ino_t ino)
+{
+	errcode_t r = touch_dir(fs, dir, 0);
+	gk_out[0] = ino;
+	return r;
+}
+
 static errcode_t dir_link_check(ext2_filsys fs, struct gk_inode *dgi)
 {
 	if (INO(dgi)->i_links_count >= EXT2_LINK_MAX - 1 &&
@@ -1550,9 +1535,7 @@ EXPORT errcode_t gk_create(struct gk_fs *h, ext2_ino_t dir, const char *name,
 		undo_new_inode(fs, ino);
 		return r;
 	}
-	r = touch_dir(fs, dir, 0);
-	gk_out[0] = ino;
-	return r;
+	return entry_added(fs, dir, ino);
 }
 
 EXPORT errcode_t gk_mkdir(struct gk_fs *h, ext2_ino_t dir, const char *name,
@@ -1622,9 +1605,7 @@ EXPORT errcode_t gk_mkdir(struct gk_fs *h, ext2_ino_t dir, const char *name,
 	}
 	if ((r = wr_inode(fs, ino, &gi)))
 		return r;
-	r = touch_dir(fs, dir, 0);
-	gk_out[0] = ino;
-	return r;
+	return entry_added(fs, dir, ino);
 }
 
 EXPORT errcode_t gk_symlink(struct gk_fs *h, ext2_ino_t dir, const char *name,
@@ -1666,9 +1647,7 @@ EXPORT errcode_t gk_symlink(struct gk_fs *h, ext2_ino_t dir, const char *name,
 	}
 	if ((r = wr_inode(fs, ino, &gi)))
 		return r;
-	r = touch_dir(fs, dir, 0);
-	gk_out[0] = ino;
-	return r;
+	return entry_added(fs, dir, ino);
 }
 
 EXPORT errcode_t gk_link(struct gk_fs *h, ext2_ino_t ino, ext2_ino_t dir,
@@ -1818,35 +1797,23 @@ EXPORT errcode_t gk_rmdir(struct gk_fs *h, ext2_ino_t dir, const char *name,
 	return touch_dir(fs, dir, -1);
 }
 
-struct dotdot_ctx { ext2_ino_t newparent; int done; };
+/* a directory's ".." entry: parent is what it names; when newparent is set, it is made to name that */
+struct dotdot_ctx { ext2_ino_t newparent, parent; int done; };
 
 static int dotdot_proc(struct ext2_dir_entry *dirent, int offset,
 		       int blocksize, char *buf, void *priv)
 {
 	struct dotdot_ctx *c = priv;
 	(void)offset; (void)blocksize; (void)buf;
-	if (ext2fs_dirent_name_len(dirent) == 2 && dirent->name[0] == '.' &&
-	    dirent->name[1] == '.') {
-		dirent->inode = c->newparent;
-		c->done = 1;
-		return DIRENT_CHANGED | DIRENT_ABORT;
-	}
-	return 0;
-}
-
-struct parent_ctx { ext2_ino_t parent; };
-
-static int parent_proc(struct ext2_dir_entry *dirent, int offset,
-		       int blocksize, char *buf, void *priv)
-{
-	struct parent_ctx *c = priv;
-	(void)offset; (void)blocksize; (void)buf;
-	if (ext2fs_dirent_name_len(dirent) == 2 && dirent->name[0] == '.' &&
-	    dirent->name[1] == '.') {
-		c->parent = dirent->inode;
+	if (ext2fs_dirent_name_len(dirent) != 2 || dirent->name[0] != '.' ||
+	    dirent->name[1] != '.')
+		return 0;
+	c->parent = dirent->inode;
+	c->done = 1;
+	if (!c->newparent)
 		return DIRENT_ABORT;
-	}
-	return 0;
+	dirent->inode = c->newparent;
+	return DIRENT_CHANGED | DIRENT_ABORT;
 }
 
 /* is `dir` equal to or below `anc`? */
@@ -1856,7 +1823,7 @@ static errcode_t is_descendant(ext2_filsys fs, ext2_ino_t dir, ext2_ino_t anc,
 	int depth = 0;
 	*res = 0;
 	while (depth++ < 65536) {
-		struct parent_ctx c = { 0 };
+		struct dotdot_ctx c = { 0, 0, 0 };
 		errcode_t r;
 		if (dir == anc) {
 			*res = 1;
@@ -1864,7 +1831,7 @@ static errcode_t is_descendant(ext2_filsys fs, ext2_ino_t dir, ext2_ino_t anc,
 		}
 		if (dir == EXT2_ROOT_INO)
 			return 0;
-		r = ext2fs_dir_iterate(fs, dir, 0, NULL, parent_proc, &c);
+		r = ext2fs_dir_iterate(fs, dir, 0, NULL, dotdot_proc, &c);
 		if (r)
 			return r;
 		if (c.parent == 0 || c.parent == dir)
@@ -1947,7 +1914,7 @@ EXPORT errcode_t gk_rename(struct gk_fs *h, ext2_ino_t sdir, const char *sname,
 			return r;
 	}
 	if (sisdir && sdir != ddir) {
-		struct dotdot_ctx c = { ddir, 0 };
+		struct dotdot_ctx c = { ddir, 0, 0 };
 		r = ext2fs_dir_iterate(fs, sino, 0, NULL, dotdot_proc, &c);
 		if (r)
 			return r;

@@ -2,7 +2,7 @@
  * guestkit glue for ntfs-3g's libntfs-3g compiled to WebAssembly.
  *
  * - a struct ntfs_device_operations whose transfers call synchronous JS
- *   imports (gk_js_read/gk_js_write/gk_js_flush, see io-js.js), dispatched
+ *   imports (gk_js_read/gk_js_write/gk_js_flush, see ../common-io.js), dispatched
  *   by a device id;
  * - inode-level operations (lookup, readdir, getattr, read, readlink,
  *   write, truncate, create, mkdir, symlink, link, unlink, rmdir, rename,
@@ -38,7 +38,6 @@
 #include <string.h>
 #include <stdarg.h>
 #include <errno.h>
-#include "../common-errno.h"
 #include <fcntl.h>
 #include <unistd.h>
 #include <sys/stat.h>
@@ -58,16 +57,8 @@
 #include "misc.h"
 #include "cache.h"
 
-#include <emscripten.h>
-
-#define EXPORT EMSCRIPTEN_KEEPALIVE
-
-/* ---- JS imports (io-js.js) ---- */
-/* Return the number of bytes transferred (short at the end of the device),
- * or -1 on a device error (the JS side keeps the exception). */
-extern int gk_js_read(int dev, double offset, int len, void *buf);
-extern int gk_js_write(int dev, double offset, int len, const void *buf);
-extern int gk_js_flush(int dev);
+#include "../common-errno.h"
+#include "../common-glue.h"
 
 /* glue-specific error codes (negative: never collide with errno) */
 #define GK_EHIBERNATED (-1001)  /* rw open of a hibernated/fast-started volume */
@@ -75,10 +66,6 @@ extern int gk_js_flush(int dev);
 #define GK_ESYSFILE (-1003)     /* modifying an NTFS metadata file */
 #define GK_EREPARSE (-1004)     /* data access to a reparse point */
 #define GK_EUNSAFE (-1005)      /* rw open refused: unclean journal (EPERM) */
-
-/* ---- output area ---- */
-static double gk_out[32];
-EXPORT double *gk_outbuf(void) { return gk_out; }
 
 /* ======================================================================
  * logging: keep the first error ntfs-3g logs during a call
@@ -148,33 +135,26 @@ struct gk_dev {
 static s64 dev_pread(struct ntfs_device *dev, void *buf, s64 count, s64 offset)
 {
 	struct gk_dev *g = dev->d_private;
-	char *p = buf;
-	s64 done = 0;
+	int failed;
+	s64 done;
 	if (count < 0 || offset < 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	while (done < count) {
-		s64 left = count - done;
-		int chunk = left > (1 << 30) ? (1 << 30) : (int)left;
-		int n = gk_js_read(g->id, (double)(offset + done), chunk, p + done);
-		if (n < 0) {
-			errno = EIO;
-			return done ? done : -1;
-		}
-		done += n;
-		if (n < chunk)
-			break; /* end of device */
+	done = gk_js_transfer(g->id, offset, count, buf, NULL, &failed);
+	if (failed) {
+		errno = EIO;
+		return done ? done : -1;
 	}
-	return done;
+	return done; /* short at the end of the device */
 }
 
 static s64 dev_pwrite(struct ntfs_device *dev, const void *buf, s64 count,
 		      s64 offset)
 {
 	struct gk_dev *g = dev->d_private;
-	const char *p = buf;
-	s64 done = 0;
+	int failed;
+	s64 done;
 	if (NDevReadOnly(dev) || !g->rw) {
 		errno = EROFS;
 		return -1;
@@ -184,22 +164,14 @@ static s64 dev_pwrite(struct ntfs_device *dev, const void *buf, s64 count,
 		return -1;
 	}
 	NDevSetDirty(dev);
-	while (done < count) {
-		s64 left = count - done;
-		int chunk = left > (1 << 30) ? (1 << 30) : (int)left;
-		int n = gk_js_write(g->id, (double)(offset + done), chunk, p + done);
-		if (n < 0) {
-			errno = EIO;
-			return done ? done : -1;
-		}
-		done += n;
-		if (n < chunk) {
-			if (!done) {
-				errno = ENOSPC;
-				return -1;
-			}
-			break;
-		}
+	done = gk_js_transfer(g->id, offset, count, NULL, buf, &failed);
+	if (failed) {
+		errno = EIO;
+		return done ? done : -1;
+	}
+	if (!done && count > 0) {
+		errno = ENOSPC; /* nothing fits before the end of the device */
+		return -1;
 	}
 	return done;
 }
@@ -693,6 +665,19 @@ static le32 reparse_tag(ntfs_inode *ni)
 	return tag;
 }
 
+/* The special files WSL stores as reparse points: their tag, file type and readdir type. */
+static const struct {
+	le32 tag;
+	int type;
+	unsigned dt;
+} wsl_special[] = {
+	{ IO_REPARSE_TAG_AF_UNIX, S_IFSOCK, NTFS_DT_SOCK },
+	{ IO_REPARSE_TAG_LX_FIFO, S_IFIFO, NTFS_DT_FIFO },
+	{ IO_REPARSE_TAG_LX_CHR, S_IFCHR, NTFS_DT_CHR },
+	{ IO_REPARSE_TAG_LX_BLK, S_IFBLK, NTFS_DT_BLK },
+};
+#define N_WSL_SPECIAL (sizeof(wsl_special) / sizeof(wsl_special[0]))
+
 /* file type of a reparse point, as ntfs-3g's internal plugins show it */
 static int reparse_type(ntfs_inode *ni)
 {
@@ -700,16 +685,13 @@ static int reparse_type(ntfs_inode *ni)
 	REPARSE_POINT *rp;
 	int type = S_IFLNK;
 	int olderr = errno;
+	size_t i;
 	rp = ntfs_attr_readall(ni, AT_REPARSE_POINT, NULL, 0, &size);
 	if (rp && size >= (s64)sizeof(REPARSE_POINT) &&
 	    !ntfs_reparse_check_wsl(ni, rp)) {
-		switch (rp->reparse_tag) {
-		case IO_REPARSE_TAG_AF_UNIX: type = S_IFSOCK; break;
-		case IO_REPARSE_TAG_LX_FIFO: type = S_IFIFO; break;
-		case IO_REPARSE_TAG_LX_CHR: type = S_IFCHR; break;
-		case IO_REPARSE_TAG_LX_BLK: type = S_IFBLK; break;
-		default: break;
-		}
+		for (i = 0; i < N_WSL_SPECIAL; i++)
+			if (rp->reparse_tag == wsl_special[i].tag)
+				type = wsl_special[i].type;
 	}
 	free(rp);
 	errno = olderr;
@@ -803,6 +785,13 @@ static int interix_type(ntfs_inode *ni, dev_t *rdev, char **target, s64 *tsize)
 static int ensure_rw(struct gk_fs *h)
 {
 	return h->rw ? 0 : EROFS;
+}
+
+/* the start of a call that writes: errors of the call are its own, and the volume is writable */
+static int begin_write(struct gk_fs *h)
+{
+	gk_begin();
+	return ensure_rw(h);
 }
 
 /* metadata files (other than the root directory) are never modified */
@@ -934,9 +923,7 @@ out:
 struct rd_ctx {
 	struct gk_fs *h;
 	ntfs_inode *dir_ni;
-	char *buf;
-	size_t len, cap;
-	int count;
+	struct gk_list list;
 	int err;
 };
 
@@ -969,45 +956,34 @@ static int rd_filler(void *priv, const ntfschar *name, const int name_len,
 		ntfs_inode *ni = ntfs_inode_open(c->h->vol, mref);
 		type = NTFS_DT_LNK;
 		if (ni) {
-			switch (reparse_type(ni)) {
-			case S_IFSOCK: type = NTFS_DT_SOCK; break;
-			case S_IFIFO: type = NTFS_DT_FIFO; break;
-			case S_IFCHR: type = NTFS_DT_CHR; break;
-			case S_IFBLK: type = NTFS_DT_BLK; break;
-			default: break;
-			}
+			int rtype = reparse_type(ni);
+			size_t i;
+			for (i = 0; i < N_WSL_SPECIAL; i++)
+				if (rtype == wsl_special[i].type)
+					type = wsl_special[i].dt;
 			ntfs_inode_close(ni);
 		}
 		errno = 0;
 	} else if (type > 14) {
 		type = NTFS_DT_UNKNOWN;
 	}
-	if (c->len + 9 + ulen > c->cap) {
-		size_t ncap = c->cap ? c->cap * 2 : 8192;
-		char *nb;
-		while (ncap < c->len + 9 + ulen)
-			ncap *= 2;
-		nb = realloc(c->buf, ncap);
-		if (!nb) {
+	{
+		unsigned char *p = (unsigned char *)gk_list_room(&c->list, 9 + ulen, 8192);
+		u32 lo = (u32)ino;
+		if (!p) {
 			free(u);
 			c->err = ENOMEM;
 			return -1;
 		}
-		c->buf = nb;
-		c->cap = ncap;
-	}
-	{
-		unsigned char *p = (unsigned char *)c->buf + c->len;
-		u32 lo = (u32)ino;
 		u32 hi = (u32)(ino >> 32);
 		p[0] = lo; p[1] = lo >> 8; p[2] = lo >> 16; p[3] = lo >> 24;
 		p[4] = hi; p[5] = hi >> 8;
 		p[6] = type;
 		p[7] = ulen; p[8] = ulen >> 8;
 		memcpy(p + 9, u, ulen);
-		c->len += 9 + ulen;
+		c->list.len += 9 + ulen;
 	}
-	c->count++;
+	c->list.count++;
 	free(u);
 	return 0;
 }
@@ -1033,12 +1009,10 @@ EXPORT int gk_readdir(struct gk_fs *h, double dir)
 out:
 	close_inode(c.dir_ni, err ? NULL : &err);
 	if (err) {
-		free(c.buf);
+		free(c.list.buf);
 		return err;
 	}
-	gk_out[0] = (double)(uintptr_t)c.buf;
-	gk_out[1] = (double)c.len;
-	gk_out[2] = c.count;
+	gk_list_out(&c.list);
 	return 0;
 }
 
@@ -1206,6 +1180,23 @@ out:
  * modifying operations
  * ====================================================================== */
 
+/*
+ * The start of a call that modifies one inode: a writable volume, the inode
+ * open in *ni and not a metadata file. On an error nothing is left open.
+ */
+static int begin_modify(struct gk_fs *h, double ino, ntfs_inode **ni)
+{
+	int err;
+
+	if ((err = begin_write(h)))
+		return err;
+	if ((err = open_inode(h, ino, ni)))
+		return err;
+	if ((err = check_user_inode(*ni)))
+		close_inode(*ni, &err);
+	return err;
+}
+
 EXPORT int gk_write(struct gk_fs *h, double ino, double offset, int len,
 		    const char *data)
 {
@@ -1214,13 +1205,8 @@ EXPORT int gk_write(struct gk_fs *h, double ino, double offset, int len,
 	s64 pos = (s64)offset, done = 0;
 	int err;
 
-	gk_begin();
-	if ((err = ensure_rw(h)))
+	if ((err = begin_modify(h, ino, &ni)))
 		return err;
-	if ((err = open_inode(h, ino, &ni)))
-		return err;
-	if ((err = check_user_inode(ni)))
-		goto out;
 	if ((err = open_data(ni, &na)))
 		goto out;
 	while (done < len) {
@@ -1253,13 +1239,8 @@ EXPORT int gk_truncate(struct gk_fs *h, double ino, double size)
 	s64 nsize = (s64)size, oldsize;
 	int err;
 
-	gk_begin();
-	if ((err = ensure_rw(h)))
+	if ((err = begin_modify(h, ino, &ni)))
 		return err;
-	if ((err = open_inode(h, ino, &ni)))
-		return err;
-	if ((err = check_user_inode(ni)))
-		goto out;
 	if ((err = open_data(ni, &na)))
 		goto out;
 	oldsize = na->data_size;
@@ -1286,9 +1267,9 @@ out:
 }
 
 /*
- * Opens `dir` for adding `name`: writable, a real directory (not $Extend,
- * not a reparse point), and no entry of that name (case-insensitively
- * unless case-sensitive) exists.
+ * Starts a call that adds `name` to `dir` (gk_begin), and opens `dir`:
+ * writable, a real directory (not $Extend, not a reparse point), and no
+ * entry of that name (case-insensitively unless case-sensitive) exists.
  */
 static int prep_new(struct gk_fs *h, double dir, const char *name, int len,
 		    ntfs_inode **dir_ni, ntfschar **uname, int *ulen)
@@ -1296,6 +1277,7 @@ static int prep_new(struct gk_fs *h, double dir, const char *name, int len,
 	int err;
 	u64 ino;
 
+	gk_begin();
 	*dir_ni = NULL;
 	*uname = NULL;
 	if ((err = ensure_rw(h)))
@@ -1353,7 +1335,6 @@ static int create_common(struct gk_fs *h, double dir, const char *name,
 	ntfschar *uname;
 	int ulen, err;
 
-	gk_begin();
 	if ((err = prep_new(h, dir, name, len, &dir_ni, &uname, &ulen)))
 		return err;
 	/* securid 0: ntfs_create adds a security descriptor granting
@@ -1447,7 +1428,6 @@ EXPORT int gk_link(struct gk_fs *h, double ino, double dir, const char *name,
 	ntfschar *uname;
 	int ulen, err;
 
-	gk_begin();
 	if ((err = prep_new(h, dir, name, len, &dir_ni, &uname, &ulen)))
 		return err;
 	if ((err = open_inode(h, ino, &ni))) {
@@ -1614,48 +1594,40 @@ static int check_empty(struct gk_fs *h, u64 ino)
 	return err;
 }
 
-EXPORT int gk_unlink(struct gk_fs *h, double dir, const char *name, int len)
+/* unlink (want_dir 0) and rmdir (1): the checks of the entry differ, its removal is the same */
+static int remove_entry(struct gk_fs *h, double dir, const char *name, int len,
+			int want_dir)
 {
 	ntfschar *uname;
 	int ulen, err, isdir;
 	u64 ino;
 
-	gk_begin();
-	if ((err = ensure_rw(h)))
+	if ((err = begin_write(h)))
 		return err;
+	if (want_dir && len == 1 && name[0] == '.')
+		return EINVAL;
+	if (want_dir && len == 2 && name[0] == '.' && name[1] == '.')
+		return ENOTEMPTY;
 	if ((err = find_entry(h, dir, name, len, &uname, &ulen, &ino, &isdir)))
-		return err == EBUSY ? EISDIR : err;
-	if (is_dot(uname, ulen) || is_dotdot(uname, ulen))
+		return !want_dir && err == EBUSY ? EISDIR : err;
+	if (want_dir)
+		err = isdir ? check_empty(h, ino) : ENOTDIR;
+	else if (is_dot(uname, ulen) || is_dotdot(uname, ulen) || isdir)
 		err = EISDIR;
-	else if (isdir)
-		err = EISDIR;
-	else
+	if (!err)
 		err = delete_name(h, (u64)dir, ino, uname, ulen);
 	free(uname);
 	return err;
 }
 
+EXPORT int gk_unlink(struct gk_fs *h, double dir, const char *name, int len)
+{
+	return remove_entry(h, dir, name, len, 0);
+}
+
 EXPORT int gk_rmdir(struct gk_fs *h, double dir, const char *name, int len)
 {
-	ntfschar *uname;
-	int ulen, err, isdir;
-	u64 ino;
-
-	gk_begin();
-	if ((err = ensure_rw(h)))
-		return err;
-	if (len == 1 && name[0] == '.')
-		return EINVAL;
-	if (len == 2 && name[0] == '.' && name[1] == '.')
-		return ENOTEMPTY;
-	if ((err = find_entry(h, dir, name, len, &uname, &ulen, &ino, &isdir)))
-		return err;
-	if (!isdir)
-		err = ENOTDIR;
-	else if (!(err = check_empty(h, ino)))
-		err = delete_name(h, (u64)dir, ino, uname, ulen);
-	free(uname);
-	return err;
+	return remove_entry(h, dir, name, len, 1);
 }
 
 /* is `dir` equal to or below `anc`? */
@@ -1742,8 +1714,7 @@ EXPORT int gk_rename(struct gk_fs *h, double sdir, const char *sname, int slen,
 	u64 sino, dino = 0;
 	ntfs_inode *ddir_ni;
 
-	gk_begin();
-	if ((err = ensure_rw(h)))
+	if ((err = begin_write(h)))
 		return err;
 	if ((slen == 1 && sname[0] == '.') || (slen == 2 && sname[0] == '.' && sname[1] == '.') ||
 	    (dlen == 1 && dname[0] == '.') || (dlen == 2 && dname[0] == '.' && dname[1] == '.'))
@@ -1875,13 +1846,8 @@ EXPORT int gk_setattr(struct gk_fs *h, double ino, int mask, double asec,
 	ntfs_inode *ni;
 	int err;
 
-	gk_begin();
-	if ((err = ensure_rw(h)))
+	if ((err = begin_modify(h, ino, &ni)))
 		return err;
-	if ((err = open_inode(h, ino, &ni)))
-		return err;
-	if ((err = check_user_inode(ni)))
-		goto out;
 	if (mask & SA_ATIME)
 		ni->last_access_time = make_time(asec, ansec);
 	if (mask & SA_MTIME)
@@ -1889,7 +1855,6 @@ EXPORT int gk_setattr(struct gk_fs *h, double ino, int mask, double asec,
 	/* ctime (MFT change time) becomes now, and the record is dirty */
 	ntfs_inode_update_times(ni, NTFS_UPDATE_CTIME);
 	NInoSetDirty(ni);
-out:
 	close_inode(ni, &err);
 	return err;
 }
@@ -1905,18 +1870,13 @@ EXPORT int gk_set_reparse(struct gk_fs *h, double ino, const char *data, int len
 	ntfs_inode *ni;
 	int err;
 
-	gk_begin();
-	if ((err = ensure_rw(h)))
+	if ((err = begin_modify(h, ino, &ni)))
 		return err;
-	if ((err = open_inode(h, ino, &ni)))
-		return err;
-	if (!(err = check_user_inode(ni))) {
-		errno = 0;
-		if (ntfs_set_ntfs_reparse_data(ni, data, len, 0))
-			err = err_or(EIO);
-		else
-			ntfs_inode_update_times(ni, NTFS_UPDATE_CTIME);
-	}
+	errno = 0;
+	if (ntfs_set_ntfs_reparse_data(ni, data, len, 0))
+		err = err_or(EIO);
+	else
+		ntfs_inode_update_times(ni, NTFS_UPDATE_CTIME);
 	close_inode(ni, &err);
 	return err;
 }
@@ -1934,8 +1894,7 @@ EXPORT int gk_set_dos_name(struct gk_fs *h, double dir, const char *name,
 	int ulen, err, isdir;
 	u64 ino;
 
-	gk_begin();
-	if ((err = ensure_rw(h)))
+	if ((err = begin_write(h)))
 		return err;
 	if ((err = find_entry(h, dir, name, len, &uname, &ulen, &ino, &isdir)))
 		return err;

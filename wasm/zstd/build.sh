@@ -28,7 +28,7 @@ ZSTD_SRCS=(
   common/entropy_common common/error_private common/fse_decompress common/xxhash common/zstd_common
   decompress/huf_decompress decompress/zstd_ddict decompress/zstd_decompress decompress/zstd_decompress_block
 )
-EXPORTS=(gk_content_size gk_frame_length gk_decompress gk_stream_begin gk_stream gk_stream_pos
+EXPORTS=(gk_frame_length gk_decompress gk_stream_begin gk_stream gk_stream_pos
          gk_context_size gk_context_free gk_error_text malloc free)
 
 LIB_FLAGS_ID="${CFLAGS[*]} | ${ZSTD_SRCS[*]}"

@@ -24,27 +24,19 @@ static int result(size_t r) {
   return (int)r;
 }
 
-/* Decoded size of all the frames in src: >= 0 known, -1 a frame does not say, -2 malformed. */
-double gk_content_size(const void *src, size_t n) {
-  unsigned long long r = ZSTD_findDecompressedSize(src, n);
-  if (r == ZSTD_CONTENTSIZE_UNKNOWN) return -1;
-  if (r == ZSTD_CONTENTSIZE_ERROR) return -2;
-  return (double)r;
-}
-
 /* Length of the first frame in src (skippable frames included). */
 int gk_frame_length(const void *src, size_t n) {
   return result(ZSTD_findFrameCompressedSize(src, n));
 }
 
-/* Decodes every frame in src into dst (at most cap bytes): the decoded length. */
+/* Decodes the frames in src into dst (at most cap bytes): the decoded length. */
 int gk_decompress(void *dst, size_t cap, const void *src, size_t n) {
   ZSTD_DCtx *d = context();
   if (!d) return -(int)ZSTD_error_memory_allocation;
   return result(ZSTD_decompressDCtx(d, dst, cap, src, n));
 }
 
-/* Starts a streaming decode (frames that do not state their decoded size). */
+/* Starts a streaming decode (frames read until a wanted size has come out). */
 int gk_stream_begin(void) {
   ZSTD_DCtx *d = context();
   if (!d) return -(int)ZSTD_error_memory_allocation;

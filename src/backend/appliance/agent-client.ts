@@ -202,19 +202,30 @@ export class AgentClient {
     this.fail(new GuestkitError('EIO', `agent protocol error: ${what}`));
   }
 
+  /**
+   * The next line of the buffer (taken off it), or undefined while none is
+   * complete; more than MAX_HEADER bytes without a newline is the protocol
+   * error `tooLong`.
+   */
+  private takeLine(tooLong: string): string | undefined {
+    const nl = this.buf.indexOf(10);
+    if (nl < 0) {
+      if (this.buf.length > MAX_HEADER) this.protocolError(tooLong);
+      return undefined;
+    }
+    const line = this.buf.subarray(0, nl).toString('latin1');
+    this.buf = this.buf.subarray(nl + 1);
+    return line;
+  }
+
   private onData(d: Buffer): void {
     this.buf = this.buf.length ? Buffer.concat([this.buf, d]) : d;
     if (this.cur?.cancelled) this.armGrace(this.cur);
     for (;;) {
       if (this.deadError) return;
       if (!this.ready) {
-        const nl = this.buf.indexOf(10);
-        if (nl < 0) {
-          if (this.buf.length > MAX_HEADER) this.protocolError('no READY from the agent');
-          return;
-        }
-        const line = this.buf.subarray(0, nl).toString('latin1');
-        this.buf = this.buf.subarray(nl + 1);
+        const line = this.takeLine('no READY from the agent');
+        if (line === undefined) return;
         if (line !== 'READY') {
           this.protocolError(`expected READY, got ${JSON.stringify(line.slice(0, 60))}`);
           return;
@@ -230,13 +241,8 @@ export class AgentClient {
         return;
       }
       if (c.rc === undefined) {
-        const nl = this.buf.indexOf(10);
-        if (nl < 0) {
-          if (this.buf.length > MAX_HEADER) this.protocolError('reply header too long');
-          return;
-        }
-        const line = this.buf.subarray(0, nl).toString('latin1');
-        this.buf = this.buf.subarray(nl + 1);
+        const line = this.takeLine('reply header too long');
+        if (line === undefined) return;
         const m = /^(\d+) (\d+) (\d+) (\d+)$/.exec(line);
         if (!m || Number(m[1]) !== c.id) {
           this.protocolError(`bad reply header ${JSON.stringify(line.slice(0, 60))} for request ${c.id}`);

@@ -4,7 +4,7 @@
  * as the fallback), then pipelined transmission over TCP or a unix socket.
  */
 import net from 'node:net';
-import type { BlockDevice, Extent } from '../block-device.js';
+import { readIntoNew, type BlockDevice, type Extent } from '../block-device.js';
 import { ErrnoError, NbdError, type ErrnoName } from '../../errors/index.js';
 import { checkRange, checkWritable } from '../slice.js';
 import * as P from './protocol.js';
@@ -223,10 +223,8 @@ export class NbdDevice implements BlockDevice {
     return Math.max(this.info.minBlockSize, Math.min(this.info.maxBlockSize, 0xffffffff));
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    const b = new Uint8Array(length);
-    await this.readInto(offset, b);
-    return b;
+  read(offset: number, length: number): Promise<Uint8Array> {
+    return readIntoNew(this, offset, length);
   }
 
   async readInto(offset: number, into: Uint8Array): Promise<void> {

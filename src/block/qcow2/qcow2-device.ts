@@ -13,7 +13,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { appendExtent, appendUnallocated } from '../extent-list.js';
-import type { BlockDevice, Extent } from '../block-device.js';
+import { readIntoNew, type BlockDevice, type Extent } from '../block-device.js';
 import { ErrnoError, ImageError, codeOfError } from '../../errors/index.js';
 import { checkBackingChain, MAX_BACKING_DEPTH } from '../backing-chain.js';
 import { probeBytes } from '../format.js';
@@ -247,10 +247,8 @@ export class Qcow2Device implements BlockDevice {
     return data;
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    const b = new Uint8Array(length);
-    await this.readInto(offset, b);
-    return b;
+  read(offset: number, length: number): Promise<Uint8Array> {
+    return readIntoNew(this, offset, length);
   }
 
   async readInto(offset: number, into: Uint8Array): Promise<void> {

@@ -7,7 +7,7 @@
  * vmfsSparse, seSparse, raw device maps) are refused with one line.
  */
 import path from 'node:path';
-import type { BlockDevice, Extent } from '../block-device.js';
+import { readIntoNew, type BlockDevice, type Extent } from '../block-device.js';
 import { ErrnoError, ImageError } from '../../errors/index.js';
 import { MAX_BACKING_DEPTH } from '../backing-chain.js';
 import { probeFormat } from '../format.js';
@@ -20,6 +20,7 @@ import { SparseExtent } from './sparse-extent.js';
 import { checkVmdkChain, parentPath } from './vmdk-chain.js';
 import type { ExtentAccess, ExtentLine, VmdkDescriptor } from './vmdk-descriptor.js';
 import { readSparseHeader, readVmdkHead } from './vmdk-head.js';
+import { partitionPoint } from '../../util/partition-point.js';
 
 export interface VmdkOpenOptions {
   /** Name for messages (default: the path as given). */
@@ -128,15 +129,9 @@ export class VmdkDevice implements BlockDevice {
     return out;
   }
 
+  /** The last piece starting at or before `at`. */
   private piece(at: number): Piece {
-    let lo = 0;
-    let hi = this.pieces.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (this.pieces[mid]!.start <= at) lo = mid;
-      else hi = mid - 1;
-    }
-    return this.pieces[lo]!;
+    return this.pieces[Math.max(0, partitionPoint(this.pieces.length, (i) => this.pieces[i]!.start <= at) - 1)]!;
   }
 
   private check(what: string, offset: number, length: number): void {
@@ -144,10 +139,8 @@ export class VmdkDevice implements BlockDevice {
     if (this.closed) throw new ErrnoError('EBADF', `${this.name}: ${what}: the disk is closed`, { disk: this.name });
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    const b = new Uint8Array(length);
-    await this.readInto(offset, b);
-    return b;
+  read(offset: number, length: number): Promise<Uint8Array> {
+    return readIntoNew(this, offset, length);
   }
 
   async readInto(offset: number, into: Uint8Array): Promise<void> {

@@ -8,6 +8,7 @@
  */
 import { FsError, type SyncDevice } from '../fs-driver.js';
 import { corrupt, u64 } from './superblock.js';
+import { partitionPoint } from '../../util/partition-point.js';
 
 export const BG_DATA = 0x1, BG_SYSTEM = 0x2, BG_METADATA = 0x4;
 const BG_RAID0 = 0x8, BG_RAID1 = 0x10, BG_DUP = 0x20, BG_RAID10 = 0x40, BG_RAID5 = 0x80, BG_RAID6 = 0x100;
@@ -89,13 +90,9 @@ export class ChunkMap {
     return this.chunks;
   }
 
+  /** The index of the last chunk starting at or before `logical` (-1: none). */
   private find(logical: number): number {
-    let lo = 0, hi = this.chunks.length - 1, ans = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.chunks[mid]!.logical <= logical) { ans = mid; lo = mid + 1; } else hi = mid - 1;
-    }
-    return ans;
+    return partitionPoint(this.chunks.length, (i) => this.chunks[i]!.logical <= logical) - 1;
   }
 
   /** The pieces of [logical, logical+length): each lies within one stripe of one chunk. */

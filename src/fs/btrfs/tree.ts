@@ -8,6 +8,7 @@
 import { Lru } from '../../util/lru.js';
 import { crc32c } from '../xfs/crc32c.js';
 import { corrupt, u64, type Superblock } from './superblock.js';
+import { partitionPoint } from '../../util/partition-point.js';
 
 const HEADER = 101, LEAF_ITEM = 25, KEY_PTR = 33;
 const MAX_LEVEL = 7;
@@ -136,13 +137,10 @@ export class TreeReader {
    * the last pointer with key <= from (-1 when every key is greater).
    */
   private firstAtLeast(b: Block, from: Key, stride: number, lastAtMost = false): number {
-    let lo = 0, hi = b.nritems;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      const c = compareKeyAt(b.dv, HEADER + mid * stride, from);
-      if (lastAtMost ? c <= 0 : c < 0) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = partitionPoint(b.nritems, (i) => {
+      const c = compareKeyAt(b.dv, HEADER + i * stride, from);
+      return lastAtMost ? c <= 0 : c < 0;
+    });
     return lastAtMost ? lo - 1 : lo;
   }
 

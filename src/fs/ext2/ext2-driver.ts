@@ -15,6 +15,7 @@ import { FsError, type Attr, type FsDriver, type SetAttr, type SyncDevice } from
 import { wasmBuildDir } from '../../wasm/package-root.js';
 import { GlueModule, loadGlueModule } from '../wasm-module.js';
 import { SA_GID, SA_MODE, SA_UID, WasmFsDriverBase, openOnDevice, timespecAt, type DirRecord, type WasmFsExports } from '../wasm-fs-driver-base.js';
+import { concatBytes } from '../../util/concat-bytes.js';
 
 /** The raw emscripten module: its own calls beside the shared ones (only what we use). */
 interface EmModule extends WasmFsExports {
@@ -100,13 +101,7 @@ class Ext2Driver extends WasmFsDriverBase<EmModule> {
         if (got < want) break;
       }
       if (parts.length === 1) return parts[0];
-      const res = new Uint8Array(total);
-      let p = 0;
-      for (const part of parts) {
-        res.set(part, p);
-        p += part.length;
-      }
-      return res;
+      return concatBytes(parts, total);
     });
   }
 

@@ -7,6 +7,7 @@
  */
 import { crcMatches } from './crc32c.js';
 import { corrupt, type XfsGeometry } from './superblock.js';
+import { partitionPoint } from '../../util/partition-point.js';
 
 export interface Extent {
   /** File offset, in filesystem blocks. */
@@ -107,12 +108,5 @@ export function extentsFromBtree(fork: Uint8Array, nextents: number, geo: XfsGeo
 
 /** Index of the extent containing file block `fb`, or of the first one after it (extents.length if none). */
 export function findExtent(extents: readonly Extent[], fb: number): number {
-  let lo = 0, hi = extents.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    const e = extents[mid]!;
-    if (e.fileBlock + e.count <= fb) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return partitionPoint(extents.length, (i) => extents[i]!.fileBlock + extents[i]!.count <= fb);
 }

@@ -12,6 +12,7 @@ import { OverlayDevice } from '../../../../src/block/overlay.js';
 import { liveQemuNbdCount } from '../../../../src/block/qemu-nbd.js';
 import { RawFileDevice } from '../../../../src/block/raw-file.js';
 import { Qcow2Device } from '../../../../src/block/qcow2/qcow2-device.js';
+import { patternedQcow2, qemuNbdFor } from '../../../helpers/qcow2-images.js';
 
 const MiB = 1024 * 1024;
 let dir: string;
@@ -19,20 +20,7 @@ const servers: ChildProcess[] = [];
 
 const sha = (p: string) => createHash('sha256').update(fs.readFileSync(p)).digest('hex');
 
-function qemuNbdFor(file: string): string {
-  try {
-    return execFileSync('pgrep', ['-af', `qemu-nbd.*${file}`], { encoding: 'utf8' }).trim();
-  } catch {
-    return '';
-  }
-}
-
-function makeQcow2(name: string): string {
-  const p = path.join(dir, name);
-  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', p, '16M']);
-  execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x5a 0 1M', p], { stdio: 'ignore' });
-  return p;
-}
+const makeQcow2 = (name: string) => patternedQcow2(path.join(dir, name));
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guestkit-drive-test-'));

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GuestkitError, ImageError } from '../../../../src/errors/index.js';
 import { liveQemuNbdCount, openWithQemuNbd, qemuNbdProblem } from '../../../../src/block/qemu-nbd.js';
+import { patternedQcow2, qemuNbdFor } from '../../../helpers/qcow2-images.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const srcBlock = path.join(here, '../../../../src/block');
@@ -19,20 +20,7 @@ function ours(): string[] {
   return fs.readdirSync(tmp).filter((n) => n.startsWith('guestkit-nbd-'));
 }
 
-function qemuNbdFor(file: string): string {
-  try {
-    return execFileSync('pgrep', ['-af', `qemu-nbd.*${file}`], { encoding: 'utf8' }).trim();
-  } catch {
-    return ''; // pgrep exits 1 when nothing matches
-  }
-}
-
-function makeQcow2(name: string): string {
-  const p = path.join(dir, name);
-  execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', p, '16M']);
-  execFileSync('qemu-io', ['-f', 'qcow2', '-c', 'write -P 0x5a 0 1M', p], { stdio: 'ignore' });
-  return p;
-}
+const makeQcow2 = (name: string) => patternedQcow2(path.join(dir, name));
 
 beforeAll(() => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'guestkit-qnbd-test-'));

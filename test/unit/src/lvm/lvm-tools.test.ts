@@ -17,6 +17,7 @@ import { lvmLvs, lvmLvsFull, lvmPvs, lvmPvsFull, lvmVgs, lvmVgsFull } from '../.
 import { scanLvm, type LvmScan } from '../../../../src/lvm/scan.js';
 import { writeLvm } from '../../../../src/lvm/pv-writer.js';
 import { MemoryDevice } from '../../../helpers/mem-device.js';
+import { haveCommand } from '../../../helpers/host-tools.js';
 
 const MiB = 1024 * 1024;
 
@@ -185,15 +186,6 @@ function segments(devices: string[]): { lv: string; le: number; ranges: { dev: s
   }));
 }
 
-function haveTool(t: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe.skipIf(!HAVE)('against the lvm2 tools (loop devices)', () => {
   it('reads a VG made by pvcreate/vgcreate/lvcreate: linear, spanning and striped LVs with ext4 inside', async () => {
     const f1 = file('real1.img', 64 * MiB);
@@ -247,7 +239,7 @@ describe.skipIf(!HAVE)('against the lvm2 tools (loop devices)', () => {
     put('striped', stripedData);
     put('span', spanData);
     let rootImg: Uint8Array | undefined;
-    if (haveTool('mkfs.ext4')) {
+    if (haveCommand('mkfs.ext4')) {
       const dir = path.join(tmp, 'rootdir');
       fs.mkdirSync(path.join(dir, 'etc'), { recursive: true });
       fs.writeFileSync(path.join(dir, 'etc', 'os-release'), 'ID=fedora\n');
@@ -268,7 +260,7 @@ describe.skipIf(!HAVE)('against the lvm2 tools (loop devices)', () => {
       if (rootImg) {
         const back = await get('root').read(0, rootImg.length);
         expect(Buffer.from(back).equals(Buffer.from(rootImg))).toBe(true);
-        if (haveTool('debugfs')) {
+        if (haveCommand('debugfs')) {
           const out = path.join(tmp, 'root.back');
           fs.writeFileSync(out, back);
           expect(execFileSync('debugfs', ['-R', 'cat /etc/os-release', out], { stdio: ['ignore', 'pipe', 'ignore'] }).toString()).toBe('ID=fedora\n');

@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { GuestkitError, ImageError } from '../../../../src/errors/index.js';
 import { dashUuid, findLv, lvmCrc, lvmLvs, lvmLvsFull, lvmPvs, lvmPvsFull, lvmVgs, lvmVgsFull, lvmLvUuid, lvmPvUuid, lvmVgLvUuids, lvmVgPvUuids, readMdaHeader, readMetadataText, readPvLabel, scanLvm, writeLvm, writeOrphanPv, writeMetadataArea, LvDevice, type LvmScan } from '../../../../src/lvm/index.js';
 import { MemoryDevice } from '../../../helpers/mem-device.js';
+import { haveCommand } from '../../../helpers/host-tools.js';
 
 const MiB = 1024 * 1024;
 const EXT = 4 * MiB;
@@ -40,15 +41,6 @@ function lv(scan: LvmScan, name: string) {
   const l = scan.lvs.find((x) => x.name === name);
   if (!l) throw new Error(`no LV ${name}`);
   return l;
-}
-
-function haveTool(t: string): boolean {
-  try {
-    execFileSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('one PV, one VG, two linear LVs', () => {
@@ -141,7 +133,7 @@ describe('one PV, one VG, two linear LVs', () => {
     });
   });
 
-  it.skipIf(!haveTool('mkfs.ext4') || !haveTool('debugfs'))('holds ext4 filesystems made with mkfs.ext4 -d', async () => {
+  it.skipIf(!haveCommand('mkfs.ext4') || !haveCommand('debugfs'))('holds ext4 filesystems made with mkfs.ext4 -d', async () => {
     const pvFile = path.join(tmp, 'ext4-pv.img');
     const pv = new MemoryDevice(64 * MiB, '/dev/sda2');
     await writeLvm({ vgName: 'vg0', pvs: [{ dev: pv }], lvs: [{ name: 'a', size: 12 * MiB }, { name: 'b', size: 16 * MiB }] });

@@ -98,7 +98,7 @@ function mutate(buf: Uint8Array, regions: ReturnType<typeof metadataRegions>, r:
 }
 
 describe('btrfs fuzz', () => {
-  it(`survives ${ITERS} mutated filesystems opened read-only and walked, with only typed errors`, () => {
+  it(`survives ${ITERS} mutated filesystems opened read-only and walked, with only typed errors`, async () => {
     const good = buildImage();
     const regions = metadataRegions(good);
     expect(regions.blocks.length).toBeGreaterThan(10);
@@ -113,7 +113,7 @@ describe('btrfs fuzz', () => {
     }
     const r = seededRandom(SEED);
     const buf = good.slice();
-    const res = fuzzRounds({
+    const res = await fuzzRounds({
       label: 'btrfs', iters: ITERS, buf, limits: LIMITS,
       mutate: (undo) => mutate(buf, regions, r, undo),
       open: (dev) => openBtrfs(dev, { readOnly: true }),

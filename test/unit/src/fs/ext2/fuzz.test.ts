@@ -15,7 +15,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fuzzIterations, fuzzTimeout, glueModuleOpener, MemSyncDevice, newWalkStats, runFsFuzz, walkFs, FUZZ_HANG_MS } from '../../../../helpers/fuzz-walk.js';
+import { fuzzIterations, fuzzTimeout, glueModuleOpener, MemSyncDevice, runFsFuzz, walkGood, FUZZ_HANG_MS } from '../../../../helpers/fuzz-walk.js';
+import { flipBit, junkRun, regionMutator, setByte, setWord16, setWord32, truncate, type MutationRegion } from '../../../../helpers/region-mutator.js';
 import { hostToolEnv, makeTempDir, pattern, runTool } from '../../../../helpers/host-tools.js';
 import { loadExt2Module, openExt2, type Ext2Module } from '../../../../../src/fs/ext2/ext2-driver.js';
 
@@ -49,14 +50,9 @@ function buildImage(): Uint8Array {
   return new Uint8Array(readFileSync(img));
 }
 
-interface Region {
-  offset: number;
-  size: number;
-}
-
 /** Superblock, group descriptors, bitmaps, inode tables (from dumpe2fs) and every directory's blocks (from debugfs). */
-function metadataRegions(img: string): Region[] {
-  const out: Region[] = [{ offset: 1024, size: 1024 }, { offset: 2 * BLOCK, size: BLOCK }];
+function metadataRegions(img: string): MutationRegion[] {
+  const out: MutationRegion[] = [{ offset: 1024, size: 1024 }, { offset: 2 * BLOCK, size: BLOCK }];
   const dump = runTool(env, 'dumpe2fs', [img]);
   for (const m of dump.matchAll(/(Block bitmap|Inode bitmap) at (\d+)/g)) out.push({ offset: Number(m[2]) * BLOCK, size: BLOCK });
   for (const m of dump.matchAll(/Inode table at (\d+)-(\d+)/g)) {
@@ -71,32 +67,12 @@ function metadataRegions(img: string): Region[] {
 
 const EXTREME32 = [0, 1, 2, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffe, 0xf30a, 0x10000, 1024, 4096];
 
-function mutate(buf: Uint8Array, regions: Region[], r: () => number): { len: number; desc: string } {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const pick = (n: number) => Math.floor(r() * n);
-  let len = buf.length;
-  const ops: string[] = [];
-  const n = 1 + pick(4);
-  for (let i = 0; i < n; i++) {
-    // the superblock gets a share of its own
-    const reg = r() < 0.15 ? regions[0]! : regions[pick(regions.length)]!;
-    const kind = pick(7);
-    const at = reg.offset + pick(reg.size);
-    ops.push(`${kind}@${at}`);
-    if (kind === 0) buf[at] ^= 1 << pick(8);
-    else if (kind === 1) buf[at] = [0x00, 0xff, pick(256)][pick(3)]!;
-    else if (kind === 2 || kind === 3) dv.setUint32(Math.min(at & ~3, reg.offset + reg.size - 4), EXTREME32[pick(EXTREME32.length)]!, true);
-    else if (kind === 4) dv.setUint16(Math.min(at & ~1, reg.offset + reg.size - 2), [0, 1, 0xffff, 0x7fff, 12, pick(0x10000)][pick(6)]!, true);
-    else if (kind === 5) {
-      const end = Math.min(reg.offset + reg.size, at + 1 + pick(64));
-      const v = pick(3);
-      for (let j = at; j < end; j++) buf[j] = v === 0 ? 0 : v === 1 ? 0xff : pick(256);
-    } else {
-      len = r() < 0.5 ? pick(buf.length) : Math.min(buf.length, reg.offset + pick(reg.size + 4096));
-    }
-  }
-  return { len, desc: ops.join(',') };
-}
+/** The superblock gets a share of its own. */
+const mutations = (regions: MutationRegion[]) => regionMutator({
+  regions,
+  firstShare: 0.15,
+  kinds: [flipBit, setByte, setWord32(EXTREME32), setWord32(EXTREME32), setWord16([0, 1, 0xffff, 0x7fff, 12], 0x10000), junkRun, truncate],
+});
 
 describe('ext4 fuzz', () => {
   it(`survives ${ITERS} mutated filesystems opened read-only and walked, with only typed errors`, async () => {
@@ -104,19 +80,13 @@ describe('ext4 fuzz', () => {
     const regions = metadataRegions(join(tmp, 'base.img'));
     expect(regions.length).toBeGreaterThan(8);
     const mod: Ext2Module = await loadExt2Module();
-    {
-      const fs = openExt2(mod, new MemSyncDevice(good, good.length), { readOnly: true });
-      const s = newWalkStats();
-      const c = new Map<string, number>();
-      walkFs(fs, s, c, { maxSteps: 1000, readCap: READ_CAP, chunk: CHUNK });
-      expect(c).toEqual(new Map());
-      expect(s.entries).toBeGreaterThan(400);
-      fs.close();
-    }
+    const sane = walkGood(openExt2(mod, new MemSyncDevice(good, good.length), { readOnly: true }), { maxSteps: 1000, readCap: READ_CAP, chunk: CHUNK });
+    expect(sane.codes).toEqual(new Map());
+    expect(sane.stats.entries).toBeGreaterThan(400);
 
     const res = await runFsFuzz({
       name: 'ext4', seed: SEED, iterations: ITERS, good,
-      mutate: (buf, r) => mutate(buf, regions, r),
+      mutate: mutations(regions),
       ...glueModuleOpener(mod, loadExt2Module, (m, dev) => openExt2(m, dev, { readOnly: true })),
       limits: { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK },
     });

@@ -13,7 +13,8 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fuzzIterations, fuzzTimeout, newWalkStats, runFsFuzz, walkFs, MemSyncDevice, FUZZ_HANG_MS } from '../../../../helpers/fuzz-walk.js';
+import { fuzzIterations, fuzzTimeout, runFsFuzz, walkGood, MemSyncDevice, FUZZ_HANG_MS } from '../../../../helpers/fuzz-walk.js';
+import { flipBit, regionMutator, setByte, setWord32, truncate, type Mutation, type MutationRegion } from '../../../../helpers/region-mutator.js';
 import { hostToolEnv, makeTempDir, pattern, resolve, runTool } from '../../../../helpers/host-tools.js';
 import { openFat } from '../../../../../src/fs/fat/fat-driver.js';
 import { readGeometry } from '../../../../../src/fs/fat/fat-layout.js';
@@ -27,8 +28,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const MAX_STEPS = 200;
 const READ_CAP = 64 * 1024;
 const CHUNK = 16 * 1024;
-
-
 
 function buildImage(): Uint8Array {
   const img = join(tmp, 'base.img');
@@ -47,9 +46,7 @@ function buildImage(): Uint8Array {
   return new Uint8Array(readFileSync(img));
 }
 
-interface Region {
-  offset: number;
-  size: number;
+interface Region extends MutationRegion {
   dir: boolean;
 }
 
@@ -73,60 +70,46 @@ function metadataRegions(img: Uint8Array): Region[] {
 const EXTREME32 = [0, 1, 2, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffff7, 0x0ffffff8, 0xff7, 0xfff8, 0x10000];
 const BPB_FIELDS: [number, number][] = [[11, 2], [13, 1], [14, 2], [16, 1], [17, 2], [19, 2], [21, 1], [22, 2], [28, 4], [32, 4], [36, 4], [44, 4], [48, 2]];
 
-function mutate(buf: Uint8Array, regions: Region[], r: () => number): { len: number; desc: string } {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const pick = (n: number) => Math.floor(r() * n);
-  let len = buf.length;
-  const ops: string[] = [];
-  const n = 1 + pick(4);
-  for (let i = 0; i < n; i++) {
-    const reg = regions[pick(regions.length)]!;
-    const kind = pick(8);
-    const at = reg.offset + pick(reg.size);
-    ops.push(`${kind}@${at}`);
-    if (kind === 0) buf[at] ^= 1 << pick(8);
-    else if (kind === 1) buf[at] = [0x00, 0xff, pick(256)][pick(3)]!;
-    else if (kind === 2) dv.setUint32(Math.min(at & ~3, reg.offset + reg.size - 4), EXTREME32[pick(EXTREME32.length)]!, true);
-    else if (kind === 3) {
-      // a BPB field
-      const [o, w] = BPB_FIELDS[pick(BPB_FIELDS.length)]!;
-      const v = r() < 0.5 ? EXTREME32[pick(EXTREME32.length)]! : [0, 1, 2, 3, 64, 128, 255, 512, 4096][pick(9)]!;
-      if (w === 1) buf[o] = v & 0xff;
-      else if (w === 2) dv.setUint16(o, v & 0xffff, true);
-      else dv.setUint32(o, v, true);
-    } else if (kind === 4 || kind === 5) {
-      // a directory entry field: name[0], attributes, first cluster hi/lo, size
-      const d = regions.filter((x) => x.dir)[pick(regions.filter((x) => x.dir).length)]!;
-      const e = d.offset + pick(d.size / 32) * 32;
-      const f = pick(6);
-      if (f === 0) buf[e] = [0x00, 0xe5, 0x05, 0x2e, 0x20, pick(256)][pick(6)]!;
-      else if (f === 1) buf[e + 11] = [0x0f, 0x10, 0x08, 0x3f, 0x00, 0x20, pick(256)][pick(7)]!;
-      else if (f === 2) dv.setUint16(e + 20, [0, 0xffff, 0x0fff, pick(0x10000)][pick(4)]!, true);
-      else if (f === 3) dv.setUint16(e + 26, [0, 1, 2, 0xffff, 0xfff7, 0xff8, pick(0x1000)][pick(7)]!, true);
-      else if (f === 4) dv.setUint32(e + 28, EXTREME32[pick(EXTREME32.length)]!, true);
-      else buf[e + 13] = pick(256); // LFN checksum / ordinal-ish bytes
-    } else if (kind === 6) {
-      // a FAT entry: free, bad, end of chain, a loop, out of range
-      const fat = regions[1]!;
-      const a = fat.offset + pick(Math.min(fat.size, 512));
-      buf[a] = [0x00, 0xff, 0xf7, 0x02, pick(256)][pick(5)]!;
-      if (r() < 0.5) buf[a + 1] = [0x00, 0xff, 0x0f, pick(256)][pick(4)]!;
-    } else if (r() < 0.5) {
-      len = pick(buf.length);
-    } else {
-      len = Math.min(buf.length, reg.offset + pick(reg.size + 4096));
-    }
-  }
-  return { len, desc: ops.join(',') };
-}
+/** A BPB field set to an extreme or a small value. */
+const setBpbField: Mutation<Region> = ({ buf, dv, r, pick }) => {
+  const [o, w] = BPB_FIELDS[pick(BPB_FIELDS.length)]!;
+  const v = r() < 0.5 ? EXTREME32[pick(EXTREME32.length)]! : [0, 1, 2, 3, 64, 128, 255, 512, 4096][pick(9)]!;
+  if (w === 1) buf[o] = v & 0xff;
+  else if (w === 2) dv.setUint16(o, v & 0xffff, true);
+  else dv.setUint32(o, v, true);
+};
 
+/** A directory entry field (of any directory): name[0], attributes, first cluster hi/lo, size. */
+const setDirEntryField = (dirs: Region[]): Mutation<Region> => ({ buf, dv, pick }) => {
+  const d = dirs[pick(dirs.length)]!;
+  const e = d.offset + pick(d.size / 32) * 32;
+  const f = pick(6);
+  if (f === 0) buf[e] = [0x00, 0xe5, 0x05, 0x2e, 0x20, pick(256)][pick(6)]!;
+  else if (f === 1) buf[e + 11] = [0x0f, 0x10, 0x08, 0x3f, 0x00, 0x20, pick(256)][pick(7)]!;
+  else if (f === 2) dv.setUint16(e + 20, [0, 0xffff, 0x0fff, pick(0x10000)][pick(4)]!, true);
+  else if (f === 3) dv.setUint16(e + 26, [0, 1, 2, 0xffff, 0xfff7, 0xff8, pick(0x1000)][pick(7)]!, true);
+  else if (f === 4) dv.setUint32(e + 28, EXTREME32[pick(EXTREME32.length)]!, true);
+  else buf[e + 13] = pick(256); // LFN checksum / ordinal-ish bytes
+};
+
+/** An entry of the first FAT: free, bad, end of chain, a loop, out of range. */
+const setFatEntry = (fat: Region): Mutation<Region> => ({ buf, r, pick }) => {
+  const a = fat.offset + pick(Math.min(fat.size, 512));
+  buf[a] = [0x00, 0xff, 0xf7, 0x02, pick(256)][pick(5)]!;
+  if (r() < 0.5) buf[a + 1] = [0x00, 0xff, 0x0f, pick(256)][pick(4)]!;
+};
+
+const mutations = (regions: Region[]) => {
+  const dirs = regions.filter((x) => x.dir);
+  return regionMutator({
+    regions,
+    kinds: [flipBit, setByte, setWord32(EXTREME32), setBpbField, setDirEntryField(dirs), setDirEntryField(dirs), setFatEntry(regions[1]!), truncate],
+  });
+};
 
 function isAbort(e: unknown): boolean {
   return e instanceof Error && /js-fatfs module (aborted|is unusable)/.test(e.message);
 }
-
-
-
 
 describe('FAT fuzz', () => {
   it(`survives ${ITERS} mutated volumes opened read-only and walked, with only typed errors`, async () => {
@@ -135,18 +118,15 @@ describe('FAT fuzz', () => {
     expect(regions.filter((x) => x.dir).length).toBeGreaterThanOrEqual(3); // root, Sub Directory, nested
     {
       const fs = await openFat(new MemSyncDevice(good, good.length), { readOnly: true });
-      const s = newWalkStats();
-      const c = new Map<string, number>();
-      walkFs(fs, s, c, { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK });
-      expect(c).toEqual(new Map());
-      expect(s.entries).toBe(27);
       expect(resolve(fs, 'Sub Directory/nested/deep.txt')).toBeGreaterThan(0);
-      fs.close();
+      const sane = walkGood(fs, { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK });
+      expect(sane.codes).toEqual(new Map());
+      expect(sane.stats.entries).toBe(27);
     }
 
     const res = await runFsFuzz({
       name: 'fat', seed: SEED, iterations: ITERS, good,
-      mutate: (buf, r) => mutate(buf, regions, r),
+      mutate: mutations(regions),
       open: (dev) => openFat(dev, { readOnly: true }),
       limits: { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK },
       // js-fatfs aborts kill only the instance: the next open gets a fresh one

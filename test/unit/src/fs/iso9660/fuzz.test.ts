@@ -111,7 +111,7 @@ function mutate(buf: Uint8Array, regions: Region[], r: () => number, undo: [numb
 
 describe('ISO 9660 fuzz', () => {
   for (const image of ['iso-rock.iso', 'iso-l1.iso', 'iso-zisofs.iso']) {
-    it(`survives ${ITERS} mutated copies of ${image} opened and walked, with only typed errors`, () => {
+    it(`survives ${ITERS} mutated copies of ${image} opened and walked, with only typed errors`, async () => {
       const good = new Uint8Array(readFileSync(fixture(image)));
       const regions = metadataRegions(good);
       expect(regions.filter((x) => x.kind === 'directory').length).toBeGreaterThan(image === 'iso-rock.iso' ? 30 : 0);
@@ -129,7 +129,7 @@ describe('ISO 9660 fuzz', () => {
       const r = seededRandom(SEED + image.length);
       const buf = good.slice();
       const label = `iso9660 ${image} fuzz: seed ${SEED}`;
-      const res = fuzzRounds({ label, iters: ITERS, buf, mutate: (undo) => mutate(buf, regions, r, undo), open: (dev) => openIso9660(dev, { readOnly: true }), limits: LIMITS });
+      const res = await fuzzRounds({ label, iters: ITERS, buf, mutate: (undo) => mutate(buf, regions, r, undo), open: (dev) => openIso9660(dev, { readOnly: true }), limits: LIMITS });
       console.log(fuzzSummary(label, ITERS, res));
       expect(res.slowestMs).toBeLessThan(FUZZ_HANG_MS);
       expect(res.stats.opened).toBeGreaterThan(ITERS / 2);

@@ -15,7 +15,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { fuzzIterations, fuzzTimeout, glueModuleOpener, newWalkStats, runFsFuzz, walkFs, MemSyncDevice, FUZZ_HANG_MS } from '../../../../helpers/fuzz-walk.js';
+import { fuzzIterations, fuzzTimeout, glueModuleOpener, runFsFuzz, walkGood, MemSyncDevice, FUZZ_HANG_MS } from '../../../../helpers/fuzz-walk.js';
+import { flipBit, junkRun, regionMutator, setByte, setWord16, setWord32, truncate, type MutationRegion } from '../../../../helpers/region-mutator.js';
 import { FileDevice, hostToolEnv, makeTempDir, pattern, resolve, runTool } from '../../../../helpers/host-tools.js';
 import { loadNtfsModule, openNtfs, type NtfsModule } from '../../../../../src/fs/ntfs/ntfs-driver.js';
 
@@ -62,9 +63,7 @@ async function buildImage(mod: NtfsModule): Promise<Uint8Array> {
   return new Uint8Array(readFileSync(img));
 }
 
-interface Region {
-  offset: number;
-  size: number;
+interface Region extends MutationRegion {
   /** Records with an update sequence array (FILE / INDX). */
   fixup: boolean;
 }
@@ -112,43 +111,22 @@ function unfixup(buf: Uint8Array, reg: Region): void {
 
 const EXTREME32 = [0, 1, 0x7fffffff, 0x80000000, 0xffffffff, 0xfffffffe, 0xfff0, 0x10000, 0x18, 0x38, 0x400];
 
-function mutate(buf: Uint8Array, regions: Region[], r: () => number): { len: number; desc: string } {
-  const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const pick = (n: number) => Math.floor(r() * n);
-  let len = buf.length;
-  const ops: string[] = [];
-  const n = 1 + pick(4);
-  for (let i = 0; i < n; i++) {
-    // the boot sector gets a share of its own; the rest are records
-    const reg = r() < 0.15 ? regions[0]! : regions[pick(regions.length)]!;
-    const repair = reg.fixup && r() < 0.85;
-    if (repair) unfixup(buf, reg);
-    const kind = pick(7);
-    // header/attribute-header-heavy offsets: the first 0x100 bytes most often
-    const at = reg.offset + (r() < 0.6 ? pick(Math.min(reg.size, 0x100)) : pick(reg.size));
-    ops.push(`${kind}@${reg.offset}+${at - reg.offset}${repair ? 'f' : ''}`);
-    if (kind === 0) buf[at] ^= 1 << pick(8);
-    else if (kind === 1) buf[at] = [0x00, 0xff, pick(256)][pick(3)]!;
-    else if (kind === 2 || kind === 3) {
-      const a = Math.min(at & ~1, reg.offset + reg.size - 4);
-      dv.setUint32(a, EXTREME32[pick(EXTREME32.length)]!, true);
-    } else if (kind === 4) {
-      const a = Math.min(at & ~1, reg.offset + reg.size - 2);
-      dv.setUint16(a, [0, 1, 0xffff, 0x7fff, 8, pick(0x400)][pick(6)]!, true);
-    } else if (kind === 5) {
-      // a range of junk
-      const end = Math.min(reg.offset + reg.size, at + 1 + pick(64));
-      const v = pick(3);
-      for (let j = at; j < end; j++) buf[j] = v === 0 ? 0 : v === 1 ? 0xff : pick(256);
-    } else if (r() < 0.5) {
-      len = pick(buf.length);
-    } else {
-      len = Math.min(buf.length, reg.offset + pick(reg.size + 4096));
-    }
-    if (repair) fixup(buf, reg);
-  }
-  return { len, desc: ops.join(',') };
-}
+/**
+ * The boot sector gets a share of its own; the rest are records, their first 0x100
+ * bytes (the header and first attribute headers) most often. A record's update
+ * sequence is usually repaired around the mutation, so it reaches the parsers.
+ */
+const mutations = (regions: Region[]) => regionMutator({
+  regions,
+  firstShare: 0.15,
+  head: { share: 0.6, bytes: 0x100 },
+  around: (buf, reg, r) => {
+    if (!(reg.fixup && r() < 0.85)) return undefined;
+    unfixup(buf, reg);
+    return { mark: 'f', after: () => fixup(buf, reg) };
+  },
+  kinds: [flipBit, setByte, setWord32(EXTREME32, 2), setWord32(EXTREME32, 2), setWord16([0, 1, 0xffff, 0x7fff, 8], 0x400), junkRun, truncate],
+});
 
 describe('NTFS fuzz', () => {
   it(`survives ${ITERS} mutated volumes opened read-only and walked, with only typed errors`, async () => {
@@ -163,18 +141,16 @@ describe('NTFS fuzz', () => {
     // sanity: the unmutated image walks in full
     {
       const fs = openNtfs(mod, new MemSyncDevice(good, good.length), { readOnly: true });
-      const s = newWalkStats();
-      walkFs(fs, s, new Map(), { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK });
-      expect(s.opErrors).toBe(0);
-      expect(s.links).toBe(2);
-      expect(s.entries).toBeGreaterThan(45);
       expect(resolve(fs, 'dir/sub/deep.txt')).toBeGreaterThan(0);
-      fs.close();
+      const { stats } = walkGood(fs, { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK });
+      expect(stats.opErrors).toBe(0);
+      expect(stats.links).toBe(2);
+      expect(stats.entries).toBeGreaterThan(45);
     }
 
     const res = await runFsFuzz({
       name: 'ntfs', seed: SEED, iterations: ITERS, good,
-      mutate: (buf, r) => mutate(buf, regions, r),
+      mutate: mutations(regions),
       // an abort/trap: the module refuses further calls; counted, and a fresh one loaded
       ...glueModuleOpener(mod, loadNtfsModule, (m, dev) => openNtfs(m, dev, { readOnly: true })),
       limits: { maxSteps: MAX_STEPS, readCap: READ_CAP, chunk: CHUNK },

@@ -1,10 +1,10 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DT_DIR, DT_LNK, DT_REG, FsError, type FsDriver, type SyncDevice } from '../../../../../src/fs/fs-driver.js';
-import { closeAllQuietly, errno, FileDevice, hostToolEnv, makeTempDir, resolve, runTool, text } from '../../../../helpers/host-tools.js';
+import { closeAllQuietly, errno, FileDevice, fsErrorOf, hostToolEnv, makeTempDir, patchFile, resolve, runTool, text } from '../../../../helpers/host-tools.js';
 import { loadNtfsModule, ntfsSetDosName, ntfsSetReparseData, openNtfs, type NtfsModule } from '../../../../../src/fs/ntfs/ntfs-driver.js';
 
 const env = hostToolEnv();
@@ -561,15 +561,9 @@ describe('ntfs driver: errors', () => {
     const host = join(tmp, 'hiberfil.sys');
     writeFileSync(host, hib);
     sh('ntfscp', ['-q', img, host, '/hiberfil.sys']);
-    let err: unknown;
-    try {
-      open(img, false);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(FsError);
-    expect((err as FsError).errno).toBe('EROFS');
-    expect((err as FsError).message).toMatch(/hibernated/);
+    const err = fsErrorOf(() => open(img, false));
+    expect(err.errno).toBe('EROFS');
+    expect(err.message).toMatch(/hibernated/);
     const fs = open(img, true);
     expect(names(fs, 5)).toEqual(['hiberfil.sys']);
     fs.close();
@@ -577,24 +571,14 @@ describe('ntfs driver: errors', () => {
 
   it('a corrupt boot sector gives a clean FsError', () => {
     const img = mkimg(16);
-    const fd = openSync(img, 'r+');
-    writeSync(fd, Buffer.from('XXXXXXXX'), 0, 8, 3); // the "NTFS    " signature
-    closeSync(fd);
-    let err: unknown;
-    try {
-      open(img, true);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(FsError);
-    expect((err as FsError).errno).toBe('EINVAL');
-    expect((err as FsError).message).toMatch(/not an NTFS volume/);
+    patchFile(img, 3, Buffer.from('XXXXXXXX')); // the "NTFS    " signature
+    const err = fsErrorOf(() => open(img, true));
+    expect(err.errno).toBe('EINVAL');
+    expect(err.message).toMatch(/not an NTFS volume/);
     // garbage everywhere in the boot sector (and its backup)
     const img2 = mkimg(16);
-    const fd2 = openSync(img2, 'r+');
-    writeSync(fd2, Buffer.alloc(512, 0xa5), 0, 512, 0);
-    writeSync(fd2, Buffer.alloc(512, 0xa5), 0, 512, 16 * 1024 * 1024 - 512);
-    closeSync(fd2);
+    patchFile(img2, 0, Buffer.alloc(512, 0xa5));
+    patchFile(img2, 16 * 1024 * 1024 - 512, Buffer.alloc(512, 0xa5));
     expect(errno(() => open(img2, true))).toBe('EINVAL');
     expect(mod.dead).toBe(false);
   });
@@ -711,15 +695,9 @@ describe('ntfs driver: errors', () => {
     const ino = fs.lookup(5, 'data.bin');
     expect(errno(() => fs.getattr(100_000))).toBe('ENOENT'); // beyond the MFT
     fail = true;
-    let err: unknown;
-    try {
-      fs.read(ino, 0, 100_000);
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(FsError);
-    expect((err as FsError).errno).toBe('EIO');
-    expect((err as FsError).message).toMatch(/disk on fire/);
+    const err = fsErrorOf(() => fs.read(ino, 0, 100_000));
+    expect(err.errno).toBe('EIO');
+    expect(err.message).toMatch(/disk on fire/);
     fail = false;
     expect(fs.read(ino, 0, 100_000)).toEqual(new Uint8Array(100_000).fill(7));
     fs.close();

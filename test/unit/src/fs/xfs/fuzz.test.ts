@@ -138,7 +138,7 @@ function mutate(buf: Uint8Array, byKind: Record<Region['kind'], Region[]>, r: ()
 
 describe('XFS fuzz', () => {
   for (const v5 of [true, false]) {
-    it(`survives ${ITERS} mutated ${v5 ? 'v5' : 'v4'} filesystems opened read-only and walked, with only typed errors`, () => {
+    it(`survives ${ITERS} mutated ${v5 ? 'v5' : 'v4'} filesystems opened read-only and walked, with only typed errors`, async () => {
       const good = buildImage(v5);
       const regions = metadataRegions(good, v5);
       const byKind = { head: regions.filter((x) => x.kind === 'head'), inode: regions.filter((x) => x.kind === 'inode'), block: regions.filter((x) => x.kind === 'block') };
@@ -158,7 +158,7 @@ describe('XFS fuzz', () => {
       const r = seededRandom(SEED + (v5 ? 0 : 1));
       const buf = good.slice();
       const label = `xfs ${v5 ? 'v5' : 'v4'} fuzz: seed ${SEED}`;
-      const res = fuzzRounds({ label, iters: ITERS, buf, mutate: (undo) => mutate(buf, byKind, r, undo), open: (dev) => openXfs(dev, { readOnly: true }), limits: LIMITS });
+      const res = await fuzzRounds({ label, iters: ITERS, buf, mutate: (undo) => mutate(buf, byKind, r, undo), open: (dev) => openXfs(dev, { readOnly: true }), limits: LIMITS });
       console.log(fuzzSummary(label, ITERS, res));
       expect(res.slowestMs).toBeLessThan(FUZZ_HANG_MS);
       // the mutations must reach past the superblock checks
