@@ -38,7 +38,7 @@ export function factsText(f: HostFacts): string {
 export function testRunText(t: TestRun): string {
   const ok = t.diskBytes === t.expectedDiskBytes;
   return [
-    `appliance: ${t.appliance.dir} (${t.appliance.built ? 'built now' : 'from the cache'}; initrd ${mib(t.initrdBytes)})`,
+    `appliance: ${t.appliance.dir} (${t.appliance.built ? 'built now' : 'from the cache'}; initrd ${mib(t.initrdBytes)}${t.appliance.tools ? `, tools image ${mib(fs.statSync(t.appliance.tools).size)}` : ''})`,
     `test VM: ready in ${(t.bootMs / 1000).toFixed(2)} s (${t.kvm ? 'KVM' : 'TCG'}), guest kernel ${t.guestKernel}`,
     `test VM: /dev/sda is ${t.diskBytes} bytes (expected ${t.expectedDiskBytes})`,
     ok ? '===== TEST FINISHED OK =====' : '===== TEST FAILED =====',
