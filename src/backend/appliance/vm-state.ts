@@ -109,7 +109,7 @@ export function commitVmState(f: VmStateFiles, tmp: string): number {
 /** A temporary save file older than this is left over from a save that did not finish. */
 const STALE_SAVE_MS = 10 * 60_000;
 
-/** How many saved states an appliance keeps (each ~130 MiB): the most recently used. */
+/** How many saved states an appliance keeps (each ~90 MiB): the most recently used. */
 export const KEEP_VM_STATES = 3;
 
 /** Marks a state as used (its mtime), so that pruning keeps it. */
