@@ -73,13 +73,19 @@ rp() {
   RP=/sysroot$_o
 }
 
+# loadmod NAME: load one module unless it is loaded: from the tools image, or
+# from the initramfs (the boot modules, and all of them when there is no image).
+loadmod() {
+  [ -d "/sys/module/$1" ] && return 0
+  if [ -e "/usr/lib/guestkit/modules/$1.ko" ]; then insmod "/usr/lib/guestkit/modules/$1.ko" 2>/dev/null
+  else insmod "/lib/modules/$1.ko" 2>/dev/null; fi
+}
+
 # needmod NAME: load a module listed in /lib/modules/lazy with its dependencies.
 needmod() {
   while read -r _m _order; do
     [ "$_m" = "$1" ] || continue
-    for _x in $_order; do
-      [ -d "/sys/module/$_x" ] || insmod "/lib/modules/$_x.ko" 2>/dev/null
-    done
+    for _x in $_order; do loadmod "$_x"; done
   done < /lib/modules/lazy
 }
 
@@ -94,7 +100,8 @@ needfs() {
   esac
 }
 
-LVM_CONFIG='activation{udev_sync=0 udev_rules=0 verify_udev_operations=1 monitoring=0} devices{obtain_device_list_from_udev=0} global{use_lvmetad=0}'
+# global_filter: /dev/sd* is the appliance's tools disk (the user's drives are /dev/vd*): never scanned.
+LVM_CONFIG='activation{udev_sync=0 udev_rules=0 verify_udev_operations=1 monitoring=0} devices{obtain_device_list_from_udev=0 global_filter=["r|^/dev/sd|"]} global{use_lvmetad=0}'
 
 # lvmup: activate every LVM volume group once (if lvm is in the appliance).
 lvmup() {
@@ -109,6 +116,13 @@ lvmup() {
   return 0
 }
 
+# toolsok: fail when /init could not mount the tools image (the host then rebuilds it).
+toolsok() {
+  [ -e /run/guestkit-tools-failed ] || return 0
+  echo "EIO the appliance's tools image could not be mounted: $(cat /run/guestkit-tools-failed)" >&2
+  return 1
+}
+
 # attach SECONDS [reseed]: start the session: set the clock (a VM restored from a
 # saved state wakes up with the time it was saved at), load the block driver,
 # which probes the drives qemu was started with (the saved state never saw
@@ -118,6 +132,7 @@ lvmup() {
 # RNDRESEEDCRNG), so that sessions restored from one state do not share random numbers
 # (filesystem UUIDs, machine ids).
 attach() {
+  toolsok || return 1
   date -s "@$1" >/dev/null 2>&1
   if [ "$2" = reseed ]; then
     cat > /dev/urandom
@@ -142,9 +157,14 @@ attach() {
 # that restored sessions have them already. The block driver is loaded with
 # autoprobing off: it binds no drive until attach asks it to.
 preload() {
+  toolsok || return 1
   echo 0 > /sys/bus/virtio/drivers_autoprobe
   needmod virtio_blk
   needfs xfs; needfs vfat; needmod dm_mod; needfs iso9660
+  # Programs most sessions run, read from the tools image now so that their
+  # pages are in the saved state rather than read from the disk after a restore.
+  blkid -V >/dev/null 2>&1
+  lvm version >/dev/null 2>&1
   return 0
 }
 

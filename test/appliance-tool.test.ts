@@ -28,7 +28,7 @@ describe.skipIf(!haveQemu)('guestkit appliance', () => {
     const r = await runCli(['appliance', 'build', '--cache-dir', cache], { timeoutMs: 300_000, env: { TMPDIR: tmpdir } });
     expect(r.status, r.err).toBe(0);
     expect(r.err).toBe('');
-    const m = /^built (\S+) \(kernel \S+, initrd \d+\.\d MiB\) in \d+\.\d s\n/.exec(r.out);
+    const m = /^built (\S+) \(kernel \S+, initrd \d+\.\d MiB(, tools image \d+\.\d MiB)?\) in \d+\.\d s\n/.exec(r.out);
     expect(m, r.out).not.toBeNull();
     const dir = m![1]!;
     expect(path.dirname(dir)).toBe(cache);

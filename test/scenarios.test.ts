@@ -446,6 +446,8 @@ umount-all
     expect(r.err).toBe('');
     expect(r.out).toMatch(/^Filesystem\s+1K-blocks\s+Used\s+Available\s+Use% Mounted on\n/);
     expect(r.out).toMatch(/\n\/dev\/sdb2\s+\d+\s+\d+\s+\d+\s+\d+% \/sysroot\n/);
+    // The appliance's own tools disk (mounted on /usr) is not one of the user's.
+    expect(r.out).not.toMatch(/ \/usr\n/);
     expect(r.out).toMatch(/\nFilesystem\s+Size\s+Used\s+Avail\s+Use% Mounted on\n[^]*\n\/dev\/sdb2\s+\d+(\.\d)?M\s+[\d.]+[KM]?\s+[\d.]+M\s+\d+% \/sysroot\n/);
   });
 

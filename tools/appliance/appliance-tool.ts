@@ -38,7 +38,7 @@ export function factsText(f: HostFacts): string {
 export function testRunText(t: TestRun): string {
   const ok = t.diskBytes === t.expectedDiskBytes;
   return [
-    `appliance: ${t.appliance.dir} (${t.appliance.built ? 'built now' : 'from the cache'}; initrd ${mib(t.initrdBytes)})`,
+    `appliance: ${t.appliance.dir} (${t.appliance.built ? 'built now' : 'from the cache'}; initrd ${mib(t.initrdBytes)}${t.appliance.tools ? `, tools image ${mib(fs.statSync(t.appliance.tools).size)}` : ''})`,
     `test VM: ready in ${(t.bootMs / 1000).toFixed(2)} s (${t.kvm ? 'KVM' : 'TCG'}), guest kernel ${t.guestKernel}`,
     `test VM: /dev/sda is ${t.diskBytes} bytes (expected ${t.expectedDiskBytes})`,
     ok ? '===== TEST FINISHED OK =====' : '===== TEST FAILED =====',
@@ -69,7 +69,7 @@ function progressLine(): { update: (stage: string, done?: number, total?: number
   if (!process.stderr.isTTY) return { update: () => undefined, end: () => undefined };
   let last = 0;
   let shown = false;
-  const labels: Record<string, string> = { inputs: 'finding the kernel and programs', libraries: 'resolving shared libraries', kernel: 'extracting the kernel', initramfs: 'writing the initramfs' };
+  const labels: Record<string, string> = { inputs: 'finding the kernel and programs', libraries: 'resolving shared libraries', kernel: 'extracting the kernel', tools: 'writing the tools image', initramfs: 'writing the initramfs' };
   return {
     update(stage, done, total) {
       const now = Date.now();
@@ -101,7 +101,8 @@ function buildCommand(): Command {
           bar.end();
         }
         const size = fs.statSync(a.initrd).size;
-        process.stdout.write(`built ${a.dir} (kernel ${a.kernelVersion}, initrd ${mib(size)}) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
+        const tools = a.tools ? `, tools image ${mib(fs.statSync(a.tools).size)}` : '';
+        process.stdout.write(`built ${a.dir} (kernel ${a.kernelVersion}, initrd ${mib(size)}${tools}) in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`);
         if (a.missing.length) process.stdout.write(`not installed (optional): ${a.missing.join(' ')}\n`);
       });
     });

@@ -33,12 +33,13 @@ import { Qcow2Overlay } from '../../block/qcow2-overlay.js';
 import { settleInterruptedCommit } from '../../block/external-open.js';
 import { callSignal } from '../call-signal.js';
 import { AgentClient, type AgentReply, type RequestType } from './agent-client.js';
-import { AGENT_PORT_NAME, buildAppliance, type Appliance, type InitrdCompression } from './build.js';
+import { AGENT_PORT_NAME, buildAppliance, discardAppliance, type Appliance, type InitrdCompression } from './build.js';
 import { hasExited, removeDir, spawnTracked, stopChild, trackDir, waitExit } from './children.js';
 import { serveDrive, type DriveServer } from './drive-servers.js';
 import { guestRequestError } from './guest-errors.js';
 import { timingEnabled, timingMark } from '../../util/timing-trace.js';
 import { QmpClient } from './qmp.js';
+import { toolsDriveArgs } from './tools-image.js';
 import { commitVmState, pruneVmStates, removeVmState, touchVmState, vmStateFiles, vmStateProblem, vmStateTemp, type VmStateFiles } from './vm-state.js';
 
 export interface ApplianceOptions {
@@ -250,6 +251,7 @@ export class ApplianceBackend implements Backend {
       args: this.machineArgs(dir, [], kvm),
       sessionDir: dir,
       drives,
+      files: this.appliance!.tools ? [this.appliance!.tools] : [],
     });
   }
 
@@ -338,12 +340,29 @@ export class ApplianceBackend implements Backend {
   /** Starts the session in the guest (clock, random seed, block driver) and checks the drives are all there. */
   private async attach(count: number, restored: boolean): Promise<void> {
     const secs = Math.floor(Date.now() / 1000);
-    const out = await this.shText(`attach ${secs}${restored ? ' reseed' : ''}`, {
-      stdin: restored ? crypto.randomBytes(64) : undefined,
-      timeoutMs: restored ? 30_000 : 60_000,
-    });
+    let out: string;
+    try {
+      out = await this.shText(`attach ${secs}${restored ? ' reseed' : ''}`, {
+        stdin: restored ? crypto.randomBytes(64) : undefined,
+        timeoutMs: restored ? 30_000 : 60_000,
+      });
+    } catch (e) {
+      throw this.toolsImageError(e);
+    }
     const n = Number(out.trim());
     if (n !== count) throw new GuestkitError('EIO', `the appliance sees ${out.trim() || 'no'} drives, ${count} attached`);
+  }
+
+  /**
+   * A tools image the guest could not mount (damaged in a way its size and time
+   * do not show): the cached appliance is discarded, so that the next launch
+   * builds it again, and the error says so. Other errors are returned as they are.
+   */
+  private toolsImageError(e: unknown): unknown {
+    const tools = this.appliance?.tools;
+    if (!tools || !(e instanceof GuestkitError) || !/tools image could not be mounted/.test(e.message)) return e;
+    const rebuilt = !this.opts.appliance && discardAppliance(this.appliance!.dir);
+    return new GuestkitError('EIO', `${e.message.replace(/^EIO /, '')} (${tools})${rebuilt ? ': it is built again at the next launch' : ''}`, { cause: e });
   }
 
   /** Whether the last qemu exited by itself (rather than timing out or losing the agent). */
@@ -379,6 +398,7 @@ export class ApplianceBackend implements Backend {
       verbose: !!this.opts.verbose,
       append: this.opts.append ?? [],
       tcgCpu: this.opts.tcgCpu ?? TCG_CPU,
+      tools: appliance.tools,
     });
     args.push('-qmp', `unix:${path.join(dir, 'qmp.sock').replace(/,/g, ',,')},server=on,wait=off`);
     for (const [param, value] of this.opts.qemuParams ?? []) args.push(param, ...(value === null ? [] : [value]));
@@ -740,6 +760,8 @@ export function qemuArgs(o: {
   verbose: boolean;
   append: string[];
   tcgCpu: string;
+  /** The appliance's tools image (see tools-image.ts), attached after every other device. */
+  tools?: string;
 }): string[] {
   const cmdline = ['console=ttyS0', o.verbose ? 'guestkit_debug=1' : 'quiet', 'reboot=t', 'panic=-1', 'cryptomgr.notests', 'mitigations=off', ...FAST_BOOT_ARGS, ...VM_STATE_ARGS];
   if (!o.kvm) {
@@ -761,6 +783,7 @@ export function qemuArgs(o: {
     '-device', 'virtio-serial-device',
     '-chardev', `socket,id=agent,path=${esc(o.agentSock)}`,
     '-device', `virtserialport,chardev=agent,name=${AGENT_PORT_NAME}`,
+    ...(o.tools ? toolsDriveArgs(o.tools) : []),
     '-append', cmdline.join(' '),
   ];
 }

@@ -18,9 +18,13 @@ import { guestkitCacheDir } from '../../util/cache-dir.js';
 import { CpioWriter, type CpioEntry } from './cpio.js';
 import { reseedElf } from './reseed-elf.js';
 import { findExecutable } from './children.js';
+import {
+  TOOLS_EXPECTED_PATH, TOOLS_ID_PATH, TOOLS_IMAGE, TOOLS_MODULES_DIR,
+  splitToolsEntries, toolsImageProblem, toolsImageWanted, toolsLibraryLinks, toolsLibraryPath, writeToolsImage,
+} from './tools-image.js';
 
 /** Bump when the layout of the initramfs changes in a way the inputs do not show. */
-const BUILDER_VERSION = '3';
+const BUILDER_VERSION = '4';
 
 /** The virtio-serial port name the agent looks for. */
 export const AGENT_PORT_NAME = 'org.guestkit.agent.0';
@@ -34,6 +38,12 @@ export interface Appliance {
   built: boolean;
   /** Programs from binaries.txt that are not installed on the host (package names). */
   missing: string[];
+  /**
+   * The read-only tools image (programs, libraries, lazily loaded modules) the
+   * guest mounts on /usr; absent when the host has no mke2fs (everything is in
+   * the initramfs then).
+   */
+  tools?: string;
 }
 
 export type InitrdCompression = boolean | 'gzip' | 'zstd' | 'none';
@@ -193,11 +203,13 @@ interface ModuleSet {
   lazy: Map<string, string[]>;
   /** Listed modules this kernel has neither as a file nor built in. */
   absent: string[];
+  /** Parameters given to insmod for a boot module (modules.txt: `boot NAME PARAM=VALUE...`). */
+  params: Map<string, string>;
 }
 
 const modName = (p: string) => path.basename(p).replace(/\.ko(\.[a-z0-9]+)?$/, '').replace(/-/g, '_');
 
-export function resolveModules(base: string, list: { when: 'boot' | 'lazy'; name: string }[]): ModuleSet {
+export function resolveModules(base: string, list: { when: 'boot' | 'lazy'; name: string; params?: string }[]): ModuleSet {
   const deps = new Map<string, { file: string; deps: string[] }>();
   for (const line of fs.readFileSync(`${base}/modules.dep`, 'utf8').split('\n')) {
     const m = /^([^:]+):\s*(.*)$/.exec(line);
@@ -226,8 +238,10 @@ export function resolveModules(base: string, list: { when: 'boot' | 'lazy'; name
   const bootSeen = new Set<string>();
   const lazy = new Map<string, string[]>();
   const absent: string[] = [];
-  for (const { when, name } of list) {
+  const params = new Map<string, string>();
+  for (const { when, name, params: p } of list) {
     const n = name.replace(/-/g, '_');
+    if (p && when === 'boot') params.set(n, p);
     if (builtin.has(n)) continue;
     if (!deps.has(n)) {
       absent.push(n); // not built for this kernel
@@ -240,7 +254,7 @@ export function resolveModules(base: string, list: { when: 'boot' | 'lazy'; name
       lazy.set(n, o);
     }
   }
-  return { files: [...files.entries()], boot, lazy, absent };
+  return { files: [...files.entries()], boot, lazy, absent, params };
 }
 
 const MODULE_SIG_MAGIC = Buffer.from('~Module signature appended~\n');
@@ -376,7 +390,7 @@ interface Quick {
 function quickInputs(root: string, opts: BuildOptions): Quick {
   const src = opts.sourceDir ?? applianceSourceDir();
   const kernel = findKernel(opts);
-  const modList = readList(path.join(src, 'modules.txt')).map((l) => ({ when: l.kind as 'boot' | 'lazy', name: l.value }));
+  const modList = readList(path.join(src, 'modules.txt')).map((l) => ({ when: l.kind as 'boot' | 'lazy', name: l.value, params: l.extra }));
   const modules = resolveModules(kernel.modules, modList);
 
   const programs: { src: string; dest: string }[] = [];
@@ -406,7 +420,8 @@ function quickInputs(root: string, opts: BuildOptions): Quick {
   const h = crypto.createHash('sha256');
   h.update(`v${BUILDER_VERSION}\n${compressionOf(opts.compress)}\n${kernel.version}\n${statKey(kernel.vmlinuz)}\n`);
   for (const [n, f] of modules.files) h.update(`mod ${n} ${statKey(f)}\n`);
-  h.update(`boot ${modules.boot.join(' ')}\n`);
+  h.update(`boot ${modules.boot.map((n) => `${n}${modules.params.has(n) ? `(${modules.params.get(n)})` : ''}`).join(' ')}\n`);
+  h.update(`tools ${toolsImageWanted() ? 'ext4' : 'none'}\n`);
   for (const [n, o] of modules.lazy) h.update(`lazy ${n} ${o.join(' ')}\n`);
   for (const p of programs) h.update(`prog ${p.dest} ${statKey(p.src)}\n`);
   for (const [n, b] of scripts) h.update(`script ${n} ${crypto.createHash('sha256').update(b).digest('hex')}\n`);
@@ -430,7 +445,12 @@ function plan(q: Quick): Plan {
   return { ...q, libraries, applets, hash: h.digest('hex').slice(0, 16) };
 }
 
-function writeInitramfs(p: Plan, out: string, compress: 'none' | 'gzip' | 'zstd', progress?: BuildOptions['progress']): number {
+/**
+ * The appliance's files. With a tools image, the libraries move below /usr
+ * (links from /lib/... and /lib64/... reach them) and the lazily loaded modules
+ * into the image's module directory: everything below /usr goes into the image.
+ */
+function applianceEntries(p: Plan, tools: boolean): CpioEntry[] {
   const entries: CpioEntry[] = [];
   const dirs = new Set<string>();
   const addDir = (d: string) => {
@@ -442,10 +462,20 @@ function writeInitramfs(p: Plan, out: string, compress: 'none' | 'gzip' | 'zstd'
   for (const d of ['/bin', '/sbin', '/usr/bin', '/usr/sbin', '/dev', '/proc', '/sys', '/run', '/tmp', '/sysroot', '/etc', '/lib/modules', '/var/tmp']) addDir(d);
   entries.push({ kind: 'char', path: '/dev/console', mode: 0o600, major: 5, minor: 1 });
   entries.push({ kind: 'char', path: '/dev/null', mode: 0o666, major: 1, minor: 3 });
+  const libraries = p.libraries.map((l) => ({ src: l, dest: tools ? toolsLibraryPath(l) : l }));
+  if (tools) {
+    for (const link of toolsLibraryLinks(p.libraries)) {
+      addDir(path.dirname(link.path));
+      entries.push({ kind: 'symlink', path: link.path, target: link.target });
+    }
+  }
   // Identical programs (mkfs.ext4 and mke2fs, fsck.ext4 and e2fsck, ...: hard links on the host)
   // are stored once; the others are symbolic links to it (argv[0] stays the name called).
   const byContent = new Map<string, string>();
-  for (const f of [...p.programs, ...p.libraries.map((l) => ({ src: l, dest: l }))]) {
+  const placed = new Set<string>();
+  for (const f of [...p.programs, ...libraries]) {
+    if (placed.has(f.dest)) continue; // /lib/x and /usr/lib/x on a merged-/usr host
+    placed.add(f.dest);
     addDir(path.dirname(f.dest));
     const digest = crypto.createHash('sha256').update(fs.readFileSync(f.src)).digest('hex');
     const first = byContent.get(digest);
@@ -462,8 +492,14 @@ function writeInitramfs(p: Plan, out: string, compress: 'none' | 'gzip' | 'zstd'
   }
   // Unsigned: the kernel then skips hashing each module and checking its signature
   // (it only notes a taint), which under TCG is a large part of insmod's time.
-  for (const [n, f] of p.modules.files) entries.push({ kind: 'file', path: `/lib/modules/${n}.ko`, data: unsignedModule(fs.readFileSync(f)), mode: 0o644 });
-  entries.push({ kind: 'file', path: '/lib/modules/boot', data: Buffer.from(p.modules.boot.join('\n') + '\n') });
+  const boot = new Set(p.modules.boot);
+  if (tools) addDir(TOOLS_MODULES_DIR);
+  for (const [n, f] of p.modules.files) {
+    const dir = tools && !boot.has(n) ? TOOLS_MODULES_DIR : '/lib/modules';
+    entries.push({ kind: 'file', path: `${dir}/${n}.ko`, data: unsignedModule(fs.readFileSync(f)), mode: 0o644 });
+  }
+  const withParams = (n: string) => (p.modules.params.has(n) ? `${n} ${p.modules.params.get(n)}` : n);
+  entries.push({ kind: 'file', path: '/lib/modules/boot', data: Buffer.from(p.modules.boot.map(withParams).join('\n') + '\n') });
   entries.push({
     kind: 'file',
     path: '/lib/modules/lazy',
@@ -476,7 +512,23 @@ function writeInitramfs(p: Plan, out: string, compress: 'none' | 'gzip' | 'zstd'
   entries.push({ kind: 'file', path: '/etc/passwd', data: Buffer.from('root:x:0:0:root:/:/bin/sh\n') });
   entries.push({ kind: 'file', path: '/etc/group', data: Buffer.from('root:x:0:\n') });
   entries.push({ kind: 'file', path: '/etc/mtab', data: Buffer.alloc(0) });
+  if (tools) {
+    // /init mounts the image only when it carries this build's hash.
+    addDir(path.dirname(TOOLS_ID_PATH));
+    entries.push({ kind: 'file', path: TOOLS_ID_PATH, data: Buffer.from(p.hash + '\n') });
+    entries.push({ kind: 'file', path: TOOLS_EXPECTED_PATH, data: Buffer.from(p.hash + '\n') });
+  }
+  return entries;
+}
 
+/** Writes the initramfs (and with `toolsDir`, the tools image there); returns the initramfs's size. */
+function writeInitramfs(p: Plan, out: string, compress: 'none' | 'gzip' | 'zstd', progress?: BuildOptions['progress'], toolsDir?: string): number {
+  const all = applianceEntries(p, !!toolsDir);
+  const { initramfs: entries, tools } = toolsDir ? splitToolsEntries(all) : { initramfs: all, tools: [] };
+  if (toolsDir) {
+    progress?.('tools');
+    writeToolsImage(tools, toolsDir);
+  }
   const raw = compress !== 'none' ? `${out}.raw` : out;
   const w = new CpioWriter(raw);
   for (const [i, e] of entries.entries()) {
@@ -515,15 +567,30 @@ export function buildAppliance(opts: BuildOptions = {}): Appliance {
   const q = quickInputs(root, opts);
   const compression = compressionOf(opts.compress);
   const initrdName = INITRD_NAMES[compression];
+  const tools = toolsImageWanted();
   const result = (hash: string, built: boolean): Appliance => {
     const dir = path.join(root, hash);
-    return { dir, kernel: path.join(dir, 'vmlinux'), initrd: path.join(dir, initrdName), kernelVersion: q.kernel.version, built, missing: q.missing };
+    return {
+      dir, kernel: path.join(dir, 'vmlinux'), initrd: path.join(dir, initrdName), kernelVersion: q.kernel.version, built, missing: q.missing,
+      ...(tools ? { tools: path.join(dir, TOOLS_IMAGE) } : {}),
+    };
+  };
+  // A cached build is complete (its `done` marker) and its tools image is the one it wrote.
+  let replace = !!opts.force;
+  const usable = (dir: string): boolean => {
+    if (!fs.existsSync(path.join(dir, 'done'))) return false;
+    const problem = tools ? toolsImageProblem(dir) : null;
+    if (problem) {
+      opts.log?.(`appliance: ${problem}: rebuilding`);
+      replace = true;
+    }
+    return problem === null;
   };
   const indexFile = path.join(root, 'index', q.key);
   try {
     if (opts.force) throw new Error('rebuild asked for');
     const [hash, ...libs] = fs.readFileSync(indexFile, 'utf8').split('\n').filter(Boolean);
-    if (hash && /^[0-9a-f]{16}$/.test(hash) && libs.every((l) => statKey(l.replace(/:[^:]*:[^:]*$/, '')) === l) && fs.existsSync(path.join(root, hash, 'done'))) {
+    if (hash && /^[0-9a-f]{16}$/.test(hash) && libs.every((l) => statKey(l.replace(/:[^:]*:[^:]*$/, '')) === l) && usable(path.join(root, hash))) {
       return result(hash, false);
     }
   } catch {
@@ -538,7 +605,7 @@ export function buildAppliance(opts: BuildOptions = {}): Appliance {
     fs.writeFileSync(tmpIndex, [p.hash, ...p.libraries.map(statKey)].join('\n') + '\n');
     fs.renameSync(tmpIndex, indexFile);
   };
-  if (!opts.force && fs.existsSync(path.join(dir, 'done'))) {
+  if (!replace && usable(dir)) {
     writeIndex();
     return result(p.hash, false);
   }
@@ -554,7 +621,8 @@ export function buildAppliance(opts: BuildOptions = {}): Appliance {
     if (prev && !opts.force) fs.copyFileSync(prev, vmlinux);
     else fs.writeFileSync(vmlinux, extractVmlinux(p.kernel.vmlinuz));
     fs.writeFileSync(path.join(tmp, 'kernel.key'), statKey(p.kernel.vmlinuz) + '\n');
-    const size = writeInitramfs(p, path.join(tmp, initrdName), compression, opts.progress);
+    const size = writeInitramfs(p, path.join(tmp, initrdName), compression, opts.progress, tools ? tmp : undefined);
+    const toolsSize = tools ? fs.statSync(path.join(tmp, TOOLS_IMAGE)).size : 0;
     fs.writeFileSync(
       path.join(tmp, 'manifest.txt'),
       [
@@ -564,12 +632,14 @@ export function buildAppliance(opts: BuildOptions = {}): Appliance {
         `programs ${p.programs.map((x) => x.src).join(' ')}`,
         `missing ${p.missing.join(' ')}`,
         `initrd-bytes ${size}`,
+        `tools-bytes ${toolsSize}`,
         '',
       ].join('\n'),
     );
     fs.writeFileSync(path.join(tmp, 'done'), '');
-    // A forced rebuild replaces the cached one (a running VM has its files open or loaded already).
-    if (opts.force) fs.rmSync(dir, { recursive: true, force: true });
+    // A forced rebuild replaces the cached one (a running VM has its files open or loaded already),
+    // as does a rebuild for a damaged tools image.
+    if (replace || (fs.existsSync(dir) && !fs.existsSync(path.join(dir, 'done')))) fs.rmSync(dir, { recursive: true, force: true });
     try {
       fs.renameSync(tmp, dir);
     } catch (e) {
@@ -578,11 +648,24 @@ export function buildAppliance(opts: BuildOptions = {}): Appliance {
       fs.rmSync(tmp, { recursive: true, force: true });
     }
     writeIndex();
-    opts.log?.(`appliance: built ${dir} in ${Date.now() - t0} ms (initrd ${(size / 1048576).toFixed(1)} MiB)`);
+    opts.log?.(`appliance: built ${dir} in ${Date.now() - t0} ms (initrd ${(size / 1048576).toFixed(1)} MiB${tools ? `, tools image ${(toolsSize / 1048576).toFixed(1)} MiB` : ''})`);
     return result(p.hash, true);
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
     throw e;
+  }
+}
+
+/**
+ * Marks a cached appliance as not to be used again (its tools image did not
+ * mount in the guest): the next lookup builds it anew. Returns whether it could.
+ */
+export function discardAppliance(dir: string): boolean {
+  try {
+    fs.rmSync(path.join(dir, 'done'));
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -22,7 +22,7 @@ needmod ${sq(name)}; needmod ${sq(sysName)}
 [ -d /sys/module/${sq(sysName)} ] || while read -r _m _order; do
   case " $_order " in *" "${sq(sysName)}" "*) ;; *) continue ;; esac
   for _x in $_order; do
-    [ -d "/sys/module/$_x" ] || insmod "/lib/modules/$_x.ko" 2>/dev/null
+    loadmod "$_x"
     [ "$_x" = ${sq(sysName)} ] && break
   done
   break

@@ -72,7 +72,8 @@ async function tarIn(b: ApplianceBackend, local: string, dir: string, o: TarOpti
 
 /** GNU df as the appliance sees it, with guest device names (/dev/vda1 → /dev/sda1, LVs as /dev/mapper/...). */
 async function df(b: ApplianceBackend, human: boolean): Promise<string> {
-  const out = await b.shText(`/usr/bin/df${human ? ' -h' : ''}`);
+  // The appliance's tools disk (/dev/sda on /usr, see tools-image.ts) is not the user's.
+  const out = (await b.shText(`/usr/bin/df${human ? ' -h' : ''}`)).replace(/^\/dev\/sd[a-z]+\s.* \/usr\n/m, '');
   // Keep the columns aligned: pad the renamed device to the width the original took.
   return out.replace(/^\/dev\/vd([a-z]+\d*)(\s*)/gm, (_m, n: string, sp: string) => `/dev/sd${n}${sp}`);
 }

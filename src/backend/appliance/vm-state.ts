@@ -7,7 +7,8 @@
  * that covers everything the restored VM must agree with: the qemu binary
  * (path, size, mtime: an upgraded qemu gives a new key), the machine and its
  * devices (qemu's arguments with the session's paths taken out, the number of
- * drives and whether each is read-only). The appliance directory's hash already
+ * drives and whether each is read-only), and the tools image the guest has
+ * mounted (path, size, mtime). The appliance directory's hash already
  * covers the kernel and the initramfs.
  *
  * A state file is written to a temporary name, its size recorded in a `.meta`
@@ -43,9 +44,11 @@ function statKey(p: string | null): string {
  * out of them, and so are the boot-time timer hints that follow the host's
  * current CPU frequency (they only matter to a booting kernel).
  */
-export function vmStateFiles(o: { applianceDir: string; qemu: string; args: string[]; sessionDir: string; drives: { readonly: boolean }[] }): VmStateFiles {
+export function vmStateFiles(o: { applianceDir: string; qemu: string; args: string[]; sessionDir: string; drives: { readonly: boolean }[]; files?: string[] }): VmStateFiles {
   const h = crypto.createHash('sha256');
   h.update(`qemu ${statKey(findExecutable(o.qemu) ?? o.qemu)}\n`);
+  // Files the guest reads from as it runs (the tools image): a rebuilt one is a new machine.
+  for (const f of o.files ?? []) h.update(`file ${statKey(f)}\n`);
   for (const a of o.args) {
     const norm = a.split(o.sessionDir).join('@').replace(/ (tsc_early_khz|lpj)=\d+/g, '');
     h.update(`arg ${norm}\n`);
@@ -106,7 +109,7 @@ export function commitVmState(f: VmStateFiles, tmp: string): number {
 /** A temporary save file older than this is left over from a save that did not finish. */
 const STALE_SAVE_MS = 10 * 60_000;
 
-/** How many saved states an appliance keeps (each ~130 MiB): the most recently used. */
+/** How many saved states an appliance keeps (each ~90 MiB): the most recently used. */
 export const KEEP_VM_STATES = 3;
 
 /** Marks a state as used (its mtime), so that pruning keeps it. */

@@ -31,6 +31,18 @@ describe('saved VM state files', () => {
     expect(vmStateFiles({ ...base, args, qemu: '/nonexistent/qemu' }).key).not.toBe(k);
   });
 
+  it('keys follow the files the guest reads as it runs (the tools image): a rebuilt one is a new key', () => {
+    const image = path.join(tmp, 'tools.img');
+    fs.writeFileSync(image, Buffer.alloc(8192));
+    const k = vmStateFiles({ ...base, args, files: [image] }).key;
+    expect(k).not.toBe(vmStateFiles({ ...base, args }).key);
+    expect(vmStateFiles({ ...base, args, files: [image] }).key).toBe(k);
+    fs.writeFileSync(image, Buffer.alloc(4096));
+    expect(vmStateFiles({ ...base, args, files: [image] }).key).not.toBe(k);
+    fs.rmSync(image);
+    expect(vmStateFiles({ ...base, args, files: [image] }).key).not.toBe(k);
+  });
+
   it('a state is usable only with its size record; a truncated one is removed', () => {
     const f = vmStateFiles({ ...base, args });
     expect(vmStateProblem(f)).toBe('no saved VM state');
