@@ -99,16 +99,22 @@ export function writeToolsImage(entries: CpioEntry[], dir: string): number {
       '-E', 'root_owner=0:0,lazy_itable_init=0', '-d', stage, image, String(blocks),
     ], { stdio: ['ignore', 'ignore', 'pipe'] });
     if (r.status !== 0) throw new GuestkitError('ECHILD_PROC', `mke2fs could not write the appliance's tools image: ${String(r.stderr).trim()}`);
-    fs.writeFileSync(path.join(dir, TOOLS_RECORD), toolsRecord(image));
+    writeToolsRecord(dir);
     return fs.statSync(image).size;
   } finally {
     fs.rmSync(stage, { recursive: true, force: true });
   }
 }
 
+// Nanoseconds as integers: a float mtimeMs read back after utimes can differ in its last digit.
 function toolsRecord(image: string): string {
-  const s = fs.statSync(image);
-  return `${s.size} ${Math.floor(s.mtimeMs)}\n`;
+  const s = fs.statSync(image, { bigint: true });
+  return `${s.size} ${s.mtimeNs}\n`;
+}
+
+/** Records the tools image's size and mtime as they are now: what toolsImageProblem compares against. */
+export function writeToolsRecord(dir: string): void {
+  fs.writeFileSync(path.join(dir, TOOLS_RECORD), toolsRecord(path.join(dir, TOOLS_IMAGE)));
 }
 
 /** Why an appliance's tools image cannot be used (missing, truncated, replaced), or null. */
