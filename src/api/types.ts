@@ -94,6 +94,8 @@ export interface CallItem {
   name: string;
   args: unknown[];
   optargs?: Record<string, unknown>;
+  /** When this call fails, the calls after it are not made (they fail with ECANCELED), as with calls awaited in turn. */
+  fatal?: boolean;
 }
 
 /** What one call of a batch gave: its value, or the error it would have thrown alone. */

@@ -8,6 +8,7 @@
  */
 import type { CallItem, CallResult, CommandDef } from '../api/types.js';
 import type { Batcher } from './dispatch.js';
+import { ErrnoError } from '../errors/index.js';
 
 export interface PreparedCall {
   def: CommandDef;
@@ -29,11 +30,18 @@ export interface CallManyHooks {
 
 export async function callMany(calls: readonly CallItem[], hooks: CallManyHooks): Promise<CallResult[]> {
   const results: CallResult[] = new Array(calls.length);
+  let stopped = false;
+  const notRun = (i: number): CallResult => ({ ok: false, error: new ErrnoError('ECANCELED', 'not run: an earlier call of the batch failed', { command: calls[i]!.name }) });
   const settle = async (i: number) => {
+    if (stopped) {
+      results[i] = notRun(i);
+      return;
+    }
     try {
       results[i] = { ok: true, value: await hooks.callOne(calls[i]!) };
     } catch (error) {
       results[i] = { ok: false, error };
+      if (calls[i]!.fatal) stopped = true;
     }
   };
   const { batcher } = hooks;
@@ -46,6 +54,10 @@ export async function callMany(calls: readonly CallItem[], hooks: CallManyHooks)
     if (!pending.length) return;
     const group = pending;
     pending = [];
+    if (stopped) {
+      for (const p of group) results[p.index] = notRun(p.index);
+      return;
+    }
     for (const p of group) await hooks.enter(p.def);
     let out: CallResult[];
     try {
@@ -56,6 +68,7 @@ export async function callMany(calls: readonly CallItem[], hooks: CallManyHooks)
     group.forEach((p, k) => {
       const r = out[k]!;
       results[p.index] = r.ok ? r : { ok: false, error: hooks.named(r.error, p.def) };
+      if (!r.ok && calls[p.index]!.fatal) stopped = true;
     });
   };
   for (let i = 0; i < calls.length; i++) {
@@ -63,12 +76,15 @@ export async function callMany(calls: readonly CallItem[], hooks: CallManyHooks)
     try {
       prepared = hooks.prepare(calls[i]!);
     } catch (error) {
-      results[i] = { ok: false, error: hooks.named(error, undefined) };
+      // as a call that fails: the batch before it goes first, and a fatal one stops the rest
+      await flush();
+      results[i] = stopped ? notRun(i) : { ok: false, error: hooks.named(error, undefined) };
+      if (calls[i]!.fatal) stopped = true;
       continue;
     }
     const step = await batcher.step(prepared.def, prepared.args, prepared.optargs);
     if (step) {
-      pending.push({ index: i, def: prepared.def, step });
+      pending.push({ index: i, def: prepared.def, step: calls[i]!.fatal ? { ...step, fatal: true } : step });
       continue;
     }
     await flush();

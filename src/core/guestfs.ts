@@ -262,7 +262,11 @@ class GuestfsBase implements HandleState {
       prepare: (c) => {
         const def = findCommand(c.name);
         if (!def) throw new ErrnoError('EINVAL', `${c.name}: unknown command`);
-        return { def, ...this.prepare(def, c.args, c.optargs ?? {}) };
+        try {
+          return { def, ...this.prepare(def, c.args, c.optargs ?? {}) };
+        } catch (e) {
+          throw namedError(e, def.name);
+        }
       },
       callOne: (c) => this.call(c.name, c.args, c.optargs),
       named: (e, def) => (def ? namedError(e, def.name) : e),

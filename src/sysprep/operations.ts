@@ -7,7 +7,7 @@
 import { ErrnoError } from '../errors/index.js';
 import { globExpand } from '../customize/guest-files.js';
 import { DEBIAN_DISTROS, guardHolds, REDHAT_DISTROS, type SysprepContext, type SysprepOperation } from './operation.js';
-import { dropLines, ignoringGuestErrors, removeMatchingFiles, rmRfOnlyFiles } from './file-actions.js';
+import { dropLines, ignoringGuestErrors, removeAll, removeMatchingFiles, rmRfOnlyFiles, valuesOf } from './file-actions.js';
 import { LOGFILE_GLOBS } from './logfile-globs.js';
 import { userAccountOperation } from './user-account.js';
 import { customizeOperation, scriptOperation } from './customize-operation.js';
@@ -23,9 +23,8 @@ async function blkidTab(ctx: SysprepContext): Promise<void> {
   if (ctx.facts.type === 'windows') return;
   const files = ['/var/run/blkid.tab', '/var/run/blkid.tab.old', '/etc/blkid/blkid.tab', '/etc/blkid/blkid.tab.old',
     '/etc/blkid.tab', '/etc/blkid.tab.old', '/dev/.blkid.tab', '/dev/.blkid.tab.old'];
-  for (const f of files) {
-    if (!(await ctx.g.isSymlink(f))) await ignoringGuestErrors(() => ctx.g.rm(f));
-  }
+  const links = await valuesOf(ctx.g, files.map((f) => ({ name: 'is-symlink', args: [f] })));
+  await removeAll(ctx.g, files.filter((_, i) => links[i] !== true).map((path) => ({ name: 'rm' as const, path, quiet: true })));
 }
 
 /** rm each match; a removed one means the CA store must be rebuilt. */

@@ -17,7 +17,7 @@
  * gives when sent by itself (replyError), and later steps still run.
  */
 import { GuestkitError } from '../../errors/index.js';
-import { replyError, type ApplianceBackend } from './appliance-backend.js';
+import { replyError, sq, type ApplianceBackend } from './appliance-backend.js';
 import type { AgentReply } from './agent-client.js';
 
 /** One agent script and how its standard output becomes the command's result. */
@@ -26,7 +26,12 @@ export interface AgentStep<T = unknown> {
   parse(stdout: Buffer): T;
   /** Changes nothing: the same script twice in a batch gives the same reply, so it runs once. */
   readOnly?: boolean;
+  /** When it fails, the steps after it do not run (they fail with ECANCELED), as calls awaited in turn would stop. */
+  fatal?: boolean;
 }
+
+/** The error of a step that did not run (an agent die line). */
+export const NOT_RUN = 'ECANCELED not run: an earlier call of the batch failed';
 
 export type StepResult<T = unknown> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -42,7 +47,10 @@ export function batchScript(steps: readonly AgentStep[]): string {
     'B=/tmp/.batch',
     'rm -rf "$B" && mkdir "$B" || exit 1',
     'rc=',
-    ...steps.map((s, i) => `(\n${s.script}\n) >"$B/${i}.o" 2>"$B/${i}.e" </dev/null; rc="$rc $?"`),
+    'stop=',
+    ...steps.map((s, i) => `if [ -z "$stop" ]; then (\n${s.script}\n) >"$B/${i}.o" 2>"$B/${i}.e" </dev/null; r=$?
+else : >"$B/${i}.o"; echo ${sq(NOT_RUN)} >"$B/${i}.e"; r=1; fi
+rc="$rc $r"${s.fatal ? '; [ $r = 0 ] || stop=1' : ''}`),
     'cd "$B" || exit 1',
     'echo $rc',
     `stat -c %s ${files} | tr '\\n' ' '; echo`,
