@@ -44,6 +44,8 @@ class DirListings {
   /** glob-expand of each pattern: the paths matching it, sorted; a leading '.' is matched only literally, as glob(3). */
   async expandMany(patterns: readonly string[]): Promise<string[][]> {
     const globs = patterns.map((p) => ({ parts: p.split('/').filter((x) => x !== ''), current: ['/'] }));
+    // The directories before each pattern's first wildcard are known by name: all read in the first batch.
+    await this.prime(globs.flatMap((x) => literalDirs(x.parts)));
     for (let level = 0; ; level++) {
       const active = globs.filter((x) => level < x.parts.length && x.current.length > 0);
       if (!active.length) break;
@@ -73,6 +75,16 @@ class DirListings {
 
 const join = (dir: string, name: string) => (dir === '/' ? `/${name}` : `${dir}/${name}`);
 
+/** '/', then each directory a pattern names before its first wildcard component ('/var', '/var/log' for /var/log/*.log). */
+function literalDirs(parts: readonly string[]): string[] {
+  const dirs = ['/'];
+  for (const part of parts.slice(0, -1)) {
+    if (/[*?[]/.test(part)) break;
+    dirs.push(join(dirs[dirs.length - 1]!, part.replace(/\\(.)/g, '$1')));
+  }
+  return dirs;
+}
+
 /** Runs `fn`, ignoring a failure the guest reported (virt-sysprep's `try ... with G.Error _ -> ()`). */
 export async function ignoringGuestErrors(fn: () => Promise<unknown>): Promise<void> {
   try {
@@ -89,12 +101,18 @@ function inGlobOrder(matches: readonly string[][], except: ReadonlySet<string>):
   return [...out];
 }
 
+/** Applies a GlobRemovals record when its guard holds: its globs expanded, then its removals in one batch. */
+export async function applyGlobRemovals(ctx: SysprepContext, r: GlobRemovals): Promise<void> {
+  if (!guardHolds(r.when, ctx.facts)) return;
+  await removeAll(ctx.g, (await globRemovals(ctx.g, [r]))[0]!);
+}
+
 /**
  * Removals in one batch, in order. A failure stops the rest, as removals made
  * in turn would (sysprep then fails without committing), except where `quiet`:
  * a failure the guest reported is ignored (virt-sysprep's `try ... with G.Error _ -> ()`).
  */
-export async function removeAll(g: Guestfs, removals: readonly { name: 'rm' | 'rm-f' | 'rm-rf'; path: string; quiet?: boolean }[]): Promise<void> {
+export async function removeAll(g: Guestfs, removals: readonly GlobRemoval[]): Promise<void> {
   const results = await g.callMany(removals.map((r) => ({ name: r.name, args: [r.path], fatal: !r.quiet })));
   results.forEach((r, i) => {
     if (r.ok) return;
@@ -103,23 +121,34 @@ export async function removeAll(g: Guestfs, removals: readonly { name: 'rm' | 'r
   });
 }
 
-/** Applies a GlobRemovals record when its guard holds. */
-export async function applyGlobRemovals(ctx: SysprepContext, r: GlobRemovals): Promise<void> {
-  if (!guardHolds(r.when, ctx.facts)) return;
-  const { g } = ctx;
-  const except = new Set(r.except ?? []);
-  // Every glob is expanded before anything is removed: a path an earlier glob's
-  // removal took away is then removed again, which rm-rf allows and rm ignores.
-  const lists = [r.rmRf ?? [], r.rmQuiet ?? [], r.rmStrict ?? []];
-  const matches = await new DirListings(g).expandMany(lists.flat());
+/** One removal of a glob operation. */
+export interface GlobRemoval {
+  name: 'rm' | 'rm-f' | 'rm-rf';
+  path: string;
+  quiet?: boolean;
+}
+
+/**
+ * What GlobRemovals records remove, each record's globs expanded before anything
+ * is removed (a path an earlier glob's removal took away is then removed again,
+ * which rm-rf allows and rm ignores). The globs of all the records expand
+ * together, one batch per directory level; the removals of record i are
+ * removals[i], in virt-sysprep's order: rm-rf, rm (failures ignored), rm, rm-f.
+ */
+export async function globRemovals(g: Guestfs, records: readonly GlobRemovals[]): Promise<GlobRemoval[][]> {
+  const lists = records.map((r) => [r.rmRf ?? [], r.rmQuiet ?? [], r.rmStrict ?? []]);
+  const matches = await new DirListings(g).expandMany(lists.flat(2));
   let at = 0;
-  const [rmRf, rmQuiet, rmStrict] = lists.map((globs) => inGlobOrder(matches.slice(at, (at += globs.length)), except));
-  await removeAll(g, [
-    ...rmRf!.map((path) => ({ name: 'rm-rf' as const, path })),
-    ...rmQuiet!.map((path) => ({ name: 'rm' as const, path, quiet: true })),
-    ...rmStrict!.map((path) => ({ name: 'rm' as const, path })),
-    ...(r.rmF ?? []).map((path) => ({ name: 'rm-f' as const, path })),
-  ]);
+  return records.map((r, i) => {
+    const except = new Set(r.except ?? []);
+    const [rmRf, rmQuiet, rmStrict] = lists[i]!.map((globs) => inGlobOrder(matches.slice(at, (at += globs.length)), except));
+    return [
+      ...rmRf!.map((path) => ({ name: 'rm-rf' as const, path })),
+      ...rmQuiet!.map((path) => ({ name: 'rm' as const, path, quiet: true })),
+      ...rmStrict!.map((path) => ({ name: 'rm' as const, path })),
+      ...(r.rmF ?? []).map((path) => ({ name: 'rm-f' as const, path })),
+    ];
+  });
 }
 
 /** Every regular file under DIR removed (directories and symlinks kept), except those `keep` accepts. */
