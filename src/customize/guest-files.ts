@@ -5,6 +5,7 @@
  * serves those.
  */
 import type { Guestfs } from '../core/guestfs.js';
+import type { CallResult } from '../api/types.js';
 import { ErrnoError } from '../errors/index.js';
 import { componentRegExp } from '../augeas/guest-files.js';
 
@@ -63,7 +64,16 @@ export async function globExpand(g: Guestfs, pattern: string): Promise<string[]>
  * in one batch (Guestfs.callMany), so the appliance answers a level in one request.
  */
 export async function globExpandAll(g: Guestfs, patterns: readonly string[]): Promise<string[][]> {
+  const unescape = (part: string) => part.replace(/\\(.)/g, '$1');
   const globs = patterns.map((p) => ({ parts: p.split('/').filter((x) => x !== ''), current: ['/'] }));
+  // The paths a pattern names before its first wildcard are known up front: asked in the first batch.
+  const leading = new Map<string, CallResult>();
+  const named = [...new Set(globs.flatMap((x) => {
+    const paths: string[] = [];
+    for (let k = 0, p = '/'; k < x.parts.length && !hasGlob(x.parts[k]!); k++) paths.push((p = join(p, unescape(x.parts[k]!))));
+    return paths;
+  }))];
+  (await g.callMany(named.map((p) => ({ name: 'exists', args: [p] })))).forEach((r, i) => leading.set(named[i]!, r));
   for (let level = 0; ; level++) {
     const active = globs.filter((x) => level < x.parts.length && x.current.length > 0);
     if (!active.length) break;
@@ -72,12 +82,12 @@ export async function globExpandAll(g: Guestfs, patterns: readonly string[]): Pr
       const part = x.parts[level]!;
       return x.current.flatMap((dir) => (hasGlob(part)
         ? [{ name: 'is-dir', args: [dir], optargs: { followsymlinks: true } }, { name: 'ls', args: [dir] }]
-        : [{ name: 'exists', args: [join(dir, part.replace(/\\(.)/g, '$1'))] }]));
+        : leading.has(join(dir, unescape(part))) ? [] : [{ name: 'exists', args: [join(dir, unescape(part))] }]));
     });
     const results = await g.callMany(calls);
     let at = 0;
-    const take = () => {
-      const r = results[at++]!;
+    const take = (known?: CallResult) => {
+      const r = known ?? results[at++]!;
       if (!r.ok) throw r.error;
       return r.value;
     };
@@ -86,8 +96,8 @@ export async function globExpandAll(g: Guestfs, patterns: readonly string[]): Pr
       const next: string[] = [];
       for (const dir of x.current) {
         if (!hasGlob(part)) {
-          const p = join(dir, part.replace(/\\(.)/g, '$1'));
-          if (take()) next.push(p);
+          const p = join(dir, unescape(part));
+          if (take(leading.get(p))) next.push(p);
           continue;
         }
         if (!take()) {

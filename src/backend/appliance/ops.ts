@@ -11,7 +11,7 @@
 import { Writable } from 'node:stream';
 import { byteOrder } from '../../util/byte-order.js';
 import { ErrnoError } from '../../errors/index.js';
-import { sq, type ApplianceBackend } from './appliance-backend.js';
+import { replyError, sq, type ApplianceBackend } from './appliance-backend.js';
 import { devOrder, devScript, fromGuestDev, lines, nulList } from './ops-common.js';
 import { diskOps } from './ops-disks.js';
 import { fileOps } from './ops-files.js';
@@ -210,7 +210,24 @@ grep -q " $RP " /proc/mounts || die EINVAL ${sq(`${target}: not mounted`)}
 umount${flags} "$RP"`);
 }
 
+/**
+ * umount-all's usual case in one request: the /sysroot mounts, last mounted
+ * first. A mountpoint /proc/mounts shows escaped (a space as \040) exits 3:
+ * the host then unescapes the names itself.
+ */
+const UMOUNT_ALL = `set -f
+m=
+while read -r _d p _r; do
+  case $p in /sysroot|/sysroot/*) case $p in *\\\\*) exit 3 ;; esac; m="$p $m" ;; esac
+done < /proc/mounts
+[ -z "$m" ] && exit 0
+sync || exit 1
+for p in $m; do umount "$p" || exit 1; done`;
+
 async function umountAll(b: ApplianceBackend): Promise<void> {
+  const r = await b.raw('sh', UMOUNT_ALL);
+  if (r.rc === 0) return;
+  if (r.rc !== 3) throw replyError(r);
   const ms = await readMounts(b);
   if (!ms.length) return;
   await b.sh(['sync', ...ms.reverse().map((m) => `umount ${sq(m.path)}`)].join(' && '));
