@@ -127,15 +127,19 @@ async function fsUuids(ctx: SysprepContext): Promise<void> {
 async function lvmUuids(ctx: SysprepContext): Promise<void> {
   if (ctx.facts.type !== 'linux') return;
   const { g } = ctx;
-  const hasPvs = ((await g.pvs()) as string[]).length > 0;
-  const hasVgs = ((await g.vgs()) as string[]).length > 0;
+  const [pvs, vgs] = (await valuesOf(g, [{ name: 'pvs', args: [] }, { name: 'vgs', args: [] }])) as string[][];
+  const hasPvs = pvs!.length > 0;
+  const hasVgs = vgs!.length > 0;
   if (!hasPvs && !hasVgs) return;
   // lvm in the appliance changes UUIDs of inactive VGs only; in process nothing is activated.
+  // In order, in one batch; a failure stops the rest.
   const activated = g.capabilities.runsGuestPrograms;
-  if (activated) await g.vgActivateAll(false);
-  if (hasPvs) await g.pvchangeUuidAll();
-  if (hasVgs) await g.vgchangeUuidAll();
-  if (activated) await g.vgActivateAll(true);
+  await valuesOf(g, [
+    ...(activated ? [{ name: 'vg-activate-all', args: [false] }] : []),
+    ...(hasPvs ? [{ name: 'pvchange-uuid-all', args: [] }] : []),
+    ...(hasVgs ? [{ name: 'vgchange-uuid-all', args: [] }] : []),
+    ...(activated ? [{ name: 'vg-activate-all', args: [true] }] : []),
+  ]);
 }
 
 export const OPERATIONS: readonly SysprepOperation[] = [

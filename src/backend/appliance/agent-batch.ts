@@ -99,11 +99,12 @@ export async function runSteps(b: ApplianceBackend, steps: readonly AgentStep[])
   const sent: AgentStep[] = [];
   const slot = new Map<string, number>();
   const replyOf = steps.map((s) => {
-    const seen = s.readOnly ? slot.get(s.script) : undefined;
+    const shareable = s.readOnly && !s.fatal;
+    const seen = shareable ? slot.get(s.script) : undefined;
     if (seen !== undefined) return seen;
     sent.push(s);
-    if (s.readOnly) slot.set(s.script, sent.length - 1);
-    else slot.clear(); // after a change, the same question may have another answer
+    if (shareable) slot.set(s.script, sent.length - 1);
+    else slot.clear(); // after a change (or a step that may stop the rest), the same question may have another answer
     return sent.length - 1;
   });
   const once = splitBatchOutput(await b.sh(batchScript(sent)), sent.length);

@@ -27,13 +27,18 @@ async function report(b: ApplianceBackend, cmd: string, fields: string[], extra 
   return reportRows(await b.shText(reportScript(cmd, fields, extra)));
 }
 
-async function pvs(b: ApplianceBackend): Promise<string[]> {
-  return (await report(b, 'pvs', ['pv_name'])).map((r) => fromGuestDev(r[0]!)).sort(byteOrder);
+/** PV names, as a step (ops-steps.ts). */
+export function pvsStep(): AgentStep<string[]> {
+  return { script: reportScript('pvs', ['pv_name']), parse: (out) => reportRows(out.toString('utf8')).map((r) => fromGuestDev(r[0]!)).sort(byteOrder), readOnly: true };
 }
 
-async function vgs(b: ApplianceBackend): Promise<string[]> {
-  return (await report(b, 'vgs', ['vg_name'])).map((r) => r[0]!).sort(byteOrder);
+/** VG names, as a step (ops-steps.ts). */
+export function vgsStep(): AgentStep<string[]> {
+  return { script: reportScript('vgs', ['vg_name']), parse: (out) => reportRows(out.toString('utf8')).map((r) => r[0]!).sort(byteOrder), readOnly: true };
 }
+
+const pvs = (b: ApplianceBackend): Promise<string[]> => runStep(b, pvsStep());
+const vgs = (b: ApplianceBackend): Promise<string[]> => runStep(b, vgsStep());
 
 /** Visible LVs as /dev/VG/LV (the names list-filesystems and mount use): a step (ops-steps.ts). */
 export function lvsStep(): AgentStep<string[]> {

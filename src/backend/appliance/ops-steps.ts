@@ -13,7 +13,8 @@ import { splitBtrfsvol } from '../../core/mountable.js';
 import { sq } from './appliance-backend.js';
 import type { AgentStep } from './agent-batch.js';
 import { devOrder, devScript, fromGuestDev, lines, nulList } from './ops-common.js';
-import { lvsStep } from './ops-lvm.js';
+import { lvsStep, pvsStep, vgsStep } from './ops-lvm.js';
+import { lvmWriteSteps } from './ops-lvm-write.js';
 import { readdirStep } from './ops-bulk.js';
 import { STAT_FORMAT, parseStat, parseExport, sdDevice } from './stat-parse.js';
 
@@ -108,6 +109,9 @@ export const applianceSteps = {
   vfsLabel,
   vfsUuid,
   lvs: lvsStep,
+  pvs: pvsStep,
+  vgs: vgsStep,
+  ...lvmWriteSteps,
   ls,
   readFile,
   statns: (path: string) => stat(path, true),
