@@ -5,10 +5,9 @@
  * walk costs a few requests per directory, whatever the number of files.
  */
 import type { StatResult } from '../fs/vfs.js';
-import type { ApplianceBackend } from '../backend/appliance/appliance-backend.js';
-import { appliance } from './appliance-access.js';
+import { appliance, stepOf } from './appliance-access.js';
 import { lstatns, statnsStruct } from './read-commands.js';
-import { defineCommand, type Impl } from './types.js';
+import { defineCommand, type ApplianceImpl } from './types.js';
 import { wasm } from './wasm-access.js';
 import { wasmXattrList, wasmXattrs, wasmXattrStructs } from './xattr-read.js';
 
@@ -24,11 +23,13 @@ function failedStat(): Record<string, number> {
 type BulkOps = typeof import('../backend/appliance/ops-bulk.js');
 
 /** An appliance implementation from ops-bulk.ts (loaded on first use, like ops.ts). */
-function applianceBulk(name: keyof BulkOps): Impl<ApplianceBackend> {
-  return async (ctx, args) => {
+function applianceBulk(name: keyof BulkOps): ApplianceImpl {
+  const impl: ApplianceImpl = async (ctx, args) => {
     const op = (await import('../backend/appliance/ops-bulk.js'))[name] as (b: unknown, ...a: unknown[]) => Promise<unknown>;
     return op(appliance(ctx), ...args);
   };
+  impl.step = stepOf(name);
+  return impl;
 }
 
 export const readdir = defineCommand({

@@ -25,7 +25,7 @@ export const inspectOsCommand = defineCommand({
   impl: {
     any: async (ctx) => {
       const { inspectOs } = await inspection();
-      const { roots, devices } = await inspectOs(ctx.call, warner(ctx));
+      const { roots, devices } = await inspectOs(ctx.call, warner(ctx), ctx.callMany);
       saveInspection(ctx.handle, roots, devices.filesystems);
       return roots.map((r) => r.root);
     },
@@ -124,7 +124,7 @@ export const inspectListApplications2 = defineCommand({
     any: async (ctx, [root]) => {
       const facts = inspectedRoot(ctx.handle, root);
       const { listApplications } = await inspection();
-      const apps = await listApplications(ctx.call, facts, warner(ctx));
+      const apps = await listApplications(ctx.call, facts, warner(ctx), ctx.callMany);
       return apps as unknown as Record<string, string | number>[];
     },
   },

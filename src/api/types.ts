@@ -7,6 +7,7 @@
 import type { Backend, BackendName } from '../backend/backend.js';
 import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import type { ApplianceBackend } from '../backend/appliance/appliance-backend.js';
+import type { AgentStep } from '../backend/appliance/agent-batch.js';
 import type { HandleSettings } from '../core/handle-settings.js';
 
 /** Argument kinds; each validates once, in the call wrapper. */
@@ -84,7 +85,21 @@ export interface CallContext<B extends Backend = Backend> {
   handle: HandleState;
   /** Calls another command through the wrapper (validation included). */
   call(name: string, args: unknown[], optargs?: Record<string, unknown>): Promise<unknown>;
+  /** Several calls, in order, batched where the backend can (see Guestfs.callMany); each settles on its own. */
+  callMany(calls: readonly CallItem[]): Promise<CallResult[]>;
 }
+
+/** One call of a batch: a command's fish name and its arguments. */
+export interface CallItem {
+  name: string;
+  args: unknown[];
+  optargs?: Record<string, unknown>;
+  /** When this call fails, the calls after it are not made (they fail with ECANCELED), as with calls awaited in turn. */
+  fatal?: boolean;
+}
+
+/** What one call of a batch gave: its value, or the error it would have thrown alone. */
+export type CallResult = { ok: true; value: unknown } | { ok: false; error: unknown };
 
 export interface HandleState {
   readonly state: 'config' | 'launched' | 'closed';
@@ -113,10 +128,19 @@ export interface HandleState {
 
 export type Impl<B extends Backend = Backend> = (ctx: CallContext<B>, args: any[], optargs: Record<string, any>) => Promise<unknown>;
 
+/**
+ * An appliance implementation that may also give its call as a step (one agent
+ * script with its parser, see agent-batch.ts), so that Guestfs.callMany can send
+ * many calls in one request. `step` resolves to undefined when there is none.
+ */
+export type ApplianceImpl = Impl<ApplianceBackend> & {
+  step?: (args: unknown[], optargs: Record<string, unknown>) => Promise<AgentStep | undefined>;
+};
+
 /** A command's implementations: one per backend, or `any` built on other commands or the handle. */
 export interface Impls {
   readonly wasm?: Impl<WasmBackend>;
-  readonly appliance?: Impl<ApplianceBackend>;
+  readonly appliance?: ApplianceImpl;
   readonly any?: Impl<Backend>;
 }
 

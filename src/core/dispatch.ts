@@ -4,7 +4,8 @@
  * the `any` one) and hands it a context typed for it. Implementations never ask
  * which backend they run on; backend.ts's interface is all the rest of the code sees.
  */
-import type { CallContext, CommandDef } from '../api/types.js';
+import type { CallContext, CallResult, CommandDef } from '../api/types.js';
+import type { AgentStep } from '../backend/appliance/agent-batch.js';
 import type { Backend } from '../backend/backend.js';
 import { StateError } from '../errors/index.js';
 import type { WasmBackend } from '../backend/wasm/wasm-backend.js';
@@ -54,4 +55,21 @@ export function implementationFor(def: CommandDef, backend: KnownBackend | undef
 /** Whether the backend has an implementation of the command. */
 export function implementsCommand(def: CommandDef, backend: KnownBackend['name']): boolean {
   return !!(def.impl[backend] ?? def.impl.any);
+}
+
+/** What callMany needs from a backend that can send several calls as one request. */
+export interface Batcher {
+  /** The call as a step of a batch, or undefined when it must be sent alone. */
+  step(def: CommandDef, args: unknown[], optargs: Record<string, unknown>): Promise<AgentStep | undefined>;
+  /** Runs the steps in one request; each result is the step's value or its own error. */
+  run(steps: AgentStep[]): Promise<CallResult[]>;
+}
+
+/** The backend's batcher: the appliance sends steps together; the wasm backend runs in process, so it has none. */
+export function batcherFor(backend: KnownBackend | undefined): Batcher | undefined {
+  if (backend?.name !== 'appliance') return undefined;
+  return {
+    step: async (def, args, optargs) => def.impl.appliance?.step?.(args, optargs),
+    run: async (steps) => (await import('../backend/appliance/agent-batch.js')).runSteps(backend, steps),
+  };
 }

@@ -5,11 +5,12 @@
  * name attached to any error.
  */
 import { COMMANDS, findCommand, type CommandMethods } from '../api/commands.js';
-import { camelCase, type CommandDef, type HandleState } from '../api/types.js';
+import { camelCase, type CallItem, type CallResult, type CommandDef, type HandleState } from '../api/types.js';
 import type { BackendName, DriveConfig } from '../backend/backend.js';
 import type { BackendCapabilities } from '../backend/capabilities.js';
 import type { ApplianceBackend } from '../backend/appliance/appliance-backend.js';
-import { implementationFor, implementsCommand, type KnownBackend } from './dispatch.js';
+import { batcherFor, implementationFor, implementsCommand, type KnownBackend } from './dispatch.js';
+import { callMany } from './call-many.js';
 import { chooseBackend, type BackendChoice, type BackendNeeds } from './backend-choice.js';
 import { WasmBackend } from '../backend/wasm/wasm-backend.js';
 import { ErrnoError, GuestkitError, MountOptionsInWasmError, NotSupportedError, ReadOnlyInWasmError, StateError } from '../errors/index.js';
@@ -55,6 +56,15 @@ async function createAppliance(settings: HandleSettings, log?: (line: string) =>
 /** The handle events guestkit raises (libguestfs's names). */
 export type HandleEvent = 'close' | 'launch_done' | 'enter';
 export type HandleEventListener = (event: HandleEvent, message: string) => void | Promise<void>;
+
+/** A command's error as the wrapper gives it: typed, with the command's name. */
+function namedError(e: unknown, command: string): GuestkitError {
+  if (e instanceof GuestkitError) {
+    e.command ??= command;
+    return e;
+  }
+  return new GuestkitError('EIO', (e as Error)?.message ?? String(e), { cause: e, command });
+}
 
 class GuestfsBase implements HandleState {
   state: 'config' | 'launched' | 'closed' = 'config';
@@ -238,16 +248,38 @@ class GuestfsBase implements HandleState {
       this.mountLog.record(def.name, args, optargs);
       return result;
     } catch (e) {
-      if (e instanceof GuestkitError) {
-        e.command ??= def.name;
-        throw e;
-      }
-      const err = new GuestkitError('EIO', (e as Error)?.message ?? String(e), { cause: e, command: def.name });
-      throw err;
+      throw namedError(e, def.name);
     }
   }
 
-  private async invoke(def: CommandDef, args: unknown[], optargs: Record<string, unknown>): Promise<unknown> {
+  /**
+   * Several calls in order; each result is the call's value or the error it
+   * would have thrown alone. On the appliance, runs of calls that are one agent
+   * script each (file tests, stat, readlink, read-file, ls, readdir, rm, blkid
+   * and device lists) go out as one request (see call-many.ts).
+   */
+  async callMany(calls: readonly CallItem[]): Promise<CallResult[]> {
+    return callMany(calls, {
+      prepare: (c) => {
+        const def = findCommand(c.name);
+        if (!def) throw new ErrnoError('EINVAL', `${c.name}: unknown command`);
+        try {
+          return { def, ...this.prepare(def, c.args, c.optargs ?? {}) };
+        } catch (e) {
+          throw namedError(e, def.name);
+        }
+      },
+      callOne: (c) => this.call(c.name, c.args, c.optargs),
+      named: (e, def) => (def ? namedError(e, def.name) : e),
+      enter: async (def) => {
+        if (this.eventListeners.size) await this.emit('enter', def.name.replace(/-/g, '_'));
+      },
+      batcher: batcherFor(this.backend),
+    });
+  }
+
+  /** The state check and the arguments validated by kind, as every call does them. */
+  private prepare(def: CommandDef, args: unknown[], optargs: Record<string, unknown>): { args: unknown[]; optargs: Record<string, unknown> } {
     const phase = def.phase ?? 'launched';
     if (phase === 'launched' && this.state !== 'launched') {
       throw new StateError(this.state === 'closed' ? 'the handle is closed' : "call 'launch' (or 'run') before this command");
@@ -266,7 +298,16 @@ class GuestfsBase implements HandleState {
       if (!od) throw new ErrnoError('EINVAL', `unknown optional argument '${k}'`);
       typedOpt[k] = validateOptArg(od, v);
     }
-    const base = { handle: this, call: (n: string, a: unknown[], o?: Record<string, unknown>) => this.call(n, a, o) };
+    return { args: typed, optargs: typedOpt };
+  }
+
+  private async invoke(def: CommandDef, args: unknown[], optargs: Record<string, unknown>): Promise<unknown> {
+    const { args: typed, optargs: typedOpt } = this.prepare(def, args, optargs);
+    const base = {
+      handle: this,
+      call: (n: string, a: unknown[], o?: Record<string, unknown>) => this.call(n, a, o),
+      callMany: (calls: readonly CallItem[]) => this.callMany(calls),
+    };
     let impl = implementationFor(def, this.backend, base);
     if (!impl && this.requestedBackend === 'auto' && this.backend && !implementsCommand(def, this.backend.name) && implementsCommand(def, 'appliance')) {
       await this.moveToAppliance(def.name, `${def.name} runs only in the appliance`);

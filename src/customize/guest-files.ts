@@ -5,6 +5,7 @@
  * serves those.
  */
 import type { Guestfs } from '../core/guestfs.js';
+import type { CallResult } from '../api/types.js';
 import { ErrnoError } from '../errors/index.js';
 import { componentRegExp } from '../augeas/guest-files.js';
 
@@ -54,23 +55,62 @@ const hasGlob = (s: string) => /[*?[]/.test(s);
 
 /** glob-expand (directoryslash:false): the guest paths matching PATTERN, sorted; none → []. */
 export async function globExpand(g: Guestfs, pattern: string): Promise<string[]> {
-  const parts = pattern.split('/').filter((p) => p !== '');
-  let current = ['/'];
-  for (const part of parts) {
-    const next: string[] = [];
-    for (const dir of current) {
-      if (!hasGlob(part)) {
-        const p = join(dir, part.replace(/\\(.)/g, '$1'));
-        if (await g.exists(p)) next.push(p);
-        continue;
+  return (await globExpandAll(g, [pattern]))[0]!;
+}
+
+/**
+ * globExpand of several patterns, level by level: every question of one level
+ * of every pattern (does this path exist; is this a directory, and its names)
+ * in one batch (Guestfs.callMany), so the appliance answers a level in one request.
+ */
+export async function globExpandAll(g: Guestfs, patterns: readonly string[]): Promise<string[][]> {
+  const unescape = (part: string) => part.replace(/\\(.)/g, '$1');
+  const globs = patterns.map((p) => ({ parts: p.split('/').filter((x) => x !== ''), current: ['/'] }));
+  // The paths a pattern names before its first wildcard are known up front: asked in the first batch.
+  const leading = new Map<string, CallResult>();
+  const named = [...new Set(globs.flatMap((x) => {
+    const paths: string[] = [];
+    for (let k = 0, p = '/'; k < x.parts.length && !hasGlob(x.parts[k]!); k++) paths.push((p = join(p, unescape(x.parts[k]!))));
+    return paths;
+  }))];
+  (await g.callMany(named.map((p) => ({ name: 'exists', args: [p] })))).forEach((r, i) => leading.set(named[i]!, r));
+  for (let level = 0; ; level++) {
+    const active = globs.filter((x) => level < x.parts.length && x.current.length > 0);
+    if (!active.length) break;
+    // Per pattern and directory: exists for a literal name; is-dir then ls for a wildcard.
+    const calls = active.flatMap((x) => {
+      const part = x.parts[level]!;
+      return x.current.flatMap((dir) => (hasGlob(part)
+        ? [{ name: 'is-dir', args: [dir], optargs: { followsymlinks: true } }, { name: 'ls', args: [dir] }]
+        : leading.has(join(dir, unescape(part))) ? [] : [{ name: 'exists', args: [join(dir, unescape(part))] }]));
+    });
+    const results = await g.callMany(calls);
+    let at = 0;
+    const take = (known?: CallResult) => {
+      const r = known ?? results[at++]!;
+      if (!r.ok) throw r.error;
+      return r.value;
+    };
+    for (const x of active) {
+      const part = x.parts[level]!;
+      const next: string[] = [];
+      for (const dir of x.current) {
+        if (!hasGlob(part)) {
+          const p = join(dir, unescape(part));
+          if (take(leading.get(p))) next.push(p);
+          continue;
+        }
+        if (!take()) {
+          at++; // the listing of what is not a directory: not asked for alone
+          continue;
+        }
+        const re = componentRegExp(part); // a leading '.' is matched only literally, as glob(3)
+        for (const name of take() as string[]) if (re.test(name)) next.push(join(dir, name));
       }
-      if (!(await g.isDir(dir, { followsymlinks: true }))) continue;
-      const re = componentRegExp(part); // a leading '.' is matched only literally, as glob(3)
-      for (const name of await g.ls(dir)) if (re.test(name)) next.push(join(dir, name));
+      x.current = next;
     }
-    current = next;
   }
-  return parts.length === 0 ? ['/'] : current.sort();
+  return globs.map((x) => (x.parts.length === 0 ? ['/'] : x.current.sort()));
 }
 
 /** truncate: the file must exist; it becomes empty (symlinks followed). */

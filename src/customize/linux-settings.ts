@@ -85,8 +85,12 @@ export async function setRandomSeed(ctx: CustomizeContext): Promise<boolean> {
   const { g, facts } = ctx;
   if (facts.type !== 'linux') return false;
   let created = false;
-  for (const f of SEED_FILES) {
-    if (await g.isFile(f)) {
+  // Writing one seed changes no other path's type: every test in one batch first.
+  const tests = await g.callMany(SEED_FILES.map((f) => ({ name: 'is-file', args: [f], fatal: true })));
+  for (const [i, f] of SEED_FILES.entries()) {
+    const r = tests[i]!;
+    if (!r.ok) throw r.error;
+    if (r.value === true) {
       await writeSeed(g, f, true);
       created = true;
     }

@@ -3,7 +3,8 @@
  * every filesystem with its type, UUID and label, and the LVs. Fact modules use it
  * to resolve fstab's UUID=/LABEL=/device names and Windows drive letters.
  */
-import type { CallFn } from './guest-reader.js';
+import type { CallFn, CallManyFn } from './guest-reader.js';
+import type { CallResult } from '../api/types.js';
 
 export interface FilesystemInfo {
   /** Mountable as list-filesystems names it (/dev/sda1, /dev/VG/LV). */
@@ -30,27 +31,25 @@ export interface DeviceIndex {
   resolve(name: string): string | undefined;
 }
 
-async function quiet<T>(p: Promise<T>): Promise<T | undefined> {
-  try {
-    return await p;
-  } catch {
-    return undefined;
-  }
-}
-
-export async function buildDeviceIndex(call: CallFn): Promise<DeviceIndex> {
+export async function buildDeviceIndex(call: CallFn, callMany?: CallManyFn): Promise<DeviceIndex> {
   const fsMap = ((await call('list-filesystems', [])) ?? {}) as Record<string, string>;
-  const devices = ((await quiet(call('list-devices', []))) ?? []) as string[];
-  const partitions = ((await quiet(call('list-partitions', []))) ?? []) as string[];
-  const lvs = ((await quiet(call('lvs', []))) ?? []) as string[];
-  const filesystems: FilesystemInfo[] = [];
-  for (const [device, type] of Object.entries(fsMap)) {
-    const known = type !== 'unknown' && type !== '';
-    const uuid = known ? (((await quiet(call('vfs-uuid', [device]))) as string | undefined) ?? '') : '';
-    const label = known ? (((await quiet(call('vfs-label', [device]))) as string | undefined) ?? '') : '';
-    filesystems.push({ device, type, uuid, label });
-  }
-  return makeDeviceIndex(filesystems, devices, partitions, lvs);
+  const many = callMany ?? (async (calls) => Promise.all(calls.map(async (c) => {
+    try {
+      return { ok: true as const, value: await call(c.name, c.args) };
+    } catch (error) {
+      return { ok: false as const, error };
+    }
+  })));
+  const value = (r: CallResult | undefined): unknown => (r?.ok ? r.value : undefined);
+  // The lists, then every filesystem's UUID and label: two batches, whatever the number of filesystems.
+  const [devices, partitions, lvs] = (await many([
+    { name: 'list-devices', args: [] }, { name: 'list-partitions', args: [] }, { name: 'lvs', args: [] },
+  ])).map((r) => (value(r) ?? []) as string[]);
+  const known = Object.entries(fsMap).filter(([, type]) => type !== 'unknown' && type !== '');
+  const ids = await many(known.flatMap(([device]) => [{ name: 'vfs-uuid', args: [device] }, { name: 'vfs-label', args: [device] }]));
+  const idOf = new Map(known.map(([device], i) => [device, { uuid: (value(ids[2 * i]) as string | undefined) ?? '', label: (value(ids[2 * i + 1]) as string | undefined) ?? '' }]));
+  const filesystems: FilesystemInfo[] = Object.entries(fsMap).map(([device, type]) => ({ device, type, uuid: idOf.get(device)?.uuid ?? '', label: idOf.get(device)?.label ?? '' }));
+  return makeDeviceIndex(filesystems, devices!, partitions!, lvs!);
 }
 
 export function makeDeviceIndex(filesystems: FilesystemInfo[], devices: string[], partitions: string[], lvs: string[]): DeviceIndex {

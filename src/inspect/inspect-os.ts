@@ -4,7 +4,7 @@
  * nothing is ever written (every mount is read-only and everything is unmounted
  * again, as libguestfs's inspect-os does).
  */
-import type { CallFn } from './guest-reader.js';
+import type { CallFn, CallManyFn } from './guest-reader.js';
 import { guestReader } from './guest-reader.js';
 import { buildDeviceIndex, type DeviceIndex } from './device-index.js';
 import { unknownFacts, type Application2, type OsFacts } from './types.js';
@@ -28,9 +28,9 @@ const DETECTORS: Record<string, Detector> = {
 const NOT_ROOTS = new Set(['', 'unknown', 'swap', 'LVM2_member', 'crypto_LUKS', 'linux_raid_member', 'iso9660']);
 
 /** Inspects every filesystem; returns the roots found (in list-filesystems order) and the device index it read. */
-export async function inspectOs(call: CallFn, warn: (m: string) => void): Promise<{ roots: OsFacts[]; devices: DeviceIndex }> {
+export async function inspectOs(call: CallFn, warn: (m: string) => void, callMany?: CallManyFn): Promise<{ roots: OsFacts[]; devices: DeviceIndex }> {
   await call('umount-all', []);
-  const dev = await buildDeviceIndex(call);
+  const dev = await buildDeviceIndex(call, callMany);
   const roots: OsFacts[] = [];
   for (const fs of dev.filesystems) {
     if (NOT_ROOTS.has(fs.type)) continue;
@@ -41,14 +41,18 @@ export async function inspectOs(call: CallFn, warn: (m: string) => void): Promis
       continue;
     }
     try {
-      const r = guestReader(call, warn);
-      for (const detector of Object.values(DETECTORS)) {
-        const facts = unknownFacts(fs.device);
-        if (await detector.detect(r, dev, facts)) {
-          roots.push(facts);
-          break;
+      const r = guestReader(call, warn, callMany);
+      const detect = async (reader: GuestReader): Promise<OsFacts | undefined> => {
+        for (const detector of Object.values(DETECTORS)) {
+          const facts = unknownFacts(fs.device);
+          if (await detector.detect(reader, dev, facts)) return facts;
         }
-      }
+        return undefined;
+      };
+      // The detectors' questions, asked ahead in a few batches; then the real run.
+      await r.prefetch(detect);
+      const facts = await detect(r);
+      if (facts) roots.push(facts);
     } finally {
       await call('umount-all', []);
     }
@@ -57,8 +61,10 @@ export async function inspectOs(call: CallFn, warn: (m: string) => void): Promis
 }
 
 /** The applications of an inspected OS; the caller has mounted its filesystems. */
-export async function listApplications(call: CallFn, facts: OsFacts, warn: (m: string) => void): Promise<Application2[]> {
+export async function listApplications(call: CallFn, facts: OsFacts, warn: (m: string) => void, callMany?: CallManyFn): Promise<Application2[]> {
   const detector = DETECTORS[facts.type];
   if (!detector) return [];
-  return detector.applications(guestReader(call, warn), facts);
+  const r = guestReader(call, warn, callMany);
+  await r.prefetch((reader) => detector.applications(reader, facts));
+  return detector.applications(r, facts);
 }

@@ -4,10 +4,10 @@
  * guards and the order of removals are those of guestfs-tools'
  * sysprep/sysprep_operation_*.ml.
  */
-import { ErrnoError } from '../errors/index.js';
-import { globExpand } from '../customize/guest-files.js';
+import { ErrnoError, GuestkitError } from '../errors/index.js';
+import { globExpand, globExpandAll } from '../customize/guest-files.js';
 import { DEBIAN_DISTROS, guardHolds, REDHAT_DISTROS, type SysprepContext, type SysprepOperation } from './operation.js';
-import { dropLines, ignoringGuestErrors, removeMatchingFiles, rmRfOnlyFiles } from './file-actions.js';
+import { dropLines, ignoringGuestErrors, removeAll, removeMatchingFiles, rmRfOnlyFiles, valuesOf } from './file-actions.js';
 import { LOGFILE_GLOBS } from './logfile-globs.js';
 import { userAccountOperation } from './user-account.js';
 import { customizeOperation, scriptOperation } from './customize-operation.js';
@@ -23,18 +23,16 @@ async function blkidTab(ctx: SysprepContext): Promise<void> {
   if (ctx.facts.type === 'windows') return;
   const files = ['/var/run/blkid.tab', '/var/run/blkid.tab.old', '/etc/blkid/blkid.tab', '/etc/blkid/blkid.tab.old',
     '/etc/blkid.tab', '/etc/blkid.tab.old', '/dev/.blkid.tab', '/dev/.blkid.tab.old'];
-  for (const f of files) {
-    if (!(await ctx.g.isSymlink(f))) await ignoringGuestErrors(() => ctx.g.rm(f));
-  }
+  const links = await valuesOf(ctx.g, files.map((f) => ({ name: 'is-symlink', args: [f] })));
+  await removeAll(ctx.g, files.filter((_, i) => links[i] !== true).map((path) => ({ name: 'rm' as const, path, quiet: true })));
 }
 
-/** rm each match; a removed one means the CA store must be rebuilt. */
+/** rm each match (in one batch, failures ignored); a removed one means the CA store must be rebuilt. */
 async function removeCerts(ctx: SysprepContext, paths: readonly string[]): Promise<void> {
-  for (const p of paths) {
-    await ignoringGuestErrors(async () => {
-      await ctx.g.rm(p);
-      ctx.effects.updateSystemCaStore = true;
-    });
+  const results = await ctx.g.callMany(paths.map((p) => ({ name: 'rm', args: [p] })));
+  for (const r of results) {
+    if (r.ok) ctx.effects.updateSystemCaStore = true;
+    else if (!(r.error instanceof GuestkitError)) throw r.error;
   }
 }
 
@@ -44,7 +42,7 @@ async function caCertificates(ctx: SysprepContext): Promise<void> {
     '/etc/pki/tls/private/*.key', '/etc/pki/tls/certs/*.crt'];
   const except = new Set(['/etc/pki/tls/certs/ca-bundle.crt', '/etc/pki/tls/certs/ca-bundle.trust.crt']);
   const found = new Set<string>();
-  for (const glob of globs) for (const p of await globExpand(ctx.g, glob)) if (!except.has(p)) found.add(p);
+  for (const list of await globExpandAll(ctx.g, globs)) for (const p of list) if (!except.has(p)) found.add(p);
   await removeCerts(ctx, [...found].sort()); // a set, iterated in order, as virt-sysprep's StringSet
 }
 
@@ -66,9 +64,10 @@ async function cronSpool(ctx: SysprepContext): Promise<void> {
 async function ipaClient(ctx: SysprepContext): Promise<void> {
   if (ctx.facts.type !== 'linux') return;
   const { g } = ctx;
-  for (const glob of ['/etc/ipa/ca.crt', '/etc/ipa/default.conf', '/var/lib/ipa-client/sysrestore/*', '/var/lib/ipa-client/pki/*']) {
-    for (const p of await globExpand(g, glob)) await ignoringGuestErrors(() => g.rm(p));
-  }
+  // The globs name disjoint files: all are expanded first, then removed in one batch.
+  const globs = ['/etc/ipa/ca.crt', '/etc/ipa/default.conf', '/var/lib/ipa-client/sysrestore/*', '/var/lib/ipa-client/pki/*'];
+  const found = (await globExpandAll(g, globs)).flat();
+  await removeAll(g, found.map((path) => ({ name: 'rm' as const, path, quiet: true })));
   await removeCerts(ctx, ['/etc/pki/ca-trust/source/anchors/ipa-ca.crt', '/usr/local/share/ca-certificates/ipa-ca.crt', '/etc/pki/ca-trust/source/ipa.p11-kit']);
 }
 
@@ -128,15 +127,19 @@ async function fsUuids(ctx: SysprepContext): Promise<void> {
 async function lvmUuids(ctx: SysprepContext): Promise<void> {
   if (ctx.facts.type !== 'linux') return;
   const { g } = ctx;
-  const hasPvs = ((await g.pvs()) as string[]).length > 0;
-  const hasVgs = ((await g.vgs()) as string[]).length > 0;
+  const [pvs, vgs] = (await valuesOf(g, [{ name: 'pvs', args: [] }, { name: 'vgs', args: [] }])) as string[][];
+  const hasPvs = pvs!.length > 0;
+  const hasVgs = vgs!.length > 0;
   if (!hasPvs && !hasVgs) return;
   // lvm in the appliance changes UUIDs of inactive VGs only; in process nothing is activated.
+  // In order, in one batch; a failure stops the rest.
   const activated = g.capabilities.runsGuestPrograms;
-  if (activated) await g.vgActivateAll(false);
-  if (hasPvs) await g.pvchangeUuidAll();
-  if (hasVgs) await g.vgchangeUuidAll();
-  if (activated) await g.vgActivateAll(true);
+  await valuesOf(g, [
+    ...(activated ? [{ name: 'vg-activate-all', args: [false] }] : []),
+    ...(hasPvs ? [{ name: 'pvchange-uuid-all', args: [] }] : []),
+    ...(hasVgs ? [{ name: 'vgchange-uuid-all', args: [] }] : []),
+    ...(activated ? [{ name: 'vg-activate-all', args: [true] }] : []),
+  ]);
 }
 
 export const OPERATIONS: readonly SysprepOperation[] = [

@@ -6,8 +6,8 @@
  */
 import { ErrnoError, GuestkitError, formatError } from '../errors/index.js';
 import { addFirstbootScript } from '../customize/firstboot.js';
-import { DEBIAN_DISTROS, REDHAT_DISTROS, type SysprepContext, type SysprepOperation } from './operation.js';
-import { applyGlobRemovals } from './file-actions.js';
+import { DEBIAN_DISTROS, guardHolds, REDHAT_DISTROS, type SysprepContext, type SysprepOperation } from './operation.js';
+import { applyGlobRemovals, globRemovals } from './file-actions.js';
 
 function wrap(op: SysprepOperation, e: unknown): GuestkitError {
   if (e instanceof GuestkitError && e.message.startsWith(`${op.name}:`)) return e;
@@ -39,9 +39,43 @@ async function updateSystemCaStore(ctx: SysprepContext): Promise<void> {
   await ctx.g.sh(cmd);
 }
 
+/**
+ * Operations that only remove by glob, without an rm that must succeed, can run
+ * together: removing only takes paths away, so expanding a later operation's
+ * globs before an earlier one's removals finds the same paths plus some already
+ * gone, which its rm-rf (no error) and quiet rm (error ignored) pass over.
+ */
+const groupable = (op: SysprepOperation) => !!op.globs && !op.onFilesystems && !op.globs.rmStrict?.length;
+
+/** Runs consecutive groupable operations: their globs expanded together, their removals in one batch. */
+async function removeByGlobs(ctx: SysprepContext, ops: readonly SysprepOperation[]): Promise<void> {
+  for (const op of ops) ctx.message(`Performing "${op.name}" ...`);
+  const active = ops.filter((op) => guardHolds(op.globs!.when, ctx.facts));
+  let perOp: Awaited<ReturnType<typeof globRemovals>>;
+  try {
+    perOp = await globRemovals(ctx.g, active.map((op) => op.globs!));
+  } catch (e) {
+    throw wrap(active[0]!, e);
+  }
+  const items = perOp.flatMap((removals, i) => removals.map((r) => ({ ...r, op: active[i]! })));
+  const results = await ctx.g.callMany(items.map((r) => ({ name: r.name, args: [r.path], fatal: !r.quiet })));
+  results.forEach((r, i) => {
+    if (r.ok || (items[i]!.quiet && r.error instanceof GuestkitError)) return;
+    throw wrap(items[i]!.op, r.error);
+  });
+}
+
 export async function performOnFilesystems(ctx: SysprepContext, ops: readonly SysprepOperation[]): Promise<void> {
-  for (const op of ops) {
-    if (!op.globs && !op.onFilesystems) continue;
+  const todo = ops.filter((op) => op.globs || op.onFilesystems);
+  for (let i = 0; i < todo.length; ) {
+    if (groupable(todo[i]!)) {
+      let j = i;
+      while (j < todo.length && groupable(todo[j]!)) j++;
+      await removeByGlobs(ctx, todo.slice(i, j));
+      i = j;
+      continue;
+    }
+    const op = todo[i++]!;
     ctx.message(`Performing "${op.name}" ...`);
     try {
       if (op.globs) await applyGlobRemovals(ctx, op.globs);

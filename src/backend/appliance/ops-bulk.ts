@@ -7,8 +7,9 @@
  */
 import { ErrnoError } from '../../errors/index.js';
 import { sq, type ApplianceBackend } from './appliance-backend.js';
-import { STAT_FORMAT, parseStat } from './ops.js';
+import { STAT_FORMAT, parseStat } from './stat-parse.js';
 import { fileTypeChar } from '../../util/mode-string.js';
+import { runStep, type AgentStep } from './agent-batch.js';
 
 /** Lines that resolve the directory `path` into $RP and cd there. */
 function inDir(path: string): string {
@@ -32,20 +33,29 @@ function ftypOf(mode: number): string {
   return c === '-' ? 'r' : c === 'p' ? 'f' : c === '?' ? 'u' : c;
 }
 
-export async function readdir(b: ApplianceBackend, dir: string): Promise<{ ino: number; ftyp: string; name: string }[]> {
-  // Per entry: "INO HEXMODE\0NAME\0": '.' and '..', then the rest (the shell's glob order).
-  const out = await b.sh(`${inDir(dir)}
+/** readdir as a step (agent-batch.ts): per entry "INO HEXMODE\0NAME\0": '.' and '..', then the rest (the shell's glob order). */
+export function readdirStep(dir: string): AgentStep<{ ino: number; ftyp: string; name: string }[]> {
+  return {
+    script: `${inDir(dir)}
 for n in . .. * .[!.]* ..?*; do
   [ -e "$n" ] || [ -L "$n" ] || continue
   printf '%s\\0%s\\0' "$(stat -c '%i %f' -- "$n")" "$n"
-done`);
-  const f = nulFields(out);
-  const res: { ino: number; ftyp: string; name: string }[] = [];
-  for (let i = 0; i + 1 < f.length; i += 2) {
-    const [ino = '0', mode = '0'] = f[i]!.split(' ');
-    res.push({ ino: Number(ino), ftyp: ftypOf(parseInt(mode, 16)), name: f[i + 1]! });
-  }
-  return res;
+done`,
+    parse(out) {
+      const f = nulFields(out);
+      const res: { ino: number; ftyp: string; name: string }[] = [];
+      for (let i = 0; i + 1 < f.length; i += 2) {
+        const [ino = '0', mode = '0'] = f[i]!.split(' ');
+        res.push({ ino: Number(ino), ftyp: ftypOf(parseInt(mode, 16)), name: f[i + 1]! });
+      }
+      return res;
+    },
+    readOnly: true,
+  };
+}
+
+export async function readdir(b: ApplianceBackend, dir: string): Promise<{ ino: number; ftyp: string; name: string }[]> {
+  return runStep(b, readdirStep(dir));
 }
 
 export async function lstatnslist(b: ApplianceBackend, dir: string, names: string[]): Promise<Record<string, number>[]> {

@@ -7,13 +7,27 @@ import { ErrnoError } from '../../errors/index.js';
 import { byteOrder } from '../../util/byte-order.js';
 import { sq, type ApplianceBackend } from './appliance-backend.js';
 import { lines, toGuestDev } from './ops-common.js';
+import { runStep, type AgentStep } from './agent-batch.js';
 
-/** Runs lvm with the agent's configuration (no udev); lvm's own message is the error. */
-async function lvm(b: ApplianceBackend, args: string[], opts: { out?: boolean } = {}): Promise<string> {
-  return b.shText(`lvmup; command -v lvm >/dev/null || die ENOTSUP 'lvm2: lvm is not in the appliance'
+/** The script that runs lvm with the agent's configuration (no udev); lvm's own message is the error. */
+function lvmScript(args: string[], opts: { out?: boolean } = {}): string {
+  return `lvmup; command -v lvm >/dev/null || die ENOTSUP 'lvm2: lvm is not in the appliance'
 lvm ${args.map(sq).join(' ')} --config "$LVM_CONFIG" ${opts.out ? '2>/tmp/.lvmerr' : '>/tmp/.lvmerr 2>&1'} || { cat /tmp/.lvmerr >&2; exit 1; }
-lvm vgmknodes --config "$LVM_CONFIG" >/dev/null 2>&1; :`);
+lvm vgmknodes --config "$LVM_CONFIG" >/dev/null 2>&1; :`;
 }
+
+async function lvm(b: ApplianceBackend, args: string[], opts: { out?: boolean } = {}): Promise<string> {
+  return b.shText(lvmScript(args, opts));
+}
+
+const lvmStep = (args: string[]): AgentStep<string> => ({ script: lvmScript(args), parse: (out) => out.toString('utf8') });
+
+/** The whole-system UUID changes and activation as steps (agent-batch.ts): sysprep's lvm-uuids sends them together. */
+export const lvmWriteSteps = {
+  pvchangeUuidAll: () => lvmStep(['pvchange', '-u', '-a']),
+  vgActivateAll: (on: boolean) => lvmStep(['vgchange', '-a', on ? 'y' : 'n']),
+  vgchangeUuidAll: () => lvmStep(['vgchange', '-u']),
+};
 
 const guest = (dev: string) => toGuestDev(dev);
 
@@ -83,14 +97,14 @@ export const lvmWriteOps = {
   pvresizeSize: (b: ApplianceBackend, dev: string, size: number) =>
     lvm(b, ['pvresize', '--yes', '--setphysicalvolumesize', `${size}b`, guest(dev)]),
   pvchangeUuid: (b: ApplianceBackend, dev: string) => lvm(b, ['pvchange', '-u', guest(dev)]),
-  pvchangeUuidAll: (b: ApplianceBackend) => lvm(b, ['pvchange', '-u', '-a']),
+  pvchangeUuidAll: (b: ApplianceBackend) => runStep(b, lvmWriteSteps.pvchangeUuidAll()),
   vgcreate: (b: ApplianceBackend, vg: string, pvs: string[]) => lvm(b, ['vgcreate', vg, ...pvs.map(guest)]),
   vgremove: (b: ApplianceBackend, vg: string) => lvm(b, ['vgremove', '-f', vg]),
   vgrename: (b: ApplianceBackend, vg: string, to: string) => lvm(b, ['vgrename', vg, to]),
   vgActivate: (b: ApplianceBackend, on: boolean, vgs: string[]) => lvm(b, ['vgchange', '-a', on ? 'y' : 'n', ...vgs]),
-  vgActivateAll: (b: ApplianceBackend, on: boolean) => lvm(b, ['vgchange', '-a', on ? 'y' : 'n']),
+  vgActivateAll: (b: ApplianceBackend, on: boolean) => runStep(b, lvmWriteSteps.vgActivateAll(on)),
   vgchangeUuid: (b: ApplianceBackend, vg: string) => lvm(b, ['vgchange', '-u', vg]),
-  vgchangeUuidAll: (b: ApplianceBackend) => lvm(b, ['vgchange', '-u']),
+  vgchangeUuidAll: (b: ApplianceBackend) => runStep(b, lvmWriteSteps.vgchangeUuidAll()),
   lvcreate: (b: ApplianceBackend, lv: string, vg: string, mbytes: number) => lvm(b, ['lvcreate', '--yes', '-L', `${mbytes}m`, '-n', lv, vg]),
   lvcreateFree: (b: ApplianceBackend, lv: string, vg: string, pct: number) => {
     percent(pct);

@@ -7,30 +7,49 @@ import { LV_FIELDS, PV_FIELDS, VG_FIELDS } from '../../lvm/report-fields.js';
 import { byteOrder } from '../../util/byte-order.js';
 import { sq, type ApplianceBackend } from './appliance-backend.js';
 import { fromGuestDev, lines, toGuestDev } from './ops-common.js';
+import { runStep, type AgentStep } from './agent-batch.js';
 
 /** Text fields; every other field is a number (sizes in bytes, counts, percentages). */
 const TEXT = new Set(['pv_name', 'pv_uuid', 'pv_fmt', 'pv_attr', 'pv_tags', 'vg_name', 'vg_uuid', 'vg_fmt', 'vg_attr',
   'vg_sysid', 'vg_tags', 'lv_name', 'lv_uuid', 'lv_attr', 'origin', 'move_pv', 'lv_tags', 'mirror_log', 'modules']);
 
+/** The script of an lvm report command. */
+function reportScript(cmd: string, fields: string[], extra = ''): string {
+  return `lvmup; command -v lvm >/dev/null || exit 0
+lvm ${cmd} --config "$LVM_CONFIG" --noheadings --nosuffix --units b --separator '|' -o ${sq(fields.join(','))} ${extra} 2>/dev/null; :`;
+}
+
+/** Each output line's fields, split on the separator. */
+const reportRows = (out: string): string[][] => lines(out).map((l) => l.trim().split('|'));
+
 /** Runs an lvm report command; each output line's fields, split on the separator. */
 async function report(b: ApplianceBackend, cmd: string, fields: string[], extra = ''): Promise<string[][]> {
-  const out = await b.shText(`lvmup; command -v lvm >/dev/null || exit 0
-lvm ${cmd} --config "$LVM_CONFIG" --noheadings --nosuffix --units b --separator '|' -o ${sq(fields.join(','))} ${extra} 2>/dev/null; :`);
-  return lines(out).map((l) => l.trim().split('|'));
+  return reportRows(await b.shText(reportScript(cmd, fields, extra)));
 }
 
-async function pvs(b: ApplianceBackend): Promise<string[]> {
-  return (await report(b, 'pvs', ['pv_name'])).map((r) => fromGuestDev(r[0]!)).sort(byteOrder);
+/** PV names, as a step (ops-steps.ts). */
+export function pvsStep(): AgentStep<string[]> {
+  return { script: reportScript('pvs', ['pv_name']), parse: (out) => reportRows(out.toString('utf8')).map((r) => fromGuestDev(r[0]!)).sort(byteOrder), readOnly: true };
 }
 
-async function vgs(b: ApplianceBackend): Promise<string[]> {
-  return (await report(b, 'vgs', ['vg_name'])).map((r) => r[0]!).sort(byteOrder);
+/** VG names, as a step (ops-steps.ts). */
+export function vgsStep(): AgentStep<string[]> {
+  return { script: reportScript('vgs', ['vg_name']), parse: (out) => reportRows(out.toString('utf8')).map((r) => r[0]!).sort(byteOrder), readOnly: true };
 }
 
-/** Visible LVs as /dev/VG/LV (the names list-filesystems and mount use). */
-async function lvs(b: ApplianceBackend): Promise<string[]> {
-  return (await report(b, 'lvs', ['vg_name', 'lv_name'], "-S 'lv_role=public'")).map((r) => `/dev/${r[0]}/${r[1]}`).sort(byteOrder);
+const pvs = (b: ApplianceBackend): Promise<string[]> => runStep(b, pvsStep());
+const vgs = (b: ApplianceBackend): Promise<string[]> => runStep(b, vgsStep());
+
+/** Visible LVs as /dev/VG/LV (the names list-filesystems and mount use): a step (ops-steps.ts). */
+export function lvsStep(): AgentStep<string[]> {
+  return {
+    script: reportScript('lvs', ['vg_name', 'lv_name'], "-S 'lv_role=public'"),
+    parse: (out) => reportRows(out.toString('utf8')).map((r) => `/dev/${r[0]}/${r[1]}`).sort(byteOrder),
+    readOnly: true,
+  };
 }
+
+const lvs = (b: ApplianceBackend): Promise<string[]> => runStep(b, lvsStep());
 
 function toStruct(fields: string[], row: string[]): Record<string, number | string> {
   const o: Record<string, number | string> = {};

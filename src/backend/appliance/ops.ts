@@ -11,7 +11,7 @@
 import { Writable } from 'node:stream';
 import { byteOrder } from '../../util/byte-order.js';
 import { ErrnoError } from '../../errors/index.js';
-import { sq, type ApplianceBackend } from './appliance-backend.js';
+import { replyError, sq, type ApplianceBackend } from './appliance-backend.js';
 import { devOrder, devScript, fromGuestDev, lines, nulList } from './ops-common.js';
 import { diskOps } from './ops-disks.js';
 import { fileOps } from './ops-files.js';
@@ -35,31 +35,11 @@ import { ntfsOps } from './ops-ntfs.js';
 import { fsExtraOps } from './ops-fs-extra.js';
 import { fileTypeOps } from './ops-file-type.js';
 import { inotifyOps } from './ops-inotify.js';
-
-function parseExport(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const l of lines(text)) {
-    const eq = l.indexOf('=');
-    if (eq > 0) out[l.slice(0, eq)] = l.slice(eq + 1);
-  }
-  return out;
-}
+import { runStep, type AgentStep } from './agent-batch.js';
+import { applianceSteps, fileScript, dirScript, type ApplianceStepName } from './ops-steps.js';
+import { parseExport } from './stat-parse.js';
 
 // ---------------------------------------------------------------- devices
-
-async function listDevices(b: ApplianceBackend): Promise<string[]> {
-  const out = await b.shText('cd /sys/block && for d in vd*; do [ -e "$d" ] && echo "$d"; done; :');
-  return lines(out)
-    .map((n) => fromGuestDev(`/dev/${n}`))
-    .sort(devOrder);
-}
-
-async function listPartitions(b: ApplianceBackend): Promise<string[]> {
-  const out = await b.shText('for p in /sys/block/vd*/vd*; do [ -e "$p/partition" ] && echo "${p##*/}"; done; :');
-  return lines(out)
-    .map((n) => fromGuestDev(`/dev/${n}`))
-    .sort(devOrder);
-}
 
 interface BlkInfo {
   TYPE?: string;
@@ -140,12 +120,6 @@ echo --
     for (const lv of lvs) result.push([lv, lvInfo.get(lv)?.TYPE || 'unknown']);
   }
   return Object.fromEntries(result);
-}
-
-async function blkidOne(b: ApplianceBackend, mountable: string): Promise<BlkInfo> {
-  const dev = splitBtrfsvol(mountable)?.device ?? mountable; // a subvolume has its device's type, label and UUID
-  const out = await b.shText(`${devScript(dev)}\nblkid -c /dev/null -o export "$d"; :`);
-  return parseExport(out);
 }
 
 async function blockdevGetsize64(b: ApplianceBackend, dev: string): Promise<number> {
@@ -236,7 +210,24 @@ grep -q " $RP " /proc/mounts || die EINVAL ${sq(`${target}: not mounted`)}
 umount${flags} "$RP"`);
 }
 
+/**
+ * umount-all's usual case in one request: the /sysroot mounts, last mounted
+ * first. A mountpoint /proc/mounts shows escaped (a space as \040) exits 3:
+ * the host then unescapes the names itself.
+ */
+const UMOUNT_ALL = `set -f
+m=
+while read -r _d p _r; do
+  case $p in /sysroot|/sysroot/*) case $p in *\\\\*) exit 3 ;; esac; m="$p $m" ;; esac
+done < /proc/mounts
+[ -z "$m" ] && exit 0
+sync || exit 1
+for p in $m; do umount "$p" || exit 1; done`;
+
 async function umountAll(b: ApplianceBackend): Promise<void> {
+  const r = await b.raw('sh', UMOUNT_ALL);
+  if (r.rc === 0) return;
+  if (r.rc !== 3) throw replyError(r);
   const ms = await readMounts(b);
   if (!ms.length) return;
   await b.sh(['sync', ...ms.reverse().map((m) => `umount ${sq(m.path)}`)].join(' && '));
@@ -252,20 +243,6 @@ async function mountpoints(b: ApplianceBackend): Promise<Record<string, string>>
 
 // ---------------------------------------------------------------- reading
 
-/** Lines that resolve `path` into $RP and check it is a directory. */
-function dirScript(path: string): string {
-  return `rp ${sq(path)} || exit 1
-[ -e "$RP" ] || die ENOENT ${sq(`${path}: No such file or directory`)}
-[ -d "$RP" ] || die ENOTDIR ${sq(`${path}: Not a directory`)}`;
-}
-
-async function ls(b: ApplianceBackend, dir: string): Promise<string[]> {
-  const out = await b.sh(`${dirScript(dir)}\ncd "$RP" && find . -mindepth 1 -maxdepth 1 -print0`);
-  return nulList(out)
-    .map((s) => s.replace(/^\.\//, ''))
-    .sort(byteOrder);
-}
-
 /**
  * GNU ls -lan, as libguestfs's ll prints it (numeric owners: the appliance knows no
  * guest users). A non-directory is listed by its appliance path, as libguestfs does.
@@ -276,21 +253,12 @@ async function ll(b: ApplianceBackend, dir: string): Promise<string> {
 if [ -d "$RP" ] && [ ! -L "$RP" ]; then cd "$RP" && /usr/bin/ls -lan; else /usr/bin/ls -lan "$RP"; fi`);
 }
 
-function fileScript(path: string): string {
-  return `rp ${sq(path)} || exit 1
-[ -e "$RP" ] || die ENOENT ${sq(`${path}: No such file or directory`)}
-[ -d "$RP" ] && die EISDIR ${sq(`${path}: Is a directory`)}
-[ -f "$RP" ] || die EINVAL ${sq(`${path}: not a regular file`)}
-[ -r "$RP" ] || die EACCES ${sq(`${path}: Permission denied`)}
-printf '%s\\n' "$RP"`;
-}
-
 async function readFile(b: ApplianceBackend, path: string): Promise<Uint8Array> {
   if (path.includes('\n')) {
     // The agent passes the streamed file's name on one line: fall back to cat.
     return b.sh(`rp ${sq(path)} || exit 1\ncat "$RP"`);
   }
-  return b.get(fileScript(path));
+  return b.get(`${fileScript(path)}\nprintf '%s\\n' "$RP"`);
 }
 
 async function cat(b: ApplianceBackend, path: string): Promise<string> {
@@ -307,66 +275,8 @@ async function download(b: ApplianceBackend, path: string, sink: Writable): Prom
       else sink.once('drain', () => cb());
     },
   });
-  await b.get(fileScript(path), counter);
+  await b.get(`${fileScript(path)}\nprintf '%s\\n' "$RP"`, counter);
   return n;
-}
-
-export const STAT_FORMAT = '%d %i %f %h %u %g %t %T %s %o %b %X %Y %Z|%x|%y|%z';
-
-function nsecOf(human: string): number {
-  const m = /\.(\d{1,9})/.exec(human);
-  return m ? Number(m[1]!.padEnd(9, '0')) : 0;
-}
-
-export function parseStat(out: string): Record<string, number> {
-  const [nums = '', ax = '', mx = '', cx = ''] = out.trim().split('|');
-  const f = nums.split(' ');
-  const n = (i: number) => Number(f[i]);
-  const major = parseInt(f[6]!, 16);
-  const minor = parseInt(f[7]!, 16);
-  const rdev = (minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xff) * 0x1000);
-  return {
-    st_dev: n(0), st_ino: n(1), st_mode: parseInt(f[2]!, 16), st_nlink: n(3), st_uid: n(4), st_gid: n(5),
-    st_rdev: rdev, st_size: n(8), st_blksize: n(9), st_blocks: n(10),
-    st_atime_sec: n(11), st_atime_nsec: nsecOf(ax), st_mtime_sec: n(12), st_mtime_nsec: nsecOf(mx),
-    st_ctime_sec: n(13), st_ctime_nsec: nsecOf(cx),
-    st_spare1: 0, st_spare2: 0, st_spare3: 0, st_spare4: 0, st_spare5: 0, st_spare6: 0,
-  };
-}
-
-/**
- * A virtio disk's device number as libguestfs reports it, where the disks are
- * SCSI (major 8): virtio-blk also gives each disk 16 minors, so only the major changes.
- */
-function sdDevice(dev: number, virtblkMajor: number): number {
-  const major = Math.floor(dev / 256) & 0xfff;
-  const minor = (dev & 0xff) | (Math.floor(dev / 4096) & ~0xff);
-  if (!virtblkMajor || major !== virtblkMajor || minor > 255) return dev;
-  return 8 * 256 + minor;
-}
-
-async function stat(b: ApplianceBackend, path: string, follow: boolean): Promise<Record<string, number>> {
-  const out = await b.shText(`rp ${sq(path)} ${follow ? 1 : 0} || exit 1
-[ -e "$RP" ] || [ -L "$RP" ] || die ENOENT ${sq(`${path}: No such file or directory`)}
-stat ${follow ? '-L ' : ''}-c ${sq(STAT_FORMAT)} "$RP"
-while read -r maj name; do [ "$name" = virtblk ] && echo "$maj"; done < /proc/devices
-:`);
-  const [st = '', virtblk = ''] = lines(out);
-  const res = parseStat(st);
-  res.st_dev = sdDevice(res.st_dev!, Number(virtblk));
-  return res;
-}
-
-async function test(b: ApplianceBackend, path: string, expr: string, follow: boolean): Promise<boolean> {
-  const out = await b.shText(`rp ${sq(path)} ${follow ? 1 : 0} || exit 1\nif ${expr}; then echo 1; else echo 0; fi`);
-  return out.trim() === '1';
-}
-
-async function readlink(b: ApplianceBackend, path: string): Promise<string> {
-  const out = await b.shText(`rp ${sq(path)} 0 || exit 1
-[ -L "$RP" ] || die EINVAL ${sq(`${path}: Invalid argument`)}
-readlink "$RP"`);
-  return out.replace(/\n$/, '');
 }
 
 /**
@@ -468,19 +378,6 @@ async function mkdir(b: ApplianceBackend, path: string, parents = false): Promis
   await b.sh(`${parentScript(path, 0)}\nmkdir "$RP"`);
 }
 
-async function rm(b: ApplianceBackend, path: string, opts: { force?: boolean; recursive?: boolean } = {}): Promise<void> {
-  if (opts.recursive) {
-    await b.sh(`rp ${sq(path)} 0 || exit 1\nrm -rf "$RP"`);
-    return;
-  }
-  await b.sh(`rp ${sq(path)} 0 || exit 1
-if [ ! -e "$RP" ] && [ ! -L "$RP" ]; then
-  ${opts.force ? 'exit 0' : `die ENOENT ${sq(`${path}: No such file or directory`)}`}
-fi
-[ -d "$RP" ] && [ ! -L "$RP" ] && die EISDIR ${sq(`${path}: Is a directory`)}
-rm -f "$RP"`);
-}
-
 async function rmdir(b: ApplianceBackend, path: string): Promise<void> {
   await b.sh(`rp ${sq(path)} 0 || exit 1\nrmdir "$RP"`);
 }
@@ -524,13 +421,21 @@ async function shCmd(b: ApplianceBackend, cmd: string): Promise<string> {
  * The implementations, one per command, with the command's argument order.
  * Return values are what the command table's `ret` kinds expect.
  */
+/** An operation that is one step (ops-steps.ts), sent alone. */
+function stepOp<N extends ApplianceStepName>(name: N) {
+  const build = applianceSteps[name] as (...a: Parameters<(typeof applianceSteps)[N]>) => AgentStep<StepValue<N>>;
+  return (b: ApplianceBackend, ...args: Parameters<(typeof applianceSteps)[N]>): Promise<StepValue<N>> => runStep(b, build(...args));
+}
+
+type StepValue<N extends ApplianceStepName> = ReturnType<(typeof applianceSteps)[N]> extends AgentStep<infer T> ? T : never;
+
 export const applianceOps = {
-  listDevices,
-  listPartitions,
+  listDevices: stepOp('listDevices'),
+  listPartitions: stepOp('listPartitions'),
   listFilesystems,
-  vfsType: async (b: ApplianceBackend, dev: string) => (await blkidOne(b, dev)).TYPE ?? '',
-  vfsLabel: async (b: ApplianceBackend, dev: string) => (await blkidOne(b, dev)).LABEL ?? '',
-  vfsUuid: async (b: ApplianceBackend, dev: string) => (await blkidOne(b, dev)).UUID ?? '',
+  vfsType: stepOp('vfsType'),
+  vfsLabel: stepOp('vfsLabel'),
+  vfsUuid: stepOp('vfsUuid'),
   blockdevGetsize64,
   preadDevice,
   mount: (b: ApplianceBackend, dev: string, mountpoint: string) => mount(b, dev, mountpoint, false),
@@ -542,20 +447,18 @@ export const applianceOps = {
   umountAll,
   mounts,
   mountpoints,
-  ls,
+  ls: stepOp('ls'),
   ll,
   cat,
   readFile,
   download,
-  statns: (b: ApplianceBackend, path: string) => stat(b, path, true),
-  lstatns: (b: ApplianceBackend, path: string) => stat(b, path, false),
-  isFile: (b: ApplianceBackend, path: string, followsymlinks = false) =>
-    test(b, path, followsymlinks ? '[ -f "$RP" ]' : '[ ! -L "$RP" ] && [ -f "$RP" ]', followsymlinks),
-  isDir: (b: ApplianceBackend, path: string, followsymlinks = false) =>
-    test(b, path, followsymlinks ? '[ -d "$RP" ]' : '[ ! -L "$RP" ] && [ -d "$RP" ]', followsymlinks),
-  isSymlink: (b: ApplianceBackend, path: string) => test(b, path, '[ -L "$RP" ]', false),
-  exists: (b: ApplianceBackend, path: string) => test(b, path, '[ -e "$RP" ]', true),
-  readlink,
+  statns: stepOp('statns'),
+  lstatns: stepOp('lstatns'),
+  isFile: stepOp('isFile'),
+  isDir: stepOp('isDir'),
+  isSymlink: stepOp('isSymlink'),
+  exists: stepOp('exists'),
+  readlink: stepOp('readlink'),
   find,
   lsTypes,
   checksum,
@@ -565,9 +468,9 @@ export const applianceOps = {
   touch,
   mkdir: (b: ApplianceBackend, path: string) => mkdir(b, path, false),
   mkdirP: (b: ApplianceBackend, path: string) => mkdir(b, path, true),
-  rm: (b: ApplianceBackend, path: string) => rm(b, path),
-  rmF: (b: ApplianceBackend, path: string) => rm(b, path, { force: true }),
-  rmRf: (b: ApplianceBackend, path: string) => rm(b, path, { recursive: true }),
+  rm: stepOp('rm'),
+  rmF: stepOp('rmF'),
+  rmRf: stepOp('rmRf'),
   rmdir,
   sync,
   command,
