@@ -59,14 +59,19 @@ export function formatLsLa(entries: LsEntry[], now: number, withTotal = true): s
   }, now, withTotal);
 }
 
-/** Entry indexes in byteOrder of their names (plain code unit order when no name has a surrogate: the same order). */
+/**
+ * Entry indexes in byteOrder of their names. Without surrogates, code unit
+ * order is the same, and the built-in sort of the names themselves is several
+ * times faster than a comparator; names are unique in a directory, so each
+ * finds its index again.
+ */
 function sortedOrder(names: string[]): number[] {
   const order = names.map((_, i) => i);
-  if (names.some((n) => /[\ud800-\udfff]/.test(n))) return order.sort((x, y) => byteOrder(names[x]!, names[y]!));
-  return order.sort((x, y) => {
-    const a = names[x]!, b = names[y]!;
-    return a < b ? -1 : a > b ? 1 : 0;
-  });
+  if (!names.some((n) => /[\ud800-\udfff]/.test(n))) {
+    const at = new Map(names.map((n, i) => [n, i]));
+    if (at.size === names.length) return names.slice().sort().map((n) => at.get(n)!);
+  }
+  return order.sort((x, y) => byteOrder(names[x]!, names[y]!));
 }
 
 const digits = (n: number) => String(n).length;

@@ -59,6 +59,8 @@ export abstract class FatVolume extends FatInodes {
   protected readonly files = new Map<number, OpenFile>();
   protected readonly dirty = new Set<number>();
   protected readonly listings = new Map<number, Listing>();
+  /** The listing last made most recently used. */
+  private lastListed = -1;
   /** Device writes that touched the FAT (a directory may have grown a cluster). */
   protected fatWrites = 0;
   private freeChecked = false;
@@ -151,7 +153,7 @@ export abstract class FatVolume extends FatInodes {
     const n = this.nodes.get(ino);
     if (!n) return undefined;
     const l = this.listings.get(n.parent);
-    const e = l?.byKey.get(foldKey(n.name));
+    const e = l?.byKey.get(n.key);
     if (!l || !e) {
       this.listings.delete(n.parent);
       return undefined;
@@ -366,8 +368,12 @@ export abstract class FatVolume extends FatInodes {
   protected listing(dir: number): Listing {
     let l = this.listings.get(dir);
     if (l) {
-      this.listings.delete(dir);
-      this.listings.set(dir, l);
+      // most recently used last (getattr of each entry of a directory asks for the same one)
+      if (this.lastListed !== dir) {
+        this.listings.delete(dir);
+        this.listings.set(dir, l);
+        this.lastListed = dir;
+      }
       return l;
     }
     this.syncDirty();
@@ -382,13 +388,14 @@ export abstract class FatVolume extends FatInodes {
     for (const e of raw.entries) index(l, e);
     while (this.listings.size >= MAX_CACHED_DIRS) this.listings.delete(this.listings.keys().next().value as number);
     this.listings.set(dir, l);
+    this.lastListed = dir;
     return l;
   }
 
   /** The short directory entry of a non-root inode, or undefined. */
   protected entry(ino: number): RawEntry | undefined {
     const n = this.node(ino);
-    return this.listing(n.parent).byKey.get(foldKey(n.name));
+    return this.listing(n.parent).byKey.get(n.key);
   }
 
   /** Edits the 32-byte short entry of `ino` on the device, then re-mounts FatFs (its window may hold the old sector). */
