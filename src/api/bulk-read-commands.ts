@@ -7,9 +7,10 @@
 import type { StatResult } from '../fs/vfs.js';
 import type { ApplianceBackend } from '../backend/appliance/appliance-backend.js';
 import { appliance } from './appliance-access.js';
-import { lstatns, statnsStruct } from './read-commands.js';
+import { lstatns } from './read-commands.js';
 import { defineCommand, type Impl } from './types.js';
 import { wasm } from './wasm-access.js';
+import { unpackStatRows } from '../backend/wasm/packed-listing.js';
 import { wasmXattrList, wasmXattrs, wasmXattrStructs } from './xattr-read.js';
 
 const STATNS_FIELDS = lstatns.fields!;
@@ -56,7 +57,7 @@ and returns the results in the same order. A name whose lstat fails gets st_ino 
   impl: {
     appliance: applianceBulk('lstatnslist'),
     wasm: async (ctx, [path, names]) =>
-      (await wasm(ctx).rpc('lstatList', path, names)).map((s) => (s ? statnsStruct(s) : failedStat())),
+      unpackStatRows(await wasm(ctx).rpc('lstatList', path, names)).map((s) => s ?? failedStat()),
   },
 });
 

@@ -77,3 +77,69 @@ export function unpackListing(p: PackedListing): LsColumns {
   for (let i = 0, k = 0; i < n; i++) links[i] = isLnk(mode[i]!) ? targets[k++] : undefined;
   return { names, links, mode, nlink: col(1), uid: col(2), gid: col(3), size: col(4), blocks: col(5), rdev: col(6), mtime: col(7) };
 }
+
+/** The fields of a stat row, in lstatns's order (st_spare* are always 0). */
+export const STAT_FIELDS = ['st_dev', 'st_ino', 'st_mode', 'st_nlink', 'st_uid', 'st_gid', 'st_rdev', 'st_size', 'st_blksize',
+  'st_blocks', 'st_atime_sec', 'st_atime_nsec', 'st_mtime_sec', 'st_mtime_nsec', 'st_ctime_sec', 'st_ctime_nsec'] as const;
+const NF = STAT_FIELDS.length;
+
+/**
+ * The lstat of many names, a row of STAT_FIELDS per name in one Float64Array
+ * (the worker's message transfers its buffer, no copy); a failed lstat has
+ * NaN for st_ino.
+ */
+export class StatRows {
+  private readonly rows: Float64Array;
+
+  constructor(count: number) {
+    this.rows = new Float64Array(count * NF);
+  }
+
+  set(i: number, a: Attr, dev: number): void {
+    const r = this.rows, o = i * NF;
+    r[o] = dev;
+    r[o + 1] = a.ino;
+    r[o + 2] = a.mode;
+    r[o + 3] = a.nlink;
+    r[o + 4] = a.uid;
+    r[o + 5] = a.gid;
+    r[o + 6] = a.rdev;
+    r[o + 7] = a.size;
+    r[o + 8] = a.blksize;
+    r[o + 9] = a.blocks;
+    r[o + 10] = a.atime.sec;
+    r[o + 11] = a.atime.nsec;
+    r[o + 12] = a.mtime.sec;
+    r[o + 13] = a.mtime.nsec;
+    r[o + 14] = a.ctime.sec;
+    r[o + 15] = a.ctime.nsec;
+  }
+
+  copy(from: number, to: number): void {
+    this.rows.copyWithin(to * NF, from * NF, (from + 1) * NF);
+  }
+
+  fail(i: number): void {
+    this.rows[i * NF + 1] = NaN;
+  }
+
+  bytes(): Uint8Array {
+    return new Uint8Array(this.rows.buffer);
+  }
+}
+
+/** Each row of packed StatRows as lstatns's struct, or undefined where the lstat failed. */
+export function unpackStatRows(bytes: Uint8Array): (Record<string, number> | undefined)[] {
+  const r = new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
+  const out: (Record<string, number> | undefined)[] = [];
+  for (let o = 0; o < r.length; o += NF) {
+    out.push(Number.isNaN(r[o + 1]) ? undefined : {
+      st_dev: r[o]!, st_ino: r[o + 1]!, st_mode: r[o + 2]!, st_nlink: r[o + 3]!, st_uid: r[o + 4]!, st_gid: r[o + 5]!,
+      st_rdev: r[o + 6]!, st_size: r[o + 7]!, st_blksize: r[o + 8]!, st_blocks: r[o + 9]!,
+      st_atime_sec: r[o + 10]!, st_atime_nsec: r[o + 11]!, st_mtime_sec: r[o + 12]!, st_mtime_nsec: r[o + 13]!,
+      st_ctime_sec: r[o + 14]!, st_ctime_nsec: r[o + 15]!,
+      st_spare1: 0, st_spare2: 0, st_spare3: 0, st_spare4: 0, st_spare5: 0, st_spare6: 0,
+    });
+  }
+  return out;
+}
