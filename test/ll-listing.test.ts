@@ -4,6 +4,7 @@
  * major/minor columns), numeric owners and sorting must come out as guestfish
  * prints them: /home/user of ext4.img against the real guestfish's capture,
  * /dev of extra.img against GNU ls -la's layout of character and block devices.
+ * lstatnslist comes back packed the same way (StatRows).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -52,6 +53,16 @@ describe('ll (wasm backend)', () => {
       'brw-r--r-- 1 0 0   8,       0 Nov 14  2023 sda',
       '',
     ].join('\n'));
+  });
+
+  it('lstatnslist: each name as lstatns has it, "." and ".." and repeated names too; a missing one gets st_ino -1', async () => {
+    const names = ['hello.txt', 'dangling', '.', '..', 'hello.txt', 'missing', 'docs'];
+    const got = await ext4.lstatnslist('/home/user', names);
+    expect(got).toHaveLength(names.length);
+    for (const [i, n] of names.entries()) {
+      if (n === 'missing') expect(got[i]).toMatchObject({ st_ino: -1, st_size: 0, st_mode: 0 });
+      else expect(got[i]).toEqual(await ext4.lstatns(`/home/user/${n}`));
+    }
   });
 
   it('lists a single file by its appliance path, without a total', async () => {
