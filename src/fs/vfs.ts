@@ -264,10 +264,10 @@ export class Vfs {
 
   /**
    * readdirPlus as a visit of each entry (its attributes, its device number, a
-   * symlink's target), for callers that pack the results instead of keeping an
-   * object per entry.
+   * symlink's target unless `links` is false), for callers that pack the
+   * results instead of keeping an object per entry.
    */
-  visitEntries(path: string, visit: (name: string, attr: Attr, dev: number, link: string | undefined) => void): void {
+  visitEntries(path: string, visit: (name: string, attr: Attr, dev: number, link: string | undefined) => void, links = true): void {
     this.guard(path, () => {
       const loc = this.resolve(path, true);
       const driver = loc.mount.driver;
@@ -283,7 +283,7 @@ export class Vfs {
           continue;
         }
         const attr = driver.getattr(e.ino);
-        visit(e.name, attr, dev, isLnk(attr.mode) ? driver.readlink(e.ino) : undefined);
+        visit(e.name, attr, dev, links && isLnk(attr.mode) ? driver.readlink(e.ino) : undefined);
       }
     });
   }

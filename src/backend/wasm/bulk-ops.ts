@@ -58,7 +58,7 @@ export function bulkOps(vfs: Vfs): BulkOps {
         if (i === undefined) return;
         rows.set(i, attr, dev);
         done[i] = 1;
-      });
+      }, false);
       names.forEach((n, i) => {
         if (done[i]) return;
         const first = at.get(n)!;
