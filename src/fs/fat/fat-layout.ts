@@ -431,11 +431,21 @@ function utf16Valid(u: number[]): boolean {
 
 /** FAT date/time (interpreted as UTC, like Linux in the libguestfs appliance) → Unix seconds, as Linux's fat_time_fat2unix(). */
 export function fatToUnix(date: number, time: number): number {
-  const year = 1980 + (date >>> 9);
-  const month = Math.max(1, (date >>> 5) & 0xf);
-  const day = Math.max(1, date & 0x1f);
   const secs = (time & 0x1f) * 2 + ((time >>> 5) & 0x3f) * 60 + (time >>> 11) * 3600;
-  return Date.UTC(year, month - 1, day) / 1000 + secs;
+  return dayStart(date) + secs;
+}
+
+/** Unix seconds of 00:00 UTC of FAT date `date`, remembered: a directory's entries share a few dates. */
+const dayStarts = new Map<number, number>();
+function dayStart(date: number): number {
+  let s = dayStarts.get(date);
+  if (s === undefined) {
+    const month = Math.max(1, (date >>> 5) & 0xf);
+    s = Date.UTC(1980 + (date >>> 9), month - 1, Math.max(1, date & 0x1f)) / 1000;
+    if (dayStarts.size >= 4096) dayStarts.clear();
+    dayStarts.set(date, s);
+  }
+  return s;
 }
 
 /** Unix seconds → FAT { date, time } in UTC, clamped to 1980-01-01 … 2107-12-31 23:59:58 like Linux. */
