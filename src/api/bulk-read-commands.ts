@@ -9,6 +9,7 @@ import { appliance, stepOf } from './appliance-access.js';
 import { lstatns, statnsStruct } from './read-commands.js';
 import { defineCommand, type ApplianceImpl } from './types.js';
 import { wasm } from './wasm-access.js';
+import { unpackStatRows } from '../backend/wasm/packed-listing.js';
 import { wasmXattrList, wasmXattrs, wasmXattrStructs } from './xattr-read.js';
 
 const STATNS_FIELDS = lstatns.fields!;
@@ -57,7 +58,7 @@ and returns the results in the same order. A name whose lstat fails gets st_ino 
   impl: {
     appliance: applianceBulk('lstatnslist'),
     wasm: async (ctx, [path, names]) =>
-      (await wasm(ctx).rpc('lstatList', path, names)).map((s) => (s ? statnsStruct(s) : failedStat())),
+      unpackStatRows(await wasm(ctx).rpc('lstatList', path, names)).map((s) => s ?? failedStat()),
   },
 });
 

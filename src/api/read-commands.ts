@@ -5,7 +5,8 @@ import { ErrnoError, codeOfError } from '../errors/index.js';
 import type { StatResult } from '../fs/vfs.js';
 import type { StatVfs } from '../fs/fs-driver.js';
 import { byteOrder } from '../util/byte-order.js';
-import { formatLsLa, type LsEntry } from '../util/ls-la.js';
+import { formatLsColumns, formatLsLa } from '../util/ls-la.js';
+import { unpackListing } from '../backend/wasm/packed-listing.js';
 import { sdDevNumber } from '../util/linux-dev.js';
 import { appliance, applianceOp, applianceOps } from './appliance-access.js';
 import type { Writable } from 'node:stream';
@@ -78,11 +79,7 @@ export const ll = defineCommand({
         const link = (own.mode & 0o170000) === 0o120000 ? await b.rpc('readlink', dir) : undefined;
         return formatLsLa([{ name: `/sysroot${dir}`, attr: own, link }], Date.now() / 1000, false);
       }
-      const self = await b.rpc('stat', dir);
-      const parent = await b.rpc('stat', dir.replace(/\/+$/, '') + '/..');
-      const entries = await b.rpc('readdirPlus', dir);
-      const all: LsEntry[] = [{ name: '.', attr: self }, { name: '..', attr: parent }, ...entries];
-      return formatLsLa(all, Date.now() / 1000);
+      return formatLsColumns(unpackListing(await b.rpc('lsLong', dir)), Date.now() / 1000);
     },
   },
 });

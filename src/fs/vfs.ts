@@ -255,19 +255,36 @@ export class Vfs {
    * are mountpoints report the mounted root.
    */
   readdirPlus(path: string): { name: string; attr: StatResult; link?: string }[] {
-    return this.guard(path, () => {
+    const out: { name: string; attr: StatResult; link?: string }[] = [];
+    this.visitEntries(path, (name, attr, dev, link) => {
+      out.push(link === undefined ? { name, attr: { ...attr, dev } } : { name, attr: { ...attr, dev }, link });
+    });
+    return out;
+  }
+
+  /**
+   * readdirPlus as a visit of each entry (its attributes, its device number, a
+   * symlink's target unless `links` is false), for callers that pack the
+   * results instead of keeping an object per entry.
+   */
+  visitEntries(path: string, visit: (name: string, attr: Attr, dev: number, link: string | undefined) => void, links = true): void {
+    this.guard(path, () => {
       const loc = this.resolve(path, true);
       const driver = loc.mount.driver;
       if (!isDir(driver.getattr(loc.ino).mode)) throw fail('ENOTDIR', path);
-      return driver.readdir(loc.ino).map((e) => {
-        const childPath = loc.path === '/' ? `/${e.name}` : `${loc.path}/${e.name}`;
-        const mounted = this.mounts.get(childPath);
+      const dev = sdDevNumber(loc.mount.device);
+      const prefix = loc.path === '/' ? '/' : `${loc.path}/`;
+      // with one mount, no entry can be another mount's mountpoint
+      const others = this.mounts.size > 1;
+      for (const e of driver.readdir(loc.ino)) {
+        const mounted = others ? this.mounts.get(prefix + e.name) : undefined;
         if (mounted) {
-          return { name: e.name, attr: { ...mounted.driver.getattr(mounted.driver.rootIno), dev: sdDevNumber(mounted.device) } };
+          visit(e.name, mounted.driver.getattr(mounted.driver.rootIno), sdDevNumber(mounted.device), undefined);
+          continue;
         }
-        const attr = { ...driver.getattr(e.ino), dev: sdDevNumber(loc.mount.device) };
-        return isLnk(attr.mode) ? { name: e.name, attr, link: driver.readlink(e.ino) } : { name: e.name, attr };
-      });
+        const attr = driver.getattr(e.ino);
+        visit(e.name, attr, dev, links && isLnk(attr.mode) ? driver.readlink(e.ino) : undefined);
+      }
     });
   }
 

@@ -12,6 +12,7 @@ import type { FileOps } from './file-ops.js';
 import type { TskDirent } from './inode-ops.js';
 import type { BtrfsOps } from './btrfs-ops.js';
 import type { XattrOps } from './xattr-ops.js';
+import type { ListingOps } from './packed-listing.js';
 
 export interface WorkerInit {
   bridge: BridgeBuffers;
@@ -57,7 +58,7 @@ export interface OwnOps {
   readInode(req: MountRequest, ino: number): Promise<Uint8Array>;
 }
 
-export type WorkerOps = OwnOps & Pick<Vfs, (typeof VFS_OPS)[number]> & BulkOps & FileOps & BtrfsOps & XattrOps;
+export type WorkerOps = OwnOps & Pick<Vfs, (typeof VFS_OPS)[number]> & BulkOps & ListingOps & FileOps & BtrfsOps & XattrOps;
 export type WorkerOpName = keyof WorkerOps;
 export type WorkerArgs<K extends WorkerOpName> = Parameters<WorkerOps[K]>;
 export type WorkerResult<K extends WorkerOpName> = Awaited<ReturnType<WorkerOps[K]>>;

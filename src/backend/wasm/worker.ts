@@ -18,6 +18,7 @@ import type { NtfsModule } from '../../fs/ntfs/ntfs-driver.js';
 import { cksumCrc } from '../../util/cksum.js';
 import { byteOrder } from '../../util/byte-order.js';
 import { bulkOps } from './bulk-ops.js';
+import { listingOps } from './packed-listing.js';
 import { setTimingOrigin, timingMark } from '../../util/timing-trace.js';
 import { fileOps } from './file-ops.js';
 import { walkFilesystem } from './inode-ops.js';
@@ -161,7 +162,7 @@ async function withDeviceFs<T>(req: MountRequest, f: (driver: FsDriver, device: 
 const vfsOps = Object.fromEntries(VFS_OPS.map((name) => [name, (vfs[name] as (...a: unknown[]) => unknown).bind(vfs)])) as Pick<Vfs, (typeof VFS_OPS)[number]>;
 
 /** Every operation, checked against the protocol's WorkerOps. */
-const ops: WorkerOps = { ...own, ...vfsOps, ...bulkOps(vfs), ...fileOps(vfs), ...btrfsOps(vfs, (id, size) => bridge.device(id, size, true)), ...xattrOps(vfs) };
+const ops: WorkerOps = { ...own, ...vfsOps, ...bulkOps(vfs), ...listingOps(vfs), ...fileOps(vfs), ...btrfsOps(vfs, (id, size) => bridge.device(id, size, true)), ...xattrOps(vfs) };
 
 /** The op a message names, if the worker has it (messages come from another thread: checked at run time too). */
 function opOf(req: WorkerRequest): ((...args: unknown[]) => unknown) | undefined {

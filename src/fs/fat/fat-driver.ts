@@ -255,6 +255,12 @@ class FatDriver extends FatAttributes implements FsDriver, FatDrive {
     this.checkWrite('create');
     this.dirNode(dir);
     const stored = this.newName(name);
+    const made = this.createEntry(dir, stored);
+    if (made) {
+      const ino = this.addNode(dir, stored, false);
+      this.openCreated(ino, made);
+      return ino;
+    }
     const path = this.childPath(dir, stored);
     const fp = this.ff._malloc(FF.sizeof_FIL);
     if (!fp) throw new FsError('ENOMEM', 'js-fatfs: out of memory');

@@ -6,6 +6,8 @@ import { FatFsSession } from './fatfs-session.js';
 export interface Node {
   parent: number;
   name: string;
+  /** foldKey(name), kept: getattr of every entry of a listing looks its entry up by it. */
+  key: string;
   dir: boolean;
 }
 
@@ -16,7 +18,7 @@ export interface Node {
  * ASCII-case-insensitively.
  */
 export abstract class FatInodes extends FatFsSession {
-  protected readonly nodes = new Map<number, Node>([[1, { parent: 1, name: '', dir: true }]]);
+  protected readonly nodes = new Map<number, Node>([[1, { parent: 1, name: '', key: '', dir: true }]]);
   private readonly children = new Map<number, Map<string, number>>();
   private nextIno = 2;
 
@@ -65,12 +67,13 @@ export abstract class FatInodes extends FatFsSession {
       const n = this.nodes.get(old)!;
       if (n.dir === isDir) {
         n.name = name;
+        n.key = key;
         return old;
       }
       this.removeNode(old);
     }
     const ino = this.nextIno++;
-    this.nodes.set(ino, { parent: dir, name, dir: isDir });
+    this.nodes.set(ino, { parent: dir, name, key, dir: isDir });
     m.set(key, ino);
     return ino;
   }
@@ -78,7 +81,7 @@ export abstract class FatInodes extends FatFsSession {
   protected removeNode(ino: number): void {
     const n = this.nodes.get(ino);
     if (!n) return;
-    this.children.get(n.parent)?.delete(foldKey(n.name));
+    this.children.get(n.parent)?.delete(n.key);
     this.nodes.delete(ino);
     this.nodeRemoved(ino);
     const kids = this.children.get(ino);
@@ -90,12 +93,13 @@ export abstract class FatInodes extends FatFsSession {
 
   protected moveNode(ino: number, dir: number, name: string): void {
     const n = this.node(ino);
-    this.children.get(n.parent)?.delete(foldKey(n.name));
+    this.children.get(n.parent)?.delete(n.key);
     n.parent = dir;
     n.name = name;
+    n.key = foldKey(name);
     let m = this.children.get(dir);
     if (!m) this.children.set(dir, (m = new Map()));
-    m.set(foldKey(name), ino);
+    m.set(n.key, ino);
   }
 
   protected isAncestor(a: number, ino: number): boolean {

@@ -9,6 +9,8 @@
  * both agree on the FAT type and geometry.
  */
 import { FsError, type SyncDevice } from '../fs-driver.js';
+import { DirSlots } from './fat-dir-slots.js';
+import { sfnChecksum } from './fat-short-names.js';
 
 export const ATTR_RO = 0x01, ATTR_HID = 0x02, ATTR_SYS = 0x04, ATTR_VOL = 0x08, ATTR_DIR = 0x10, ATTR_ARC = 0x20;
 export const ATTR_LFN = 0x0f;
@@ -261,30 +263,41 @@ export class FatReader {
    * root (FAT12/16 fixed area or FAT32 root cluster).
    */
   readDir(cluster: number): RawDir {
+    const { parts, nClusters } = this.dirParts(cluster);
+    return { entries: parseDirEntries(parts), nClusters };
+  }
+
+  /** Which entry slots of a directory (as readDir() takes `cluster`) are free, and where each is. */
+  dirSlots(cluster: number): DirSlots {
+    const g = this.geo;
+    const fixedRoot = cluster === 0 && g.fatType !== 32;
+    return DirSlots.of(this.dirParts(cluster).parts, fixedRoot ? g.rootBytes : g.clusterBytes);
+  }
+
+  /** A directory's bytes, in runs of clusters contiguous on the device. */
+  private dirParts(cluster: number): { parts: { data: Uint8Array; offset: number }[]; nClusters: number } {
     const g = this.geo;
     const parts: { data: Uint8Array; offset: number }[] = [];
-    let nClusters = 0;
     if (cluster === 0 && g.fatType !== 32) {
       const data = new Uint8Array(g.rootBytes);
       readDevice(this.device, g.rootOffset, data);
       parts.push({ data, offset: g.rootOffset });
-    } else {
-      const first = cluster === 0 ? g.rootCluster : cluster;
-      const chain = this.chain(first, Math.ceil(MAX_DIR_BYTES / g.clusterBytes));
-      nClusters = chain.length;
-      // read contiguous runs in one go
-      let i = 0;
-      while (i < chain.length) {
-        let j = i + 1;
-        while (j < chain.length && chain[j] === chain[j - 1]! + 1) j++;
-        const data = new Uint8Array((j - i) * g.clusterBytes);
-        const offset = this.clusterOffset(chain[i]!);
-        readDevice(this.device, offset, data);
-        parts.push({ data, offset });
-        i = j;
-      }
+      return { parts, nClusters: 0 };
     }
-    return { entries: parseDirEntries(parts), nClusters };
+    const first = cluster === 0 ? g.rootCluster : cluster;
+    const chain = this.chain(first, Math.ceil(MAX_DIR_BYTES / g.clusterBytes));
+    // read contiguous runs in one go
+    let i = 0;
+    while (i < chain.length) {
+      let j = i + 1;
+      while (j < chain.length && chain[j] === chain[j - 1]! + 1) j++;
+      const data = new Uint8Array((j - i) * g.clusterBytes);
+      const offset = this.clusterOffset(chain[i]!);
+      readDevice(this.device, offset, data);
+      parts.push({ data, offset });
+      i = j;
+    }
+    return { parts, nClusters: chain.length };
   }
 }
 
@@ -312,12 +325,6 @@ export interface RawDir {
   nClusters: number;
 }
 
-function sfnChecksum(b: Uint8Array, o: number): number {
-  let sum = 0;
-  for (let i = 0; i < 11; i++) sum = (((sum & 1) << 7) | (sum >>> 1)) + b[o + i]! & 0xff;
-  return sum;
-}
-
 /** CP437 upper half (the code page js-fatfs is created with, and Linux's default). */
 const CP437_HIGH =
   'ÇüéâäàåçêëèïîìÄÅÉæÆôöòûùÿÖÜ¢£¥₧ƒáíóúñÑªº¿⌐¬½¼¡«»░▒▓│┤╡╢╖╕╣║╗╝╜╛┐└┴┬├─┼╞╟╚╔╩╦╠═╬╧╨╤╥╙╘╒╓╫╪┘┌█▄▌▐▀αßΓπΣσµτΦΘΩδ∞φε∩≡±≥≤⌠⌡÷≈°∙·√ⁿ²■\u00a0';
@@ -326,7 +333,8 @@ export function cp437Char(b: number): string {
   return b < 0x80 ? String.fromCharCode(b) : CP437_HIGH[b - 0x80]!;
 }
 
-function sfnName(b: Uint8Array, o: number, withCase = true): string {
+/** The 8.3 name at `b[o]` as listings show it (spaces dropped), with its NT case bits applied unless `withCase` is false. */
+export function sfnName(b: Uint8Array, o: number, withCase = true): string {
   const nt = withCase ? b[o + 12]! : 0;
   let out = '';
   for (let i = 0; i < 11; i++) {
@@ -423,11 +431,21 @@ function utf16Valid(u: number[]): boolean {
 
 /** FAT date/time (interpreted as UTC, like Linux in the libguestfs appliance) → Unix seconds, as Linux's fat_time_fat2unix(). */
 export function fatToUnix(date: number, time: number): number {
-  const year = 1980 + (date >>> 9);
-  const month = Math.max(1, (date >>> 5) & 0xf);
-  const day = Math.max(1, date & 0x1f);
   const secs = (time & 0x1f) * 2 + ((time >>> 5) & 0x3f) * 60 + (time >>> 11) * 3600;
-  return Date.UTC(year, month - 1, day) / 1000 + secs;
+  return dayStart(date) + secs;
+}
+
+/** Unix seconds of 00:00 UTC of FAT date `date`, remembered: a directory's entries share a few dates. */
+const dayStarts = new Map<number, number>();
+function dayStart(date: number): number {
+  let s = dayStarts.get(date);
+  if (s === undefined) {
+    const month = Math.max(1, (date >>> 5) & 0xf);
+    s = Date.UTC(1980 + (date >>> 9), month - 1, Math.max(1, date & 0x1f)) / 1000;
+    if (dayStarts.size >= 4096) dayStarts.clear();
+    dayStarts.set(date, s);
+  }
+  return s;
 }
 
 /** Unix seconds → FAT { date, time } in UTC, clamped to 1980-01-01 … 2107-12-31 23:59:58 like Linux. */

@@ -1,6 +1,9 @@
 /** A mounted FAT volume's open files and directory-entry cache. */
 import { FsError } from '../fs-driver.js';
-import { ATTR_DIR, ATTR_RO, ATTR_VOL, FatReader, shortEntry, type RawEntry } from './fat-layout.js';
+import { codeOfError } from '../../errors/index.js';
+import { ATTR_DIR, ATTR_RO, ATTR_VOL, FatReader, sfnName, shortEntry, unixToFat, type RawEntry } from './fat-layout.js';
+import { type DirSlots } from './fat-dir-slots.js';
+import { newFileEntries, numberedAlias, shortNameBasis } from './fat-short-names.js';
 import { FF, FR } from './fatfs-module.js';
 import { foldKey, storedName } from './fat-names.js';
 import { FatInodes } from './fat-inodes.js';
@@ -11,7 +14,9 @@ import { FatInodes } from './fat-inodes.js';
  * seek, not tiny: FIL = 40 bytes of fields + a sector buffer; FATFS ends with
  * winsect and win[FF_MAX_SS]). Used only when the sizes confirm that layout.
  */
-const FIL_DIR_SECT = 32, FIL_DIR_PTR = 36;
+const FIL_FS = 0, FIL_ID = 4, FIL_FLAG = 16, FIL_DIR_SECT = 32, FIL_DIR_PTR = 36, FIL_HEADER = 40;
+/** FATFS.id (the mount id a FIL must carry): after six bytes of flags in R0.14 and R0.15 alike. */
+const FATFS_ID = 6;
 const FATFS_WIN = FF.sizeof_FATFS - FF.FF_MAX_SS, FATFS_WINSECT = FATFS_WIN - 4;
 const KNOWN_LAYOUT = FF.sizeof_FIL === 40 + FF.FF_MAX_SS;
 
@@ -38,6 +43,8 @@ interface Listing {
   subdirs: number;
   /** first cluster (0 = root) */
   cluster: number;
+  /** Free entry slots, while only this driver's own entry writes changed the directory. */
+  slots?: DirSlots;
 }
 
 /**
@@ -52,9 +59,13 @@ export abstract class FatVolume extends FatInodes {
   protected readonly files = new Map<number, OpenFile>();
   protected readonly dirty = new Set<number>();
   protected readonly listings = new Map<number, Listing>();
+  /** The listing last made most recently used. */
+  private lastListed = -1;
   /** Device writes that touched the FAT (a directory may have grown a cluster). */
   protected fatWrites = 0;
   private freeChecked = false;
+  /** Whether openCreated()'s FIL header matched f_open's (checked on the first fast create). */
+  private filCheck: 'unchecked' | 'same' | 'differs' = 'unchecked';
   protected roFree: number | undefined;
 
   protected nodeRemoved(ino: number): void {
@@ -142,7 +153,7 @@ export abstract class FatVolume extends FatInodes {
     const n = this.nodes.get(ino);
     if (!n) return undefined;
     const l = this.listings.get(n.parent);
-    const e = l?.byKey.get(foldKey(n.name));
+    const e = l?.byKey.get(n.key);
     if (!l || !e) {
       this.listings.delete(n.parent);
       return undefined;
@@ -190,6 +201,7 @@ export abstract class FatVolume extends FatInodes {
     const l = this.listings.get(dir);
     if (!l) return;
     index(l, e);
+    l.slots = undefined; // FatFs chose the slots
     // a directory grows by whole clusters, and only by allocating them in the FAT
     if (this.fatWrites !== fatWritesBefore) l.nClusters = this.reader.dirClusters(l.cluster);
   }
@@ -199,6 +211,7 @@ export abstract class FatVolume extends FatInodes {
     const found = this.cachedEntry(ino);
     if (!found) return;
     const { l, e } = found;
+    l.slots = undefined; // FatFs freed the slots
     if (l.byKey.get(foldKey(e.name)) === e) l.byKey.delete(foldKey(e.name));
     if (l.byUpper.get(e.name.toUpperCase()) === e) l.byUpper.delete(e.name.toUpperCase());
     if (l.bySfn.get(e.sfn) === e) l.bySfn.delete(e.sfn);
@@ -215,6 +228,120 @@ export abstract class FatVolume extends FatInodes {
     const l = this.listing(dir);
     const upper = storedName(name).toUpperCase();
     return !l.byUpper.has(upper) && !l.bySfn.has(upper);
+  }
+
+  /**
+   * Creates the entries of a new empty file `name` (as stored) in `dir`
+   * itself, as FatFs would have made them (fat-short-names.ts), in the
+   * first free slots FatFs would have taken; returns its short entry, or
+   * undefined when FatFs must do it: a name not handled here, a name that
+   * may exist, no free run of slots (the directory must grow), or a FatFs
+   * build whose window this driver cannot keep coherent. FatFs's own
+   * create scans the directory once per alias it tries and once more for
+   * free slots: quadratic for bulk creates of long names.
+   */
+  protected createEntry(dir: number, name: string): RawEntry | undefined {
+    if (!KNOWN_LAYOUT || !this.inst.utcTimes) return undefined;
+    const sn = shortNameBasis(name);
+    if (!sn || !this.surelyAbsent(dir, name)) return undefined;
+    const l = this.listing(dir);
+    if (l.cluster === 0 && dir !== 1) return undefined;
+    let sfn = sn.sfn;
+    if (sn.lossy) {
+      let seq = 1;
+      for (; seq < 100; seq++) {
+        sfn = numberedAlias(sn.sfn, name, seq);
+        if (!l.bySfn.has(sfnName(sfn, 0, false))) break;
+      }
+      if (seq === 100) return undefined;
+    } else if (l.bySfn.has(sfnName(sfn, 0, false))) {
+      return undefined;
+    }
+    if (!l.slots) {
+      this.syncDirty();
+      l.slots = this.reader.dirSlots(l.cluster);
+    }
+    const t = unixToFat(Date.now() / 1000);
+    const bytes = newFileEntries(name, { ...sn, sfn }, (t.date << 16) | t.time);
+    const n = bytes.length / 32;
+    const first = l.slots.findRun(n);
+    if (first < 0) return undefined;
+    let done = 0;
+    try {
+      for (const r of l.slots.ranges(first, n)) {
+        this.writeDirBytes(r.offset, bytes.subarray(done * 32, (done + r.slots) * 32));
+        done += r.slots;
+      }
+    } catch (e) {
+      this.listings.delete(dir);
+      throw new FsError(codeOfError(e), `create ${this.childPath(dir, name)}: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+    }
+    l.slots.take(first, n);
+    const entry = shortEntry(bytes, (n - 1) * 32, name, l.slots.offsetOf(first + n - 1));
+    index(l, entry);
+    return entry;
+  }
+
+  /**
+   * Opens the file whose entries createEntry() has just written, without
+   * FatFs's f_open (a scan of the whole directory for the name): the FIL is
+   * filled in as f_open fills it for a new empty file opened read-write
+   * (FIL_HEADER bytes; the sector buffer zeroed). The first time on a
+   * volume, f_open does the open instead and the header it made must equal
+   * the one made here, or FatFs opens every new file itself from then on.
+   */
+  protected openCreated(ino: number, e: RawEntry): void {
+    if (this.filCheck === 'differs') return; // opened by path when first used
+    while (this.files.size >= MAX_OPEN_FILES) this.dropFile(this.files.keys().next().value as number);
+    const ff = this.ff;
+    const fp = ff._malloc(FF.sizeof_FIL);
+    if (!fp) throw new FsError('ENOMEM', 'js-fatfs: out of memory');
+    ff.HEAPU8.fill(0, fp, fp + FF.sizeof_FIL);
+    const header = this.newFileHeader(e);
+    if (this.filCheck === 'same') {
+      ff.HEAPU8.set(header, fp);
+    } else {
+      const path = this.fullPath(ino);
+      const res = this.try(() => ff._f_open(fp, this.path(0, path), FF.FA_READ | FF.FA_WRITE));
+      if (res !== FR.OK) {
+        ff._free(fp);
+        throw this.frError(res, `open ${path}`);
+      }
+      const made = ff.HEAPU8.subarray(fp, fp + FIL_HEADER);
+      this.filCheck = made.every((b, i) => b === header[i]) ? 'same' : 'differs';
+    }
+    this.files.set(ino, { fp, writable: true });
+  }
+
+  /** What f_open puts in a FIL's fields for the new empty file whose short entry is `e`, opened read-write. */
+  private newFileHeader(e: RawEntry): Uint8Array {
+    const h = new Uint8Array(FIL_HEADER);
+    const dv = new DataView(h.buffer);
+    const ss = this.geo.ss;
+    const fsId = new DataView(this.ff.HEAPU8.buffer).getUint16(this.fsObj + FATFS_ID, true);
+    dv.setUint32(FIL_FS, this.fsObj, true);
+    dv.setUint16(FIL_ID, fsId, true);
+    h[FIL_FLAG] = FF.FA_READ | FF.FA_WRITE;
+    dv.setUint32(FIL_DIR_SECT, Math.floor(e.offset / ss), true);
+    dv.setUint32(FIL_DIR_PTR, this.fsObj + FATFS_WIN + (e.offset % ss), true);
+    return h; // size, cluster, position, sector: 0
+  }
+
+  /**
+   * Writes directory bytes to the device, and into every copy FatFs may
+   * read instead: its sector cache and its sector window (which holds
+   * either what the device has, or pending changes to other entries of the
+   * sector; either way the new bytes belong there too).
+   */
+  private writeDirBytes(offset: number, bytes: Uint8Array): void {
+    this.device.write(offset, bytes);
+    this.reader.invalidate(offset, bytes.length);
+    this.inst.patch(this.pdrv, offset, bytes);
+    const ss = this.geo.ss;
+    const heap = this.ff.HEAPU8;
+    const winsect = new DataView(heap.buffer).getUint32(this.fsObj + FATFS_WINSECT, true);
+    const from = Math.max(offset, winsect * ss), to = Math.min(offset + bytes.length, (winsect + 1) * ss);
+    if (from < to) heap.set(bytes.subarray(from - offset, to - offset), this.fsObj + FATFS_WIN + (from - winsect * ss));
   }
 
   /** Runs `fn` with the file's read-only attribute cleared (root writes anyway, as on Linux). */
@@ -241,8 +368,12 @@ export abstract class FatVolume extends FatInodes {
   protected listing(dir: number): Listing {
     let l = this.listings.get(dir);
     if (l) {
-      this.listings.delete(dir);
-      this.listings.set(dir, l);
+      // most recently used last (getattr of each entry of a directory asks for the same one)
+      if (this.lastListed !== dir) {
+        this.listings.delete(dir);
+        this.listings.set(dir, l);
+        this.lastListed = dir;
+      }
       return l;
     }
     this.syncDirty();
@@ -257,13 +388,14 @@ export abstract class FatVolume extends FatInodes {
     for (const e of raw.entries) index(l, e);
     while (this.listings.size >= MAX_CACHED_DIRS) this.listings.delete(this.listings.keys().next().value as number);
     this.listings.set(dir, l);
+    this.lastListed = dir;
     return l;
   }
 
   /** The short directory entry of a non-root inode, or undefined. */
   protected entry(ino: number): RawEntry | undefined {
     const n = this.node(ino);
-    return this.listing(n.parent).byKey.get(foldKey(n.name));
+    return this.listing(n.parent).byKey.get(n.key);
   }
 
   /** Edits the 32-byte short entry of `ino` on the device, then re-mounts FatFs (its window may hold the old sector). */

@@ -125,6 +125,18 @@ class SectorCache {
     this.map.set(sector, b);
   }
 
+  /** Writes `data` (device offset `offset`) into the sectors it overlaps that are cached. */
+  patch(offset: number, data: Uint8Array): void {
+    if (this.map.size === 0) return;
+    const first = Math.floor(offset / this.ss), last = Math.floor((offset + data.length - 1) / this.ss);
+    for (let s = first; s <= last; s++) {
+      const b = this.map.get(s);
+      if (!b) continue;
+      const from = Math.max(offset, s * this.ss), to = Math.min(offset + data.length, (s + 1) * this.ss);
+      b.set(data.subarray(from - offset, to - offset), from - s * this.ss);
+    }
+  }
+
   drop(offset: number, length: number): void {
     if (this.map.size === 0 || length <= 0) return;
     const first = Math.floor(offset / this.ss), last = Math.floor((offset + length - 1) / this.ss);
@@ -243,6 +255,12 @@ export class FatFsInstance {
   invalidate(pdrv: number, offset: number, length: number): void {
     this.caches[pdrv]?.drop(offset, length);
     this.ahead[pdrv]?.drop(offset, length);
+  }
+
+  /** Brings cached copies up to date after `data` was written at `offset` behind FatFs's back. */
+  patch(pdrv: number, offset: number, data: Uint8Array): void {
+    this.caches[pdrv]?.patch(offset, data);
+    this.ahead[pdrv]?.drop(offset, data.length);
   }
 
   /** The error a device callback raised during the last call, if any (then cleared). */
