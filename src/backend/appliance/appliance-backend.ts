@@ -688,14 +688,17 @@ export class ApplianceBackend implements Backend {
 
   private async teardown(clean: boolean): Promise<void> {
     const qemu = this.qemu;
-    if (clean && this.agent && !this.agent.dead && this.agent.isReady() && qemu && !hasExited(qemu)) {
+    // With every drive read-only the guest's writes go to qemu's throw-away overlays: there is
+    // nothing to sync or unmount, so qemu is stopped at once (the guest's own shutdown costs ~0.5 s under TCG).
+    const readOnly = this.configs.length > 0 && this.configs.every((d) => d.readonly);
+    if (clean && !readOnly && this.agent && !this.agent.dead && this.agent.isReady() && qemu && !hasExited(qemu)) {
       try {
         await this.agent.request('quit', '', { timeoutMs: 10_000 });
       } catch {
         // fall through to killing it
       }
     }
-    if (qemu) await stopChild(qemu, clean ? 5000 : 0);
+    if (qemu) await stopChild(qemu, clean && !readOnly ? 5000 : 0);
     this.agent?.fail(new GuestkitError('ESTATE', 'the appliance was shut down'));
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
     // The servers run until qemu is gone (qemu-nbd runs --persistent); closing one writes its image back.
