@@ -6,7 +6,6 @@
 import type { BlockDevice } from './block-device.js';
 import { GuestkitError, ImageError } from '../errors/index.js';
 import { checkBackingChain } from './backing-chain.js';
-import { checkWritable } from './image-lock.js';
 import { probeBytes, qcow2ClusterProblem, qcow2Problem, readImageHead, validateFormat, type ProbedFormat } from './format.js';
 import { isNbdUri } from './nbd/uri.js';
 import { OverlayDevice } from './overlay.js';
@@ -26,8 +25,10 @@ export interface DriveOptions {
   timeoutMs?: number;
   /** A qemu-nbd started for the drive runs in its own session (see QemuNbdOptions.ownSession). */
   ownSession?: boolean;
-  /** false: skip the check of qemu's image locks before writing (--no-lock). */
+  /** false: take no qemu image locks and check none before writing (--no-lock). */
   locking?: boolean;
+  /** Hears why image locks could not be taken (-v). */
+  log?: (msg: string) => void;
   /**
    * false: writes go straight to the image instead of through the journal at
    * each flush (for callers that journal themselves, and NBD serving, where a
@@ -63,13 +64,13 @@ async function openWithQemuNbdFor(file: string, format: ProbedFormat, opts: Driv
  * backing files of other formats or behind protocols) falls back to qemu-nbd;
  * without qemu-nbd that is the reader's one-line message.
  */
-async function openQcow2Natively(file: string, readOnly: boolean, viaQemuNbd: () => Promise<BlockDevice>): Promise<BlockDevice> {
+async function openQcow2Natively(file: string, readOnly: boolean, lock: { lock: boolean; log?: (msg: string) => void }, viaQemuNbd: () => Promise<BlockDevice>): Promise<BlockDevice> {
   const { Qcow2Device } = await import('./qcow2/qcow2-device.js');
   const { Qcow2NeedsQemu } = await import('./qcow2/qcow2-header.js');
   try {
     // A commit interrupted in the middle of its qcow2 writes may have leaked clusters (version 2 images
     // have no dirty bit to say so): the refcounts are rebuilt before the journal is replayed.
-    return await Qcow2Device.open(file, { readOnly, repair: !readOnly && pendingJournal(file)?.complete === true });
+    return await Qcow2Device.open(file, { readOnly, repair: !readOnly && pendingJournal(file)?.complete === true, ...lock });
   } catch (e) {
     if (!(e instanceof Qcow2NeedsQemu)) throw e;
     try {
@@ -114,7 +115,8 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
   } else {
     const h = await readImageHead(file); // one-line errors: missing, empty, a directory...
     if (isVmxPath(file)) throw new ImageError(file, 'is a VMware .vmx file, not a disk: add it with -a, or name one of its disks');
-    if (!readOnly && opts.locking !== false && h.isFile) checkWritable(file);
+    // qemu's image locks are taken on the descriptor the device keeps open (a writer that finds them held elsewhere refuses).
+    const lock = opts.locking !== false && h.isFile;
     let fmt: ProbedFormat;
     if (format !== undefined) {
       fmt = format;
@@ -129,8 +131,8 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
       await checkBackingChain(file);
     }
     const viaQemuNbd = opts.qemuNbd === false ? () => Promise.reject(new NeedsQemuNbd(file, fmt)) : () => openWithQemuNbdFor(file, fmt, opts);
-    if (fmt === 'raw') dev = await RawFileDevice.open(file, { readOnly });
-    else if (fmt === 'qcow2' && h.isFile && probeBytes(h.head) === 'qcow2') dev = await openQcow2Natively(file, readOnly, viaQemuNbd);
+    if (fmt === 'raw') dev = await RawFileDevice.open(file, { readOnly, lock, log: opts.log });
+    else if (fmt === 'qcow2' && h.isFile && probeBytes(h.head) === 'qcow2') dev = await openQcow2Natively(file, readOnly, { lock, log: opts.log }, viaQemuNbd);
     else if (fmt === 'vmdk' && readOnly && h.isFile) dev = await (await import('./vmdk/vmdk-device.js')).VmdkDevice.open(file);
     else dev = await viaQemuNbd();
     dev = await withInterruptedCommit(file, dev);

@@ -7,6 +7,7 @@ import fs from 'node:fs';
 import type { BlockDevice, Extent } from './block-device.js';
 import { ErrnoError, ImageError, codeOfError, type GuestkitCode } from '../errors/index.js';
 import { checkRange, checkWritable } from './slice.js';
+import { takeImageLocks, type ImageLocks } from './image-lock.js';
 
 const ZERO_CHUNK = 1024 * 1024;
 
@@ -95,6 +96,8 @@ export class RawFileDevice implements BlockDevice {
   readonly size: number;
   readonly readOnly: boolean;
   private handle: fs.promises.FileHandle | null;
+  /** qemu's locks, held by `handle` (closing it drops them). */
+  private locks: ImageLocks | undefined;
 
   private constructor(name: string, handle: fs.promises.FileHandle, size: number, readOnly: boolean) {
     this.name = name;
@@ -103,7 +106,8 @@ export class RawFileDevice implements BlockDevice {
     this.readOnly = readOnly;
   }
 
-  static async open(path: string, opts: { readOnly: boolean; name?: string }): Promise<RawFileDevice> {
+  /** `lock`: take qemu's image locks on the descriptor (image-lock.ts); `log` hears why they could not be. */
+  static async open(path: string, opts: { readOnly: boolean; name?: string; lock?: boolean; log?: (msg: string) => void }): Promise<RawFileDevice> {
     const name = opts.name ?? path;
     let handle: fs.promises.FileHandle;
     try {
@@ -122,7 +126,9 @@ export class RawFileDevice implements BlockDevice {
         size = s;
       } else if (st.isDirectory()) throw new ImageError(name, 'Is a directory');
       else throw new ImageError(name, 'not a regular file or block device');
-      return new RawFileDevice(name, handle, size, opts.readOnly);
+      const dev = new RawFileDevice(name, handle, size, opts.readOnly);
+      if (opts.lock && st.isFile()) dev.locks = await takeImageLocks(handle.fd, name, { write: !opts.readOnly, format: 'raw' }, opts.log);
+      return dev;
     } catch (e) {
       await handle.close().catch(() => {});
       throw e;
@@ -192,6 +198,7 @@ export class RawFileDevice implements BlockDevice {
   async close(): Promise<void> {
     const h = this.handle;
     this.handle = null;
+    this.locks?.release();
     await h?.close();
   }
 
