@@ -170,12 +170,11 @@ const NO_LOCKS: ImageLocks = { release() {} };
  * Takes qemu's locks for `intent` on `fd`, an open descriptor of `file` that
  * the caller keeps for as long as it uses the image. A writer first checks
  * that nobody holds or forbids what it takes, and refuses in one line naming
- * the holder. `log` hears why locking fell back to the /proc/locks check.
+ * the holder. Where no OFD lock can be taken (Guestfs.launch says why under
+ * -v), a writer checks /proc/locks instead.
  */
-export async function takeImageLocks(fd: number, file: string, intent: LockIntent, log?: (msg: string) => void): Promise<ImageLocks> {
-  const problem = ofdLockProblem();
-  if (problem) {
-    log?.(`${file}: not locked: ${problem}; checking /proc/locks only`);
+export async function takeImageLocks(fd: number, file: string, intent: LockIntent): Promise<ImageLocks> {
+  if (ofdLockProblem()) {
     if (intent.write) checkWritable(file);
     return NO_LOCKS;
   }
@@ -195,7 +194,6 @@ export async function takeImageLocks(fd: number, file: string, intent: LockInten
   if (r.kind === 'conflict') throw inUse(file, id, r.byte);
   if (r.kind === 'error') {
     // EINVAL: a kernel older than OFD locks (3.15).
-    log?.(`${file}: not locked: fcntl failed with errno ${r.errno}; checking /proc/locks only`);
     if (intent.write) checkWritable(file);
     return NO_LOCKS;
   }

@@ -27,8 +27,6 @@ export interface DriveOptions {
   ownSession?: boolean;
   /** false: take no qemu image locks and check none before writing (--no-lock). */
   locking?: boolean;
-  /** Hears why image locks could not be taken (-v). */
-  log?: (msg: string) => void;
   /**
    * false: writes go straight to the image instead of through the journal at
    * each flush (for callers that journal themselves, and NBD serving, where a
@@ -64,13 +62,13 @@ async function openWithQemuNbdFor(file: string, format: ProbedFormat, opts: Driv
  * backing files of other formats or behind protocols) falls back to qemu-nbd;
  * without qemu-nbd that is the reader's one-line message.
  */
-async function openQcow2Natively(file: string, readOnly: boolean, lock: { lock: boolean; log?: (msg: string) => void }, viaQemuNbd: () => Promise<BlockDevice>): Promise<BlockDevice> {
+async function openQcow2Natively(file: string, readOnly: boolean, lock: boolean, viaQemuNbd: () => Promise<BlockDevice>): Promise<BlockDevice> {
   const { Qcow2Device } = await import('./qcow2/qcow2-device.js');
   const { Qcow2NeedsQemu } = await import('./qcow2/qcow2-header.js');
   try {
     // A commit interrupted in the middle of its qcow2 writes may have leaked clusters (version 2 images
     // have no dirty bit to say so): the refcounts are rebuilt before the journal is replayed.
-    return await Qcow2Device.open(file, { readOnly, repair: !readOnly && pendingJournal(file)?.complete === true, ...lock });
+    return await Qcow2Device.open(file, { readOnly, repair: !readOnly && pendingJournal(file)?.complete === true, lock });
   } catch (e) {
     if (!(e instanceof Qcow2NeedsQemu)) throw e;
     try {
@@ -131,8 +129,8 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
       await checkBackingChain(file);
     }
     const viaQemuNbd = opts.qemuNbd === false ? () => Promise.reject(new NeedsQemuNbd(file, fmt)) : () => openWithQemuNbdFor(file, fmt, opts);
-    if (fmt === 'raw') dev = await RawFileDevice.open(file, { readOnly, lock, log: opts.log });
-    else if (fmt === 'qcow2' && h.isFile && probeBytes(h.head) === 'qcow2') dev = await openQcow2Natively(file, readOnly, { lock, log: opts.log }, viaQemuNbd);
+    if (fmt === 'raw') dev = await RawFileDevice.open(file, { readOnly, lock });
+    else if (fmt === 'qcow2' && h.isFile && probeBytes(h.head) === 'qcow2') dev = await openQcow2Natively(file, readOnly, lock, viaQemuNbd);
     else if (fmt === 'vmdk' && readOnly && h.isFile) dev = await (await import('./vmdk/vmdk-device.js')).VmdkDevice.open(file);
     else dev = await viaQemuNbd();
     dev = await withInterruptedCommit(file, dev);

@@ -36,9 +36,8 @@ export interface Qcow2OpenOptions {
   ignoreBacking?: boolean;
   /** Rebuild the refcounts before writing even without the dirty bit (an interrupted commit on a version 2 image). */
   repair?: boolean;
-  /** Take qemu's image locks on this file's descriptor (image-lock.ts) before reading or writing it; `log` hears why they could not be. */
+  /** Take qemu's image locks on this file's descriptor (image-lock.ts) before reading or writing it. */
   lock?: boolean;
-  log?: (msg: string) => void;
 }
 
 /** One file of a backing chain, as `qemu-img info --backing-chain` lists them. */
@@ -112,7 +111,7 @@ export class Qcow2Device implements BlockDevice {
     try {
       const st = await handle.stat();
       if (!st.isFile()) throw new ImageError(name, 'qcow2 images are read natively only from regular files');
-      locks = opts.lock ? await takeImageLocks(handle.fd, name, { write: !readOnly, format: 'qcow2' }, opts.log) : undefined;
+      locks = opts.lock ? await takeImageLocks(handle.fd, name, { write: !readOnly, format: 'qcow2' }) : undefined;
       const header = await readHeader(handle, name, st.size);
       const l1Bytes = await readAt(handle, name, header.l1Offset, header.l1Size * 8, st.size, 'its L1 table');
       const l1 = new DataView(l1Bytes.buffer, l1Bytes.byteOffset, l1Bytes.length);
