@@ -183,17 +183,18 @@ export async function takeImageLocks(fd: number, file: string, intent: LockInten
   const { held, unshared } = permissions(intent);
   if (intent.write) {
     // This process's own readers of the image (a transactional session's drive) would refuse its commit.
-    for (const r of readers.get(key) ?? []) await runOfdOps(r.fd, r.unshared.map((p) => ({ op: 'unlock', byte: UNSHARED_BASE + p })));
+    for (const r of readers.get(key) ?? []) await runOfdOps(r.fd, r.unshared.map((p) => ({ op: 'unlock', byte: UNSHARED_BASE + p }))).catch(() => {});
   }
   const ops: OfdOp[] = [
     ...(intent.write ? [...held.map((p) => UNSHARED_BASE + p), ...unshared.map((p) => PERM_BASE + p)].map((byte) => ({ op: 'check' as const, byte })) : []),
     ...held.map((p) => ({ op: 'lock' as const, byte: PERM_BASE + p })),
     ...unshared.map((p) => ({ op: 'lock' as const, byte: UNSHARED_BASE + p })),
   ];
-  const r = await runOfdOps(fd, ops);
+  // The helper may not run (a read-only or noexec cache directory): that costs the locks, not the session.
+  const r = await runOfdOps(fd, ops).catch((e: unknown) => ({ kind: 'error' as const, errno: 0, cause: e }));
   if (r.kind === 'conflict') throw inUse(file, id, r.byte);
   if (r.kind === 'error') {
-    // EINVAL: a kernel older than OFD locks (3.15).
+    // or fcntl failed: EINVAL on a kernel older than OFD locks (3.15).
     if (intent.write) checkWritable(file);
     return NO_LOCKS;
   }

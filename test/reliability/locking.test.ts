@@ -130,6 +130,22 @@ describe("guestkit's own image locks (qemu's OFD locks)", () => {
     await dev.close();
   });
 
+  it('without a runnable helper (an unwritable cache) a writer falls back to the /proc/locks check', async () => {
+    const image = copyFixture('ext4.img', tmp.dir);
+    const env = { XDG_CACHE_HOME: '/dev/null/cache' };
+    const w = await runCli(['fish', '-a', image, '-m', '/dev/sda', '--', 'write', '/fallback', 'ok', ':', 'cat', '/fallback'], { env });
+    expect(w.err).toBe('');
+    expect(w.out).toBe('ok\n');
+    const holder = await openDrive({ file: image, format: 'raw', readOnly: false });
+    try {
+      const r = await runCli(['fish', '-a', image, '-m', '/dev/sda', '--', 'touch', '/refused'], { env });
+      expect(r.status).toBe(1);
+      expect(r.err).toMatch(/: is in use: .* has it open for writing \(use --no-lock to write anyway\)\n$/);
+    } finally {
+      await holder.close();
+    }
+  });
+
   it('a second guestkit writer refuses in one line; once the first is killed (SIGKILL), qemu can write', async () => {
     const image = copyFixture('ext4.img', tmp.dir);
     const first = spawn(process.execPath, [CLI, 'fish', '-a', image, '-m', '/dev/sda'], { stdio: ['pipe', 'pipe', 'pipe'] });
