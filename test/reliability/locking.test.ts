@@ -1,7 +1,11 @@
 /**
  * qemu's image locks: guestkit refuses to write an image that a live qemu-nbd
- * serves read-write (qemu's "write" lock byte), in one line, leaving it untouched;
- * reads still work; --no-lock writes anyway; once the server is gone, writes work.
+ * serves read-write (qemu's "write" lock byte), in one line naming it, leaving
+ * the image untouched; reads still work; --no-lock writes anyway; once the
+ * server is gone, writes work. guestkit takes the same locks itself: while it
+ * writes, qemu writers and a second guestkit are refused; while it reads, qemu
+ * writers are refused where a qemu reader would refuse them; the locks go with
+ * the descriptor (close, SIGKILL).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
