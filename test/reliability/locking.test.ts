@@ -14,6 +14,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeLockConflict } from '../../src/block/image-lock.js';
 import { openDrive } from '../../src/block/open-drive.js';
 import { CLI } from '../helpers/cli.js';
+import { ApplianceBackend } from '../../src/backend/appliance/appliance-backend.js';
+import { buildAppliance } from '../../src/backend/appliance/build.js';
 import { runCli } from '../helpers/cli.js';
 import { copyFixture, scratch, sha256 } from '../helpers/fixtures.js';
 
@@ -170,4 +172,24 @@ describe("guestkit's own image locks (qemu's OFD locks)", () => {
     }
     expect(qemuIo(image, 'raw', 'write 0 512')).toBe('');
   });
+});
+
+const haveQemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0;
+
+describe.skipIf(!haveQemu)("the appliance's drives (served by guestkit's NBD server)", () => {
+  const tmp = scratch();
+  afterAll(() => tmp.cleanup());
+
+  it('hold the locks of a writer for as long as the appliance runs', async () => {
+    const image = copyFixture('ext4.img', tmp.dir);
+    buildAppliance();
+    const b = new ApplianceBackend({ tmpDir: tmp.dir });
+    try {
+      await b.launch([{ file: image, readonly: false }]);
+      expect(qemuIo(image, 'raw', 'write 0 512')).toMatch(WRITE_LOCK);
+    } finally {
+      await b.shutdown();
+    }
+    expect(qemuIo(image, 'raw', 'write 0 512')).toBe('');
+  }, 120_000);
 });
