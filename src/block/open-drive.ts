@@ -6,6 +6,7 @@
 import type { BlockDevice } from './block-device.js';
 import { GuestkitError, ImageError } from '../errors/index.js';
 import { checkBackingChain } from './backing-chain.js';
+import { checkWritable } from './image-lock.js';
 import { probeBytes, qcow2ClusterProblem, qcow2Problem, readImageHead, validateFormat, type ProbedFormat } from './format.js';
 import { isNbdUri } from './nbd/uri.js';
 import { OverlayDevice } from './overlay.js';
@@ -113,8 +114,11 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
   } else {
     const h = await readImageHead(file); // one-line errors: missing, empty, a directory...
     if (isVmxPath(file)) throw new ImageError(file, 'is a VMware .vmx file, not a disk: add it with -a, or name one of its disks');
-    // qemu's image locks are taken on the descriptor the device keeps open (a writer that finds them held elsewhere refuses).
+    // Raw and qcow2 devices take qemu's image locks on the descriptor they keep open (a writer refuses when
+    // they are held elsewhere); the other formats' qemu-nbd takes its own. /proc/locks is read first all the
+    // same, so that a writer whose image is in use gets guestkit's one line whichever opens it.
     const lock = opts.locking !== false && h.isFile;
+    if (!readOnly && lock) checkWritable(file);
     let fmt: ProbedFormat;
     if (format !== undefined) {
       fmt = format;
