@@ -11,7 +11,7 @@
  * qcow2, which grows) and shares neither write nor resize, so qemu writers
  * and other guestkit writers are refused while it writes; a reader holds what
  * a qemu read-only user holds (consistent read, and on qcow2 no writes by
- * others). Read-only access checks nothing: like libguestfs's --ro, guestkit
+ * others; on a backing file, consistent read only). Read-only access checks nothing: like libguestfs's --ro, guestkit
  * reads an image in use (through its overlay). Where the helper cannot run,
  * a writer only checks /proc/locks for qemu's write locks, as before.
  */
@@ -29,10 +29,13 @@ export interface LockIntent {
   write: boolean;
   /** qcow2 writers resize the file; qcow2 readers, like qemu's, do not share writes (its metadata would move). */
   format: 'raw' | 'qcow2';
+  /** A backing file under a qcow2 image: qemu only reads it and shares everything. */
+  backing?: boolean;
 }
 
 /** The permissions held, and those not shared, the way qemu's file driver sees such a user. */
 function permissions(intent: LockIntent): { held: number[]; unshared: number[] } {
+  if (intent.backing) return { held: [CONSISTENT_READ], unshared: [] };
   if (intent.write) return { held: intent.format === 'qcow2' ? [CONSISTENT_READ, WRITE, RESIZE] : [CONSISTENT_READ, WRITE], unshared: [WRITE, RESIZE] };
   return { held: [CONSISTENT_READ], unshared: intent.format === 'qcow2' ? [WRITE, RESIZE] : [RESIZE] };
 }

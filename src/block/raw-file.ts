@@ -106,8 +106,8 @@ export class RawFileDevice implements BlockDevice {
     this.readOnly = readOnly;
   }
 
-  /** `lock`: take qemu's image locks on the descriptor of a regular file (image-lock.ts). */
-  static async open(path: string, opts: { readOnly: boolean; name?: string; lock?: boolean }): Promise<RawFileDevice> {
+  /** `lock`: take qemu's image locks on the descriptor of a regular file (image-lock.ts), as a backing file's reader for 'backing'. */
+  static async open(path: string, opts: { readOnly: boolean; name?: string; lock?: boolean | 'backing' }): Promise<RawFileDevice> {
     const name = opts.name ?? path;
     let handle: fs.promises.FileHandle;
     try {
@@ -127,7 +127,7 @@ export class RawFileDevice implements BlockDevice {
       } else if (st.isDirectory()) throw new ImageError(name, 'Is a directory');
       else throw new ImageError(name, 'not a regular file or block device');
       const dev = new RawFileDevice(name, handle, size, opts.readOnly);
-      if (opts.lock && st.isFile()) dev.locks = await takeImageLocks(handle.fd, name, { write: !opts.readOnly, format: 'raw' });
+      if (opts.lock && st.isFile()) dev.locks = await takeImageLocks(handle.fd, name, { write: !opts.readOnly, format: 'raw', backing: opts.lock === 'backing' });
       return dev;
     } catch (e) {
       await handle.close().catch(() => {});

@@ -8,7 +8,7 @@
  * the descriptor (close, SIGKILL).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeLockConflict } from '../../src/block/image-lock.js';
@@ -90,6 +90,17 @@ function qemuIo(image: string, format: string, io: string, readOnly = false): st
 const qemuImgInfo = (image: string) => spawnSync('qemu-img', ['info', image], { encoding: 'utf8' }).stderr.split('\n')[0]!;
 const WRITE_LOCK = /Failed to get "write" lock/;
 
+/** The lock bytes /proc/locks lists on a file, one entry per byte of each range. */
+function heldBytes(file: string): number[] {
+  const st = statSync(file);
+  const bytes: number[] = [];
+  for (const line of readFileSync('/proc/locks', 'utf8').split('\n')) {
+    const m = /:(\d+) (\d+) (\d+)$/.exec(line.trim());
+    if (m && Number(m[1]) === st.ino) for (let b = Number(m[2]); b <= Number(m[3]); b++) bytes.push(b);
+  }
+  return bytes.sort((a, b) => a - b);
+}
+
 describe("guestkit's own image locks (qemu's OFD locks)", () => {
   const tmp = scratch();
   afterAll(() => tmp.cleanup());
@@ -127,6 +138,30 @@ describe("guestkit's own image locks (qemu's OFD locks)", () => {
       }
     });
   }
+
+  it('a reader holds the bytes qemu-nbd --read-only holds, on the image and on its backing file', async () => {
+    const base = join(tmp.dir, 'base.raw');
+    const top = join(tmp.dir, 'top.qcow2');
+    spawnSync('qemu-img', ['create', '-q', '-f', 'raw', base, '4M']);
+    spawnSync('qemu-img', ['create', '-q', '-f', 'qcow2', '-b', base, '-F', 'raw', top]);
+    for (const [file, format] of [[base, 'raw'], [top, 'qcow2']] as const) {
+      const sock = join(tmp.dir, `ro-${format}.sock`);
+      const nbd = spawn('qemu-nbd', ['--read-only', '-f', format, '-k', sock, file], { stdio: 'ignore' });
+      for (let i = 0; i < 200 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 25));
+      expect(heldBytes(file)).not.toEqual([]);
+      const qemus = [heldBytes(file), heldBytes(base)];
+      nbd.kill('SIGKILL');
+      await new Promise((r) => nbd.once('exit', r));
+      expect(heldBytes(base)).toEqual([]);
+      const dev = await openDrive({ file, format, readOnly: true });
+      try {
+        expect([heldBytes(file), heldBytes(base)]).toEqual(qemus);
+      } finally {
+        await dev.close();
+      }
+    }
+    expect(heldBytes(base)).toEqual([]);
+  });
 
   it('--no-lock takes none', async () => {
     const image = join(tmp.dir, 'nolock.raw');

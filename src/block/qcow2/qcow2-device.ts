@@ -36,7 +36,7 @@ export interface Qcow2OpenOptions {
   ignoreBacking?: boolean;
   /** Rebuild the refcounts before writing even without the dirty bit (an interrupted commit on a version 2 image). */
   repair?: boolean;
-  /** Take qemu's image locks on this file's descriptor (image-lock.ts) before reading or writing it. */
+  /** Take qemu's image locks on this file's descriptor (image-lock.ts) before reading or writing it, and on its backing files'. */
   lock?: boolean;
 }
 
@@ -111,13 +111,13 @@ export class Qcow2Device implements BlockDevice {
     try {
       const st = await handle.stat();
       if (!st.isFile()) throw new ImageError(name, 'qcow2 images are read natively only from regular files');
-      locks = opts.lock ? await takeImageLocks(handle.fd, name, { write: !readOnly, format: 'qcow2' }) : undefined;
+      locks = opts.lock ? await takeImageLocks(handle.fd, name, { write: !readOnly, format: 'qcow2', backing: depth > 0 }) : undefined;
       const header = await readHeader(handle, name, st.size);
       const l1Bytes = await readAt(handle, name, header.l1Offset, header.l1Size * 8, st.size, 'its L1 table');
       const l1 = new DataView(l1Bytes.buffer, l1Bytes.byteOffset, l1Bytes.length);
       let backingPath: string | null = null;
       if (header.backingName !== undefined && !opts.ignoreBacking) {
-        ({ backing, backingPath } = await openBacking(file, name, header, depth));
+        ({ backing, backingPath } = await openBacking(file, name, header, depth, opts.lock ?? false));
       }
       const dev = new Qcow2Device(name, file, handle, st.size, header, l1, backing, backingPath);
       dev.locks = locks;
@@ -387,7 +387,7 @@ async function readBacking(backing: BlockDevice, offset: number, dst: Uint8Array
   dst.fill(0, inside);
 }
 
-async function openBacking(file: string, name: string, header: Qcow2Header, depth: number): Promise<{ backing: BlockDevice; backingPath: string }> {
+async function openBacking(file: string, name: string, header: Qcow2Header, depth: number, lock: boolean): Promise<{ backing: BlockDevice; backingPath: string }> {
   const ref = header.backingName!;
   if (/^[a-z][a-z0-9+.-]*:/i.test(ref) && !ref.startsWith('/')) {
     throw new Qcow2NeedsQemu(name, `backing file ${ref} is opened through a protocol: it needs qemu-nbd`);
@@ -408,8 +408,8 @@ async function openBacking(file: string, name: string, header: Qcow2Header, dept
       await fh.close();
     }
   }
-  if (format === 'raw') return { backing: await RawFileDevice.open(backingPath, { readOnly: true, name: backingPath }), backingPath };
-  if (format === 'qcow2') return { backing: await Qcow2Device.open(backingPath, { name: backingPath, depth: depth + 1 }), backingPath };
+  if (format === 'raw') return { backing: await RawFileDevice.open(backingPath, { readOnly: true, name: backingPath, lock: lock && 'backing' }), backingPath };
+  if (format === 'qcow2') return { backing: await Qcow2Device.open(backingPath, { name: backingPath, depth: depth + 1, lock }), backingPath };
   throw new Qcow2NeedsQemu(name, `backing file ${ref} is in format ${format}: it needs qemu-nbd`);
 }
 
