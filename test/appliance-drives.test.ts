@@ -116,7 +116,7 @@ describe.skipIf(!haveQemu)('appliance drives', () => {
       const x = new ApplianceBackend({ tmpDir: sessions });
       const err = await x.launch([{ file: held, readonly: false }]).catch((e: Error) => e);
       expect(err).toMatchObject({ code: 'EBUSY' });
-      expect((err as Error).message).toBe(`${held}: is in use: another process (qemu, qemu-nbd or a VM) has it open for writing (use --no-lock to write anyway)`);
+      expect((err as Error).message).toBe(`${held}: is in use: qemu-nbd (pid ${server.pid}) has it open for writing (use --no-lock to write anyway)`);
       expect(liveChildCount()).toBe(0);
       expect(fs.readdirSync(sessions)).toEqual([]);
     } finally {

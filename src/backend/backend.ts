@@ -15,7 +15,7 @@ export interface DriveConfig {
    * read-only until then.
    */
   transactional?: boolean;
-  /** false: write even though qemu's image locks say another process uses the image (--no-lock). */
+  /** false: take no qemu image locks, and write even though another process's say it uses the image (--no-lock). */
   locking?: boolean;
 }
 

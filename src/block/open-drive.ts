@@ -26,7 +26,7 @@ export interface DriveOptions {
   timeoutMs?: number;
   /** A qemu-nbd started for the drive runs in its own session (see QemuNbdOptions.ownSession). */
   ownSession?: boolean;
-  /** false: skip the check of qemu's image locks before writing (--no-lock). */
+  /** false: take no qemu image locks and check none before writing (--no-lock). */
   locking?: boolean;
   /**
    * false: writes go straight to the image instead of through the journal at
@@ -63,13 +63,13 @@ async function openWithQemuNbdFor(file: string, format: ProbedFormat, opts: Driv
  * backing files of other formats or behind protocols) falls back to qemu-nbd;
  * without qemu-nbd that is the reader's one-line message.
  */
-async function openQcow2Natively(file: string, readOnly: boolean, viaQemuNbd: () => Promise<BlockDevice>): Promise<BlockDevice> {
+async function openQcow2Natively(file: string, readOnly: boolean, lock: boolean, viaQemuNbd: () => Promise<BlockDevice>): Promise<BlockDevice> {
   const { Qcow2Device } = await import('./qcow2/qcow2-device.js');
   const { Qcow2NeedsQemu } = await import('./qcow2/qcow2-header.js');
   try {
     // A commit interrupted in the middle of its qcow2 writes may have leaked clusters (version 2 images
     // have no dirty bit to say so): the refcounts are rebuilt before the journal is replayed.
-    return await Qcow2Device.open(file, { readOnly, repair: !readOnly && pendingJournal(file)?.complete === true });
+    return await Qcow2Device.open(file, { readOnly, repair: !readOnly && pendingJournal(file)?.complete === true, lock });
   } catch (e) {
     if (!(e instanceof Qcow2NeedsQemu)) throw e;
     try {
@@ -114,7 +114,11 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
   } else {
     const h = await readImageHead(file); // one-line errors: missing, empty, a directory...
     if (isVmxPath(file)) throw new ImageError(file, 'is a VMware .vmx file, not a disk: add it with -a, or name one of its disks');
-    if (!readOnly && opts.locking !== false && h.isFile) checkWritable(file);
+    // Raw and qcow2 devices take qemu's image locks on the descriptor they keep open (a writer refuses when
+    // they are held elsewhere); the other formats' qemu-nbd takes its own. /proc/locks is read first all the
+    // same, so that a writer whose image is in use gets guestkit's one line whichever opens it.
+    const lock = opts.locking !== false && h.isFile;
+    if (!readOnly && lock) checkWritable(file);
     let fmt: ProbedFormat;
     if (format !== undefined) {
       fmt = format;
@@ -129,8 +133,8 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
       await checkBackingChain(file);
     }
     const viaQemuNbd = opts.qemuNbd === false ? () => Promise.reject(new NeedsQemuNbd(file, fmt)) : () => openWithQemuNbdFor(file, fmt, opts);
-    if (fmt === 'raw') dev = await RawFileDevice.open(file, { readOnly });
-    else if (fmt === 'qcow2' && h.isFile && probeBytes(h.head) === 'qcow2') dev = await openQcow2Natively(file, readOnly, viaQemuNbd);
+    if (fmt === 'raw') dev = await RawFileDevice.open(file, { readOnly, lock });
+    else if (fmt === 'qcow2' && h.isFile && probeBytes(h.head) === 'qcow2') dev = await openQcow2Natively(file, readOnly, lock, viaQemuNbd);
     else if (fmt === 'vmdk' && readOnly && h.isFile) dev = await (await import('./vmdk/vmdk-device.js')).VmdkDevice.open(file);
     else dev = await viaQemuNbd();
     dev = await withInterruptedCommit(file, dev);

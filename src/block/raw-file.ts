@@ -9,6 +9,7 @@ import { ErrnoError, ImageError, codeOfError, type GuestkitCode } from '../error
 import { checkRange, checkWritable } from './slice.js';
 import { appendExtent } from './extent-list.js';
 import { fileDataRanges, type DataRanges } from './file-data-map.js';
+import { takeImageLocks, type ImageLocks } from './image-lock.js';
 
 const ZERO_CHUNK = 1024 * 1024;
 
@@ -123,6 +124,8 @@ export class RawFileDevice implements BlockDevice {
   private handle: fs.promises.FileHandle | null;
   /** The file's data ranges, once asked for (null: unknown, everything counts as data). */
   private dataMap: Promise<DataRanges | null> | null = null;
+  /** qemu's locks, held by `handle` (closing it drops them). */
+  private locks: ImageLocks | undefined;
 
   private constructor(
     name: string,
@@ -138,7 +141,8 @@ export class RawFileDevice implements BlockDevice {
     this.readOnly = readOnly;
   }
 
-  static async open(path: string, opts: { readOnly: boolean; name?: string }): Promise<RawFileDevice> {
+  /** `lock`: take qemu's image locks on the descriptor of a regular file (image-lock.ts), as a backing file's reader for 'backing'. */
+  static async open(path: string, opts: { readOnly: boolean; name?: string; lock?: boolean | 'backing' }): Promise<RawFileDevice> {
     const name = opts.name ?? path;
     let handle: fs.promises.FileHandle;
     try {
@@ -159,7 +163,9 @@ export class RawFileDevice implements BlockDevice {
       else throw new ImageError(name, 'not a regular file or block device');
       // Only a file nobody writes through this handle keeps the map it was read with.
       const sparse = st.isFile() && opts.readOnly && st.blocks * 512 < st.size;
-      return new RawFileDevice(name, handle, size, opts.readOnly, sparse ? path : null);
+      const dev = new RawFileDevice(name, handle, size, opts.readOnly, sparse ? path : null);
+      if (opts.lock && st.isFile()) dev.locks = await takeImageLocks(handle.fd, name, { write: !opts.readOnly, format: 'raw', backing: opts.lock === 'backing' });
+      return dev;
     } catch (e) {
       await handle.close().catch(() => {});
       throw e;
@@ -250,6 +256,7 @@ export class RawFileDevice implements BlockDevice {
   async close(): Promise<void> {
     const h = this.handle;
     this.handle = null;
+    this.locks?.release();
     await h?.close();
   }
 

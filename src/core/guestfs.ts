@@ -17,6 +17,7 @@ import { ErrnoError, GuestkitError, MountOptionsInWasmError, NotSupportedError, 
 import { validateArg, validateOptArg } from './arg-kinds.js';
 import { validateFormat } from '../block/format.js';
 import { checkWritable } from '../block/image-lock.js';
+import { ofdLockProblem } from '../block/ofd-lock-helper.js';
 import { isNbdUri } from '../block/nbd/uri.js';
 import { isVmxPath, readVmxDisks } from '../block/vmx.js';
 import { existsSync } from 'node:fs';
@@ -125,6 +126,8 @@ class GuestfsBase implements HandleState {
     for (const d of this.drives) {
       if ((!d.readonly || d.transactional) && d.locking !== false && !isNbdUri(d.file) && existsSync(d.file)) checkWritable(d.file);
     }
+    const lockProblem = ofdLockProblem();
+    if (lockProblem && this.drives.some((d) => d.locking !== false && !isNbdUri(d.file))) this.log?.(`image locks: ${lockProblem}: guestkit takes none, it only checks /proc/locks before writing`);
     const backend = await this.startBackend();
     this.backend = backend;
     this.state = 'launched';

@@ -96,7 +96,7 @@ export function addDriveOptions(cmd: Command, opts: { readOnlyDefault: boolean; 
   cmd.addOption(new Option('-v, --verbose', 'verbose messages').argParser(() => { state.verbose = true; return true; }));
   cmd.addOption(new Option('-x', 'trace each command').argParser(() => { state.trace = true; return true; }));
   if (!opts.readOnlyDefault) {
-    cmd.addOption(new Option('--no-lock', "write even when qemu's image locks say another process uses the image").argParser(() => {
+    cmd.addOption(new Option('--no-lock', "take no qemu image locks, and write even when another process's locks say it uses the image").argParser(() => {
       noLock = true;
       return true;
     }));

@@ -8,6 +8,8 @@
  * (perl) costs ~0.2 s under TCG; this one runs in a few milliseconds.
  */
 
+import { staticElf } from '../../util/static-elf.js';
+
 /**
  * The code, at the load address 0x400078 (right after the two headers):
  *   mov $2,%eax; lea path(%rip),%rdi; mov $1,%esi; xor %edx,%edx; syscall   open(path, O_WRONLY)
@@ -29,33 +31,7 @@ const CODE = Buffer.concat([
   Buffer.from('/dev/urandom\0', 'latin1'),
 ]);
 
-const BASE = 0x400000;
-const EHDR = 64;
-const PHDR = 56;
-
 /** The ELF file: header, one PT_LOAD program header covering the whole file, the code. */
 export function reseedElf(): Buffer {
-  const size = EHDR + PHDR + CODE.length;
-  const b = Buffer.alloc(size);
-  Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]).copy(b, 0); // ELF64, little-endian, SysV
-  b.writeUInt16LE(2, 16); // ET_EXEC
-  b.writeUInt16LE(0x3e, 18); // x86-64
-  b.writeUInt32LE(1, 20); // EV_CURRENT
-  b.writeBigUInt64LE(BigInt(BASE + EHDR + PHDR), 24); // entry
-  b.writeBigUInt64LE(BigInt(EHDR), 32); // program headers
-  b.writeUInt16LE(EHDR, 52);
-  b.writeUInt16LE(PHDR, 54);
-  b.writeUInt16LE(1, 56); // one program header
-  b.writeUInt16LE(64, 58); // section header entry size (no sections)
-  const ph = EHDR;
-  b.writeUInt32LE(1, ph); // PT_LOAD
-  b.writeUInt32LE(5, ph + 4); // R+X
-  b.writeBigUInt64LE(0n, ph + 8); // file offset
-  b.writeBigUInt64LE(BigInt(BASE), ph + 16); // vaddr
-  b.writeBigUInt64LE(BigInt(BASE), ph + 24); // paddr
-  b.writeBigUInt64LE(BigInt(size), ph + 32); // file size
-  b.writeBigUInt64LE(BigInt(size), ph + 40); // memory size
-  b.writeBigUInt64LE(0x1000n, ph + 48); // alignment
-  CODE.copy(b, EHDR + PHDR);
-  return b;
+  return staticElf(CODE);
 }

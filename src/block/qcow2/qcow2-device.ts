@@ -23,6 +23,7 @@ import { decompressCluster } from './cluster-decompress.js';
 import { decodeL2, entryOffset, type Unit } from './l2-entry.js';
 import { l2EntryBytes, parseQcow2Header, Qcow2NeedsQemu, type Qcow2Header } from './qcow2-header.js';
 import { Qcow2Writes } from './qcow2-writes.js';
+import { takeImageLocks, type ImageLocks } from '../image-lock.js';
 
 export interface Qcow2OpenOptions {
   /** Name for messages (default: the path as given). */
@@ -35,6 +36,8 @@ export interface Qcow2OpenOptions {
   ignoreBacking?: boolean;
   /** Rebuild the refcounts before writing even without the dirty bit (an interrupted commit on a version 2 image). */
   repair?: boolean;
+  /** Take qemu's image locks on this file's descriptor (image-lock.ts) before reading or writing it, and on its backing files'. */
+  lock?: boolean;
 }
 
 /** One file of a backing chain, as `qemu-img info --backing-chain` lists them. */
@@ -67,6 +70,8 @@ export class Qcow2Device implements BlockDevice {
   readonly dirtyL2 = new Map<number, DataView>();
   lastInflated: { host: number; data: Uint8Array } | null = null;
   private handle: fs.promises.FileHandle | null;
+  /** qemu's locks, held by `handle` (closing it drops them). */
+  private locks: ImageLocks | undefined;
   /** The write side (null when read-only). */
   private writer: Qcow2Writes | null = null;
 
@@ -102,20 +107,24 @@ export class Qcow2Device implements BlockDevice {
       throw new ImageError(name, (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (e as Error).message.split('\n')[0]!, { cause: e });
     }
     let backing: BlockDevice | null = null;
+    let locks: ImageLocks | undefined;
     try {
       const st = await handle.stat();
       if (!st.isFile()) throw new ImageError(name, 'qcow2 images are read natively only from regular files');
+      locks = opts.lock ? await takeImageLocks(handle.fd, name, { write: !readOnly, format: 'qcow2', backing: depth > 0 }) : undefined;
       const header = await readHeader(handle, name, st.size);
       const l1Bytes = await readAt(handle, name, header.l1Offset, header.l1Size * 8, st.size, 'its L1 table');
       const l1 = new DataView(l1Bytes.buffer, l1Bytes.byteOffset, l1Bytes.length);
       let backingPath: string | null = null;
       if (header.backingName !== undefined && !opts.ignoreBacking) {
-        ({ backing, backingPath } = await openBacking(file, name, header, depth));
+        ({ backing, backingPath } = await openBacking(file, name, header, depth, opts.lock ?? false));
       }
       const dev = new Qcow2Device(name, file, handle, st.size, header, l1, backing, backingPath);
+      dev.locks = locks;
       if (!readOnly) dev.writer = await Qcow2Writes.attach(dev, handle, opts.repair ?? false);
       return dev;
     } catch (e) {
+      locks?.release();
       await backing?.close().catch(() => {});
       await handle.close().catch(() => {});
       throw e;
@@ -338,6 +347,7 @@ export class Qcow2Device implements BlockDevice {
     }
     const h = this.handle;
     this.handle = null;
+    this.locks?.release();
     this.l2Cache.clear();
     this.lastInflated = null;
     await this.backing?.close();
@@ -375,7 +385,7 @@ async function readBacking(backing: BlockDevice, offset: number, dst: Uint8Array
   dst.fill(0, inside);
 }
 
-async function openBacking(file: string, name: string, header: Qcow2Header, depth: number): Promise<{ backing: BlockDevice; backingPath: string }> {
+async function openBacking(file: string, name: string, header: Qcow2Header, depth: number, lock: boolean): Promise<{ backing: BlockDevice; backingPath: string }> {
   const ref = header.backingName!;
   if (/^[a-z][a-z0-9+.-]*:/i.test(ref) && !ref.startsWith('/')) {
     throw new Qcow2NeedsQemu(name, `backing file ${ref} is opened through a protocol: it needs qemu-nbd`);
@@ -396,8 +406,8 @@ async function openBacking(file: string, name: string, header: Qcow2Header, dept
       await fh.close();
     }
   }
-  if (format === 'raw') return { backing: await RawFileDevice.open(backingPath, { readOnly: true, name: backingPath }), backingPath };
-  if (format === 'qcow2') return { backing: await Qcow2Device.open(backingPath, { name: backingPath, depth: depth + 1 }), backingPath };
+  if (format === 'raw') return { backing: await RawFileDevice.open(backingPath, { readOnly: true, name: backingPath, lock: lock && 'backing' }), backingPath };
+  if (format === 'qcow2') return { backing: await Qcow2Device.open(backingPath, { name: backingPath, depth: depth + 1, lock }), backingPath };
   throw new Qcow2NeedsQemu(name, `backing file ${ref} is in format ${format}: it needs qemu-nbd`);
 }
 
