@@ -115,3 +115,33 @@ describe.skipIf(!haveQemu)('sysprep through the appliance (batched globs and rem
     expect(diff.out.replace(/^\+[0-9a-f]{32}$/gm, '+<random machine id>')).toBe(goldenBody('fedora.diff'));
   }, 120_000);
 });
+
+describe.skipIf(!haveQemu)('read-only replies kept between requests (appliance)', () => {
+  it('blkid and lvs answers from list-filesystems are reused until something may change them', async () => {
+    const img = join(dir, 'kept-replies.img');
+    copyFileSync(fixture('fedora.img'), img);
+    const g = new Guestfs({ backend: 'appliance' });
+    try {
+      g.addDrive(img);
+      await g.launch();
+      const fss = (await g.call('list-filesystems', [])) as Record<string, string>;
+      const lvs = (await g.call('lvs', [])) as string[];
+      expect(lvs.length).toBeGreaterThan(0);
+      const [dev, type] = Object.entries(fss).find(([, t]) => t === 'ext4')!;
+      // Kept from list-filesystems: the same answers as a fresh blkid after a change.
+      const kept = await g.callMany([{ name: 'vfs-type', args: [dev] }, { name: 'vfs-label', args: [dev] }, { name: 'vfs-uuid', args: [dev] }]);
+      expect(kept.map(shape)).toEqual([{ value: type }, { value: expect.any(String) }, { value: expect.stringMatching(/^[0-9a-f-]{36}$/) }]);
+      await g.call('set-label', [dev, 'relabelled']);
+      expect(await g.call('vfs-label', [dev])).toBe('relabelled');
+      await g.call('set-uuid-random', [dev]);
+      expect(await g.call('vfs-uuid', [dev])).not.toBe((kept[2] as { value: string }).value);
+      await g.call('mkfs', ['vfat', dev]);
+      expect(await g.callMany([{ name: 'vfs-type', args: [dev] }, { name: 'vfs-label', args: [dev] }]).then((r) => r.map(shape))).toEqual([{ value: 'vfat' }, { value: '' }]);
+      // An LV removed: lvs answers afresh.
+      await g.call('lvremove', [lvs[0]]);
+      expect(await g.call('lvs', [])).toEqual(lvs.slice(1));
+    } finally {
+      await g.shutdown();
+    }
+  }, 90_000);
+});

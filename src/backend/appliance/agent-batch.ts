@@ -35,9 +35,13 @@ export const NOT_RUN = 'ECANCELED not run: an earlier call of the batch failed';
 
 export type StepResult<T = unknown> = { ok: true; value: T } | { ok: false; error: unknown };
 
-/** Runs one step as a request of its own. */
+/** Runs one step as a request of its own (a read-only one answered again from b.readReplies when nothing changed since). */
 export async function runStep<T>(b: ApplianceBackend, step: AgentStep<T>): Promise<T> {
-  return step.parse(await b.sh(step.script));
+  const kept = step.readOnly ? b.readReplies.get(step.script) : undefined;
+  if (kept) return step.parse(kept);
+  const out = await b.sh(step.script, { readOnly: step.readOnly });
+  if (step.readOnly) b.readReplies.set(step.script, out);
+  return step.parse(out);
 }
 
 /** The batch script: each step in a subshell, then the framed results. */
@@ -95,20 +99,29 @@ export async function runSteps(b: ApplianceBackend, steps: readonly AgentStep[])
     }
   }
   // A read-only step whose script already ran earlier in the batch, with no change
-  // between (vfs-uuid and vfs-label of one device), takes that reply.
+  // between (vfs-uuid and vfs-label of one device), takes that reply; so does one
+  // answered since the last change (b.readReplies), up to the batch's first change.
   const sent: AgentStep[] = [];
   const slot = new Map<string, number>();
+  const kept: AgentReply[] = [];
+  let changed = false;
   const replyOf = steps.map((s) => {
     const shareable = s.readOnly && !s.fatal;
+    const earlier = shareable && !changed ? b.readReplies.get(s.script) : undefined;
+    if (earlier) return -1 - (kept.push({ rc: 0, stdout: earlier, stderr: Buffer.alloc(0) }) - 1);
     const seen = shareable ? slot.get(s.script) : undefined;
     if (seen !== undefined) return seen;
     sent.push(s);
     if (shareable) slot.set(s.script, sent.length - 1);
-    else slot.clear(); // after a change (or a step that may stop the rest), the same question may have another answer
+    else {
+      slot.clear(); // after a change (or a step that may stop the rest), the same question may have another answer
+      changed = true;
+    }
     return sent.length - 1;
   });
-  const once = splitBatchOutput(await b.sh(batchScript(sent)), sent.length);
-  const replies = replyOf.map((k) => once[k]!);
+  const once = sent.length ? splitBatchOutput(await b.sh(batchScript(sent), { readOnly: !changed }), sent.length) : [];
+  if (!changed) sent.forEach((s, i) => once[i]!.rc === 0 && b.readReplies.set(s.script, once[i]!.stdout));
+  const replies = replyOf.map((k) => (k < 0 ? kept[-1 - k]! : once[k]!));
   return replies.map((r, i) => {
     if (r.rc !== 0) return { ok: false, error: replyError(r) };
     try {

@@ -590,8 +590,16 @@ export class ApplianceBackend implements Backend {
     return this.agent;
   }
 
+  /**
+   * The output of read-only steps (agent-batch.ts) since the last request that
+   * may have changed the guest: script → stdout. Any request not marked
+   * read-only empties it.
+   */
+  readonly readReplies = new Map<string, Buffer>();
+
   /** Runs a script in the agent; returns its exit status and output. */
-  async raw(type: RequestType, script: string, opts: { stdin?: Uint8Array; timeoutMs?: number; sink?: Writable } = {}): Promise<AgentReply> {
+  async raw(type: RequestType, script: string, opts: { stdin?: Uint8Array; timeoutMs?: number; sink?: Writable; readOnly?: boolean } = {}): Promise<AgentReply> {
+    if (!opts.readOnly) this.readReplies.clear();
     const agent = this.live();
     const t0 = timingEnabled() ? performance.now() : 0;
     try {
@@ -615,14 +623,14 @@ export class ApplianceBackend implements Backend {
   }
 
   /** Runs a script; returns stdout, or throws the error it reported (errno name + message). */
-  async sh(script: string, opts: { stdin?: Uint8Array; timeoutMs?: number } = {}): Promise<Buffer> {
+  async sh(script: string, opts: { stdin?: Uint8Array; timeoutMs?: number; readOnly?: boolean } = {}): Promise<Buffer> {
     const r = await this.raw('sh', script, opts);
     if (r.rc !== 0) throw replyError(r);
     return r.stdout;
   }
 
   /** Runs a script and returns stdout as text. */
-  async shText(script: string, opts: { stdin?: Uint8Array; timeoutMs?: number } = {}): Promise<string> {
+  async shText(script: string, opts: { stdin?: Uint8Array; timeoutMs?: number; readOnly?: boolean } = {}): Promise<string> {
     return (await this.sh(script, opts)).toString('utf8');
   }
 

@@ -48,20 +48,30 @@ interface BlkInfo {
 }
 
 /** blkid of many devices in one call: device (guest name) → its fields. */
-async function blkidAll(b: ApplianceBackend, guestDevs: string[]): Promise<Map<string, BlkInfo>> {
-  const res = new Map<string, BlkInfo>();
+async function blkidAll(b: ApplianceBackend, guestDevs: string[]): Promise<Map<string, BlkInfo & { text: string }>> {
+  const res = new Map<string, BlkInfo & { text: string }>();
   if (!guestDevs.length) return res;
   return blkidBlocks(await b.shText(`blkid -c /dev/null -o export ${guestDevs.map(sq).join(' ')}; :`));
 }
 
-/** `blkid -o export` output for several devices: device → its fields. */
-function blkidBlocks(out: string): Map<string, BlkInfo> {
-  const res = new Map<string, BlkInfo>();
+/** `blkid -o export` output for several devices: device → its fields (and its block of the output, in `text`). */
+function blkidBlocks(out: string): Map<string, BlkInfo & { text: string }> {
+  const res = new Map<string, BlkInfo & { text: string }>();
   for (const block of out.split(/\n\s*\n/)) {
     const f = parseExport(block);
-    if (f.DEVNAME) res.set(f.DEVNAME, f);
+    if (f.DEVNAME) res.set(f.DEVNAME, { ...f, text: `${block.trim()}\n` });
   }
   return res;
+}
+
+/**
+ * What `blkid -o export` printed for each device, kept as the reply of the
+ * vfs-type/-label/-uuid step for it (b.readReplies): inspection asks these
+ * next, and nothing has changed since (a device blkid found nothing on gets an
+ * empty reply, as its own blkid would give).
+ */
+function keepBlkidReplies(b: ApplianceBackend, devs: string[], info: Map<string, { text: string }>): void {
+  for (const d of devs) b.readReplies.set(applianceSteps.vfsType(fromGuestDev(d)).script, Buffer.from(info.get(d)?.text ?? ''));
 }
 
 async function listFilesystems(b: ApplianceBackend): Promise<Record<string, string>> {
@@ -86,6 +96,7 @@ done
     cands.push({ dev: `/dev/${name}`, stub: kind === 'P' && Number(size) <= 2 });
   }
   const info = await blkidAll(b, cands.map((c) => c.dev));
+  const probed = cands.filter((c) => info.get(c.dev)?.TYPE !== 'btrfs').map((c) => c.dev);
   const result: [string, string][] = [];
   let hasPv = false;
   for (const c of cands) {
@@ -108,17 +119,26 @@ done
   const isPart = (d: string) => (/\d$/.test(deviceOf(d)) ? 1 : 0);
   result.sort((x, y) => isPart(x[0]) - isPart(y[0]) || devOrder(deviceOf(x[0]), deviceOf(y[0])));
   if (hasPv) {
-    // Activation, the LV list and their blkid in one request (each round trip costs under TCG).
-    const out = await b.shText(`lvmup; command -v lvm >/dev/null || exit 0
-lvs=$(lvm lvs --noheadings --separator / -o vg_name,lv_name --config "$LVM_CONFIG" 2>/dev/null | while read -r x; do echo "/dev/$x"; done)
-echo "$lvs"
+    // Activation, the LV list (the lvs step's own report, kept as its reply) and their blkid in one request
+    // (each round trip costs under TCG).
+    const lvsStep = applianceSteps.lvs();
+    const out = await b.shText(`r=$( (
+${lvsStep.script}
+) )
+printf '%s\\n' "$r"
 echo --
+lvs=$(printf '%s\\n' "$r" | sed -n 's/^ *\\([^|]*\\)|\\(.*\\)$/\\/dev\\/\\1\\/\\2/p')
 [ -n "$lvs" ] && blkid -c /dev/null -o export $lvs; :`);
     const sep = out.indexOf('\n--\n');
-    const lvs = lines(sep < 0 ? out : out.slice(0, sep)).sort(byteOrder);
+    const report = sep < 0 ? '' : out.slice(0, sep + 1);
+    const lvs = lvsStep.parse(Buffer.from(report));
     const lvInfo = blkidBlocks(sep < 0 ? '' : out.slice(sep + 4));
     for (const lv of lvs) result.push([lv, lvInfo.get(lv)?.TYPE || 'unknown']);
+    b.readReplies.set(lvsStep.script, Buffer.from(report));
+    keepBlkidReplies(b, lvs, lvInfo);
   }
+  // Last: the requests above that activate LVM or list btrfs subvolumes empty b.readReplies.
+  keepBlkidReplies(b, probed, info);
   return Object.fromEntries(result);
 }
 
