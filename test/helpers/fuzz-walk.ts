@@ -28,6 +28,21 @@ export function fuzzIterations(ownVariable: string, ciSlice: number): number {
  */
 export const FUZZ_HANG_MS = 20_000;
 
+/**
+ * Lets the test worker's event loop run when a second has passed since it last
+ * did: a fuzz loop whose awaits all resolve at once would otherwise hold the
+ * worker for minutes, and vitest's own messages to it time out ("Timeout
+ * calling onTaskUpdate") although every input passed.
+ */
+export function makeBreather(): () => Promise<void> {
+  let last = performance.now();
+  return async () => {
+    if (performance.now() - last < 1000) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    last = performance.now();
+  };
+}
+
 /** A test timeout that grows with the iterations (ms per iteration, at least the floor). */
 export const fuzzTimeout = (iterations: number, msEach: number, floor = 120_000): number => Math.max(floor, iterations * msEach);
 
@@ -276,7 +291,9 @@ export async function fuzzRounds(opts: {
   const codes = new Map<string, number>(), openCodes = new Map<string, number>();
   let openErrors = 0, slowestMs = 0;
   const t0 = performance.now();
+  const breathe = makeBreather();
   for (let iter = 0; iter < opts.iters; iter++) {
+    await breathe();
     const undo: [number, Uint8Array][] = [];
     const { len, desc } = opts.mutate(undo);
     const ti = performance.now();

@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import { AUG_NO_MODL_AUTOLOAD, AUG_SAVE_NOOP, loadAugeas, type Augeas } from '../../../../src/augeas/augeas.js';
 import { GuestkitError } from '../../../../src/errors/index.js';
-import { fuzzIterations, fuzzTimeout, seededRandom, FUZZ_HANG_MS } from '../../../helpers/fuzz-walk.js';
+import { fuzzIterations, fuzzTimeout, makeBreather, seededRandom, FUZZ_HANG_MS } from '../../../helpers/fuzz-walk.js';
 
 const SEED = Number(process.env.AUGEAS_FUZZ_SEED ?? 0xa06);
 const ITERS = fuzzIterations('AUGEAS_FUZZ_ITERS', 1000);
@@ -86,7 +86,9 @@ describe('augeas fuzz', () => {
     const names = Object.keys(FILES);
     const codes = new Map<string, number>();
     let parseErrors = 0, aborts = 0, slowest = 0, nodes = 0;
+    const breathe = makeBreather();
     for (let iter = 0; iter < ITERS; iter++) {
+      await breathe();
       const t0 = performance.now();
       const file = names[Math.floor(r() * names.length)]!;
       const text = mutateText(FILES[file]!.text, r);
