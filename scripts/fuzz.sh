@@ -16,7 +16,7 @@ echo "fuzz: ${FUZZ_ITERS} inputs per parser, ${#files[@]} test files (log: $log)
 start=$(date +%s)
 status=0
 npx vitest run --maxWorkers=2 -t fuzz "${files[@]}" >"$log" 2>&1 || status=$?
-grep -E '^[a-zA-Z0-9 ]*fuzz: ' "$log" | tee bench/out/fuzz.txt
+grep -E "^[^ ].* ${FUZZ_ITERS} (iterations|sessions)" "$log" | tee bench/out/fuzz.txt
 grep -E 'Test Files|Tests ' "$log" || true
 echo "fuzz: $(( $(date +%s) - start )) s, exit status $status"
 exit $status
