@@ -120,8 +120,13 @@ function holderOf(id: FileId, byte: number): string {
   return 'another process (qemu, qemu-nbd, a VM or guestkit)';
 }
 
-function inUse(file: string, id: FileId, byte: number): GuestkitError {
-  return new GuestkitError('EBUSY', `${file}: is in use: ${holderOf(id, byte)} ${WHAT_HOLDER_DOES[byte] ?? `holds lock byte ${byte}`} (use --no-lock to write anyway)`, { disk: file });
+/** "qemu-nbd (pid 123) has it open for writing": who holds `byte` and what that lock means. */
+function conflictText(id: FileId, byte: number): string {
+  return `${holderOf(id, byte)} ${WHAT_HOLDER_DOES[byte] ?? `holds lock byte ${byte}`}`;
+}
+
+function inUse(file: string, conflict: string): GuestkitError {
+  return new GuestkitError('EBUSY', `${file}: is in use: ${conflict} (use --no-lock to write anyway)`, { disk: file });
 }
 
 /** The bytes a writer of unknown format must find free: nobody writes or resizes it, nobody forbids reads or writes. */
@@ -137,7 +142,7 @@ export function writeLockConflict(file: string, procLocks = readProcLocks(), own
   const all = locksOn(id, procLocks);
   const own = locksOn(id, ownLocks);
   const byte = WRITER_CHECKS.find((b) => covering(all, b) > covering(own, b));
-  return byte === undefined ? undefined : inUse(file, id, byte).message.slice(`${file}: is in use: `.length).replace(/ \(use --no-lock to write anyway\)$/, '');
+  return byte === undefined ? undefined : conflictText(id, byte);
 }
 
 function readProcLocks(): string | undefined {
@@ -151,7 +156,7 @@ function readProcLocks(): string | undefined {
 /** Refuses to open `file` for writing while qemu's locks say another process writes it or forbids writes. */
 export function checkWritable(file: string): void {
   const conflict = writeLockConflict(file);
-  if (conflict) throw new GuestkitError('EBUSY', `${file}: is in use: ${conflict} (use --no-lock to write anyway)`, { disk: file });
+  if (conflict) throw inUse(file, conflict);
 }
 
 interface ReaderLocks {
@@ -195,7 +200,7 @@ export async function takeImageLocks(fd: number, file: string, intent: LockInten
   ];
   // The helper may not run (a read-only or noexec cache directory): that costs the locks, not the session.
   const r = await runOfdOps(fd, ops).catch((e: unknown) => ({ kind: 'error' as const, errno: 0, cause: e }));
-  if (r.kind === 'conflict') throw inUse(file, id, r.byte);
+  if (r.kind === 'conflict') throw inUse(file, conflictText(id, r.byte));
   if (r.kind === 'error') {
     // or fcntl failed: EINVAL on a kernel older than OFD locks (3.15).
     if (intent.write) checkWritable(file);
