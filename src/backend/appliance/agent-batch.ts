@@ -103,12 +103,12 @@ export async function runSteps(b: ApplianceBackend, steps: readonly AgentStep[])
   // answered since the last change (b.readReplies), up to the batch's first change.
   const sent: AgentStep[] = [];
   const slot = new Map<string, number>();
-  const kept: AgentReply[] = [];
   let changed = false;
-  const replyOf = steps.map((s) => {
+  // Each step's reply: one kept from before, or the index of the sent step that answers it.
+  const replyOf = steps.map((s): AgentReply | number => {
     const shareable = s.readOnly && !s.fatal;
     const earlier = shareable && !changed ? b.readReplies.get(s.script) : undefined;
-    if (earlier) return -1 - (kept.push({ rc: 0, stdout: earlier, stderr: Buffer.alloc(0) }) - 1);
+    if (earlier) return { rc: 0, stdout: earlier, stderr: Buffer.alloc(0) };
     const seen = shareable ? slot.get(s.script) : undefined;
     if (seen !== undefined) return seen;
     sent.push(s);
@@ -121,7 +121,7 @@ export async function runSteps(b: ApplianceBackend, steps: readonly AgentStep[])
   });
   const once = sent.length ? splitBatchOutput(await b.sh(batchScript(sent), { readOnly: !changed }), sent.length) : [];
   if (!changed) sent.forEach((s, i) => once[i]!.rc === 0 && b.readReplies.set(s.script, once[i]!.stdout));
-  const replies = replyOf.map((k) => (k < 0 ? kept[-1 - k]! : once[k]!));
+  const replies = replyOf.map((k) => (typeof k === 'number' ? once[k]! : k));
   return replies.map((r, i) => {
     if (r.rc !== 0) return { ok: false, error: replyError(r) };
     try {
