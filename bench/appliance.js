@@ -87,7 +87,7 @@ if (!existsSync(qcow2)) execFileSync('qemu-img', ['convert', '-O', 'qcow2', imag
 const libguestfs = process.env.BENCH_PEERS !== '0' && have('virt-cat') && have('guestfish');
 console.log(`guestkit appliance bench: ${runs} runs each, alternating${libguestfs ? ' with libguestfs (LIBGUESTFS_BACKEND=direct)' : ' (libguestfs not installed or BENCH_PEERS=0: guestkit only)'}`);
 // Build (or find) the appliance before timing anything.
-execFileSync('node', [guestkit, 'cat', '--backend=appliance', '-a', image, '-m', '/dev/sda', '/etc/hostname'], { stdio: 'ignore' });
+execFileSync(guestkit, ['cat', '--backend=appliance', '-a', image, '-m', '/dev/sda', '/etc/hostname'], { stdio: 'ignore' });
 
 const catArgs = ['-a', image, '-m', '/dev/sda', '/etc/hostname'];
 const catQcow2Args = ['-a', qcow2, '-m', '/dev/sda', '/etc/hostname'];
@@ -102,13 +102,13 @@ async function download(cli) {
   return gd.transfer;
 }
 for (let i = 0; i < runs && (parts.has(1) || parts.has(2)); i++) {
-  const g = await run('node', [guestkit, 'cat', '-v', '--backend=appliance', ...catArgs]);
+  const g = await run(guestkit, ['cat', '-v', '--backend=appliance', ...catArgs]);
   gkCat.push(g.wall);
   const m = /appliance: (?:restored the saved VM state: )?ready in (\d+) ms/.exec(g.err);
   if (m) gkReady.push(Number(m[1]) / 1000);
   if (baseline) base.cat.push((await run('node', [baseline, 'cat', '--backend=appliance', ...catArgs])).wall);
   if (libguestfs) lgCat.push((await run('virt-cat', catArgs, { env: lgEnv })).wall);
-  gkQcow2.push((await run('node', [guestkit, 'cat', '--backend=appliance', ...catQcow2Args])).wall);
+  gkQcow2.push((await run(guestkit, ['cat', '--backend=appliance', ...catQcow2Args])).wall);
   if (baseline) base.qcow2.push((await run('node', [baseline, 'cat', '--backend=appliance', ...catQcow2Args])).wall);
   if (libguestfs) lgQcow2.push((await run('virt-cat', catQcow2Args, { env: lgEnv })).wall);
 
@@ -168,7 +168,7 @@ if (parts.has(3) && existsSync(fedora)) {
   for (const [name, gkArgs, lgCmd, lgArgs] of cases) {
     const gk = [], lg = [];
     for (let i = 0; i < runs; i++) {
-      gk.push((await run('node', [guestkit, ...gkArgs, '--backend=appliance'])).wall);
+      gk.push((await run(guestkit, [...gkArgs, '--backend=appliance'])).wall);
       if (libguestfs && have(lgCmd)) lg.push((await run(lgCmd, lgArgs, { env: lgEnv })).wall);
       process.stderr.write(`${name}: run ${i + 1}/${runs} done\n`);
     }
@@ -182,15 +182,15 @@ if (parts.has(4)) {
   for (let i = 0; i < runs; i++) {
     const t0 = performance.now();
     // stderr inherited: the listener keeps it, and spawnSync would wait for a piped one to close.
-    const l = spawnSync('node', [guestkit, 'fish', '--listen', '--backend=appliance', '--ro', '-a', image, '-m', '/dev/sda'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    const l = spawnSync(guestkit, ['fish', '--listen', '--backend=appliance', '--ro', '-a', image, '-m', '/dev/sda'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
     const pid = /GUESTFISH_PID=(\d+)/.exec(l.stdout ?? '')?.[1];
     if (!pid) throw new Error('guestkit fish --listen failed');
     for (let k = 0; k < 10; k++) {
-      const r = spawnSync('node', [guestkit, 'fish', `--remote=${pid}`, 'cat', '/etc/hostname'], { encoding: 'utf8' });
+      const r = spawnSync(guestkit, ['fish', `--remote=${pid}`, 'cat', '/etc/hostname'], { encoding: 'utf8' });
       if (r.status !== 0) throw new Error(`guestkit fish --remote failed: ${r.stderr}`);
     }
     gk.push((performance.now() - t0) / 1000);
-    spawnSync('node', [guestkit, 'fish', `--remote=${pid}`, 'exit']);
+    spawnSync(guestkit, ['fish', `--remote=${pid}`, 'exit']);
     if (libguestfs) {
       const t1 = performance.now();
       for (let k = 0; k < 10; k++) await run('guestfish', ['--ro', ...catArgs.slice(0, 4), 'cat', '/etc/hostname'], { env: lgEnv });

@@ -176,7 +176,7 @@ for (const [label, gkArgs, hostCmd, hostArgs, mib, env] of coldCases) {
   const hostOk = have(hostCmd);
   const gk = [], host = [];
   for (let i = 0; i < runs; i++) {
-    gk.push(time('node', [guestkit, ...gkArgs]));
+    gk.push(time(guestkit, [...gkArgs]));
     if (hostOk) host.push(time(hostCmd, hostArgs, env));
   }
   row(label, gk, hostOk ? host : 'not installed', mib);

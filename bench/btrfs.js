@@ -49,7 +49,7 @@ if (!existsSync(zimg)) {
   closeSync(fd);
   spawnSync('truncate', ['-s', '2G', zimg]);
   spawnSync('mkfs.btrfs', ['-q', '-f', zimg], { stdio: 'ignore' });
-  const r = spawnSync('node', [guestkit, 'fish', '--backend=appliance', '-a', zimg, 'run', ':', 'mount-options', 'compress-force=zstd', '/dev/sda', '/',
+  const r = spawnSync(guestkit, ['fish', '--backend=appliance', '-a', zimg, 'run', ':', 'mount-options', 'compress-force=zstd', '/dev/sda', '/',
     ':', 'upload', src, '/big.bin'], { stdio: ['ignore', 'ignore', 'inherit'] });
   rmSync(src);
   if (r.status !== 0) { rmSync(zimg, { force: true }); throw new Error('making the zstd image failed'); }

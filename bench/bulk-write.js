@@ -136,13 +136,13 @@ for (const kind of ['vfat', 'ntfs']) {
   const t = { touch: [], write: [], writeShort: [], lib: [], libCpu: [], host: [], list: {}, listCpu: {}, hostList: [] };
   for (let r = 0; r < runs; r++) {
     let img = makeImage(kind);
-    t.touch.push(timeRun('node', [guestkit, 'fish', '--backend=wasm', '--format=raw', '-a', img, '-f', touchScript]));
+    t.touch.push(timeRun(guestkit, ['fish', '--backend=wasm', '--format=raw', '-a', img, '-f', touchScript]));
     if (r === 0) verify(kind, img, shortName, () => '');
     img = makeImage(kind);
-    t.writeShort.push(timeRun('node', [guestkit, 'fish', '--backend=wasm', '--format=raw', '-a', img, '-f', writeShortScript]));
+    t.writeShort.push(timeRun(guestkit, ['fish', '--backend=wasm', '--format=raw', '-a', img, '-f', writeShortScript]));
     if (r === 0) verify(kind, img, shortName, content);
     img = makeImage(kind);
-    t.write.push(timeRun('node', [guestkit, 'fish', '--backend=wasm', '--format=raw', '-a', img, '-f', writeScript]));
+    t.write.push(timeRun(guestkit, ['fish', '--backend=wasm', '--format=raw', '-a', img, '-f', writeScript]));
     if (r === 0) verify(kind, img, longName, content);
     img = makeImage(kind);
     const lib = await library(kind, img);

@@ -27,7 +27,7 @@ for (const [name, cmd] of ROWS) {
   for (let i = 0; i < runs; i++) {
     // filesystem-walk reads the device unmounted: no -m for it, as with guestfish.
     const mount = name.startsWith('filesystem-walk') ? ['run', ':'] : ['-m', '/dev/sda', '--'];
-    ours.push(timeRun('node', [guestkit, 'fish', '--ro', '--format=raw', '-a', img, ...mount, ...cmd]));
+    ours.push(timeRun(guestkit, ['fish', '--ro', '--format=raw', '-a', img, ...mount, ...cmd]));
     if (peer) theirs.push(timeRun('guestfish', ['--ro', '--format=raw', '-a', img, ...mount, ...cmd], lg));
   }
   const a = median(ours), b = peer ? median(theirs) : NaN;

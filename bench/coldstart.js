@@ -34,8 +34,8 @@ function run(cmd, args, env = {}) {
 const baseline = process.env.COLDSTART_BASELINE;
 const cases = [
   { label: 'node -e 0', cmd: 'node', args: ['-e', '0'] },
-  { label: 'guestkit --version', cmd: 'node', args: [guestkit, '--version'] },
-  { label: 'guestkit cat', cmd: 'node', args: [guestkit, 'cat', ...catArgs] },
+  { label: 'guestkit --version', cmd: guestkit, args: ['--version'] },
+  { label: 'guestkit cat', cmd: guestkit, args: ['cat', ...catArgs] },
   ...(baseline
     ? [
         { label: 'baseline --version', cmd: 'node', args: [baseline, '--version'] },
@@ -49,7 +49,7 @@ const virtCat = runs > 0 && have('virt-cat')
   : undefined;
 
 // Same answer from both, or the timing means nothing.
-const expected = run('node', [guestkit, 'cat', ...catArgs]).stdout;
+const expected = run(guestkit, ['cat', ...catArgs]).stdout;
 // Where /dev/kvm is there but qemu aborts on it (nested KVM refusing an MSR),
 // libguestfs fails at once: its rounds then run under TCG, as it would be told to by hand.
 let virtNote = '';
@@ -89,7 +89,7 @@ if (baseline) {
 // Where the time goes: each GUESTKIT_TIMING mark's median, in ms since the process started.
 const marks = new Map();
 for (let i = 0; i < quickRuns; i++) {
-  const { stderr } = run('node', [guestkit, 'cat', ...catArgs], { GUESTKIT_TIMING: '1' });
+  const { stderr } = run(guestkit, ['cat', ...catArgs], { GUESTKIT_TIMING: '1' });
   for (const m of stderr.matchAll(/^guestkit timing: ([\d.]+) ms (.*)$/gm)) {
     if (!marks.has(m[2])) marks.set(m[2], []);
     marks.get(m[2]).push(Number(m[1]));

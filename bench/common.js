@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 
 export const root = fileURLToPath(new URL('..', import.meta.url));
 export const out = join(root, 'bench', 'out');
+// The bin, run as npm's link runs it: exec'd, its sh launcher first (scripts/bundle.js).
 export const guestkit = join(root, 'dist', 'bundle', 'guestkit.cjs');
 /** BENCH_RUNS, default 3. */
 export const runs = Number(process.env.BENCH_RUNS ?? 3);
@@ -36,8 +37,8 @@ export function sideBySide(title, cases) {
   for (const [label, gkArgs, lgCmd, lgArgs] of cases) {
     const wasm = [], appl = [], lg = [];
     for (let i = 0; i < runs; i++) {
-      wasm.push(timeRun('node', [guestkit, ...gkArgs]));
-      appl.push(timeRun('node', [guestkit, ...gkArgs, '--backend=appliance']));
+      wasm.push(timeRun(guestkit, [...gkArgs]));
+      appl.push(timeRun(guestkit, [...gkArgs, '--backend=appliance']));
       if (libguestfs) lg.push(timeRun(lgCmd, lgArgs, lgEnv));
     }
     const w = median(wasm), a = median(appl);
@@ -61,7 +62,7 @@ export function sideBySideTargets(title, cases, { peers, peerEnv }) {
   for (const [label, gkArgs, peerCmd, peerArgs, target] of cases) {
     const gk = [], peer = [];
     for (let i = 0; i < runs; i++) {
-      gk.push(timeRun('node', [guestkit, ...gkArgs(target())]));
+      gk.push(timeRun(guestkit, [...gkArgs(target())]));
       if (peers) peer.push(timeRun(peerCmd, peerArgs(target()), peerEnv));
     }
     const g = median(gk);

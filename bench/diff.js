@@ -32,7 +32,7 @@ console.log(`guestkit diff bench: ${files} files per image, ${runs} runs each, a
 const gk = [], lg = [];
 let gkOut, lgOut;
 for (let i = 0; i < runs; i++) {
-  const g = run('node', [guestkit, 'diff', '-a', a, '-A', b]);
+  const g = run(guestkit, ['diff', '-a', a, '-A', b]);
   gk.push(g.s);
   gkOut = g.out;
   if (haveVirtDiff) {

@@ -57,8 +57,8 @@ function buildIssueInputs() {
   const fill = join(work, 'fill');
   randomTree(join(fill, 'keep'), 64, 16 * 1024 * 1024);
   randomTree(join(fill, 'junk'), 64, 16 * 1024 * 1024);
-  execFileSync('node', [guestkit, 'make-fs', '-t', 'ext4', '--size=4G', fill, sparseBase]);
-  execFileSync('node', [guestkit, 'fish', '-a', sparseBase, '-m', '/dev/sda', 'rm-rf', '/junk']);
+  execFileSync(guestkit, ['make-fs', '-t', 'ext4', '--size=4G', fill, sparseBase]);
+  execFileSync(guestkit, ['fish', '-a', sparseBase, '-m', '/dev/sda', 'rm-rf', '/junk']);
   rmSync(fill, { recursive: true, force: true });
 }
 const bigTreeTarget = () => { buildIssueInputs(); return fresh(); };

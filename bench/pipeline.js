@@ -29,7 +29,7 @@ async function startServer(cmd, args, sock) {
   return `nbd+unix:///?socket=${sock}`;
 }
 const qemuNbd = await startServer('qemu-nbd', ['-r', '-t', '-e', '8', '-f', 'qcow2', '-k', join(dir, 'q.sock'), image], join(dir, 'q.sock'));
-const ours = await startServer(process.execPath, [guestkit, 'serve', '-t', '-e', '8', '-k', join(dir, 'g.sock'), image], join(dir, 'g.sock'));
+const ours = await startServer(guestkit, ['serve', '-t', '-e', '8', '-k', join(dir, 'g.sock'), image], join(dir, 'g.sock'));
 
 /** Wall time of one run in seconds; the output file is removed afterwards. */
 function time(cmd, args, output) {
@@ -44,10 +44,10 @@ function time(cmd, args, output) {
 const rawOut = join(dir, 'out.raw');
 const qcowOut = join(dir, 'out.qcow2');
 const cases = [
-  ['guestkit copy -> raw', () => time(process.execPath, [guestkit, 'copy', image, rawOut], rawOut)],
+  ['guestkit copy -> raw', () => time(guestkit, ['copy', image, rawOut], rawOut)],
   ['qemu-img convert -O raw', () => time('qemu-img', ['convert', '-O', 'raw', image, rawOut], rawOut)],
   ['nbdcopy qemu-nbd -> raw', () => time('nbdcopy', [qemuNbd, rawOut], rawOut)],
-  ['guestkit copy -O qcow2', () => time(process.execPath, [guestkit, 'copy', '-O', 'qcow2', image, qcowOut], qcowOut)],
+  ['guestkit copy -O qcow2', () => time(guestkit, ['copy', '-O', 'qcow2', image, qcowOut], qcowOut)],
   ['qemu-img convert -O qcow2', () => time('qemu-img', ['convert', '-O', 'qcow2', image, qcowOut], qcowOut)],
   ['nbdcopy <- guestkit serve', () => time('nbdcopy', [ours, 'null:'])],
   ['nbdcopy <- qemu-nbd', () => time('nbdcopy', [qemuNbd, 'null:'])],

@@ -41,7 +41,7 @@ if (!existsSync(sparse)) {
 
 const dst = join(out, 'q4g-out');
 const clean = () => rmSync(dst, { force: true });
-const gk = (...args) => () => timeRun(process.execPath, [guestkit, ...args]);
+const gk = (...args) => () => timeRun(guestkit, [...args]);
 const run = (cmd, ...args) => () => timeRun(cmd, args);
 
 const groups = [

@@ -55,7 +55,7 @@ cases.push(
 );
 if (virtCat) cases.push([`virt-cat ${BIG_MIB} MiB (qcow2)`, () => time('virt-cat', ['-a', bigQcow2, '-m', '/dev/sda', '/big.bin'], lg)]);
 cases.push(
-  ['guestkit info (qcow2)', () => time(process.execPath, [guestkit, 'info', qcow2])],
+  ['guestkit info (qcow2)', () => time(guestkit, ['info', qcow2])],
   ['qemu-img info (qcow2)', () => time('qemu-img', ['info', qcow2])],
 );
 

@@ -57,7 +57,7 @@ for (const backend of parts.has('latency') ? ['wasm', 'appliance'] : []) {
   const direct = [];
   for (let i = 0; i < runs * 20; i++) direct.push(await time(() => g.call('cat', ['/etc/hostname'])));
   await g.close();
-  const pid = listen(process.execPath, [guestkit, 'fish', `--backend=${backend}`]);
+  const pid = listen(guestkit, ['fish', `--backend=${backend}`]);
   const client = await FishRemoteClient.connect(pid);
   await client.call('cat', ['/etc/hostname'], true, io); // first touch of the file's blocks
   const open = [], fresh = [];
@@ -78,7 +78,7 @@ for (const backend of parts.has('latency') ? ['wasm', 'appliance'] : []) {
   const peer = [];
   const peerPid = backend === 'wasm' && have('guestfish') ? listen('guestfish', []) : undefined;
   for (let i = 0; i < runs; i++) {
-    cli.push(timeRun(process.execPath, [guestkit, 'fish', `--remote=${pid}`, 'cat', '/etc/hostname']));
+    cli.push(timeRun(guestkit, ['fish', `--remote=${pid}`, 'cat', '/etc/hostname']));
     floor.push(timeRun(process.execPath, ['-e', '0']));
     if (peerPid) peer.push(timeRun('guestfish', [`--remote=${peerPid}`, 'cat', '/etc/hostname'], env));
   }
@@ -88,7 +88,7 @@ for (const backend of parts.has('latency') ? ['wasm', 'appliance'] : []) {
     rows.push(['guestfish 1.48: guestfish --remote (whole process)', median(peer)]);
     spawnSync('guestfish', [`--remote=${peerPid}`, 'exit'], { env: { ...process.env, ...env } });
   }
-  spawnSync(process.execPath, [guestkit, 'fish', `--remote=${pid}`, 'exit']);
+  spawnSync(guestkit, ['fish', `--remote=${pid}`, 'exit']);
 }
 if (rows.length) {
   const width = Math.max(...rows.map(([n]) => n.length));
@@ -103,12 +103,12 @@ const remoteCat = ['cat', '/etc/hostname'];
 /** guestkit: listen, then ten --remote processes; the whole time and its parts. */
 function guestkitSession(backend, bin = guestkit) {
   const t0 = process.hrtime.bigint();
-  const pid = listen(process.execPath, [bin, 'fish', `--backend=${backend}`]);
+  const pid = listen(bin, ['fish', `--backend=${backend}`]);
   const listenTime = since(t0);
   const remotes = [];
-  for (let k = 0; k < 10; k++) remotes.push(timeRun(process.execPath, [bin, 'fish', `--remote=${pid}`, ...remoteCat]));
+  for (let k = 0; k < 10; k++) remotes.push(timeRun(bin, ['fish', `--remote=${pid}`, ...remoteCat]));
   const total = since(t0);
-  spawnSync(process.execPath, [bin, 'fish', `--remote=${pid}`, 'exit']);
+  spawnSync(bin, ['fish', `--remote=${pid}`, 'exit']);
   return { total, listen: listenTime, remote: median(remotes) };
 }
 

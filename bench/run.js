@@ -44,7 +44,7 @@ console.log(`${'case'.padEnd(24)}${'guestkit'.padStart(12)}${libguestfs ? 'libgu
 for (const [label, gkArgs, lgCmd, lgArgs] of cases) {
   const gk = [], lg = [];
   for (let i = 0; i < runs; i++) {
-    gk.push(time('node', [guestkit, ...gkArgs]));
+    gk.push(time(guestkit, [...gkArgs]));
     if (libguestfs) lg.push(time(lgCmd, lgArgs, lgEnv));
   }
   const g = median(gk);

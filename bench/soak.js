@@ -79,7 +79,7 @@ function qemuUnder(pid) {
   return undefined;
 }
 
-const fish = spawn(process.execPath, [guestkit, 'fish', `--backend=${BACKEND}`, '--format=raw', '-a', disk], { stdio: ['pipe', 'pipe', 'pipe'] });
+const fish = spawn(guestkit, ['fish', `--backend=${BACKEND}`, '--format=raw', '-a', disk], { stdio: ['pipe', 'pipe', 'pipe'] });
 let stderr = '';
 fish.stderr.on('data', (d) => (stderr += d));
 const lines = createInterface({ input: fish.stdout });

@@ -24,7 +24,7 @@ function time(cmd, args, env = {}, prepare) {
 
 /** Which backend auto picks for a tool on the image, from -v. */
 function backendOf(args) {
-  const r = spawnSync(process.execPath, [guestkit, ...args, '-v'], { encoding: 'utf8' });
+  const r = spawnSync(guestkit, [...args, '-v'], { encoding: 'utf8' });
   return /backend: (\w+)/.exec(r.stderr)?.[1] ?? '?';
 }
 
@@ -45,7 +45,7 @@ for (const image of images) {
     const g = [];
     const l = [];
     for (let i = 0; i < runs; i++) {
-      g.push(time(process.execPath, [guestkit, ...gk], {}, prepare));
+      g.push(time(guestkit, [...gk], {}, prepare));
       if (libguestfs && have(lgCmd)) l.push(time(lgCmd, lgArgs, lgEnv, prepare));
     }
     const gm = median(g);

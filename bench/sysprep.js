@@ -19,7 +19,7 @@ const seeded = join(out, `bench-sysprep-${guest}.img`);
 copyFileSync(join(root, 'fixtures', 'out', `${guest}.img`), seeded);
 if (guest === 'ubuntu') {
   for (const s of ['seed-linux-common.gf', 'seed-ubuntu.gf']) {
-    execFileSync('node', [guestkit, 'fish', '-a', seeded, '-i', '-f', join(golden, s)], { stdio: 'inherit', env: { ...process.env, GUESTKIT_BACKEND: 'wasm' } });
+    execFileSync(guestkit, ['fish', '-a', seeded, '-i', '-f', join(golden, s)], { stdio: 'inherit', env: { ...process.env, GUESTKIT_BACKEND: 'wasm' } });
   }
 }
 const work = join(out, 'bench-sysprep-work.img');
@@ -31,7 +31,7 @@ console.log(`guestkit sysprep bench: ${guest === 'ubuntu' ? 'seeded ubuntu.img' 
 const gk = [], lg = [];
 for (let i = 0; i < runs; i++) {
   copyFileSync(seeded, work);
-  gk.push(timeRun('node', [guestkit, 'sysprep', '-q', '-a', work]));
+  gk.push(timeRun(guestkit, ['sysprep', '-q', '-a', work]));
   if (haveVirt) {
     copyFileSync(seeded, work);
     lg.push(timeRun('virt-sysprep', ['-q', '-a', work], libguestfsEnv));

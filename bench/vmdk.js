@@ -45,7 +45,7 @@ cases.push(
 );
 if (virtCat) cases.push([`virt-cat ${BIG_MIB} MiB (sparse)`, () => timeRun('virt-cat', ['-a', big.sparse, '-m', '/dev/sda', '/big.bin'], lg)]);
 cases.push(
-  ['guestkit info (vmdk)', () => timeRun('node', [guestkit, 'info', sparse])],
+  ['guestkit info (vmdk)', () => timeRun(guestkit, ['info', sparse])],
   ['qemu-img info (vmdk)', () => timeRun('qemu-img', ['info', sparse])],
 );
 

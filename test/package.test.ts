@@ -6,7 +6,7 @@
  * .wasm files inside the package it came in, and V8 takes its code cache.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { readFileSync, symlinkSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixture, ROOT, scratch } from './helpers/fixtures.js';
@@ -98,5 +98,30 @@ describe('npm pack', () => {
     } finally {
       expect(fish([`--remote=${pid}`, 'exit']).status).toBe(0);
     }
+  });
+  it('the packed bin starts Node without the extra CA bundle and hands the variable on to what it starts', () => {
+    // Run as npm's bin link runs it (exec'd, its #! line), with nothing but node on PATH.
+    const onlyNode = join(tmp.dir, 'only-node');
+    mkdirSync(onlyNode);
+    symlinkSync(process.execPath, join(onlyNode, 'node'));
+    const link = join(onlyNode, 'guestkit');
+    symlinkSync(join(unpacked, pkg.bin.guestkit), link);
+    // A missing file: Node warns at start-up when it tries to load it.
+    const env = { PATH: onlyNode, NODE_EXTRA_CA_CERTS: join(tmp.dir, 'no-such-ca.pem'), XDG_RUNTIME_DIR: tmp.dir, GUESTKIT_BACKEND: 'wasm' };
+    const direct = spawnSync(process.execPath, ['-e', '0'], { encoding: 'utf8', env });
+    expect(direct.stderr).toContain('Ignoring extra certs');
+    const fish = spawnSync(link, ['fish'], { encoding: 'utf8', cwd: tmp.dir, env, input: '!echo "child: $NODE_EXTRA_CA_CERTS kept: ${GUESTKIT_NODE_EXTRA_CA_CERTS-none}"\n' });
+    expect(fish).toMatchObject({ status: 0, stderr: '', stdout: `child: ${env.NODE_EXTRA_CA_CERTS} kept: none\n` });
+    // --listen's background process is started by Node itself, with the same hand-over.
+    const errFile = join(tmp.dir, 'listen.err');
+    const errFd = openSync(errFile, 'w');
+    const listen = spawnSync(link, ['fish', '--listen', '--ro', '-a', fixture('ext4.img'), '-m', '/dev/sda'], { encoding: 'utf8', cwd: tmp.dir, env, stdio: ['ignore', 'pipe', errFd] });
+    closeSync(errFd);
+    const pid = /^GUESTFISH_PID=(\d+); export GUESTFISH_PID\n$/.exec(listen.stdout)?.[1];
+    expect(pid).toBeDefined();
+    const remote = (args: string[]) => spawnSync(link, ['fish', `--remote=${pid}`, ...args], { encoding: 'utf8', cwd: tmp.dir, env });
+    expect(remote(['cat', '/etc/hostname'])).toMatchObject({ status: 0, stdout: 'guestkit-test\n\n', stderr: '' });
+    expect(remote(['exit']).status).toBe(0);
+    expect(readFileSync(errFile, 'utf8')).toBe('');
   });
 });

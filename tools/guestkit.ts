@@ -5,6 +5,7 @@
  * that overlap is a large part of the time to the first answer. Runs that need
  * no worker (--version, a fish --remote client) do not even load its module.
  */
+import './launcher-env-restore.js';
 import '../src/util/compile-cache.js';
 import { timingMark } from '../src/util/timing-trace.js';
 import { VERSION } from './version.js';

@@ -14,6 +14,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, writeSync } from 'node:fs';
+import { guestkitNodeEnv } from '../launcher-env.js';
 
 /** Set in the background process's environment; the fd it reports readiness on. */
 export const LISTENER_ENV = 'GUESTKIT_FISH_LISTENER';
@@ -33,7 +34,7 @@ export async function startListener(csh: boolean): Promise<number | 'declined'> 
     detached: true,
     // stdout must not be held: `eval "$(guestkit fish --listen)"` waits for it to close.
     stdio: ['ignore', 'ignore', 'inherit', 'pipe'],
-    env: { ...process.env, [LISTENER_ENV]: String(READY_FD) },
+    env: guestkitNodeEnv({ ...process.env, [LISTENER_ENV]: String(READY_FD) }),
   });
   const said = await new Promise<string>((resolve) => {
     let text = '';
