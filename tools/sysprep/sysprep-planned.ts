@@ -20,6 +20,7 @@ import { Guestfs } from '../../src/core/guestfs.js';
 import { resolveBackendName } from '../../src/core/backend-name.js';
 import { CAPABILITIES } from '../../src/backend/capabilities.js';
 import { Qcow2Overlay } from '../../src/block/qcow2-overlay.js';
+import { LvExport } from '../../src/lvm/lv-export.js';
 import { mountOrder } from '../../src/inspect/mount-inspected.js';
 import { inspectedRoot } from '../../src/inspect/session.js';
 import type { OsFacts } from '../../src/inspect/types.js';
@@ -116,26 +117,43 @@ async function makePlan(o: SysprepOptions, ops: readonly SysprepOperation[], rep
   }
 }
 
-/** Phase 2: the planned writes in the appliance, into the overlays, with only the filesystems written to mounted. */
+/**
+ * Phase 2: the planned writes in the appliance, into the overlays, with only the
+ * filesystems written to mounted. When that is only the root and the root is an
+ * LV, the appliance gets the LV alone, as a whole disk (LvExport): no LVM
+ * activation in the VM (~0.6 s under TCG).
+ */
 async function applyInAppliance(o: SysprepOptions, overlays: readonly Qcow2Overlay[], plan: SysprepPlan, facts: OsFacts, verbose?: (m: string) => void): Promise<void> {
-  const g = newHandle(o, 'appliance');
+  const wanted = mountpointsWritten(facts.mountpoints, plan.steps);
+  const root = facts.mountpoints['/'];
+  const lv = wanted.size === 1 && root ? await LvExport.open(overlays.map((ov) => ({ file: ov.path, format: 'qcow2' })), root) : undefined;
   try {
-    for (const ov of overlays) g.addDrive(ov.path, { format: 'qcow2', locking: false });
-    await g.launch();
-    const wanted = mountpointsWritten(facts.mountpoints, plan.steps);
-    for (const [mountpoint, device] of mountOrder(facts.mountpoints)) {
-      if (!wanted.has(mountpoint)) continue;
-      try {
-        await g.mount(device, mountpoint);
-      } catch (e) {
-        if (mountpoint === '/') throw e;
-        verbose?.(`cannot mount ${device} on ${mountpoint}: ${(e as Error).message}`);
+    const g = newHandle(o, 'appliance');
+    try {
+      if (lv) g.addDrive(lv.uri, { format: 'raw', locking: false });
+      else for (const ov of overlays) g.addDrive(ov.path, { format: 'qcow2', locking: false });
+      await g.launch();
+      if (lv) {
+        verbose?.(`${root} served to the appliance as a disk of its own`);
+        await g.mount('/dev/sda', '/');
+      } else {
+        for (const [mountpoint, device] of mountOrder(facts.mountpoints)) {
+          if (!wanted.has(mountpoint)) continue;
+          try {
+            await g.mount(device, mountpoint);
+          } catch (e) {
+            if (mountpoint === '/') throw e;
+            verbose?.(`cannot mount ${device} on ${mountpoint}: ${(e as Error).message}`);
+          }
+        }
       }
+      await applyPlan(g, plan.steps);
+      await g.umountAll();
+    } finally {
+      await g.close();
     }
-    await applyPlan(g, plan.steps);
-    await g.umountAll();
   } finally {
-    await g.close();
+    await lv?.close();
   }
 }
 
