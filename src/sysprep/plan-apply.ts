@@ -8,7 +8,7 @@
 import type { Guestfs } from '../core/guestfs.js';
 import { GuestkitError, formatError } from '../errors/index.js';
 import type { SysprepOperation, SysprepSettings } from './operation.js';
-import { stepPaths, type PlannedStep } from './plan.js';
+import { stepPath, type PlannedStep } from './plan.js';
 
 /**
  * The operations whose guest calls the plan models (reads, and writes among
@@ -43,12 +43,10 @@ export function mountpointsWritten(mountpoints: Record<string, string>, steps: r
   const out = new Set<string>(['/']);
   const holding = (p: string) => mps.filter((mp) => mp === '/' || p === mp || p.startsWith(`${mp}/`)).sort((a, b) => b.length - a.length)[0];
   for (const s of steps) {
-    const paths = stepPaths(s);
-    if (paths === 'all') return new Set(mps);
-    for (const p of paths) {
-      const mp = holding(p);
-      if (mp) out.add(mp);
-    }
+    const p = stepPath(s);
+    if (p === 'all') return new Set(mps);
+    const mp = holding(p);
+    if (mp) out.add(mp);
   }
   // a mountpoint inside another (/boot/efi in /boot) needs that one mounted first
   for (const mp of [...out]) for (const outer of mps) if (mp.startsWith(`${outer}/`)) out.add(outer);

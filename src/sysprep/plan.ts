@@ -35,7 +35,12 @@ export interface PlannedStep {
   args: unknown[];
   optargs?: Record<string, unknown>;
   op: string;
+  /** The path it writes, symlinks resolved as the guest resolves them (which filesystem it lands on); absent for sh. */
+  at?: string;
 }
+
+/** The commands that follow a symlink in the last component of the path they write. */
+const FOLLOWS: ReadonlySet<string> = new Set(['write', 'write-append', 'touch', 'truncate', 'chmod', 'chown']);
 
 type Kind = 'absent' | 'file' | 'dir' | 'other';
 
@@ -80,8 +85,30 @@ export class SysprepPlan {
     throw new PlanUnsupported(reason);
   }
 
-  private record(name: string, args: unknown[], optargs?: Record<string, unknown>): void {
-    this.steps.push({ name, args, ...(optargs && Object.keys(optargs).length ? { optargs } : {}), op: this.currentOp });
+  private async record(name: string, args: unknown[], optargs: Record<string, unknown>, path?: string): Promise<void> {
+    const at = path === undefined ? undefined : await this.resolved(path, FOLLOWS.has(name));
+    this.steps.push({ name, args, ...(Object.keys(optargs).length ? { optargs } : {}), op: this.currentOp, ...(at ? { at } : {}) });
+  }
+
+  /**
+   * Where PATH is in the guest: the deepest ancestor the real tree has (the path
+   * itself when `follow`), symlinks resolved by the real handle, then the rest
+   * as written (what the plan made holds no symlink).
+   */
+  private async resolved(path: string, follow: boolean): Promise<string> {
+    let rest = follow ? '' : path.slice(path.lastIndexOf('/'));
+    for (let p = follow ? path : parentOf(path); ; p = parentOf(p)) {
+      if (p === '/') return rest || '/';
+      if (this.tree.view(p).kind === 'real') {
+        try {
+          const real = normalPath((await this.real.call('realpath', [p])) as string);
+          return real === '/' ? rest || '/' : `${real}${rest}`;
+        } catch (e) {
+          if (!(e instanceof GuestkitError)) throw e;
+        }
+      }
+      rest = `${p.slice(p.lastIndexOf('/'))}${rest}`;
+    }
   }
 
   async callMany(calls: readonly CallItem[]): Promise<CallResult[]> {
@@ -260,25 +287,25 @@ export class SysprepPlan {
       case 'chmod': case 'chown': {
         const target = normalPath(args[args.length - 1] as string);
         if ((await this.kind(target, true)) === 'absent') throw errno('ENOENT', target, cmd);
-        break;
+        await this.record(cmd, args, optargs, target);
+        return undefined;
       }
       case 'sh':
         this.opaque = cmd;
-        break;
+        await this.record(cmd, args, optargs);
+        return '';
     }
-    this.record(cmd, args, optargs);
-    return cmd === 'sh' ? '' : undefined;
+    await this.record(cmd, args, optargs, path);
+    return undefined;
   }
 }
 
 /** The writes a plan records. */
 const WRITES: ReadonlySet<string> = new Set(['rm', 'rm-f', 'rm-rf', 'write', 'write-append', 'touch', 'truncate', 'mkdir', 'mkdir-p', 'chmod', 'chown', 'sh']);
 
-/** The guest paths a planned step writes under (every filesystem for sh, which may touch any). */
-export function stepPaths(step: PlannedStep): string[] | 'all' {
-  if (step.name === 'sh') return 'all';
-  const at = step.name === 'chmod' || step.name === 'chown' ? step.args.length - 1 : 0;
-  return [normalPath(step.args[at] as string)];
+/** The guest path a planned step writes (symlinks resolved), or 'all' for sh, which may touch any filesystem. */
+export function stepPath(step: PlannedStep): string {
+  return step.at ?? 'all';
 }
 
 /** Whether an error is, or was caused by, the plan's refusal. */
