@@ -119,12 +119,16 @@ export class SysprepPlan {
         results.push({ ok: false, error: new ErrnoError('ECANCELED', 'not run: an earlier call of the batch failed', { command: c.name }) });
         continue;
       }
+      const op = this.currentOp;
+      if (c.label) this.currentOp = c.label;
       try {
         results.push({ ok: true, value: await this.call(c.name, c.args, c.optargs ?? {}) });
       } catch (error) {
         if (error instanceof PlanUnsupported) throw error;
         results.push({ ok: false, error });
         if (c.fatal) stopped = true;
+      } finally {
+        this.currentOp = op;
       }
     }
     return results;
