@@ -1,9 +1,11 @@
 /**
- * One guestkit sysprep run: chooses the backend (the operations say which
- * appliance-only commands they call), opens the disks transactionally, inspects
- * them, and for each operating system found mounts it (with --mount-options),
- * runs the filesystem then the device operations; commits only when all of them
- * succeeded.
+ * One guestkit sysprep run. Where the guest has a filesystem only the appliance
+ * writes and the selected operations can be planned, the planned path runs
+ * (sysprep-planned.ts). Otherwise the plain path: chooses the backend (the
+ * operations say which appliance-only commands they call), opens the disks
+ * transactionally, inspects them, and for each operating system found mounts
+ * it (with --mount-options), runs the filesystem then the device operations;
+ * commits only when all of them succeeded.
  */
 import { Guestfs } from '../../src/core/guestfs.js';
 import type { BackendNeeds } from '../../src/core/backend-choice.js';
