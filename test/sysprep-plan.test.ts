@@ -46,6 +46,7 @@ describe('SysprepPlan over the real tree (wasm, read-only)', () => {
       expect(await errorOf(p.rm('/etc/no-such-file'))).toEqual({ code: 'ENOENT', command: 'rm', message: '/etc/no-such-file: No such file or directory' });
       expect(await errorOf(p.rm('/etc'))).toMatchObject({ code: 'EISDIR', command: 'rm' });
       expect(await errorOf(p.write('/no/such/dir/f', 'x'))).toMatchObject({ code: 'ENOENT', command: 'write' });
+      expect(await errorOf(p.find('/no-such-dir'))).toMatchObject({ code: 'ENOENT', command: 'find' });
       expect(plan.steps).toEqual([]);
 
       // a removed directory hides everything under it; the real tree is untouched

@@ -145,18 +145,19 @@ export class SysprepPlan {
         case 'exists': return (await this.kind(path, true)) !== 'absent';
         case 'is-file': return (await this.kindOr(path, cmd, args, optargs)) === 'file';
         case 'is-dir': return (await this.kindOr(path, cmd, args, optargs)) === 'dir';
-        case 'is-symlink': return this.tree.view(path).kind === 'real' ? this.real.call(cmd, args, optargs) : false;
+        case 'is-symlink': return this.tree.view(path).kind === 'real' ? await this.real.call(cmd, args, optargs) : false;
         case 'ls': return [...(await this.listing(path, cmd)).keys()].sort(byteOrder);
-        case 'readdir': return this.readdir(path);
-        case 'find': return this.find(path);
+        case 'readdir': return await this.readdir(path);
+        case 'find': return await this.find(path);
         case 'read-file': return new Uint8Array(await this.content(path, cmd));
         case 'cat': return (await this.content(path, cmd)).toString('utf8');
         case 'read-lines': return splitLines(await this.content(path, cmd));
-        case 'statns': case 'lstatns': return this.stat(path, cmd, args);
+        case 'statns': case 'lstatns': return await this.stat(path, cmd, args);
         default: return await this.write(cmd, path, args, optargs);
       }
     } catch (e) {
-      if (e instanceof GuestkitError) e.command ??= cmd;
+      // (an answer built from another real call, ls for readdir say, is this command's error)
+      if (e instanceof GuestkitError) e.command = cmd;
       throw e;
     }
   }
