@@ -12,11 +12,7 @@ import { join } from 'node:path';
 import { Guestfs } from '../src/index.js';
 import { CAPABILITIES } from '../src/backend/capabilities.js';
 import { GuestkitError } from '../src/errors/index.js';
-import { OPERATIONS } from '../src/sysprep/operations.js';
 import { SysprepPlan } from '../src/sysprep/plan.js';
-import { mountpointsWritten, planRefusal } from '../src/sysprep/plan-apply.js';
-import type { SysprepSettings } from '../src/sysprep/operation.js';
-import { applyOption, emptyParsedOps } from '../src/customize/ops.js';
 import { haveQemu } from './helpers/backends.js';
 import { runCli } from './helpers/cli.js';
 import { fixture, GOLDEN, scratch, sha256 } from './helpers/fixtures.js';
@@ -91,28 +87,6 @@ describe('SysprepPlan over the real tree (wasm, read-only)', () => {
     } finally {
       await g.close();
     }
-  });
-
-  it('decides up front which op sets it plans, and mounts only what it writes to', () => {
-    const settings = (write?: string, scripts: string[] = []): SysprepSettings => {
-      const customize = emptyParsedOps();
-      if (write) applyOption(customize, 'write', write);
-      return { customize, users: { keep: new Set(), remove: new Set() }, scripts };
-    };
-    const defaults = OPERATIONS.filter((o) => o.enabledByDefault);
-    expect(planRefusal(defaults, settings(), '')).toBeUndefined();
-    expect(planRefusal(OPERATIONS.filter((o) => o.name !== 'fs-uuids'), settings(), '')).toBeUndefined();
-    expect(planRefusal(defaults, settings('/etc/motd:hi'), '')).toBe('customize options are not planned');
-    expect(planRefusal(defaults, settings(undefined, ['/bin/true']), '')).toBe('--script programs are not planned');
-    expect(planRefusal([...defaults, OPERATIONS.find((o) => o.name === 'fs-uuids')!], settings(), '')).toBe('the fs-uuids operation is not planned');
-    expect(planRefusal(defaults, settings(), '/:noatime')).toBe('--mount-options mounts in the appliance');
-
-    const mps = { '/': '/dev/fedora/root', '/boot': '/dev/sda2', '/boot/efi': '/dev/sda1' };
-    const step = (name: string, at: string | undefined) => ({ name, args: [], op: 'x', ...(at ? { at } : {}) });
-    expect([...mountpointsWritten(mps, [step('rm', '/var/log/x')])]).toEqual(['/']);
-    expect([...mountpointsWritten(mps, [step('chmod', '/boot/efi/x')])].sort()).toEqual(['/', '/boot', '/boot/efi']);
-    expect([...mountpointsWritten(mps, [step('write', '/bootx')])]).toEqual(['/']);
-    expect([...mountpointsWritten(mps, [step('sh', undefined)])].sort()).toEqual(['/', '/boot', '/boot/efi']);
   });
 });
 
