@@ -4,7 +4,8 @@
  * call refuses; op sets it cannot model are refused up front; on the seeded
  * fedora-xfs guest (LVM + xfs root) the planned run leaves the same tree and
  * prints the same messages as the plain appliance path, and a failure while
- * applying the plan leaves the image byte-identical.
+ * applying the plan (a guest error, or an I/O error only the host sees) leaves
+ * the image byte-identical.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
@@ -140,5 +141,14 @@ describe.skipIf(!haveQemu)('sysprep of the seeded fedora-xfs guest (LVM + xfs): 
     expect(failed.status).toBe(1);
     expect(failed.err).toMatch(/^guestkit sysprep: error: logfiles: rm-rf: .*\/var\/log\/messages.*Operation not permitted\n$/);
     expect(sha256(failing)).toBe(before);
+
+    // An I/O error under the appliance (the overlay's first flush fails): the guest may not notice,
+    // the host does; nothing is committed.
+    const ioError = join(dir, 'io-error.img');
+    copyFileSync(seeded, ioError);
+    const failedIo = await runCli(['sysprep', '-a', ioError], { timeoutMs: 90_000, env: { GUESTKIT_FAULT: 'fail@1' } });
+    expect(failedIo.status).toBe(1);
+    expect(failedIo.err).toMatch(/^guestkit sysprep: error: \/dev\/fedora\/root \(served over NBD\): a write failed: injected I\/O error at qcow2-data-fsync \(GUESTKIT_FAULT\)\n$/);
+    expect(sha256(ioError)).toBe(sha256(seeded));
   }, 150_000);
 });

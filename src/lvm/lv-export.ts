@@ -11,7 +11,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { BlockDevice } from '../block/block-device.js';
+import { FailureWatch } from '../block/failure-watch.js';
 import { openDrive } from '../block/open-drive.js';
+import { GuestkitError, formatError } from '../errors/index.js';
 import { SliceDevice } from '../block/slice.js';
 import { NbdServer } from '../block/nbd/server.js';
 import { formatNbdUri } from '../block/nbd/uri.js';
@@ -32,9 +34,12 @@ export class LvExport {
   private constructor(
     /** nbd+unix:///?socket=… */
     readonly uri: string,
+    /** The LV served, as the caller named it. */
+    readonly lv: string,
     private readonly dir: string,
     private readonly listener: net.Server,
     private readonly drives: BlockDevice[],
+    private readonly served: FailureWatch,
   ) {}
 
   /**
@@ -63,9 +68,10 @@ export class LvExport {
       live.add(dir);
       addExitCleanup(removeAllSync);
       const socket = path.join(dir, 'lv.sock');
-      const server = new NbdServer({ device: found.dev, exportName: '', readOnly: false, multiConn: false, findZeroRuns: false });
+      const served = new FailureWatch(found.dev);
+      const server = new NbdServer({ device: served, exportName: '', readOnly: false, multiConn: false, findZeroRuns: false });
       const listener = net.createServer();
-      const exp = new LvExport(formatNbdUri({ kind: 'unix', socket, exportName: '' }), dir, listener, devs);
+      const exp = new LvExport(formatNbdUri({ kind: 'unix', socket, exportName: '' }), lv, dir, listener, devs, served);
       listener.on('connection', (s) => {
         const served = server.serveConnection(s).finally(() => exp.connections.delete(served));
         exp.connections.add(served);
@@ -88,11 +94,16 @@ export class LvExport {
     if (live.size === 0) removeExitCleanup(removeAllSync);
   }
 
-  /** Stops serving (after the clients left), then flushes and closes the images. */
+  /**
+   * Stops serving (after the clients left), then flushes and closes the images.
+   * Fails when a client's write or flush failed: its guest may not have noticed.
+   */
   async close(): Promise<void> {
     await new Promise<void>((resolve) => this.listener.close(() => resolve()));
     await Promise.all([...this.connections]);
     try {
+      const failed = this.served.failure;
+      if (failed !== undefined) throw new GuestkitError(failed instanceof GuestkitError ? failed.code : 'EIO', `${this.lv} (served over NBD): a write failed: ${formatError(failed)}`, { cause: failed });
       for (const d of this.drives) await d.flush();
     } finally {
       for (const d of this.drives) await d.close();
