@@ -10,18 +10,12 @@ export class FailureWatch implements BlockDevice {
   /** The first failed change, if any. */
   failure: unknown;
 
-  constructor(private readonly dev: BlockDevice) {}
+  readonly name: string;
+  readonly size: number;
+  readonly readOnly: boolean;
 
-  get name(): string {
-    return this.dev.name;
-  }
-
-  get size(): number {
-    return this.dev.size;
-  }
-
-  get readOnly(): boolean {
-    return this.dev.readOnly;
+  constructor(private readonly dev: BlockDevice) {
+    ({ name: this.name, size: this.size, readOnly: this.readOnly } = dev);
   }
 
   read(offset: number, length: number): Promise<Uint8Array> {
