@@ -16,6 +16,7 @@ import { liveChildCount } from '../src/backend/appliance/children.js';
 import { applianceOps as o } from '../src/backend/appliance/ops.js';
 import { WasmBackend } from '../src/backend/wasm/wasm-backend.js';
 import { fixture, scratch, sha256 } from './helpers/fixtures.js';
+import { runCli } from './helpers/cli.js';
 
 const haveQemu = spawnSync('qemu-system-x86_64', ['--version']).status === 0 && spawnSync('qemu-img', ['--version']).status === 0 && fs.existsSync(fixture('ext4.img'));
 
@@ -104,6 +105,15 @@ describe.skipIf(!haveQemu)('appliance drives', () => {
       await w.shutdown();
     }
     for (const [f, sum] of before) expect([f, sha256(f)]).toEqual([f, sum]);
+  }, 60_000);
+
+  it('a write the image refuses under the guest (an I/O error at the qcow2\'s flush) ends the session with an error naming the drive', async () => {
+    const img = path.join(tmp.dir, 'io-error.qcow2');
+    execFileSync('qemu-img', ['convert', '-q', '-f', 'raw', '-O', 'qcow2', raw, img]);
+    // the guest's kernel may only log the failed flush: the host, which saw it, reports it
+    const r = await runCli(['fish', '-a', img, '-m', '/dev/sda'], { input: 'write /motd hi\n', env: { GUESTKIT_FAULT: 'fail@1', GUESTKIT_BACKEND: 'appliance' }, timeoutMs: 60_000 });
+    expect(r.status).toBe(1);
+    expect(r.err).toBe(`guestkit fish: error: ${img}: a write from the appliance failed: injected I/O error at qcow2-data-fsync (GUESTKIT_FAULT)\n`);
   }, 60_000);
 
   it('a drive another process has open for writing is refused in one line, with nothing started', async () => {

@@ -96,6 +96,8 @@ export interface CallItem {
   optargs?: Record<string, unknown>;
   /** When this call fails, the calls after it are not made (they fail with ECANCELED), as with calls awaited in turn. */
   fatal?: boolean;
+  /** Who asked for the call (sysprep: the operation), for a caller that runs it later and must name it in its error. */
+  label?: string;
 }
 
 /** What one call of a batch gave: its value, or the error it would have thrown alone. */

@@ -58,7 +58,7 @@ async function removeByGlobs(ctx: SysprepContext, ops: readonly SysprepOperation
     throw wrap(active[0]!, e);
   }
   const items = perOp.flatMap((removals, i) => removals.map((r) => ({ ...r, op: active[i]! })));
-  const results = await ctx.g.callMany(items.map((r) => ({ name: r.name, args: [r.path], fatal: !r.quiet })));
+  const results = await ctx.g.callMany(items.map((r) => ({ name: r.name, args: [r.path], fatal: !r.quiet, label: r.op.name })));
   results.forEach((r, i) => {
     if (r.ok || (items[i]!.quiet && r.error instanceof GuestkitError)) return;
     throw wrap(items[i]!.op, r.error);

@@ -1,9 +1,11 @@
 /**
- * One guestkit sysprep run: chooses the backend (the operations say which
- * appliance-only commands they call), opens the disks transactionally, inspects
- * them, and for each operating system found mounts it (with --mount-options),
- * runs the filesystem then the device operations; commits only when all of them
- * succeeded.
+ * One guestkit sysprep run. Where the guest has a filesystem only the appliance
+ * writes and the selected operations can be planned, the planned path runs
+ * (sysprep-planned.ts). Otherwise the plain path: chooses the backend (the
+ * operations say which appliance-only commands they call), opens the disks
+ * transactionally, inspects them, and for each operating system found mounts
+ * it (with --mount-options), runs the filesystem then the device operations;
+ * commits only when all of them succeeded.
  */
 import { Guestfs } from '../../src/core/guestfs.js';
 import type { BackendNeeds } from '../../src/core/backend-choice.js';
@@ -19,6 +21,7 @@ import { scriptCommands } from '../../src/sysprep/customize-operation.js';
 import { guestfsOptions } from '../common/drive-options.js';
 import { SignalGuard } from '../common/signal-guard.js';
 import { traceCalls } from '../common/trace-calls.js';
+import { planRefusedUpFront, runPlanned } from './sysprep-planned.js';
 import { customizeNeeds } from '../customize/customize-tool.js';
 import type { SysprepOptions } from './sysprep-options.js';
 
@@ -81,8 +84,21 @@ export async function runSysprep(o: SysprepOptions, report: SysprepReporter): Pr
   const ops = o.selection.selected();
   const verbose = o.drive.verbose ? (m: string) => process.stderr.write(`${PROG}: ${m}\n`) : undefined;
   report.message('Examining the guest ...');
-  const g = new Guestfs(guestfsOptions(o.drive, sysprepNeeds(o, ops)));
   const guard = new SignalGuard((line) => process.stderr.write(`${PROG}: ${line}\n`));
+  try {
+    // The planned path (sysprep-planned.ts) where it applies, decided before any operation runs.
+    const refused = planRefusedUpFront(o, ops);
+    if (refused) verbose?.(`plain path: ${refused}`);
+    else if ((await runPlanned(o, ops, report, guard, verbose)) === 'done') return;
+    await runPlain(o, ops, report, guard, verbose);
+  } finally {
+    guard.dispose();
+  }
+}
+
+/** The whole run on one handle: the backend auto chooses (the appliance when a filesystem needs it). */
+async function runPlain(o: SysprepOptions, ops: readonly SysprepOperation[], report: SysprepReporter, guard: SignalGuard, verbose?: (m: string) => void): Promise<void> {
+  const g = new Guestfs(guestfsOptions(o.drive, sysprepNeeds(o, ops)));
   try {
     for (const d of o.drive.drives) g.addDrive(d.file, { format: d.format, locking: d.locking, ...(o.dryRun ? { readonly: true } : { transactional: true }) });
     if (o.drive.trace) traceCalls(g, PROG);
@@ -104,6 +120,5 @@ export async function runSysprep(o: SysprepOptions, report: SysprepReporter): Pr
     if (!o.dryRun) await guard.commit(() => g.commit());
   } finally {
     await g.close().catch(() => undefined);
-    guard.dispose();
   }
 }

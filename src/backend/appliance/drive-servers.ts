@@ -18,7 +18,8 @@ import type { BlockDevice } from '../../block/block-device.js';
 import { NbdServer } from '../../block/nbd/server.js';
 import { NeedsQemuNbd, openDrive } from '../../block/open-drive.js';
 import { qemuNbdProblem } from '../../block/qemu-nbd.js';
-import { GuestkitError, ImageError } from '../../errors/index.js';
+import { GuestkitError, ImageError, formatError } from '../../errors/index.js';
+import { FailureWatch } from '../../block/failure-watch.js';
 import type { DriveConfig } from '../backend.js';
 import { hasExited, spawnTracked, stopChild } from './children.js';
 
@@ -81,15 +82,17 @@ class InProcessServer implements DriveServer {
   private constructor(
     readonly name: string,
     readonly socket: string,
-    private readonly device: BlockDevice,
+    private readonly device: FailureWatch,
     private readonly server: net.Server,
     private readonly nbd: NbdServer,
   ) {
     server.on('connection', (s) => this.serve(s));
   }
 
-  static async listen(name: string, device: BlockDevice, readOnly: boolean, socket: string): Promise<InProcessServer> {
+  static async listen(name: string, dev: BlockDevice, readOnly: boolean, socket: string): Promise<InProcessServer> {
     const server = net.createServer();
+    // A failed write or flush reaches the guest, whose kernel may only log it: close() reports it.
+    const device = new FailureWatch(dev);
     const nbd = new NbdServer({ device, exportName: '', readOnly, description: path.basename(name), multiConn: false });
     await new Promise<void>((resolve, reject) => {
       server.once('error', (e) => reject(new GuestkitError('EIO', `${name}: cannot serve the drive on ${socket}: ${e.message}`, { cause: e, disk: name })));
@@ -129,6 +132,10 @@ class InProcessServer implements DriveServer {
     await Promise.all([stopped, served]);
     fs.rmSync(this.socket, { force: true });
     await this.device.close();
+    const failed = this.device.failure;
+    if (failed !== undefined) {
+      throw new GuestkitError(failed instanceof GuestkitError ? failed.code : 'EIO', `${this.name}: a write from the appliance failed: ${formatError(failed)}`, { cause: failed, disk: this.name });
+    }
   }
 }
 

@@ -23,21 +23,30 @@ p=\${RP%/*}
 if [ -e "$RP" ] || [ -L "$RP" ]; then die EEXIST ${sq(`${path}: File exists`)}; fi`;
 }
 
+/** chmod's script, or undefined for a mode refused before anything runs. */
+export function chmodScript(mode: number, path: string): string | undefined {
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) return undefined;
+  return `${existing(path)}\nchmod ${mode.toString(8)} "$RP"`;
+}
+
 async function chmod(b: ApplianceBackend, mode: number, path: string): Promise<void> {
-  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) throw new ErrnoError('EINVAL', `${mode}: invalid mode`);
-  await b.sh(`${existing(path)}\nchmod ${mode.toString(8)} "$RP"`);
+  const script = chmodScript(mode, path);
+  if (script === undefined) throw new ErrnoError('EINVAL', `${mode}: invalid mode`);
+  await b.sh(script);
+}
+
+/** chown's script, or undefined for ids refused before anything runs. */
+export function chownScript(owner: number, group: number, path: string): string | undefined {
+  if ([owner, group].some((x) => !Number.isInteger(x) || x < -1)) return undefined;
+  // -1 leaves that id unchanged (chown(2)); chown(1) takes an empty field for it.
+  const spec = `${owner === -1 ? '' : owner}:${group === -1 ? '' : group}`;
+  return spec === ':' ? existing(path) : `${existing(path)}\nchown ${spec} "$RP"`;
 }
 
 async function chown(b: ApplianceBackend, owner: number, group: number, path: string): Promise<void> {
-  const ids = [owner, group];
-  if (ids.some((x) => !Number.isInteger(x) || x < -1)) throw new ErrnoError('EINVAL', `${owner}:${group}: invalid owner or group`);
-  // -1 leaves that id unchanged (chown(2)); chown(1) takes an empty field for it.
-  const spec = `${owner === -1 ? '' : owner}:${group === -1 ? '' : group}`;
-  if (spec === ':') {
-    await b.sh(existing(path));
-    return;
-  }
-  await b.sh(`${existing(path)}\nchown ${spec} "$RP"`);
+  const script = chownScript(owner, group, path);
+  if (script === undefined) throw new ErrnoError('EINVAL', `${owner}:${group}: invalid owner or group`);
+  await b.sh(script);
 }
 
 async function lnS(b: ApplianceBackend, target: string, linkname: string): Promise<void> {

@@ -16,6 +16,7 @@ import { devOrder, devScript, fromGuestDev, lines, nulList } from './ops-common.
 import { lvsStep, pvsStep, vgsStep } from './ops-lvm.js';
 import { lvmWriteSteps } from './ops-lvm-write.js';
 import { readdirStep } from './ops-bulk.js';
+import { chmodScript, chownScript } from './ops-files.js';
 import { STAT_FORMAT, parseStat, parseExport, sdDevice } from './stat-parse.js';
 
 /** A read-only step. */
@@ -89,6 +90,39 @@ const readlink = (path: string) => step(`rp ${sq(path)} 0 || exit 1
 [ -L "$RP" ] || die EINVAL ${sq(`${path}: Invalid argument`)}
 readlink "$RP"`, (out) => text(out).replace(/\n$/, ''));
 
+// ---------------------------------------------------------------- writing
+
+/** Lines that resolve a path to write into $RP (symlinks followed unless follow is 0): its parent must be a directory. */
+export function parentScript(path: string, follow: 0 | 1): string {
+  return `rp ${sq(path)} ${follow} || exit 1
+p=\${RP%/*}
+[ -d "\${p:-/}" ] || die ENOENT ${sq(`${path}: No such file or directory`)}`;
+}
+
+/** write / write-append: the checks before the file is opened. */
+export function writeScript(path: string): string {
+  return `${parentScript(path, 1)}
+[ -d "$RP" ] && die EISDIR ${sq(`${path}: Is a directory`)}`;
+}
+
+/** touch as the daemon does it: open (creating), set the times on the open file, close (inotify sees CREATE, OPEN, ATTRIB, CLOSE_WRITE). */
+export function touchScript(path: string): string {
+  return `${parentScript(path, 1)}\nexec 4>>"$RP" && touch -c "$RP" && exec 4>&-`;
+}
+
+/** Contents up to this size travel inside a batch's script; a larger write goes alone, its bytes on the agent's stdin. */
+const INLINE_WRITE_BYTES = 64 * 1024;
+
+/** write / write-append in a batch: the same checks, the bytes carried in the script (base64) as a step has no stdin. */
+function write(path: string, content: Uint8Array | string, append: boolean): AgentStep<void> | undefined {
+  const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  if (data.length > INLINE_WRITE_BYTES) return undefined;
+  return { script: `${writeScript(path)}\nprintf %s ${sq(data.toString('base64'))} | base64 -d ${append ? '>>' : '>'} "$RP"`, parse: () => undefined };
+}
+
+/** A step of a command whose script ops-files.ts builds (undefined: the arguments are refused before any script runs). */
+const scripted = (script: string | undefined): AgentStep<void> | undefined => (script === undefined ? undefined : { script, parse: () => undefined });
+
 // ---------------------------------------------------------------- removing
 
 function rm(path: string, opts: { force?: boolean; recursive?: boolean } = {}): AgentStep<void> {
@@ -127,6 +161,11 @@ export const applianceSteps = {
   rm: (path: string) => rm(path),
   rmF: (path: string) => rm(path, { force: true }),
   rmRf: (path: string) => rm(path, { recursive: true }),
+  write: (path: string, content: Uint8Array | string) => write(path, content, false),
+  writeAppend: (path: string, content: Uint8Array | string) => write(path, content, true),
+  touch: (path: string) => scripted(touchScript(path)),
+  chmod: (mode: number, path: string) => scripted(chmodScript(mode, path)),
+  chown: (owner: number, group: number, path: string) => scripted(chownScript(owner, group, path)),
 };
 
 export type ApplianceStepName = keyof typeof applianceSteps;

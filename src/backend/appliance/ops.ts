@@ -36,7 +36,7 @@ import { fsExtraOps } from './ops-fs-extra.js';
 import { fileTypeOps } from './ops-file-type.js';
 import { inotifyOps } from './ops-inotify.js';
 import { runStep, type AgentStep } from './agent-batch.js';
-import { applianceSteps, fileScript, dirScript, type ApplianceStepName } from './ops-steps.js';
+import { applianceSteps, fileScript, dirScript, parentScript, touchScript, writeScript, type ApplianceStepName } from './ops-steps.js';
 import { parseExport } from './stat-parse.js';
 
 // ---------------------------------------------------------------- devices
@@ -377,17 +377,9 @@ printf '%s\\n' "$RP"`);
 
 // ---------------------------------------------------------------- writing
 
-function parentScript(path: string, follow: 0 | 1): string {
-  return `rp ${sq(path)} ${follow} || exit 1
-p=\${RP%/*}
-[ -d "\${p:-/}" ] || die ENOENT ${sq(`${path}: No such file or directory`)}`;
-}
-
 async function write(b: ApplianceBackend, path: string, content: Uint8Array | string, append = false): Promise<void> {
   const data = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-  await b.sh(`${parentScript(path, 1)}
-[ -d "$RP" ] && die EISDIR ${sq(`${path}: Is a directory`)}
-cat ${append ? '>>' : '>'} "$RP"`, { stdin: data });
+  await b.sh(`${writeScript(path)}\ncat ${append ? '>>' : '>'} "$RP"`, { stdin: data });
 }
 
 async function mkdir(b: ApplianceBackend, path: string, parents = false): Promise<void> {
@@ -403,9 +395,7 @@ async function rmdir(b: ApplianceBackend, path: string): Promise<void> {
 }
 
 async function touch(b: ApplianceBackend, path: string): Promise<void> {
-  // As the daemon does it: open (creating), set the times on the open file, close; inotify sees
-  // CREATE, OPEN, ATTRIB, CLOSE_WRITE in that order.
-  await b.sh(`${parentScript(path, 1)}\nexec 4>>"$RP" && touch -c "$RP" && exec 4>&-`);
+  await b.sh(touchScript(path));
 }
 
 async function sync(b: ApplianceBackend): Promise<void> {
