@@ -178,7 +178,7 @@ export async function runPlanned(o: SysprepOptions, ops: readonly SysprepOperati
     return 'plain';
   }
   const { plan, facts } = made;
-  verbose?.(`planned path: inspected and planned in process, ${plan.steps.length} writes applied in the appliance, device operations in process`);
+  verbose?.(`planned path: inspected and planned in process, ${plan.steps.length} ${plan.steps.length === 1 ? 'write' : 'writes'} applied in the appliance, device operations in process`);
   made.output();
   const overlays: Qcow2Overlay[] = [];
   try {
