@@ -2,9 +2,11 @@
  * Read buffers the NBD server reuses once their reply has gone to the socket:
  * a fresh Buffer per read reply (thousands a second, each outside the V8 heap)
  * made the garbage collector the server's largest cost while serving a disk.
- * Buffers come in power-of-two sizes; a bounded number of bytes is kept.
+ * Buffers come in power-of-two sizes plus room for a reply's headers (a 256 KiB
+ * read and its chunk header fit in one 260 KiB buffer); a bounded number of bytes is kept.
  */
 const SMALLEST = 64 * 1024;
+const HEADROOM = 4096;
 
 export class ReadBufferPool {
   private readonly free = new Map<number, Buffer[]>();
@@ -36,6 +38,6 @@ export class ReadBufferPool {
 
 function sizeClass(length: number): number {
   let size = SMALLEST;
-  while (size < length) size *= 2;
-  return size;
+  while (size + HEADROOM < length) size *= 2;
+  return size + HEADROOM;
 }

@@ -13,6 +13,7 @@ import * as P from './protocol.js';
 import { allocationStates, parseMetaQuery, parseNameAndInfos, u32AndText, wireError, zeroRuns } from './server-messages.js';
 import { StreamReader } from './stream.js';
 import { ReadBufferPool } from './buffer-pool.js';
+import { readReplyNow } from './read-reply.js';
 
 export interface NbdServerOptions {
   device: BlockDevice;
@@ -31,6 +32,12 @@ export interface NbdServerOptions {
    * does not scan either).
    */
   findZeroRuns?: boolean;
+  /**
+   * Serving is the process's only work (`guestkit serve`): a read the device can answer at once
+   * (page-cache preads, no metadata to load) is answered before the next request is read, in one
+   * buffer and one write, holding the event loop meanwhile (src/block/nbd/read-reply.ts).
+   */
+  synchronousReads?: boolean;
 }
 
 /** Requests in progress per connection before the server stops reading more. */
@@ -281,8 +288,10 @@ export class NbdServer {
       }
     };
 
+    // Reads answered at once: the device has the fast path and no zero runs are to be looked for.
+    const readsNow = this.opts.synchronousReads === true && this.opts.findZeroRuns === false && dev.readIntoIfReady !== undefined;
     for (;;) {
-      const h = await r.read(P.REQUEST_HEADER_SIZE);
+      const h = r.readNow(P.REQUEST_HEADER_SIZE) ?? (await r.read(P.REQUEST_HEADER_SIZE));
       if (h.readUInt32BE(0) !== P.REQUEST_MAGIC) return;
       const flags = h.readUInt16BE(4);
       const cmd = h.readUInt16BE(6);
@@ -303,9 +312,23 @@ export class NbdServer {
         fail(cookie, new GuestkitError('EINVAL', `read of ${length} bytes is larger than the maximum ${this.maxPayload}`));
         continue;
       }
-      const job = handle(cmd, flags, cookie, offset, length, payload).finally(() => inFlight.delete(job));
-      inFlight.add(job);
-      if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+      let reply: Buffer | null = null;
+      if (readsNow && cmd === P.CMD_READ && offset + length <= dev.size) {
+        try {
+          reply = readReplyNow(dev, this.buffers, h, offset, length, st.structured, (flags & P.CMD_FLAG_DF) !== 0);
+        } catch (e) {
+          fail(cookie, e);
+          continue;
+        }
+      }
+      if (reply) {
+        const sent = reply;
+        send([sent], () => this.buffers.release(sent));
+      } else {
+        const job = handle(cmd, flags, cookie, offset, length, payload).finally(() => inFlight.delete(job));
+        inFlight.add(job);
+        if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+      }
       if (draining) await draining;
     }
   }
