@@ -42,6 +42,8 @@ export interface NbdServerOptions {
 
 /** Requests in progress per connection before the server stops reading more. */
 const MAX_IN_FLIGHT = 64;
+/** Bytes of replies queued on a socket (not yet taken by the kernel) before the server stops reading requests. */
+const MAX_QUEUED_REPLY_BYTES = 4 * 1024 * 1024;
 const MAX_OPTION_LENGTH = 64 * 1024;
 /** Context id of base:allocation (the only context). */
 const ALLOCATION_CONTEXT = 1;
@@ -207,13 +209,19 @@ export class NbdServer {
     let draining: Promise<void> | null = null;
     /** Writes one reply; `onSent` runs once the socket no longer needs its bytes (sent or failed). */
     const send = (parts: Uint8Array[], onSent?: () => void) => {
-      // One reply goes out in one piece (cork), header and payload together.
-      socket.cork();
+      // One reply goes out in one piece (cork), header and payload together; a reply already in one
+      // buffer (read-reply.ts) skips the cork's buffering.
       const last = parts.length - 1;
+      if (last > 0) socket.cork();
       for (let i = 0; i < last; i++) socket.write(parts[i]!);
       const ok = onSent ? socket.write(parts[last]!, onSent) : socket.write(parts[last]!);
-      socket.uncork();
-      if (!ok && !draining) draining = new Promise<void>((res) => socket.once('drain', () => { draining = null; res(); }));
+      if (last > 0) socket.uncork();
+      // write() says false for any reply larger than the socket's 16 KiB high-water mark: waiting for
+      // 'drain' after each one would leave the client without a reply in the pipe while the next is
+      // read. Requests are read on until the replies still queued pass MAX_QUEUED_REPLY_BYTES.
+      if (!ok && !draining && socket.writableLength > MAX_QUEUED_REPLY_BYTES) {
+        draining = new Promise<void>((res) => socket.once('drain', () => { draining = null; res(); }));
+      }
     };
     const simple = (cookie: bigint, errno: number, payload?: Uint8Array, onSent?: () => void) => {
       const h = Buffer.allocUnsafe(P.SIMPLE_REPLY_SIZE); // every byte is written
