@@ -7,6 +7,7 @@
  */
 const SMALLEST = 64 * 1024;
 const HEADROOM = 4096;
+const UNPOOLED = 16 * 1024;
 
 export class ReadBufferPool {
   private readonly free = new Map<number, Buffer[]>();
@@ -16,6 +17,9 @@ export class ReadBufferPool {
 
   /** A buffer of exactly `length` bytes (contents undefined); give it back with release() when done. */
   take(length: number): Buffer {
+    // A small one comes from Node's own slab (release() lets it go): a pooled 68 KiB buffer for each
+    // of a client's tiny reads would hold 68 KiB per reply waiting in the socket.
+    if (length <= UNPOOLED) return Buffer.allocUnsafe(length);
     const size = sizeClass(length);
     const buf = this.free.get(size)?.pop();
     if (buf) {

@@ -46,4 +46,12 @@ describe('ReadBufferPool', () => {
     expect(pool.take(200 * K).buffer).toBe(c.buffer);
     expect(pool.take(200 * K).buffer).not.toBe(d.buffer);
   });
+
+  it('gives small buffers from Node\'s slab, never a pooled 68 KiB one, and does not keep them', () => {
+    const pool = new ReadBufferPool(300 * K);
+    const small = pool.take(10 * K);
+    expect(small.buffer.byteLength).toBe(10 * K);
+    pool.release(small);
+    expect(pool.take(10 * K).buffer).not.toBe(small.buffer);
+  });
 });
