@@ -220,7 +220,17 @@ export class NbdServer {
       // 'drain' after each one would leave the client without a reply in the pipe while the next is
       // read. Requests are read on until the replies still queued pass MAX_QUEUED_REPLY_BYTES.
       if (!ok && !draining && socket.writableLength > MAX_QUEUED_REPLY_BYTES) {
-        draining = new Promise<void>((res) => socket.once('drain', () => { draining = null; res(); }));
+        // A client gone meanwhile ends the wait too: the next read of its requests then fails.
+        draining = new Promise<void>((res) => {
+          const done = () => {
+            socket.off('drain', done);
+            socket.off('close', done);
+            draining = null;
+            res();
+          };
+          socket.once('drain', done);
+          socket.once('close', done);
+        });
       }
     };
     const simple = (cookie: bigint, errno: number, payload?: Uint8Array, onSent?: () => void) => {
