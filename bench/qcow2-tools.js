@@ -4,7 +4,8 @@
 //      beside `qemu-img convert` and `nbdcopy` from `qemu-nbd`;
 //   2. `guestkit serve` read throughput (`nbdcopy $uri null:`) beside qemu-nbd serving the same qcow2;
 //   3. `guestkit info --map` on a 100 GiB sparse qcow2 beside `qemu-img map`.
-// Usage: node bench/qcow2-tools.js   (BENCH_RUNS=N, default 3). Needs qemu-utils and nbdcopy (libnbd-bin).
+// Usage: node bench/qcow2-tools.js   (BENCH_RUNS=N, default 3; BENCH_GROUPS=copy,serve,map runs only those
+// groups). Needs qemu-utils and nbdcopy (libnbd-bin).
 import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -44,7 +45,7 @@ const clean = () => rmSync(dst, { force: true });
 const gk = (...args) => () => timeRun(guestkit, [...args]);
 const run = (cmd, ...args) => () => timeRun(cmd, args);
 
-const groups = [
+const allGroups = [
   [
     'copy qcow2 → raw (4 GiB, 25% allocated)',
     [
@@ -83,6 +84,10 @@ const groups = [
   ],
 ];
 
+/** A group's key: the first word of its title ('copy', 'serve', 'allocation' also answers to 'map'). */
+const groupKey = (title) => (title.startsWith('allocation') ? 'map' : title.split(/[ :]/)[0]);
+const wanted = process.env.BENCH_GROUPS?.split(',').map((g) => g.trim()).filter(Boolean);
+const groups = wanted ? allGroups.filter(([title]) => wanted.includes(groupKey(title))) : allGroups;
 console.log(`qcow2 tools: ${runs} runs each, alternating; seconds (median) and MiB/s of guest data where it applies`);
 for (const [title, cases] of groups) {
   const times = cases.map(() => []);

@@ -130,6 +130,38 @@ describe('guestkit serve', () => {
     expect(await exited(server)).toBe(0);
   });
 
+  it('a client that asks for reads and leaves without reading the replies frees the server for the next (-e 1)', async () => {
+    const sock = p('flood.sock');
+    const server = await serveOn(sock, '-t', image);
+    // EXPORT_NAME "", then 40 reads of 4 MiB: far more than the socket holds, so replies wait to be sent.
+    const reads = Array.from({ length: 40 }, (_, i) => {
+      const r = Buffer.alloc(28);
+      r.writeUInt32BE(0x25609513, 0);
+      r.writeBigUInt64BE(BigInt(i + 1), 8);
+      r.writeBigUInt64BE(BigInt((i % 10) * 4 * MiB), 16);
+      r.writeUInt32BE(4 * MiB, 24);
+      return r;
+    });
+    const hello = Buffer.concat([Buffer.from([0, 0, 0, 3]), Buffer.from('IHAVEOPT'), Buffer.from([0, 0, 0, 1, 0, 0, 0, 0])]);
+    await new Promise<void>((resolve) => {
+      const c = net.connect(sock, () => c.write(Buffer.concat([hello, ...reads])));
+      let got = 0;
+      c.on('data', (d) => {
+        got += d.length;
+        if (got > 28 + 4 * MiB) {
+          c.pause(); // replies are coming: stop reading them, then go
+          setTimeout(() => (c.destroy(), resolve()), 200);
+        }
+      });
+    });
+    const dev = await Promise.race([NbdDevice.connect(`nbd+unix:///?socket=${sock}`), new Promise<null>((r) => setTimeout(() => r(null), 5000))]);
+    expect(dev).not.toBeNull();
+    expect(Buffer.from(await dev!.read(1 * MiB, 4096)).equals(ref.subarray(1 * MiB, 1 * MiB + 4096))).toBe(true);
+    await dev!.close();
+    server.kill('SIGTERM');
+    expect(await exited(server)).toBe(0);
+  });
+
   it('read-only by default: writes are refused; without -t it exits when the last client leaves', async () => {
     const sock = p('ro.sock');
     const server = await serveOn(sock, image);

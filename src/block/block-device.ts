@@ -32,6 +32,13 @@ export interface BlockDevice {
   /** Allocation map of [offset, offset+length). Sources without one report a single allocated extent. */
   extents(offset: number, length: number): Promise<Extent[]>;
   close(): Promise<void>;
+  /**
+   * Optional fast paths for a server whose reads are page-cache hits (NBD serving): extents() and
+   * readInto() answered on this thread without awaiting, or null / false when the answer needs more
+   * (metadata not loaded yet, a backing file, decompression); the caller then uses the async method.
+   */
+  extentsIfReady?(offset: number, length: number): Extent[] | null;
+  readIntoIfReady?(offset: number, into: Uint8Array): boolean;
 }
 
 /** read() by way of readInto(): a new buffer of `length` bytes, filled from `offset`. */

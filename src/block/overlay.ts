@@ -162,6 +162,17 @@ export class OverlayDevice implements BlockDevice {
     this.check();
   }
 
+  /** The base's fast path while nothing is written over it (see BlockDevice.readIntoIfReady); false once something is. */
+  readIntoIfReady(offset: number, into: Uint8Array): boolean {
+    this.check();
+    return this.chunks.size === 0 && this.base.readIntoIfReady !== undefined && this.base.readIntoIfReady(offset, into);
+  }
+
+  extentsIfReady(offset: number, length: number): Extent[] | null {
+    this.check();
+    return this.chunks.size === 0 && this.base.extentsIfReady ? this.base.extentsIfReady(offset, length) : null;
+  }
+
   async extents(offset: number, length: number): Promise<Extent[]> {
     this.check();
     checkRange(this.name, this.size, offset, length, 'extents');

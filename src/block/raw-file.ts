@@ -82,17 +82,32 @@ function readAtFd(fd: number, into: Uint8Array, at: number, length: number, posi
   return new Promise((resolve, reject) => fs.read(fd, into, at, length, position, (e, n) => (e ? reject(e) : resolve(n))));
 }
 
-export async function readFileFully(
-  fh: fs.promises.FileHandle,
-  into: Uint8Array,
-  offset: number,
-  errors: { failed: (at: number, e: unknown) => Error; ended: (at: number) => Error },
-): Promise<void> {
+/** The errors of readFileFully: `failed` for a read that fails, `ended` for the end of the file. */
+export interface ReadErrors {
+  failed: (at: number, e: unknown) => Error;
+  ended: (at: number) => Error;
+}
+
+export async function readFileFully(fh: fs.promises.FileHandle, into: Uint8Array, offset: number, errors: ReadErrors): Promise<void> {
   let done = 0;
   while (done < into.length) {
     let n: number;
     try {
       n = await readAtFd(fh.fd, into, done, into.length - done, offset + done);
+    } catch (e) {
+      throw errors.failed(offset + done, e);
+    }
+    if (n === 0) throw errors.ended(offset + done);
+    done += n;
+  }
+}
+
+/** readFileFully on this thread (preads on the descriptor `fd`). */
+export function readFileFullySync(fd: number, into: Uint8Array, offset: number, errors: ReadErrors): void {
+  for (let done = 0; done < into.length; ) {
+    let n: number;
+    try {
+      n = fs.readSync(fd, into, done, into.length - done, offset + done);
     } catch (e) {
       throw errors.failed(offset + done, e);
     }
@@ -193,11 +208,13 @@ export class RawFileDevice implements BlockDevice {
 
   async readInto(offset: number, into: Uint8Array): Promise<void> {
     checkRange(this.name, this.size, offset, into.length, 'read');
-    await readFileFully(this.h('read'), into, offset, {
-      failed: (at, e) => this.ioError('read', at, e),
-      ended: (at) => new ErrnoError('EIO', `${this.name}: read at offset ${at}: unexpected end of file (the file shrank?)`, { disk: this.name }),
-    });
+    await readFileFully(this.h('read'), into, offset, this.readErrors);
   }
+
+  private readonly readErrors: ReadErrors = {
+    failed: (at, e) => this.ioError('read', at, e),
+    ended: (at) => new ErrnoError('EIO', `${this.name}: read at offset ${at}: unexpected end of file (the file shrank?)`, { disk: this.name }),
+  };
 
   async write(offset: number, data: Uint8Array): Promise<void> {
     checkWritable(this.name, this.readOnly, 'write');
@@ -263,18 +280,7 @@ export class RawFileDevice implements BlockDevice {
   /** Synchronous read (fs worker fast path); loops on short reads. */
   readSync(offset: number, into: Uint8Array): void {
     checkRange(this.name, this.size, offset, into.length, 'read');
-    const fd = this.fd;
-    let done = 0;
-    while (done < into.length) {
-      let n: number;
-      try {
-        n = fs.readSync(fd, into, done, into.length - done, offset + done);
-      } catch (e) {
-        throw this.ioError('read', offset + done, e);
-      }
-      if (n === 0) throw new ErrnoError('EIO', `${this.name}: read at offset ${offset + done}: unexpected end of file (the file shrank?)`, { disk: this.name });
-      done += n;
-    }
+    readFileFullySync(this.fd, into, offset, this.readErrors);
   }
 
   /** Synchronous write (fs worker fast path). */

@@ -2,9 +2,12 @@
  * Read buffers the NBD server reuses once their reply has gone to the socket:
  * a fresh Buffer per read reply (thousands a second, each outside the V8 heap)
  * made the garbage collector the server's largest cost while serving a disk.
- * Buffers come in power-of-two sizes; a bounded number of bytes is kept.
+ * Buffers come in power-of-two sizes plus room for a reply's headers (a 256 KiB
+ * read and its chunk header fit in one 260 KiB buffer); a bounded number of bytes is kept.
  */
 const SMALLEST = 64 * 1024;
+const HEADROOM = 4096;
+const UNPOOLED = 16 * 1024;
 
 export class ReadBufferPool {
   private readonly free = new Map<number, Buffer[]>();
@@ -14,6 +17,9 @@ export class ReadBufferPool {
 
   /** A buffer of exactly `length` bytes (contents undefined); give it back with release() when done. */
   take(length: number): Buffer {
+    // A small one comes from Node's own slab (release() lets it go): a pooled 68 KiB buffer for each
+    // of a client's tiny reads would hold 68 KiB per reply waiting in the socket.
+    if (length <= UNPOOLED) return Buffer.allocUnsafe(length);
     const size = sizeClass(length);
     const buf = this.free.get(size)?.pop();
     if (buf) {
@@ -36,6 +42,6 @@ export class ReadBufferPool {
 
 function sizeClass(length: number): number {
   let size = SMALLEST;
-  while (size < length) size *= 2;
-  return size;
+  while (size + HEADROOM < length) size *= 2;
+  return size + HEADROOM;
 }

@@ -13,6 +13,7 @@ import * as P from './protocol.js';
 import { allocationStates, parseMetaQuery, parseNameAndInfos, u32AndText, wireError, zeroRuns } from './server-messages.js';
 import { StreamReader } from './stream.js';
 import { ReadBufferPool } from './buffer-pool.js';
+import { readReplyNow } from './read-reply.js';
 
 export interface NbdServerOptions {
   device: BlockDevice;
@@ -31,10 +32,18 @@ export interface NbdServerOptions {
    * does not scan either).
    */
   findZeroRuns?: boolean;
+  /**
+   * Serving is the process's only work (`guestkit serve`): a read the device can answer at once
+   * (page-cache preads, no metadata to load) is answered before the next request is read, in one
+   * buffer and one write, holding the event loop meanwhile (src/block/nbd/read-reply.ts).
+   */
+  synchronousReads?: boolean;
 }
 
 /** Requests in progress per connection before the server stops reading more. */
 const MAX_IN_FLIGHT = 64;
+/** Bytes of replies queued on a socket (not yet taken by the kernel) before the server stops reading requests. */
+const MAX_QUEUED_REPLY_BYTES = 4 * 1024 * 1024;
 const MAX_OPTION_LENGTH = 64 * 1024;
 /** Context id of base:allocation (the only context). */
 const ALLOCATION_CONTEXT = 1;
@@ -200,13 +209,29 @@ export class NbdServer {
     let draining: Promise<void> | null = null;
     /** Writes one reply; `onSent` runs once the socket no longer needs its bytes (sent or failed). */
     const send = (parts: Uint8Array[], onSent?: () => void) => {
-      // One reply goes out in one piece (cork), header and payload together.
-      socket.cork();
+      // One reply goes out in one piece (cork), header and payload together; a reply already in one
+      // buffer (read-reply.ts) skips the cork's buffering.
       const last = parts.length - 1;
+      if (last > 0) socket.cork();
       for (let i = 0; i < last; i++) socket.write(parts[i]!);
       const ok = onSent ? socket.write(parts[last]!, onSent) : socket.write(parts[last]!);
-      socket.uncork();
-      if (!ok && !draining) draining = new Promise<void>((res) => socket.once('drain', () => { draining = null; res(); }));
+      if (last > 0) socket.uncork();
+      // write() says false for any reply larger than the socket's 16 KiB high-water mark: waiting for
+      // 'drain' after each one would leave the client without a reply in the pipe while the next is
+      // read. Requests are read on until the replies still queued pass MAX_QUEUED_REPLY_BYTES.
+      if (!ok && !draining && socket.writableLength > MAX_QUEUED_REPLY_BYTES) {
+        // A client gone meanwhile ends the wait too: the next read of its requests then fails.
+        draining = new Promise<void>((res) => {
+          const done = () => {
+            socket.off('drain', done);
+            socket.off('close', done);
+            draining = null;
+            res();
+          };
+          socket.once('drain', done);
+          socket.once('close', done);
+        });
+      }
     };
     const simple = (cookie: bigint, errno: number, payload?: Uint8Array, onSent?: () => void) => {
       const h = Buffer.allocUnsafe(P.SIMPLE_REPLY_SIZE); // every byte is written
@@ -281,8 +306,10 @@ export class NbdServer {
       }
     };
 
+    // Reads answered at once: the device has the fast path and no zero runs are to be looked for.
+    const readsNow = this.opts.synchronousReads === true && this.opts.findZeroRuns === false && dev.readIntoIfReady !== undefined;
     for (;;) {
-      const h = await r.read(P.REQUEST_HEADER_SIZE);
+      const h = r.readNow(P.REQUEST_HEADER_SIZE) ?? (await r.read(P.REQUEST_HEADER_SIZE));
       if (h.readUInt32BE(0) !== P.REQUEST_MAGIC) return;
       const flags = h.readUInt16BE(4);
       const cmd = h.readUInt16BE(6);
@@ -303,9 +330,23 @@ export class NbdServer {
         fail(cookie, new GuestkitError('EINVAL', `read of ${length} bytes is larger than the maximum ${this.maxPayload}`));
         continue;
       }
-      const job = handle(cmd, flags, cookie, offset, length, payload).finally(() => inFlight.delete(job));
-      inFlight.add(job);
-      if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+      let reply: Buffer | null = null;
+      if (readsNow && cmd === P.CMD_READ && offset + length <= dev.size) {
+        try {
+          reply = readReplyNow(dev, this.buffers, h, offset, length, st.structured, (flags & P.CMD_FLAG_DF) !== 0);
+        } catch (e) {
+          fail(cookie, e);
+          continue;
+        }
+      }
+      if (reply) {
+        const sent = reply;
+        send([sent], () => this.buffers.release(sent));
+      } else {
+        const job = handle(cmd, flags, cookie, offset, length, payload).finally(() => inFlight.delete(job));
+        inFlight.add(job);
+        if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+      }
       if (draining) await draining;
     }
   }

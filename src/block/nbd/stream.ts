@@ -44,6 +44,14 @@ export class StreamReader {
     return this.readInto(b).then(() => b);
   }
 
+  /** The next `n` bytes if they have arrived already (taken), else null (nothing taken). */
+  readNow(n: number): Buffer | null {
+    if (this.waiter || this.queued < n) return null;
+    const b = Buffer.allocUnsafe(n);
+    this.take(b, 0);
+    return b;
+  }
+
   /** Fills `dst` completely. Only one read may be outstanding. */
   readInto(dst: Uint8Array): Promise<void> {
     if (this.waiter) return Promise.reject(new Error('StreamReader: concurrent reads'));

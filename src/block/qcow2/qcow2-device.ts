@@ -17,7 +17,7 @@ import { readIntoNew, type BlockDevice, type Extent } from '../block-device.js';
 import { ErrnoError, ImageError, codeOfError } from '../../errors/index.js';
 import { checkBackingChain, MAX_BACKING_DEPTH } from '../backing-chain.js';
 import { probeBytes } from '../format.js';
-import { RawFileDevice, readFileFully } from '../raw-file.js';
+import { RawFileDevice, readFileFully, readFileFullySync, type ReadErrors } from '../raw-file.js';
 import { checkRange } from '../slice.js';
 import { decompressCluster } from './cluster-decompress.js';
 import { decodeL2, entryOffset, type Unit } from './l2-entry.js';
@@ -65,6 +65,8 @@ export class Qcow2Device implements BlockDevice {
   readonly l2Span: number;
   private readonly unitSize: number;
   private readonly l2Cache = new Map<number, Promise<DataView>>();
+  /** The tables of l2Cache that have finished loading: the synchronous read path uses only these. */
+  private readonly l2Loaded = new Map<number, DataView>();
   private readonly l2CacheMax: number;
   /** L2 tables changed since the last flush, by host offset (never evicted before they are written). */
   readonly dirtyL2 = new Map<number, DataView>();
@@ -88,6 +90,7 @@ export class Qcow2Device implements BlockDevice {
     readonly backingPath: string | null,
   ) {
     this.handle = handle;
+    this.readErrors = readErrorsOf(name);
     this.size = header.size;
     this.l2Span = header.clusterSize * (header.clusterSize / l2EntryBytes(header));
     this.unitSize = header.extendedL2 ? header.clusterSize / 32 : header.clusterSize;
@@ -152,6 +155,13 @@ export class Qcow2Device implements BlockDevice {
     return this.fileSize;
   }
 
+  private dataPastEnd(host: number): ImageError {
+    return new ImageError(this.name, `qcow2 image is truncated: data at offset ${host} is past the end of the file (size ${this.fileSize})`);
+  }
+
+  /** The errors of a failed or short read of the file. */
+  private readonly readErrors: ReadErrors;
+
   private corrupt(problem: string): ImageError {
     return new ImageError(this.name, `qcow2 image is corrupt: ${problem}`);
   }
@@ -189,10 +199,25 @@ export class Qcow2Device implements BlockDevice {
       const b = await readAt(this.fh('read'), this.name, offset, cs, this.fileSize, 'an L2 table');
       return new DataView(b.buffer, b.byteOffset, b.length);
     })();
-    load.catch(() => this.l2Cache.delete(offset));
+    load.then(
+      (table) => this.l2Cache.get(offset) === load && this.l2Loaded.set(offset, table),
+      () => this.l2Cache.delete(offset),
+    );
     this.l2Cache.set(offset, load);
-    if (this.l2Cache.size > this.l2CacheMax) this.l2Cache.delete(this.l2Cache.keys().next().value!);
+    if (this.l2Cache.size > this.l2CacheMax) {
+      const oldest = this.l2Cache.keys().next().value!;
+      this.l2Cache.delete(oldest);
+      this.l2Loaded.delete(oldest);
+    }
     return load;
+  }
+
+  /** The L2 table for L1 index `i` if it is at hand: null when the range is unallocated, undefined when not loaded yet. */
+  private loadedL2Table(i: number): DataView | null | undefined {
+    if (i >= this.header.l1Size) return null;
+    const offset = entryOffset(this.l1.getUint32(i * 8), this.l1.getUint32(i * 8 + 4));
+    if (offset === 0) return null;
+    return this.dirtyL2.get(offset) ?? this.l2Loaded.get(offset);
   }
 
   private unit(table: DataView, index: number): Unit {
@@ -205,11 +230,21 @@ export class Qcow2Device implements BlockDevice {
 
   /** The longest run from `guest` (at most `max` bytes, inside one L2 table) that maps one way. */
   async run(guest: number, max: number): Promise<Run> {
+    const pending = this.l2Table(Math.floor(guest / this.l2Span));
+    return this.runIn(pending && (await pending), guest, max);
+  }
+
+  /** run() when its L2 table is loaded already; null when it is not. */
+  private runIfLoaded(guest: number, max: number): Run | null {
+    const table = this.loadedL2Table(Math.floor(guest / this.l2Span));
+    return table === undefined ? null : this.runIn(table, guest, max);
+  }
+
+  /** The run from `guest` in its L2 table (null: an unallocated L1 entry). */
+  private runIn(table: DataView | null, guest: number, max: number): Run {
     const inTable = guest % this.l2Span;
     const tableLeft = Math.min(max, this.l2Span - inTable);
-    const pending = this.l2Table(Math.floor(guest / this.l2Span));
-    if (!pending) return { kind: 'unallocated', length: tableLeft, host: 0, compressedLength: 0, within: 0 };
-    const table = await pending;
+    if (!table) return { kind: 'unallocated', length: tableLeft, host: 0, compressedLength: 0, within: 0 };
     let index = Math.floor(inTable / this.unitSize);
     const into = inTable % this.unitSize;
     const first = this.unit(table, index);
@@ -267,10 +302,8 @@ export class Qcow2Device implements BlockDevice {
       const r = await this.run(offset + pos, into.length - pos);
       const dst = into.subarray(pos, pos + r.length);
       if (r.kind === 'data') {
-        if (r.host + r.length > this.fileSize) {
-          throw new ImageError(this.name, `qcow2 image is truncated: data at offset ${r.host} is past the end of the file (size ${this.fileSize})`);
-        }
-        await readFully(this.fh('read'), this.name, dst, r.host);
+        if (r.host + r.length > this.fileSize) throw this.dataPastEnd(r.host);
+        await readFileFully(this.fh('read'), dst, r.host, this.readErrors);
       } else if (r.kind === 'compressed') {
         dst.set((await this.inflate(r)).subarray(r.within, r.within + r.length));
       } else if (r.kind === 'zero' || !this.backing) {
@@ -280,6 +313,44 @@ export class Qcow2Device implements BlockDevice {
       }
       pos += r.length;
     }
+  }
+
+  /**
+   * readInto() without awaiting, for a server whose reads are page-cache hits: preads on this thread.
+   * False (before or after filling part of `into`) when the range needs more than that: an L2 table
+   * not loaded yet, the backing file, a compressed cluster, or a writable image (writes may be under way).
+   */
+  readIntoIfReady(offset: number, into: Uint8Array): boolean {
+    checkRange(this.name, this.size, offset, into.length, 'read');
+    const fd = this.fh('read').fd;
+    if (this.writer) return false;
+    for (let pos = 0; pos < into.length; ) {
+      const r = this.runIfLoaded(offset + pos, into.length - pos);
+      if (!r) return false;
+      const dst = into.subarray(pos, pos + r.length);
+      if (r.kind === 'data') {
+        if (r.host + r.length > this.fileSize) throw this.dataPastEnd(r.host);
+        readFileFullySync(fd, dst, r.host, this.readErrors);
+      } else if (r.kind === 'zero' || (r.kind === 'unallocated' && !this.backing)) dst.fill(0);
+      else return false;
+      pos += r.length;
+    }
+    return true;
+  }
+
+  /** extents() without awaiting; null when it needs an L2 table not loaded yet or the backing file's map. */
+  extentsIfReady(offset: number, length: number): Extent[] | null {
+    checkRange(this.name, this.size, offset, length, 'extents');
+    const out: Extent[] = [];
+    for (let pos = 0; pos < length; ) {
+      const at = offset + pos;
+      const r = this.runIfLoaded(at, length - pos);
+      if (!r || (r.kind === 'unallocated' && this.backing)) return null;
+      const zero = r.kind === 'zero' || r.kind === 'unallocated';
+      appendExtent(out, { offset: at, length: r.length, zero, hole: r.kind === 'unallocated' });
+      pos += r.length;
+    }
+    return out;
   }
 
   async extents(offset: number, length: number): Promise<Extent[]> {
@@ -349,6 +420,7 @@ export class Qcow2Device implements BlockDevice {
     this.handle = null;
     this.locks?.release();
     this.l2Cache.clear();
+    this.l2Loaded.clear();
     this.lastInflated = null;
     await this.backing?.close();
     await h?.close();
@@ -422,11 +494,16 @@ export async function readAt(fh: fs.promises.FileHandle, name: string, offset: n
 }
 
 function readFully(fh: fs.promises.FileHandle, name: string, into: Uint8Array, offset: number): Promise<void> {
-  return readFileFully(fh, into, offset, {
+  return readFileFully(fh, into, offset, readErrorsOf(name));
+}
+
+/** The errors of a failed or short read of the qcow2 file `name`. */
+function readErrorsOf(name: string): ReadErrors {
+  return {
     failed: (at, e) => {
       const err = e as NodeJS.ErrnoException;
       return new ErrnoError(codeOfError(err), `${name}: read at offset ${at} failed: ${err.message.split('\n')[0]}`, { disk: name, cause: e });
     },
     ended: (at) => new ImageError(name, `qcow2 image is truncated: read at offset ${at} is past the end of the file (the file shrank?)`),
-  });
+  };
 }

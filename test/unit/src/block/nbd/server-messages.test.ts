@@ -32,17 +32,26 @@ describe('zeroRuns', () => {
 
 describe('ReadBufferPool', () => {
   it('hands a released buffer out again and keeps no more than its bound', () => {
-    const pool = new ReadBufferPool(256 * K);
+    const pool = new ReadBufferPool(300 * K);
     const a = pool.take(100 * K);
     expect(a.length).toBe(100 * K);
     pool.release(a);
     const b = pool.take(120 * K);
-    expect(b.buffer).toBe(a.buffer); // same 128 KiB class
+    expect(b.buffer).toBe(a.buffer); // same class (128 KiB and the headers' room)
+    expect(a.buffer.byteLength).toBe(132 * K);
     const c = pool.take(200 * K);
     const d = pool.take(200 * K);
     pool.release(c);
-    pool.release(d); // over the 256 KiB bound: dropped
+    pool.release(d); // over the 300 KiB bound: dropped
     expect(pool.take(200 * K).buffer).toBe(c.buffer);
     expect(pool.take(200 * K).buffer).not.toBe(d.buffer);
+  });
+
+  it('gives small buffers from Node\'s slab, never a pooled 68 KiB one, and does not keep them', () => {
+    const pool = new ReadBufferPool(300 * K);
+    const small = pool.take(10 * K);
+    expect(small.buffer.byteLength).toBe(10 * K);
+    pool.release(small);
+    expect(pool.take(10 * K).buffer).not.toBe(small.buffer);
   });
 });
