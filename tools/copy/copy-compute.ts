@@ -7,6 +7,7 @@
 import type { BlockDevice } from '../../src/block/block-device.js';
 import { ErrnoError, ImageError } from '../../src/errors/index.js';
 import { isAllZero } from '../../src/util/all-zero.js';
+import { pageAlignedBuffers } from '../../src/util/page-aligned.js';
 import type { CopyTarget } from './copy-targets.js';
 
 export interface CopyOptions {
@@ -16,8 +17,8 @@ export interface CopyOptions {
   noExtents: boolean;
   /** Requests in flight at once. */
   requests: number;
-  /** Bytes per request. */
-  blockSize: number;
+  /** Bytes per request; by default what the target prefers (CopyTarget.requestSize), else nbdcopy's 256 KiB. */
+  blockSize?: number;
   /** Zero runs of this many bytes inside data are not written (nbdcopy -S); 0 writes all data read. */
   sparse: number;
   flush: boolean;
@@ -72,6 +73,14 @@ async function dataRanges(src: BlockDevice, grain: number, noExtents: boolean): 
     else out.push([start, end]);
   }
   return out;
+}
+
+/** nbdcopy's request size, for targets without a preference of their own. */
+const DEFAULT_REQUEST_SIZE = 256 * 1024;
+
+/** Bytes per request: the size asked for, else the target's, rounded up to whole units of what it must write at once. */
+function requestSize(opts: CopyOptions, dst: CopyTarget, grain: number): number {
+  return Math.ceil((opts.blockSize ?? dst.requestSize ?? DEFAULT_REQUEST_SIZE) / grain) * grain;
 }
 
 /** The zero-detection unit: the -S size, rounded to whole units of what the target must write at once. */
@@ -139,7 +148,7 @@ export async function copyDevice(src: BlockDevice, dst: CopyTarget, opts: CopyOp
     throw new ImageError(dst.name, `the destination (${dst.fixedSize} bytes) is smaller than the source ${src.name} (${size} bytes)`);
   }
   const grain = Math.max(dst.alignment, 512);
-  const blockSize = Math.ceil(opts.blockSize / grain) * grain;
+  const blockSize = requestSize(opts, dst, grain);
   const ranges = opts.allocated ? [[0, size] as [number, number]] : await dataRanges(src, grain, opts.noExtents);
   const ops = operations(ranges, size, blockSize);
   const result: CopyResult = { size, written: 0, zeroed: 0 };
@@ -149,8 +158,7 @@ export async function copyDevice(src: BlockDevice, dst: CopyTarget, opts: CopyOp
     opts.onProgress?.(done, size);
   };
   const zero = (offset: number, length: number) => zeroRange(dst, offset, length, result);
-  const worker = async () => {
-    const buf = new Uint8Array(blockSize);
+  const worker = async (buf: Uint8Array) => {
     for (let op = ops.next(); !op.done; op = ops.next()) {
       interrupted(opts.signal);
       const { kind, offset, length } = op.value;
@@ -167,7 +175,7 @@ export async function copyDevice(src: BlockDevice, dst: CopyTarget, opts: CopyOp
   opts.onProgress?.(0, size);
   const n = dst.sequential ? 1 : Math.max(1, opts.requests);
   // Every worker stops at its next operation once one fails (they share the generator).
-  const workers = Array.from({ length: n }, () => worker());
+  const workers = pageAlignedBuffers(n, blockSize).map((buf) => worker(buf));
   const settled = await Promise.allSettled(workers);
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
@@ -178,9 +186,9 @@ export async function copyDevice(src: BlockDevice, dst: CopyTarget, opts: CopyOp
 /** A raw stream (stdin): read in order, zero blocks left as holes; the size is what the stream held. */
 export async function copyStream(input: AsyncIterable<Uint8Array>, dst: CopyTarget, opts: CopyOptions): Promise<CopyResult> {
   const grain = Math.max(dst.alignment, 512);
-  const blockSize = Math.ceil(opts.blockSize / grain) * grain;
+  const blockSize = requestSize(opts, dst, grain);
   const result: CopyResult = { size: 0, written: 0, zeroed: 0 };
-  const block = new Uint8Array(blockSize);
+  const [block] = pageAlignedBuffers(1, blockSize) as [Uint8Array];
   let filled = 0;
   let offset = 0;
   const emit = async (data: Uint8Array) => {
