@@ -9,6 +9,8 @@ import path from 'node:path';
 import { ErrnoError, ImageError, codeOfError } from '../../src/errors/index.js';
 import type { NbdDevice } from '../../src/block/nbd/client.js';
 import type { Qcow2Writer } from '../../src/block/qcow2/qcow2-writer.js';
+import { writeFileFully } from '../../src/block/raw-file.js';
+import { SerialQueue } from '../../src/util/serial-queue.js';
 import { writeOut } from '../common/tool-output.js';
 
 export interface CopyTarget {
@@ -35,10 +37,12 @@ export interface CopyTarget {
 export type OutputFormat = 'raw' | 'qcow2';
 
 /**
- * Requests to a new file are qemu-img convert's size: a quarter of the system calls of
- * nbdcopy's 256 KiB ones, and each is one read and (mostly) one write of the page cache.
+ * Requests to a new qcow2 file are qemu-img convert's size: an eighth of the system calls of
+ * nbdcopy's 256 KiB, and the data clusters they fill start 64 KiB into the file. A raw file
+ * keeps 256 KiB: 2 MiB writes at 2 MiB-aligned offsets get 2 MiB page-cache folios from
+ * Linux 6.18's ext4, which made a 1 GiB copy take 1 to 7 s here instead of 0.5 s.
  */
-const FILE_REQUEST_SIZE = 2 * 1024 * 1024;
+const QCOW2_REQUEST_SIZE = 2 * 1024 * 1024;
 
 function fileProblem(dst: string, e: unknown): Error {
   const err = e as NodeJS.ErrnoException;
@@ -77,16 +81,16 @@ export async function openRawFileTarget(dst: string): Promise<CopyTarget> {
     throw fileProblem(dst, e);
   }
   let closed = false;
+  // One write at a time: concurrent writes to one file only wait on its inode lock, spinning.
+  const writes = new SerialQueue();
   return {
     name: dst,
     sequential: false,
     startsZero: true,
     alignment: 1,
-    requestSize: FILE_REQUEST_SIZE,
     async write(offset, data) {
       try {
-        let done = 0;
-        while (done < data.length) done += (await fh.write(data, done, data.length - done, offset + done)).bytesWritten;
+        await writes.run(() => writeFileFully(fh, data, offset, (_at, e) => e as Error));
       } catch (e) {
         throw fileProblem(dst, e);
       }
@@ -133,7 +137,7 @@ export async function openQcow2FileTarget(dst: string, opts: Qcow2TargetOptions 
     sequential: false,
     startsZero: true,
     alignment: w.clusterSize,
-    requestSize: FILE_REQUEST_SIZE,
+    requestSize: QCOW2_REQUEST_SIZE,
     async write(offset, data) {
       try {
         await (opts.compress ? w.writeCompressed(offset, data) : w.write(offset, data));
