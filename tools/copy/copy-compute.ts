@@ -5,9 +5,10 @@
  * file keeps a hole) or are zeroed on targets that are not known to be zero.
  */
 import type { BlockDevice } from '../../src/block/block-device.js';
-import { ErrnoError, ImageError } from '../../src/errors/index.js';
+import { ImageError } from '../../src/errors/index.js';
 import { isAllZero } from '../../src/util/all-zero.js';
 import { pageAlignedBuffers } from '../../src/util/page-aligned.js';
+import { CopyInterrupt } from './copy-interrupt.js';
 import type { CopyTarget } from './copy-targets.js';
 
 export interface CopyOptions {
@@ -39,25 +40,6 @@ interface Op {
   kind: 'data' | 'zero';
   offset: number;
   length: number;
-}
-
-const interruptedError = () => new ErrnoError('EINTR', 'interrupted', {});
-
-function interrupted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw interruptedError();
-}
-
-/** `p`, or EINTR as soon as `signal` fires: Ctrl-C must not wait for a stalled source or destination. */
-function unlessInterrupted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return p;
-  interrupted(signal);
-  let onAbort!: () => void;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(interruptedError());
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  p.catch(() => {}); // its failure no longer matters once interrupted
-  return Promise.race([p, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 /** Data ranges of the source, widened to `grain` so that every write is aligned. */
@@ -160,14 +142,14 @@ export async function copyDevice(src: BlockDevice, dst: CopyTarget, opts: CopyOp
   const zero = (offset: number, length: number) => zeroRange(dst, offset, length, result);
   const worker = async (buf: Uint8Array) => {
     for (let op = ops.next(); !op.done; op = ops.next()) {
-      interrupted(opts.signal);
+      interrupt.check();
       const { kind, offset, length } = op.value;
       if (kind === 'zero') {
-        await unlessInterrupted(zero(offset, length), opts.signal);
+        await interrupt.guard(zero(offset, length));
       } else {
         const data = buf.subarray(0, length);
-        await unlessInterrupted(src.readInto(offset, data), opts.signal);
-        await unlessInterrupted(writeBlock(dst, offset, data, opts.allocated ? 0 : sparseGrain(opts.sparse, grain), result), opts.signal);
+        await interrupt.guard(src.readInto(offset, data));
+        await interrupt.guard(writeBlock(dst, offset, data, opts.allocated ? 0 : sparseGrain(opts.sparse, grain), result));
       }
       advance(length);
     }
@@ -175,12 +157,23 @@ export async function copyDevice(src: BlockDevice, dst: CopyTarget, opts: CopyOp
   opts.onProgress?.(0, size);
   const n = dst.sequential ? 1 : Math.max(1, opts.requests);
   // Every worker stops at its next operation once one fails (they share the generator).
+  const interrupt = new CopyInterrupt(opts.signal);
   const workers = pageAlignedBuffers(n, blockSize).map((buf) => worker(buf));
-  const settled = await Promise.allSettled(workers);
+  const settled = await Promise.allSettled(workers).finally(() => interrupt.dispose());
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
   await dst.finish(size, opts.flush);
   return result;
+}
+
+/** The chunks of `input`, each wait for the next one cut short by Ctrl-C. */
+async function* interruptible(input: AsyncIterable<Uint8Array>, interrupt: CopyInterrupt): AsyncGenerator<Uint8Array> {
+  const chunks = input[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await interrupt.guard(chunks.next());
+    if (next.done) return;
+    yield next.value;
+  }
 }
 
 /** A raw stream (stdin): read in order, zero blocks left as holes; the size is what the stream held. */
@@ -199,22 +192,23 @@ export async function copyStream(input: AsyncIterable<Uint8Array>, dst: CopyTarg
     offset += data.length;
     opts.onProgress?.(offset, 0);
   };
-  const chunks = input[Symbol.asyncIterator]();
-  for (;;) {
-    const next = await unlessInterrupted(chunks.next(), opts.signal);
-    if (next.done) break;
-    const chunk = next.value;
-    let at = 0;
-    while (at < chunk.length) {
-      const k = Math.min(chunk.length - at, blockSize - filled);
-      block.set(chunk.subarray(at, at + k), filled);
-      filled += k;
-      at += k;
-      if (filled === blockSize) {
-        await unlessInterrupted(emit(block), opts.signal);
-        filled = 0;
+  const interrupt = new CopyInterrupt(opts.signal);
+  try {
+    for await (const chunk of interruptible(input, interrupt)) {
+      let at = 0;
+      while (at < chunk.length) {
+        const k = Math.min(chunk.length - at, blockSize - filled);
+        block.set(chunk.subarray(at, at + k), filled);
+        filled += k;
+        at += k;
+        if (filled === blockSize) {
+          await interrupt.guard(emit(block));
+          filled = 0;
+        }
       }
     }
+  } finally {
+    interrupt.dispose();
   }
   if (filled > 0) await emit(block.subarray(0, filled));
   result.size = offset;
