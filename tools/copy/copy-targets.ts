@@ -3,7 +3,6 @@
  * written as DST.tmp-XXXX beside DST and renamed over it only when the copy
  * is complete; an NBD export (through our NBD client); or standard output.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ErrnoError, ImageError, codeOfError } from '../../src/errors/index.js';
@@ -54,8 +53,9 @@ function fileProblem(dst: string, e: unknown): Error {
   return new ErrnoError(codeOfError(err), `${dst}: ${err.message?.split('\n')[0] ?? String(e)}`, { disk: dst, cause: e });
 }
 
+/** DST.tmp-XXXXXXXX (created exclusively, so a name taken already fails rather than clobbers; Math.random spares loading node:crypto). */
 function tempNameBeside(dst: string): string {
-  return `${dst}.tmp-${crypto.randomBytes(4).toString('hex')}`;
+  return `${dst}.tmp-${Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0')}`;
 }
 
 /** Refuses destinations that are directories or devices: copy writes image files. */
