@@ -83,13 +83,16 @@ export class Qcow2Writer {
       const guest = (offset + at) / CLUSTER;
       const end = Math.min(at + CLUSTER, data.length);
       let piece = data.subarray(at, end);
-      if (this.compressed.has(guest)) throw new ErrnoError('EINVAL', `${this.name}: cluster ${guest} was written compressed: it cannot be rewritten`, { disk: this.name });
-      if (isAllZero(piece) && !this.map.has(guest)) {
-        emit();
-        continue;
+      if (this.compressed.size > 0 && this.compressed.has(guest)) {
+        throw new ErrnoError('EINVAL', `${this.name}: cluster ${guest} was written compressed: it cannot be rewritten`, { disk: this.name });
       }
       let host = this.map.get(guest);
       if (host === undefined) {
+        // A new cluster of zeroes stays unallocated (one written already is overwritten, zeroes or not).
+        if (isAllZero(piece)) {
+          emit();
+          continue;
+        }
         host = this.nextHost++;
         this.map.set(guest, host);
       }
