@@ -9,7 +9,6 @@ import { ErrnoError, ImageError, codeOfError } from '../../src/errors/index.js';
 import type { NbdDevice } from '../../src/block/nbd/client.js';
 import type { Qcow2Writer } from '../../src/block/qcow2/qcow2-writer.js';
 import { writeFileFully } from '../../src/block/raw-file.js';
-import { SerialQueue } from '../../src/util/serial-queue.js';
 import { writeOut } from '../common/tool-output.js';
 
 export interface CopyTarget {
@@ -84,8 +83,6 @@ export async function openRawFileTarget(dst: string): Promise<CopyTarget> {
     throw fileProblem(dst, e);
   }
   let closed = false;
-  // One write at a time: concurrent writes to one file only wait on its inode lock, spinning.
-  const writes = new SerialQueue();
   return {
     name: dst,
     sequential: false,
@@ -93,7 +90,7 @@ export async function openRawFileTarget(dst: string): Promise<CopyTarget> {
     alignment: 1,
     async write(offset, data) {
       try {
-        await writes.run(() => writeFileFully(fh, data, offset, (_at, e) => e as Error));
+        await writeFileFully(fh, data, offset, (_at, e) => e as Error);
       } catch (e) {
         throw fileProblem(dst, e);
       }

@@ -13,7 +13,6 @@ import { promisify } from 'node:util';
 import zlib from 'node:zlib';
 import { ErrnoError } from '../../errors/index.js';
 import { isAllZero } from '../../util/all-zero.js';
-import { SerialQueue } from '../../util/serial-queue.js';
 import { writeFileFully } from '../raw-file.js';
 
 const DEFAULT_CLUSTER_BITS = 16;
@@ -39,11 +38,6 @@ export class Qcow2Writer {
   private packAt: number | undefined;
   /** Next free host cluster (cluster 0 holds the header). */
   private nextHost = 1;
-  /**
-   * File writes go out one at a time: writes to one file hold its inode lock, so
-   * concurrent ones only make the others' threads spin (system time) waiting for it.
-   */
-  private readonly fileWrites = new SerialQueue();
   readonly clusterSize: number;
 
   private constructor(
@@ -254,6 +248,6 @@ export class Qcow2Writer {
 
   private async writeAll(b: Uint8Array, position: number): Promise<void> {
     // a failing write's own error goes to the caller, as it is
-    await this.fileWrites.run(() => writeFileFully(this.handle, b, position, (_at, e) => e as Error));
+    await writeFileFully(this.handle, b, position, (_at, e) => e as Error);
   }
 }
