@@ -39,7 +39,7 @@ export type OutputFormat = 'raw' | 'qcow2';
  * Not qemu-img's 2 MiB: Linux 6.18's ext4 gives a write page-cache folios as large as its
  * length and alignment allow, and the large ones are slow to get when memory is fragmented
  * (measured here under load: 2 MiB requests 0.50-1.02 s of system time for 1 GiB, 1 MiB ones
- * 0.35-0.47 s; the data clusters start 64 KiB into the file, so a run of 1 MiB writes gets
+ * 0.35-0.47 s; the data clusters start 64 KiB into the file, so a run of 1 MiB writes should get
  * folios of 512 KiB at most). A raw file keeps 256 KiB: its writes are aligned to their own
  * size (a 1 GiB qcow2 -> raw copy took 1 to 8 s with 2 MiB ones instead of 0.8 s).
  */
