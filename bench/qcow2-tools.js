@@ -5,7 +5,8 @@
 //   2. `guestkit serve` read throughput (`nbdcopy $uri null:`) beside qemu-nbd serving the same qcow2;
 //   3. `guestkit info --map` on a 100 GiB sparse qcow2 beside `qemu-img map`.
 // Usage: node bench/qcow2-tools.js   (BENCH_RUNS=N, default 3; BENCH_GROUPS=copy,serve,map runs only those
-// groups). Needs qemu-utils and nbdcopy (libnbd-bin).
+// groups; BENCH_ONLY=text only the groups whose title contains it, e.g. BENCH_ONLY='raw → qcow2').
+// Needs qemu-utils and nbdcopy (libnbd-bin).
 import { execFileSync } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
@@ -88,8 +89,15 @@ const allGroups = [
 const groupKey = (title) => (title.startsWith('allocation') ? 'map' : title.split(/[ :]/)[0]);
 const wanted = process.env.BENCH_GROUPS?.split(',').map((g) => g.trim()).filter(Boolean);
 const groups = wanted ? allGroups.filter(([title]) => wanted.includes(groupKey(title))) : allGroups;
+const only = process.env.BENCH_ONLY;
+const chosen = only ? groups.filter(([title]) => title.includes(only)) : groups;
+if (chosen.length === 0) {
+  console.error(`qcow2-tools bench: no group title contains BENCH_ONLY='${only}'`);
+  process.exit(2);
+}
+
 console.log(`qcow2 tools: ${runs} runs each, alternating; seconds (median) and MiB/s of guest data where it applies`);
-for (const [title, cases] of groups) {
+for (const [title, cases] of chosen) {
   const times = cases.map(() => []);
   for (let i = 0; i < runs; i++) {
     cases.forEach(([, fn], k) => {

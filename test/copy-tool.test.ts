@@ -63,6 +63,27 @@ describe('guestkit copy', () => {
     });
   }
 
+  it('a sparse raw file to -O qcow2: data runs longer than a request, zero clusters inside data and holes left unallocated', async () => {
+    const src = p('holey.raw');
+    const fd = fs.openSync(src, 'w');
+    // 3 MiB + 100 KiB of data from 1 MiB + 64 KiB (several requests, ends mid-cluster), a zeroed 256 KiB inside it.
+    const data = crypto.randomBytes(3 * MiB + 100 * 1024);
+    data.fill(0, MiB, MiB + 256 * 1024);
+    fs.writeSync(fd, data, 0, data.length, MiB + 64 * 1024);
+    fs.writeSync(fd, Buffer.alloc(4096, 0x77), 0, 4096, 20 * MiB);
+    fs.ftruncateSync(fd, 37 * MiB + 1536);
+    fs.closeSync(fd);
+    await copy('-O', 'qcow2', src, p('holey.qcow2'));
+    expect(qemuImg('check', p('holey.qcow2'))).toContain('No errors were found on the image.');
+    expect(qemuImg('compare', '-f', 'raw', '-F', 'qcow2', src, p('holey.qcow2'))).toBe('Images are identical.\n');
+    const map = JSON.parse(qemuImg('map', '--output=json', p('holey.qcow2'))) as Array<{ start: number; length: number; data: boolean }>;
+    const dataBytes = map.filter((e) => e.data).reduce((n, e) => n + e.length, 0);
+    // Whole clusters of the data, less the 4 zeroed ones, plus the one at 20 MiB.
+    expect(dataBytes).toBe(Math.ceil(data.length / (64 * 1024)) * 64 * 1024 - 4 * 64 * 1024 + 64 * 1024);
+    const info = JSON.parse(qemuImg('info', '--output=json', p('holey.qcow2'))) as { 'virtual-size': number; 'cluster-size': number; 'format-specific': { data: { compat: string; 'refcount-bits': number } } };
+    expect([info['virtual-size'], info['cluster-size'], info['format-specific'].data.compat, info['format-specific'].data['refcount-bits']]).toEqual([37 * MiB + 1536, 65536, '1.1', 16]);
+  });
+
   it('keeps holes: the raw copy allocates only the data; --allocated writes everything', async () => {
     await copy(images.sparse!, p('holes.raw'));
     // 3 MiB + 500 KiB + 512 B of data (the zeroed range and the holes are not written).

@@ -17,20 +17,31 @@ export type DataRanges = Array<[number, number]>;
 
 const FILEFRAG_TIMEOUT_MS = 10_000;
 
-export function fileDataRanges(path: string, size: number): Promise<DataRanges | null> {
+/**
+ * `noBlocks`: the file has no blocks at all (st_blocks is 0, and counts delayed allocations
+ * too): FIEMAP's listing of such a file has no extent table, only "0 extents found".
+ */
+export function fileDataRanges(path: string, size: number, noBlocks = false): Promise<DataRanges | null> {
   return new Promise((resolve) => {
     // -b1: offsets in bytes; -v: one line per extent ("N: start.. end: phys.. end: length: ...").
     // filefrag lives in /usr/sbin, which a user's PATH often leaves out (FIEMAP itself needs no privilege).
     const env = { ...process.env, LC_ALL: 'C', PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` };
     execFile('filefrag', ['-v', '-b1', '--', path], { timeout: FILEFRAG_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024, env }, (err, stdout) => {
-      resolve(err ? null : parseFilefrag(stdout, size));
+      resolve(err ? null : parseFilefrag(stdout, size, noBlocks));
     });
   });
 }
 
-/** filefrag -v -b1 output as data ranges clipped to `size`; null unless it is FIEMAP's extent listing. */
-export function parseFilefrag(text: string, size: number): DataRanges | null {
-  if (!/^\s*ext:\s+logical_offset:/m.test(text)) return null;
+/**
+ * filefrag -v -b1 output as data ranges clipped to `size`; null unless it is FIEMAP's extent
+ * listing, or (for a file with `noBlocks`) its count of no extents at all.
+ */
+export function parseFilefrag(text: string, size: number, noBlocks = false): DataRanges | null {
+  if (!/^\s*ext:\s+logical_offset:/m.test(text)) {
+    // FIEMAP prints its table only from the first extent on; FIBMAP's listing ("Discontinuity: ...") is never trusted.
+    const empty = noBlocks && /^File size of .* is \d+ /m.test(text) && /: 0 extents found\s*$/.test(text) && !/Discontinuity/.test(text);
+    return empty ? [] : null;
+  }
   const out: DataRanges = [];
   for (const m of text.matchAll(/^\s*\d+:\s+(\d+)\.\.\s*(\d+):/gm)) {
     const start = Number(m[1]);

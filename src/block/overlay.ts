@@ -11,6 +11,7 @@ import { ErrnoError } from '../errors/index.js';
 import { checkRange } from './slice.js';
 import { ChunkStore } from './chunk-store.js';
 import type { CommitRecord } from './commit-journal.js';
+import { SerialQueue } from '../util/serial-queue.js';
 
 export const OVERLAY_CHUNK = 64 * 1024;
 
@@ -21,7 +22,7 @@ export class OverlayDevice implements BlockDevice {
   readonly readOnly = false;
   private readonly chunks: ChunkStore;
   private closed = false;
-  private lastWrite: Promise<void> = Promise.resolve();
+  private readonly writes = new SerialQueue();
   private readonly ownsBase: boolean;
 
   constructor(
@@ -109,9 +110,7 @@ export class OverlayDevice implements BlockDevice {
    * at once could each lose the other's change.
    */
   private serialized(op: () => Promise<void>): Promise<void> {
-    const run = this.lastWrite.then(op, op);
-    this.lastWrite = run.catch(() => undefined);
-    return run;
+    return this.writes.run(op);
   }
 
   /** Calls `fn` for each chunk [offset, offset+length) touches, with the touched part's bounds in the chunk. */

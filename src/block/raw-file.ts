@@ -149,6 +149,8 @@ export class RawFileDevice implements BlockDevice {
     readOnly: boolean,
     /** The path of a read-only regular file with holes (st_blocks says so), whose map is worth asking for. */
     private readonly sparsePath: string | null = null,
+    /** That file has no blocks at all (st_blocks 0): all holes, if filefrag agrees. */
+    private readonly noBlocks = false,
   ) {
     this.name = name;
     this.handle = handle;
@@ -178,7 +180,7 @@ export class RawFileDevice implements BlockDevice {
       else throw new ImageError(name, 'not a regular file or block device');
       // Only a file nobody writes through this handle keeps the map it was read with.
       const sparse = st.isFile() && opts.readOnly && st.blocks * 512 < st.size;
-      const dev = new RawFileDevice(name, handle, size, opts.readOnly, sparse ? path : null);
+      const dev = new RawFileDevice(name, handle, size, opts.readOnly, sparse ? path : null, sparse && st.blocks === 0);
       if (opts.lock && st.isFile()) dev.locks = await takeImageLocks(handle.fd, name, { write: !opts.readOnly, format: 'raw', backing: opts.lock === 'backing' });
       return dev;
     } catch (e) {
@@ -246,7 +248,7 @@ export class RawFileDevice implements BlockDevice {
   async extents(offset: number, length: number): Promise<Extent[]> {
     checkRange(this.name, this.size, offset, length, 'extents');
     if (length === 0) return [];
-    const map = this.sparsePath === null ? null : await (this.dataMap ??= fileDataRanges(this.sparsePath, this.size));
+    const map = this.sparsePath === null ? null : await (this.dataMap ??= fileDataRanges(this.sparsePath, this.size, this.noBlocks));
     if (!map) return [{ offset, length, zero: false, hole: false }];
     const out: Extent[] = [];
     const end = offset + length;

@@ -3,6 +3,8 @@ const ZEROES = Buffer.alloc(64 * 1024);
 
 /** True when every byte of `b` is zero. */
 export function isAllZero(b: Uint8Array): boolean {
+  // Data mostly shows at either end: answered without a native call (a 1 GiB copy asks 32768 times).
+  if (b.length > 0 && (b[0] !== 0 || b[b.length - 1] !== 0)) return false;
   for (let at = 0; at < b.length; at += ZEROES.length) {
     const n = Math.min(ZEROES.length, b.length - at);
     if (Buffer.compare(b.subarray(at, at + n), ZEROES.subarray(0, n)) !== 0) return false;

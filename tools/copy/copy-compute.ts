@@ -5,8 +5,10 @@
  * file keeps a hole) or are zeroed on targets that are not known to be zero.
  */
 import type { BlockDevice } from '../../src/block/block-device.js';
-import { ErrnoError, ImageError } from '../../src/errors/index.js';
+import { ImageError } from '../../src/errors/index.js';
 import { isAllZero } from '../../src/util/all-zero.js';
+import { pageAlignedBuffers } from '../../src/util/page-aligned.js';
+import { CopyInterrupt } from './copy-interrupt.js';
 import type { CopyTarget } from './copy-targets.js';
 
 export interface CopyOptions {
@@ -16,8 +18,8 @@ export interface CopyOptions {
   noExtents: boolean;
   /** Requests in flight at once. */
   requests: number;
-  /** Bytes per request. */
-  blockSize: number;
+  /** Bytes per request; by default what the target prefers (CopyTarget.requestSize), else nbdcopy's 256 KiB. */
+  blockSize?: number;
   /** Zero runs of this many bytes inside data are not written (nbdcopy -S); 0 writes all data read. */
   sparse: number;
   flush: boolean;
@@ -40,25 +42,6 @@ interface Op {
   length: number;
 }
 
-const interruptedError = () => new ErrnoError('EINTR', 'interrupted', {});
-
-function interrupted(signal?: AbortSignal): void {
-  if (signal?.aborted) throw interruptedError();
-}
-
-/** `p`, or EINTR as soon as `signal` fires: Ctrl-C must not wait for a stalled source or destination. */
-function unlessInterrupted<T>(p: Promise<T>, signal?: AbortSignal): Promise<T> {
-  if (!signal) return p;
-  interrupted(signal);
-  let onAbort!: () => void;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(interruptedError());
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  p.catch(() => {}); // its failure no longer matters once interrupted
-  return Promise.race([p, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
-}
-
 /** Data ranges of the source, widened to `grain` so that every write is aligned. */
 async function dataRanges(src: BlockDevice, grain: number, noExtents: boolean): Promise<Array<[number, number]>> {
   if (noExtents) return [[0, src.size]];
@@ -72,6 +55,14 @@ async function dataRanges(src: BlockDevice, grain: number, noExtents: boolean): 
     else out.push([start, end]);
   }
   return out;
+}
+
+/** nbdcopy's request size, for targets without a preference of their own. */
+const DEFAULT_REQUEST_SIZE = 256 * 1024;
+
+/** Bytes per request: the size asked for, else the target's, rounded up to whole units of what it must write at once. */
+function requestSize(opts: CopyOptions, dst: CopyTarget, grain: number): number {
+  return Math.ceil((opts.blockSize ?? dst.requestSize ?? DEFAULT_REQUEST_SIZE) / grain) * grain;
 }
 
 /** The zero-detection unit: the -S size, rounded to whole units of what the target must write at once. */
@@ -139,7 +130,7 @@ export async function copyDevice(src: BlockDevice, dst: CopyTarget, opts: CopyOp
     throw new ImageError(dst.name, `the destination (${dst.fixedSize} bytes) is smaller than the source ${src.name} (${size} bytes)`);
   }
   const grain = Math.max(dst.alignment, 512);
-  const blockSize = Math.ceil(opts.blockSize / grain) * grain;
+  const blockSize = requestSize(opts, dst, grain);
   const ranges = opts.allocated ? [[0, size] as [number, number]] : await dataRanges(src, grain, opts.noExtents);
   const ops = operations(ranges, size, blockSize);
   const result: CopyResult = { size, written: 0, zeroed: 0 };
@@ -149,17 +140,16 @@ export async function copyDevice(src: BlockDevice, dst: CopyTarget, opts: CopyOp
     opts.onProgress?.(done, size);
   };
   const zero = (offset: number, length: number) => zeroRange(dst, offset, length, result);
-  const worker = async () => {
-    const buf = new Uint8Array(blockSize);
+  const worker = async (buf: Uint8Array) => {
     for (let op = ops.next(); !op.done; op = ops.next()) {
-      interrupted(opts.signal);
+      interrupt.check();
       const { kind, offset, length } = op.value;
       if (kind === 'zero') {
-        await unlessInterrupted(zero(offset, length), opts.signal);
+        await interrupt.guard(zero(offset, length));
       } else {
         const data = buf.subarray(0, length);
-        await unlessInterrupted(src.readInto(offset, data), opts.signal);
-        await unlessInterrupted(writeBlock(dst, offset, data, opts.allocated ? 0 : sparseGrain(opts.sparse, grain), result), opts.signal);
+        await interrupt.guard(src.readInto(offset, data));
+        await interrupt.guard(writeBlock(dst, offset, data, opts.allocated ? 0 : sparseGrain(opts.sparse, grain), result));
       }
       advance(length);
     }
@@ -167,20 +157,31 @@ export async function copyDevice(src: BlockDevice, dst: CopyTarget, opts: CopyOp
   opts.onProgress?.(0, size);
   const n = dst.sequential ? 1 : Math.max(1, opts.requests);
   // Every worker stops at its next operation once one fails (they share the generator).
-  const workers = Array.from({ length: n }, () => worker());
-  const settled = await Promise.allSettled(workers);
+  const interrupt = new CopyInterrupt(opts.signal);
+  const workers = pageAlignedBuffers(n, blockSize).map((buf) => worker(buf));
+  const settled = await Promise.allSettled(workers).finally(() => interrupt.dispose());
   const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
   if (failed) throw failed.reason;
   await dst.finish(size, opts.flush);
   return result;
 }
 
+/** The chunks of `input`, each wait for the next one cut short by Ctrl-C. */
+async function* interruptible(input: AsyncIterable<Uint8Array>, interrupt: CopyInterrupt): AsyncGenerator<Uint8Array> {
+  const chunks = input[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await interrupt.guard(chunks.next());
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
 /** A raw stream (stdin): read in order, zero blocks left as holes; the size is what the stream held. */
 export async function copyStream(input: AsyncIterable<Uint8Array>, dst: CopyTarget, opts: CopyOptions): Promise<CopyResult> {
   const grain = Math.max(dst.alignment, 512);
-  const blockSize = Math.ceil(opts.blockSize / grain) * grain;
+  const blockSize = requestSize(opts, dst, grain);
   const result: CopyResult = { size: 0, written: 0, zeroed: 0 };
-  const block = new Uint8Array(blockSize);
+  const [block] = pageAlignedBuffers(1, blockSize) as [Uint8Array];
   let filled = 0;
   let offset = 0;
   const emit = async (data: Uint8Array) => {
@@ -191,22 +192,23 @@ export async function copyStream(input: AsyncIterable<Uint8Array>, dst: CopyTarg
     offset += data.length;
     opts.onProgress?.(offset, 0);
   };
-  const chunks = input[Symbol.asyncIterator]();
-  for (;;) {
-    const next = await unlessInterrupted(chunks.next(), opts.signal);
-    if (next.done) break;
-    const chunk = next.value;
-    let at = 0;
-    while (at < chunk.length) {
-      const k = Math.min(chunk.length - at, blockSize - filled);
-      block.set(chunk.subarray(at, at + k), filled);
-      filled += k;
-      at += k;
-      if (filled === blockSize) {
-        await unlessInterrupted(emit(block), opts.signal);
-        filled = 0;
+  const interrupt = new CopyInterrupt(opts.signal);
+  try {
+    for await (const chunk of interruptible(input, interrupt)) {
+      let at = 0;
+      while (at < chunk.length) {
+        const k = Math.min(chunk.length - at, blockSize - filled);
+        block.set(chunk.subarray(at, at + k), filled);
+        filled += k;
+        at += k;
+        if (filled === blockSize) {
+          await interrupt.guard(emit(block));
+          filled = 0;
+        }
       }
     }
+  } finally {
+    interrupt.dispose();
   }
   if (filled > 0) await emit(block.subarray(0, filled));
   result.size = offset;

@@ -3,12 +3,12 @@
  * written as DST.tmp-XXXX beside DST and renamed over it only when the copy
  * is complete; an NBD export (through our NBD client); or standard output.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { ErrnoError, ImageError, codeOfError } from '../../src/errors/index.js';
 import type { NbdDevice } from '../../src/block/nbd/client.js';
 import type { Qcow2Writer } from '../../src/block/qcow2/qcow2-writer.js';
+import { writeFileFully } from '../../src/block/raw-file.js';
 import { writeOut } from '../common/tool-output.js';
 
 export interface CopyTarget {
@@ -19,6 +19,8 @@ export interface CopyTarget {
   readonly startsZero: boolean;
   /** Writes need this alignment (qcow2 clusters); 1 otherwise. */
   readonly alignment: number;
+  /** Bytes per request that suit the target, when the user gives none (CopyOptions.blockSize). */
+  readonly requestSize?: number;
   /** Size the target must have, when it has one already (an NBD export). */
   readonly fixedSize?: number;
   write(offset: number, data: Uint8Array): Promise<void>;
@@ -32,6 +34,17 @@ export interface CopyTarget {
 
 export type OutputFormat = 'raw' | 'qcow2';
 
+/**
+ * Requests to a new qcow2 file are 1 MiB: a quarter of the system calls of nbdcopy's 256 KiB.
+ * Not qemu-img's 2 MiB: Linux 6.18's ext4 gives a write page-cache folios as large as its
+ * length and alignment allow, and the large ones are slow to get when memory is fragmented
+ * (measured here under load: 2 MiB requests 0.50-1.02 s of system time for 1 GiB, 1 MiB ones
+ * 0.35-0.47 s; the data clusters start 64 KiB into the file, so a run of 1 MiB writes should get
+ * folios of 512 KiB at most). A raw file keeps 256 KiB: its writes are aligned to their own
+ * size (a 1 GiB qcow2 -> raw copy took 1 to 8 s with 2 MiB ones instead of 0.8 s).
+ */
+const QCOW2_REQUEST_SIZE = 1024 * 1024;
+
 function fileProblem(dst: string, e: unknown): Error {
   const err = e as NodeJS.ErrnoException;
   const dir = path.dirname(path.resolve(dst));
@@ -42,8 +55,9 @@ function fileProblem(dst: string, e: unknown): Error {
   return new ErrnoError(codeOfError(err), `${dst}: ${err.message?.split('\n')[0] ?? String(e)}`, { disk: dst, cause: e });
 }
 
+/** DST.tmp-XXXXXXXX (created exclusively, so a name taken already fails rather than clobbers; Math.random spares loading node:crypto). */
 function tempNameBeside(dst: string): string {
-  return `${dst}.tmp-${crypto.randomBytes(4).toString('hex')}`;
+  return `${dst}.tmp-${Math.floor(Math.random() * 2 ** 32).toString(16).padStart(8, '0')}`;
 }
 
 /** Refuses destinations that are directories or devices: copy writes image files. */
@@ -76,8 +90,7 @@ export async function openRawFileTarget(dst: string): Promise<CopyTarget> {
     alignment: 1,
     async write(offset, data) {
       try {
-        let done = 0;
-        while (done < data.length) done += (await fh.write(data, done, data.length - done, offset + done)).bytesWritten;
+        await writeFileFully(fh, data, offset, (_at, e) => e as Error);
       } catch (e) {
         throw fileProblem(dst, e);
       }
@@ -124,6 +137,7 @@ export async function openQcow2FileTarget(dst: string, opts: Qcow2TargetOptions 
     sequential: false,
     startsZero: true,
     alignment: w.clusterSize,
+    requestSize: QCOW2_REQUEST_SIZE,
     async write(offset, data) {
       try {
         await (opts.compress ? w.writeCompressed(offset, data) : w.write(offset, data));

@@ -17,7 +17,7 @@ interface Flags {
   progress?: boolean | string;
   json?: boolean;
   requests: string;
-  requestSize: string;
+  requestSize?: string;
   sparse: string;
   connections?: string;
   threads?: string;
@@ -84,7 +84,7 @@ export function copyCommand(): Command {
     .option('-p, --progress [fd]', 'progress bar on a terminal; with =FD, "N/100" lines to that file descriptor')
     .option('--json', 'progress as JSON lines on stderr ({"done","total","percent"})')
     .option('-R, --requests <n>', 'requests in flight', '8')
-    .option('--request-size <bytes>', 'bytes per request (k and M suffixes)', '256k')
+    .option('--request-size <bytes>', 'bytes per request (k and M suffixes); 1M to a qcow2 file, 256k otherwise')
     .option('-S, --sparse <bytes>', 'zero runs of this size inside data are not written; 0 writes all data', '4096')
     .option('-C, --connections <n>', 'accepted for nbdcopy compatibility; one connection is used')
     .option('-T, --threads <n>', 'accepted for nbdcopy compatibility; requests run on one thread')
@@ -113,7 +113,7 @@ export function copyCommand(): Command {
           allocated: !!o.allocated,
           noExtents: !o.extents,
           requests,
-          blockSize: bytes('--request-size', o.requestSize, 512, 32 * 1024 * 1024),
+          blockSize: o.requestSize === undefined ? undefined : bytes('--request-size', o.requestSize, 512, 32 * 1024 * 1024),
           sparse: bytes('--sparse', o.sparse, 0, 32 * 1024 * 1024),
           flush: !!o.flush,
           onProgress: progress.sink,

@@ -26,6 +26,31 @@ describe('file-data-map', () => {
     expect(parseFilefrag('', 10)).toBeNull();
   });
 
+  it('a file with no blocks: FIEMAP prints no extent table, only "0 extents found"; trusted only when st_blocks says 0 too', () => {
+    const none = 'Filesystem type is: ef53\nFile size of f is 4294967296 (4294967296 blocks of 1 bytes)\nf: 0 extents found\n';
+    expect(parseFilefrag(none, 4294967296, true)).toEqual([]);
+    expect(parseFilefrag(none, 4294967296, false)).toBeNull();
+    expect(parseFilefrag(none.replace('0 extents', '1 extent'), 4294967296, true)).toBeNull();
+    expect(parseFilefrag(none.replace('f: 0', 'Discontinuity: Block 1 is at 100 (was 0)\nf: 0'), 4294967296, true)).toBeNull();
+  });
+
+  it('a file never written (truncated to its size): RawFileDevice reports one hole, without reading it', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gk-data-map-'));
+    try {
+      const f = path.join(dir, 'empty.img');
+      fs.closeSync(fs.openSync(f, 'w'));
+      fs.truncateSync(f, 64 << 20);
+      const probe = path.join(dir, 'probe.img');
+      fs.writeFileSync(probe, Buffer.alloc(4096, 1));
+      if ((await fileDataRanges(probe, 4096)) === null) return; // no filefrag or no FIEMAP here
+      const dev = await RawFileDevice.open(f, { readOnly: true });
+      expect(await dev.extents(0, dev.size)).toEqual([{ offset: 0, length: 64 << 20, zero: true, hole: true }]);
+      await dev.close();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('a sparse file read through RawFileDevice: holes where nothing was written, the bytes read back unchanged', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gk-data-map-'));
     try {
