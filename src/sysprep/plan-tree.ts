@@ -2,8 +2,8 @@
  * The guest's tree as a sysprep plan leaves it: what planned writes changed,
  * above the tree as it is (read from the real handle). A path the plan removed
  * hides everything under it; a file the plan wrote has its new content; a
- * directory the plan created (where there was none) shows only what the plan
- * put in it. Paths are compared as written (lexically): symlinks are followed
+ * directory the plan created (there was none: the plan only makes new ones)
+ * shows only what the plan put in it. Paths are compared as written (lexically): symlinks are followed
  * by the real handle only.
  */
 
@@ -11,7 +11,7 @@
 export type PlannedNode =
   | { kind: 'gone' }
   | { kind: 'file'; data: Buffer }
-  | { kind: 'dir'; fresh: boolean };
+  | { kind: 'dir' };
 
 /** The answer for one path: a planned node, or 'real' (ask the real tree). */
 export type PlannedView = PlannedNode | { kind: 'real' };
@@ -32,13 +32,10 @@ export class PlannedTree {
   view(path: string): PlannedView {
     const own = this.nodes.get(path);
     if (own) return own;
+    // a removed or written ancestor, or a created directory without this child: nothing here
     for (let a = path; a !== '/'; ) {
       a = parentOf(a);
-      const n = this.nodes.get(a);
-      if (!n) continue;
-      // a removed or written ancestor, or a created directory without this child: nothing here
-      if (n.kind !== 'dir' || n.fresh) return { kind: 'gone' };
-      break;
+      if (this.nodes.has(a)) return { kind: 'gone' };
     }
     return { kind: 'real' };
   }
@@ -53,9 +50,9 @@ export class PlannedTree {
     this.nodes.set(path, { kind: 'file', data });
   }
 
-  /** A directory made where there was none (`fresh`), so nothing of the real tree shows under it. */
-  makeDir(path: string, fresh: boolean): void {
-    this.nodes.set(path, { kind: 'dir', fresh });
+  /** A directory made where there was none, so nothing of the real tree shows under it. */
+  makeDir(path: string): void {
+    this.nodes.set(path, { kind: 'dir' });
   }
 
   /** The planned nodes directly under DIR that exist: name → node. */

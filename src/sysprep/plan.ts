@@ -183,13 +183,21 @@ export class SysprepPlan {
     return v.kind === 'gone' ? 'absent' : v.kind;
   }
 
-  /** The names in DIR after the planned writes: name → planned node, or undefined for an entry of the real tree. */
-  private async listing(dir: string, cmd: string): Promise<Map<string, 'file' | 'dir' | undefined>> {
+  /**
+   * DIR as a directory after the planned writes (ENOENT / ENOTDIR otherwise):
+   * true when the real tree shows under it, false for a directory the plan made.
+   */
+  private showsReal(dir: string, cmd: string): boolean {
     const v = this.tree.view(dir);
     if (v.kind === 'gone') throw errno('ENOENT', dir, cmd);
     if (v.kind === 'file') throw errno('ENOTDIR', dir, cmd);
+    return v.kind === 'real';
+  }
+
+  /** The names in DIR after the planned writes, from the real tree's names: name → planned node, or undefined for a real entry. */
+  private withPlanned(dir: string, realNames: Iterable<string>): Map<string, 'file' | 'dir' | undefined> {
     const out = new Map<string, 'file' | 'dir' | undefined>();
-    if (!(v.kind === 'dir' && v.fresh)) for (const n of (await this.real.call('ls', [dir])) as string[]) out.set(n, undefined);
+    for (const n of realNames) out.set(n, undefined);
     for (const [name, n] of this.tree.childrenOf(dir)) {
       if (n.kind === 'gone') out.delete(name);
       else out.set(name, n.kind);
@@ -197,23 +205,25 @@ export class SysprepPlan {
     return out;
   }
 
+  private async listing(dir: string, cmd: string): Promise<Map<string, 'file' | 'dir' | undefined>> {
+    const real = this.showsReal(dir, cmd) ? ((await this.real.call('ls', [dir])) as string[]) : [];
+    return this.withPlanned(dir, real);
+  }
+
   private async readdir(dir: string): Promise<unknown> {
-    const names = await this.listing(dir, 'readdir');
-    const v = this.tree.view(dir);
-    const real = v.kind === 'dir' && v.fresh ? [] : ((await this.real.call('readdir', [dir])) as { name: string }[]);
-    const byName = new Map(real.map((e) => [e.name, e]));
-    const out = real.filter((e) => e.name === '.' || e.name === '..' || names.has(e.name));
+    const real = this.showsReal(dir, 'readdir') ? ((await this.real.call('readdir', [dir])) as { name: string }[]) : [];
+    const isDot = (name: string) => name === '.' || name === '..';
+    const realNames = new Set(real.map((e) => e.name).filter((name) => !isDot(name)));
+    const names = this.withPlanned(dir, realNames);
     // a file or directory the plan made has no inode number yet
-    for (const name of names.keys()) if (!byName.has(name)) this.refuse(`readdir of ${dir} after a new entry was planned in it`);
-    return out;
+    for (const name of names.keys()) if (!realNames.has(name)) this.refuse(`readdir of ${dir} after a new entry was planned in it`);
+    return real.filter((e) => isDot(e.name) || names.has(e.name));
   }
 
   private async find(dir: string): Promise<string[]> {
-    await this.listing(dir, 'find'); // its errors
-    const v = this.tree.view(dir);
     const base = dir === '/' ? '' : dir;
     const rel = new Set<string>();
-    if (!(v.kind === 'dir' && v.fresh)) {
+    if (this.showsReal(dir, 'find')) {
       for (const r of (await this.real.call('find', [dir])) as string[]) if (this.tree.view(`${base}/${r}`).kind !== 'gone') rel.add(r);
     }
     for (const [p, n] of this.tree.descendantsOf(dir)) if (n.kind !== 'gone' && this.tree.view(p).kind !== 'gone') rel.add(p.slice(base.length + 1));
@@ -285,7 +295,7 @@ export class SysprepPlan {
           if (k === 'dir' && cmd === 'mkdir-p') continue;
           if (k !== 'absent') throw errno('EEXIST', p, cmd);
           await this.needParent(p, cmd);
-          this.tree.makeDir(p, true);
+          this.tree.makeDir(p);
         }
         break;
       }
