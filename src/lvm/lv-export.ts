@@ -7,15 +7,13 @@
  * unjournaled (the caller writes into a throw-away overlay and commits it whole).
  */
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { BlockDevice } from '../block/block-device.js';
-import { FailureWatch } from '../block/failure-watch.js';
 import { openDrive } from '../block/open-drive.js';
 import { GuestkitError, formatError } from '../errors/index.js';
 import { SliceDevice } from '../block/slice.js';
-import { NbdServer } from '../block/nbd/server.js';
+import { SocketExport } from '../block/nbd/socket-export.js';
 import { formatNbdUri } from '../block/nbd/uri.js';
 import { readPartitionTable } from '../partition/partition-table.js';
 import { addExitCleanup, removeExitCleanup } from '../util/process-cleanup.js';
@@ -29,17 +27,14 @@ const removeAllSync = () => {
 };
 
 export class LvExport {
-  private readonly connections = new Set<Promise<void>>();
-
   private constructor(
     /** nbd+unix:///?socket=… */
     readonly uri: string,
     /** The LV served, as the caller named it. */
     readonly lv: string,
     private readonly dir: string,
-    private readonly listener: net.Server,
     private readonly drives: BlockDevice[],
-    private readonly served: FailureWatch,
+    private readonly served: SocketExport,
   ) {}
 
   /**
@@ -68,19 +63,8 @@ export class LvExport {
       live.add(dir);
       addExitCleanup(removeAllSync);
       const socket = path.join(dir, 'lv.sock');
-      const served = new FailureWatch(found.dev);
-      const server = new NbdServer({ device: served, exportName: '', readOnly: false, multiConn: false, findZeroRuns: false });
-      const listener = net.createServer();
-      const exp = new LvExport(formatNbdUri({ kind: 'unix', socket, exportName: '' }), lv, dir, listener, devs, served);
-      listener.on('connection', (s) => {
-        const served = server.serveConnection(s).finally(() => exp.connections.delete(served));
-        exp.connections.add(served);
-      });
-      await new Promise<void>((resolve, reject) => {
-        listener.once('error', reject);
-        listener.listen(socket, () => resolve());
-      });
-      return exp;
+      const served = await SocketExport.listen(found.dev, socket, { exportName: '', readOnly: false, multiConn: false, findZeroRuns: false });
+      return new LvExport(formatNbdUri({ kind: 'unix', socket, exportName: '' }), lv, dir, devs, served);
     } catch (e) {
       for (const d of devs) await d.close().catch(() => undefined);
       if (dir) LvExport.removeDir(dir);
@@ -99,8 +83,7 @@ export class LvExport {
    * Fails when a client's write or flush failed: its guest may not have noticed.
    */
   async close(): Promise<void> {
-    await new Promise<void>((resolve) => this.listener.close(() => resolve()));
-    await Promise.all([...this.connections]);
+    await this.served.stop();
     try {
       const failed = this.served.failure;
       if (failed !== undefined) throw new GuestkitError(failed instanceof GuestkitError ? failed.code : 'EIO', `${this.lv} (served over NBD): a write failed: ${formatError(failed)}`, { cause: failed });

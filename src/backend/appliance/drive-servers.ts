@@ -15,11 +15,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import type { BlockDevice } from '../../block/block-device.js';
-import { NbdServer } from '../../block/nbd/server.js';
+import { SocketExport } from '../../block/nbd/socket-export.js';
 import { NeedsQemuNbd, openDrive } from '../../block/open-drive.js';
 import { qemuNbdProblem } from '../../block/qemu-nbd.js';
 import { GuestkitError, ImageError, formatError } from '../../errors/index.js';
-import { FailureWatch } from '../../block/failure-watch.js';
 import type { DriveConfig } from '../backend.js';
 import { hasExited, spawnTracked, stopChild } from './children.js';
 
@@ -75,43 +74,38 @@ export async function serveDrive(d: DriveConfig, socket: string, opts: DriveServ
 /** guestkit's NBD server on one drive, in this process. */
 class InProcessServer implements DriveServer {
   readonly via = 'guestkit' as const;
-  private readonly connections = new Map<net.Socket, Promise<void>>();
   private lost?: (why: string, connectedAt?: number) => void;
   private closed = false;
+  private exp!: SocketExport;
 
   private constructor(
     readonly name: string,
-    readonly socket: string,
-    private readonly device: FailureWatch,
-    private readonly server: net.Server,
-    private readonly nbd: NbdServer,
-  ) {
-    server.on('connection', (s) => this.serve(s));
+    private readonly device: BlockDevice,
+  ) {}
+
+  get socket(): string {
+    return this.exp.socket;
   }
 
   static async listen(name: string, dev: BlockDevice, readOnly: boolean, socket: string): Promise<InProcessServer> {
-    const server = net.createServer();
-    // A failed write or flush reaches the guest, whose kernel may only log it: close() reports it.
-    const device = new FailureWatch(dev);
-    const nbd = new NbdServer({ device, exportName: '', readOnly, description: path.basename(name), multiConn: false });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', (e) => reject(new GuestkitError('EIO', `${name}: cannot serve the drive on ${socket}: ${e.message}`, { cause: e, disk: name })));
-      server.listen(socket, () => resolve());
-    });
-    return new InProcessServer(name, socket, device, server, nbd);
+    const srv = new InProcessServer(name, dev);
+    try {
+      srv.exp = await SocketExport.listen(dev, socket, { exportName: '', readOnly, description: path.basename(name), multiConn: false }, (s, served) => srv.served(s, served));
+    } catch (e) {
+      throw new GuestkitError('EIO', `${name}: cannot serve the drive on ${socket}: ${(e as Error).message}`, { cause: e, disk: name });
+    }
+    return srv;
   }
 
-  private serve(s: net.Socket): void {
+  private served(s: net.Socket, served: Promise<void>): void {
     const connectedAt = performance.now();
     let clientLeft = false;
     s.once('end', () => (clientLeft = true));
-    const done = this.nbd.serveConnection(s).finally(() => {
-      this.connections.delete(s);
+    void served.finally(() => {
       // qemu exiting (or killed) also ends its connection: the backend tells the cases apart.
       if (!this.closed && !clientLeft) this.lost?.(`the NBD server for ${this.name} (guestkit) ended the connection`, connectedAt);
       else if (!this.closed) this.lost?.(`the NBD connection for ${this.name} was closed`, connectedAt);
     });
-    this.connections.set(s, done);
   }
 
   watch(lost: (why: string, connectedAt?: number) => void): void {
@@ -122,17 +116,10 @@ class InProcessServer implements DriveServer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const stopped = new Promise<void>((r) => this.server.close(() => r()));
     // qemu is gone by now: its connection ends by itself once the server has answered what qemu sent.
-    const served = Promise.all(this.connections.values());
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([served, new Promise<void>((r) => (timer = setTimeout(r, 1000)))]);
-    clearTimeout(timer);
-    for (const s of this.connections.keys()) s.destroy();
-    await Promise.all([stopped, served]);
-    fs.rmSync(this.socket, { force: true });
+    await this.exp.stop(1000);
     await this.device.close();
-    const failed = this.device.failure;
+    const failed = this.exp.failure;
     if (failed !== undefined) {
       throw new GuestkitError(failed instanceof GuestkitError ? failed.code : 'EIO', `${this.name}: a write from the appliance failed: ${formatError(failed)}`, { cause: failed, disk: this.name });
     }
