@@ -346,8 +346,7 @@ export class Qcow2Device implements BlockDevice {
       const at = offset + pos;
       const r = this.runIfLoaded(at, length - pos);
       if (!r || (r.kind === 'unallocated' && this.backing)) return null;
-      const zero = r.kind === 'zero' || r.kind === 'unallocated';
-      appendExtent(out, { offset: at, length: r.length, zero, hole: r.kind === 'unallocated' });
+      appendExtent(out, runExtent(at, r));
       pos += r.length;
     }
     return out;
@@ -359,9 +358,8 @@ export class Qcow2Device implements BlockDevice {
     for (let pos = 0; pos < length; ) {
       const at = offset + pos;
       const r = await this.run(at, length - pos);
-      if (r.kind === 'data' || r.kind === 'compressed') appendExtent(out, { offset: at, length: r.length, zero: false, hole: false });
-      else if (r.kind === 'zero') appendExtent(out, { offset: at, length: r.length, zero: true, hole: false });
-      else await appendUnallocated(out, this.backing, at, r.length);
+      if (r.kind === 'unallocated' && this.backing) await appendUnallocated(out, this.backing, at, r.length);
+      else appendExtent(out, runExtent(at, r));
       pos += r.length;
     }
     return out;
@@ -491,6 +489,11 @@ export async function readAt(fh: fs.promises.FileHandle, name: string, offset: n
   const b = new Uint8Array(length);
   await readFully(fh, name, b, offset);
   return b;
+}
+
+/** The extent of a run at `at` that needs no backing file's map (an unallocated one is a hole). */
+function runExtent(at: number, r: Run): Extent {
+  return { offset: at, length: r.length, zero: r.kind === 'zero' || r.kind === 'unallocated', hole: r.kind === 'unallocated' };
 }
 
 function readFully(fh: fs.promises.FileHandle, name: string, into: Uint8Array, offset: number): Promise<void> {
