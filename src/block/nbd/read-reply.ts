@@ -8,6 +8,7 @@
 import type { BlockDevice, Extent } from '../block-device.js';
 import type { ReadBufferPool } from './buffer-pool.js';
 import * as P from './protocol.js';
+import { writeChunkHeader, writeSimpleHeader } from './server-messages.js';
 
 /** A chunk's header plus the offset every chunk of a read starts with. */
 const CHUNK_HEAD = P.STRUCTURED_REPLY_HEADER_SIZE + 8;
@@ -29,8 +30,7 @@ export function readReplyNow(
   if (!dev.readIntoIfReady) return null;
   if (!structured) {
     const reply = pool.take(P.SIMPLE_REPLY_SIZE + length);
-    reply.writeUInt32BE(P.SIMPLE_REPLY_MAGIC, 0);
-    reply.writeUInt32BE(0, 4);
+    writeSimpleHeader(reply, 0, 0);
     copyCookie(request, reply, 8);
     return fill(dev, pool, reply, offset, P.SIMPLE_REPLY_SIZE, length);
   }
@@ -42,11 +42,9 @@ export function readReplyNow(
   let at = 0;
   for (let i = 0; i < extents.length; i++) {
     const e = extents[i]!;
-    reply.writeUInt32BE(P.STRUCTURED_REPLY_MAGIC, at);
-    reply.writeUInt16BE(i === extents.length - 1 ? P.REPLY_FLAG_DONE : 0, at + 4);
-    reply.writeUInt16BE(e.zero ? P.REPLY_TYPE_OFFSET_HOLE : P.REPLY_TYPE_OFFSET_DATA, at + 6);
+    const type = e.zero ? P.REPLY_TYPE_OFFSET_HOLE : P.REPLY_TYPE_OFFSET_DATA;
+    writeChunkHeader(reply, at, i === extents.length - 1 ? P.REPLY_FLAG_DONE : 0, type, 8 + (e.zero ? 4 : e.length));
     copyCookie(request, reply, at + 8);
-    reply.writeUInt32BE(8 + (e.zero ? 4 : e.length), at + 16);
     reply.writeUInt32BE(Math.floor(e.offset / 2 ** 32), at + 20);
     reply.writeUInt32BE(e.offset >>> 0, at + 24);
     at += CHUNK_HEAD;

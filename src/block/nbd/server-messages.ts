@@ -91,3 +91,17 @@ export function zeroRuns(data: Uint8Array): Array<{ from: number; to: number; ze
   }
   return out;
 }
+
+/** A simple reply's header into `buf` at `at`, all but its cookie (bytes 8-15, which the caller writes). */
+export function writeSimpleHeader(buf: Buffer, at: number, errno: number): void {
+  buf.writeUInt32BE(P.SIMPLE_REPLY_MAGIC, at);
+  buf.writeUInt32BE(errno, at + 4);
+}
+
+/** A structured reply chunk's header into `buf` at `at`, all but its cookie (bytes 8-15, which the caller writes). */
+export function writeChunkHeader(buf: Buffer, at: number, flags: number, type: number, payloadLength: number): void {
+  buf.writeUInt32BE(P.STRUCTURED_REPLY_MAGIC, at);
+  buf.writeUInt16BE(flags, at + 4);
+  buf.writeUInt16BE(type, at + 6);
+  buf.writeUInt32BE(payloadLength, at + 16);
+}

@@ -10,7 +10,7 @@ import type net from 'node:net';
 import type { BlockDevice, Extent } from '../block-device.js';
 import { GuestkitError } from '../../errors/index.js';
 import * as P from './protocol.js';
-import { allocationStates, parseMetaQuery, parseNameAndInfos, u32AndText, wireError, zeroRuns } from './server-messages.js';
+import { allocationStates, parseMetaQuery, parseNameAndInfos, u32AndText, wireError, writeChunkHeader, writeSimpleHeader, zeroRuns } from './server-messages.js';
 import { StreamReader } from './stream.js';
 import { ReadBufferPool } from './buffer-pool.js';
 import { readReplyNow } from './read-reply.js';
@@ -235,19 +235,15 @@ export class NbdServer {
     };
     const simple = (cookie: bigint, errno: number, payload?: Uint8Array, onSent?: () => void) => {
       const h = Buffer.allocUnsafe(P.SIMPLE_REPLY_SIZE); // every byte is written
-      h.writeUInt32BE(P.SIMPLE_REPLY_MAGIC, 0);
-      h.writeUInt32BE(errno, 4);
+      writeSimpleHeader(h, 0, errno);
       h.writeBigUInt64BE(cookie, 8);
       send(payload ? [h, payload] : [h], onSent);
     };
     const chunk = (cookie: bigint, flags: number, type: number, payload: Uint8Array[] = [], onSent?: () => void) => {
       const len = payload.reduce((n, p) => n + p.length, 0);
       const h = Buffer.allocUnsafe(P.STRUCTURED_REPLY_HEADER_SIZE); // every byte is written
-      h.writeUInt32BE(P.STRUCTURED_REPLY_MAGIC, 0);
-      h.writeUInt16BE(flags, 4);
-      h.writeUInt16BE(type, 6);
+      writeChunkHeader(h, 0, flags, type, len);
       h.writeBigUInt64BE(cookie, 8);
-      h.writeUInt32BE(len, 16);
       send([h, ...payload], onSent);
     };
     const fail = (cookie: bigint, e: unknown) => {
