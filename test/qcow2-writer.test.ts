@@ -110,6 +110,27 @@ describe('Qcow2Writer', () => {
     });
   }
 
+  it('preallocated: the data goes into space allocated at once, and what zero clusters did not use is given back', async () => {
+    // Half of the blocks are zeroes, so preallocating for all of them (as copy does for a raw source's
+    // data ranges) leaves space past the metadata that finish() must cut off.
+    const size = 8 * 1024 * 1024;
+    const bytes = guestBytes(size, 256 * 1024, 2);
+    const file = path.join(dir, 'pre.qcow2');
+    const raw = path.join(dir, 'pre.raw');
+    fs.writeFileSync(raw, bytes);
+    const w = await Qcow2Writer.create(file);
+    w.preallocate(size);
+    await writeShuffled(w, bytes, 256 * 1024, 7);
+    await w.finish(size, false);
+    expect(qemuImg('check', file)).toContain('No errors were found on the image.');
+    expect(qemuImg('compare', '-f', 'raw', '-F', 'qcow2', raw, file)).toBe('Images are identical.\n');
+    const end = (JSON.parse(qemuImg('check', '--output=json', file)) as { 'image-end-offset': number })['image-end-offset'];
+    const st = fs.statSync(file);
+    expect(st.size).toBe(end);
+    // Allocated blocks hold the data and metadata only (a preallocation left in place would be twice that).
+    expect(st.blocks * 512).toBeLessThanOrEqual(end);
+  });
+
   it('refuses an unaligned write, and an existing file', async () => {
     const file = path.join(dir, 'bad.qcow2');
     const w = await Qcow2Writer.create(file);

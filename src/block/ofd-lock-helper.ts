@@ -5,16 +5,10 @@
  * guestkit's descriptor of an image as its fd 3 can take them and exit: the
  * locks stay with guestkit's descriptor until guestkit closes it (or dies:
  * the kernel closes it then too). The helper is a 189-byte static x86-64
- * program written once to guestkit's cache (mode 0700, named by its content's
- * hash); elsewhere (other CPUs, other systems) `ofdLockProblem()` says why
+ * program (src/util/helper-program.ts); elsewhere (other CPUs, other systems) `ofdLockProblem()` says why
  * there is none.
  */
-import { spawn } from 'node:child_process';
-import fs from 'node:fs';
-import path from 'node:path';
-import { guestkitCacheDir } from '../util/cache-dir.js';
-import { staticElf } from '../util/static-elf.js';
-import { cksumCrc } from '../util/cksum.js';
+import { helperProgram, runHelperProgram } from '../util/helper-program.js';
 
 /**
  * Each argument is one operation on one byte of fd 3: "c<byte>" asks whether
@@ -73,40 +67,13 @@ export function ofdLockProblem(): string | undefined {
   return undefined;
 }
 
-let helperPath: string | undefined;
-
-/** The helper's file in the cache, written (atomically, 0700) the first time. */
-function helper(): string {
-  if (helperPath) return helperPath;
-  const elf = staticElf(CODE);
-  const dir = guestkitCacheDir('helpers');
-  // The name tells versions apart (the content is compared below); a CRC spares loading node:crypto (8 ms) on every run.
-  const crc = cksumCrc();
-  crc.update(elf);
-  const file = path.join(dir, `ofd-lock-${crc.digest().toString(16).padStart(8, '0')}`);
-  if (!fs.existsSync(file) || !fs.readFileSync(file).equals(elf)) {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, elf, { mode: 0o700 });
-    fs.renameSync(tmp, file);
-  }
-  helperPath = file;
-  return file;
-}
-
 const LETTER = { check: 'c', lock: 'l', unlock: 'u' } as const;
 
 /** Runs `ops` on the open description behind `fd` (which stays open in guestkit). */
-export function runOfdOps(fd: number, ops: OfdOp[]): Promise<OfdResult> {
+export async function runOfdOps(fd: number, ops: OfdOp[]): Promise<OfdResult> {
   const args = ops.map((o) => `${LETTER[o.op]}${o.byte}`);
-  return new Promise((resolve, reject) => {
-    const child = spawn(helper(), args, { stdio: ['ignore', 'ignore', 'ignore', fd] });
-    child.once('error', reject);
-    child.once('exit', (status, signal) => {
-      if (status === null) reject(new Error(`the OFD lock helper was killed by ${signal}`));
-      else if (status === 0) resolve({ kind: 'done' });
-      else if (status < 128 && status <= ops.length) resolve({ kind: 'conflict', byte: ops[status - 1]!.byte });
-      else resolve({ kind: 'error', errno: status - 128 });
-    });
-  });
+  const status = await runHelperProgram(helperProgram('ofd-lock', CODE), args, fd);
+  if (status === 0) return { kind: 'done' };
+  if (status < 128 && status <= ops.length) return { kind: 'conflict', byte: ops[status - 1]!.byte };
+  return { kind: 'error', errno: status - 128 };
 }

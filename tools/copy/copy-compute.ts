@@ -132,6 +132,8 @@ export async function copyDevice(src: BlockDevice, dst: CopyTarget, opts: CopyOp
   const grain = Math.max(dst.alignment, 512);
   const blockSize = requestSize(opts, dst, grain);
   const ranges = opts.allocated ? [[0, size] as [number, number]] : await dataRanges(src, grain, opts.noExtents);
+  // The data's size is known when the source's map says where its data is (not with --allocated or --no-extents).
+  if (!opts.allocated && !opts.noExtents) dst.expect?.(ranges.reduce((n, [start, end]) => n + end - start, 0));
   const ops = operations(ranges, size, blockSize);
   const result: CopyResult = { size, written: 0, zeroed: 0 };
   let done = 0;

@@ -23,6 +23,8 @@ export interface CopyTarget {
   readonly requestSize?: number;
   /** Size the target must have, when it has one already (an NBD export). */
   readonly fixedSize?: number;
+  /** Told, before any write, how many bytes of data are coming (a file target may allocate them at once). */
+  expect?(dataBytes: number): void;
   write(offset: number, data: Uint8Array): Promise<void>;
   /** Makes a range read as zeroes (only called when !startsZero). */
   zero(offset: number, length: number): Promise<void>;
@@ -138,6 +140,8 @@ export async function openQcow2FileTarget(dst: string, opts: Qcow2TargetOptions 
     startsZero: true,
     alignment: w.clusterSize,
     requestSize: QCOW2_REQUEST_SIZE,
+    // Compressed clusters take an unknown share of the data's size: nothing is allocated ahead for them.
+    expect: opts.compress ? undefined : (dataBytes) => w.preallocate(dataBytes),
     async write(offset, data) {
       try {
         await (opts.compress ? w.writeCompressed(offset, data) : w.write(offset, data));

