@@ -6,8 +6,11 @@
 //   guestkit.cjs   the bin: starts the fs worker, prints --version, loads cli.cjs
 //   fs-worker.cjs  spawning the fs worker (one module instance shared by the two above)
 //   cli.cjs        every tool (a tool's modules are evaluated only when it runs)
+//   image-tools.cjs  info, copy and serve only (tools/image-tools-cli.ts): their start-up
+//                  compiles a fraction of cli.cjs's code (qemu-img and qemu-nbd start in ~10 ms)
 //   fish-client.cjs  `fish --remote CMD…` and `fish --listen`'s parent, which need none of cli.cjs
 //   cli.<hash>.v8cache  V8's code cache of cli.cjs (src/util/code-cache.ts)
+//   image-tools.<hash>.v8cache  the same for image-tools.cjs
 //   worker-boot.cjs  the fs worker thread's entry: loads worker.cjs with its code cache
 //   worker.cjs     the fs worker
 //   worker.<hash>.v8cache
@@ -60,19 +63,29 @@ function shared(files) {
   };
 }
 
-/** The launcher's import of cli.js: cli.cjs, loaded with its code cache. */
-function cliWithCodeCache(cacheName) {
+/**
+ * The launcher's imports of the CLI bundles (cli.js, image-tools-cli.js): requires of
+ * cli.cjs and image-tools.cjs, each loaded with its code cache. `bundles` maps the
+ * imported file's name to the bundle's name, its cache's name and its timing label.
+ */
+function clisWithCodeCache(bundles) {
   return {
-    name: 'cli-with-code-cache',
+    name: 'clis-with-code-cache',
     setup(b) {
-      b.onResolve({ filter: /\/cli\.js$/ }, () => ({ path: 'cli', namespace: 'cli-with-code-cache' }));
-      b.onLoad({ filter: /.*/, namespace: 'cli-with-code-cache' }, () => ({
-        resolveDir: join(root, 'src', 'util'),
-        loader: 'js',
-        contents: `const { join } = require('node:path');
+      b.onResolve({ filter: /\.js$/ }, (args) => {
+        const file = Object.keys(bundles).find((f) => args.path.endsWith(`/${f}`));
+        return file ? { path: file, namespace: 'clis-with-code-cache' } : undefined;
+      });
+      b.onLoad({ filter: /.*/, namespace: 'clis-with-code-cache' }, (args) => {
+        const { bundle, cache, label } = bundles[args.path];
+        return {
+          resolveDir: join(root, 'src', 'util'),
+          loader: 'js',
+          contents: `const { join } = require('node:path');
 const { requireWithCodeCache } = require('./code-cache.ts');
-module.exports = requireWithCodeCache(join(__dirname, 'cli.cjs'), join(__dirname, ${JSON.stringify(cacheName)}), 'cli bundle');`,
-      }));
+module.exports = requireWithCodeCache(join(__dirname, ${JSON.stringify(bundle)}), join(__dirname, ${JSON.stringify(cache)}), ${JSON.stringify(label)});`,
+        };
+      });
     },
   };
 }
@@ -80,14 +93,56 @@ module.exports = requireWithCodeCache(join(__dirname, 'cli.cjs'), join(__dirname
 const parts = [
   { entryPoints: ['src/backend/wasm/fs-worker.ts'], outfile: join(outdir, 'fs-worker.cjs') },
   { entryPoints: ['tools/cli.ts'], outfile: join(outdir, 'cli.cjs'), plugins: [shared({ 'fs-worker.js': 'fs-worker.cjs' })] },
+  { entryPoints: ['tools/image-tools-cli.ts'], outfile: join(outdir, 'image-tools.cjs'), plugins: [shared({ 'fs-worker.js': 'fs-worker.cjs' })] },
   { entryPoints: ['src/backend/wasm/worker.ts'], outfile: join(outdir, 'worker.cjs') },
   { entryPoints: ['tools/fish/fish-client.ts'], outfile: join(outdir, 'fish-client.cjs') },
 ];
-const outputs = (await Promise.all(parts.map((b) => build({ ...common, ...b, write: false })))).flatMap((r) => r.outputFiles);
+/**
+ * The text with its non-ASCII characters written as \u escapes. esbuild escapes them in the
+ * code (its default charset is ASCII) but keeps comments as they are, and one `→` in a comment
+ * makes the whole bundle UTF-8: Node then decodes it ~5x slower than plain ASCII (~4 ms for
+ * cli.cjs) and V8 keeps it as a two-byte string. Left over in comments only, an escape there is inert.
+ */
+function asciiOnly(text) {
+  return text.replace(/[^\x00-\x7f]/gu, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);
+}
+
+/**
+ * The text with one namespace object per Node built-in instead of one per import of it. For each
+ * `import fs from 'node:fs'` esbuild emits `__toESM(require("node:fs"), 1)`, which copies every
+ * property of the module onto a new object: ~25 of them on copy's or serve's path cost 1.5-3 ms.
+ * A built-in's exports are complete once required, so one copy serves every importer.
+ */
+function oneNamespacePerBuiltin(text) {
+  let shared = false;
+  const out = text.replace(/__toESM\(require\("(node:[a-z0-9_/]+)"\), 1\)/g, (_, id) => {
+    shared = true;
+    return `__gkBuiltinNamespace(${JSON.stringify(id)})`;
+  });
+  if (!shared) return text;
+  if (!/^var __toESM = /m.test(text)) throw new Error('bundle.js: esbuild\'s __toESM helper is not where expected');
+  // A function declaration: hoisted, so appended here it is defined before any module runs.
+  return `${out}
+function __gkBuiltinNamespace(id) {
+  const cache = (__gkBuiltinNamespace.cache ??= new Map());
+  let ns = cache.get(id);
+  if (ns === undefined) cache.set(id, (ns = __toESM(require(id), 1)));
+  return ns;
+}
+`;
+}
+
+/** An esbuild output file made ASCII, its built-ins' namespaces shared. */
+function finished(output) {
+  const text = Buffer.from(output.contents).toString('utf8');
+  return { path: output.path, contents: Buffer.from(asciiOnly(oneNamespacePerBuiltin(text)), 'latin1') };
+}
+
+const outputs = (await Promise.all(parts.map((b) => build({ ...common, ...b, write: false })))).flatMap((r) => r.outputFiles).map(finished);
 // The code caches, made by a plain `node` (V8 takes a cache only under the flags
 // it was made with) from the text code-cache.ts compiles (its COMMONJS_WRAPPER).
-// The CLI's after a run of `guestkit --help`, which loads every tool: its cache then
-// holds their compiled code too, not only the bundle's top level. The worker's
+// The CLIs' after a run of `guestkit --help`, which loads every tool they hold: their caches then
+// hold the tools' compiled code too, not only the bundle's top level. The worker's
 // right after compiling: its top level runs only inside a worker thread.
 const makeCache = `
 const { readFileSync, writeFileSync } = require('node:fs');
@@ -115,13 +170,20 @@ const cacheNameOf = (name) => {
   return `${name}.${createHash('sha256').update(contents).update(process.versions.v8).update(makeCache).digest('hex').slice(0, 16)}.v8cache`;
 };
 const cacheName = cacheNameOf('cli');
+const imageToolsCacheName = cacheNameOf('image-tools');
 const workerCacheName = cacheNameOf('worker');
 const entries = await Promise.all([
   build({
     ...common,
     entryPoints: ['tools/guestkit.ts'],
     outfile: join(outdir, 'guestkit.cjs'),
-    plugins: [cliWithCodeCache(cacheName), shared({ 'fs-worker.js': 'fs-worker.cjs', 'fish-client.js': 'fish-client.cjs' })],
+    plugins: [
+      clisWithCodeCache({
+        'cli.js': { bundle: 'cli.cjs', cache: cacheName, label: 'cli bundle' },
+        'image-tools-cli.js': { bundle: 'image-tools.cjs', cache: imageToolsCacheName, label: 'image tools bundle' },
+      }),
+      shared({ 'fs-worker.js': 'fs-worker.cjs', 'fish-client.js': 'fish-client.cjs' }),
+    ],
     write: false,
   }),
   build({
@@ -132,7 +194,7 @@ const entries = await Promise.all([
     write: false,
   }),
 ]);
-outputs.push(...entries.flatMap((r) => r.outputFiles));
+outputs.push(...entries.flatMap((r) => r.outputFiles).map(finished));
 
 // The bin starts as a sh script that runs Node on itself (the second line is sh up to its `//`, and a
 // string then a comment to Node): Node is started with NODE_EXTRA_CA_CERTS empty, its value kept in
@@ -161,11 +223,11 @@ function writeWhole(path, contents, mode = 0o644) {
 }
 
 mkdirSync(outdir, { recursive: true });
-const names = new Set([...outputs.map((o) => basename(o.path)), cacheName, workerCacheName]);
+const names = new Set([...outputs.map((o) => basename(o.path)), cacheName, imageToolsCacheName, workerCacheName]);
 for (const f of readdirSync(outdir)) if (!names.has(f) && !f.endsWith('.tmp')) rmSync(join(outdir, f), { recursive: true, force: true });
 for (const o of outputs) writeWhole(o.path, o.contents, basename(o.path) === 'guestkit.cjs' ? 0o755 : 0o644);
 
-for (const [name, cache, train] of [['cli.cjs', cacheName, 'train'], ['worker.cjs', workerCacheName, '']]) {
+for (const [name, cache, train] of [['cli.cjs', cacheName, 'train'], ['image-tools.cjs', imageToolsCacheName, 'train'], ['worker.cjs', workerCacheName, '']]) {
   const cachePath = join(outdir, cache);
   if (existsSync(cachePath)) continue;
   const tmp = `${cachePath}.${process.pid}.tmp`;
