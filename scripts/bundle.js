@@ -10,7 +10,7 @@
 //                  compiles a fraction of cli.cjs's code (qemu-img and qemu-nbd start in ~10 ms)
 //   fish-client.cjs  `fish --remote CMD…` and `fish --listen`'s parent, which need none of cli.cjs
 //   cli.<hash>.v8cache  V8's code cache of cli.cjs (src/util/code-cache.ts)
-//   image-tools.<hash>.v8cache  the same for image-tools.cjs
+//   image-tools.<tool>.<hash>.v8cache  image-tools.cjs's, one per tool (the launcher picks by argv)
 //   worker-boot.cjs  the fs worker thread's entry: loads worker.cjs with its code cache
 //   worker.cjs     the fs worker
 //   worker.<hash>.v8cache
@@ -66,7 +66,8 @@ function shared(files) {
 /**
  * The launcher's imports of the CLI bundles (cli.js, image-tools-cli.js): requires of
  * cli.cjs and image-tools.cjs, each loaded with its code cache. `bundles` maps the
- * imported file's name to the bundle's name, its cache's name and its timing label.
+ * imported file's name to the bundle's name, its timing label and its cache's name, or
+ * one cache per tool (keyed by the tool, the command line's first word).
  */
 function clisWithCodeCache(bundles) {
   return {
@@ -78,12 +79,13 @@ function clisWithCodeCache(bundles) {
       });
       b.onLoad({ filter: /.*/, namespace: 'clis-with-code-cache' }, (args) => {
         const { bundle, cache, label } = bundles[args.path];
+        const cacheFile = typeof cache === 'string' ? JSON.stringify(cache) : `${JSON.stringify(cache)}[process.argv[2]] ?? ''`;
         return {
           resolveDir: join(root, 'src', 'util'),
           loader: 'js',
           contents: `const { join } = require('node:path');
 const { requireWithCodeCache } = require('./code-cache.ts');
-module.exports = requireWithCodeCache(join(__dirname, ${JSON.stringify(bundle)}), join(__dirname, ${JSON.stringify(cache)}), ${JSON.stringify(label)});`,
+module.exports = requireWithCodeCache(join(__dirname, ${JSON.stringify(bundle)}), join(__dirname, ${cacheFile}), ${JSON.stringify(label)});`,
         };
       });
     },
@@ -141,9 +143,11 @@ function finished(output) {
 const outputs = (await Promise.all(parts.map((b) => build({ ...common, ...b, write: false })))).flatMap((r) => r.outputFiles).map(finished);
 // The code caches, made by a plain `node` (V8 takes a cache only under the flags
 // it was made with) from the text code-cache.ts compiles (its COMMONJS_WRAPPER).
-// The CLIs' after a run of `guestkit --help`, which loads every tool they hold: their caches then
-// hold the tools' compiled code too, not only the bundle's top level. The worker's
-// right after compiling: its top level runs only inside a worker thread.
+// The full CLI's after a run of `guestkit --help`, which loads every tool: its cache then holds
+// their compiled code too, not only the bundle's top level. The lean bundle's, one per tool, after
+// `guestkit TOOL --help`, which loads that tool alone: copy's and serve's caches then do not carry
+// info's library (Guestfs and the command table), which V8 would deserialize on every start.
+// The worker's right after compiling: its top level runs only inside a worker thread.
 const makeCache = `
 const { readFileSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
@@ -151,7 +155,7 @@ const { dirname } = require('node:path');
 const { Script } = require('node:vm');
 const [file, out, train] = process.argv.slice(1);
 const script = new Script('(function (exports, require, module, __filename, __dirname) {' + readFileSync(file, 'utf8') + '\\n})', { filename: file });
-if (train) {
+if (train !== '') {
   const cli = { exports: {} };
   script.runInThisContext().call(cli.exports, cli.exports, createRequire(file), cli, file, dirname(file));
   const exit = process.exit;
@@ -159,19 +163,25 @@ if (train) {
     writeFileSync(out, script.createCachedData());
     exit(status);
   };
-  process.argv = [process.argv[0], 'guestkit', '--help'];
+  process.argv = [process.argv[0], 'guestkit', ...JSON.parse(train)];
   cli.exports.runCli();
 } else {
   writeFileSync(out, script.createCachedData());
 }`;
-// Named by the bundle, the V8 and the script that made it: a cache is only ever met with the code it was made from.
-const cacheNameOf = (name) => {
+// Named by the bundle, the V8, the script that made it and its training: a cache is only ever met
+// with the code it was made from. `train` is the command line run before the cache is taken.
+const cacheOf = (name, train, tool) => {
   const { contents } = outputs.find((o) => basename(o.path) === `${name}.cjs`);
-  return `${name}.${createHash('sha256').update(contents).update(process.versions.v8).update(makeCache).digest('hex').slice(0, 16)}.v8cache`;
+  const hash = createHash('sha256').update(contents).update(process.versions.v8).update(makeCache).update(train).digest('hex').slice(0, 16);
+  return { bundle: `${name}.cjs`, train, cache: `${name}.${tool ? `${tool}.` : ''}${hash}.v8cache` };
 };
-const cacheName = cacheNameOf('cli');
-const imageToolsCacheName = cacheNameOf('image-tools');
-const workerCacheName = cacheNameOf('worker');
+// The lean bundle's tools (tools/image-tool-names.ts, which imports nothing).
+const namesModule = await build({ ...common, entryPoints: ['tools/image-tool-names.ts'], format: 'esm', banner: {}, write: false });
+const { IMAGE_TOOL_NAMES } = await import(`data:text/javascript,${encodeURIComponent(namesModule.outputFiles[0].text)}`);
+const cliCache = cacheOf('cli', JSON.stringify(['--help']));
+const imageToolCaches = IMAGE_TOOL_NAMES.map((tool) => ({ tool, ...cacheOf('image-tools', JSON.stringify([tool, '--help']), tool) }));
+const workerCache = cacheOf('worker', '');
+const caches = [cliCache, ...imageToolCaches, workerCache];
 const entries = await Promise.all([
   build({
     ...common,
@@ -179,8 +189,12 @@ const entries = await Promise.all([
     outfile: join(outdir, 'guestkit.cjs'),
     plugins: [
       clisWithCodeCache({
-        'cli.js': { bundle: 'cli.cjs', cache: cacheName, label: 'cli bundle' },
-        'image-tools-cli.js': { bundle: 'image-tools.cjs', cache: imageToolsCacheName, label: 'image tools bundle' },
+        'cli.js': { bundle: 'cli.cjs', cache: cliCache.cache, label: 'cli bundle' },
+        'image-tools-cli.js': {
+          bundle: 'image-tools.cjs',
+          cache: Object.fromEntries(imageToolCaches.map(({ tool, cache }) => [tool, cache])),
+          label: 'image tools bundle',
+        },
       }),
       shared({ 'fs-worker.js': 'fs-worker.cjs', 'fish-client.js': 'fish-client.cjs' }),
     ],
@@ -190,7 +204,7 @@ const entries = await Promise.all([
     ...common,
     entryPoints: ['src/backend/wasm/worker-boot.ts'],
     outfile: join(outdir, 'worker-boot.cjs'),
-    define: { ...common.define, GUESTKIT_WORKER_CODE_CACHE: JSON.stringify(workerCacheName) },
+    define: { ...common.define, GUESTKIT_WORKER_CODE_CACHE: JSON.stringify(workerCache.cache) },
     write: false,
   }),
 ]);
@@ -223,14 +237,14 @@ function writeWhole(path, contents, mode = 0o644) {
 }
 
 mkdirSync(outdir, { recursive: true });
-const names = new Set([...outputs.map((o) => basename(o.path)), cacheName, imageToolsCacheName, workerCacheName]);
+const names = new Set([...outputs.map((o) => basename(o.path)), ...caches.map((c) => c.cache)]);
 for (const f of readdirSync(outdir)) if (!names.has(f) && !f.endsWith('.tmp')) rmSync(join(outdir, f), { recursive: true, force: true });
 for (const o of outputs) writeWhole(o.path, o.contents, basename(o.path) === 'guestkit.cjs' ? 0o755 : 0o644);
 
-for (const [name, cache, train] of [['cli.cjs', cacheName, 'train'], ['image-tools.cjs', imageToolsCacheName, 'train'], ['worker.cjs', workerCacheName, '']]) {
+for (const { bundle, cache, train } of caches) {
   const cachePath = join(outdir, cache);
   if (existsSync(cachePath)) continue;
   const tmp = `${cachePath}.${process.pid}.tmp`;
-  execFileSync(process.execPath, ['-e', makeCache, join(outdir, name), tmp, train], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync(process.execPath, ['-e', makeCache, join(outdir, bundle), tmp, train], { stdio: ['ignore', 'ignore', 'inherit'] });
   renameSync(tmp, cachePath);
 }

@@ -1,10 +1,11 @@
 /**
  * info, copy and serve run from their lean bundle (dist/bundle/image-tools.cjs,
  * tools/image-tools-cli.ts), which holds no other tool, and behave as they do in
- * the full CLI (cli.cjs): the same help, the same errors.
+ * the full CLI (cli.cjs): the same help, the same errors. Each tool has its own
+ * code cache of it.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers/cli.js';
@@ -61,5 +62,17 @@ describe('the image tools bundle', () => {
     for (const name of others) expect(text, name).not.toContain(`"tools/${name}/`);
     expect(text).not.toContain('"tools/cli.ts"');
     expect(statSync(join(BUNDLE, 'image-tools.cjs')).size).toBeLessThan(statSync(join(BUNDLE, 'cli.cjs')).size * 0.8);
+  });
+
+  it("has a code cache per tool: copy's and serve's do not carry info's library", () => {
+    const caches = readdirSync(BUNDLE).filter((f) => f.startsWith('image-tools.') && f.endsWith('.v8cache'));
+    const sizeOf = (tool: string) => {
+      const named = caches.filter((f) => f.startsWith(`image-tools.${tool}.`));
+      expect(named, tool).toHaveLength(1);
+      return statSync(join(BUNDLE, named[0]!)).size;
+    };
+    expect(caches).toHaveLength(IMAGE_TOOL_NAMES.length);
+    expect(sizeOf('copy')).toBeLessThan(sizeOf('info') * 0.7);
+    expect(sizeOf('serve')).toBeLessThan(sizeOf('info') * 0.7);
   });
 });

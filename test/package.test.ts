@@ -33,15 +33,17 @@ describe('npm pack', () => {
   afterAll(() => tmp.cleanup());
 
   it('ships the bundled CLI, the library and the WebAssembly builds', () => {
-    const bundle = files.filter((f) => f.startsWith('dist/bundle/')).map((f) => f.replace(/^(dist\/bundle\/[\w-]+\.)[0-9a-f]{16}(\.v8cache)$/, '$1HASH$2'));
+    const bundle = files.filter((f) => f.startsWith('dist/bundle/')).map((f) => f.replace(/^(dist\/bundle\/[\w.-]+\.)[0-9a-f]{16}(\.v8cache)$/, '$1HASH$2'));
     expect(bundle.sort()).toEqual([
       'dist/bundle/cli.HASH.v8cache',
       'dist/bundle/cli.cjs',
       'dist/bundle/fish-client.cjs',
       'dist/bundle/fs-worker.cjs',
       'dist/bundle/guestkit.cjs',
-      'dist/bundle/image-tools.HASH.v8cache',
       'dist/bundle/image-tools.cjs',
+      'dist/bundle/image-tools.copy.HASH.v8cache',
+      'dist/bundle/image-tools.info.HASH.v8cache',
+      'dist/bundle/image-tools.serve.HASH.v8cache',
       'dist/bundle/worker-boot.cjs',
       'dist/bundle/worker.HASH.v8cache',
       'dist/bundle/worker.cjs',

@@ -12,6 +12,7 @@ import { isNbdUri } from '../../src/block/nbd/uri.js';
 import { openDrive } from '../../src/block/open-drive.js';
 import { Qcow2Device, readQcow2Header } from '../../src/block/qcow2/qcow2-device.js';
 import { Qcow2NeedsQemu, type Qcow2Header } from '../../src/block/qcow2/qcow2-header.js';
+import { Guestfs } from '../../src/core/guestfs.js';
 import { readVmdkInfo, type VmdkFacts } from './info-vmdk.js';
 
 export type ExtentType = 'data' | 'zero' | 'hole';
@@ -138,9 +139,6 @@ function toMap(extents: Array<{ offset: number; length: number; zero: boolean; h
 
 /** Partition table, partitions and filesystems, as the wasm backend reads them. */
 async function describeGuest(drive: string, format: string, info: ImageInfo): Promise<void> {
-  // Loaded here, not at the top: the lean bundle's copy and serve (tools/image-tools-cli.ts) then
-  // do not evaluate the whole library at start-up, nor carry it in their code cache.
-  const { Guestfs } = await import('../../src/core/guestfs.js');
   // It mounts nothing: the filesystem worker starts only if a listing needs it.
   const g = new Guestfs({ backend: 'wasm', needs: { devices: [] } });
   try {
