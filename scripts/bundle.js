@@ -20,7 +20,8 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -145,9 +146,10 @@ const outputs = (await Promise.all(parts.map((b) => build({ ...common, ...b, wri
 // it was made with) from the text code-cache.ts compiles (its COMMONJS_WRAPPER).
 // The full CLI's after a run of `guestkit --help`, which loads every tool: its cache then holds
 // their compiled code too, not only the bundle's top level. The lean bundle's, one per tool, after
-// `guestkit TOOL --help`, which loads that tool alone: copy's and serve's caches then do not carry
-// info's library (Guestfs and the command table), which V8 would deserialize on every start.
-// The worker's right after compiling: its top level runs only inside a worker thread.
+// that tool's own work on a 1 MiB image (IMAGE_TOOL_TRAINING): a cache then holds the functions a
+// run compiles (opening the drive, the qcow2 reader and writer, the NBD server), and copy's and
+// serve's do not carry info's library (Guestfs and the command table), which V8 would deserialize on
+// every start. The worker's right after compiling: its top level runs only inside a worker thread.
 const makeCache = `
 const { readFileSync, writeFileSync } = require('node:fs');
 const { createRequire } = require('node:module');
@@ -163,7 +165,7 @@ if (train !== '') {
     writeFileSync(out, script.createCachedData());
     exit(status);
   };
-  process.argv = [process.argv[0], 'guestkit', ...JSON.parse(train)];
+  process.argv = [process.argv[0], 'guestkit', ...JSON.parse(train).map((a) => (a.startsWith('GUESTKIT_TRAIN_') ? process.env[a] : a))];
   cli.exports.runCli();
 } else {
   writeFileSync(out, script.createCachedData());
@@ -178,8 +180,18 @@ const cacheOf = (name, train, tool) => {
 // The lean bundle's tools (tools/image-tool-names.ts, which imports nothing).
 const namesModule = await build({ ...common, entryPoints: ['tools/image-tool-names.ts'], format: 'esm', banner: {}, write: false });
 const { IMAGE_TOOL_NAMES } = await import(`data:text/javascript,${encodeURIComponent(namesModule.outputFiles[0].text)}`);
+// The command line each image tool's cache is taken after; GUESTKIT_TRAIN_* stand for the image files
+// (trainingImages), so that the cache's name does not change with their temporary directory.
+const IMAGE_TOOL_TRAINING = {
+  info: ['info', 'GUESTKIT_TRAIN_QCOW2'],
+  copy: ['copy', '-O', 'qcow2', 'GUESTKIT_TRAIN_RAW', 'GUESTKIT_TRAIN_TARGET'],
+  serve: ['serve', '--run', 'true', 'GUESTKIT_TRAIN_QCOW2'],
+};
 const cliCache = cacheOf('cli', JSON.stringify(['--help']));
-const imageToolCaches = IMAGE_TOOL_NAMES.map((tool) => ({ tool, ...cacheOf('image-tools', JSON.stringify([tool, '--help']), tool) }));
+const imageToolCaches = IMAGE_TOOL_NAMES.map((tool) => {
+  if (!IMAGE_TOOL_TRAINING[tool]) throw new Error(`bundle.js: no IMAGE_TOOL_TRAINING for ${tool}`);
+  return { tool, ...cacheOf('image-tools', JSON.stringify(IMAGE_TOOL_TRAINING[tool]), tool) };
+});
 const workerCache = cacheOf('worker', '');
 const caches = [cliCache, ...imageToolCaches, workerCache];
 const entries = await Promise.all([
@@ -241,10 +253,48 @@ const names = new Set([...outputs.map((o) => basename(o.path)), ...caches.map((c
 for (const f of readdirSync(outdir)) if (!names.has(f) && !f.endsWith('.tmp')) rmSync(join(outdir, f), { recursive: true, force: true });
 for (const o of outputs) writeWhole(o.path, o.contents, basename(o.path) === 'guestkit.cjs' ? 0o755 : 0o644);
 
-for (const { bundle, cache, train } of caches) {
-  const cachePath = join(outdir, cache);
-  if (existsSync(cachePath)) continue;
-  const tmp = `${cachePath}.${process.pid}.tmp`;
-  execFileSync(process.execPath, ['-e', makeCache, join(outdir, bundle), tmp, train], { stdio: ['ignore', 'ignore', 'inherit'] });
-  renameSync(tmp, cachePath);
+/**
+ * The images the image tools' training runs work on, in a new temporary directory: 1 MiB raw, half
+ * data and half zeroes, and the same as qcow2 (made by the bundle's own copy), as environment
+ * variables for IMAGE_TOOL_TRAINING's placeholders.
+ */
+function trainingImages(dir) {
+  const raw = join(dir, 'train.raw');
+  const qcow2 = join(dir, 'train.qcow2');
+  const image = Buffer.alloc(1 << 20);
+  for (let i = 0; i < image.length / 2; i++) image[i] = (i * 7 + (i >> 9)) & 0xff;
+  writeFileSync(raw, image);
+  execFileSync(process.execPath, [join(outdir, 'guestkit.cjs'), 'copy', '-O', 'qcow2', raw, qcow2], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return { GUESTKIT_TRAIN_RAW: raw, GUESTKIT_TRAIN_QCOW2: qcow2, GUESTKIT_TRAIN_TARGET: join(dir, 'target.qcow2') };
+}
+
+let trainingDir;
+let trainingEnv;
+try {
+  for (const { bundle, cache, train, tool } of caches) {
+    const cachePath = join(outdir, cache);
+    if (existsSync(cachePath)) continue;
+    const tmp = `${cachePath}.${process.pid}.tmp`;
+    const make = (words) => {
+      const env = { ...process.env, ...trainingEnv, GUESTKIT_TIMING: '' };
+      execFileSync(process.execPath, ['-e', makeCache, join(outdir, bundle), tmp, words], { stdio: ['ignore', 'ignore', 'inherit'], env });
+    };
+    if (tool) {
+      trainingDir ??= mkdtempSync(join(tmpdir(), 'guestkit-train-'));
+      trainingEnv ??= trainingImages(trainingDir);
+      rmSync(trainingEnv.GUESTKIT_TRAIN_TARGET, { force: true });
+      try {
+        make(train);
+      } catch (e) {
+        // A cache is a speed-up, not a part of the build: one taken after --help still serves.
+        console.warn(`bundle.js: the ${tool} training run failed (${e.message.split('\n')[0]}); its cache is taken after --help`);
+        make(JSON.stringify([tool, '--help']));
+      }
+    } else {
+      make(train);
+    }
+    renameSync(tmp, cachePath);
+  }
+} finally {
+  if (trainingDir) rmSync(trainingDir, { recursive: true, force: true });
 }
