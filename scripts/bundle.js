@@ -277,7 +277,8 @@ try {
     const tmp = `${cachePath}.${process.pid}.tmp`;
     const make = (words) => {
       const env = { ...process.env, ...trainingEnv, GUESTKIT_TIMING: '' };
-      execFileSync(process.execPath, ['-e', makeCache, join(outdir, bundle), tmp, words], { stdio: ['ignore', 'ignore', 'inherit'], env });
+      // A training run that hangs (it reads and serves an image) ends the wait, and falls back to --help.
+      execFileSync(process.execPath, ['-e', makeCache, join(outdir, bundle), tmp, words], { stdio: ['ignore', 'ignore', 'inherit'], env, timeout: 60_000 });
     };
     if (tool) {
       trainingDir ??= mkdtempSync(join(tmpdir(), 'guestkit-train-'));
