@@ -288,7 +288,7 @@ try {
         make(train);
       } catch (e) {
         // A cache is a speed-up, not a part of the build: one taken after --help still serves.
-        console.warn(`bundle.js: the ${tool} training run failed (${e.message.split('\n')[0]}); its cache is taken after --help`);
+        console.warn(`bundle.js: the ${tool} training run failed (${e.signal ?? `exit status ${e.status}`}); its cache is taken after --help`);
         make(JSON.stringify([tool, '--help']));
       }
     } else {
