@@ -33,13 +33,17 @@ describe('npm pack', () => {
   afterAll(() => tmp.cleanup());
 
   it('ships the bundled CLI, the library and the WebAssembly builds', () => {
-    const bundle = files.filter((f) => f.startsWith('dist/bundle/')).map((f) => f.replace(/^(dist\/bundle\/\w+\.)[0-9a-f]{16}(\.v8cache)$/, '$1HASH$2'));
+    const bundle = files.filter((f) => f.startsWith('dist/bundle/')).map((f) => f.replace(/^(dist\/bundle\/[\w.-]+\.)[0-9a-f]{16}(\.v8cache)$/, '$1HASH$2'));
     expect(bundle.sort()).toEqual([
       'dist/bundle/cli.HASH.v8cache',
       'dist/bundle/cli.cjs',
       'dist/bundle/fish-client.cjs',
       'dist/bundle/fs-worker.cjs',
       'dist/bundle/guestkit.cjs',
+      'dist/bundle/image-tools.cjs',
+      'dist/bundle/image-tools.copy.HASH.v8cache',
+      'dist/bundle/image-tools.info.HASH.v8cache',
+      'dist/bundle/image-tools.serve.HASH.v8cache',
       'dist/bundle/worker-boot.cjs',
       'dist/bundle/worker.HASH.v8cache',
       'dist/bundle/worker.cjs',
@@ -75,6 +79,19 @@ describe('npm pack', () => {
     // Both bundles compile from the V8 code caches shipped beside them.
     expect(r.stderr).toContain('cli bundle compiled (code cache used)');
     expect(r.stderr).toContain('fs worker bundle compiled (code cache used)');
+  });
+
+  it('the packed CLI runs info from the lean bundle it ships, with its code cache', () => {
+    const r = spawnSync(process.execPath, [join(unpacked, pkg.bin.guestkit), 'info', fixture('ext4.img')], {
+      encoding: 'utf8',
+      cwd: tmp.dir,
+      env: { ...process.env, GUESTKIT_TIMING: '1' },
+    });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('file format: raw\n');
+    expect(r.stdout).toContain('    /dev/sda: ext4\n');
+    expect(r.stderr).toContain('image tools bundle compiled (code cache used)');
+    expect(r.stderr).not.toContain('cli bundle');
   });
 
   it('the packed CLI decodes zstd-compressed btrfs extents with the zstd.wasm it ships', () => {

@@ -10,6 +10,7 @@ import '../src/util/compile-cache.js';
 import { timingMark } from '../src/util/timing-trace.js';
 import { VERSION } from './version.js';
 import { fishFastPath } from './fish/fish-fast-path.js';
+import { isImageTool } from './image-tool-names.js';
 
 timingMark('node started, entry module running');
 const argv = process.argv.slice(2);
@@ -26,7 +27,9 @@ const wantsWasm = ['cat', 'ls', 'df', 'fish'].includes(argv[0] ?? '')
   && (process.env.GUESTKIT_BACKEND ?? 'auto') !== 'appliance';
 // The CLI is loaded once the worker has been started (its module is not loaded at all when no worker is wanted).
 const workerStarted = wantsWasm ? import('../src/backend/wasm/fs-worker.js').then((w) => w.prestartFsWorker()) : Promise.resolve();
-const runCli = () => void workerStarted.then(() => import('./cli.js')).then((cli) => cli.runCli());
+// info, copy and serve load the lean bundle of those three (image-tools-cli.ts), a fraction of the full CLI's code to compile.
+const loadCli = () => (isImageTool(argv[0]) ? import('./image-tools-cli.js') : import('./cli.js'));
+const runCli = () => void workerStarted.then(loadCli).then((cli) => cli.runCli());
 // The version alone needs no command line parser: print it as Commander would.
 if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) process.stdout.write(`${VERSION}\n`);
 // No top-level await here or in cli.ts: the bundle (scripts/bundle.js) is CommonJS.

@@ -8,8 +8,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { ErrnoError, codeOfError } from '../errors/index.js';
+import { nodeCrypto } from '../util/lazy-builtins.js';
 
 export type Chunk = Uint8Array | null;
 
@@ -126,7 +126,7 @@ export class ChunkStore {
 
   private spillFile(): number {
     if (this.fd !== null) return this.fd;
-    const file = path.join(os.tmpdir(), `guestkit-overlay-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const file = path.join(os.tmpdir(), `guestkit-overlay-${process.pid}-${nodeCrypto().randomBytes(6).toString('hex')}`);
     try {
       this.fd = fs.openSync(file, 'wx+', 0o600);
       fs.unlinkSync(file);

@@ -19,13 +19,14 @@
  *   trailer "GKCOMMIT", u64 record count, SHA-256 of everything before the hash
  * (the count is in the trailer because records are streamed as they come).
  */
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BlockDevice } from './block-device.js';
 import { ErrnoError, ImageError, codeOfError } from '../errors/index.js';
 import { faultPoint } from './fault-points.js';
 import { guestkitCacheDir } from '../util/cache-dir.js';
+import { nodeCrypto } from '../util/lazy-builtins.js';
 
 const HEADER_MAGIC = Buffer.from('GKJOURN1');
 const TRAILER_MAGIC = Buffer.from('GKCOMMIT');
@@ -49,7 +50,7 @@ const DIGEST_SIZE = 16;
 const ZERO_PIECE = new Uint8Array(DIGEST_PIECE);
 
 function digest(bytes: Uint8Array): Buffer {
-  return createHash('sha256').update(bytes).digest().subarray(0, DIGEST_SIZE);
+  return nodeCrypto().createHash('sha256').update(bytes).digest().subarray(0, DIGEST_SIZE);
 }
 
 /** Old and new digests of each 64 KiB piece of a range (`now` holds its bytes before the commit). */
@@ -67,9 +68,17 @@ function pieceDigests(r: CommitRecord, now: Uint8Array): Buffer {
 
 /** Where the journal of `image` lives: beside it, or in the cache when its directory is not writable. */
 export function journalPaths(image: string): { beside: string; cached: string } {
-  const abs = path.resolve(image);
-  const key = createHash('sha256').update(abs).digest('hex').slice(0, 32);
-  return { beside: `${abs}.guestkit-journal`, cached: guestkitCacheDir('journal', `${key}.journal`) };
+  return { beside: journalBeside(image), cached: journalCached(image) };
+}
+
+function journalBeside(image: string): string {
+  return `${path.resolve(image)}.guestkit-journal`;
+}
+
+/** The cache's journals are named by a hash of the image's path. */
+function journalCached(image: string): string {
+  const key = nodeCrypto().createHash('sha256').update(path.resolve(image)).digest('hex').slice(0, 32);
+  return guestkitCacheDir('journal', `${key}.journal`);
 }
 
 function writableDir(dir: string): boolean {
@@ -100,8 +109,10 @@ export interface PendingJournal {
 
 /** The journal left by an interrupted commit of `image`, or null. */
 export function pendingJournal(image: string): PendingJournal | null {
-  const { beside, cached } = journalPaths(image);
-  for (const p of [beside, cached]) {
+  // Every open looks: with no journal directory in the cache (most runs), the cached
+  // journal's name is not worked out, and node:crypto is not loaded for its hash.
+  const candidates = fs.existsSync(guestkitCacheDir('journal')) ? [journalBeside(image), journalCached(image)] : [journalBeside(image)];
+  for (const p of candidates) {
     if (fs.existsSync(p)) return inspectJournal(p);
     // A journal still being written when its process died never reached the commit point.
     if (fs.existsSync(`${p}.tmp`)) return { path: `${p}.tmp`, complete: false, imageSize: 0, records: 0 };
@@ -121,7 +132,7 @@ function inspectJournal(file: string): PendingJournal {
     const trailer = Buffer.alloc(TRAILER_SIZE);
     fs.readSync(fd, trailer, 0, TRAILER_SIZE, size - TRAILER_SIZE);
     if (!trailer.subarray(0, 8).equals(TRAILER_MAGIC)) return incomplete;
-    const hash = createHash('sha256');
+    const hash = nodeCrypto().createHash('sha256');
     const buf = Buffer.alloc(Math.min(PIECE, size));
     for (let pos = 0; pos < size - TRAILER_SIZE; ) {
       const n = fs.readSync(fd, buf, 0, Math.min(buf.length, size - TRAILER_SIZE - pos), pos);
@@ -138,7 +149,7 @@ function inspectJournal(file: string): PendingJournal {
 }
 
 class JournalWriter {
-  private readonly hash: Hash = createHash('sha256');
+  private readonly hash: Hash = nodeCrypto().createHash('sha256');
   private pos = 0;
   constructor(private readonly fd: number) {}
 

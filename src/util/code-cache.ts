@@ -7,6 +7,7 @@
  * usual; the cache's name carries the bundle's hash, so an edited bundle never
  * meets an old cache.
  */
+import { isAscii } from 'node:buffer';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
@@ -21,7 +22,9 @@ export const COMMONJS_WRAPPER = ['(function (exports, require, module, __filenam
  * takes it; `label` names it in the GUESTKIT_TIMING trace.
  */
 export function requireWithCodeCache(file: string, cacheFile: string, label: string): unknown {
-  const source = readFileSync(file, 'utf8');
+  const bytes = readFileSync(file);
+  // ASCII (scripts/bundle.js writes the bundles so) decodes as latin1 several times faster than as UTF-8, to the same text.
+  const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
   let cachedData: Buffer | undefined;
   try {
     cachedData = readFileSync(cacheFile);

@@ -4,9 +4,9 @@
  * whatever fills the rest of its last sector, which is never decoded. The
  * result is exactly one cluster or an ImageError naming the cluster.
  */
-import zlib from 'node:zlib';
 import { zstdDecompressExactly } from '../../compress/zstd.js';
 import { ImageError } from '../../errors/index.js';
+import { nodeZlib } from '../../util/lazy-builtins.js';
 import type { CompressionType } from './qcow2-header.js';
 
 export function decompressCluster(name: string, compression: CompressionType, stored: Uint8Array, clusterSize: number, host: number): Uint8Array {
@@ -14,7 +14,7 @@ export function decompressCluster(name: string, compression: CompressionType, st
   try {
     data = compression === 'zstd'
       ? zstdDecompressExactly(stored, clusterSize)
-      : zlib.inflateRawSync(stored, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: clusterSize });
+      : nodeZlib().inflateRawSync(stored, { finishFlush: nodeZlib().constants.Z_SYNC_FLUSH, maxOutputLength: clusterSize });
   } catch (e) {
     const verb = compression === 'zstd' ? 'decode' : 'inflate';
     throw new ImageError(name, `qcow2 image is corrupt: the compressed cluster at offset ${host} does not ${verb} (${(e as Error).message.split('\n')[0]})`, { cause: e });

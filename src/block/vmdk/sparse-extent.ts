@@ -6,9 +6,9 @@
  * Compressed grains (streamOptimized) are zlib streams, behind a 12-byte
  * marker (lba, size) when the header says markers are used.
  */
-import zlib from 'node:zlib';
 import type { ExtentFile } from './extent-file.js';
 import { SECTOR, type SparseHeader } from './sparse-header.js';
+import { nodeZlib } from '../../util/lazy-builtins.js';
 
 export type RunKind = 'data' | 'compressed' | 'zero' | 'unallocated';
 
@@ -170,7 +170,7 @@ export class SparseExtent {
     let data: Uint8Array;
     try {
       // One output chunk a little over a grain: no chunk list to concatenate (a third less CPU per grain).
-      data = zlib.inflateSync(bytes, { maxOutputLength: this.grainBytes, chunkSize: this.grainBytes + 64 });
+      data = nodeZlib().inflateSync(bytes, { maxOutputLength: this.grainBytes, chunkSize: this.grainBytes + 64 });
     } catch (e) {
       throw f.corrupt(`the compressed grain at offset ${r.host} does not inflate (${(e as Error).message.split('\n')[0]})`);
     }
