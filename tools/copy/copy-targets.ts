@@ -37,15 +37,15 @@ export interface CopyTarget {
 export type OutputFormat = 'raw' | 'qcow2';
 
 /**
- * Requests to a new qcow2 file are 1 MiB: a quarter of the system calls of nbdcopy's 256 KiB.
- * Not qemu-img's 2 MiB: Linux 6.18's ext4 gives a write page-cache folios as large as its
- * length and alignment allow, and the large ones are slow to get when memory is fragmented
- * (measured here under load: 2 MiB requests 0.50-1.02 s of system time for 1 GiB, 1 MiB ones
- * 0.35-0.47 s; the data clusters start 64 KiB into the file, so a run of 1 MiB writes should get
- * folios of 512 KiB at most). A raw file keeps 256 KiB: its writes are aligned to their own
- * size (a 1 GiB qcow2 -> raw copy took 1 to 8 s with 2 MiB ones instead of 0.8 s).
+ * Requests to a new qcow2 file are 2 MiB, as qemu-img's: an eighth of the system calls of nbdcopy's
+ * 256 KiB. Since its data clusters' space is allocated ahead (Qcow2Writer.preallocate), they are the
+ * fastest here: raw -> qcow2 of bench/qcow2-tools.js took 0.30 s against 0.31-0.33 s with 1 MiB ones
+ * (medians of 9-15, alternating; before preallocation 2 MiB requests had been the slower, 0.50-1.02 s
+ * of system time for 1 GiB under load). 4 MiB ones had 2 s outliers. A raw file keeps 256 KiB: its
+ * writes are aligned to their own size (a 1 GiB qcow2 -> raw copy took 1 to 8 s with 2 MiB ones
+ * instead of 0.8 s).
  */
-const QCOW2_REQUEST_SIZE = 1024 * 1024;
+const QCOW2_REQUEST_SIZE = 2 * 1024 * 1024;
 
 function fileProblem(dst: string, e: unknown): Error {
   const err = e as NodeJS.ErrnoException;

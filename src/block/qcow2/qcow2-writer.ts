@@ -10,11 +10,11 @@
  */
 import fs from 'node:fs';
 import { promisify } from 'node:util';
-import zlib from 'node:zlib';
 import { ErrnoError } from '../../errors/index.js';
 import { isAllZero } from '../../util/all-zero.js';
 import { writeFileFully } from '../raw-file.js';
 import { preallocate } from '../../util/fd-ops.js';
+import { nodeZlib } from '../../util/lazy-builtins.js';
 
 const DEFAULT_CLUSTER_BITS = 16;
 const REFCOUNT_ORDER = 4; // 16-bit refcounts
@@ -24,13 +24,29 @@ const COMPRESSED = 1n << 62n;
 const SECTOR = 512;
 /** qemu inflates a cluster with a 4 KiB window (windowBits -12): the deflate stream must not reach further back. */
 const DEFLATE_WINDOW_BITS = 12;
-const deflateRaw = promisify(zlib.deflateRaw);
+
+/**
+ * An L1 or L2 entry pointing at `offset` with bit 63, COPIED (refcount exactly one), set; written as two
+ * 32-bit halves: one BigInt per cluster cost 10 ms a GiB.
+ */
+function writeCopiedEntry(buf: Buffer, pos: number, offset: number): void {
+  buf.writeUInt32BE((Math.floor(offset / 2 ** 32) | 0x80000000) >>> 0, pos);
+  buf.writeUInt32BE(offset >>> 0, pos + 4);
+}
 
 export const QCOW2_WRITER_CLUSTER_SIZE = 1 << DEFAULT_CLUSTER_BITS;
 
 export class Qcow2Writer {
   /** Guest cluster index → host cluster index. */
   private readonly map = new Map<number, number>();
+  /**
+   * L2 tables by index, filled as clusters are placed (a cluster's entry is known once it has a host
+   * cluster): finish() then only lays them out. Building 16384 entries there, in code run once and so
+   * never optimized, took 10-16 ms of a 1 GiB copy's end; here they cost nothing the copy waits for.
+   */
+  private readonly l2Tables = new Map<number, Buffer>();
+  /** The highest guest cluster written (finish() refuses a size that leaves it out). */
+  private maxGuest = -1;
   /** Guest cluster index → L2 entry of a compressed cluster. */
   private readonly compressed = new Map<number, bigint>();
   /** Host cluster → how many compressed clusters lie (partly) in it; the others have refcount 1. */
@@ -109,6 +125,7 @@ export class Qcow2Writer {
         }
         host = this.nextHost++;
         this.map.set(guest, host);
+        this.placeEntry(guest, host);
       }
       if (piece.length < CLUSTER) {
         emit();
@@ -151,7 +168,7 @@ export class Qcow2Writer {
         full = new Uint8Array(CLUSTER);
         full.set(piece);
       }
-      const packed = await deflateRaw(full, { windowBits: DEFLATE_WINDOW_BITS });
+      const packed = await promisify(nodeZlib().deflateRaw)(full, { windowBits: DEFLATE_WINDOW_BITS });
       // The entry counts extra sectors in (cluster_bits - 8) bits, and a blob that does not shrink is not worth it.
       if (packed.length >= CLUSTER - SECTOR) {
         writes.push(this.write(offset + at, full));
@@ -162,12 +179,26 @@ export class Qcow2Writer {
       const extraSectors = Math.floor((start + packed.length - 1) / SECTOR) - firstSector;
       const shift = BigInt(62 - (this.clusterBits - 8));
       this.compressed.set(guest, BigInt(start) | COMPRESSED | (BigInt(extraSectors) << shift));
+      if (guest > this.maxGuest) this.maxGuest = guest;
       // qemu-img check counts one reference in each cluster the entry's whole sectors touch.
       const lastByte = (firstSector + extraSectors + 1) * SECTOR - 1;
       for (let c = Math.floor(start / CLUSTER); c <= Math.floor(lastByte / CLUSTER); c++) this.sharedRefs.set(c, (this.sharedRefs.get(c) ?? 0) + 1);
       writes.push(this.writeAll(packed, start));
     }
     await Promise.all(writes);
+  }
+
+  /** Records in guest cluster `guest`'s L2 entry that it lives in host cluster `host` (refcount exactly one: COPIED). */
+  private placeEntry(guest: number, host: number): void {
+    const entries = this.clusterSize / 8;
+    const index = Math.floor(guest / entries);
+    let table = this.l2Tables.get(index);
+    if (!table) {
+      table = Buffer.alloc(this.clusterSize);
+      this.l2Tables.set(index, table);
+    }
+    writeCopiedEntry(table, (guest % entries) * 8, host * this.clusterSize);
+    if (guest > this.maxGuest) this.maxGuest = guest;
   }
 
   /** The byte offset for a compressed blob of `length` bytes: packed after the last one, spilling into new host clusters. */
@@ -191,11 +222,8 @@ export class Qcow2Writer {
     const REFCOUNTS_PER_BLOCK = (CLUSTER * 8) / (1 << REFCOUNT_ORDER);
     const guestClusters = Math.ceil(size / CLUSTER);
     const l1Size = Math.max(1, Math.ceil(guestClusters / L2_ENTRIES));
-    const guests = [...this.map.keys(), ...this.compressed.keys()];
-    for (const g of guests) {
-      if (g >= guestClusters) throw new ErrnoError('EINVAL', `${this.name}: data written beyond the image size ${size}`, { disk: this.name });
-    }
-    const l2Used = [...new Set(guests.map((g) => Math.floor(g / L2_ENTRIES)))].sort((a, b) => a - b);
+    if (this.maxGuest >= guestClusters) throw new ErrnoError('EINVAL', `${this.name}: data written beyond the image size ${size}`, { disk: this.name });
+    const l2Used = [...new Set([...this.l2Tables.keys(), ...[...this.compressed.keys()].map((g) => Math.floor(g / L2_ENTRIES))])].sort((a, b) => a - b);
     const l1Clusters = Math.ceil((l1Size * 8) / CLUSTER);
     // Refcount blocks cover every cluster, themselves included: grow until the count settles.
     const dataEnd = this.nextHost;
@@ -222,20 +250,12 @@ export class Qcow2Writer {
 
     const buf = Buffer.alloc((total - dataEnd) * CLUSTER);
     const at = (hostCluster: number) => (hostCluster - dataEnd) * CLUSTER;
-    // An entry as two 32-bit halves (one BigInt per cluster cost 10 ms a GiB); bit 63, COPIED, says its refcount is exactly one.
-    const copiedEntry = (offset: number, pos: number) => {
-      buf.writeUInt32BE((Math.floor(offset / 2 ** 32) | 0x80000000) >>> 0, pos);
-      buf.writeUInt32BE(offset >>> 0, pos + 4);
-    };
-    for (const [g, h] of this.map) {
-      const l2 = l2Host.get(Math.floor(g / L2_ENTRIES))!;
-      copiedEntry(h * CLUSTER, at(l2) + (g % L2_ENTRIES) * 8);
-    }
+    for (const [i, table] of this.l2Tables) table.copy(buf, at(l2Host.get(i)!));
     for (const [g, entry] of this.compressed) {
       const l2 = l2Host.get(Math.floor(g / L2_ENTRIES))!;
       buf.writeBigUInt64BE(entry, at(l2) + (g % L2_ENTRIES) * 8);
     }
-    for (const [i, h] of l2Host) copiedEntry(h * CLUSTER, at(l1Host) + i * 8);
+    for (const [i, h] of l2Host) writeCopiedEntry(buf, at(l1Host) + i * 8, h * CLUSTER);
     for (let b = 0; b < rbCount; b++) buf.writeBigUInt64BE(BigInt((rbHost + b) * CLUSTER), at(rtHost) + b * 8);
     // Every cluster up to the end is in use once, but those holding compressed clusters: once per compressed cluster in them.
     // The blocks are consecutive, so cluster c's count is the c-th 16-bit one from the first block.
