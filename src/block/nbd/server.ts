@@ -309,8 +309,10 @@ export class NbdServer {
       if (h.readUInt32BE(0) !== P.REQUEST_MAGIC) return;
       const flags = h.readUInt16BE(4);
       const cmd = h.readUInt16BE(6);
-      const cookie = h.readBigUInt64BE(8);
-      const offsetBig = h.readBigUInt64BE(16);
+      // Numbers, not BigInts (two allocations a request): the cookie is read as one only for the replies built here,
+      // and an offset past 2^53 (no disk is that large) is clamped, to fail the range checks below.
+      const offsetHigh = h.readUInt32BE(16);
+      const offset = offsetHigh >= 0x200000 ? Number.MAX_SAFE_INTEGER : offsetHigh * 2 ** 32 + h.readUInt32BE(20);
       const length = h.readUInt32BE(24);
       if (cmd === P.CMD_DISC) {
         await Promise.all(inFlight);
@@ -321,9 +323,8 @@ export class NbdServer {
         if (length > this.maxPayload) return; // cannot resynchronise: drop the client
         payload = await r.read(length);
       }
-      const offset = offsetBig > BigInt(Number.MAX_SAFE_INTEGER) ? Number.MAX_SAFE_INTEGER : Number(offsetBig);
       if (cmd === P.CMD_READ && length > this.maxPayload) {
-        fail(cookie, new GuestkitError('EINVAL', `read of ${length} bytes is larger than the maximum ${this.maxPayload}`));
+        fail(h.readBigUInt64BE(8), new GuestkitError('EINVAL', `read of ${length} bytes is larger than the maximum ${this.maxPayload}`));
         continue;
       }
       let reply: Buffer | null = null;
@@ -331,7 +332,7 @@ export class NbdServer {
         try {
           reply = readReplyNow(dev, this.buffers, h, offset, length, st.structured, (flags & P.CMD_FLAG_DF) !== 0);
         } catch (e) {
-          fail(cookie, e);
+          fail(h.readBigUInt64BE(8), e);
           continue;
         }
       }
@@ -339,7 +340,7 @@ export class NbdServer {
         const sent = reply;
         send([sent], () => this.buffers.release(sent));
       } else {
-        const job = handle(cmd, flags, cookie, offset, length, payload).finally(() => inFlight.delete(job));
+        const job = handle(cmd, flags, h.readBigUInt64BE(8), offset, length, payload).finally(() => inFlight.delete(job));
         inFlight.add(job);
         if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
       }
