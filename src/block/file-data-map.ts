@@ -1,7 +1,8 @@
 /**
  * Where a sparse regular file holds data, from the filesystem's extent map
- * (the FIEMAP ioctl, read through e2fsprogs' `filefrag`). Node has no
- * lseek(SEEK_DATA/SEEK_HOLE): without a map, a copy of a sparse raw image
+ * (the FIEMAP ioctl, read through e2fsprogs' `filefrag`): the fallback where
+ * the fd-ops helper (src/util/fd-ops.ts) cannot ask lseek(SEEK_DATA/SEEK_HOLE),
+ * which Node has no call for. Without a map, a copy of a sparse raw image
  * reads every hole as zeroes, where qemu-img convert reads only the data.
  *
  * The map is trusted only when filefrag used FIEMAP (which reports extents

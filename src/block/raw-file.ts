@@ -10,6 +10,7 @@ import { checkRange, checkWritable } from './slice.js';
 import { appendExtent } from './extent-list.js';
 import { fileDataRanges, type DataRanges } from './file-data-map.js';
 import { takeImageLocks, type ImageLocks } from './image-lock.js';
+import { fileDataMap } from '../util/fd-ops.js';
 
 const ZERO_CHUNK = 1024 * 1024;
 
@@ -244,11 +245,17 @@ export class RawFileDevice implements BlockDevice {
     }
   }
 
-  /** Data and holes from the filesystem's extent map (file-data-map.ts); one data extent when there is none. */
+  /** The file's data ranges: SEEK_DATA/SEEK_HOLE through the fd-ops helper, else filefrag's extent map (file-data-map.ts). */
+  private async fileMap(file: string): Promise<DataRanges | null> {
+    const fd = this.handle?.fd;
+    return (fd === undefined ? null : await fileDataMap(fd, this.size)) ?? fileDataRanges(file, this.size, this.noBlocks);
+  }
+
+  /** Data and holes from the filesystem's map of the file (fileMap); one data extent when there is none. */
   async extents(offset: number, length: number): Promise<Extent[]> {
     checkRange(this.name, this.size, offset, length, 'extents');
     if (length === 0) return [];
-    const map = this.sparsePath === null ? null : await (this.dataMap ??= fileDataRanges(this.sparsePath, this.size, this.noBlocks));
+    const map = this.sparsePath === null ? null : await (this.dataMap ??= this.fileMap(this.sparsePath));
     if (!map) return [{ offset, length, zero: false, hole: false }];
     const out: Extent[] = [];
     const end = offset + length;

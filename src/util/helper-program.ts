@@ -50,3 +50,17 @@ export function runHelperProgram(program: string, args: string[], fd: number): P
     });
   });
 }
+
+/** runHelperProgram, also collecting what the program writes to its standard output. */
+export function runHelperProgramOutput(program: string, args: string[], fd: number): Promise<{ status: number; stdout: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'ignore', fd] });
+    const chunks: Buffer[] = [];
+    child.stdout!.on('data', (c: Buffer) => chunks.push(c));
+    child.once('error', reject);
+    child.once('close', (status, signal) => {
+      if (status === null) reject(new Error(`${path.basename(program)} was killed by ${signal}`));
+      else resolve({ status, stdout: Buffer.concat(chunks) });
+    });
+  });
+}

@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { preallocate, setSendBuffer, socketFd } from '../../../../src/util/fd-ops.js';
+import { fileDataMap, preallocate, setSendBuffer, socketFd } from '../../../../src/util/fd-ops.js';
 import { helperProgramsRun } from '../../../../src/util/helper-program.js';
 
 let dir: string;
@@ -50,6 +50,33 @@ describe.runIf(helperProgramsRun())('fd-ops helper', () => {
       const b = Buffer.alloc(4096, 1);
       fs.readSync(fd, b, 0, b.length, 1024 * 1024);
       expect(b.every((x) => x === 0)).toBe(true);
+    } finally {
+      fs.closeSync(fd);
+    }
+  });
+
+  it('fileDataMap lists a sparse file\'s data ranges (SEEK_DATA/SEEK_HOLE), in order, clipped to the size', async () => {
+    const file = path.join(dir, 'sparse.bin');
+    const MiB = 1024 * 1024;
+    // 600 data ranges: more than one 4 KiB page of 16-byte records from the helper.
+    const fd = fs.openSync(file, 'w+');
+    try {
+      const block = Buffer.alloc(64 * 1024, 7);
+      for (let i = 0; i < 600; i++) fs.writeSync(fd, block, 0, block.length, i * MiB);
+      fs.ftruncateSync(fd, 700 * MiB);
+      const map = await fileDataMap(fd, 700 * MiB);
+      expect(map).toHaveLength(600);
+      map!.forEach(([start, end], i) => {
+        expect(start).toBe(i * MiB);
+        expect(end).toBe(i * MiB + 64 * 1024);
+      });
+      // Clipped: a size that ends inside the last range.
+      const clipped = await fileDataMap(fd, 599 * MiB + 1000);
+      expect(clipped![clipped!.length - 1]).toEqual([599 * MiB, 599 * MiB + 1000]);
+      // A file that is all hole has no ranges.
+      fs.ftruncateSync(fd, 0);
+      fs.ftruncateSync(fd, 10 * MiB);
+      expect(await fileDataMap(fd, 10 * MiB)).toEqual([]);
     } finally {
       fs.closeSync(fd);
     }
