@@ -126,11 +126,16 @@ export async function writeFileFully(
 ): Promise<void> {
   for (let done = 0; done < data.length; ) {
     try {
-      done += (await fh.write(data, done, data.length - done, offset + done)).bytesWritten;
+      done += await writeAtFd(fh.fd, data, done, data.length - done, offset + done);
     } catch (e) {
       throw failed(offset + done, e);
     }
   }
+}
+
+/** One pwrite on the handle's descriptor through fs.write's callback: cheaper than FileHandle.write, as readAtFd is than FileHandle.read. */
+function writeAtFd(fd: number, data: Uint8Array, at: number, length: number, position: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.write(fd, data, at, length, position, (e, n) => (e ? reject(e) : resolve(n))));
 }
 
 export class RawFileDevice implements BlockDevice {

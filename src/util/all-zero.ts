@@ -11,3 +11,9 @@ export function isAllZero(b: Uint8Array): boolean {
   }
   return true;
 }
+
+/** isAllZero of `b`'s bytes [start, end), without making a view of them when an end byte answers (a copy asks per 64 KiB of data). */
+export function isAllZeroRange(b: Uint8Array, start: number, end: number): boolean {
+  if (end > start && (b[start] !== 0 || b[end - 1] !== 0)) return false;
+  return isAllZero(b.subarray(start, end));
+}

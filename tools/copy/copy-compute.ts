@@ -6,7 +6,7 @@
  */
 import type { BlockDevice } from '../../src/block/block-device.js';
 import { ImageError } from '../../src/errors/index.js';
-import { isAllZero } from '../../src/util/all-zero.js';
+import { isAllZero, isAllZeroRange } from '../../src/util/all-zero.js';
 import { pageAlignedBuffers } from '../../src/util/page-aligned.js';
 import { CopyInterrupt } from './copy-interrupt.js';
 import type { CopyTarget } from './copy-targets.js';
@@ -99,7 +99,7 @@ async function writeBlock(dst: CopyTarget, offset: number, data: Uint8Array, spa
     runStart = end;
   };
   for (let at = 0; at < data.length; at += sparse) {
-    const zero = isAllZero(data.subarray(at, Math.min(at + sparse, data.length)));
+    const zero = isAllZeroRange(data, at, Math.min(at + sparse, data.length));
     if (at === 0) runZero = zero;
     else if (zero !== runZero) {
       await flush(at);

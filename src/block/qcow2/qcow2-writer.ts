@@ -11,7 +11,7 @@
 import fs from 'node:fs';
 import { promisify } from 'node:util';
 import { ErrnoError } from '../../errors/index.js';
-import { isAllZero } from '../../util/all-zero.js';
+import { isAllZero, isAllZeroRange } from '../../util/all-zero.js';
 import { writeFileFully } from '../raw-file.js';
 import { preallocate } from '../../util/fd-ops.js';
 import { nodeZlib } from '../../util/lazy-builtins.js';
@@ -112,14 +112,13 @@ export class Qcow2Writer {
     for (let at = 0; at < data.length; at += CLUSTER) {
       const guest = (offset + at) / CLUSTER;
       const end = Math.min(at + CLUSTER, data.length);
-      let piece = data.subarray(at, end);
       if (this.compressed.size > 0 && this.compressed.has(guest)) {
         throw new ErrnoError('EINVAL', `${this.name}: cluster ${guest} was written compressed: it cannot be rewritten`, { disk: this.name });
       }
       let host = this.map.get(guest);
       if (host === undefined) {
         // A new cluster of zeroes stays unallocated (one written already is overwritten, zeroes or not).
-        if (isAllZero(piece)) {
+        if (isAllZeroRange(data, at, end)) {
           emit();
           continue;
         }
@@ -127,12 +126,11 @@ export class Qcow2Writer {
         this.map.set(guest, host);
         this.placeEntry(guest, host);
       }
-      if (piece.length < CLUSTER) {
+      if (end - at < CLUSTER) {
         emit();
         const full = new Uint8Array(CLUSTER);
-        full.set(piece);
-        piece = full;
-        writes.push(this.writeAll(piece, host * CLUSTER));
+        full.set(data.subarray(at, end));
+        writes.push(this.writeAll(full, host * CLUSTER));
         continue;
       }
       if (run && run.host + (run.to - run.from) / CLUSTER === host) run.to = end;
