@@ -2,12 +2,14 @@
 // guestkit's qcow2 pipeline tools beside qemu's, alternating runs, medians:
 //   1. `guestkit copy` of a 4 GiB image 25% allocated, qcow2 → raw and raw → qcow2,
 //      beside `qemu-img convert` and `nbdcopy` from `qemu-nbd`;
-//   2. `guestkit serve` read throughput (`nbdcopy $uri null:`) beside qemu-nbd serving the same qcow2;
+//   2. `guestkit serve` read throughput (`nbdcopy $uri null:`) beside qemu-nbd serving the same qcow2:
+//      from start to end (serve --run, nbdcopy's [ qemu-nbd ]), and from servers already running (both
+//      started once with -t, one untimed read each first);
 //   3. `guestkit info --map` on a 100 GiB sparse qcow2 beside `qemu-img map`.
 // Usage: node bench/qcow2-tools.js   (BENCH_RUNS=N, default 3; BENCH_GROUPS=copy,serve,map runs only those
 // groups; BENCH_ONLY=text only the groups whose title contains it, e.g. BENCH_ONLY='raw → qcow2').
 // Needs qemu-utils and nbdcopy (libnbd-bin).
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { randomFillSync } from 'node:crypto';
 import { closeSync, existsSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,6 +84,14 @@ const allGroups = [
     ],
   ],
   [
+    'serve throughput: nbdcopy URI null: from running servers (qcow2, 4 GiB)',
+    [
+      ['guestkit serve -t', () => timeRun('nbdcopy', [socketUri(gkSocket), 'null:'])],
+      ['qemu-nbd -t', () => timeRun('nbdcopy', [socketUri(qnSocket), 'null:'])],
+    ],
+    { before: startServers, after: stopServers },
+  ],
+  [
     'allocation map (100 GiB sparse qcow2)',
     [
       ['guestkit info --map', gk('info', '--map', sparse)],
@@ -89,6 +99,32 @@ const allGroups = [
     ],
   ],
 ];
+
+const gkSocket = join(out, 'gk-serve.sock');
+const qnSocket = join(out, 'qemu-nbd.sock');
+const socketUri = (socket) => `nbd+unix:///?socket=${socket}`;
+let servers = [];
+
+/** Both servers on their sockets, each read once (their tables loaded, guestkit's code compiled) before the timed runs. */
+async function startServers() {
+  for (const s of [gkSocket, qnSocket]) rmSync(s, { force: true });
+  servers = [
+    spawn(guestkit, ['serve', '-t', '-k', gkSocket, srcQcow2], { stdio: 'ignore' }),
+    spawn('qemu-nbd', ['-t', '-r', '-f', 'qcow2', '-k', qnSocket, srcQcow2], { stdio: 'ignore' }),
+  ];
+  for (const s of [gkSocket, qnSocket]) {
+    for (let i = 0; !existsSync(s); i++) {
+      if (i > 200) throw new Error(`qcow2-tools bench: no server on ${s}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    timeRun('nbdcopy', [socketUri(s), 'null:']);
+  }
+}
+
+function stopServers() {
+  for (const p of servers) p.kill();
+  servers = [];
+}
 
 /** A group's key: the first word of its title ('copy', 'serve', 'allocation' also answers to 'map'). */
 const groupKey = (title) => (title.startsWith('allocation') ? 'map' : title.split(/[ :]/)[0]);
@@ -102,7 +138,8 @@ if (chosen.length === 0) {
 }
 
 console.log(`qcow2 tools: ${runs} runs each, alternating; seconds (median) and MiB/s of guest data where it applies`);
-for (const [title, cases] of chosen) {
+for (const [title, cases, hooks] of chosen) {
+  await hooks?.before();
   const times = cases.map(() => []);
   for (let i = 0; i < runs; i++) {
     cases.forEach(([, fn], k) => {
@@ -111,6 +148,7 @@ for (const [title, cases] of chosen) {
     });
   }
   clean();
+  hooks?.after();
   console.log(`\n${title}`);
   const base = median(times[0]);
   cases.forEach(([label], k) => {
