@@ -304,9 +304,21 @@ export class NbdServer {
 
     // Reads answered at once: the device has the fast path and no zero runs are to be looked for.
     const readsNow = this.opts.synchronousReads === true && this.opts.findZeroRuns === false && dev.readIntoIfReady !== undefined;
+    // Replies answered at once while more requests have arrived already are written together, with one
+    // writev once no request is left to read (or before anything is awaited).
+    let batching = false;
+    const endBatch = () => {
+      if (!batching) return;
+      batching = false;
+      socket.uncork();
+    };
     for (;;) {
-      const h = r.readNow(P.REQUEST_HEADER_SIZE) ?? (await r.read(P.REQUEST_HEADER_SIZE));
-      if (h.readUInt32BE(0) !== P.REQUEST_MAGIC) return;
+      let h = r.readNow(P.REQUEST_HEADER_SIZE);
+      if (!h) {
+        endBatch();
+        h = await r.read(P.REQUEST_HEADER_SIZE);
+      }
+      if (h.readUInt32BE(0) !== P.REQUEST_MAGIC) return endBatch();
       const flags = h.readUInt16BE(4);
       const cmd = h.readUInt16BE(6);
       // Numbers, not BigInts (two allocations a request): the cookie is read as one only for the replies built here,
@@ -315,11 +327,13 @@ export class NbdServer {
       const offset = offsetHigh >= 0x200000 ? Number.MAX_SAFE_INTEGER : offsetHigh * 2 ** 32 + h.readUInt32BE(20);
       const length = h.readUInt32BE(24);
       if (cmd === P.CMD_DISC) {
+        endBatch();
         await Promise.all(inFlight);
         return;
       }
       let payload: Buffer | undefined;
       if (cmd === P.CMD_WRITE) {
+        endBatch();
         if (length > this.maxPayload) return; // cannot resynchronise: drop the client
         payload = await r.read(length);
       }
@@ -338,13 +352,23 @@ export class NbdServer {
       }
       if (reply) {
         const sent = reply;
+        if (!batching) {
+          socket.cork();
+          batching = true;
+        }
         send([sent], () => this.buffers.release(sent));
       } else {
         const job = handle(cmd, flags, h.readBigUInt64BE(8), offset, length, payload).finally(() => inFlight.delete(job));
         inFlight.add(job);
-        if (inFlight.size >= MAX_IN_FLIGHT) await Promise.race(inFlight);
+        if (inFlight.size >= MAX_IN_FLIGHT) {
+          endBatch();
+          await Promise.race(inFlight);
+        }
       }
-      if (draining) await draining;
+      if (draining) {
+        endBatch();
+        await draining;
+      }
     }
   }
 
