@@ -37,15 +37,15 @@ export interface CopyTarget {
 export type OutputFormat = 'raw' | 'qcow2';
 
 /**
- * Requests to a new qcow2 file are 2 MiB, as qemu-img's: an eighth of the system calls of nbdcopy's
- * 256 KiB. Since its data clusters' space is allocated ahead (Qcow2Writer.preallocate), they are the
- * fastest here: raw -> qcow2 of bench/qcow2-tools.js took 0.30 s against 0.31-0.33 s with 1 MiB ones
- * (medians of 9-15, alternating; before preallocation 2 MiB requests had been the slower, 0.50-1.02 s
- * of system time for 1 GiB under load). 4 MiB ones had 2 s outliers. A raw file keeps 256 KiB: its
+ * Requests to a new qcow2 file are 1 MiB: a quarter of the system calls of nbdcopy's 256 KiB.
+ * Not qemu-img's 2 MiB: in some states of the host's memory (here: right after nbdcopy had written
+ * a 1 GiB qcow2 through qemu-nbd) 2 MiB requests make the kernel's system time explode, a 1 GiB
+ * raw -> qcow2 copy taking 0.86-1.19 s against 0.38-0.45 s with 1 MiB ones, with or without the
+ * space preallocated; in a calm state they were only ~5% faster. A raw file keeps 256 KiB: its
  * writes are aligned to their own size (a 1 GiB qcow2 -> raw copy took 1 to 8 s with 2 MiB ones
  * instead of 0.8 s).
  */
-const QCOW2_REQUEST_SIZE = 2 * 1024 * 1024;
+const QCOW2_REQUEST_SIZE = 1024 * 1024;
 
 function fileProblem(dst: string, e: unknown): Error {
   const err = e as NodeJS.ErrnoException;

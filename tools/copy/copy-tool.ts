@@ -84,7 +84,7 @@ export function copyCommand(): Command {
     .option('-p, --progress [fd]', 'progress bar on a terminal; with =FD, "N/100" lines to that file descriptor')
     .option('--json', 'progress as JSON lines on stderr ({"done","total","percent"})')
     .option('-R, --requests <n>', 'requests in flight', '8')
-    .option('--request-size <bytes>', 'bytes per request (k and M suffixes); 2M to a qcow2 file, 256k otherwise')
+    .option('--request-size <bytes>', 'bytes per request (k and M suffixes); 1M to a qcow2 file, 256k otherwise')
     .option('-S, --sparse <bytes>', 'zero runs of this size inside data are not written; 0 writes all data', '4096')
     .option('-C, --connections <n>', 'accepted for nbdcopy compatibility; one connection is used')
     .option('-T, --threads <n>', 'accepted for nbdcopy compatibility; requests run on one thread')
