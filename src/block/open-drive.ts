@@ -40,6 +40,8 @@ export interface DriveOptions {
    * refused with NeedsQemuNbd, for callers that run qemu-nbd their own way.
    */
   qemuNbd?: boolean;
+  /** The caller will walk the drive's allocation map (copy, serve): a raw file's is asked for while its image locks are taken. */
+  mapAhead?: boolean;
 }
 
 /** openDrive with `qemuNbd: false` on a drive only qemu-nbd can serve: its format, for the caller's own qemu-nbd. */
@@ -133,7 +135,7 @@ export async function openDrive(opts: DriveOptions): Promise<BlockDevice> {
       await checkBackingChain(file);
     }
     const viaQemuNbd = opts.qemuNbd === false ? () => Promise.reject(new NeedsQemuNbd(file, fmt)) : () => openWithQemuNbdFor(file, fmt, opts);
-    if (fmt === 'raw') dev = await RawFileDevice.open(file, { readOnly, lock });
+    if (fmt === 'raw') dev = await RawFileDevice.open(file, { readOnly, lock, mapAhead: opts.mapAhead });
     else if (fmt === 'qcow2' && h.isFile && probeBytes(h.head) === 'qcow2') dev = await openQcow2Natively(file, readOnly, lock, viaQemuNbd);
     else if (fmt === 'vmdk' && readOnly && h.isFile) dev = await (await import('./vmdk/vmdk-device.js')).VmdkDevice.open(file);
     else dev = await viaQemuNbd();

@@ -165,7 +165,8 @@ export class RawFileDevice implements BlockDevice {
   }
 
   /** `lock`: take qemu's image locks on the descriptor of a regular file (image-lock.ts), as a backing file's reader for 'backing'. */
-  static async open(path: string, opts: { readOnly: boolean; name?: string; lock?: boolean | 'backing' }): Promise<RawFileDevice> {
+  /** `mapAhead`: the caller will want the file's allocation map (extents()): it is asked for at once. */
+  static async open(path: string, opts: { readOnly: boolean; name?: string; lock?: boolean | 'backing'; mapAhead?: boolean }): Promise<RawFileDevice> {
     const name = opts.name ?? path;
     let handle: fs.promises.FileHandle;
     try {
@@ -187,6 +188,8 @@ export class RawFileDevice implements BlockDevice {
       // Only a file nobody writes through this handle keeps the map it was read with.
       const sparse = st.isFile() && opts.readOnly && st.blocks * 512 < st.size;
       const dev = new RawFileDevice(name, handle, size, opts.readOnly, sparse ? path : null, sparse && st.blocks === 0);
+      // Asked for now, its helper runs while the lock helper does.
+      if (opts.mapAhead && sparse) dev.dataMap = dev.fileMap(path);
       if (opts.lock && st.isFile()) dev.locks = await takeImageLocks(handle.fd, name, { write: !opts.readOnly, format: 'raw', backing: opts.lock === 'backing' });
       return dev;
     } catch (e) {
@@ -253,7 +256,9 @@ export class RawFileDevice implements BlockDevice {
   /** The file's data ranges: SEEK_DATA/SEEK_HOLE through the fd-ops helper, else filefrag's extent map (file-data-map.ts). */
   private async fileMap(file: string): Promise<DataRanges | null> {
     const fd = this.handle?.fd;
-    return (fd === undefined ? null : await fileDataMap(fd, this.size)) ?? fileDataRanges(file, this.size, this.noBlocks);
+    // A helper that cannot run (a cache directory mounted noexec, say) leaves it to filefrag.
+    const viaSeek = fd === undefined ? null : await fileDataMap(fd, this.size).catch(() => null);
+    return viaSeek ?? fileDataRanges(file, this.size, this.noBlocks);
   }
 
   /** Data and holes from the filesystem's map of the file (fileMap); one data extent when there is none. */

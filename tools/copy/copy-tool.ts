@@ -119,7 +119,7 @@ export function copyCommand(): Command {
           onProgress: progress.sink,
           signal: abort.signal,
         };
-        const src = source === '-' ? null : await openDrive({ file: source, format: o.format, readOnly: true });
+        const src = source === '-' ? null : await openDrive({ file: source, format: o.format, readOnly: true, mapAhead: o.extents && !o.allocated });
         if (source === '-' && o.format !== undefined && o.format !== 'raw') throw new ErrnoError('EINVAL', `-f ${o.format}: standard input is read as raw data`);
         let dst: CopyTarget | undefined;
         try {

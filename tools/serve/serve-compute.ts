@@ -88,7 +88,7 @@ function widenSendBuffer(s: net.Socket): void {
 
 /** Serves until done; returns the exit status (the captive command's, or 0). */
 export async function serve(o: ServeOptions, onListening?: (l: Listening) => void): Promise<number> {
-  const device: BlockDevice = await openDrive({ file: o.drive, format: o.format, readOnly: o.mode !== 'in-place', journaled: false });
+  const device: BlockDevice = await openDrive({ file: o.drive, format: o.format, readOnly: o.mode !== 'in-place', journaled: false, mapAhead: true });
   timingMark('serve: drive opened');
   // Serving is this process's only work: reads skip the thread pool (see setSynchronousFileReads).
   const syncReadsWere = setSynchronousFileReads(true);
