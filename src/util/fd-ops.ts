@@ -72,6 +72,9 @@ const CODE = Buffer.from(
   'hex',
 );
 
+/** The helper's file, written to the cache the first time. */
+const fdOps = () => helperProgram('fd-ops', CODE);
+
 /** The errno of a helper's exit status (0: done); a bad argument is EINVAL. */
 function errnoOf(status: number): number {
   if (status === 0) return 0;
@@ -85,7 +88,7 @@ function errnoOf(status: number): number {
  */
 export async function preallocate(fd: number, offset: number, length: number): Promise<number | undefined> {
   if (!helperProgramsRun() || length <= 0) return undefined;
-  return errnoOf(await runHelperProgram(helperProgram('fd-ops', CODE), [`f${offset}:${length}`], fd));
+  return errnoOf(await runHelperProgram(fdOps(), [`f${offset}:${length}`], fd));
 }
 
 /**
@@ -94,7 +97,7 @@ export async function preallocate(fd: number, offset: number, length: number): P
  */
 export async function setSendBuffer(fd: number, bytes: number): Promise<number | undefined> {
   if (!helperProgramsRun()) return undefined;
-  return errnoOf(await runHelperProgram(helperProgram('fd-ops', CODE), [`s${bytes}`], fd));
+  return errnoOf(await runHelperProgram(fdOps(), [`s${bytes}`], fd));
 }
 
 /**
@@ -104,7 +107,7 @@ export async function setSendBuffer(fd: number, bytes: number): Promise<number |
  */
 export async function fileDataMap(fd: number, size: number): Promise<Array<[number, number]> | null> {
   if (!helperProgramsRun()) return null;
-  const { status, stdout } = await runHelperProgramOutput(helperProgram('fd-ops', CODE), ['m0'], fd);
+  const { status, stdout } = await runHelperProgramOutput(fdOps(), ['m0'], fd);
   if (status !== 0 || stdout.length % 16 !== 0) return null;
   const out: Array<[number, number]> = [];
   for (let at = 0; at < stdout.length; at += 16) {

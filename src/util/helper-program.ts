@@ -40,24 +40,22 @@ export function helperProgram(name: string, code: Buffer): string {
 }
 
 /** Runs `program` with `args` and guestkit's descriptor `fd` as its fd 3; resolves to its exit status. */
-export function runHelperProgram(program: string, args: string[], fd: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { stdio: ['ignore', 'ignore', 'ignore', fd] });
-    child.once('error', reject);
-    child.once('exit', (status, signal) => {
-      if (status === null) reject(new Error(`${path.basename(program)} was killed by ${signal}`));
-      else resolve(status);
-    });
-  });
+export async function runHelperProgram(program: string, args: string[], fd: number): Promise<number> {
+  return (await runHelper(program, args, fd, false)).status;
 }
 
 /** runHelperProgram, also collecting what the program writes to its standard output. */
 export function runHelperProgramOutput(program: string, args: string[], fd: number): Promise<{ status: number; stdout: Buffer }> {
+  return runHelper(program, args, fd, true);
+}
+
+function runHelper(program: string, args: string[], fd: number, output: boolean): Promise<{ status: number; stdout: Buffer }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'ignore', fd] });
+    const child = spawn(program, args, { stdio: ['ignore', output ? 'pipe' : 'ignore', 'ignore', fd] });
     const chunks: Buffer[] = [];
-    child.stdout!.on('data', (c: Buffer) => chunks.push(c));
+    child.stdout?.on('data', (c: Buffer) => chunks.push(c));
     child.once('error', reject);
+    // 'close' comes once the exit status is known and standard output (when piped) has ended.
     child.once('close', (status, signal) => {
       if (status === null) reject(new Error(`${path.basename(program)} was killed by ${signal}`));
       else resolve({ status, stdout: Buffer.concat(chunks) });
