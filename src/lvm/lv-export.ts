@@ -11,7 +11,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BlockDevice } from '../block/block-device.js';
 import { openDrive } from '../block/open-drive.js';
-import { GuestkitError, formatError } from '../errors/index.js';
 import { SliceDevice } from '../block/slice.js';
 import { SocketExport } from '../block/nbd/socket-export.js';
 import { formatNbdUri } from '../block/nbd/uri.js';
@@ -85,8 +84,8 @@ export class LvExport {
   async close(): Promise<void> {
     await this.served.stop();
     try {
-      const failed = this.served.failure;
-      if (failed !== undefined) throw new GuestkitError(failed instanceof GuestkitError ? failed.code : 'EIO', `${this.lv} (served over NBD): a write failed: ${formatError(failed)}`, { cause: failed });
+      const failed = this.served.failureError(`${this.lv} (served over NBD): a write failed`);
+      if (failed) throw failed;
       for (const d of this.drives) await d.flush();
     } finally {
       for (const d of this.drives) await d.close();

@@ -18,7 +18,7 @@ import type { BlockDevice } from '../../block/block-device.js';
 import { SocketExport } from '../../block/nbd/socket-export.js';
 import { NeedsQemuNbd, openDrive } from '../../block/open-drive.js';
 import { qemuNbdProblem } from '../../block/qemu-nbd.js';
-import { GuestkitError, ImageError, formatError } from '../../errors/index.js';
+import { GuestkitError, ImageError } from '../../errors/index.js';
 import type { DriveConfig } from '../backend.js';
 import { hasExited, spawnTracked, stopChild } from './children.js';
 
@@ -119,10 +119,8 @@ class InProcessServer implements DriveServer {
     // qemu is gone by now: its connection ends by itself once the server has answered what qemu sent.
     await this.exp.stop(1000);
     await this.device.close();
-    const failed = this.exp.failure;
-    if (failed !== undefined) {
-      throw new GuestkitError(failed instanceof GuestkitError ? failed.code : 'EIO', `${this.name}: a write from the appliance failed: ${formatError(failed)}`, { cause: failed, disk: this.name });
-    }
+    const failed = this.exp.failureError(`${this.name}: a write from the appliance failed`, this.name);
+    if (failed) throw failed;
   }
 }
 

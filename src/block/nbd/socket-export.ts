@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import type { BlockDevice } from '../block-device.js';
+import { GuestkitError, formatError } from '../../errors/index.js';
 import { FailureWatch } from '../failure-watch.js';
 import { NbdServer, type NbdServerOptions } from './server.js';
 
@@ -46,6 +47,13 @@ export class SocketExport {
   /** The first change that failed under a client, if any. */
   get failure(): unknown {
     return this.device.failure;
+  }
+
+  /** That failure as the error of `what` (its own code, else EIO), or undefined when there was none. */
+  failureError(what: string, disk?: string): GuestkitError | undefined {
+    const failed = this.device.failure;
+    if (failed === undefined) return undefined;
+    return new GuestkitError(failed instanceof GuestkitError ? failed.code : 'EIO', `${what}: ${formatError(failed)}`, { cause: failed, disk });
   }
 
   /**
