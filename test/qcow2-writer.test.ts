@@ -131,6 +131,26 @@ describe('Qcow2Writer', () => {
     expect(st.blocks * 512).toBeLessThanOrEqual(end);
   });
 
+  it('a cluster written again keeps its host cluster, zeroes included; a new cluster of zeroes stays unallocated', async () => {
+    const C = 65536;
+    const file = path.join(dir, 'again.qcow2');
+    const w = await Qcow2Writer.create(file);
+    await w.write(0, new Uint8Array(2 * C).fill(1));
+    await w.write(C, new Uint8Array(C).fill(2)); // rewritten in place
+    await w.write(0, new Uint8Array(C)); // zeroes over data: written, not dropped
+    await w.write(2 * C, new Uint8Array(C)); // new zeroes: no cluster
+    await w.finish(4 * C, false);
+    expect(qemuImg('check', file)).toContain('No errors were found on the image.');
+    const check = JSON.parse(qemuImg('check', '--output=json', file)) as { 'allocated-clusters': number };
+    expect(check['allocated-clusters']).toBe(2);
+    const q = await Qcow2Device.open(file);
+    const back = Buffer.from(await q.read(0, 4 * C));
+    await q.close();
+    expect(back.subarray(0, C).every((b) => b === 0)).toBe(true);
+    expect(back.subarray(C, 2 * C).every((b) => b === 2)).toBe(true);
+    expect(back.subarray(2 * C).every((b) => b === 0)).toBe(true);
+  });
+
   it('refuses an unaligned write, and an existing file', async () => {
     const file = path.join(dir, 'bad.qcow2');
     const w = await Qcow2Writer.create(file);
